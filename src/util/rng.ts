@@ -1,0 +1,136 @@
+/**
+ * Seeded pseudo-random numbers for everything random in meshgd (data, topologies, sampling, quantization).
+ *
+ * xoshiro128** (Blackman & Vigna) on four uint32 words, seeded through splitmix32 from a 32-bit hash of
+ * `(run seed, peer index, purpose)` as ALGORITHMS.md "Sampling" requires, so that a peer's stream depends only on
+ * those three things and the simulator and a networked peer draw the same numbers. The state is four integers plus
+ * the spare Gaussian, so it can be checkpointed exactly (`state()` / `Rng.fromState`). Pure: no clock, no I/O.
+ */
+
+export interface RngState {
+  readonly s: readonly [number, number, number, number]
+  /** Second Box-Muller variate kept for the next `gaussian()` call, or null. */
+  readonly spare: number | null
+}
+
+/** FNV-1a over the UTF-8-ish code units of a string, for turning a purpose name into a seed word. */
+function hashString(text: string, h = 0x811c9dc5): number {
+  for (let i = 0; i < text.length; i++) {
+    h ^= text.charCodeAt(i)
+    h = Math.imul(h, 0x01000193) >>> 0
+  }
+  return h >>> 0
+}
+
+function splitmix32(state: { x: number }): number {
+  state.x = (state.x + 0x9e3779b9) >>> 0
+  let z = state.x
+  z = Math.imul(z ^ (z >>> 16), 0x85ebca6b) >>> 0
+  z = Math.imul(z ^ (z >>> 13), 0xc2b2ae35) >>> 0
+  return (z ^ (z >>> 16)) >>> 0
+}
+
+const TWO_POW_32 = 4294967296
+
+export class Rng {
+  private s0: number
+  private s1: number
+  private s2: number
+  private s3: number
+  private spare: number | null = null
+
+  private constructor(s: readonly [number, number, number, number]) {
+    this.s0 = s[0] >>> 0
+    this.s1 = s[1] >>> 0
+    this.s2 = s[2] >>> 0
+    this.s3 = s[3] >>> 0
+    if ((this.s0 | this.s1 | this.s2 | this.s3) === 0) this.s0 = 1 // the all-zero state is a fixed point
+  }
+
+  /** A stream determined by `(seed, index, purpose)`; `index` is the peer index, or -1 for swarm-wide draws. */
+  static derive(seed: number, index: number, purpose: string): Rng {
+    if (!Number.isFinite(seed) || !Number.isFinite(index)) {
+      throw new RangeError(`Rng.derive: seed and index must be finite, got ${seed}, ${index}`)
+    }
+    let h = hashString(purpose)
+    // Mix the full double of seed and index (seeds may exceed 2^32), word by word.
+    const words = new Uint32Array(new Float64Array([seed, index]).buffer)
+    for (const w of words) h = Math.imul(h ^ w, 0x01000193) >>> 0
+    const st = { x: h }
+    return new Rng([splitmix32(st), splitmix32(st), splitmix32(st), splitmix32(st)])
+  }
+
+  static fromState(state: RngState): Rng {
+    const r = new Rng(state.s)
+    r.spare = state.spare
+    return r
+  }
+
+  state(): RngState {
+    return { s: [this.s0, this.s1, this.s2, this.s3], spare: this.spare }
+  }
+
+  /** Next uint32. */
+  nextUint32(): number {
+    const result = Math.imul(rotl(Math.imul(this.s1, 5) >>> 0, 7), 9) >>> 0
+    const t = (this.s1 << 9) >>> 0
+    this.s2 ^= this.s0
+    this.s3 ^= this.s1
+    this.s1 ^= this.s2
+    this.s0 ^= this.s3
+    this.s2 ^= t
+    this.s3 = rotl(this.s3, 11)
+    this.s0 >>>= 0
+    this.s1 >>>= 0
+    this.s2 >>>= 0
+    return result
+  }
+
+  /** Uniform in [0, 1) with 53 random bits. */
+  uniform(): number {
+    const hi = this.nextUint32() >>> 5 // 27 bits
+    const lo = this.nextUint32() >>> 6 // 26 bits
+    return (hi * 67108864 + lo) / 9007199254740992
+  }
+
+  /** Uniform integer in [0, n), unbiased (rejection sampling). */
+  int(n: number): number {
+    if (!Number.isInteger(n) || n <= 0 || n > TWO_POW_32) throw new RangeError(`Rng.int: n must be in 1..2^32, got ${n}`)
+    const limit = TWO_POW_32 - (TWO_POW_32 % n)
+    for (;;) {
+      const x = this.nextUint32()
+      if (x < limit) return x % n
+    }
+  }
+
+  /** Standard normal variate (Box-Muller, polar-free form; the second variate is kept for the next call). */
+  gaussian(): number {
+    if (this.spare !== null) {
+      const v = this.spare
+      this.spare = null
+      return v
+    }
+    let u = 0
+    while (u === 0) u = this.uniform()
+    const v = this.uniform()
+    const r = Math.sqrt(-2 * Math.log(u))
+    const theta = 2 * Math.PI * v
+    this.spare = r * Math.sin(theta)
+    return r * Math.cos(theta)
+  }
+
+  /** Fisher-Yates shuffle in place. */
+  shuffle<T>(items: T[]): T[] {
+    for (let i = items.length - 1; i > 0; i--) {
+      const j = this.int(i + 1)
+      const tmp = items[i] as T
+      items[i] = items[j] as T
+      items[j] = tmp
+    }
+    return items
+  }
+}
+
+function rotl(x: number, k: number): number {
+  return ((x << k) | (x >>> (32 - k))) >>> 0
+}
