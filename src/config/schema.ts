@@ -1,0 +1,172 @@
+/**
+ * The experiment file: one schema, every default in one place (STYLE.md 5: defaults, then merge, then validate
+ * once). README.md "Experiment files" documents each field; `test/config` checks that the two agree.
+ */
+import { z } from 'zod'
+
+const int = (min: number): z.ZodNumber => z.number().int().min(min)
+const positive = (): z.ZodNumber => z.number().positive()
+
+const swarmSchema = z.strictObject({
+  /** Swarm id: names gossipsub topics and is checked in every message envelope. */
+  id: z
+    .string()
+    .regex(/^[A-Za-z0-9._-]{1,64}$/, 'must be 1-64 characters of A-Z a-z 0-9 . _ -')
+    .default('meshgd'),
+  /** Number of peers n. */
+  peers: int(1).max(4096).default(16),
+})
+
+const weightsSchema = z.preprocess(
+  (v) => (typeof v === 'string' ? { kind: v } : v),
+  z.discriminatedUnion('kind', [
+    z.strictObject({ kind: z.literal('unit') }),
+    z.strictObject({ kind: z.literal('uniform'), low: positive().default(0.5), high: positive().default(1.5) }),
+  ]),
+)
+
+const topologyKinds = [
+  'ring',
+  'path',
+  'star',
+  'complete',
+  'grid',
+  'torus',
+  'hypercube',
+  'exponential',
+  'random-regular',
+  'erdos-renyi',
+  'small-world',
+  'barabasi-albert',
+  'edges',
+] as const
+
+const edgeSchema = z.union([z.tuple([int(0), int(0)]), z.tuple([int(0), int(0), positive()])])
+
+const topologySchema = z.strictObject({
+  kind: z.enum(topologyKinds).default('ring'),
+  seed: int(0).default(1),
+  weights: weightsSchema.prefault('unit'),
+  /** grid/torus; when left out, the most nearly square factorisation of the number of peers. */
+  rows: int(1).optional(),
+  cols: int(1).optional(),
+  /** random-regular degree. */
+  degree: int(1).default(3),
+  /** erdos-renyi edge probability; when left out, 2 ln(n) / n (comfortably above the connectivity threshold). */
+  p: z.number().gt(0).max(1).optional(),
+  /** small-world: k nearest ring neighbours (even) and rewiring probability beta. */
+  k: int(2).default(4),
+  beta: z.number().min(0).max(1).default(0.1),
+  /** barabasi-albert: edges added per new node. */
+  m: int(1).default(2),
+  /** edges: explicit list [i, j] or [i, j, weight]. */
+  edges: z.array(edgeSchema).optional(),
+})
+
+const lossKinds = ['squared', 'relu', 'logistic', 'softmax', 'quartic'] as const
+
+const plantedSchema = z.strictObject({
+  kind: z.literal('planted'),
+  loss: z.enum(lossKinds).default('squared'),
+  dim: int(1).default(200),
+  samples_per_peer: int(1).default(1),
+  seed: int(0).default(1),
+  /** Standard deviation of label noise (0: the planted w* fits every sample exactly). */
+  noise: z.number().min(0).default(0),
+  /** softmax only: number of classes K. */
+  classes: int(2).default(3),
+  /** unit-norm: Gaussian rows scaled by 1/sqrt(dim), so |x| is about 1; standard: N(0, 1) entries (003_...). */
+  feature_scale: z.enum(['unit-norm', 'standard']).default('unit-norm'),
+})
+
+const csvSchema = z.strictObject({
+  kind: z.literal('csv'),
+  path: z.string().min(1),
+  loss: z.enum(lossKinds).default('squared'),
+  /** Target column: a header name, or a 0-based index (negative counts from the end; -1 is the last column). */
+  target: z.union([z.string().min(1), z.number().int()]).default(-1),
+  header: z.boolean().default(true),
+  shard: z.enum(['contiguous', 'round-robin']).default('contiguous'),
+  delimiter: z.string().length(1).default(','),
+  /** softmax only: number of classes (0: one more than the largest label). */
+  classes: int(0).default(0),
+})
+
+const problemSchema = z.preprocess(
+  (v) => (v !== null && typeof v === 'object' && !('kind' in v) ? { ...v, kind: 'planted' } : v),
+  z.discriminatedUnion('kind', [plantedSchema, csvSchema]),
+)
+
+const samplingSchema = z.preprocess(
+  (v) => (typeof v === 'string' ? { kind: v } : v),
+  z.discriminatedUnion('kind', [
+    z.strictObject({ kind: z.literal('full') }),
+    /** m indices uniform with replacement (002_..., 003_...). */
+    z.strictObject({ kind: z.literal('batch'), size: int(1).default(1), replace: z.literal(true).default(true) }),
+    /** each sample independently with probability size / m_i; divide by the expected batch (000_... Eq. 8). */
+    z.strictObject({ kind: z.literal('bernoulli'), size: positive().default(1) }),
+  ]),
+)
+
+const elasticSchema = z.strictObject({
+  kind: z.literal('elastic'),
+  /** Gradient step eta (000_... Eq. 14). */
+  eta: positive().default(0.5),
+  /** Per-round coupling gain mu of Eq. 14 (it already contains the step). */
+  mu: z.number().min(0).default(0.2),
+  sampling: samplingSchema.prefault('full'),
+})
+
+const algorithmSchema = z.preprocess(
+  (v) => (v !== null && typeof v === 'object' && !('kind' in v) ? { ...v, kind: 'elastic' } : v),
+  z.discriminatedUnion('kind', [elasticSchema]),
+)
+
+const compressionSchema = z.preprocess(
+  (v) => (typeof v === 'string' ? { kind: v } : v),
+  z.discriminatedUnion('kind', [z.strictObject({ kind: z.literal('none') })]),
+)
+
+const initSchema = z.preprocess(
+  (v) => (typeof v === 'string' ? { kind: v } : v),
+  z.discriminatedUnion('kind', [
+    z.strictObject({ kind: z.literal('zeros') }),
+    /** every peer starts from its own seeded N(0, scale^2 I) draw. */
+    z.strictObject({ kind: z.literal('gaussian'), scale: positive().default(1) }),
+  ]),
+)
+
+const runSchema = z.strictObject({
+  /** Maximum number of rounds (updates). */
+  rounds: int(0).max(100_000_000).default(500),
+  mode: z.enum(['sync']).default('sync'),
+  /** Seed of every per-peer PRNG stream (sampling, init). */
+  seed: int(0).default(1),
+  /** Stop once max_i |w_i - w_ref| <= target * |w_ref| (null: run all rounds). */
+  target: z.number().positive().nullable().default(null),
+  neighbour_timeout_ms: int(1).default(5000),
+  /** Write metrics every this many rounds and at the last; null: about 500 records per peer (ceil(rounds / 500)). */
+  record_every: int(1).nullable().default(null),
+  init: initSchema.prefault('zeros'),
+})
+
+const outputSchema = z.strictObject({
+  /** Write params/<index>.f64 (each peer's final w_i, little-endian float64). */
+  params: z.boolean().default(true),
+})
+
+export const experimentSchema = z.strictObject({
+  swarm: swarmSchema.prefault({}),
+  topology: topologySchema.prefault({}),
+  problem: problemSchema.prefault({ kind: 'planted' }),
+  algorithm: algorithmSchema.prefault({ kind: 'elastic' }),
+  compression: compressionSchema.prefault({ kind: 'none' }),
+  run: runSchema.prefault({}),
+  output: outputSchema.prefault({}),
+})
+
+export type Experiment = z.infer<typeof experimentSchema>
+export type SamplingSpec = Experiment['algorithm']['sampling']
+export type AlgorithmSpec = Experiment['algorithm']
+export type RunSpec = Experiment['run']
+export type InitSpec = Experiment['run']['init']

@@ -1,0 +1,111 @@
+import { mkdtempSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { describe, expect, it } from 'vitest'
+import { ConfigError } from '../../src/config/errors.js'
+import { applyOverrides, experimentFrom, loadExperiment } from '../../src/config/load.js'
+import { nearSquare, topologySpecOf } from '../../src/config/resolve.js'
+
+const dir = mkdtempSync(join(tmpdir(), 'meshgd-config-'))
+function file(name: string, text: string): string {
+  const path = join(dir, name)
+  writeFileSync(path, text)
+  return path
+}
+
+function errorOf(fn: () => unknown): ConfigError {
+  try {
+    fn()
+  } catch (err) {
+    expect(err).toBeInstanceOf(ConfigError)
+    return err as ConfigError
+  }
+  throw new Error('expected a ConfigError')
+}
+
+describe('experiment files', () => {
+  it('fills every default from an empty file', () => {
+    const e = experimentFrom({})
+    expect(e.swarm).toEqual({ id: 'meshgd', peers: 16 })
+    expect(e.topology.kind).toBe('ring')
+    expect(e.topology.weights).toEqual({ kind: 'unit' })
+    expect(e.problem).toMatchObject({ kind: 'planted', loss: 'squared', dim: 200, samples_per_peer: 1, seed: 1, noise: 0 })
+    expect(e.algorithm).toEqual({ kind: 'elastic', eta: 0.5, mu: 0.2, sampling: { kind: 'full' } })
+    expect(e.compression).toEqual({ kind: 'none' })
+    expect(e.run).toMatchObject({ rounds: 500, mode: 'sync', seed: 1, target: null, neighbour_timeout_ms: 5000 })
+    expect(e.run.init).toEqual({ kind: 'zeros' })
+    expect(e.output).toEqual({ params: true })
+  })
+
+  it('reads the DESIGN.md example in YAML and the same in JSON', () => {
+    const yaml = file(
+      'design.yaml',
+      `swarm: { id: demo, peers: 16 }
+topology: { kind: ring }
+problem:  { kind: planted, loss: squared, dim: 200, samples_per_peer: 1, seed: 1 }
+algorithm: { kind: elastic, eta: 0.5, mu: 0.2, sampling: full }
+compression: { kind: none }
+run: { rounds: 500, mode: sync, seed: 1, target: 1e-10, neighbour_timeout_ms: 5000 }
+output: { params: true }
+`,
+    )
+    const a = loadExperiment(yaml).experiment
+    const json = file('design.json', JSON.stringify({ ...a }))
+    const b = loadExperiment(json).experiment
+    expect(b).toEqual(a)
+    expect(a.run.target).toBe(1e-10)
+  })
+
+  it('applies --set overrides by dotted path, typed as YAML scalars', () => {
+    const path = file('base.yaml', 'algorithm: { eta: 0.5 }\n')
+    const e = loadExperiment(path, ['algorithm.mu=0.3', 'swarm.peers=4', 'run.target=1e-8', 'algorithm.sampling.kind=batch', 'algorithm.sampling.size=3']).experiment
+    expect(e.algorithm.mu).toBe(0.3)
+    expect(e.swarm.peers).toBe(4)
+    expect(e.run.target).toBe(1e-8)
+    expect(e.algorithm.sampling).toEqual({ kind: 'batch', size: 3, replace: true })
+    expect(applyOverrides({ a: { b: 1 } }, ['a.c=[1, 2]']).value).toEqual({ a: { b: 1, c: [1, 2] } })
+  })
+
+  it('names an unknown field by path and line', () => {
+    const path = file('unknown.yaml', 'swarm: { peers: 4 }\nalgorithm:\n  eta: 0.5\n  muu: 0.2\n')
+    const err = errorOf(() => loadExperiment(path))
+    expect(err.message).toBe(`${path}:4: algorithm.muu: unknown field`)
+    expect(err.message.split('\n')).toHaveLength(1)
+  })
+
+  it('names a bad value by path and line, with what was given', () => {
+    const path = file('bad.yaml', 'swarm: { peers: 4 }\nalgorithm:\n  eta: -1\n')
+    expect(errorOf(() => loadExperiment(path)).message).toMatch(new RegExp(`^${path}:3: algorithm.eta: .*>0.*got -1$`))
+    const kind = file('kind.yaml', 'topology: { kind: donut }\n')
+    expect(errorOf(() => loadExperiment(kind)).message).toMatch(/kind.yaml:1: topology.kind: must be one of "ring", .*got "donut"/)
+    const typed = file('typed.yaml', 'run:\n  rounds: many\n')
+    expect(errorOf(() => loadExperiment(typed)).message).toMatch(/typed.yaml:2: run.rounds: expected number, got "many"/)
+  })
+
+  it('blames --set, not the file, for a bad override', () => {
+    const path = file('ok.yaml', 'swarm: { peers: 4 }\n')
+    expect(errorOf(() => loadExperiment(path, ['algorithm.mu=abc'])).message).toMatch(/^--set: algorithm.mu: expected number, got "abc"/)
+    expect(errorOf(() => loadExperiment(path, ['nonsense'])).message).toMatch(/--set nonsense: expected dotted.path=value/)
+    expect(errorOf(() => loadExperiment(path, ['swarm.colour=red'])).message).toMatch(/^--set: swarm.colour: unknown field/)
+  })
+
+  it('reports YAML syntax errors with line and column, and missing files', () => {
+    const path = file('syntax.yaml', 'swarm: { peers: 4\nalgorithm: [\n')
+    const err = errorOf(() => loadExperiment(path))
+    expect(err.code).toBe('CONFIG_SYNTAX')
+    expect(err.message).toMatch(new RegExp(`^${path}:\\d+:\\d+: YAML syntax error`))
+    expect(errorOf(() => loadExperiment(join(dir, 'absent.yaml'))).message).toMatch(/absent.yaml: cannot read experiment file: no such file/)
+    const dup = file('dup.yaml', 'swarm: { peers: 4 }\nswarm: { peers: 5 }\n')
+    expect(errorOf(() => loadExperiment(dup)).message).toMatch(/dup.yaml:2:\d+: YAML syntax error/)
+  })
+
+  it('resolves grid and torus shapes to the most nearly square factorisation', () => {
+    expect(nearSquare(16)).toEqual({ rows: 4, cols: 4 })
+    expect(nearSquare(12)).toEqual({ rows: 3, cols: 4 })
+    expect(nearSquare(7)).toEqual({ rows: 1, cols: 7 })
+    const spec = topologySpecOf(experimentFrom({ swarm: { peers: 12 }, topology: { kind: 'torus' } }))
+    expect([spec.rows, spec.cols]).toEqual([3, 4])
+    const given = topologySpecOf(experimentFrom({ swarm: { peers: 12 }, topology: { kind: 'grid', rows: 2 } }))
+    expect([given.rows, given.cols]).toEqual([2, 6])
+  })
+})
