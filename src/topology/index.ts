@@ -1,0 +1,12 @@
+export type { EdgeWeights, Graph, TopologyKind, TopologySpec } from './types.js'
+export { TopologyError, assertConnected, buildGraph, connectedComponents, graphFromEdges } from './graphs.js'
+export {
+  degreeStats,
+  laplacian,
+  laplacianApply,
+  metropolisWeights,
+  mixingMatrix,
+  mixingSpectralGap,
+  spectralFacts,
+  type MixingWeights,
+} from './matrices.js'
