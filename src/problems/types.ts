@@ -28,3 +28,26 @@ export interface Problem {
   /** The planted parameter w*, when the data was generated from one. */
   readonly planted: Float64Array | null
 }
+
+/** The `problem:` section of an experiment, after defaults (src/config fills them). */
+export type ProblemSpec =
+  | {
+      kind: 'planted'
+      loss: LossKind
+      dim: number
+      samples_per_peer: number
+      seed: number
+      noise: number
+      classes: number
+      feature_scale: 'unit-norm' | 'standard'
+    }
+  | {
+      kind: 'csv'
+      path: string
+      loss: LossKind
+      target: string | number
+      header: boolean
+      shard: 'contiguous' | 'round-robin'
+      delimiter: string
+      classes: number
+    }

@@ -1,0 +1,10 @@
+/** A problem that cannot be built from its spec or data: one line naming the field or the file, line and column. */
+export class ProblemError extends Error {
+  override readonly name = 'ProblemError'
+  constructor(
+    readonly code: 'INVALID' | 'CSV_EMPTY' | 'CSV_RAGGED' | 'CSV_NOT_A_NUMBER' | 'CSV_TARGET' | 'CSV_TOO_FEW_ROWS' | 'CSV_LABEL',
+    message: string,
+  ) {
+    super(message)
+  }
+}
