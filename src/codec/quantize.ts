@@ -127,7 +127,7 @@ export function packLevels(levels: Int32Array, maxLevel: number, bits: number, o
       accBits -= 8
     }
   }
-  if (accBits > 0) buf[pos++] = acc & 0xff
+  if (accBits > 0) buf[pos] = acc & 0xff
   return buf
 }
 

@@ -1,0 +1,272 @@
+/**
+ * The wire format of `/meshgd/params/1.0.0` (pure).
+ *
+ *   frame    = uvarint(bodyLength) body                     (unsigned LEB128, as js-libp2p's length prefix)
+ *   body     = u16be(envLength) envelope payload
+ *   envelope = msgpack map {swarm, round, from, kind, codec, dim}
+ *   payload  = f64: dim IEEE-754 float64, little-endian (8 dim bytes)
+ *              f32: dim IEEE-754 float32, little-endian (4 dim bytes)
+ *
+ * The envelope never carries the vector (msgpackr would turn a Float64Array into its own extension); the payload is
+ * raw bytes after it, read back through a DataView so neither the host's byte order nor the payload's alignment
+ * inside a received chunk matters. Every decoded envelope is `unknown` until `guardEnvelope` accepts it.
+ */
+import { Packr } from 'msgpackr'
+
+export type MessageKind = 'params' | 'centre' | 'grad' | 'final' | 'hello'
+export type CodecName = 'f64' | 'f32' | 'qsgd' | 'uniform'
+
+export interface Envelope {
+  swarm: string
+  round: number
+  from: number
+  kind: MessageKind
+  codec: CodecName
+  dim: number
+}
+
+export class WireError extends Error {
+  override readonly name = 'WireError'
+  constructor(
+    readonly code:
+      | 'FRAME_TOO_LARGE'
+      | 'BAD_VARINT'
+      | 'TRUNCATED'
+      | 'BAD_ENVELOPE'
+      | 'WRONG_SWARM'
+      | 'WRONG_LENGTH'
+      | 'NON_FINITE'
+      | 'UNKNOWN_CODEC'
+      | 'ROUND_OUT_OF_WINDOW',
+    message: string,
+  ) {
+    super(message)
+  }
+}
+
+const packr = new Packr({ useRecords: false, mapsAsObjects: true, variableMapSize: true })
+const KINDS: readonly MessageKind[] = ['params', 'centre', 'grad', 'final', 'hello']
+const CODECS: readonly CodecName[] = ['f64', 'f32', 'qsgd', 'uniform']
+/** Allowance for the envelope and its length prefixes, on top of the payload, in the frame cap. */
+export const ENVELOPE_ALLOWANCE = 512
+
+export function uvarintLength(value: number): number {
+  let n = 1
+  while (value >= 0x80) {
+    value = Math.floor(value / 128)
+    n++
+  }
+  return n
+}
+
+function writeUvarint(value: number, out: Uint8Array, at: number): number {
+  while (value >= 0x80) {
+    out[at++] = (value & 0x7f) | 0x80
+    value = Math.floor(value / 128)
+  }
+  out[at++] = value
+  return at
+}
+
+export function payloadBytes(codec: CodecName, dim: number): number {
+  switch (codec) {
+    case 'f64':
+      return 8 * dim
+    case 'f32':
+      return 4 * dim
+    default:
+      throw new WireError('UNKNOWN_CODEC', `no fixed payload size for codec ${codec}`)
+  }
+}
+
+/** The largest frame body a peer accepts for vectors of dimension `dim` (float64 payload plus the allowance). */
+export function frameCapForDim(dim: number): number {
+  return 8 * dim + ENVELOPE_ALLOWANCE
+}
+
+export function encodeEnvelope(envelope: Envelope): Uint8Array {
+  return packr.pack({
+    swarm: envelope.swarm,
+    round: envelope.round,
+    from: envelope.from,
+    kind: envelope.kind,
+    codec: envelope.codec,
+    dim: envelope.dim,
+  })
+}
+
+/** A whole frame (prefix + body) holding `envelope` and `payload`. */
+export function encodeFrame(envelope: Envelope, payload: Uint8Array): Uint8Array {
+  const env = encodeEnvelope(envelope)
+  if (env.length > 0xffff) throw new WireError('BAD_ENVELOPE', `envelope of ${env.length} bytes`)
+  const bodyLength = 2 + env.length + payload.length
+  const out = new Uint8Array(uvarintLength(bodyLength) + bodyLength)
+  let at = writeUvarint(bodyLength, out, 0)
+  out[at++] = env.length >> 8
+  out[at++] = env.length & 0xff
+  out.set(env, at)
+  out.set(payload, at + env.length)
+  return out
+}
+
+/** Bytes on the wire of one frame carrying a float vector of `envelope.dim` under `envelope.codec`. */
+export function wireBytesOfVector(envelope: Envelope): number {
+  const bodyLength = 2 + encodeEnvelope(envelope).length + payloadBytes(envelope.codec, envelope.dim)
+  return uvarintLength(bodyLength) + bodyLength
+}
+
+export function encodeF64(v: Float64Array): Uint8Array {
+  const out = new Uint8Array(v.length * 8)
+  const view = new DataView(out.buffer)
+  for (let k = 0; k < v.length; k++) view.setFloat64(8 * k, v[k]!, true)
+  return out
+}
+
+export function encodeF32(v: Float64Array): Uint8Array {
+  const out = new Uint8Array(v.length * 4)
+  const view = new DataView(out.buffer)
+  for (let k = 0; k < v.length; k++) view.setFloat32(4 * k, v[k]!, true)
+  return out
+}
+
+/** Decode a float payload into `out` (length dim), rejecting wrong lengths and non-finite values. */
+export function decodeFloats(codec: 'f64' | 'f32', payload: Uint8Array, dim: number, out: Float64Array = new Float64Array(dim)): Float64Array {
+  const width = codec === 'f64' ? 8 : 4
+  if (payload.length !== width * dim) {
+    throw new WireError('WRONG_LENGTH', `${codec} payload of ${payload.length} bytes, expected ${width * dim} for dim ${dim}`)
+  }
+  if (out.length !== dim) throw new RangeError(`decodeFloats: out has ${out.length} entries for dim ${dim}`)
+  const view = new DataView(payload.buffer, payload.byteOffset, payload.length)
+  for (let k = 0; k < dim; k++) {
+    const x = codec === 'f64' ? view.getFloat64(8 * k, true) : view.getFloat32(4 * k, true)
+    if (!Number.isFinite(x)) throw new WireError('NON_FINITE', `${codec} payload: value ${x} at index ${k}`)
+    out[k] = x
+  }
+  return out
+}
+
+export interface EnvelopeLimits {
+  swarm: string
+  dim: number
+  maxPeers: number
+  roundWindow?: { own: number; behind: number; ahead: number }
+}
+
+/** Accept an untrusted decoded envelope or throw a WireError naming the field. */
+export function guardEnvelope(x: unknown, limits: EnvelopeLimits): Envelope {
+  if (x === null || typeof x !== 'object' || Array.isArray(x)) throw new WireError('BAD_ENVELOPE', 'envelope is not a map')
+  const e = x as Record<string, unknown>
+  const keys = Object.keys(e)
+  if (keys.length !== 6) throw new WireError('BAD_ENVELOPE', `envelope has ${keys.length} fields, expected 6`)
+  if (typeof e.swarm !== 'string' || e.swarm.length > 64) throw new WireError('BAD_ENVELOPE', 'envelope.swarm is not a short string')
+  if (e.swarm !== limits.swarm) throw new WireError('WRONG_SWARM', `envelope.swarm "${e.swarm}" is not this swarm`)
+  if (typeof e.round !== 'number' || !Number.isSafeInteger(e.round) || e.round < 0) {
+    throw new WireError('BAD_ENVELOPE', 'envelope.round is not a non-negative integer')
+  }
+  if (typeof e.from !== 'number' || !Number.isInteger(e.from) || e.from < 0 || e.from >= limits.maxPeers) {
+    throw new WireError('BAD_ENVELOPE', `envelope.from is not a peer index in 0..${limits.maxPeers - 1}`)
+  }
+  if (typeof e.kind !== 'string' || !KINDS.includes(e.kind as MessageKind)) throw new WireError('BAD_ENVELOPE', 'envelope.kind is unknown')
+  if (typeof e.codec !== 'string' || !CODECS.includes(e.codec as CodecName)) throw new WireError('UNKNOWN_CODEC', 'envelope.codec is unknown')
+  if (e.dim !== limits.dim) throw new WireError('WRONG_LENGTH', `envelope.dim ${String(e.dim)} is not ${limits.dim}`)
+  const w = limits.roundWindow
+  if (w && (e.round < w.own - w.behind || e.round > w.own + w.ahead)) {
+    throw new WireError('ROUND_OUT_OF_WINDOW', `envelope.round ${e.round} outside ${w.own - w.behind}..${w.own + w.ahead}`)
+  }
+  return { swarm: e.swarm, round: e.round, from: e.from, kind: e.kind as MessageKind, codec: e.codec as CodecName, dim: e.dim }
+}
+
+/** Split a frame body into its guarded envelope and its payload bytes. */
+export function decodeBody(body: Uint8Array, limits: EnvelopeLimits): { envelope: Envelope; payload: Uint8Array } {
+  if (body.length < 2) throw new WireError('TRUNCATED', `frame body of ${body.length} bytes`)
+  const envLength = (body[0]! << 8) | body[1]!
+  if (2 + envLength > body.length) throw new WireError('TRUNCATED', `envelope of ${envLength} bytes in a ${body.length}-byte body`)
+  let raw: unknown
+  try {
+    raw = packr.unpack(body.subarray(2, 2 + envLength))
+  } catch {
+    throw new WireError('BAD_ENVELOPE', 'envelope is not valid msgpack')
+  }
+  return { envelope: guardEnvelope(raw, limits), payload: body.subarray(2 + envLength) }
+}
+
+/**
+ * Reassembles frames from a byte stream: `push(chunk)` yields every complete body. A length prefix above the cap
+ * throws before anything beyond the cap is buffered; buffered bytes never exceed cap + 10.
+ */
+export class FrameDecoder {
+  private chunks: Uint8Array[] = []
+  private buffered = 0
+  private expected = -1
+
+  constructor(readonly maxBodyBytes: number) {}
+
+  *push(chunk: Uint8Array): Generator<Uint8Array> {
+    if (chunk.length > 0) {
+      this.chunks.push(chunk)
+      this.buffered += chunk.length
+    }
+    for (;;) {
+      if (this.expected < 0) {
+        const prefix = this.readPrefix()
+        if (prefix === null) {
+          if (this.buffered > 10) throw new WireError('BAD_VARINT', 'length prefix longer than 10 bytes')
+          return
+        }
+        if (prefix.value > this.maxBodyBytes) {
+          throw new WireError('FRAME_TOO_LARGE', `frame of ${prefix.value} bytes over the cap of ${this.maxBodyBytes}`)
+        }
+        this.consume(prefix.length)
+        this.expected = prefix.value
+      }
+      if (this.buffered < this.expected) return
+      const body = this.take(this.expected)
+      this.expected = -1
+      yield body
+    }
+  }
+
+  private readPrefix(): { value: number; length: number } | null {
+    let value = 0
+    let factor = 1
+    let length = 0
+    for (const c of this.chunks) {
+      for (let k = 0; k < c.length; k++) {
+        const b = c[k]!
+        value += (b & 0x7f) * factor
+        length++
+        if ((b & 0x80) === 0) return { value, length }
+        factor *= 128
+        if (length >= 8) throw new WireError('BAD_VARINT', 'length prefix longer than 8 bytes')
+      }
+    }
+    return null
+  }
+
+  private consume(count: number): void {
+    this.take(count)
+  }
+
+  private take(count: number): Uint8Array {
+    const first = this.chunks[0]
+    if (first && first.length >= count) {
+      const out = first.subarray(0, count)
+      if (first.length === count) this.chunks.shift()
+      else this.chunks[0] = first.subarray(count)
+      this.buffered -= count
+      return out
+    }
+    const out = new Uint8Array(count)
+    let at = 0
+    while (at < count) {
+      const c = this.chunks[0]!
+      const n = Math.min(c.length, count - at)
+      out.set(c.subarray(0, n), at)
+      at += n
+      if (n === c.length) this.chunks.shift()
+      else this.chunks[0] = c.subarray(n)
+    }
+    this.buffered -= count
+    return out
+  }
+}
