@@ -26,8 +26,8 @@ export function parseExperimentText(text: string, file: string): { raw: unknown;
   const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true })
   if (doc.errors.length > 0) {
     const err = doc.errors[0]!
-    const pos = err.linePos?.[0]
-    const where = pos ? `${file}:${pos.line}:${pos.col}` : file
+    const pos = err.linePos?.[0] ?? lineCounter.linePos(err.pos[0])
+    const where = `${file}:${pos.line}:${pos.col}`
     throw new ConfigError(`${where}: YAML syntax error: ${err.message.split('\n')[0]}`, 'CONFIG_SYNTAX')
   }
   const raw: unknown = doc.toJS() ?? {}

@@ -108,18 +108,69 @@ const samplingSchema = z.preprocess(
   ]),
 )
 
+/** Fields every algorithm shares. */
+const common = {
+  /** Gradient step eta. */
+  eta: positive().default(0.5),
+  sampling: samplingSchema.prefault('full'),
+  /** Agent-specific learning rates (004_... Sec. 3.3): peer i uses eta_per_peer[i] in place of eta. */
+  eta_per_peer: z.array(positive()).nullable().default(null),
+}
+
+/** Local gradient steps per round before the communication step (001_...): 1 is the plain update. */
+const localStepsField = int(1).max(1_000_000).default(1)
+
 const elasticSchema = z.strictObject({
   kind: z.literal('elastic'),
-  /** Gradient step eta (000_... Eq. 14). */
-  eta: positive().default(0.5),
+  ...common,
   /** Per-round coupling gain mu of Eq. 14 (it already contains the step). */
   mu: z.number().min(0).default(0.2),
-  sampling: samplingSchema.prefault('full'),
+  local_steps: localStepsField,
+})
+
+const quorumSchema = z.strictObject({
+  kind: z.literal('quorum'),
+  ...common,
+  /** Coupling strength k of 004_... Eq. 7. */
+  k: z.number().min(0).default(0.5),
+  /** Piecewise-constant schedule [[from_round, k], ...] (004_... recommends low k early, higher later). */
+  k_schedule: z
+    .array(z.tuple([int(0), z.number().min(0)]))
+    .nullable()
+    .default(null),
+  local_steps: localStepsField,
+})
+
+const easgdSchema = z.strictObject({
+  kind: z.literal('easgd'),
+  ...common,
+  /** Elastic pull of each x_i towards its centre copy (004_... Eq. 5: alpha = eta k). */
+  alpha: z.number().min(0).max(1).default(0.1),
+  /** Pull of the centre towards the peers (null: min(0.9, n alpha); 004_...: beta = eta n k). */
+  beta: z.number().min(0).max(1).nullable().default(null),
+  /** Communicate every `period` rounds; other rounds are plain local steps (tau in 004_...). */
+  period: int(1).default(1),
+})
+
+const localSchema = z.strictObject({
+  kind: z.literal('local'),
+  ...common,
+  /** T local steps before each averaging (001_... Algorithm 1); `infinity`: until |grad l_i|^2 <= tol. */
+  local_steps: z.union([int(1).max(1_000_000), z.literal('infinity')]).default(10),
+  /** With local_steps: infinity, stop local steps once |grad l_i(u)|^2 <= tol ... */
+  tol: positive().default(1e-20),
+  /** ... or after max_steps steps. */
+  max_steps: int(1).default(10_000),
+})
+
+const allreduceSchema = z.strictObject({
+  kind: z.literal('allreduce-sgd'),
+  ...common,
 })
 
 const algorithmSchema = z.preprocess(
   (v) => (v !== null && typeof v === 'object' && !('kind' in v) ? { ...v, kind: 'elastic' } : v),
-  z.discriminatedUnion('kind', [elasticSchema]),
+  z.discriminatedUnion('kind', [elasticSchema, quorumSchema, easgdSchema, localSchema, allreduceSchema]),
 )
 
 const compressionSchema = z.preprocess(

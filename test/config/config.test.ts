@@ -30,7 +30,7 @@ describe('experiment files', () => {
     expect(e.topology.kind).toBe('ring')
     expect(e.topology.weights).toEqual({ kind: 'unit' })
     expect(e.problem).toMatchObject({ kind: 'planted', loss: 'squared', dim: 200, samples_per_peer: 1, seed: 1, noise: 0 })
-    expect(e.algorithm).toEqual({ kind: 'elastic', eta: 0.5, mu: 0.2, sampling: { kind: 'full' } })
+    expect(e.algorithm).toEqual({ kind: 'elastic', eta: 0.5, mu: 0.2, sampling: { kind: 'full' }, local_steps: 1, eta_per_peer: null })
     expect(e.compression).toEqual({ kind: 'none' })
     expect(e.run).toMatchObject({ rounds: 500, mode: 'sync', seed: 1, target: null, neighbour_timeout_ms: 5000 })
     expect(e.run.init).toEqual({ kind: 'zeros' })
@@ -59,7 +59,7 @@ output: { params: true }
   it('applies --set overrides by dotted path, typed as YAML scalars', () => {
     const path = file('base.yaml', 'algorithm: { eta: 0.5 }\n')
     const e = loadExperiment(path, ['algorithm.mu=0.3', 'swarm.peers=4', 'run.target=1e-8', 'algorithm.sampling.kind=batch', 'algorithm.sampling.size=3']).experiment
-    expect(e.algorithm.mu).toBe(0.3)
+    expect(e.algorithm).toMatchObject({ kind: 'elastic', mu: 0.3 })
     expect(e.swarm.peers).toBe(4)
     expect(e.run.target).toBe(1e-8)
     expect(e.algorithm.sampling).toEqual({ kind: 'batch', size: 3, replace: true })

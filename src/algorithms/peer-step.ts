@@ -1,0 +1,393 @@
+/**
+ * One peer's side of a synchronous round, shared by the simulator and the networked peer (STYLE.md 3: decide in a
+ * pure function, act in the runtime). A round t has two phases:
+ *
+ *   1. `prepare(t)`: compute what this round needs from the peer's own state (the stochastic gradient, local
+ *      steps) and return the vector it sends to every neighbour this round (or null: no message this round);
+ *   2. `combine(t, inbox)`: given the round-t messages of its neighbours, in ascending neighbour index, move the
+ *      state to round t + 1.
+ *
+ * The runtime's only job between the two is to deliver messages. Everything here is deterministic given the
+ * experiment, the peer's data and its seeded random stream.
+ */
+import type { Experiment } from '../config/schema.js'
+import type { Problem } from '../problems/types.js'
+import type { Graph } from '../topology/types.js'
+import { Rng } from '../util/rng.js'
+import { localGradient } from '../problems/losses.js'
+import { metropolisWeights, type MixingWeights } from '../topology/index.js'
+import { elasticUpdate } from './elastic.js'
+import { averagedStep, easgdLocalUpdate, easgdMessage, gradientStep, mixInto, quorumUpdate } from './mixing.js'
+import { stochasticGradient, type GradientContext } from './sampling.js'
+
+export interface PeerStep {
+  readonly index: number
+  /** The peer's parameters w_i^t (read-only for callers; replaced on combine). */
+  readonly params: Float64Array
+  /** The gradient used in the last prepared round (for metrics). */
+  readonly gradient: Float64Array
+  prepare(round: number): Float64Array | null
+  /**
+   * `inbox[k]` is the round-t message of neighbour `graph.neighbours[index][k]`, or null when that neighbour sent
+   * none (it is down, or the algorithm sends nothing this round): its terms are left out.
+   */
+  combine(round: number, inbox: ReadonlyArray<Float64Array | null>, own?: Float64Array): void
+}
+
+/** Each peer's starting point w_i^0 (ALGORITHMS.md "Notation": zeros, or a seeded draw per peer). */
+export function initialParams(experiment: Experiment, index: number, paramDim: number): Float64Array {
+  const w = new Float64Array(paramDim)
+  const init = experiment.run.init
+  if (init.kind === 'gaussian') {
+    const rng = Rng.derive(experiment.run.seed, index, 'init')
+    for (let k = 0; k < paramDim; k++) w[k] = init.scale * rng.gaussian()
+  }
+  return w
+}
+
+export function gradientContext(experiment: Experiment, problem: Problem, index: number): GradientContext {
+  return {
+    loss: problem.loss,
+    shard: problem.shards[index]!,
+    classes: problem.classes,
+    sampling: experiment.algorithm.sampling,
+    rng: Rng.derive(experiment.run.seed, index, 'sampling'),
+    scratch: new Float64Array(Math.max(problem.classes, 1)),
+  }
+}
+
+/** The messages that arrived and their weights, in neighbour order (no copy when all arrived). */
+function present(
+  inbox: ReadonlyArray<Float64Array | null>,
+  weights: readonly number[],
+): { vectors: readonly Float64Array[]; weights: readonly number[] } {
+  if (inbox.every((v) => v !== null)) return { vectors: inbox as readonly Float64Array[], weights }
+  const vectors: Float64Array[] = []
+  const kept: number[] = []
+  inbox.forEach((v, k) => {
+    if (v !== null) {
+      vectors.push(v)
+      kept.push(weights[k]!)
+    }
+  })
+  return { vectors, weights: kept }
+}
+
+/** Step size of peer i: eta_per_peer[i] when given (004_... Sec. 3.3), else eta. */
+function stepOf(experiment: Experiment, index: number): number {
+  return experiment.algorithm.eta_per_peer?.[index] ?? experiment.algorithm.eta
+}
+
+type Algorithm<K extends Experiment['algorithm']['kind']> = Extract<Experiment['algorithm'], { kind: K }>
+
+/** State every algorithm keeps: parameters, a spare buffer for double-buffering, the gradient and its context. */
+abstract class BaseStep implements PeerStep {
+  params: Float64Array
+  protected spare: Float64Array
+  readonly gradient: Float64Array
+  protected readonly context: GradientContext
+  protected readonly eta: number
+  protected readonly neighbourIndices: readonly number[]
+
+  constructor(experiment: Experiment, problem: Problem, graph: Graph, readonly index: number) {
+    const d = problem.paramDim
+    this.params = initialParams(experiment, index, d)
+    this.spare = new Float64Array(d)
+    this.gradient = new Float64Array(d)
+    this.context = gradientContext(experiment, problem, index)
+    this.eta = stepOf(experiment, index)
+    this.neighbourIndices = graph.neighbours[index]!
+  }
+
+  abstract prepare(round: number): Float64Array | null
+  abstract combine(round: number, inbox: ReadonlyArray<Float64Array | null>, own?: Float64Array): void
+
+  /** Adopt `spare` as the new parameters. */
+  protected swap(): void {
+    const old = this.params
+    this.params = this.spare
+    this.spare = old
+  }
+
+  /** T - 1 plain local steps from w into `u` (001_...), then the gradient at u; returns u (w itself when T = 1). */
+  protected localSteps(u: Float64Array, steps: number): Float64Array {
+    if (steps <= 1) {
+      stochasticGradient(this.context, this.params, this.gradient)
+      return this.params
+    }
+    u.set(this.params)
+    for (let s = 1; s < steps; s++) gradientStep(u, stochasticGradient(this.context, u, this.gradient), this.eta)
+    stochasticGradient(this.context, u, this.gradient)
+    return u
+  }
+}
+
+/** Mixing weights of peer i with missing neighbours' weights moved onto W_ii, so the row still sums to 1. */
+function presentMixing(
+  inbox: ReadonlyArray<Float64Array | null>,
+  indices: readonly number[],
+  weights: Float64Array,
+  ownWeight: number,
+): { indices: readonly number[]; vectors: readonly Float64Array[]; weights: ArrayLike<number>; ownWeight: number } {
+  if (inbox.every((v) => v !== null)) return { indices, vectors: inbox as readonly Float64Array[], weights, ownWeight }
+  const kept = { indices: [] as number[], vectors: [] as Float64Array[], weights: [] as number[], ownWeight }
+  inbox.forEach((v, k) => {
+    if (v === null) kept.ownWeight += weights[k]!
+    else {
+      kept.indices.push(indices[k]!)
+      kept.vectors.push(v)
+      kept.weights.push(weights[k]!)
+    }
+  })
+  return kept
+}
+
+/**
+ * `elastic` (000_... Eq. 14): send w_i^t; combine with the a_ij-weighted differences. With local_steps T > 1,
+ * T - 1 plain gradient steps come first and the coupled step starts from their result u_i (which is sent).
+ */
+class ElasticStep extends BaseStep {
+  private readonly weights: readonly number[]
+  private readonly mu: number
+  private readonly steps: number
+  private readonly u: Float64Array
+  private base: Float64Array
+
+  constructor(experiment: Experiment, algorithm: Algorithm<'elastic'>, problem: Problem, graph: Graph, index: number) {
+    super(experiment, problem, graph, index)
+    this.weights = graph.weights[index]!
+    this.mu = algorithm.mu
+    this.steps = algorithm.local_steps
+    this.u = new Float64Array(algorithm.local_steps > 1 ? problem.paramDim : 0)
+    this.base = this.params
+  }
+
+  prepare(): Float64Array {
+    this.base = this.localSteps(this.u, this.steps)
+    return this.base
+  }
+
+  combine(_round: number, inbox: ReadonlyArray<Float64Array | null>): void {
+    const { vectors, weights } = present(inbox, this.weights)
+    elasticUpdate(this.spare, this.base, this.gradient, vectors, weights, { eta: this.eta, mu: this.mu })
+    this.swap()
+  }
+}
+
+/** `quorum` (004_... Eq. 7, neighbour-only quorum z_i = sum W_ij w_j), with an optional k schedule. */
+class QuorumStep extends BaseStep {
+  private readonly mixing: MixingWeights
+  private readonly algorithm: Algorithm<'quorum'>
+  private readonly z: Float64Array
+  private readonly u: Float64Array
+  private base: Float64Array
+
+  constructor(experiment: Experiment, algorithm: Algorithm<'quorum'>, problem: Problem, graph: Graph, index: number, mixing: MixingWeights) {
+    super(experiment, problem, graph, index)
+    this.mixing = mixing
+    this.algorithm = algorithm
+    this.z = new Float64Array(problem.paramDim)
+    this.u = new Float64Array(algorithm.local_steps > 1 ? problem.paramDim : 0)
+    this.base = this.params
+  }
+
+  prepare(): Float64Array {
+    this.base = this.localSteps(this.u, this.algorithm.local_steps)
+    return this.base
+  }
+
+  combine(round: number, inbox: ReadonlyArray<Float64Array | null>): void {
+    const m = presentMixing(inbox, this.neighbourIndices, this.mixing.neighbour[this.index]!, this.mixing.self[this.index]!)
+    mixInto(this.z, this.index, this.base, m.ownWeight, m.indices, m.vectors, m.weights)
+    quorumUpdate(this.spare, this.base, this.gradient, this.z, this.eta, couplingAt(this.algorithm, round))
+    this.swap()
+  }
+}
+
+/** k at a round: the last schedule entry whose start round has been reached, else k. */
+export function couplingAt(algorithm: { k: number; k_schedule: ReadonlyArray<readonly [number, number]> | null }, round: number): number {
+  let k = algorithm.k
+  for (const [from, value] of algorithm.k_schedule ?? []) if (round >= from) k = value
+  return k
+}
+
+/**
+ * `easgd` without a server (004_... Eqs. 5-6, adapt-then-combine): x_i and a centre copy c_i; the message is
+ * c_i + beta (x_i - c_i); only rounds with t mod period = 0 communicate and couple.
+ */
+class EasgdStep extends BaseStep {
+  private readonly mixing: MixingWeights
+  private readonly alpha: number
+  private readonly beta: number
+  private readonly period: number
+  centre: Float64Array
+  private centreSpare: Float64Array
+  private readonly message: Float64Array
+
+  constructor(experiment: Experiment, algorithm: Algorithm<'easgd'>, problem: Problem, graph: Graph, index: number, mixing: MixingWeights) {
+    super(experiment, problem, graph, index)
+    this.mixing = mixing
+    this.alpha = algorithm.alpha
+    this.beta = algorithm.beta ?? Math.min(0.9, graph.n * algorithm.alpha)
+    this.period = algorithm.period
+    this.centre = Float64Array.from(this.params) // c_i^0 = x_i^0
+    this.centreSpare = new Float64Array(problem.paramDim)
+    this.message = new Float64Array(problem.paramDim)
+  }
+
+  private communicates(round: number): boolean {
+    return round % this.period === 0
+  }
+
+  prepare(round: number): Float64Array | null {
+    stochasticGradient(this.context, this.params, this.gradient)
+    if (!this.communicates(round)) return null
+    return easgdMessage(this.message, this.params, this.centre, this.beta)
+  }
+
+  combine(round: number, inbox: ReadonlyArray<Float64Array | null>): void {
+    if (!this.communicates(round)) {
+      easgdLocalUpdate(this.spare, this.params, this.gradient, this.centre, this.eta, 0)
+      this.swap()
+      return
+    }
+    easgdLocalUpdate(this.spare, this.params, this.gradient, this.centre, this.eta, this.alpha)
+    const m = presentMixing(inbox, this.neighbourIndices, this.mixing.neighbour[this.index]!, this.mixing.self[this.index]!)
+    mixInto(this.centreSpare, this.index, this.message, m.ownWeight, m.indices, m.vectors, m.weights)
+    const old = this.centre
+    this.centre = this.centreSpare
+    this.centreSpare = old
+    this.swap()
+  }
+}
+
+/**
+ * `local` (001_... Algorithm 1, neighbour-only): T local steps (or, with T = infinity, until |grad l_i(u)|^2 <= tol,
+ * at most max_steps), then w_i = sum W_ij u_j.
+ */
+class LocalStep extends BaseStep {
+  private readonly mixing: MixingWeights
+  private readonly algorithm: Algorithm<'local'>
+  private readonly u: Float64Array
+  private readonly full: Float64Array
+  private readonly problem: Problem
+  /** Local steps taken in the last round (for metrics). */
+  stepsTaken = 0
+
+  constructor(experiment: Experiment, algorithm: Algorithm<'local'>, problem: Problem, graph: Graph, index: number, mixing: MixingWeights) {
+    super(experiment, problem, graph, index)
+    this.mixing = mixing
+    this.algorithm = algorithm
+    this.problem = problem
+    this.u = new Float64Array(problem.paramDim)
+    this.full = new Float64Array(problem.paramDim)
+  }
+
+  prepare(): Float64Array {
+    const u = this.u
+    u.set(this.params)
+    const a = this.algorithm
+    if (a.local_steps === 'infinity') {
+      let steps = 0
+      for (; steps < a.max_steps; steps++) {
+        localGradient(this.problem.loss, this.context.shard, u, this.problem.classes, this.full)
+        if (squaredNorm(this.full) <= a.tol) break
+        gradientStep(u, stochasticGradient(this.context, u, this.gradient), this.eta)
+      }
+      this.stepsTaken = steps
+    } else {
+      for (let s = 0; s < a.local_steps; s++) gradientStep(u, stochasticGradient(this.context, u, this.gradient), this.eta)
+      this.stepsTaken = a.local_steps
+    }
+    return u
+  }
+
+  combine(_round: number, inbox: ReadonlyArray<Float64Array | null>): void {
+    const m = presentMixing(inbox, this.neighbourIndices, this.mixing.neighbour[this.index]!, this.mixing.self[this.index]!)
+    mixInto(this.spare, this.index, this.u, m.ownWeight, m.indices, m.vectors, m.weights)
+    this.swap()
+  }
+}
+
+function squaredNorm(v: Float64Array): number {
+  let s = 0
+  for (let k = 0; k < v.length; k++) s += v[k]! * v[k]!
+  return s
+}
+
+/**
+ * `allreduce-sgd` (003_... Eq. 2.2): send g_i (quantized by the codec in `direct` mode); every peer applies the
+ * same averaged step with all n gradients, its own (as sent) included.
+ */
+class AllreduceStep extends BaseStep {
+  private readonly n: number
+  private readonly all: Float64Array[]
+
+  constructor(experiment: Experiment, problem: Problem, graph: Graph, index: number) {
+    super(experiment, problem, graph, index)
+    this.n = graph.n
+    this.all = new Array<Float64Array>(graph.n)
+  }
+
+  prepare(): Float64Array {
+    return stochasticGradient(this.context, this.params, this.gradient)
+  }
+
+  combine(_round: number, inbox: ReadonlyArray<Float64Array | null>, own?: Float64Array): void {
+    const ns = this.neighbourIndices
+    this.all[this.index] = own ?? this.gradient
+    for (let k = 0; k < ns.length; k++) {
+      const g = inbox[k]
+      if (!g) throw new AlgorithmError('MISSING_GRADIENT', `allreduce-sgd: peer ${this.index} has no round gradient from peer ${ns[k]}`)
+      this.all[ns[k]!] = g
+    }
+    averagedStep(this.spare, this.params, this.all.slice(0, this.n), this.eta)
+    this.swap()
+  }
+}
+
+export class AlgorithmError extends Error {
+  override readonly name = 'AlgorithmError'
+  constructor(
+    readonly code: 'NOT_COMPLETE' | 'MISSING_GRADIENT' | 'BAD_OPTION',
+    message: string,
+  ) {
+    super(message)
+  }
+}
+
+/** Checks an algorithm's requirements on the graph (one line naming the field). */
+export function checkAlgorithm(experiment: Experiment, graph: Graph): void {
+  const a = experiment.algorithm
+  if (a.kind === 'allreduce-sgd' && graph.edges.length !== (graph.n * (graph.n - 1)) / 2) {
+    throw new AlgorithmError(
+      'NOT_COMPLETE',
+      `algorithm.kind: allreduce-sgd averages every peer's gradient and needs topology.kind: complete (got ${experiment.topology.kind})`,
+    )
+  }
+  if (a.eta_per_peer && a.eta_per_peer.length !== graph.n) {
+    throw new AlgorithmError('BAD_OPTION', `algorithm.eta_per_peer: ${a.eta_per_peer.length} values for ${graph.n} peers`)
+  }
+}
+
+export function createPeerStep(
+  experiment: Experiment,
+  problem: Problem,
+  graph: Graph,
+  index: number,
+  mixing: MixingWeights = metropolisWeights(graph),
+): PeerStep {
+  const algorithm = experiment.algorithm
+  switch (algorithm.kind) {
+    case 'elastic':
+      return new ElasticStep(experiment, algorithm, problem, graph, index)
+    case 'quorum':
+      return new QuorumStep(experiment, algorithm, problem, graph, index, mixing)
+    case 'easgd':
+      return new EasgdStep(experiment, algorithm, problem, graph, index, mixing)
+    case 'local':
+      return new LocalStep(experiment, algorithm, problem, graph, index, mixing)
+    case 'allreduce-sgd':
+      return new AllreduceStep(experiment, problem, graph, index)
+  }
+}

@@ -1,0 +1,47 @@
+/**
+ * The stochastic gradient g_i of ALGORITHMS.md "Sampling": full, batch with replacement, Bernoulli.
+ * Randomness comes from the peer's own stream (`Rng.derive(run seed, peer index, 'sampling')`), drawn in a fixed
+ * order, so a networked peer draws exactly what the simulator draws for it.
+ */
+import type { SamplingSpec } from '../config/schema.js'
+import { addSampleGradient, localGradient } from '../problems/losses.js'
+import type { LossKind, Shard } from '../problems/types.js'
+import type { Rng } from '../util/rng.js'
+
+export interface GradientContext {
+  readonly loss: LossKind
+  readonly shard: Shard
+  readonly classes: number
+  readonly sampling: SamplingSpec
+  readonly rng: Rng
+  /** Scratch for kernels that need one (softmax: length >= classes). */
+  readonly scratch: Float64Array
+}
+
+/** out = g_i(w). Returns out. */
+export function stochasticGradient(ctx: GradientContext, w: Float64Array, out: Float64Array): Float64Array {
+  const { loss, shard, classes, sampling, rng, scratch } = ctx
+  switch (sampling.kind) {
+    case 'full':
+      return localGradient(loss, shard, w, classes, out)
+    case 'batch': {
+      // m indices uniform with replacement (002_... Sec. 2, 003_... Alg. 1); g = (1/m) sum grad l_s, in draw order.
+      out.fill(0)
+      const m = sampling.size
+      const scale = 1 / m
+      for (let b = 0; b < m; b++) addSampleGradient(loss, shard, rng.int(shard.rows), w, classes, scale, out, scratch)
+      return out
+    }
+    case 'bernoulli': {
+      // Each sample with probability p = m / m_i, divided by the expected batch m (000_... Eq. 8: unbiased).
+      out.fill(0)
+      const m = sampling.size
+      const p = m / shard.rows
+      const scale = p >= 1 ? 1 / shard.rows : 1 / m
+      for (let s = 0; s < shard.rows; s++) {
+        if (rng.uniform() < p) addSampleGradient(loss, shard, s, w, classes, scale, out, scratch)
+      }
+      return out
+    }
+  }
+}

@@ -1,0 +1,66 @@
+/**
+ * The run directory of DESIGN.md: summary.json, metrics.jsonl, params/<i>.f64, peers/<i>/metrics.jsonl.
+ * Writes are synchronous and batched: a record batch is one write per file.
+ */
+import { closeSync, mkdirSync, openSync, renameSync, writeFileSync, writeSync } from 'node:fs'
+import { join } from 'node:path'
+
+/** Little-endian float64 bytes of a vector (the host may be either endianness). */
+export function float64LeBytes(v: Float64Array): Uint8Array {
+  const bytes = new Uint8Array(v.length * 8)
+  const view = new DataView(bytes.buffer)
+  for (let k = 0; k < v.length; k++) view.setFloat64(k * 8, v[k]!, true)
+  return bytes
+}
+
+export function readFloat64Le(bytes: Uint8Array): Float64Array {
+  if (bytes.length % 8 !== 0) throw new RangeError(`readFloat64Le: ${bytes.length} bytes is not a whole number of float64`)
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.length)
+  const out = new Float64Array(bytes.length / 8)
+  for (let k = 0; k < out.length; k++) out[k] = view.getFloat64(k * 8, true)
+  return out
+}
+
+/** Write a file atomically: a temporary file in the same directory, then rename. */
+export function writeFileAtomic(path: string, data: string | Uint8Array): void {
+  const tmp = `${path}.tmp-${process.pid}`
+  writeFileSync(tmp, data)
+  renameSync(tmp, path)
+}
+
+export class RunDirectory {
+  readonly dir: string
+  private readonly merged: number
+  private readonly perPeer: number[]
+
+  constructor(dir: string, peers: number) {
+    this.dir = dir
+    mkdirSync(join(dir, 'params'), { recursive: true })
+    this.perPeer = []
+    for (let i = 0; i < peers; i++) {
+      mkdirSync(join(dir, 'peers', String(i)), { recursive: true })
+      this.perPeer.push(openSync(join(dir, 'peers', String(i), 'metrics.jsonl'), 'w'))
+    }
+    this.merged = openSync(join(dir, 'metrics.jsonl'), 'w')
+  }
+
+  /** Append records (objects with a `peer` field) to the merged file and to each peer's own file. */
+  appendRecords(records: ReadonlyArray<{ peer: number }>): void {
+    const lines = records.map((r) => JSON.stringify(r) + '\n')
+    writeSync(this.merged, lines.join(''))
+    records.forEach((r, k) => writeSync(this.perPeer[r.peer]!, lines[k]!))
+  }
+
+  writeParams(index: number, w: Float64Array): void {
+    writeFileAtomic(join(this.dir, 'params', `${index}.f64`), float64LeBytes(w))
+  }
+
+  writeSummary(summary: unknown): void {
+    writeFileAtomic(join(this.dir, 'summary.json'), JSON.stringify(summary, null, 2) + '\n')
+  }
+
+  close(): void {
+    closeSync(this.merged)
+    for (const fd of this.perPeer) closeSync(fd)
+  }
+}

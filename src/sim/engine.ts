@@ -1,0 +1,228 @@
+/**
+ * The in-process simulator: the whole swarm in one process, deterministic, the reference twin of a networked run.
+ *
+ * Every peer's update is the same pure kernel the networked peer calls (src/algorithms); the only difference is
+ * how neighbours' vectors arrive: here they are read straight out of the round-t buffers. Round t reads only
+ * round-t values (double-buffered), so the order peers are visited in does not matter.
+ *
+ * No file system here: the caller gets records through `onRecord` and the final state in the result. The clock is
+ * injected (`now`) so the engine stays deterministic apart from the reported times.
+ */
+import { createPeerStep } from '../algorithms/peer-step.js'
+import type { Experiment } from '../config/schema.js'
+import { localGradient, localLoss } from '../problems/losses.js'
+import type { Problem } from '../problems/types.js'
+import type { Graph } from '../topology/types.js'
+
+/** One line of metrics.jsonl (ALGORITHMS.md "Metrics every run reports"). */
+export interface RoundRecord {
+  round: number
+  peer: number
+  loss: number
+  grad_norm: number
+  /** max over neighbours j of |w_i - w_j| */
+  disagreement: number
+  /** |w_i - w_ref|, or null when no reference is known */
+  error: number | null
+  /** cumulative bytes this peer has sent / received on the wire (framing included) */
+  bytes_sent: number
+  bytes_received: number
+  t_ms: number
+}
+
+export interface SimulationInput {
+  readonly experiment: Experiment
+  readonly graph: Graph
+  readonly problem: Problem
+  /** The solution every w_i should reach, or null. */
+  readonly reference: Float64Array | null
+  /** Bytes one peer puts on the wire to send its round-`round` vector to one neighbour (frame included). */
+  readonly messageBytes: (round: number, from: number) => number
+}
+
+export interface SimulationHooks {
+  /** Milliseconds since some fixed origin (performance.now in the CLI). */
+  readonly now?: () => number
+  readonly onRecord?: (records: readonly RoundRecord[]) => void
+  /** Called about every `progressEvery` rounds with the round just reached and the relative max error. */
+  readonly onProgress?: (round: number, relError: number | null) => void
+  readonly progressEvery?: number
+  /** Checked between rounds; a set flag stops the run where it is. */
+  readonly shouldStop?: () => boolean
+}
+
+export interface SimulationResult {
+  /** Rounds (updates) actually run. */
+  readonly rounds: number
+  /** run.target was set and reached. */
+  readonly converged: boolean
+  readonly interrupted: boolean
+  readonly params: readonly Float64Array[]
+  /** max_i |w_i^t - w_ref| for t = 0..rounds (empty without a reference). */
+  readonly maxErrorHistory: Float64Array
+  readonly bytesSent: Float64Array
+  readonly bytesReceived: Float64Array
+  readonly wallMs: number
+  /** Whether any parameter became NaN or infinite (the run was stopped there). */
+  readonly diverged: boolean
+}
+
+export { initialParams } from '../algorithms/peer-step.js'
+
+export function recordInterval(experiment: Experiment): number {
+  return experiment.run.record_every ?? Math.max(1, Math.ceil(experiment.run.rounds / 500))
+}
+
+function distance(a: Float64Array, b: Float64Array): number {
+  let s = 0
+  for (let k = 0; k < a.length; k++) {
+    const t = a[k]! - b[k]!
+    s += t * t
+  }
+  return Math.sqrt(s)
+}
+
+function norm(a: Float64Array): number {
+  let s = 0
+  for (let k = 0; k < a.length; k++) s += a[k]! * a[k]!
+  return Math.sqrt(s)
+}
+
+/** No coordinate is NaN, infinite, or beyond 1e150 (a run that far out has diverged: stop before it overflows). */
+function allFinite(a: Float64Array): boolean {
+  for (let k = 0; k < a.length; k++) if (!(Math.abs(a[k]!) <= 1e150)) return false
+  return true
+}
+
+export function simulate(input: SimulationInput, hooks: SimulationHooks = {}): SimulationResult {
+  const { experiment, graph, problem, reference } = input
+  const n = graph.n
+  const d = problem.paramDim
+  if (problem.shards.length !== n) {
+    throw new RangeError(`simulate: ${problem.shards.length} data shards for ${n} peers`)
+  }
+  const now = hooks.now ?? (() => 0)
+  const start = now()
+  const rounds = experiment.run.rounds
+  const target = experiment.run.target
+  const every = recordInterval(experiment)
+  const progressEvery = hooks.progressEvery ?? 100
+  const scratch = new Float64Array(d)
+
+  const peers = Array.from({ length: n }, (_, i) => createPeerStep(experiment, problem, graph, i))
+  const current = (i: number): Float64Array => peers[i]!.params
+  const outbox: Array<Float64Array | null> = new Array<Float64Array | null>(n).fill(null)
+  const inboxes: Array<Array<Float64Array | null>> = graph.neighbours.map((ns) => ns.map(() => null))
+  const bytesSent = new Float64Array(n)
+  const bytesReceived = new Float64Array(n)
+  const refNorm = reference ? norm(reference) : 0
+  const errorScale = refNorm > 0 ? refNorm : 1
+  const maxErrors: number[] = []
+
+  const maxError = (): number => {
+    if (!reference) return NaN
+    let m = 0
+    for (let i = 0; i < n; i++) m = Math.max(m, distance(current(i), reference))
+    return m
+  }
+
+  const record = (t: number, gradsValid: boolean): void => {
+    if (!hooks.onRecord) return
+    const tMs = now() - start
+    const records: RoundRecord[] = []
+    for (let i = 0; i < n; i++) {
+      const w = current(i)
+      let disagreement = 0
+      for (const j of graph.neighbours[i]!) disagreement = Math.max(disagreement, distance(w, current(j)))
+      // grad_norm is |g_i(w_i^t)|, the gradient used in round t; at the last state (no round follows) the full
+      // local gradient stands in for it.
+      const g = gradsValid ? peers[i]!.gradient : localGradient(problem.loss, problem.shards[i]!, w, problem.classes, scratch)
+      records.push({
+        round: t,
+        peer: i,
+        loss: localLoss(problem.loss, problem.shards[i]!, w, problem.classes),
+        grad_norm: norm(g),
+        disagreement,
+        error: reference ? distance(w, reference) : null,
+        bytes_sent: bytesSent[i]!,
+        bytes_received: bytesReceived[i]!,
+        t_ms: Math.round(tMs * 1000) / 1000,
+      })
+    }
+    hooks.onRecord(records)
+  }
+
+  let t = 0
+  let converged = false
+  let interrupted = false
+  let diverged = false
+  for (;;) {
+    const e = maxError()
+    if (reference) maxErrors.push(e)
+    if (reference && target !== null && e <= target * errorScale) {
+      converged = true
+      break
+    }
+    if (t >= rounds) break
+    if (hooks.shouldStop?.()) {
+      interrupted = true
+      break
+    }
+    if (t % 16 === 0 && !peers.every((p) => allFinite(p.params))) {
+      diverged = true
+      break
+    }
+    // Round t: every peer prepares its message from its own round-t state, messages are delivered, and every
+    // peer combines the round-t messages of its neighbours (never a round-(t+1) value).
+    for (let i = 0; i < n; i++) outbox[i] = peers[i]!.prepare(t)
+    if (t % every === 0) record(t, true)
+    for (let i = 0; i < n; i++) {
+      if (outbox[i] === null) continue
+      const bytes = input.messageBytes(t, i)
+      const ns = graph.neighbours[i]!
+      bytesSent[i]! += bytes * ns.length
+      for (const j of ns) bytesReceived[j]! += bytes
+    }
+    for (let i = 0; i < n; i++) {
+      const ns = graph.neighbours[i]!
+      const inbox = inboxes[i]!
+      for (let k = 0; k < ns.length; k++) inbox[k] = outbox[ns[k]!]!
+      peers[i]!.combine(t, inbox)
+    }
+    t++
+    if (hooks.onProgress && t % progressEvery === 0) {
+      hooks.onProgress(t, reference ? maxError() / errorScale : null)
+    }
+  }
+  if (!diverged && !peers.every((p) => allFinite(p.params))) diverged = true
+  record(t, false)
+  hooks.onProgress?.(t, reference ? maxError() / errorScale : null)
+  return {
+    rounds: t,
+    converged,
+    interrupted,
+    params: peers.map((p) => p.params),
+    maxErrorHistory: Float64Array.from(maxErrors),
+    bytesSent,
+    bytesReceived,
+    wallMs: now() - start,
+    diverged,
+  }
+}
+
+/**
+ * The measured linear rate (ALGORITHMS.md "Metrics"): the geometric mean of the per-round contraction of
+ * e(t) = max_i |w_i^t - w_ref| over the last half of the run, before e(t) falls below 1e-13 relative to |w_ref|.
+ * Null when there is no reference or too few rounds.
+ */
+export function measuredRate(maxErrorHistory: Float64Array, refNorm: number): number | null {
+  const scale = refNorm > 0 ? refNorm : 1
+  let end = maxErrorHistory.length - 1
+  while (end > 0 && !(maxErrorHistory[end]! >= 1e-13 * scale)) end--
+  const begin = Math.floor(end / 2)
+  if (end - begin < 1) return null
+  const e0 = maxErrorHistory[begin]!
+  const e1 = maxErrorHistory[end]!
+  if (!(e0 > 0) || !(e1 > 0) || !Number.isFinite(e0) || !Number.isFinite(e1)) return null
+  return Math.exp(Math.log(e1 / e0) / (end - begin))
+}

@@ -1,0 +1,153 @@
+/**
+ * `meshgd sim`: resolve the experiment, compute the reference and the theory, simulate, write the run directory.
+ */
+import { performance } from 'node:perf_hooks'
+import { wireBytesOfVector } from '../codec/index.js'
+import { resolveExperiment, type ResolvedExperiment } from '../config/resolve.js'
+import type { Experiment } from '../config/schema.js'
+import { RunDirectory } from '../observe/run-dir.js'
+import { minNormSolution } from '../linalg/min-norm.js'
+import { stackedFeatures } from '../problems/index.js'
+import { predictRate, type RatePrediction } from '../theory/predict.js'
+import { referenceSolution } from '../theory/reference.js'
+import { initialParams, measuredRate, simulate, type RoundRecord, type SimulationResult } from './engine.js'
+
+export interface SimOptions {
+  readonly out: string
+  readonly baseDir: string
+  readonly onProgress?: (round: number, relError: number | null) => void
+  readonly shouldStop?: () => boolean
+  /** Skip the theory (rate_predicted: null). */
+  readonly theory?: boolean
+}
+
+export interface RunSummary {
+  mode: 'sim'
+  swarm: string
+  peers: number
+  rounds: number
+  converged: boolean
+  interrupted: boolean
+  diverged: boolean
+  wall_s: number
+  bytes_sent: number
+  bytes_received: number
+  rate_measured: number | null
+  rate_predicted: number | null
+  theory: RatePrediction | null
+  reference: string | null
+  final: {
+    max_error: number | null
+    relative_max_error: number | null
+    disagreement: number
+    mean_loss: number
+  }
+  experiment: Experiment
+}
+
+/**
+ * The solution every peer should reach: the reference of src/theory/reference.ts, shifted by the part of the
+ * swarm's mean start that no update can change (the null space of X; zero for the default zero start).
+ */
+export function runReference(resolved: ResolvedExperiment): { w: Float64Array; kind: string } | null {
+  const { experiment, problem } = resolved
+  const noiseFree = experiment.problem.kind === 'planted' && experiment.problem.noise === 0
+  const reference = referenceSolution(problem, noiseFree)
+  if (!reference) return null
+  if (experiment.run.init.kind === 'zeros' || reference.kind !== 'min-norm-interpolant') return reference
+  const n = experiment.swarm.peers
+  const d = problem.paramDim
+  const mean = new Float64Array(d)
+  for (let i = 0; i < n; i++) {
+    const w0 = initialParams(experiment, i, d)
+    for (let k = 0; k < d; k++) mean[k]! += w0[k]! / n
+  }
+  const { X, rows } = stackedFeatures(problem)
+  const Xm = new Float64Array(rows)
+  for (let r = 0; r < rows; r++) {
+    let s = 0
+    for (let k = 0; k < d; k++) s += X[r * d + k]! * mean[k]!
+    Xm[r] = s
+  }
+  const rowPart = minNormSolution(X, Xm, rows, d).w
+  const w = new Float64Array(d)
+  for (let k = 0; k < d; k++) w[k] = reference.w[k]! + (mean[k]! - rowPart[k]!)
+  return { w, kind: `${reference.kind} + null-space part of the mean start` }
+}
+
+function maxPairwiseDistance(params: readonly Float64Array[]): number {
+  let m = 0
+  for (let i = 0; i < params.length; i++) {
+    for (let j = i + 1; j < params.length; j++) {
+      const a = params[i]!
+      const b = params[j]!
+      let s = 0
+      for (let k = 0; k < a.length; k++) {
+        const t = a[k]! - b[k]!
+        s += t * t
+      }
+      m = Math.max(m, Math.sqrt(s))
+    }
+  }
+  return m
+}
+
+export function runSimulation(experiment: Experiment, options: SimOptions): { summary: RunSummary; result: SimulationResult } {
+  const resolved = resolveExperiment(experiment, options.baseDir)
+  const { graph, problem } = resolved
+  const reference = runReference(resolved)
+  const theory = options.theory === false ? null : predictRate(resolved)
+  const dir = new RunDirectory(options.out, graph.n)
+  try {
+    let lastRecords: readonly RoundRecord[] = []
+    const result = simulate(
+      {
+        experiment,
+        graph,
+        problem,
+        reference: reference?.w ?? null,
+        messageBytes: (round, from) =>
+          wireBytesOfVector({ swarm: experiment.swarm.id, round, from, kind: 'params', codec: 'f64', dim: problem.paramDim }),
+      },
+      {
+        now: () => performance.now(),
+        onRecord: (records) => {
+          dir.appendRecords(records)
+          lastRecords = records
+        },
+        ...(options.onProgress ? { onProgress: options.onProgress } : {}),
+        ...(options.shouldStop ? { shouldStop: options.shouldStop } : {}),
+      },
+    )
+    if (experiment.output.params) result.params.forEach((w, i) => dir.writeParams(i, w))
+    const refNorm = reference ? Math.sqrt(reference.w.reduce((s, x) => s + x * x, 0)) : 0
+    const maxError = reference ? Math.max(...lastRecords.map((r) => r.error ?? 0)) : null
+    const summary: RunSummary = {
+      mode: 'sim',
+      swarm: experiment.swarm.id,
+      peers: graph.n,
+      rounds: result.rounds,
+      converged: result.converged,
+      interrupted: result.interrupted,
+      diverged: result.diverged,
+      wall_s: result.wallMs / 1000,
+      bytes_sent: result.bytesSent.reduce((s, x) => s + x, 0),
+      bytes_received: result.bytesReceived.reduce((s, x) => s + x, 0),
+      rate_measured: reference ? measuredRate(result.maxErrorHistory, refNorm) : null,
+      rate_predicted: theory?.rate ?? null,
+      theory,
+      reference: reference?.kind ?? null,
+      final: {
+        max_error: maxError,
+        relative_max_error: maxError === null ? null : maxError / (refNorm > 0 ? refNorm : 1),
+        disagreement: maxPairwiseDistance(result.params),
+        mean_loss: lastRecords.reduce((s, r) => s + r.loss, 0) / Math.max(1, lastRecords.length),
+      },
+      experiment,
+    }
+    dir.writeSummary(summary)
+    return { summary, result }
+  } finally {
+    dir.close()
+  }
+}
