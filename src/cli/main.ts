@@ -1,0 +1,206 @@
+/**
+ * The meshgd command: argument parsing and output, nothing else (DESIGN.md "Interface contract").
+ * Exit status: 0 the run did what was asked; 1 it ran but did not (diverged, target not reached, a failure);
+ * 2 bad configuration or input; 130 interrupted.
+ */
+import { mkdtempSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { dirname, join, resolve } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { Command, CommanderError, Option } from 'commander'
+import { ConfigError } from '../config/errors.js'
+import { loadExperiment } from '../config/load.js'
+import { resolveExperiment } from '../config/resolve.js'
+import { createProgress } from '../observe/progress.js'
+import { runSimulation, type RunSummary } from '../sim/run.js'
+import { theoryReport, type TheoryReport } from '../theory/predict.js'
+
+export const EXIT_OK = 0
+export const EXIT_FAILED = 1
+export const EXIT_CONFIG = 2
+export const EXIT_INTERRUPTED = 130
+
+/** Errors from the pure layers that are the user's input, not a bug: printed as one line, exit 2. */
+const INPUT_ERROR_NAMES = new Set(['ConfigError', 'TopologyError', 'ProblemError', 'CsvError'])
+
+class ExitCode extends Error {
+  override readonly name = 'ExitCode'
+  constructor(readonly code: number) {
+    super(`exit ${code}`)
+  }
+}
+
+const collect = (value: string, previous: string[]): string[] => [...previous, value]
+
+function fmt(x: number | null | undefined, digits = 6): string {
+  if (x === null || x === undefined || Number.isNaN(x)) return 'n/a'
+  return Math.abs(x) !== 0 && (Math.abs(x) < 1e-3 || Math.abs(x) >= 1e6) ? x.toExponential(3) : x.toFixed(digits)
+}
+
+function defaultOutDir(id: string): string {
+  const stamp = new Date().toISOString().replace(/[:.]/g, '-')
+  return join('runs', `${id}-${stamp}`)
+}
+
+function printSummary(summary: RunSummary, out: string): void {
+  const lines = [
+    `run directory     ${out}`,
+    `peers             ${summary.peers}`,
+    `rounds            ${summary.rounds}${summary.converged ? ' (target reached)' : ''}`,
+    `wall time         ${summary.wall_s.toFixed(2)} s`,
+    `bytes sent        ${summary.bytes_sent}`,
+    `rate measured     ${fmt(summary.rate_measured)}`,
+    `rate predicted    ${fmt(summary.rate_predicted)}${summary.theory ? ` (${summary.theory.method}; Mitra's corrected bound ${fmt(summary.theory.mitra_lower_bound)} <= R < 1)` : ''}`,
+    `max error         ${fmt(summary.final.max_error)} (relative ${fmt(summary.final.relative_max_error)})`,
+    `disagreement      ${fmt(summary.final.disagreement)}`,
+    `mean loss         ${fmt(summary.final.mean_loss)}`,
+  ]
+  if (summary.rate_measured !== null && summary.rate_predicted !== null) {
+    const gap = Math.abs(1 - summary.rate_measured - (1 - summary.rate_predicted)) / (1 - summary.rate_predicted)
+    lines.push(`1-R measured vs predicted: ${(100 * gap).toFixed(2)}% apart`)
+  }
+  console.log(lines.join('\n'))
+}
+
+function simExitCode(summary: RunSummary): number {
+  if (summary.interrupted) return EXIT_INTERRUPTED
+  if (summary.diverged) {
+    console.error('meshgd: the run diverged (a parameter became NaN or infinite); lower algorithm.eta or algorithm.mu (see `meshgd theory`)')
+    return EXIT_FAILED
+  }
+  if (summary.experiment.run.target !== null && !summary.converged) {
+    console.error(`meshgd: run.target ${summary.experiment.run.target} not reached in ${summary.rounds} rounds`)
+    return EXIT_FAILED
+  }
+  return EXIT_OK
+}
+
+async function commandSim(file: string, opts: { out?: string; set: string[]; theory: boolean; quiet?: boolean }): Promise<number> {
+  const loaded = loadExperiment(file, opts.set)
+  const out = resolve(opts.out ?? defaultOutDir(loaded.experiment.swarm.id))
+  const progress = opts.quiet ? null : createProgress('sim', loaded.experiment.run.rounds)
+  let stop = false
+  const onSignal = (): void => {
+    stop = true
+  }
+  process.once('SIGINT', onSignal)
+  process.once('SIGTERM', onSignal)
+  try {
+    const { summary } = runSimulation(loaded.experiment, {
+      out,
+      baseDir: loaded.baseDir,
+      theory: opts.theory,
+      ...(progress ? { onProgress: (r: number, e: number | null) => progress.update(r, e) } : {}),
+      shouldStop: () => stop,
+    })
+    progress?.stop()
+    printSummary(summary, out)
+    return simExitCode(summary)
+  } finally {
+    progress?.stop()
+    process.off('SIGINT', onSignal)
+    process.off('SIGTERM', onSignal)
+  }
+}
+
+function printTheory(report: TheoryReport): void {
+  const e = report.experiment
+  const g = report.graph
+  const lines = [
+    `experiment        ${e.swarm}: ${e.peers} peers, ${e.topology}, ${e.algorithm}, ${e.loss} loss, d = ${e.dim}`,
+    `graph             ${g.edges} edges, degree ${g.degree.min}..${g.degree.max} (mean ${fmt(g.degree.mean, 3)})`,
+    `laplacian         algebraic connectivity ${fmt(g.algebraic_connectivity)}, lambda_max ${fmt(g.laplacian_lambda_max)}`,
+  ]
+  const t = report.elastic
+  if (t) {
+    lines.push(
+      `predicted rate    R = ${fmt(t.rate, 8)} per round (${t.method}); 1 - R = ${fmt(1 - t.rate)}`,
+      `Mitra's bound     R >= 1 - eta lambda_min^+(H) = ${fmt(t.mitra.lowerBound, 8)} (000_... Sec. III, corrected)`,
+      `stable            ${t.stable ? 'yes' : 'NO'}: eta < ${fmt(t.etaMax)} at mu = ${t.mu}; mu < ${fmt(t.muMax)} at eta = ${t.eta}`,
+      `sufficient        eta max_i lambda_max(H_i) + mu lambda_max(L) = ${fmt(t.sufficient.etaTimesLambdaMaxHi)} + ${fmt(t.sufficient.muTimesLambdaMaxL)} = ${fmt(t.sufficient.sum)} (< 2 guarantees stability)`,
+    )
+    if (t.muOptimal) lines.push(`best mu           ${fmt(t.muOptimal.mu)} gives R = ${fmt(t.muOptimal.rate, 8)} at eta = ${t.eta}`)
+  }
+  if (report.note) lines.push(`note              ${report.note}`)
+  console.log(lines.join('\n'))
+}
+
+async function commandTheory(file: string, opts: { set: string[]; json?: boolean }): Promise<number> {
+  const loaded = loadExperiment(file, opts.set)
+  const resolved = resolveExperiment(loaded.experiment, loaded.baseDir)
+  const report = theoryReport(resolved)
+  if (opts.json) console.log(JSON.stringify(report, null, 2))
+  else printTheory(report)
+  return EXIT_OK
+}
+
+/** The experiment files shipped in topology/, found relative to the installed package. */
+export function shippedExperiment(name: string): string {
+  const here = dirname(fileURLToPath(import.meta.url)) // dist/src/cli
+  return resolve(here, '..', '..', '..', 'topology', name)
+}
+
+async function commandDemo(opts: { out?: string; set: string[] }): Promise<number> {
+  const file = shippedExperiment('demo.yaml')
+  const out = opts.out ?? mkdtempSync(join(tmpdir(), 'meshgd-demo-'))
+  console.log(`meshgd demo: ${file} in-process (the whole swarm simulated in this process)\n`)
+  return commandSim(file, { out, set: opts.set, theory: true })
+}
+
+export function buildProgram(): Command {
+  const program = new Command('meshgd')
+    .description('peer-to-peer distributed optimizer: elastic graph penalty, quorum, EASGD, local steps, QSGD')
+    .version('0.1.0')
+    .exitOverride()
+    .configureOutput({ writeErr: (s) => process.stderr.write(s) })
+  const setOption = new Option('--set <key=value>', 'override a field by its dotted path (repeatable)').argParser(collect).default([])
+  program
+    .command('sim')
+    .description('run the whole swarm in one process, deterministically (the reference twin of a networked run)')
+    .argument('<experiment>', 'experiment file (YAML or JSON)')
+    .option('--out <dir>', 'run directory (default runs/<swarm id>-<time>)')
+    .addOption(setOption)
+    .option('--no-theory', 'do not compute the predicted rate')
+    .option('--quiet', 'no progress output')
+    .action(async (file: string, opts) => {
+      throw new ExitCode(await commandSim(file, opts))
+    })
+  program
+    .command('theory')
+    .description('predicted rate, stable ranges and recommended coupling for an experiment')
+    .argument('<experiment>', 'experiment file (YAML or JSON)')
+    .addOption(new Option('--set <key=value>', 'override a field by its dotted path (repeatable)').argParser(collect).default([]))
+    .option('--json', 'print one JSON document')
+    .action(async (file: string, opts) => {
+      throw new ExitCode(await commandTheory(file, opts))
+    })
+  program
+    .command('demo')
+    .description('run the demo experiment (topology/demo.yaml) and print predicted vs measured rate')
+    .option('--out <dir>', 'run directory (default: a temporary directory)')
+    .addOption(new Option('--set <key=value>', 'override a field by its dotted path (repeatable)').argParser(collect).default([]))
+    .action(async (opts) => {
+      throw new ExitCode(await commandDemo(opts))
+    })
+  return program
+}
+
+/** Run the CLI; resolves to the exit status. */
+export async function main(argv: readonly string[]): Promise<number> {
+  const program = buildProgram()
+  try {
+    await program.parseAsync([...argv], { from: 'user' })
+    return EXIT_OK
+  } catch (err) {
+    if (err instanceof ExitCode) return err.code
+    if (err instanceof CommanderError) {
+      if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help') return EXIT_OK
+      return EXIT_CONFIG
+    }
+    if (err instanceof ConfigError || (err instanceof Error && INPUT_ERROR_NAMES.has(err.name))) {
+      console.error(`meshgd: ${err.message}`)
+      return EXIT_CONFIG
+    }
+    throw err
+  }
+}

@@ -1,0 +1,101 @@
+/** The meshgd command as a user runs it: a real process, its output, its files and its exit status. */
+import { execFileSync, spawnSync } from 'node:child_process'
+import { existsSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join, resolve } from 'node:path'
+import { describe, expect, it } from 'vitest'
+import { readFloat64Le } from '../../src/observe/run-dir.js'
+
+const root = resolve(import.meta.dirname, '..', '..')
+const bin = join(root, 'bin', 'meshgd.js')
+const work = mkdtempSync(join(tmpdir(), 'meshgd-cli-'))
+
+function meshgd(...args: string[]): { status: number; stdout: string; stderr: string } {
+  const r = spawnSync(process.execPath, [bin, ...args], { cwd: work, encoding: 'utf8', timeout: 120_000 })
+  return { status: r.status ?? -1, stdout: r.stdout, stderr: r.stderr }
+}
+
+function experimentFile(name: string, text: string): string {
+  const path = join(work, name)
+  writeFileSync(path, text)
+  return path
+}
+
+describe('meshgd sim', () => {
+  it('writes the run directory of DESIGN.md and exits 0 when the target is reached', () => {
+    const exp = experimentFile(
+      'small.yaml',
+      'swarm: { id: small, peers: 5 }\nproblem: { dim: 12 }\nalgorithm: { eta: 1, mu: 0.3 }\nrun: { rounds: 20000, target: 1e-10, record_every: 10 }\n',
+    )
+    const out = join(work, 'run-small')
+    const r = meshgd('sim', exp, '--out', out, '--quiet')
+    expect(r.stderr).toBe('')
+    expect(r.status).toBe(0)
+    expect(r.stdout).toMatch(/rate measured\s+0\.\d+/)
+    expect(r.stdout).toMatch(/rate predicted\s+0\.\d+/)
+    const summary = JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8'))
+    expect(summary).toMatchObject({ peers: 5, converged: true })
+    for (const key of ['rounds', 'wall_s', 'bytes_sent', 'rate_measured', 'rate_predicted']) expect(summary).toHaveProperty(key)
+    expect(Object.keys(summary.final).sort()).toEqual(['disagreement', 'max_error', 'mean_loss', 'relative_max_error'])
+    expect(summary.final.relative_max_error).toBeLessThanOrEqual(1e-10)
+    const lines = readFileSync(join(out, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l))
+    expect(Object.keys(lines[0]).sort()).toEqual(
+      ['bytes_received', 'bytes_sent', 'disagreement', 'error', 'grad_norm', 'loss', 'peer', 'round', 't_ms'].sort(),
+    )
+    // every recorded round has one line per peer; the last round is the final state
+    const last = lines.filter((l) => l.round === summary.rounds)
+    expect(last.map((l) => l.peer).sort()).toEqual([0, 1, 2, 3, 4])
+    expect(readdirSync(join(out, 'params')).sort()).toEqual(['0.f64', '1.f64', '2.f64', '3.f64', '4.f64'])
+    const w0 = readFloat64Le(readFileSync(join(out, 'params', '0.f64')))
+    expect(w0.length).toBe(12)
+    expect(existsSync(join(out, 'peers', '4', 'metrics.jsonl'))).toBe(true)
+    // bytes on the wire: a ring of 5 sends 2 messages per peer per round, each at least the 8 * d payload bytes
+    expect(summary.bytes_sent).toBeGreaterThanOrEqual(summary.rounds * 5 * 2 * 8 * 12)
+  })
+
+  it('exits 1 with a clear line when the target is not reached, and when the run diverges', () => {
+    const exp = experimentFile('short.yaml', 'swarm: { peers: 4 }\nproblem: { dim: 8 }\nrun: { rounds: 3, target: 1e-12 }\n')
+    const r = meshgd('sim', exp, '--out', join(work, 'run-short'), '--quiet')
+    expect(r.status).toBe(1)
+    expect(r.stderr).toMatch(/run.target 1e-12 not reached in 3 rounds/)
+    const d = meshgd('sim', exp, '--out', join(work, 'run-div'), '--quiet', '--set', 'algorithm.eta=5', '--set', 'run.rounds=5000')
+    expect(d.status).toBe(1)
+    expect(d.stderr).toMatch(/diverged/)
+  })
+
+  it('exits 2 with one line naming the field for a bad experiment', () => {
+    const exp = experimentFile('bad.yaml', 'swarm: { peers: 4 }\nalgorithm:\n  eta: 0.5\n  mu: -0.2\n')
+    const r = meshgd('sim', exp, '--out', join(work, 'run-bad'))
+    expect(r.status).toBe(2)
+    expect(r.stderr.trim().split('\n')).toHaveLength(1)
+    expect(r.stderr).toMatch(/bad.yaml:4: algorithm.mu: /)
+    const s = meshgd('sim', exp, '--set', 'algorithm.mu=0.1', '--set', 'topology.kind=hypercube', '--set', 'swarm.peers=6')
+    expect(s.status).toBe(2)
+    expect(s.stderr).toMatch(/topology/)
+  })
+
+  it('exits 2 naming file, line and column for a malformed CSV', () => {
+    writeFileSync(join(work, 'bad.csv'), 'a,b,y\n1,2,3\n4,x,6\n7,8,9\n')
+    const exp = experimentFile('csv.yaml', 'swarm: { peers: 2 }\nproblem: { kind: csv, path: bad.csv, target: y }\n')
+    const r = meshgd('sim', exp, '--out', join(work, 'run-csv'))
+    expect(r.status).toBe(2)
+    expect(r.stderr.trim().split('\n')).toHaveLength(1)
+    expect(r.stderr).toMatch(/bad.csv:3/)
+    expect(r.stderr).toMatch(/"b"/)
+  })
+})
+
+describe('meshgd theory', () => {
+  it('prints one JSON document with the predicted rate and stable ranges', () => {
+    const out = execFileSync(process.execPath, [bin, 'theory', join(root, 'topology', 'ring.yaml'), '--json', '--set', 'problem.dim=64'], {
+      encoding: 'utf8',
+    })
+    const report = JSON.parse(out)
+    expect(report.elastic.rate).toBeGreaterThan(0)
+    expect(report.elastic.rate).toBeLessThan(1)
+    expect(report.elastic.mitra.lowerBound).toBeLessThanOrEqual(report.elastic.rate)
+    expect(report.elastic.etaMax).toBeGreaterThan(1)
+    expect(report.elastic.muOptimal.rate).toBeLessThanOrEqual(report.elastic.rate + 1e-12)
+    expect(report.graph.edges).toBe(8)
+  })
+})
