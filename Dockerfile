@@ -1,9 +1,7 @@
 # Minimal image for now (the deployment issue makes it multi-stage, non-root, with a healthcheck).
 FROM node:24-slim
 WORKDIR /app
-COPY package.json package-lock.json ./
-COPY vendor ./vendor
-RUN npm ci --ignore-scripts
 COPY . .
-RUN npm run build
+# npm ci also compiles the TypeScript (prepare).
+RUN npm ci
 ENTRYPOINT ["node", "/app/bin/meshgd.js"]
