@@ -33,14 +33,14 @@ function simRing(): BenchResult {
   const n = 64
   const d = 1000
   const rounds = 10_000
-  const exp = experimentFrom({
+  const input = experimentFrom({
     swarm: { peers: n },
     topology: { kind: 'ring' },
     problem: { kind: 'planted', loss: 'squared', dim: d, samples_per_peer: 1, seed: 1 },
     algorithm: { kind: 'elastic', eta: 1, mu: 0.3 },
     run: { rounds, record_every: rounds },
   })
-  const { graph, problem } = resolveExperiment(exp, '.')
+  const { experiment: exp, graph, problem } = resolveExperiment(input, '.')
   const t0 = performance.now()
   const result = simulate({ experiment: exp, graph, problem, reference: null, messageBytes: () => 8 * d + 40 })
   const ms = performance.now() - t0

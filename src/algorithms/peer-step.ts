@@ -53,6 +53,8 @@ export function gradientContext(experiment: Experiment, problem: Problem, index:
     sampling: experiment.algorithm.sampling,
     rng: Rng.derive(experiment.run.seed, index, 'sampling'),
     scratch: new Float64Array(Math.max(problem.classes, 1)),
+    noise: experiment.algorithm.gradient_noise,
+    noiseRng: Rng.derive(experiment.run.seed, index, 'gradient-noise'),
   }
 }
 

@@ -16,10 +16,23 @@ export interface GradientContext {
   readonly rng: Rng
   /** Scratch for kernels that need one (softmax: length >= classes). */
   readonly scratch: Float64Array
+  /** Standard deviation of Gaussian noise added to each coordinate (004_... Eq. 1), drawn from `noiseRng`. */
+  readonly noise?: number
+  readonly noiseRng?: Rng
 }
 
-/** out = g_i(w). Returns out. */
+/** out = g_i(w) plus the configured Gaussian gradient noise. Returns out. */
 export function stochasticGradient(ctx: GradientContext, w: Float64Array, out: Float64Array): Float64Array {
+  sampledGradient(ctx, w, out)
+  const sigma = ctx.noise ?? 0
+  if (sigma > 0 && ctx.noiseRng) {
+    const rng = ctx.noiseRng
+    for (let k = 0; k < out.length; k++) out[k] = out[k]! + sigma * rng.gaussian()
+  }
+  return out
+}
+
+function sampledGradient(ctx: GradientContext, w: Float64Array, out: Float64Array): Float64Array {
   const { loss, shard, classes, sampling, rng, scratch } = ctx
   switch (sampling.kind) {
     case 'full':

@@ -21,7 +21,7 @@ export const EXIT_CONFIG = 2
 export const EXIT_INTERRUPTED = 130
 
 /** Errors from the pure layers that are the user's input, not a bug: printed as one line, exit 2. */
-const INPUT_ERROR_NAMES = new Set(['ConfigError', 'TopologyError', 'ProblemError', 'CsvError'])
+const INPUT_ERROR_NAMES = new Set(['ConfigError', 'TopologyError', 'ProblemError', 'AlgorithmError'])
 
 class ExitCode extends Error {
   override readonly name = 'ExitCode'

@@ -8,10 +8,10 @@ import { dirname, resolve } from 'node:path'
 import { LineCounter, parseDocument, parse as parseYamlValue, isNode } from 'yaml'
 import type { $ZodIssue } from 'zod/v4/core'
 import { ConfigError } from './errors.js'
-import { experimentSchema, type Experiment } from './schema.js'
+import { experimentSchema, type ExperimentInput } from './schema.js'
 
 export interface LoadedExperiment {
-  readonly experiment: Experiment
+  readonly experiment: ExperimentInput
   /** The experiment file's path, as given. */
   readonly file: string
   /** Directory against which relative paths inside the experiment (CSV data, key files) are resolved. */
@@ -122,7 +122,7 @@ export function formatIssue(issue: $ZodIssue, raw: unknown): { path: PropertyKey
   return { path, text }
 }
 
-export function validateExperiment(raw: unknown, locate: Locate, fromSet: ReadonlySet<string>): Experiment {
+export function validateExperiment(raw: unknown, locate: Locate, fromSet: ReadonlySet<string>): ExperimentInput {
   const parsed = experimentSchema.safeParse(raw)
   if (!parsed.success) {
     const { path, text } = formatIssue(parsed.error.issues[0]!, raw)
@@ -151,7 +151,7 @@ export function loadExperiment(file: string, sets: readonly string[] = []): Load
 }
 
 /** Validate an experiment given as an object (tests, programmatic use). */
-export function experimentFrom(raw: unknown, sets: readonly string[] = []): Experiment {
+export function experimentFrom(raw: unknown, sets: readonly string[] = []): ExperimentInput {
   const { value, fromSet } = applyOverrides(raw, sets)
   return validateExperiment(value, () => '(object)', fromSet)
 }

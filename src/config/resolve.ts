@@ -9,7 +9,10 @@ import type { Problem, ProblemSpec } from '../problems/types.js'
 import { buildGraph } from '../topology/index.js'
 import type { Graph, TopologySpec } from '../topology/types.js'
 import { ConfigError } from './errors.js'
-import type { Experiment } from './schema.js'
+import { checkAlgorithm } from '../algorithms/peer-step.js'
+import { optimalEta } from '../theory/elastic.js'
+import { mbbTheory, mitraBernoulli, sampleSpectrum } from '../theory/sgd.js'
+import type { Experiment, ExperimentInput } from './schema.js'
 
 /** The most nearly square factorisation rows x cols = n with rows <= cols. */
 export function nearSquare(n: number): { rows: number; cols: number } {
@@ -18,7 +21,7 @@ export function nearSquare(n: number): { rows: number; cols: number } {
   return { rows, cols: n / rows }
 }
 
-export function topologySpecOf(experiment: Experiment): TopologySpec {
+export function topologySpecOf(experiment: ExperimentInput): TopologySpec {
   const t = experiment.topology
   const n = experiment.swarm.peers
   const spec: TopologySpec = { kind: t.kind, seed: t.seed, weights: t.weights }
@@ -53,7 +56,7 @@ export function topologySpecOf(experiment: Experiment): TopologySpec {
   return spec
 }
 
-export function problemSpecOf(experiment: Experiment, baseDir: string): ProblemSpec {
+export function problemSpecOf(experiment: ExperimentInput, baseDir: string): ProblemSpec {
   const p = experiment.problem
   if (p.kind === 'csv') return { ...p, path: isAbsolute(p.path) ? p.path : resolve(baseDir, p.path) }
   return p
@@ -74,12 +77,34 @@ function readData(path: string): string {
   }
 }
 
-/** Build the graph and the problem; errors from the pure layers keep their one-line messages. */
-export function resolveExperiment(experiment: Experiment, baseDir: string): ResolvedExperiment {
-  const n = experiment.swarm.peers
-  const graph = buildGraph(topologySpecOf(experiment), n)
-  const problem = buildProblem(problemSpecOf(experiment, baseDir), n, readData)
-  const sampling = experiment.algorithm.sampling
+/**
+ * `algorithm.eta: auto`: eta*(m) of 002_... Theorem 4 for batch sampling, Mitra's eta* (000_... Eq. 11) for
+ * Bernoulli sampling, and for full gradients the step that minimises the predicted rate of `elastic` (or eta*(N),
+ * the optimal full-batch step 2N / (beta + (N - 1)(lambda_1 + lambda_n)), for the other algorithms).
+ */
+export function autoEta(experiment: ExperimentInput, graph: Graph, problem: Problem): number {
+  if (problem.loss !== 'squared') {
+    throw new ConfigError(`algorithm.eta: auto needs squared loss (the step theory of 002_... is for it); give a number for ${problem.loss} loss`)
+  }
+  const spectrum = sampleSpectrum(problem.shards)
+  const a = experiment.algorithm
+  switch (a.sampling.kind) {
+    case 'batch':
+      return mbbTheory(spectrum, a.sampling.size).eta_star
+    case 'bernoulli':
+      return mitraBernoulli(spectrum, a.sampling.size).eta_star
+    case 'full':
+      if (a.kind === 'elastic') return optimalEta(graph, problem.shards, a.mu)
+      return mbbTheory(spectrum, spectrum.samples).eta_star
+  }
+}
+
+/** Build the graph and the problem and fix every value; errors from the pure layers keep their one-line messages. */
+export function resolveExperiment(input: ExperimentInput, baseDir: string): ResolvedExperiment {
+  const n = input.swarm.peers
+  const graph = buildGraph(topologySpecOf(input), n)
+  const problem = buildProblem(problemSpecOf(input, baseDir), n, readData)
+  const sampling = input.algorithm.sampling
   if (sampling.kind === 'bernoulli') {
     problem.shards.forEach((shard, i) => {
       if (sampling.size > shard.rows) {
@@ -89,5 +114,8 @@ export function resolveExperiment(experiment: Experiment, baseDir: string): Reso
       }
     })
   }
+  const eta = input.algorithm.eta === 'auto' ? autoEta(input, graph, problem) : input.algorithm.eta
+  const experiment = { ...input, algorithm: { ...input.algorithm, eta } } as Experiment
+  checkAlgorithm(experiment, graph)
   return { experiment, graph, problem }
 }

@@ -110,8 +110,10 @@ const samplingSchema = z.preprocess(
 
 /** Fields every algorithm shares. */
 const common = {
-  /** Gradient step eta. */
-  eta: positive().default(0.5),
+  /** Gradient step eta, or `auto`: eta*(m) of 002_... for sampled gradients, the rate-optimal step for elastic. */
+  eta: z.union([positive(), z.literal('auto')]).default(0.5),
+  /** Standard deviation of Gaussian noise added to every gradient coordinate (004_... Eq. 1's zeta / sqrt(b)). */
+  gradient_noise: z.number().min(0).default(0),
   sampling: samplingSchema.prefault('full'),
   /** Agent-specific learning rates (004_... Sec. 3.3): peer i uses eta_per_peer[i] in place of eta. */
   eta_per_peer: z.array(positive()).nullable().default(null),
@@ -216,7 +218,11 @@ export const experimentSchema = z.strictObject({
   output: outputSchema.prefault({}),
 })
 
-export type Experiment = z.infer<typeof experimentSchema>
+/** An experiment as written: `algorithm.eta` may still be `auto`. */
+export type ExperimentInput = z.infer<typeof experimentSchema>
+type NumericEta<A> = A extends { eta: unknown } ? Omit<A, 'eta'> & { eta: number } : never
+/** A resolved experiment (src/config/resolve.ts): every value concrete. */
+export type Experiment = Omit<ExperimentInput, 'algorithm'> & { algorithm: NumericEta<ExperimentInput['algorithm']> }
 export type SamplingSpec = Experiment['algorithm']['sampling']
 export type AlgorithmSpec = Experiment['algorithm']
 export type RunSpec = Experiment['run']

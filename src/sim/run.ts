@@ -4,7 +4,7 @@
 import { performance } from 'node:perf_hooks'
 import { wireBytesOfVector } from '../codec/index.js'
 import { resolveExperiment, type ResolvedExperiment } from '../config/resolve.js'
-import type { Experiment } from '../config/schema.js'
+import type { Experiment, ExperimentInput } from '../config/schema.js'
 import { RunDirectory } from '../observe/run-dir.js'
 import { minNormSolution } from '../linalg/min-norm.js'
 import { stackedFeatures } from '../problems/index.js'
@@ -92,9 +92,9 @@ function maxPairwiseDistance(params: readonly Float64Array[]): number {
   return m
 }
 
-export function runSimulation(experiment: Experiment, options: SimOptions): { summary: RunSummary; result: SimulationResult } {
-  const resolved = resolveExperiment(experiment, options.baseDir)
-  const { graph, problem } = resolved
+export function runSimulation(input: ExperimentInput, options: SimOptions): { summary: RunSummary; result: SimulationResult } {
+  const resolved = resolveExperiment(input, options.baseDir)
+  const { experiment, graph, problem } = resolved
   const reference = runReference(resolved)
   const theory = options.theory === false ? null : predictRate(resolved)
   const dir = new RunDirectory(options.out, graph.n)

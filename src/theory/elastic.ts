@@ -243,43 +243,8 @@ export function elasticTheory(
   if (opts.optimiseMu) {
     // The scan needs many solves: Lanczos (a few ms each) unless the problem is tiny.
     const scanMethod = n * d <= 150 ? 'dense' : 'lanczos'
-    const R = (m: number): number => rateOf(deflatedSpectrum(graph, shards, eta, m, scanMethod, nullP))
-    // coarse scan, then golden section around the best grid point
-    const grid = Array.from({ length: 16 }, (_, k) => (muMax * (k + 0.5)) / 16)
-    const values = grid.map(R)
-    let best = values.indexOf(Math.min(...values))
-    let a = best > 0 ? grid[best - 1]! : 0
-    let b = best + 1 < grid.length ? grid[best + 1]! : muMax
-    const phi = (Math.sqrt(5) - 1) / 2
-    let c = b - phi * (b - a)
-    let e = a + phi * (b - a)
-    let fc = R(c)
-    let fe = R(e)
-    for (let k = 0; k < 20; k++) {
-      if (fc < fe) {
-        b = e
-        e = c
-        fe = fc
-        c = b - phi * (b - a)
-        fc = R(c)
-      } else {
-        a = c
-        c = e
-        fc = fe
-        e = a + phi * (b - a)
-        fe = R(e)
-      }
-    }
-    const candidates = [
-      { mu: c, rate: fc },
-      { mu: e, rate: fe },
-      { mu: grid[best]!, rate: values[best]! },
-    ]
-    best = 0
-    candidates.forEach((cand, k) => {
-      if (cand.rate < candidates[best]!.rate) best = k
-    })
-    muOptimal = candidates[best]!
+    const best = minimiseOver((m) => rateOf(deflatedSpectrum(graph, shards, eta, m, scanMethod, nullP)), muMax)
+    muOptimal = { mu: best.x, rate: best.value }
   }
 
   return {
@@ -296,4 +261,49 @@ export function elasticTheory(
     sufficient: { etaTimesLambdaMaxHi: eta * lambdaMaxHi, muTimesLambdaMaxL: mu * lambdaMaxL, sum: eta * lambdaMaxHi + mu * lambdaMaxL },
     muOptimal,
   }
+}
+
+/** Minimise f over (0, hi): a 16-point scan, then golden-section search around the best point. */
+function minimiseOver(f: (x: number) => number, hi: number): { x: number; value: number } {
+  const grid = Array.from({ length: 16 }, (_, k) => (hi * (k + 0.5)) / 16)
+  const values = grid.map(f)
+  const at = values.indexOf(Math.min(...values))
+  let a = at > 0 ? grid[at - 1]! : 0
+  let b = at + 1 < grid.length ? grid[at + 1]! : hi
+  const phi = (Math.sqrt(5) - 1) / 2
+  let c = b - phi * (b - a)
+  let e = a + phi * (b - a)
+  let fc = f(c)
+  let fe = f(e)
+  for (let k = 0; k < 20; k++) {
+    if (fc < fe) {
+      b = e
+      e = c
+      fe = fc
+      c = b - phi * (b - a)
+      fc = f(c)
+    } else {
+      a = c
+      c = e
+      fc = fe
+      e = a + phi * (b - a)
+      fe = f(e)
+    }
+  }
+  const candidates = [
+    { x: c, value: fc },
+    { x: e, value: fe },
+    { x: grid[at]!, value: values[at]! },
+  ]
+  return candidates.reduce((best, cand) => (cand.value < best.value ? cand : best))
+}
+
+/** The step eta in (0, etaMax(mu)) that minimises the predicted rate of `elastic` at coupling mu. */
+export function optimalEta(graph: Graph, shards: readonly Shard[], mu: number): number {
+  const d = checkShards(graph, shards)
+  const n = graph.n
+  const nullP = nullProjector(shards, d)
+  const method = n * d <= 150 ? 'dense' : 'lanczos'
+  const etaMax = bisectToTwo((e) => topEigenvalue(graph, shards, e, mu), 1)
+  return minimiseOver((e) => rateOf(deflatedSpectrum(graph, shards, e, mu, method, nullP)), etaMax).x
 }

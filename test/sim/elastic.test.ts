@@ -9,7 +9,7 @@ import { Matrix, inverse } from 'ml-matrix'
 import { describe, expect, it } from 'vitest'
 import { experimentFrom } from '../../src/config/load.js'
 import { resolveExperiment } from '../../src/config/resolve.js'
-import type { Experiment } from '../../src/config/schema.js'
+import type { ExperimentInput } from '../../src/config/schema.js'
 import { simulate } from '../../src/sim/engine.js'
 import { runSimulation } from '../../src/sim/run.js'
 import type { Problem } from '../../src/problems/types.js'
@@ -37,7 +37,7 @@ const GRAPHS = [
   },
 ] as const
 
-function experiment(g: (typeof GRAPHS)[number], extra: Record<string, unknown> = {}): Experiment {
+function experiment(g: (typeof GRAPHS)[number], extra: Record<string, unknown> = {}): ExperimentInput {
   return experimentFrom({
     swarm: { id: 'test', peers: g.peers },
     topology: g.topology,
@@ -101,8 +101,7 @@ describe('elastic simulator (000_... Eq. 14)', () => {
   for (const g of GRAPHS) {
     it(`equals a dense recursion of Eq. 14 to 1e-12 on ${g.name}`, () => {
       for (const rounds of [1, 7, 60]) {
-        const exp = experiment(g, { run: { rounds } })
-        const { graph, problem } = resolveExperiment(exp, '.')
+        const { experiment: exp, graph, problem } = resolveExperiment(experiment(g, { run: { rounds } }), '.')
         const result = simulate({ experiment: exp, graph, problem, reference: null, messageBytes: noBytes })
         expect(result.rounds).toBe(rounds)
         if (exp.algorithm.kind !== 'elastic') throw new Error('elastic expected')
