@@ -6,7 +6,11 @@ import type { Experiment } from '../config/schema.js'
 import type { Problem } from '../problems/types.js'
 import { degreeStats, spectralFacts } from '../topology/index.js'
 import type { Graph } from '../topology/types.js'
+import { qsgdOmega } from '../codec/quantize.js'
 import { elasticTheory, type ElasticTheory } from './elastic.js'
+import { localDecay, optimalLocalSteps } from './local.js'
+import { predictedMeanLoss, quorumStationaryNoise } from './quorum.js'
+import { mbbTheory, mitraBernoulli, sampleSpectrum, type SgdTheory } from './sgd.js'
 
 export interface RatePrediction {
   algorithm: string
@@ -51,6 +55,16 @@ export interface TheoryReport {
     laplacian_lambda_max: number
   }
   elastic: (ElasticTheory & { eta: number; mu: number }) | null
+  /** 002_... Theorem 4 over the union of all samples (squared loss), for the configured batch size m. */
+  sgd: SgdTheory | null
+  /** 000_... Eqs. 11-12 for Bernoulli sampling with expected batch m. */
+  bernoulli: { m: number; eta_star: number; g_star: number } | null
+  /** 001_... Sec. 4: local decay beta of the configured step and the cost-optimal T* for cost ratios r = C_g / C_c. */
+  local: { beta: number; t_star: Array<{ r: number; t_star: number; asymptotic: number }> } | null
+  /** 004_... at a quadratic minimum: predicted loss of the mean eta Tr(H) / (4 b p) and the noise of the swarm. */
+  quorum: { mean_loss: number; agent_deviation_variance: number | null; mean_variance: number | null } | null
+  /** QSGD (003_... Sec. 2.2): variance factor 1 + min(d/s^2, sqrt(d)/s) and bits per message for some levels s. */
+  qsgd: Array<{ levels: number; variance_factor: number; bits_per_message: number }> | null
   note: string | null
 }
 
@@ -67,7 +81,42 @@ export function theoryReport(resolved: Resolved, opts: { optimiseMu?: boolean } 
           ...elasticTheory(graph, problem.shards, a.eta, a.mu, { method: 'auto', optimiseMu: opts.optimiseMu ?? true }),
         }
       : null
+  const squared = problem.loss === 'squared'
+  const spectrum = squared ? sampleSpectrum(problem.shards) : null
+  const m = a.sampling.kind === 'full' ? (spectrum?.samples ?? 1) : a.sampling.size
+  const sgd = spectrum && a.sampling.kind !== 'full' ? mbbTheory(spectrum, a.sampling.kind === 'batch' ? a.sampling.size : Math.max(1, Math.round(m))) : null
+  const bernoulli = spectrum && a.sampling.kind === 'bernoulli' ? mitraBernoulli(spectrum, a.sampling.size) : null
+  let local: TheoryReport['local'] = null
+  if (squared && (a.kind === 'local' || ('local_steps' in a && a.local_steps !== 1))) {
+    const beta = localDecay(problem.shards, a.eta)
+    local = beta > 0 && beta < 1 ? { beta, t_star: [0.01, 0.1, 1, 10].map((r) => ({ r, ...pick(optimalLocalSteps(beta, r)) })) } : null
+  }
+  let quorum: TheoryReport['quorum'] = null
+  if (spectrum && (a.kind === 'quorum' || a.kind === 'easgd')) {
+    const b = a.sampling.kind === 'full' ? 1 : a.sampling.size
+    const k = a.kind === 'quorum' ? a.k : 0
+    const noise = a.gradient_noise > 0 ? quorumStationaryNoise({ eta: a.eta, h: spectrum.lambda_1, k, sigma: a.gradient_noise, b: 1, p: graph.n }) : null
+    quorum = {
+      mean_loss: predictedMeanLoss(a.eta, spectrum.trace, b, graph.n),
+      agent_deviation_variance: noise?.agentDeviationVariance.discrete ?? null,
+      mean_variance: noise?.meanVariance.discrete ?? null,
+    }
+  }
+  const d = problem.paramDim
+  const qsgd =
+    a.kind === 'allreduce-sgd'
+      ? [2, 4, 16, 256].map((levels) => ({
+          levels,
+          variance_factor: 1 + qsgdOmega(d, levels),
+          bits_per_message: 32 + d * Math.ceil(Math.log2(2 * levels + 1)),
+        }))
+      : null
   return {
+    sgd,
+    bernoulli,
+    local,
+    quorum,
+    qsgd,
     experiment: {
       swarm: experiment.swarm.id,
       peers: graph.n,
@@ -85,4 +134,8 @@ export function theoryReport(resolved: Resolved, opts: { optimiseMu?: boolean } 
     elastic,
     note,
   }
+}
+
+function pick(t: { tStar: number; asymptotic: number }): { t_star: number; asymptotic: number } {
+  return { t_star: t.tStar, asymptotic: t.asymptotic }
 }
