@@ -272,6 +272,7 @@ class LocalStep extends BaseStep {
   private readonly algorithm: Algorithm<'local'>
   private readonly u: Float64Array
   private readonly full: Float64Array
+  private readonly work: Float64Array
   private readonly problem: Problem
   /** Local steps taken in the last round (for metrics). */
   stepsTaken = 0
@@ -283,24 +284,26 @@ class LocalStep extends BaseStep {
     this.problem = problem
     this.u = new Float64Array(problem.paramDim)
     this.full = new Float64Array(problem.paramDim)
+    this.work = new Float64Array(problem.paramDim)
   }
 
+  /** Local steps from w_i^t; `gradient` keeps the first one's gradient, g_i(w_i^t), for the metrics. */
   prepare(): Float64Array {
     const u = this.u
     u.set(this.params)
     const a = this.algorithm
-    if (a.local_steps === 'infinity') {
-      let steps = 0
-      for (; steps < a.max_steps; steps++) {
+    const limit = a.local_steps === 'infinity' ? a.max_steps : a.local_steps
+    let steps = 0
+    for (; steps < limit; steps++) {
+      if (a.local_steps === 'infinity') {
         localGradient(this.problem.loss, this.context.shard, u, this.problem.classes, this.full)
         if (squaredNorm(this.full) <= a.tol) break
-        gradientStep(u, stochasticGradient(this.context, u, this.gradient), this.eta)
       }
-      this.stepsTaken = steps
-    } else {
-      for (let s = 0; s < a.local_steps; s++) gradientStep(u, stochasticGradient(this.context, u, this.gradient), this.eta)
-      this.stepsTaken = a.local_steps
+      const g = stochasticGradient(this.context, u, steps === 0 ? this.gradient : this.work)
+      gradientStep(u, g, this.eta)
     }
+    if (steps === 0) this.gradient.set(this.full) // already below tol: the gradient at w_i^t is the full one
+    this.stepsTaken = steps
     return u
   }
 
