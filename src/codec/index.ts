@@ -1,2 +1,3 @@
 export * from './wire.js'
 export * from './quantize.js'
+export * from './vector.js'

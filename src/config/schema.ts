@@ -177,7 +177,16 @@ const algorithmSchema = z.preprocess(
 
 const compressionSchema = z.preprocess(
   (v) => (typeof v === 'string' ? { kind: v } : v),
-  z.discriminatedUnion('kind', [z.strictObject({ kind: z.literal('none') })]),
+  z.discriminatedUnion('kind', [
+    /** float64 on the wire */
+    z.strictObject({ kind: z.literal('none') }),
+    /** round to float32 on the wire */
+    z.strictObject({ kind: z.literal('float32'), mode: z.literal('direct').default('direct') }),
+    /** QSGD Q_s (003_... Sec. 2.2), unbiased; `direct` sends C(v) in place of v */
+    z.strictObject({ kind: z.literal('qsgd'), levels: int(1).max(32767).default(16), mode: z.literal('direct').default('direct') }),
+    /** deterministic max-norm quantizer with b bits */
+    z.strictObject({ kind: z.literal('uniform'), bits: int(2).max(16).default(8), mode: z.literal('direct').default('direct') }),
+  ]),
 )
 
 const initSchema = z.preprocess(

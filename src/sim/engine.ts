@@ -9,6 +9,7 @@
  * injected (`now`) so the engine stays deterministic apart from the reported times.
  */
 import { createPeerStep } from '../algorithms/peer-step.js'
+import type { Channel } from './channel.js'
 import type { Experiment } from '../config/schema.js'
 import { localGradient, localLoss } from '../problems/losses.js'
 import type { Problem } from '../problems/types.js'
@@ -38,6 +39,8 @@ export interface SimulationInput {
   readonly reference: Float64Array | null
   /** Bytes one peer puts on the wire to send its round-`round` vector to one neighbour (frame included). */
   readonly messageBytes: (round: number, from: number) => number
+  /** A lossy codec between peers (src/sim/channel.ts); it also gives the bytes. Absent: float64, untouched. */
+  readonly channel?: Channel | null
 }
 
 export interface SimulationHooks {
@@ -177,8 +180,14 @@ export function simulate(input: SimulationInput, hooks: SimulationHooks = {}): S
     for (let i = 0; i < n; i++) outbox[i] = peers[i]!.prepare(t)
     if (t % every === 0) record(t, true)
     for (let i = 0; i < n; i++) {
-      if (outbox[i] === null) continue
-      const bytes = input.messageBytes(t, i)
+      const message = outbox[i]
+      if (message === null || message === undefined) continue
+      let bytes: number
+      if (input.channel) {
+        const sent = input.channel(t, i, message)
+        outbox[i] = sent.decoded
+        bytes = sent.bytes
+      } else bytes = input.messageBytes(t, i)
       const ns = graph.neighbours[i]!
       bytesSent[i]! += bytes * ns.length
       for (const j of ns) bytesReceived[j]! += bytes
@@ -187,7 +196,7 @@ export function simulate(input: SimulationInput, hooks: SimulationHooks = {}): S
       const ns = graph.neighbours[i]!
       const inbox = inboxes[i]!
       for (let k = 0; k < ns.length; k++) inbox[k] = outbox[ns[k]!]!
-      peers[i]!.combine(t, inbox)
+      peers[i]!.combine(t, inbox, outbox[i] ?? undefined)
     }
     t++
     if (hooks.onProgress && t % progressEvery === 0) {

@@ -10,6 +10,7 @@ import { minNormSolution } from '../linalg/min-norm.js'
 import { stackedFeatures } from '../problems/index.js'
 import { predictRate, type RatePrediction } from '../theory/predict.js'
 import { referenceSolution } from '../theory/reference.js'
+import { createChannel } from './channel.js'
 import { initialParams, measuredRate, simulate, type RoundRecord, type SimulationResult } from './engine.js'
 
 export interface SimOptions {
@@ -106,6 +107,7 @@ export function runSimulation(input: ExperimentInput, options: SimOptions): { su
         graph,
         problem,
         reference: reference?.w ?? null,
+        channel: createChannel(experiment, graph.n, problem.paramDim),
         messageBytes: (round, from) =>
           wireBytesOfVector({ swarm: experiment.swarm.id, round, from, kind: 'params', codec: 'f64', dim: problem.paramDim }),
       },

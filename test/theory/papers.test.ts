@@ -8,8 +8,10 @@ import { join, resolve } from 'node:path'
 import { EigenvalueDecomposition, Matrix } from 'ml-matrix'
 import { describe, expect, it } from 'vitest'
 import { createPeerStep } from '../../src/algorithms/peer-step.js'
+import { vectorPayloadBytes, wireBytesOfVector } from '../../src/codec/index.js'
 import { experimentFrom } from '../../src/config/load.js'
 import { resolveExperiment, type ResolvedExperiment } from '../../src/config/resolve.js'
+import { createChannel } from '../../src/sim/channel.js'
 import { simulate } from '../../src/sim/engine.js'
 import { runReference } from '../../src/sim/run.js'
 import { stackedFeatures } from '../../src/problems/index.js'
@@ -232,3 +234,39 @@ function simulateValues(resolved: ResolvedExperiment, rounds: number): number[][
   }
   return out
 }
+
+describe('Kalan, Soltanolkotabi & Avestimehr (003_...): planted ReLU', () => {
+  // n = 200 samples around 10 d (d = 20), 4 peers, batch 10 per peer, Gaussian features
+  const base = {
+    swarm: { peers: 4 },
+    topology: { kind: 'complete' },
+    problem: { kind: 'planted', loss: 'relu', dim: 20, samples_per_peer: 50, seed: 1, feature_scale: 'standard' },
+    run: { rounds: 300, target: 1e-10 },
+  }
+
+  it('SGD converges linearly to w*, and quantized gradient averaging (QSGD, 16 levels) matches it with fewer bytes', () => {
+    const plain = run({ ...base, algorithm: { kind: 'allreduce-sgd', eta: 0.8, sampling: { kind: 'batch', size: 10 } } })
+    expect(plain.ref?.kind).toBe('planted')
+    expect(plain.result.converged).toBe(true)
+    // linear: the error falls by a steady factor per round (log-error slopes over two windows agree within 30%)
+    const h = plain.result.maxErrorHistory
+    const slope = (a: number, b: number): number => Math.log(h[b]! / h[a]!) / (b - a)
+    expect(slope(20, 70)).toBeLessThan(-0.05)
+    expect(Math.abs(slope(70, 120) / slope(20, 70) - 1)).toBeLessThan(0.3)
+    const quantized = resolveExperiment(
+      experimentFrom({ ...base, algorithm: { kind: 'allreduce-sgd', eta: 0.62, sampling: { kind: 'batch', size: 10 } }, compression: { kind: 'qsgd', levels: 16 } }),
+      work,
+    )
+    const ref = runReference(quantized)!
+    const channel = createChannel(quantized.experiment, 4, 20)
+    const q = simulate({ ...quantized, reference: ref.w, messageBytes: () => 0, channel })
+    expect(q.converged).toBe(true)
+    expect(q.rounds).toBeLessThan(300)
+    for (const p of q.params) expect(Array.from(p)).toEqual(Array.from(q.params[0]!)) // replicas stay identical
+    // QSGD payloads: a float32 norm and 6 bits per coordinate instead of 64; whole frames include the envelope
+    expect(vectorPayloadBytes({ codec: 'qsgd', levels: 16 }, 20)).toBe(4 + 15)
+    const bytesPerMessage = q.bytesSent[0]! / (q.rounds * 3)
+    const f64Frame = wireBytesOfVector({ swarm: 'meshgd', round: 100, from: 0, kind: 'params', codec: 'f64', dim: 20 })
+    expect(bytesPerMessage).toBeLessThan(0.4 * f64Frame)
+  })
+})

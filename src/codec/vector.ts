@@ -1,0 +1,65 @@
+/**
+ * Vector payloads for every codec of ALGORITHMS.md "Compression of what is sent" (pure, RNG passed in):
+ *   f64      8 d bytes, little-endian float64 (lossless)
+ *   f32      4 d bytes, little-endian float32 (round to nearest)
+ *   qsgd     float32 LE |v|_2, then d signed levels in {-s..s}, bit-packed in ceil(log2(2s + 1)) bits
+ *   uniform  float32 LE |v|_inf (rounded up), then d levels in {-L..L}, L = 2^(b-1) - 1, packed in b bits
+ * The receiver knows s or b from the experiment; the payload length is checked exactly.
+ */
+import type { Rng } from '../util/rng.js'
+import { bitsForLevels, dequantize, packLevels, qsgdQuantize, uniformQuantize, unpackLevels } from './quantize.js'
+import { decodeFloats, encodeF32, encodeF64, WireError, type CodecName } from './wire.js'
+
+export type VectorCodec = { codec: 'f64' } | { codec: 'f32' } | { codec: 'qsgd'; levels: number } | { codec: 'uniform'; bits: number }
+
+function packedShape(c: VectorCodec): { maxLevel: number; bits: number } {
+  if (c.codec === 'qsgd') return { maxLevel: c.levels, bits: bitsForLevels(c.levels) }
+  if (c.codec === 'uniform') return { maxLevel: 2 ** (c.bits - 1) - 1, bits: c.bits }
+  throw new RangeError(`packedShape: ${c.codec} is not quantized`)
+}
+
+/** Payload bytes of a d-vector under the codec. */
+export function vectorPayloadBytes(c: VectorCodec, dim: number): number {
+  if (c.codec === 'f64') return 8 * dim
+  if (c.codec === 'f32') return 4 * dim
+  return 4 + Math.ceil((dim * packedShape(c).bits) / 8)
+}
+
+export function encodeVector(c: VectorCodec, v: Float64Array, rng: Rng | null): Uint8Array {
+  switch (c.codec) {
+    case 'f64':
+      return encodeF64(v)
+    case 'f32':
+      return encodeF32(v)
+    case 'qsgd':
+    case 'uniform': {
+      if (c.codec === 'qsgd' && !rng) throw new RangeError('encodeVector: qsgd needs the peer random stream')
+      const q = c.codec === 'qsgd' ? qsgdQuantize(v, c.levels, rng!) : uniformQuantize(v, c.bits)
+      const { maxLevel, bits } = packedShape(c)
+      const out = new Uint8Array(vectorPayloadBytes(c, v.length))
+      new DataView(out.buffer).setFloat32(0, q.scale, true)
+      packLevels(q.levels, maxLevel, bits, out.subarray(4))
+      return out
+    }
+  }
+}
+
+export function decodeVector(c: VectorCodec, payload: Uint8Array, dim: number, out: Float64Array = new Float64Array(dim)): Float64Array {
+  if (c.codec === 'f64' || c.codec === 'f32') return decodeFloats(c.codec, payload, dim, out)
+  const expected = vectorPayloadBytes(c, dim)
+  if (payload.length !== expected) throw new WireError('WRONG_LENGTH', `${c.codec} payload of ${payload.length} bytes, expected ${expected} for dim ${dim}`)
+  const scale = new DataView(payload.buffer, payload.byteOffset, 4).getFloat32(0, true)
+  if (!Number.isFinite(scale) || scale < 0) throw new WireError('NON_FINITE', `${c.codec} payload: scale ${scale}`)
+  const { maxLevel, bits } = packedShape(c)
+  let levels: Int32Array
+  try {
+    levels = unpackLevels(payload.subarray(4), dim, maxLevel, bits)
+  } catch (err) {
+    throw new WireError('WRONG_LENGTH', `${c.codec} payload: ${(err as Error).message}`)
+  }
+  return dequantize({ scale, levels, denominator: c.codec === 'qsgd' ? c.levels : maxLevel }, out)
+}
+
+export function codecName(c: VectorCodec): CodecName {
+  return c.codec
+}
