@@ -121,6 +121,22 @@ function printTheory(report: TheoryReport): void {
     )
     if (t.muOptimal) lines.push(`best mu           ${fmt(t.muOptimal.mu)} gives R = ${fmt(t.muOptimal.rate, 8)} at eta = ${t.eta}`)
   }
+  if (report.sgd) {
+    const g = report.sgd
+    lines.push(
+      `SGD (002_... Th. 4) over all ${g.samples} samples: beta = ${fmt(g.beta)}, lambda_1 = ${fmt(g.lambda_1)}, lambda_n = ${fmt(g.lambda_n)}`,
+      `                  m = ${g.m}: eta* = ${fmt(g.eta_star)}, g* = ${fmt(g.g_star, 8)}; eta_hat = ${fmt(g.eta_hat)}; critical batch m* = beta/lambda_1 = ${fmt(g.m_star, 2)}`,
+    )
+  }
+  if (report.bernoulli) lines.push(`Bernoulli SGD     (000_... Eqs. 11-12) m = ${report.bernoulli.m}: eta* = ${fmt(report.bernoulli.eta_star)}, g* = ${fmt(report.bernoulli.g_star, 8)}`)
+  if (report.local) {
+    lines.push(`local steps       (001_... Sec. 4) local decay beta = ${fmt(report.local.beta)}; T* = ${report.local.t_star.map((x) => `${fmt(x.t_star, 1)} at r = ${x.r}`).join(', ')}`)
+  }
+  if (report.quorum) {
+    const q = report.quorum
+    lines.push(`quorum noise      (004_...) stationary loss of the mean eta Tr(H)/(4 b p) = ${fmt(q.mean_loss)}${q.agent_deviation_variance === null ? '' : `; agent deviation variance ${fmt(q.agent_deviation_variance)}`}`)
+  }
+  if (report.qsgd) lines.push(`QSGD              ${report.qsgd.map((q) => `s = ${q.levels}: variance x${fmt(q.variance_factor, 3)}, ${q.bits_per_message} bits`).join('; ')}`)
   if (report.note) lines.push(`note              ${report.note}`)
   console.log(lines.join('\n'))
 }

@@ -17,7 +17,7 @@ import { runReference } from '../../src/sim/run.js'
 import { stackedFeatures } from '../../src/problems/index.js'
 import { optimalLocalSteps } from '../../src/theory/local.js'
 import { quorumStationaryNoise } from '../../src/theory/quorum.js'
-import { mbbContraction, mbbTheory, sampleSpectrum } from '../../src/theory/sgd.js'
+import { mbbContraction, mbbTheory, mitraBernoulli, sampleSpectrum } from '../../src/theory/sgd.js'
 
 const root = resolve(import.meta.dirname, '..', '..')
 const work = mkdtempSync(join(tmpdir(), 'meshgd-papers-'))
@@ -269,4 +269,55 @@ describe('Kalan, Soltanolkotabi & Avestimehr (003_...): planted ReLU', () => {
     const f64Frame = wireBytesOfVector({ swarm: 'meshgd', round: 100, from: 0, kind: 'params', codec: 'f64', dim: 20 })
     expect(bytesPerMessage).toBeLessThan(0.4 * f64Frame)
   })
+})
+
+describe("Mitra (000_... Eqs. 10-12): Bernoulli sampling", () => {
+  it('the measured contraction of E|w - w*|^2 at Mitra eta* is within g*', () => {
+    const base = { swarm: { peers: 1 }, topology: { kind: 'ring' }, problem: { kind: 'planted', loss: 'squared', dim: 60, samples_per_peer: 30, seed: 2 } }
+    for (const m of [2, 8]) {
+      const rounds = 300
+      const seeds = 20
+      let sum = new Float64Array(rounds + 1)
+      let spectrum = null
+      for (let seed = 1; seed <= seeds; seed++) {
+        const r = run({ ...base, algorithm: { kind: 'elastic', eta: 'auto', mu: 0, sampling: { kind: 'bernoulli', size: m } }, run: { rounds, seed } })
+        spectrum ??= sampleSpectrum(r.problem.shards)
+        sum = sum.map((s, t) => s + r.result.maxErrorHistory[t]! ** 2 / seeds)
+      }
+      const gStar = mitraBernoulli(spectrum!, m).g_star
+      expect((sum[rounds]! / sum[0]!) ** (1 / rounds)).toBeLessThanOrEqual(gStar * 1.0005)
+    }
+  })
+})
+
+describe('the other losses in a run', () => {
+  for (const [loss, extra] of [
+    ['logistic', {}],
+    ['softmax', { classes: 3 }],
+    ['quartic', {}],
+  ] as const) {
+    it(`${loss}: every algorithm lowers the mean local loss`, () => {
+      for (const algorithm of [
+        { kind: 'elastic', eta: 0.5, mu: 0.2 },
+        { kind: 'quorum', eta: 0.5, k: 0.5 },
+        { kind: 'easgd', eta: 0.5, alpha: 0.1 },
+        { kind: 'local', eta: 0.5, local_steps: 5 },
+      ]) {
+        const resolved = resolveExperiment(
+          experimentFrom({
+            swarm: { peers: 4 },
+            topology: { kind: 'ring' },
+            problem: { kind: 'planted', loss, dim: 8, samples_per_peer: 10, seed: 3, ...extra },
+            algorithm,
+            run: { rounds: 200, record_every: 200 },
+          }),
+          work,
+        )
+        const losses: number[] = []
+        simulate({ ...resolved, reference: null, messageBytes: () => 0 }, { onRecord: (recs) => losses.push(recs.reduce((s, r) => s + r.loss, 0) / recs.length) })
+        expect(losses.every(Number.isFinite)).toBe(true)
+        expect(losses[losses.length - 1]!).toBeLessThan(0.8 * losses[0]!)
+      }
+    })
+  }
 })
