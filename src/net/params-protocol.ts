@@ -1,0 +1,140 @@
+/**
+ * `/meshgd/params/1.0.0`: parameter vectors peer to peer (DESIGN.md). One long-lived outbound stream per
+ * neighbour, opened on first use and reopened with backoff when it breaks; length-prefixed frames (src/codec);
+ * backpressure honoured (`send` false -> wait for 'drain'). Inbound streams are accepted only from peers that
+ * `isAllowed` names (graph neighbours); a frame the decoder rejects aborts that stream, is reported through
+ * `onReject`, and never reaches the peer's state.
+ */
+import type { Connection, PeerId, Stream } from '@libp2p/interface'
+import type { Multiaddr } from '@multiformats/multiaddr'
+import { FrameDecoder } from '../codec/index.js'
+import type { MeshNode } from './node.js'
+
+export const PARAMS_PROTOCOL = '/meshgd/params/1.0.0'
+
+export interface ParamsTransportInit {
+  maxFrameBytes: number
+  /** May the remote peer send us parameters? (resolves false after its own timeout when unknown) */
+  isAllowed: (remote: string) => Promise<boolean>
+  onFrame: (remote: string, body: Uint8Array) => void
+  onReject: (remote: string, error: Error) => void
+}
+
+export interface TransportStats {
+  bytesSent: number
+  bytesReceived: number
+  refusedStreams: number
+  rejectedFrames: number
+}
+
+export class ParamsTransport {
+  private readonly outbound = new Map<string, Stream>()
+  private readonly opening = new Map<string, Promise<Stream>>()
+  readonly stats: TransportStats = { bytesSent: 0, bytesReceived: 0, refusedStreams: 0, rejectedFrames: 0 }
+  private readonly inbound = new Set<Stream>()
+
+  constructor(
+    private readonly node: MeshNode,
+    private readonly init: ParamsTransportInit,
+  ) {}
+
+  async start(): Promise<void> {
+    await this.node.handle(PARAMS_PROTOCOL, (stream, connection) => this.handleInbound(stream, connection), {
+      maxInboundStreams: 256,
+      maxOutboundStreams: 256,
+    })
+  }
+
+  private async handleInbound(stream: Stream, connection: Connection): Promise<void> {
+    const remote = connection.remotePeer.toString()
+    if (!(await this.init.isAllowed(remote))) {
+      this.stats.refusedStreams++
+      stream.abort(new Error(`meshgd: ${remote} is not a graph neighbour`))
+      return
+    }
+    this.inbound.add(stream)
+    const decoder = new FrameDecoder(this.init.maxFrameBytes)
+    try {
+      for await (const chunk of stream) {
+        const bytes = chunk instanceof Uint8Array ? chunk : chunk.subarray()
+        this.stats.bytesReceived += bytes.length
+        for (const body of decoder.push(bytes)) this.init.onFrame(remote, body)
+      }
+    } catch (err) {
+      this.stats.rejectedFrames++
+      this.init.onReject(remote, err as Error)
+      stream.abort(err as Error)
+    } finally {
+      this.inbound.delete(stream)
+    }
+  }
+
+  private async streamTo(remote: string, target: PeerId | Multiaddr, signal: AbortSignal): Promise<Stream> {
+    const open = this.outbound.get(remote)
+    if (open && open.status === 'open' && open.writeStatus === 'writable') return open
+    this.outbound.delete(remote)
+    let pending = this.opening.get(remote)
+    if (!pending) {
+      pending = (async () => {
+        let delay = 50
+        for (;;) {
+          try {
+            const stream = await this.node.dialProtocol(target, PARAMS_PROTOCOL, { signal })
+            this.outbound.set(remote, stream)
+            return stream
+          } catch (err) {
+            if (signal.aborted) throw err
+            await new Promise((resolve) => setTimeout(resolve, delay))
+            delay = Math.min(2000, delay * 2)
+          }
+        }
+      })().finally(() => this.opening.delete(remote))
+      this.opening.set(remote, pending)
+    }
+    return pending
+  }
+
+  /** Send one whole frame to a peer, waiting for the stream to drain when its buffer is full. */
+  async send(remote: string, target: PeerId | Multiaddr, frame: Uint8Array, signal: AbortSignal): Promise<void> {
+    for (let attempt = 0; ; attempt++) {
+      const stream = await this.streamTo(remote, target, signal)
+      try {
+        if (!stream.send(frame)) {
+          await new Promise<void>((resolve, reject) => {
+            const onDrain = (): void => {
+              cleanup()
+              resolve()
+            }
+            const onClose = (): void => {
+              cleanup()
+              reject(new Error('stream closed while waiting for drain'))
+            }
+            const onAbort = (): void => {
+              cleanup()
+              reject(signal.reason as Error)
+            }
+            const cleanup = (): void => {
+              stream.removeEventListener('drain', onDrain)
+              stream.removeEventListener('close', onClose)
+              signal.removeEventListener('abort', onAbort)
+            }
+            stream.addEventListener('drain', onDrain)
+            stream.addEventListener('close', onClose)
+            signal.addEventListener('abort', onAbort)
+          })
+        }
+        this.stats.bytesSent += frame.length
+        return
+      } catch (err) {
+        this.outbound.delete(remote)
+        if (signal.aborted || attempt >= 5) throw err
+      }
+    }
+  }
+
+  async stop(): Promise<void> {
+    await this.node.unhandle(PARAMS_PROTOCOL)
+    await Promise.allSettled([...this.outbound.values()].map((s) => s.close()))
+    for (const s of this.inbound) s.abort(new Error('meshgd: peer stopping'))
+  }
+}

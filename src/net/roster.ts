@@ -1,0 +1,152 @@
+/**
+ * Roster and status over gossipsub (control traffic only; parameters never travel here).
+ *
+ * `meshgd/<swarm>/roster`: each peer announces {swarm, index, peerId, addrs}, signed (StrictSign), on start and
+ * periodically. The topic validator rejects what does not parse, belongs to another swarm, or names a peerId other
+ * than the message's signer; an index claimed by a second peer ID is reported through `onConflict` and not taken.
+ * `meshgd/<swarm>/status`: compact progress {index, round, loss, disagreement, done} for any observer.
+ */
+import { TopicValidatorResult, type Message } from '@libp2p/gossipsub'
+import type { MeshNode } from './node.js'
+
+export interface RosterEntry {
+  swarm: string
+  index: number
+  peerId: string
+  addrs: string[]
+}
+
+export interface StatusMessage {
+  index: number
+  round: number
+  loss: number
+  disagreement: number
+  done: boolean
+}
+
+const encoder = new TextEncoder()
+const decoder = new TextDecoder()
+
+export const rosterTopic = (swarm: string): string => `meshgd/${swarm}/roster`
+export const statusTopic = (swarm: string): string => `meshgd/${swarm}/status`
+
+function parseJson(data: Uint8Array): unknown {
+  if (data.length > 4096) return null
+  try {
+    return JSON.parse(decoder.decode(data))
+  } catch {
+    return null
+  }
+}
+
+export function parseRosterEntry(data: Uint8Array, swarm: string, peers: number): RosterEntry | null {
+  const x = parseJson(data) as Partial<RosterEntry> | null
+  if (!x || typeof x !== 'object') return null
+  if (x.swarm !== swarm || typeof x.peerId !== 'string' || x.peerId.length > 128) return null
+  if (typeof x.index !== 'number' || !Number.isInteger(x.index) || x.index < 0 || x.index >= peers) return null
+  if (!Array.isArray(x.addrs) || x.addrs.length > 16 || !x.addrs.every((a) => typeof a === 'string' && a.length < 256)) return null
+  return { swarm, index: x.index, peerId: x.peerId, addrs: x.addrs }
+}
+
+export function parseStatus(data: Uint8Array, peers: number): StatusMessage | null {
+  const x = parseJson(data) as Partial<StatusMessage> | null
+  if (!x || typeof x !== 'object') return null
+  if (typeof x.index !== 'number' || !Number.isInteger(x.index) || x.index < 0 || x.index >= peers) return null
+  if (typeof x.round !== 'number' || typeof x.loss !== 'number' || typeof x.disagreement !== 'number') return null
+  return { index: x.index, round: x.round, loss: x.loss, disagreement: x.disagreement, done: x.done === true }
+}
+
+export interface RosterInit {
+  swarm: string
+  peers: number
+  /** This peer's own entry, or null for an observer that only listens. */
+  self: RosterEntry | null
+  announceEveryMs?: number
+  onEntry?: (entry: RosterEntry) => void
+  onConflict?: (index: number, known: string, claimed: string) => void
+  onStatus?: (status: StatusMessage, from: string) => void
+}
+
+export class Roster {
+  readonly byIndex = new Map<number, RosterEntry>()
+  readonly byPeer = new Map<string, number>()
+  private timer: ReturnType<typeof setInterval> | null = null
+
+  constructor(
+    private readonly node: MeshNode,
+    private readonly init: RosterInit,
+  ) {}
+
+  start(): void {
+    const pubsub = this.node.services.pubsub
+    const roster = rosterTopic(this.init.swarm)
+    const status = statusTopic(this.init.swarm)
+    pubsub.topicValidators.set(roster, (_peer, msg: Message) => {
+      if (msg.type !== 'signed') return TopicValidatorResult.Reject
+      const entry = parseRosterEntry(msg.data, this.init.swarm, this.init.peers)
+      if (!entry || entry.peerId !== msg.from.toString()) return TopicValidatorResult.Reject
+      return TopicValidatorResult.Accept
+    })
+    pubsub.topicValidators.set(status, (_peer, msg: Message) =>
+      msg.type === 'signed' && parseStatus(msg.data, this.init.peers) ? TopicValidatorResult.Accept : TopicValidatorResult.Reject,
+    )
+    pubsub.addEventListener('message', (evt) => {
+      const msg = evt.detail
+      if (msg.topic === roster) {
+        const entry = parseRosterEntry(msg.data, this.init.swarm, this.init.peers)
+        if (entry) this.learn(entry)
+      } else if (msg.topic === status && msg.type === 'signed') {
+        const s = parseStatus(msg.data, this.init.peers)
+        if (s) this.init.onStatus?.(s, msg.from.toString())
+      }
+    })
+    pubsub.subscribe(roster)
+    pubsub.subscribe(status)
+    if (this.init.self) {
+      this.learn(this.init.self)
+      const announce = (): void => void this.announce()
+      announce()
+      this.timer = setInterval(announce, this.init.announceEveryMs ?? 1000)
+    }
+  }
+
+  private learn(entry: RosterEntry): void {
+    const known = this.byIndex.get(entry.index)
+    if (known && known.peerId !== entry.peerId) {
+      this.init.onConflict?.(entry.index, known.peerId, entry.peerId)
+      return
+    }
+    if (!known) {
+      this.byIndex.set(entry.index, entry)
+      this.byPeer.set(entry.peerId, entry.index)
+      this.init.onEntry?.(entry)
+    }
+  }
+
+  async announce(): Promise<void> {
+    if (!this.init.self) return
+    try {
+      await this.node.services.pubsub.publish(rosterTopic(this.init.swarm), encoder.encode(JSON.stringify(this.init.self)))
+    } catch {
+      // no subscribed peers yet: the next announcement goes out on the timer
+    }
+  }
+
+  async publishStatus(status: StatusMessage): Promise<void> {
+    try {
+      await this.node.services.pubsub.publish(statusTopic(this.init.swarm), encoder.encode(JSON.stringify(status)))
+    } catch {
+      // observers are optional
+    }
+  }
+
+  setAnnounceInterval(ms: number): void {
+    if (this.timer) clearInterval(this.timer)
+    this.timer = setInterval(() => void this.announce(), ms)
+  }
+
+  stop(): void {
+    if (this.timer) clearInterval(this.timer)
+    this.timer = null
+  }
+}
