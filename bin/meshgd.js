@@ -1,7 +1,13 @@
 #!/usr/bin/env node
 // The meshgd command. The TypeScript sources are compiled to dist/ by `npm run build` (run by `prepare`).
-import { main } from '../dist/src/cli/main.js'
-
+const major = Number(process.versions.node.split('.')[0])
+if (major < 22) {
+  console.error(
+    `meshgd: needs Node 22 or later (libp2p v3), this is Node ${process.versions.node}; run it as \`npx meshgd\` or through npm scripts, which use the project's own Node 24`,
+  )
+  process.exit(2)
+}
+const { main } = await import('../dist/src/cli/main.js')
 main(process.argv.slice(2)).then(
   (code) => {
     process.exitCode = code

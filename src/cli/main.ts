@@ -21,7 +21,7 @@ export const EXIT_CONFIG = 2
 export const EXIT_INTERRUPTED = 130
 
 /** Errors from the pure layers that are the user's input, not a bug: printed as one line, exit 2. */
-const INPUT_ERROR_NAMES = new Set(['ConfigError', 'TopologyError', 'ProblemError', 'AlgorithmError'])
+const INPUT_ERROR_NAMES = new Set(['ConfigError', 'TopologyError', 'ProblemError', 'AlgorithmError', 'SwarmKeyError'])
 
 class ExitCode extends Error {
   override readonly name = 'ExitCode'
@@ -163,6 +163,95 @@ async function commandDemo(opts: { out?: string; set: string[] }): Promise<numbe
   return commandSim(file, { out, set: opts.set, theory: true })
 }
 
+/** Abort on the first SIGINT/SIGTERM; the returned function removes the handlers. */
+function abortOnSignals(controller: AbortController): () => void {
+  const onSignal = (): void => controller.abort(new Error('interrupted'))
+  process.once('SIGINT', onSignal)
+  process.once('SIGTERM', onSignal)
+  return () => {
+    process.off('SIGINT', onSignal)
+    process.off('SIGTERM', onSignal)
+  }
+}
+
+interface NodeCommandOptions {
+  index: string
+  listen: string[]
+  announce: string[]
+  bootstrap: string[]
+  out?: string
+  set: string[]
+  swarmKey?: string
+  quiet?: boolean
+}
+
+async function commandNode(file: string, opts: NodeCommandOptions): Promise<number> {
+  const loaded = loadExperiment(file, opts.set)
+  const index = Number(opts.index)
+  if (!Number.isInteger(index) || index < 0 || index >= loaded.experiment.swarm.peers) {
+    throw new ConfigError(`--index ${opts.index}: must be an integer in 0..${loaded.experiment.swarm.peers - 1}`)
+  }
+  const { runPeer } = await import('../peer/runtime.js')
+  const { readSwarmKey } = await import('../net/identity.js')
+  const controller = new AbortController()
+  const release = abortOnSignals(controller)
+  try {
+    const info = await runPeer({
+      experiment: loaded.experiment,
+      baseDir: loaded.baseDir,
+      index,
+      out: resolve(opts.out ?? join('runs', `${loaded.experiment.swarm.id}-node`)),
+      listen: opts.listen.length > 0 ? opts.listen : ['/ip4/0.0.0.0/tcp/0'],
+      announce: opts.announce,
+      bootstrap: opts.bootstrap,
+      swarmKey: opts.swarmKey ? readSwarmKey(opts.swarmKey) : null,
+      signal: controller.signal,
+      log: opts.quiet ? undefined : (line) => console.error(line),
+    })
+    if (!opts.quiet) console.error(`peer ${index}: done after ${info.rounds} rounds, ${info.bytes_sent} bytes sent`)
+    return info.interrupted ? EXIT_INTERRUPTED : EXIT_OK
+  } catch (err) {
+    if (err instanceof Error && err.name === 'PeerError') {
+      console.error(`meshgd: ${err.message}`)
+      return EXIT_FAILED
+    }
+    throw err
+  } finally {
+    release()
+  }
+}
+
+async function commandBootstrap(opts: { listen: string[]; announce: string[]; key?: string; swarmKey?: string }): Promise<number> {
+  const { createMeshNode } = await import('../net/node.js')
+  const { loadOrCreateKeyFile, readSwarmKey } = await import('../net/identity.js')
+  const { generateKeyPair } = await import('@libp2p/crypto/keys')
+  const node = await createMeshNode({
+    privateKey: opts.key ? await loadOrCreateKeyFile(opts.key) : await generateKeyPair('Ed25519'),
+    listen: opts.listen.length > 0 ? opts.listen : ['/ip4/0.0.0.0/tcp/0'],
+    announce: opts.announce,
+    swarmKey: opts.swarmKey ? readSwarmKey(opts.swarmKey) : null,
+    maxConnections: 1024,
+  })
+  await node.start()
+  // Relay the control topics of every swarm that shows up, so peers that only know the bootstrap still hear each
+  // other. Parameters never travel here.
+  const pubsub = node.services.pubsub
+  pubsub.addEventListener('subscription-change', (evt) => {
+    for (const sub of evt.detail.subscriptions) {
+      if (sub.subscribe && /^meshgd\/[A-Za-z0-9._-]{1,64}\/(roster|status)$/.test(sub.topic) && !pubsub.getTopics().includes(sub.topic)) {
+        pubsub.subscribe(sub.topic)
+      }
+    }
+  })
+  for (const addr of node.getMultiaddrs()) console.log(addr.toString())
+  const controller = new AbortController()
+  const release = abortOnSignals(controller)
+  await new Promise<void>((resolve) => controller.signal.addEventListener('abort', () => resolve(), { once: true }))
+  release()
+  await node.stop()
+  return EXIT_OK
+}
+
 export function buildProgram(): Command {
   const program = new Command('meshgd')
     .description('peer-to-peer distributed optimizer: elastic graph penalty, quorum, EASGD, local steps, QSGD')
@@ -197,6 +286,31 @@ export function buildProgram(): Command {
     .addOption(new Option('--set <key=value>', 'override a field by its dotted path (repeatable)').argParser(collect).default([]))
     .action(async (opts) => {
       throw new ExitCode(await commandDemo(opts))
+    })
+  program
+    .command('node')
+    .description('run one peer (what a container or VM runs)')
+    .argument('<experiment>', 'experiment file (YAML or JSON)')
+    .requiredOption('--index <i>', 'this peer\'s index in the graph')
+    .option('--listen <multiaddr>', 'address to listen on (repeatable; default /ip4/0.0.0.0/tcp/0)', collect, [])
+    .option('--announce <multiaddr>', 'address to tell the others (repeatable)', collect, [])
+    .option('--bootstrap <multiaddr>', 'bootstrap node (repeatable)', collect, [])
+    .option('--out <dir>', 'run directory: writes peers/<i>/ and params/<i>.f64')
+    .option('--swarm-key <file>', 'libp2p private-network key (/key/swarm/psk/1.0.0/)')
+    .option('--quiet', 'no log lines')
+    .addOption(new Option('--set <key=value>', 'override a field by its dotted path (repeatable)').argParser(collect).default([]))
+    .action(async (file: string, opts: NodeCommandOptions) => {
+      throw new ExitCode(await commandNode(file, opts))
+    })
+  program
+    .command('bootstrap')
+    .description('a discovery-only libp2p node; prints each multiaddr it listens on, one per line (it never sees parameters)')
+    .option('--listen <multiaddr>', 'address to listen on (repeatable; default /ip4/0.0.0.0/tcp/0)', collect, [])
+    .option('--announce <multiaddr>', 'address to tell the others (repeatable)', collect, [])
+    .option('--key <file>', 'persistent identity key file (created when absent)')
+    .option('--swarm-key <file>', 'libp2p private-network key')
+    .action(async (opts) => {
+      throw new ExitCode(await commandBootstrap(opts))
     })
   return program
 }

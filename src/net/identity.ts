@@ -1,11 +1,16 @@
 /** A peer's persistent Ed25519 identity: `<dir>/identity.key` (protobuf-encoded private key, mode 0600). */
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs'
-import { join } from 'node:path'
+import { dirname, join } from 'node:path'
 import { generateKeyPair, privateKeyFromProtobuf, privateKeyToProtobuf } from '@libp2p/crypto/keys'
 import type { PrivateKey } from '@libp2p/interface'
 
 export async function loadOrCreateIdentity(dir: string): Promise<PrivateKey> {
-  const path = join(dir, 'identity.key')
+  return loadOrCreateKeyFile(join(dir, 'identity.key'))
+}
+
+/** The key at `path`, created (atomically, mode 0600) when absent. */
+export async function loadOrCreateKeyFile(path: string): Promise<PrivateKey> {
+  const dir = dirname(path)
   try {
     return privateKeyFromProtobuf(readFileSync(path))
   } catch (err) {
@@ -17,4 +22,24 @@ export async function loadOrCreateIdentity(dir: string): Promise<PrivateKey> {
   writeFileSync(tmp, privateKeyToProtobuf(key), { mode: 0o600 })
   renameSync(tmp, path)
   return key
+}
+
+/** Read and check a libp2p private-network key file (`/key/swarm/psk/1.0.0/`, `/base16/`, 64 hex digits). */
+export function readSwarmKey(path: string): Uint8Array {
+  let text: string
+  try {
+    text = readFileSync(path, 'utf8')
+  } catch (err) {
+    throw new SwarmKeyError(`${path}: cannot read the swarm key: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`)
+  }
+  const lines = text.trim().split(/\r?\n/)
+  if (lines.length !== 3 || lines[0] !== '/key/swarm/psk/1.0.0/' || lines[1] !== '/base16/' || !/^[0-9a-fA-F]{64}$/.test(lines[2]!)) {
+    throw new SwarmKeyError(`${path}: not a swarm key: expected the lines /key/swarm/psk/1.0.0/, /base16/ and 64 hex digits`)
+  }
+  return new TextEncoder().encode(lines.join('\n') + '\n')
+}
+
+export class SwarmKeyError extends Error {
+  override readonly name = 'SwarmKeyError'
+  readonly code = 'BAD_SWARM_KEY'
 }

@@ -32,6 +32,7 @@ export class ParamsTransport {
   private readonly opening = new Map<string, Promise<Stream>>()
   readonly stats: TransportStats = { bytesSent: 0, bytesReceived: 0, refusedStreams: 0, rejectedFrames: 0 }
   private readonly inbound = new Set<Stream>()
+  private stopping = false
 
   constructor(
     private readonly node: MeshNode,
@@ -61,6 +62,7 @@ export class ParamsTransport {
         for (const body of decoder.push(bytes)) this.init.onFrame(remote, body)
       }
     } catch (err) {
+      if (this.stopping) return
       this.stats.rejectedFrames++
       this.init.onReject(remote, err as Error)
       stream.abort(err as Error)
@@ -133,6 +135,7 @@ export class ParamsTransport {
   }
 
   async stop(): Promise<void> {
+    this.stopping = true
     await this.node.unhandle(PARAMS_PROTOCOL)
     await Promise.allSettled([...this.outbound.values()].map((s) => s.close()))
     for (const s of this.inbound) s.abort(new Error('meshgd: peer stopping'))

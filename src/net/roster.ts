@@ -72,10 +72,19 @@ export class Roster {
   readonly byPeer = new Map<string, number>()
   private timer: ReturnType<typeof setInterval> | null = null
 
+  private self: RosterEntry | null
+
   constructor(
     private readonly node: MeshNode,
     private readonly init: RosterInit,
-  ) {}
+  ) {
+    this.self = init.self
+  }
+
+  /** This peer's own entry, once its addresses are known (before `start`). */
+  setSelf(entry: RosterEntry): void {
+    this.self = entry
+  }
 
   start(): void {
     const pubsub = this.node.services.pubsub
@@ -102,8 +111,8 @@ export class Roster {
     })
     pubsub.subscribe(roster)
     pubsub.subscribe(status)
-    if (this.init.self) {
-      this.learn(this.init.self)
+    if (this.self) {
+      this.learn(this.self)
       const announce = (): void => void this.announce()
       announce()
       this.timer = setInterval(announce, this.init.announceEveryMs ?? 1000)
@@ -124,9 +133,9 @@ export class Roster {
   }
 
   async announce(): Promise<void> {
-    if (!this.init.self) return
+    if (!this.self) return
     try {
-      await this.node.services.pubsub.publish(rosterTopic(this.init.swarm), encoder.encode(JSON.stringify(this.init.self)))
+      await this.node.services.pubsub.publish(rosterTopic(this.init.swarm), encoder.encode(JSON.stringify(this.self)))
     } catch {
       // no subscribed peers yet: the next announcement goes out on the timer
     }

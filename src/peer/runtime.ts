@@ -1,0 +1,360 @@
+/**
+ * One peer's runtime (DESIGN.md "src/peer"): its libp2p node, the round loop of ALGORITHMS.md through the same
+ * peer step the simulator calls, neighbour buffers, the sync barrier, metrics and outputs.
+ *
+ * Sync mode: the peer sends its round-t message to every neighbour, waits until it holds the round-t messages of
+ * all of them (a local barrier; early round-(t+1) arrivals are buffered), then combines. A neighbour silent past
+ * `run.neighbour_timeout_ms` stops the run with a clear error (tolerating it is the faults issue's work).
+ * When done, the peer sends a `final` frame and lingers until every neighbour has said `final` too, so nobody
+ * loses a vector it still needs.
+ */
+import { mkdirSync, openSync, writeSync, closeSync } from 'node:fs'
+import { join } from 'node:path'
+import { performance } from 'node:perf_hooks'
+import { peerIdFromString } from '@libp2p/peer-id'
+import { multiaddr } from '@multiformats/multiaddr'
+import { createPeerStep } from '../algorithms/peer-step.js'
+import { decodeBody, decodeVector, encodeFrame, encodeVector, frameCapForDim, type Envelope } from '../codec/index.js'
+import { resolveExperiment } from '../config/resolve.js'
+import type { ExperimentInput } from '../config/schema.js'
+import { createMeshNode } from '../net/node.js'
+import { loadOrCreateIdentity } from '../net/identity.js'
+import { ParamsTransport } from '../net/params-protocol.js'
+import { Roster } from '../net/roster.js'
+import { float64LeBytes, writeFileAtomic } from '../observe/run-dir.js'
+import { localGradient, localLoss } from '../problems/losses.js'
+import { recordInterval, type RoundRecord } from '../sim/engine.js'
+import { vectorCodecOf } from '../sim/channel.js'
+import { runReference } from '../sim/run.js'
+import { Rng } from '../util/rng.js'
+
+export interface PeerOptions {
+  readonly experiment: ExperimentInput
+  readonly baseDir: string
+  readonly index: number
+  readonly out: string
+  readonly listen: string[]
+  readonly announce: string[]
+  readonly bootstrap: string[]
+  readonly swarmKey?: Uint8Array | null
+  readonly signal: AbortSignal
+  /** One line of progress or a warning, for the CLI to print. */
+  readonly log?: (line: string) => void
+  /** How long to wait for the neighbours' roster entries at start. */
+  readonly startupTimeoutMs?: number
+  /** How long a finished peer waits for its neighbours' `final`. */
+  readonly lingerMs?: number
+}
+
+export interface PeerInfo {
+  index: number
+  peerId: string
+  addrs: string[]
+  rounds: number
+  interrupted: boolean
+  bytes_sent: number
+  bytes_received: number
+  refused_streams: number
+  rejected_frames: number
+  rejects: Record<string, number>
+  final: { loss: number; error: number | null }
+  wall_s: number
+}
+
+export class PeerError extends Error {
+  override readonly name = 'PeerError'
+  constructor(
+    readonly code: 'STARTUP_TIMEOUT' | 'NEIGHBOUR_TIMEOUT' | 'DIVERGED' | 'ROSTER_CONFLICT',
+    message: string,
+  ) {
+    super(message)
+  }
+}
+
+function distance(a: Float64Array, b: Float64Array): number {
+  let s = 0
+  for (let k = 0; k < a.length; k++) s += (a[k]! - b[k]!) ** 2
+  return Math.sqrt(s)
+}
+
+function norm(a: Float64Array): number {
+  let s = 0
+  for (let k = 0; k < a.length; k++) s += a[k]! * a[k]!
+  return Math.sqrt(s)
+}
+
+function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(done, ms)
+    function done(): void {
+      clearTimeout(timer)
+      signal?.removeEventListener('abort', done)
+      resolve()
+    }
+    signal?.addEventListener('abort', done, { once: true })
+  })
+}
+
+export async function runPeer(opts: PeerOptions): Promise<PeerInfo> {
+  const started = performance.now()
+  const { experiment, graph, problem } = resolveExperiment(opts.experiment, opts.baseDir)
+  const i = opts.index
+  if (!Number.isInteger(i) || i < 0 || i >= graph.n) throw new RangeError(`--index ${i}: must be 0..${graph.n - 1}`)
+  const neighbours = graph.neighbours[i]!
+  const position = new Map(neighbours.map((j, k) => [j, k]))
+  const d = problem.paramDim
+  const swarm = experiment.swarm.id
+  const codec = vectorCodecOf(experiment)
+  const quantRng = Rng.derive(experiment.run.seed, i, 'quantize')
+  const step = createPeerStep(experiment, problem, graph, i)
+  const reference = runReference({ experiment, graph, problem })
+  const peerDir = join(opts.out, 'peers', String(i))
+  mkdirSync(join(peerDir, 'state'), { recursive: true })
+  mkdirSync(join(opts.out, 'params'), { recursive: true })
+  const log = opts.log ?? ((): void => undefined)
+
+  const node = await createMeshNode({
+    privateKey: await loadOrCreateIdentity(join(peerDir, 'state')),
+    listen: opts.listen,
+    announce: opts.announce,
+    bootstrap: opts.bootstrap,
+    swarmKey: opts.swarmKey ?? null,
+    maxConnections: Math.max(64, 4 * neighbours.length + 16),
+  })
+  const rejects: Record<string, number> = {}
+  const reject = (reason: string): void => {
+    if (!rejects[reason]) log(`peer ${i}: rejected a message (${reason}); further ones are only counted`)
+    rejects[reason] = (rejects[reason] ?? 0) + 1
+  }
+
+  // Round-t messages of the neighbours, aligned with `neighbours`; `finals` for the linger phase.
+  const inbox = new Map<number, Array<Float64Array | null>>()
+  const counts = new Map<number, number>()
+  const finals = new Set<number>()
+  let round = 0
+  let wake: (() => void) | null = null
+  const notify = (): void => {
+    const w = wake
+    wake = null
+    w?.()
+  }
+
+  let conflict: string | null = null
+  const roster = new Roster(node, {
+    swarm,
+    peers: graph.n,
+    self: null,
+    onConflict: (index, known, claimed) => {
+      conflict = `index ${index} is claimed by ${known} and ${claimed}`
+      log(`peer ${i}: roster conflict: ${conflict}`)
+    },
+  })
+
+  const transport = new ParamsTransport(node, {
+    maxFrameBytes: frameCapForDim(d),
+    isAllowed: async (remote) => {
+      for (let waited = 0; waited < 10_000 && !opts.signal.aborted; waited += 50) {
+        const index = roster.byPeer.get(remote)
+        if (index !== undefined) return position.has(index)
+        await sleep(50, opts.signal)
+      }
+      return false
+    },
+    onReject: (_remote, err) => reject(`stream: ${(err as { code?: string }).code ?? err.message}`),
+    onFrame: (remote, body) => {
+      const from = roster.byPeer.get(remote)
+      if (from === undefined || !position.has(from)) return reject('not a neighbour')
+      let envelope: Envelope
+      let payload: Uint8Array
+      try {
+        ;({ envelope, payload } = decodeBody(body, { swarm, dim: d, maxPeers: graph.n, roundWindow: { own: round, behind: 0, ahead: 2 } }))
+      } catch (err) {
+        return reject((err as { code?: string }).code ?? 'bad frame')
+      }
+      if (envelope.from !== from) return reject('forged from')
+      if (envelope.kind === 'final') {
+        finals.add(from)
+        return notify()
+      }
+      if (envelope.kind !== 'params' || envelope.codec !== codec.codec) return reject('unexpected kind or codec')
+      let vector: Float64Array
+      try {
+        vector = decodeVector(codec, payload, d)
+      } catch (err) {
+        return reject((err as { code?: string }).code ?? 'bad payload')
+      }
+      let slot = inbox.get(envelope.round)
+      if (!slot) {
+        slot = neighbours.map(() => null)
+        inbox.set(envelope.round, slot)
+      }
+      const k = position.get(from)!
+      if (slot[k] !== null) return reject('duplicate')
+      slot[k] = vector
+      counts.set(envelope.round, (counts.get(envelope.round) ?? 0) + 1)
+      notify()
+    },
+  })
+
+  const metricsFd = openSync(join(peerDir, 'metrics.jsonl'), 'w')
+  let interrupted = false
+  let rounds = 0
+  try {
+    await transport.start()
+    await node.start()
+    const self = { swarm, index: i, peerId: node.peerId.toString(), addrs: node.getMultiaddrs().map((a) => a.toString()) }
+    roster.setSelf(self)
+    roster.start()
+    log(`peer ${i}: ${self.peerId} listening on ${self.addrs.join(' ')}`)
+
+    // Startup: learn every neighbour's peer ID and addresses from the roster.
+    const startupTimeout = opts.startupTimeoutMs ?? 60_000
+    const t0 = performance.now()
+    while (neighbours.some((j) => !roster.byIndex.has(j))) {
+      if (opts.signal.aborted) break
+      if (performance.now() - t0 > startupTimeout) {
+        const missing = neighbours.filter((j) => !roster.byIndex.has(j))
+        throw new PeerError('STARTUP_TIMEOUT', `peer ${i}: neighbours ${missing.join(', ')} did not appear in the roster within ${startupTimeout} ms`)
+      }
+      await sleep(50, opts.signal)
+    }
+    roster.setAnnounceInterval(5000)
+    log(`peer ${i}: found neighbours ${neighbours.join(', ')} in the roster`)
+    const targets = new Map<number, ReturnType<typeof peerIdFromString>>()
+    for (const j of neighbours) {
+      const entry = roster.byIndex.get(j)
+      if (!entry) continue
+      const id = peerIdFromString(entry.peerId)
+      await node.peerStore.merge(id, { multiaddrs: entry.addrs.map((a) => multiaddr(a)) })
+      targets.set(j, id)
+    }
+
+    const every = recordInterval(experiment)
+    const timeoutMs = experiment.run.neighbour_timeout_ms
+    const records: RoundRecord[] = []
+    const writeRecords = (): void => {
+      if (records.length === 0) return
+      writeSync(metricsFd, records.map((r) => JSON.stringify(r) + '\n').join(''))
+      records.length = 0
+    }
+    const record = (t: number, received: ReadonlyArray<Float64Array | null> | null, gradient: Float64Array): void => {
+      const w = step.params
+      let disagreement = 0
+      for (const v of received ?? []) if (v) disagreement = Math.max(disagreement, distance(w, v))
+      records.push({
+        round: t,
+        peer: i,
+        loss: localLoss(problem.loss, problem.shards[i]!, w, problem.classes),
+        grad_norm: norm(gradient),
+        disagreement,
+        error: reference ? distance(w, reference.w) : null,
+        bytes_sent: transport.stats.bytesSent,
+        bytes_received: transport.stats.bytesReceived,
+        t_ms: Math.round((performance.now() - started) * 1000) / 1000,
+      })
+    }
+    let lastStatus = 0
+
+    for (round = 0; round < experiment.run.rounds; round++) {
+      if (opts.signal.aborted) {
+        interrupted = true
+        break
+      }
+      if (conflict) throw new PeerError('ROSTER_CONFLICT', `peer ${i}: roster conflict: ${conflict}`)
+      const t = round
+      const message = step.prepare(t)
+      let own: Float64Array | undefined
+      if (message) {
+        const payload = encodeVector(codec, message, quantRng)
+        if (codec.codec !== 'f64') own = decodeVector(codec, payload, d)
+        const frame = encodeFrame({ swarm, round: t, from: i, kind: 'params', codec: codec.codec, dim: d }, payload)
+        await Promise.all(neighbours.map((j) => transport.send(targets.get(j)!.toString(), targets.get(j)!, frame, opts.signal)))
+        // Barrier: every neighbour's round-t message (they send when we do: all peers follow the same schedule).
+        // Round 0 also absorbs the neighbours' start-up (processes start at different times).
+        const deadline = performance.now() + (t === 0 ? Math.max(timeoutMs, startupTimeout) : timeoutMs)
+        while ((counts.get(t) ?? 0) < neighbours.length && !opts.signal.aborted) {
+          const left = deadline - performance.now()
+          if (left <= 0) {
+            const slot = inbox.get(t)
+            const silent = neighbours.filter((_, k) => !slot?.[k])
+            throw new PeerError('NEIGHBOUR_TIMEOUT', `peer ${i}: no round-${t} vector from neighbour(s) ${silent.join(', ')} within ${timeoutMs} ms (run.neighbour_timeout_ms)`)
+          }
+          await new Promise<void>((resolve) => {
+            const timer = setTimeout(resolve, Math.min(left, 250))
+            wake = () => {
+              clearTimeout(timer)
+              resolve()
+            }
+          })
+        }
+        if (opts.signal.aborted) {
+          interrupted = true
+          break
+        }
+      }
+      const received = inbox.get(t) ?? neighbours.map(() => null)
+      if (t % every === 0) record(t, received, step.gradient)
+      step.combine(t, received, own)
+      inbox.delete(t)
+      counts.delete(t)
+      rounds = t + 1
+      if (rounds % 16 === 0 && !step.params.every((x) => Math.abs(x) <= 1e150)) {
+        throw new PeerError('DIVERGED', `peer ${i}: the run diverged at round ${rounds}; lower algorithm.eta or the coupling`)
+      }
+      if (t % every === 0) writeRecords()
+      const now = performance.now()
+      if (now - lastStatus > 200) {
+        lastStatus = now
+        const last = records.at(-1)
+        void roster.publishStatus({ index: i, round: rounds, loss: last?.loss ?? NaN, disagreement: last?.disagreement ?? NaN, done: false })
+      }
+    }
+    const full = localGradient(problem.loss, problem.shards[i]!, step.params, problem.classes, new Float64Array(d))
+    record(rounds, null, full)
+    writeRecords()
+    writeFileAtomic(join(opts.out, 'params', `${i}.f64`), float64LeBytes(step.params))
+    void roster.publishStatus({ index: i, round: rounds, loss: localLoss(problem.loss, problem.shards[i]!, step.params, problem.classes), disagreement: 0, done: true })
+
+    // Linger: tell the neighbours we are done and wait until they are too (bounded).
+    if (!interrupted) {
+      const finalFrame = encodeFrame({ swarm, round: rounds, from: i, kind: 'final', codec: codec.codec, dim: d }, new Uint8Array(0))
+      await Promise.allSettled(neighbours.map((j) => transport.send(targets.get(j)!.toString(), targets.get(j)!, finalFrame, opts.signal)))
+      const lingerUntil = performance.now() + (opts.lingerMs ?? 30_000)
+      while (neighbours.some((j) => !finals.has(j)) && performance.now() < lingerUntil && !opts.signal.aborted) {
+        await new Promise<void>((resolve) => {
+          const timer = setTimeout(resolve, 100)
+          wake = () => {
+            clearTimeout(timer)
+            resolve()
+          }
+        })
+      }
+      // give the last frames a moment to leave before the streams close
+      await sleep(100)
+    }
+    const info: PeerInfo = {
+      index: i,
+      peerId: node.peerId.toString(),
+      addrs: node.getMultiaddrs().map((a) => a.toString()),
+      rounds,
+      interrupted,
+      bytes_sent: transport.stats.bytesSent,
+      bytes_received: transport.stats.bytesReceived,
+      refused_streams: transport.stats.refusedStreams,
+      rejected_frames: transport.stats.rejectedFrames,
+      rejects,
+      final: {
+        loss: localLoss(problem.loss, problem.shards[i]!, step.params, problem.classes),
+        error: reference ? distance(step.params, reference.w) : null,
+      },
+      wall_s: (performance.now() - started) / 1000,
+    }
+    writeFileAtomic(join(peerDir, 'info.json'), JSON.stringify(info, null, 2) + '\n')
+    return info
+  } finally {
+    closeSync(metricsFd)
+    roster.stop()
+    await transport.stop().catch(() => undefined)
+    await Promise.resolve(node.stop()).catch(() => undefined)
+  }
+}
