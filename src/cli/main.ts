@@ -42,7 +42,7 @@ function defaultOutDir(id: string): string {
   return join('runs', `${id}-${stamp}`)
 }
 
-function printSummary(summary: RunSummary, out: string): void {
+function printSummary(summary: Omit<RunSummary, 'mode'> & { mode: string; peer_addrs?: string[] }, out: string): void {
   const lines = [
     `run directory     ${out}`,
     `peers             ${summary.peers}`,
@@ -55,6 +55,7 @@ function printSummary(summary: RunSummary, out: string): void {
     `disagreement      ${fmt(summary.final.disagreement)}`,
     `mean loss         ${fmt(summary.final.mean_loss)}`,
   ]
+  if (summary.peer_addrs) lines.splice(2, 0, `peer addresses    ${summary.peer_addrs.length} peers, e.g. ${summary.peer_addrs[0]}`)
   if (summary.rate_measured !== null && summary.rate_predicted !== null) {
     const gap = Math.abs(1 - summary.rate_measured - (1 - summary.rate_predicted)) / (1 - summary.rate_predicted)
     lines.push(`1-R measured vs predicted: ${(100 * gap).toFixed(2)}% apart`)
@@ -156,11 +157,49 @@ export function shippedExperiment(name: string): string {
   return resolve(here, '..', '..', '..', 'topology', name)
 }
 
-async function commandDemo(opts: { out?: string; set: string[] }): Promise<number> {
+async function commandSwarm(file: string, opts: { out?: string; set: string[]; swarmKey?: string; quiet?: boolean }): Promise<number> {
+  const loaded = loadExperiment(file, opts.set)
+  const out = resolve(opts.out ?? defaultOutDir(loaded.experiment.swarm.id))
+  const { runSwarm } = await import('../swarm/local.js')
+  const controller = new AbortController()
+  const release = abortOnSignals(controller)
+  try {
+    const summary = await runSwarm({
+      file: resolve(file),
+      experiment: loaded.experiment,
+      baseDir: loaded.baseDir,
+      sets: opts.set,
+      out,
+      signal: controller.signal,
+      quiet: opts.quiet ?? false,
+      ...(opts.swarmKey ? { swarmKeyFile: resolve(opts.swarmKey) } : {}),
+    })
+    printSummary(summary, out)
+    if (summary.experiment.run.target !== null && !summary.converged) {
+      console.error(`meshgd: run.target ${summary.experiment.run.target} not reached in ${summary.rounds} rounds`)
+      return EXIT_FAILED
+    }
+    return EXIT_OK
+  } catch (err) {
+    if (err instanceof Error && err.name === 'SwarmError') {
+      console.error(`meshgd: ${err.message}`)
+      return (err as { code?: string }).code === 'INTERRUPTED' ? EXIT_INTERRUPTED : EXIT_FAILED
+    }
+    throw err
+  } finally {
+    release()
+  }
+}
+
+async function commandDemo(opts: { out?: string; set: string[]; sim?: boolean }): Promise<number> {
   const file = shippedExperiment('demo.yaml')
   const out = opts.out ?? mkdtempSync(join(tmpdir(), 'meshgd-demo-'))
-  console.log(`meshgd demo: ${file} in-process (the whole swarm simulated in this process)\n`)
-  return commandSim(file, { out, set: opts.set, theory: true })
+  if (opts.sim) {
+    console.log(`meshgd demo: ${file}, the whole swarm simulated in this process\n`)
+    return commandSim(file, { out, set: opts.set, theory: true })
+  }
+  console.log(`meshgd demo: ${file} as a real swarm: a bootstrap and one process per peer over TCP on this machine\n`)
+  return commandSwarm(file, { out, set: opts.set })
 }
 
 /** Abort on the first SIGINT/SIGTERM; the returned function removes the handlers. */
@@ -231,6 +270,7 @@ async function commandBootstrap(opts: { listen: string[]; announce: string[]; ke
     announce: opts.announce,
     swarmKey: opts.swarmKey ? readSwarmKey(opts.swarmKey) : null,
     maxConnections: 1024,
+    hub: true,
   })
   await node.start()
   // Relay the control topics of every swarm that shows up, so peers that only know the bootstrap still hear each
@@ -280,9 +320,21 @@ export function buildProgram(): Command {
       throw new ExitCode(await commandTheory(file, opts))
     })
   program
+    .command('swarm')
+    .description('start a bootstrap and one OS process per peer on this machine, show progress, gather the results')
+    .argument('<experiment>', 'experiment file (YAML or JSON)')
+    .option('--out <dir>', 'run directory (default runs/<swarm id>-<time>)')
+    .option('--swarm-key <file>', 'libp2p private-network key for every process')
+    .option('--quiet', 'no progress output')
+    .addOption(new Option('--set <key=value>', 'override a field by its dotted path (repeatable)').argParser(collect).default([]))
+    .action(async (file: string, opts) => {
+      throw new ExitCode(await commandSwarm(file, opts))
+    })
+  program
     .command('demo')
-    .description('run the demo experiment (topology/demo.yaml) and print predicted vs measured rate')
+    .description('run the demo experiment (topology/demo.yaml) as a swarm of processes and print predicted vs measured rate')
     .option('--out <dir>', 'run directory (default: a temporary directory)')
+    .option('--sim', 'simulate in this process instead')
     .addOption(new Option('--set <key=value>', 'override a field by its dotted path (repeatable)').argParser(collect).default([]))
     .action(async (opts) => {
       throw new ExitCode(await commandDemo(opts))

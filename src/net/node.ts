@@ -11,6 +11,7 @@ import type { PrivateKey } from '@libp2p/interface'
 import { ping, type Ping } from '@libp2p/ping'
 import { preSharedKey } from '@libp2p/pnet'
 import { tcp } from '@libp2p/tcp'
+import { multiaddr } from '@multiformats/multiaddr'
 import { createLibp2p, type Libp2p } from 'libp2p'
 
 export interface MeshNodeInit {
@@ -21,6 +22,11 @@ export interface MeshNodeInit {
   /** libp2p private-network key text (`/key/swarm/psk/1.0.0/`, base16), or null. */
   swarmKey?: Uint8Array | null
   maxConnections?: number
+  /**
+   * A hub (the bootstrap) keeps every subscriber of a topic in its gossipsub mesh and hands out peers on prune, so a
+   * swarm whose peers only know the bootstrap still hears every roster announcement.
+   */
+  hub?: boolean
 }
 
 export type MeshServices = { identify: Identify; ping: Ping; pubsub: GossipSub }
@@ -35,7 +41,9 @@ export async function createMeshNode(init: MeshNodeInit): Promise<MeshNode> {
     streamMuxers: [yamux()],
     ...(init.swarmKey ? { connectionProtector: preSharedKey({ psk: init.swarmKey }) } : {}),
     peerDiscovery: init.bootstrap && init.bootstrap.length > 0 ? [bootstrap({ list: init.bootstrap, timeout: 100 })] : [],
-    connectionManager: { maxConnections: init.maxConnections ?? 64 },
+    // Whole swarms start on one host in tests and labs: the default of 5 inbound connections per second per host
+    // would refuse most of them.
+    connectionManager: { maxConnections: init.maxConnections ?? 64, inboundConnectionThreshold: 10_000, maxIncomingPendingConnections: 256 },
     services: {
       identify: identify(),
       ping: ping(),
@@ -44,7 +52,29 @@ export async function createMeshNode(init: MeshNodeInit): Promise<MeshNode> {
         allowPublishToZeroTopicPeers: true,
         globalSignaturePolicy: 'StrictSign',
         heartbeatInterval: 200,
+        ...(init.hub ? { D: 64, Dlo: 4, Dhi: 256, Dout: 2, doPX: true } : { D: 8, Dlo: 4, Dhi: 16, Dout: 2 }),
       }),
     },
   })
+}
+
+/** Dial the bootstrap nodes until at least one answers (the discovery module tries only once). */
+export async function connectBootstrap(node: MeshNode, addrs: readonly string[], timeoutMs: number, signal: AbortSignal): Promise<void> {
+  if (addrs.length === 0) return
+  const deadline = Date.now() + timeoutMs
+  let delay = 100
+  let last = ''
+  while (!signal.aborted) {
+    for (const addr of addrs) {
+      try {
+        await node.dial(multiaddr(addr), { signal: AbortSignal.any([signal, AbortSignal.timeout(5000)]) })
+        return
+      } catch (err) {
+        last = (err as Error).message
+      }
+    }
+    if (Date.now() > deadline) throw new Error(`no bootstrap node answered within ${timeoutMs} ms (${addrs.join(', ')}): ${last}`)
+    await new Promise((resolve) => setTimeout(resolve, delay))
+    delay = Math.min(2000, delay * 2)
+  }
 }

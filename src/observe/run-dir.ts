@@ -44,11 +44,14 @@ export class RunDirectory {
     this.merged = openSync(join(dir, 'metrics.jsonl'), 'w')
   }
 
-  /** Append records (objects with a `peer` field) to the merged file and to each peer's own file. */
+  /**
+   * Append records (objects with a `peer` field) to the merged file and to each peer's own file (when this
+   * directory was opened for peers; a swarm's peers write their own).
+   */
   appendRecords(records: ReadonlyArray<{ peer: number }>): void {
     const lines = records.map((r) => JSON.stringify(r) + '\n')
     writeSync(this.merged, lines.join(''))
-    records.forEach((r, k) => writeSync(this.perPeer[r.peer]!, lines[k]!))
+    if (this.perPeer.length > 0) records.forEach((r, k) => writeSync(this.perPeer[r.peer]!, lines[k]!))
   }
 
   writeParams(index: number, w: Float64Array): void {

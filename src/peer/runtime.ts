@@ -17,7 +17,7 @@ import { createPeerStep } from '../algorithms/peer-step.js'
 import { decodeBody, decodeVector, encodeFrame, encodeVector, frameCapForDim, type Envelope } from '../codec/index.js'
 import { resolveExperiment } from '../config/resolve.js'
 import type { ExperimentInput } from '../config/schema.js'
-import { createMeshNode } from '../net/node.js'
+import { connectBootstrap, createMeshNode } from '../net/node.js'
 import { loadOrCreateIdentity } from '../net/identity.js'
 import { ParamsTransport } from '../net/params-protocol.js'
 import { Roster } from '../net/roster.js'
@@ -205,6 +205,7 @@ export async function runPeer(opts: PeerOptions): Promise<PeerInfo> {
     const self = { swarm, index: i, peerId: node.peerId.toString(), addrs: node.getMultiaddrs().map((a) => a.toString()) }
     roster.setSelf(self)
     roster.start()
+    await connectBootstrap(node, opts.bootstrap, opts.startupTimeoutMs ?? 60_000, opts.signal)
     log(`peer ${i}: ${self.peerId} listening on ${self.addrs.join(' ')}`)
 
     // Startup: learn every neighbour's peer ID and addresses from the roster.

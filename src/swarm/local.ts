@@ -1,0 +1,229 @@
+/**
+ * `meshgd swarm`: a bootstrap and one OS process per peer on this machine, a live progress bar from the status
+ * topic (an observer node, not files), then the peers' outputs gathered into one run directory.
+ * Every process it starts it stops: on a peer's failure, on Ctrl-C, and on the way out.
+ */
+import { spawn, type ChildProcess } from 'node:child_process'
+import { existsSync, readFileSync } from 'node:fs'
+import { dirname, join, resolve } from 'node:path'
+import { performance } from 'node:perf_hooks'
+import { fileURLToPath } from 'node:url'
+import { generateKeyPair } from '@libp2p/crypto/keys'
+import { resolveExperiment } from '../config/resolve.js'
+import type { ExperimentInput } from '../config/schema.js'
+import { connectBootstrap, createMeshNode } from '../net/node.js'
+import { Roster } from '../net/roster.js'
+import { createProgress } from '../observe/progress.js'
+import { readFloat64Le, RunDirectory } from '../observe/run-dir.js'
+import type { PeerInfo } from '../peer/runtime.js'
+import type { RoundRecord } from '../sim/engine.js'
+import { runReference, type RunSummary } from '../sim/run.js'
+import { predictRate } from '../theory/predict.js'
+
+const BIN = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', 'bin', 'meshgd.js')
+
+export interface SwarmOptions {
+  readonly file: string
+  readonly experiment: ExperimentInput
+  readonly baseDir: string
+  readonly sets: readonly string[]
+  readonly out: string
+  readonly signal: AbortSignal
+  readonly quiet?: boolean
+  readonly swarmKeyFile?: string
+}
+
+export interface SwarmSummary extends Omit<RunSummary, 'mode'> {
+  mode: 'swarm'
+  peer_addrs: string[]
+  rejected_messages: number
+}
+
+export class SwarmError extends Error {
+  override readonly name = 'SwarmError'
+  constructor(
+    readonly code: 'BOOTSTRAP_FAILED' | 'PEER_FAILED' | 'INTERRUPTED',
+    message: string,
+  ) {
+    super(message)
+  }
+}
+
+/** The first line a child prints on stdout (the bootstrap's first multiaddr). */
+function firstLine(child: ChildProcess, timeoutMs: number): Promise<string> {
+  return new Promise((resolveLine, reject) => {
+    let buffer = ''
+    let stderr = ''
+    const timer = setTimeout(() => reject(new SwarmError('BOOTSTRAP_FAILED', `the bootstrap printed no address within ${timeoutMs} ms ${stderr.trim()}`)), timeoutMs)
+    child.stderr?.on('data', (d: Buffer) => (stderr += d.toString()))
+    child.stdout?.on('data', (d: Buffer) => {
+      buffer += d.toString()
+      const nl = buffer.indexOf('\n')
+      if (nl >= 0) {
+        clearTimeout(timer)
+        resolveLine(buffer.slice(0, nl).trim())
+      }
+    })
+    child.once('exit', (code) => {
+      clearTimeout(timer)
+      reject(new SwarmError('BOOTSTRAP_FAILED', `the bootstrap exited (${code}) before printing its address: ${stderr.trim().split('\n').at(-1) ?? ''}`))
+    })
+  })
+}
+
+function exitOf(child: ChildProcess): Promise<number> {
+  return new Promise((resolveExit) => {
+    if (child.exitCode !== null) return resolveExit(child.exitCode)
+    child.once('exit', (code, signal) => resolveExit(code ?? (signal ? 128 : 1)))
+  })
+}
+
+/** Geometric-mean contraction per round of the recorded max errors over the last half, before 1e-13 relative. */
+export function measuredRateFromPoints(points: ReadonlyArray<{ round: number; error: number }>, refNorm: number): number | null {
+  const scale = refNorm > 0 ? refNorm : 1
+  let end = points.length - 1
+  while (end > 0 && !(points[end]!.error >= 1e-13 * scale)) end--
+  if (end < 1) return null
+  const half = points[end]!.round / 2
+  let begin = 0
+  while (begin < end - 1 && points[begin]!.round < half) begin++
+  const a = points[begin]!
+  const b = points[end]!
+  if (!(a.error > 0 && b.error > 0) || b.round === a.round) return null
+  return Math.exp(Math.log(b.error / a.error) / (b.round - a.round))
+}
+
+export async function runSwarm(opts: SwarmOptions): Promise<SwarmSummary> {
+  const started = performance.now()
+  const resolved = resolveExperiment(opts.experiment, opts.baseDir)
+  const { experiment, graph, problem } = resolved
+  const n = graph.n
+  const children: ChildProcess[] = []
+  const stopAll = async (): Promise<void> => {
+    for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGTERM')
+    await Promise.all(children.map((c) => Promise.race([exitOf(c), new Promise((r) => setTimeout(r, 5000))])))
+    for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL')
+  }
+  const keyArgs = opts.swarmKeyFile ? ['--swarm-key', opts.swarmKeyFile] : []
+  const bootstrap = spawn(process.execPath, [BIN, 'bootstrap', '--listen', '/ip4/127.0.0.1/tcp/0', ...keyArgs], { stdio: ['ignore', 'pipe', 'pipe'] })
+  children.push(bootstrap)
+  const onAbort = (): void => void stopAll()
+  opts.signal.addEventListener('abort', onAbort, { once: true })
+  let observer: Awaited<ReturnType<typeof createMeshNode>> | null = null
+  const progress = opts.quiet ? null : createProgress('swarm', experiment.run.rounds)
+  try {
+    const bootAddr = await firstLine(bootstrap, 30_000)
+    const lastError = new Array<string>(n).fill('')
+    const peers = Array.from({ length: n }, (_, i) => {
+      const child = spawn(
+        process.execPath,
+        [BIN, 'node', opts.file, '--index', String(i), '--listen', '/ip4/127.0.0.1/tcp/0', '--bootstrap', bootAddr, '--out', opts.out, ...keyArgs, ...opts.sets.flatMap((s) => ['--set', s])],
+        { stdio: ['ignore', 'ignore', 'pipe'] },
+      )
+      child.stderr?.on('data', (d: Buffer) => {
+        const lines = d.toString().trim().split('\n').filter((l) => l.startsWith('meshgd:'))
+        if (lines.length > 0) lastError[i] = lines.at(-1)!
+      })
+      children.push(child)
+      return child
+    })
+    // Progress from the status topic, through an observer node that only listens.
+    const { swarmKey } = opts.swarmKeyFile ? { swarmKey: (await import('../net/identity.js')).readSwarmKey(opts.swarmKeyFile) } : { swarmKey: null }
+    observer = await createMeshNode({ privateKey: await generateKeyPair('Ed25519'), listen: ['/ip4/127.0.0.1/tcp/0'], bootstrap: [bootAddr], swarmKey })
+    await observer.start()
+    await connectBootstrap(observer, [bootAddr], 30_000, opts.signal)
+    const reached = new Array<number>(n).fill(0)
+    const roster = new Roster(observer, {
+      swarm: experiment.swarm.id,
+      peers: n,
+      self: null,
+      onStatus: (s) => {
+        reached[s.index] = Math.max(reached[s.index]!, s.round)
+        progress?.update(Math.min(...reached), null)
+      },
+    })
+    roster.start()
+    const codes = await Promise.all(
+      peers.map(async (child, i) => {
+        const code = await exitOf(child)
+        if (code !== 0 && !opts.signal.aborted) {
+          const failed = new SwarmError('PEER_FAILED', `peer ${i} failed (exit ${code}): ${lastError[i] || 'no message'}`)
+          void stopAll()
+          throw failed
+        }
+        return code
+      }),
+    )
+    roster.stop()
+    progress?.update(experiment.run.rounds, null)
+    progress?.stop()
+    if (opts.signal.aborted || codes.some((c) => c !== 0)) throw new SwarmError('INTERRUPTED', 'interrupted: every peer was stopped')
+    return gather(opts.out, resolved, (performance.now() - started) / 1000)
+  } finally {
+    progress?.stop()
+    opts.signal.removeEventListener('abort', onAbort)
+    if (observer) await Promise.resolve(observer.stop()).catch(() => undefined)
+    await stopAll()
+  }
+}
+
+function gather(out: string, resolved: ReturnType<typeof resolveExperiment>, wallS: number): SwarmSummary {
+  const { experiment, graph } = resolved
+  const n = graph.n
+  const infos: PeerInfo[] = []
+  const records: RoundRecord[] = []
+  const params: Float64Array[] = []
+  for (let i = 0; i < n; i++) {
+    const dir = join(out, 'peers', String(i))
+    infos.push(JSON.parse(readFileSync(join(dir, 'info.json'), 'utf8')) as PeerInfo)
+    const text = existsSync(join(dir, 'metrics.jsonl')) ? readFileSync(join(dir, 'metrics.jsonl'), 'utf8') : ''
+    for (const line of text.split('\n')) if (line.trim()) records.push(JSON.parse(line) as RoundRecord)
+    params.push(readFloat64Le(readFileSync(join(out, 'params', `${i}.f64`))))
+  }
+  records.sort((a, b) => a.round - b.round || a.peer - b.peer)
+  const dir = new RunDirectory(out, 0)
+  try {
+    dir.appendRecords(records)
+    const reference = runReference(resolved)
+    const refNorm = reference ? Math.hypot(...reference.w) : 0
+    const byRound = new Map<number, number>()
+    for (const r of records) if (r.error !== null) byRound.set(r.round, Math.max(byRound.get(r.round) ?? 0, r.error))
+    const points = [...byRound.entries()].sort((a, b) => a[0] - b[0]).map(([round, error]) => ({ round, error }))
+    const rounds = Math.min(...infos.map((x) => x.rounds))
+    const finals = records.filter((r) => r.round === rounds)
+    const maxError = reference ? Math.max(...params.map((w) => Math.hypot(...w.map((x, k) => x - reference.w[k]!)))) : null
+    let disagreement = 0
+    for (let a = 0; a < n; a++) for (let b = a + 1; b < n; b++) disagreement = Math.max(disagreement, Math.hypot(...params[a]!.map((x, k) => x - params[b]![k]!)))
+    const theory = predictRate(resolved)
+    const relative = maxError === null ? null : maxError / (refNorm > 0 ? refNorm : 1)
+    const summary: SwarmSummary = {
+      mode: 'swarm',
+      swarm: experiment.swarm.id,
+      peers: n,
+      rounds,
+      converged: experiment.run.target !== null && relative !== null && relative <= experiment.run.target,
+      interrupted: infos.some((x) => x.interrupted),
+      diverged: false,
+      wall_s: wallS,
+      bytes_sent: infos.reduce((s, x) => s + x.bytes_sent, 0),
+      bytes_received: infos.reduce((s, x) => s + x.bytes_received, 0),
+      rate_measured: reference ? measuredRateFromPoints(points, refNorm) : null,
+      rate_predicted: theory?.rate ?? null,
+      theory,
+      reference: reference?.kind ?? null,
+      final: {
+        max_error: maxError,
+        relative_max_error: relative,
+        disagreement,
+        mean_loss: finals.reduce((s, r) => s + r.loss, 0) / Math.max(1, finals.length),
+      },
+      experiment: resolved.experiment,
+      peer_addrs: infos.map((x) => x.addrs[0] ?? ''),
+      rejected_messages: infos.reduce((s, x) => s + Object.values(x.rejects).reduce((a, b) => a + b, 0), 0),
+    }
+    dir.writeSummary(summary)
+    return summary
+  } finally {
+    dir.close()
+  }
+}
