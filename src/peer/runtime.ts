@@ -153,9 +153,12 @@ export async function runPeer(opts: PeerOptions): Promise<PeerInfo> {
   const transport = new ParamsTransport(node, {
     maxFrameBytes: frameCapForDim(d),
     isAllowed: async (remote) => {
+      // Before every neighbour is known a neighbour's stream may beat its roster entry: wait a little for it.
+      // After that, anyone not in the roster is a stranger and is refused at once.
       for (let waited = 0; waited < 10_000 && !opts.signal.aborted; waited += 50) {
         const index = roster.byPeer.get(remote)
         if (index !== undefined) return position.has(index)
+        if (neighbours.every((j) => roster.byIndex.has(j))) return false
         await sleep(50, opts.signal)
       }
       return false

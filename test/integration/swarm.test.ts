@@ -123,3 +123,74 @@ describe('peers started one by one against a bootstrap, in shuffled order', () =
     expect(info.bytes_sent).toBeGreaterThan(40 * 2 * 8 * 12) // at least the payload
   })
 })
+
+describe('a stranger during a run', () => {
+  it('cannot feed parameters: its streams are refused and counted, and the result stays bit-identical', async () => {
+    const { createMeshNode, connectBootstrap } = await import('../../src/net/node.js')
+    const { Roster } = await import('../../src/net/roster.js')
+    const { PARAMS_PROTOCOL } = await import('../../src/net/params-protocol.js')
+    const { encodeFrame, encodeF64 } = await import('../../src/codec/index.js')
+    const { generateKeyPair } = await import('@libp2p/crypto/keys')
+    const { peerIdFromString } = await import('@libp2p/peer-id')
+    const { multiaddr } = await import('@multiformats/multiaddr')
+    const n = 4
+    const file = experiment('stranger', {
+      swarm: { id: 'stranger', peers: n },
+      topology: { kind: 'ring' },
+      problem,
+      algorithm: { kind: 'elastic', eta: 0.8, mu: 0.2 },
+      run: { rounds: 3000, record_every: 1000 },
+    })
+    const boot = spawn(process.execPath, [bin, 'bootstrap', '--listen', '/ip4/127.0.0.1/tcp/0'], { stdio: ['ignore', 'pipe', 'ignore'] })
+    started.push(boot)
+    const addr = await new Promise<string>((r) => boot.stdout!.once('data', (d: Buffer) => r(d.toString().split('\n')[0]!.trim())))
+    const out = join(work, 'stranger-net')
+    const exits = Array.from({ length: n }, (_, i) => {
+      const child = spawn(process.execPath, [bin, 'node', file, '--index', String(i), '--listen', '/ip4/127.0.0.1/tcp/0', '--bootstrap', addr, '--out', out, '--quiet'], { stdio: 'ignore' })
+      started.push(child)
+      return new Promise<number>((r) => child.once('exit', (code) => r(code ?? -1)))
+    })
+    const stranger = await createMeshNode({ privateKey: await generateKeyPair('Ed25519'), listen: ['/ip4/127.0.0.1/tcp/0'] })
+    await stranger.start()
+    let attempts = 0
+    try {
+      await connectBootstrap(stranger, [addr], 30_000, AbortSignal.timeout(30_000))
+      const roster = new Roster(stranger, { swarm: 'stranger', peers: n, self: null })
+      roster.start()
+      for (let k = 0; k < 200 && roster.byIndex.size < n; k++) await new Promise((r) => setTimeout(r, 100))
+      expect(roster.byIndex.size).toBe(n)
+      const garbage = [
+        Uint8Array.from({ length: 64 }, (_, k) => (k * 37) & 0xff), // random bytes
+        Uint8Array.of(0xff, 0xff, 0xff, 0xff, 0x0f), // a huge length prefix
+        encodeFrame({ swarm: 'stranger', round: 0, from: 1, kind: 'params', codec: 'f64', dim: 12 }, encodeF64(new Float64Array(12).fill(NaN))),
+        encodeFrame({ swarm: 'stranger', round: 0, from: 1, kind: 'params', codec: 'f64', dim: 12 }, new Uint8Array(5)),
+      ]
+      for (const entry of roster.byIndex.values()) {
+        const id = peerIdFromString(entry.peerId)
+        await stranger.peerStore.merge(id, { multiaddrs: entry.addrs.map((a) => multiaddr(a)) })
+        for (const bytes of garbage) {
+          attempts++
+          try {
+            const stream = await stranger.dialProtocol(id, PARAMS_PROTOCOL)
+            stream.send(bytes)
+            await stream.close().catch(() => undefined)
+          } catch {
+            // refused before or during the stream: that is the point
+          }
+        }
+      }
+      roster.stop()
+    } finally {
+      await stranger.stop()
+    }
+    expect(attempts).toBe(4 * n)
+    expect(await Promise.all(exits)).toEqual(new Array(n).fill(0))
+    boot.kill('SIGTERM')
+    expect(meshgd(['sim', file, '--out', join(work, 'stranger-sim'), '--quiet']).status).toBe(0)
+    const a = params(join(work, 'stranger-sim'), n)
+    const b = params(out, n)
+    for (let i = 0; i < n; i++) expect(b[i]!.equals(a[i]!)).toBe(true)
+    const refused = Array.from({ length: n }, (_, i) => JSON.parse(readFileSync(join(out, 'peers', String(i), 'info.json'), 'utf8')).refused_streams as number)
+    expect(refused.reduce((s, x) => s + x, 0)).toBeGreaterThan(0)
+  })
+})
