@@ -2,7 +2,11 @@
  * `npm run bench`: performance figures, reported as ratios measured in one run (the machines are shared and
  * noisy; no test depends on timing). Add a benchmark by adding an entry to BENCHES.
  */
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { performance } from 'node:perf_hooks'
+import { runSwarm } from '../src/swarm/local.js'
 import { experimentFrom } from '../src/config/load.js'
 import { resolveExperiment } from '../src/config/resolve.js'
 import { simulate } from '../src/sim/engine.js'
@@ -56,10 +60,48 @@ function simRing(): BenchResult {
   }
 }
 
-const BENCHES: Array<() => BenchResult> = [simRing]
+/** An 8-peer ring as real processes on loopback, against the simulator on the same rounds. */
+async function swarmRing(d: number, rounds: number): Promise<BenchResult> {
+  const n = 8
+  const dir = mkdtempSync(join(tmpdir(), 'meshgd-bench-'))
+  const body = {
+    swarm: { id: `bench${d}`, peers: n },
+    topology: { kind: 'ring' },
+    problem: { kind: 'planted', loss: 'squared', dim: d, samples_per_peer: 1, seed: 1 },
+    algorithm: { kind: 'elastic', eta: 1, mu: 0.2 },
+    run: { rounds, record_every: rounds },
+    output: { params: true },
+  }
+  const file = join(dir, 'bench.json')
+  writeFileSync(file, JSON.stringify(body))
+  const input = experimentFrom(body)
+  const summary = await runSwarm({ file, experiment: input, baseDir: dir, sets: [], out: join(dir, 'net'), signal: new AbortController().signal, quiet: true })
+  // Round time from the peers' own clocks: first record (round 0) to the final one, slowest peer.
+  let seconds = 0
+  for (let i = 0; i < n; i++) {
+    const recs = readFileSync(join(dir, 'net', 'peers', String(i), 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { round: number; t_ms: number })
+    seconds = Math.max(seconds, (recs.at(-1)!.t_ms - recs[0]!.t_ms) / 1000)
+  }
+  const payload = rounds * n * 2 * 8 * d
+  const { experiment, graph, problem } = resolveExperiment(input, dir)
+  const t0 = performance.now()
+  simulate({ experiment, graph, problem, reference: null, messageBytes: () => 0 })
+  const simSeconds = (performance.now() - t0) / 1000
+  return {
+    name: `swarm: 8-peer ring on loopback TCP, d = ${d}, ${rounds} rounds (elastic, float64)`,
+    lines: [
+      `rounds per second          ${(rounds / seconds).toFixed(1)} (slowest peer, start-up excluded; whole run ${summary.wall_s.toFixed(1)} s)`,
+      `wire bytes / payload bytes ${(summary.bytes_sent / payload).toFixed(4)} (${summary.bytes_sent} / ${payload})`,
+      `simulator, same rounds     ${(rounds / simSeconds).toFixed(1)} rounds per second`,
+      `swarm time / sim time      ${(seconds / simSeconds).toFixed(1)}x`,
+    ],
+  }
+}
+
+const BENCHES: Array<() => BenchResult | Promise<BenchResult>> = [simRing, () => swarmRing(1000, 1000), () => swarmRing(100_000, 100)]
 
 for (const bench of BENCHES) {
-  const { name, lines } = bench()
+  const { name, lines } = await bench()
   console.log(`\n## ${name}\n`)
   for (const line of lines) console.log(`    ${line}`)
 }

@@ -25,7 +25,8 @@ export function lanczosExtremes(
   apply: (x: Float64Array, out: Float64Array) => void,
   options: LanczosOptions = {},
 ): LanczosResult {
-  const maxIterations = Math.min(size, options.maxIterations ?? 400)
+  // Full reorthogonalisation keeps every basis vector: cap their memory at about 512 MB.
+  const maxIterations = Math.min(size, options.maxIterations ?? 400, Math.max(20, Math.floor(64e6 / size)))
   const tol = options.tol ?? 1e-12
   const rng = Rng.derive(options.seed ?? 1, -1, 'lanczos')
   const basis: Float64Array[] = []

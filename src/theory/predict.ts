@@ -38,8 +38,12 @@ export function whyNoPrediction(experiment: Experiment, problem: Problem): strin
   return null
 }
 
+/** Above this n*d the summary's rate prediction is skipped (it would cost more than most runs); `meshgd theory` still computes it. */
+export const PREDICTION_LIMIT = 200_000
+
 export function predictRate(resolved: Resolved): RatePrediction | null {
   const { experiment, graph, problem } = resolved
+  if (graph.n * problem.paramDim > PREDICTION_LIMIT) return null
   const a = experiment.algorithm
   if (whyNoPrediction(experiment, problem) !== null || a.kind !== 'elastic') return null
   const t = elasticTheory(graph, problem.shards, a.eta, a.mu, { method: 'auto', optimiseMu: false, ranges: false })
