@@ -14,7 +14,9 @@ export async function loadOrCreateKeyFile(path: string): Promise<PrivateKey> {
   try {
     return privateKeyFromProtobuf(readFileSync(path))
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw new Error(`${path}: cannot read the peer identity: ${(err as Error).message}`)
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') {
+      throw new Error(`${path}: cannot read the peer identity: ${(err as Error).message}`, { cause: err })
+    }
   }
   mkdirSync(dir, { recursive: true })
   const key = await generateKeyPair('Ed25519')

@@ -96,7 +96,7 @@ export function measuredRateFromPoints(points: ReadonlyArray<{ round: number; er
 export async function runSwarm(opts: SwarmOptions): Promise<SwarmSummary> {
   const started = performance.now()
   const resolved = resolveExperiment(opts.experiment, opts.baseDir)
-  const { experiment, graph, problem } = resolved
+  const { experiment, graph } = resolved
   const n = graph.n
   const children: ChildProcess[] = []
   const stopAll = async (): Promise<void> => {

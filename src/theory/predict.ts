@@ -34,6 +34,7 @@ export function whyNoPrediction(experiment: Experiment, problem: Problem): strin
   if (problem.loss !== 'squared') return `the rate theory of 000_... holds for squared loss (this is ${problem.loss})`
   if (a.sampling.kind !== 'full') return 'the linear-rate prediction needs full gradients (sampling: full)'
   if (a.local_steps !== 1) return 'the rate theory is for one gradient step per round (local_steps: 1)'
+  if (problem.paramDim > 2000) return `the rate theory builds d x d matrices; d = ${problem.paramDim} is above its limit of 2000`
   if (a.eta_per_peer) return 'the rate theory is for one step size shared by all peers'
   return null
 }
