@@ -194,3 +194,57 @@ describe('a stranger during a run', () => {
     expect(refused.reduce((s, x) => s + x, 0)).toBeGreaterThan(0)
   })
 })
+
+describe('the launcher stops what it started', () => {
+  function children(pid: number): number[] {
+    const r = spawnSync('ps', ['-o', 'pid=', '--ppid', String(pid)], { encoding: 'utf8' })
+    return r.stdout.split('\n').map((l) => Number(l.trim())).filter((x) => x > 0)
+  }
+  const alive = (pid: number): boolean => {
+    try {
+      process.kill(pid, 0)
+      return true
+    } catch {
+      return false
+    }
+  }
+  async function startLongSwarm(name: string, extra: Record<string, unknown> = {}): Promise<{ launcher: ChildProcess; kids: number[]; stderr: () => string }> {
+    const file = experiment(name, {
+      swarm: { id: name, peers: 4 },
+      topology: { kind: 'ring' },
+      problem,
+      algorithm: { kind: 'elastic', eta: 0.8, mu: 0.2 },
+      run: { rounds: 10_000_000, record_every: 100_000, ...extra },
+    })
+    const launcher = spawn(process.execPath, [bin, 'swarm', file, '--out', join(work, `${name}-net`), '--quiet'], { stdio: ['ignore', 'ignore', 'pipe'] })
+    started.push(launcher)
+    let err = ''
+    launcher.stderr!.on('data', (d: Buffer) => (err += d.toString()))
+    // wait for the bootstrap and the 4 peers to be running
+    let kids: number[] = []
+    for (let k = 0; k < 100 && kids.length < 5; k++) {
+      await new Promise((r) => setTimeout(r, 200))
+      kids = children(launcher.pid!)
+    }
+    expect(kids.length).toBe(5)
+    await new Promise((r) => setTimeout(r, 3000)) // let the rounds start
+    return { launcher, kids, stderr: () => err }
+  }
+
+  it('Ctrl-C stops every process it started and exits 130', async () => {
+    const { launcher, kids } = await startLongSwarm('sigint')
+    const exit = new Promise<number>((r) => launcher.once('exit', (code) => r(code ?? -1)))
+    launcher.kill('SIGINT')
+    expect(await exit).toBe(130)
+    for (const pid of kids) expect(alive(pid)).toBe(false)
+  })
+
+  it('a failing peer stops the swarm with exit 1 and its error', async () => {
+    const { launcher, kids, stderr } = await startLongSwarm('failing', { neighbour_timeout_ms: 2000 })
+    const exit = new Promise<number>((r) => launcher.once('exit', (code) => r(code ?? -1)))
+    process.kill(kids[2]!, 'SIGKILL') // the second peer process (kids[0] is the bootstrap)
+    expect(await exit).toBe(1)
+    expect(stderr()).toMatch(/meshgd: peer \d failed/)
+    for (const pid of kids) expect(alive(pid)).toBe(false)
+  })
+})
