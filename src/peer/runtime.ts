@@ -44,6 +44,11 @@ export interface PeerOptions {
   readonly startupTimeoutMs?: number
   /** How long a finished peer waits for its neighbours' `final`. */
   readonly lingerMs?: number
+  /**
+   * Fault injection for tests: extra raw frames this peer sends to every neighbour just before its round-t frame
+   * (malformed or hostile messages arriving over a real, authenticated stream).
+   */
+  readonly inject?: (round: number) => Uint8Array[]
 }
 
 export interface PeerInfo {
@@ -272,7 +277,12 @@ export async function runPeer(opts: PeerOptions): Promise<PeerInfo> {
         const payload = encodeVector(codec, message, quantRng)
         if (codec.codec !== 'f64') own = decodeVector(codec, payload, d)
         const frame = encodeFrame({ swarm, round: t, from: i, kind: 'params', codec: codec.codec, dim: d }, payload)
-        await Promise.all(neighbours.map((j) => transport.send(targets.get(j)!.toString(), targets.get(j)!, frame, opts.signal)))
+        const frames = [...(opts.inject?.(t) ?? []), frame]
+        await Promise.all(
+          neighbours.map(async (j) => {
+            for (const f of frames) await transport.send(targets.get(j)!.toString(), targets.get(j)!, f, opts.signal)
+          }),
+        )
         // Barrier: every neighbour's round-t message (they send when we do: all peers follow the same schedule).
         // Round 0 also absorbs the neighbours' start-up (processes start at different times).
         const deadline = performance.now() + (t === 0 ? Math.max(timeoutMs, startupTimeout) : timeoutMs)

@@ -248,3 +248,72 @@ describe('the launcher stops what it started', () => {
     for (const pid of kids) expect(alive(pid)).toBe(false)
   })
 })
+
+describe('a neighbour sending malformed frames over its real stream', () => {
+  it('has every bad frame rejected and counted by reason, and the run still equals the simulator', async () => {
+    const { runPeer } = await import('../../src/peer/runtime.js')
+    const { createMeshNode } = await import('../../src/net/node.js')
+    const { encodeFrame, encodeF64 } = await import('../../src/codec/index.js')
+    const { generateKeyPair } = await import('@libp2p/crypto/keys')
+    const { experimentFrom } = await import('../../src/config/load.js')
+    const n = 4
+    const body = {
+      swarm: { id: 'hostile', peers: n },
+      topology: { kind: 'ring' },
+      problem,
+      algorithm: { kind: 'elastic', eta: 0.8, mu: 0.2 },
+      run: { rounds: 30 },
+    }
+    const file = experiment('hostile', body)
+    const hub = await createMeshNode({ privateKey: await generateKeyPair('Ed25519'), listen: ['/ip4/127.0.0.1/tcp/0'], hub: true })
+    await hub.start()
+    hub.services.pubsub.subscribe('meshgd/hostile/roster')
+    hub.services.pubsub.subscribe('meshgd/hostile/status')
+    const out = join(work, 'hostile-net')
+    const env = { swarm: 'hostile', from: 1, kind: 'params', codec: 'f64', dim: 12 } as const
+    const bad = (t: number): Uint8Array[] =>
+      t % 5 === 0
+        ? [
+            encodeFrame({ ...env, round: t }, encodeF64(new Float64Array(12).fill(Infinity))), // non-finite
+            encodeFrame({ ...env, round: t }, new Uint8Array(13)), // wrong length
+            encodeFrame({ ...env, round: t, swarm: 'other' }, encodeF64(new Float64Array(12))), // foreign swarm
+            encodeFrame({ ...env, round: t + 100 }, encodeF64(new Float64Array(12))), // far outside the window
+            encodeFrame({ ...env, round: t, from: 3 }, encodeF64(new Float64Array(12))), // forged sender
+          ]
+        : []
+    try {
+      const infos = await Promise.all(
+        Array.from({ length: n }, (_, i) =>
+          runPeer({
+            experiment: experimentFrom(body),
+            baseDir: work,
+            index: i,
+            out,
+            listen: ['/ip4/127.0.0.1/tcp/0'],
+            announce: [],
+            bootstrap: [hub.getMultiaddrs()[0]!.toString()],
+            signal: AbortSignal.timeout(120_000),
+            ...(i === 1 ? { inject: bad } : {}),
+          }),
+        ),
+      )
+      expect(meshgd(['sim', file, '--out', join(work, 'hostile-sim'), '--quiet']).status).toBe(0)
+      const a = params(join(work, 'hostile-sim'), n)
+      const b = params(out, n)
+      for (let i = 0; i < n; i++) expect(b[i]!.equals(a[i]!)).toBe(true)
+      // peers 0 and 2 are peer 1's neighbours: 6 injection rounds (0, 5, ..., 25), one of each kind
+      for (const victim of [0, 2]) {
+        expect(infos[victim]!.rejects).toEqual({
+          NON_FINITE: 6,
+          WRONG_LENGTH: 6,
+          WRONG_SWARM: 6,
+          ROUND_OUT_OF_WINDOW: 6,
+          'forged from': 6,
+        })
+      }
+      expect(infos[3]!.rejects).toEqual({})
+    } finally {
+      await hub.stop()
+    }
+  })
+})
