@@ -217,6 +217,9 @@ const outputSchema = z.strictObject({
   params: z.boolean().default(true),
 })
 
+/** A static list of peer multiaddrs for fixed deployments (DESIGN.md "Discovery"); dialled at start. */
+const peersSchema = z.array(z.string().regex(/^\/(ip4|ip6|dns|dns4|dns6)\//, 'must be a multiaddr such as /ip4/10.0.0.5/tcp/4001')).max(4096)
+
 export const experimentSchema = z.strictObject({
   swarm: swarmSchema.prefault({}),
   topology: topologySchema.prefault({}),
@@ -225,6 +228,7 @@ export const experimentSchema = z.strictObject({
   compression: compressionSchema.prefault({ kind: 'none' }),
   run: runSchema.prefault({}),
   output: outputSchema.prefault({}),
+  peers: peersSchema.default([]),
 })
 
 /** An experiment as written: `algorithm.eta` may still be `auto`. */

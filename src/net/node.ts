@@ -78,3 +78,27 @@ export async function connectBootstrap(node: MeshNode, addrs: readonly string[],
     delay = Math.min(2000, delay * 2)
   }
 }
+
+/**
+ * Keep dialling a static list of peers (DESIGN.md: a fixed deployment's `peers:`), each until it answers or the
+ * time is up; runs in the background and returns at once.
+ */
+export function dialStaticPeers(node: MeshNode, addrs: readonly string[], timeoutMs: number, signal: AbortSignal): void {
+  const own = new Set(node.getMultiaddrs().map((a) => a.toString()))
+  for (const addr of addrs) {
+    if (own.has(addr) || [...own].some((a) => a.startsWith(addr))) continue
+    void (async () => {
+      const deadline = Date.now() + timeoutMs
+      let delay = 100
+      while (!signal.aborted && Date.now() < deadline) {
+        try {
+          await node.dial(multiaddr(addr), { signal: AbortSignal.any([signal, AbortSignal.timeout(5000)]) })
+          return
+        } catch {
+          await new Promise((resolve) => setTimeout(resolve, delay))
+          delay = Math.min(2000, delay * 2)
+        }
+      }
+    })()
+  }
+}

@@ -17,7 +17,7 @@ import { createPeerStep } from '../algorithms/peer-step.js'
 import { decodeBody, decodeVector, encodeFrame, encodeVector, frameCapForDim, type Envelope } from '../codec/index.js'
 import { resolveExperiment } from '../config/resolve.js'
 import type { ExperimentInput } from '../config/schema.js'
-import { connectBootstrap, createMeshNode } from '../net/node.js'
+import { connectBootstrap, createMeshNode, dialStaticPeers } from '../net/node.js'
 import { loadOrCreateIdentity } from '../net/identity.js'
 import { ParamsTransport } from '../net/params-protocol.js'
 import { Roster } from '../net/roster.js'
@@ -213,6 +213,7 @@ export async function runPeer(opts: PeerOptions): Promise<PeerInfo> {
     const self = { swarm, index: i, peerId: node.peerId.toString(), addrs: node.getMultiaddrs().map((a) => a.toString()) }
     roster.setSelf(self)
     roster.start()
+    dialStaticPeers(node, experiment.peers, opts.startupTimeoutMs ?? 60_000, opts.signal)
     await connectBootstrap(node, opts.bootstrap, opts.startupTimeoutMs ?? 60_000, opts.signal)
     log(`peer ${i}: ${self.peerId} listening on ${self.addrs.join(' ')}`)
 

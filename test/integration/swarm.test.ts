@@ -317,3 +317,37 @@ describe('a neighbour sending malformed frames over its real stream', () => {
     }
   })
 })
+
+describe('a fixed deployment with a static peers list and no bootstrap', () => {
+  it('finds itself and equals the simulator', async () => {
+    const { createServer } = await import('node:net')
+    const freePort = (): Promise<number> =>
+      new Promise((r) => {
+        const srv = createServer()
+        srv.listen(0, '127.0.0.1', () => {
+          const port = (srv.address() as { port: number }).port
+          srv.close(() => r(port))
+        })
+      })
+    const ports = [await freePort(), await freePort(), await freePort()]
+    const file = experiment('static', {
+      swarm: { id: 'static', peers: 3 },
+      topology: { kind: 'ring' },
+      problem,
+      algorithm: { kind: 'elastic', eta: 0.8, mu: 0.2 },
+      run: { rounds: 25 },
+      peers: ports.map((p) => `/ip4/127.0.0.1/tcp/${p}`),
+    })
+    const out = join(work, 'static-net')
+    const exits = ports.map((port, i) => {
+      const child = spawn(process.execPath, [bin, 'node', file, '--index', String(i), '--listen', `/ip4/127.0.0.1/tcp/${port}`, '--out', out, '--quiet'], { stdio: 'ignore' })
+      started.push(child)
+      return new Promise<number>((r) => child.once('exit', (code) => r(code ?? -1)))
+    })
+    expect(await Promise.all(exits)).toEqual([0, 0, 0])
+    expect(meshgd(['sim', file, '--out', join(work, 'static-sim'), '--quiet']).status).toBe(0)
+    const a = params(join(work, 'static-sim'), 3)
+    const b = params(out, 3)
+    for (let i = 0; i < 3; i++) expect(b[i]!.equals(a[i]!)).toBe(true)
+  })
+})
