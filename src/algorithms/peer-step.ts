@@ -14,6 +14,7 @@ import type { Experiment } from '../config/schema.js'
 import type { Problem } from '../problems/types.js'
 import type { Graph } from '../topology/types.js'
 import { Rng } from '../util/rng.js'
+import { norm } from '../linalg/kernels.js'
 import { localGradient } from '../problems/losses.js'
 import { metropolisWeights, type MixingWeights } from '../topology/index.js'
 import { elasticUpdate } from './elastic.js'
@@ -297,7 +298,7 @@ class LocalStep extends BaseStep {
     for (; steps < limit; steps++) {
       if (a.local_steps === 'infinity') {
         localGradient(this.problem.loss, this.context.shard, u, this.problem.classes, this.full)
-        if (squaredNorm(this.full) <= a.tol) break
+        if (norm(this.full) ** 2 <= a.tol) break
       }
       const g = stochasticGradient(this.context, u, steps === 0 ? this.gradient : this.work)
       gradientStep(u, g, this.eta)
@@ -314,11 +315,6 @@ class LocalStep extends BaseStep {
   }
 }
 
-function squaredNorm(v: Float64Array): number {
-  let s = 0
-  for (let k = 0; k < v.length; k++) s += v[k]! * v[k]!
-  return s
-}
 
 /**
  * `allreduce-sgd` (003_... Eq. 2.2): send g_i (quantized by the codec in `direct` mode); every peer applies the

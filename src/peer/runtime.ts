@@ -22,6 +22,7 @@ import { loadOrCreateIdentity } from '../net/identity.js'
 import { ParamsTransport } from '../net/params-protocol.js'
 import { Roster } from '../net/roster.js'
 import { float64LeBytes, writeFileAtomic } from '../observe/run-dir.js'
+import { distance, norm, withinBounds } from '../linalg/kernels.js'
 import { localGradient, localLoss } from '../problems/losses.js'
 import { recordInterval, type RoundRecord } from '../sim/engine.js'
 import { vectorCodecOf } from '../sim/channel.js'
@@ -74,18 +75,6 @@ export class PeerError extends Error {
   ) {
     super(message)
   }
-}
-
-function distance(a: Float64Array, b: Float64Array): number {
-  let s = 0
-  for (let k = 0; k < a.length; k++) s += (a[k]! - b[k]!) ** 2
-  return Math.sqrt(s)
-}
-
-function norm(a: Float64Array): number {
-  let s = 0
-  for (let k = 0; k < a.length; k++) s += a[k]! * a[k]!
-  return Math.sqrt(s)
 }
 
 function sleep(ms: number, signal?: AbortSignal): Promise<void> {
@@ -313,7 +302,7 @@ export async function runPeer(opts: PeerOptions): Promise<PeerInfo> {
       inbox.delete(t)
       counts.delete(t)
       rounds = t + 1
-      if (rounds % 16 === 0 && !step.params.every((x) => Math.abs(x) <= 1e150)) {
+      if (rounds % 16 === 0 && !withinBounds(step.params)) {
         throw new PeerError('DIVERGED', `peer ${i}: the run diverged at round ${rounds}; lower algorithm.eta or the coupling`)
       }
       if (t % every === 0) writeRecords()

@@ -9,6 +9,7 @@
  * injected (`now`) so the engine stays deterministic apart from the reported times.
  */
 import { createPeerStep } from '../algorithms/peer-step.js'
+import { distance, norm, withinBounds } from '../linalg/kernels.js'
 import type { Channel } from './channel.js'
 import type { Experiment } from '../config/schema.js'
 import { localGradient, localLoss } from '../problems/losses.js'
@@ -74,27 +75,6 @@ export { initialParams } from '../algorithms/peer-step.js'
 
 export function recordInterval(experiment: Experiment): number {
   return experiment.run.record_every ?? Math.max(1, Math.ceil(experiment.run.rounds / 500))
-}
-
-function distance(a: Float64Array, b: Float64Array): number {
-  let s = 0
-  for (let k = 0; k < a.length; k++) {
-    const t = a[k]! - b[k]!
-    s += t * t
-  }
-  return Math.sqrt(s)
-}
-
-function norm(a: Float64Array): number {
-  let s = 0
-  for (let k = 0; k < a.length; k++) s += a[k]! * a[k]!
-  return Math.sqrt(s)
-}
-
-/** No coordinate is NaN, infinite, or beyond 1e150 (a run that far out has diverged: stop before it overflows). */
-function allFinite(a: Float64Array): boolean {
-  for (let k = 0; k < a.length; k++) if (!(Math.abs(a[k]!) <= 1e150)) return false
-  return true
 }
 
 export function simulate(input: SimulationInput, hooks: SimulationHooks = {}): SimulationResult {
@@ -171,7 +151,7 @@ export function simulate(input: SimulationInput, hooks: SimulationHooks = {}): S
       interrupted = true
       break
     }
-    if (t % 16 === 0 && !peers.every((p) => allFinite(p.params))) {
+    if (t % 16 === 0 && !peers.every((p) => withinBounds(p.params))) {
       diverged = true
       break
     }
@@ -203,7 +183,7 @@ export function simulate(input: SimulationInput, hooks: SimulationHooks = {}): S
       hooks.onProgress(t, reference ? maxError() / errorScale : null)
     }
   }
-  if (!diverged && !peers.every((p) => allFinite(p.params))) diverged = true
+  if (!diverged && !peers.every((p) => withinBounds(p.params))) diverged = true
   record(t, false)
   hooks.onProgress?.(t, reference ? maxError() / errorScale : null)
   return {
