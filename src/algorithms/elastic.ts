@@ -24,8 +24,11 @@ export function elasticUpdate(
   neighbours: readonly Float64Array[],
   weights: ArrayLike<number>,
   params: ElasticParams,
+  /** The peer's own vector in the coupling term: w itself, or its public copy in CHOCO difference mode. */
+  self: Float64Array = w,
 ): Float64Array {
   const d = w.length
+  if (self.length !== d) throw new RangeError(`elasticUpdate: self of length ${self.length}, expected ${d}`)
   if (out.length !== d || g.length !== d) {
     throw new RangeError(`elasticUpdate: sizes differ (w ${d}, g ${g.length}, out ${out.length})`)
   }
@@ -47,19 +50,19 @@ export function elasticUpdate(
     const a0 = weights[0]!
     const a1 = weights[1]!
     for (let k = 0; k < d; k++) {
-      const wk = w[k]!
+      const sk = self[k]!
       let acc = 0
-      acc += a0 * (v0[k]! - wk)
-      acc += a1 * (v1[k]! - wk)
-      out[k] = wk - eta * g[k]! + mu * acc
+      acc += a0 * (v0[k]! - sk)
+      acc += a1 * (v1[k]! - sk)
+      out[k] = w[k]! - eta * g[k]! + mu * acc
     }
     return out
   }
   for (let k = 0; k < d; k++) {
-    const wk = w[k]!
+    const sk = self[k]!
     let acc = 0
-    for (let j = 0; j < count; j++) acc += weights[j]! * (neighbours[j]![k]! - wk)
-    out[k] = wk - eta * g[k]! + mu * acc
+    for (let j = 0; j < count; j++) acc += weights[j]! * (neighbours[j]![k]! - sk)
+    out[k] = w[k]! - eta * g[k]! + mu * acc
   }
   return out
 }

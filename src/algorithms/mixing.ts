@@ -54,7 +54,10 @@ export function mixInto(
   return out
 }
 
-/** out = w - eta g + eta kappa (z - w): quorum-sensing coupling (004_... Eq. 7, discretised with step eta). */
+/**
+ * out = w - eta g + eta kappa (z - s): quorum-sensing coupling (004_... Eq. 7, discretised with step eta); s is w,
+ * or the peer's public copy in CHOCO difference mode.
+ */
 export function quorumUpdate(
   out: Float64Array,
   w: Float64Array,
@@ -62,13 +65,37 @@ export function quorumUpdate(
   z: Float64Array,
   eta: number,
   kappa: number,
+  self: Float64Array = w,
 ): Float64Array {
   const d = w.length
-  if (out.length !== d || g.length !== d || z.length !== d) {
-    throw new RangeError(`quorumUpdate: sizes w ${d}, g ${g.length}, z ${z.length}, out ${out.length}`)
+  if (out.length !== d || g.length !== d || z.length !== d || self.length !== d) {
+    throw new RangeError(`quorumUpdate: sizes w ${d}, g ${g.length}, z ${z.length}, self ${self.length}, out ${out.length}`)
   }
   const ek = eta * kappa
-  for (let k = 0; k < d; k++) out[k] = w[k]! - eta * g[k]! + ek * (z[k]! - w[k]!)
+  for (let k = 0; k < d; k++) out[k] = w[k]! - eta * g[k]! + ek * (z[k]! - self[k]!)
+  return out
+}
+
+/**
+ * CHOCO-gossip's consensus step (Koloskova, Stich & Jaggi 2019): out = base + sum_j W_ij (c_j - c_i) over the
+ * neighbours in ascending index, with the public copies c; equal to sum_j W_ij v_j when the copies are exact.
+ */
+export function copyMixInto(
+  out: Float64Array,
+  base: Float64Array,
+  ownCopy: Float64Array,
+  vectors: readonly Float64Array[],
+  weights: ArrayLike<number>,
+): Float64Array {
+  const d = base.length
+  if (out.length !== d || ownCopy.length !== d) throw new RangeError(`copyMixInto: sizes base ${d}, own ${ownCopy.length}, out ${out.length}`)
+  for (const v of vectors) if (v.length !== d) throw new RangeError(`copyMixInto: vector of length ${v.length}, expected ${d}`)
+  for (let k = 0; k < d; k++) {
+    const ck = ownCopy[k]!
+    let acc = 0
+    for (let j = 0; j < vectors.length; j++) acc += weights[j]! * (vectors[j]![k]! - ck)
+    out[k] = base[k]! + acc
+  }
   return out
 }
 

@@ -18,7 +18,7 @@ import { norm } from '../linalg/kernels.js'
 import { localGradient } from '../problems/losses.js'
 import { metropolisWeights, type MixingWeights } from '../topology/index.js'
 import { elasticUpdate } from './elastic.js'
-import { averagedStep, easgdLocalUpdate, easgdMessage, gradientStep, mixInto, quorumUpdate } from './mixing.js'
+import { averagedStep, copyMixInto, easgdLocalUpdate, easgdMessage, gradientStep, mixInto, quorumUpdate } from './mixing.js'
 import { stochasticGradient, type GradientContext } from './sampling.js'
 
 export interface PeerStep {
@@ -91,6 +91,8 @@ abstract class BaseStep implements PeerStep {
   protected readonly context: GradientContext
   protected readonly eta: number
   protected readonly neighbourIndices: readonly number[]
+  /** CHOCO difference mode: combine gets public copies, and `own` is this peer's public copy. */
+  protected readonly difference: boolean
 
   constructor(experiment: Experiment, problem: Problem, graph: Graph, readonly index: number) {
     const d = problem.paramDim
@@ -100,6 +102,12 @@ abstract class BaseStep implements PeerStep {
     this.context = gradientContext(experiment, problem, index)
     this.eta = stepOf(experiment, index)
     this.neighbourIndices = graph.neighbours[index]!
+    this.difference = 'mode' in experiment.compression && experiment.compression.mode === 'difference'
+  }
+
+  /** The peer's own vector where the coupling uses it: `own` (its public copy) in difference mode, else `exact`. */
+  protected selfFor(exact: Float64Array, own: Float64Array | undefined): Float64Array {
+    return this.difference && own ? own : exact
   }
 
   abstract prepare(round: number): Float64Array | null
@@ -170,9 +178,9 @@ class ElasticStep extends BaseStep {
     return this.base
   }
 
-  combine(_round: number, inbox: ReadonlyArray<Float64Array | null>): void {
+  combine(_round: number, inbox: ReadonlyArray<Float64Array | null>, own?: Float64Array): void {
     const { vectors, weights } = present(inbox, this.weights)
-    elasticUpdate(this.spare, this.base, this.gradient, vectors, weights, { eta: this.eta, mu: this.mu })
+    elasticUpdate(this.spare, this.base, this.gradient, vectors, weights, { eta: this.eta, mu: this.mu }, this.selfFor(this.base, own))
     this.swap()
   }
 }
@@ -199,10 +207,11 @@ class QuorumStep extends BaseStep {
     return this.base
   }
 
-  combine(round: number, inbox: ReadonlyArray<Float64Array | null>): void {
+  combine(round: number, inbox: ReadonlyArray<Float64Array | null>, own?: Float64Array): void {
     const m = presentMixing(inbox, this.neighbourIndices, this.mixing.neighbour[this.index]!, this.mixing.self[this.index]!)
-    mixInto(this.z, this.index, this.base, m.ownWeight, m.indices, m.vectors, m.weights)
-    quorumUpdate(this.spare, this.base, this.gradient, this.z, this.eta, couplingAt(this.algorithm, round))
+    const self = this.selfFor(this.base, own)
+    mixInto(this.z, this.index, self, m.ownWeight, m.indices, m.vectors, m.weights)
+    quorumUpdate(this.spare, this.base, this.gradient, this.z, this.eta, couplingAt(this.algorithm, round), self)
     this.swap()
   }
 }
@@ -248,15 +257,20 @@ class EasgdStep extends BaseStep {
     return easgdMessage(this.message, this.params, this.centre, this.beta)
   }
 
-  combine(round: number, inbox: ReadonlyArray<Float64Array | null>): void {
+  combine(round: number, inbox: ReadonlyArray<Float64Array | null>, own?: Float64Array): void {
     if (!this.communicates(round)) {
       easgdLocalUpdate(this.spare, this.params, this.gradient, this.centre, this.eta, 0)
       this.swap()
       return
     }
     easgdLocalUpdate(this.spare, this.params, this.gradient, this.centre, this.eta, this.alpha)
-    const m = presentMixing(inbox, this.neighbourIndices, this.mixing.neighbour[this.index]!, this.mixing.self[this.index]!)
-    mixInto(this.centreSpare, this.index, this.message, m.ownWeight, m.indices, m.vectors, m.weights)
+    if (this.difference && own) {
+      const { vectors, weights } = present(inbox, Array.from(this.mixing.neighbour[this.index]!))
+      copyMixInto(this.centreSpare, this.message, own, vectors, weights)
+    } else {
+      const m = presentMixing(inbox, this.neighbourIndices, this.mixing.neighbour[this.index]!, this.mixing.self[this.index]!)
+      mixInto(this.centreSpare, this.index, this.message, m.ownWeight, m.indices, m.vectors, m.weights)
+    }
     const old = this.centre
     this.centre = this.centreSpare
     this.centreSpare = old
@@ -308,9 +322,14 @@ class LocalStep extends BaseStep {
     return u
   }
 
-  combine(_round: number, inbox: ReadonlyArray<Float64Array | null>): void {
-    const m = presentMixing(inbox, this.neighbourIndices, this.mixing.neighbour[this.index]!, this.mixing.self[this.index]!)
-    mixInto(this.spare, this.index, this.u, m.ownWeight, m.indices, m.vectors, m.weights)
+  combine(_round: number, inbox: ReadonlyArray<Float64Array | null>, own?: Float64Array): void {
+    if (this.difference && own) {
+      const { vectors, weights } = present(inbox, Array.from(this.mixing.neighbour[this.index]!))
+      copyMixInto(this.spare, this.u, own, vectors, weights)
+    } else {
+      const m = presentMixing(inbox, this.neighbourIndices, this.mixing.neighbour[this.index]!, this.mixing.self[this.index]!)
+      mixInto(this.spare, this.index, this.u, m.ownWeight, m.indices, m.vectors, m.weights)
+    }
     this.swap()
   }
 }
@@ -365,6 +384,10 @@ export function checkAlgorithm(experiment: Experiment, graph: Graph): void {
       'NOT_COMPLETE',
       `algorithm.kind: allreduce-sgd averages every peer's gradient and needs topology.kind: complete (got ${experiment.topology.kind})`,
     )
+  }
+  const c = experiment.compression
+  if (a.kind === 'allreduce-sgd' && 'mode' in c && c.mode === 'difference') {
+    throw new AlgorithmError('BAD_OPTION', 'compression.mode: difference keeps public copies of parameter vectors; allreduce-sgd exchanges gradients, use mode: direct')
   }
   if (a.eta_per_peer && a.eta_per_peer.length !== graph.n) {
     throw new AlgorithmError('BAD_OPTION', `algorithm.eta_per_peer: ${a.eta_per_peer.length} values for ${graph.n} peers`)

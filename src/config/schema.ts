@@ -181,11 +181,12 @@ const compressionSchema = z.preprocess(
     /** float64 on the wire */
     z.strictObject({ kind: z.literal('none') }),
     /** round to float32 on the wire */
-    z.strictObject({ kind: z.literal('float32'), mode: z.literal('direct').default('direct') }),
-    /** QSGD Q_s (003_... Sec. 2.2), unbiased; `direct` sends C(v) in place of v */
-    z.strictObject({ kind: z.literal('qsgd'), levels: int(1).max(32767).default(16), mode: z.literal('direct').default('direct') }),
+    z.strictObject({ kind: z.literal('float32'), mode: z.enum(['direct', 'difference']).default('direct') }),
+    /** QSGD Q_s (003_... Sec. 2.2), unbiased; `direct` sends C(v) in place of v, `difference` (CHOCO) sends
+     *  C(v - v_hat) and keeps public copies v_hat (qsgd then scaled by 1 / (1 + omega)) */
+    z.strictObject({ kind: z.literal('qsgd'), levels: int(1).max(32767).default(16), mode: z.enum(['direct', 'difference']).default('direct') }),
     /** deterministic max-norm quantizer with b bits */
-    z.strictObject({ kind: z.literal('uniform'), bits: int(2).max(16).default(8), mode: z.literal('direct').default('direct') }),
+    z.strictObject({ kind: z.literal('uniform'), bits: int(2).max(16).default(8), mode: z.enum(['direct', 'difference']).default('direct') }),
   ]),
 )
 

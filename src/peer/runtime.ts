@@ -25,7 +25,7 @@ import { float64LeBytes, writeFileAtomic } from '../observe/run-dir.js'
 import { distance, norm, withinBounds } from '../linalg/kernels.js'
 import { localGradient, localLoss } from '../problems/losses.js'
 import { recordInterval, type RoundRecord } from '../sim/engine.js'
-import { vectorCodecOf } from '../sim/channel.js'
+import { applyDifference, differenceScale, vectorCodecOf } from '../sim/channel.js'
 import { runReference } from '../sim/run.js'
 import { Rng } from '../util/rng.js'
 
@@ -100,6 +100,13 @@ export async function runPeer(opts: PeerOptions): Promise<PeerInfo> {
   const swarm = experiment.swarm.id
   const codec = vectorCodecOf(experiment)
   const quantRng = Rng.derive(experiment.run.seed, i, 'quantize')
+  // CHOCO difference mode: public copies of this peer and of each neighbour, updated with the same bits everywhere.
+  const compression = experiment.compression
+  const difference = 'mode' in compression && compression.mode === 'difference'
+  const diffScale = differenceScale(codec, d)
+  const selfCopy = new Float64Array(difference ? d : 0)
+  const neighbourCopies = neighbours.map(() => new Float64Array(difference ? d : 0))
+  const delta = new Float64Array(difference ? d : 0)
   const step = createPeerStep(experiment, problem, graph, i)
   const reference = runReference({ experiment, graph, problem })
   const peerDir = join(opts.out, 'peers', String(i))
@@ -264,8 +271,21 @@ export async function runPeer(opts: PeerOptions): Promise<PeerInfo> {
       const message = step.prepare(t)
       let own: Float64Array | undefined
       if (message) {
-        const payload = encodeVector(codec, message, quantRng)
-        if (codec.codec !== 'f64') own = decodeVector(codec, payload, d)
+        let payload: Uint8Array
+        if (difference) {
+          for (let k = 0; k < d; k++) delta[k] = message[k]! - selfCopy[k]!
+          try {
+            payload = encodeVector(codec, delta, quantRng)
+          } catch (err) {
+            if (err instanceof RangeError) throw new PeerError('DIVERGED', `peer ${i}: the run diverged at round ${t} (${err.message})`)
+            throw err
+          }
+          applyDifference(selfCopy, decodeVector(codec, payload, d), diffScale)
+          own = selfCopy
+        } else {
+          payload = encodeVector(codec, message, quantRng)
+          if (codec.codec !== 'f64') own = decodeVector(codec, payload, d)
+        }
         const frame = encodeFrame({ swarm, round: t, from: i, kind: 'params', codec: codec.codec, dim: d }, payload)
         const frames = [...(opts.inject?.(t) ?? []), frame]
         await Promise.all(
@@ -296,7 +316,14 @@ export async function runPeer(opts: PeerOptions): Promise<PeerInfo> {
           break
         }
       }
-      const received = inbox.get(t) ?? neighbours.map(() => null)
+      let received: Array<Float64Array | null> = inbox.get(t) ?? neighbours.map(() => null)
+      if (difference && message) {
+        received = received.map((q, k) => {
+          if (!q) return null
+          applyDifference(neighbourCopies[k]!, q, diffScale)
+          return neighbourCopies[k]!
+        })
+      }
       if (t % every === 0) record(t, received, step.gradient)
       step.combine(t, received, own)
       inbox.delete(t)

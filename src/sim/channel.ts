@@ -2,7 +2,7 @@
  * What the simulator does to a message between two peers: the real encoder and decoder of src/codec, so
  * compression changes values exactly as on the network, and bytes are counted as encoded frames.
  */
-import { decodeVector, encodeFrame, encodeVector, type VectorCodec } from '../codec/index.js'
+import { decodeVector, encodeFrame, encodeVector, qsgdOmega, type VectorCodec } from '../codec/index.js'
 import type { Experiment } from '../config/schema.js'
 import { Rng } from '../util/rng.js'
 
@@ -22,12 +22,47 @@ export function vectorCodecOf(experiment: Experiment): VectorCodec {
   }
 }
 
-/** A channel for lossy codecs (null for float64, which the engine passes through untouched). */
+/**
+ * CHOCO difference mode (ALGORITHMS.md): peer `from` sends q = C(v - c_from) and everyone, itself included, adds
+ * q (qsgd scaled by 1 / (1 + omega), so the compressor is contractive) to the public copy c_from. Every copy of c_from
+ * receives the same bits, so the simulator keeps one per peer; what a neighbour (and the peer's own coupling
+ * term) sees is c_from.
+ */
+export interface DifferenceState {
+  /** public copy per peer */
+  readonly copies: Float64Array[]
+}
+
+export function differenceScale(codec: VectorCodec, dim: number): number {
+  return codec.codec === 'qsgd' ? 1 / (1 + qsgdOmega(dim, codec.levels)) : 1
+}
+
+/** Apply a decoded difference to a public copy: copy += scale * q (one fixed order, shared with the network). */
+export function applyDifference(copy: Float64Array, q: Float64Array, scale: number): void {
+  for (let k = 0; k < copy.length; k++) copy[k] = copy[k]! + scale * q[k]!
+}
+
+/** A channel for lossy codecs (null for float64 direct, which the engine passes through untouched). */
 export function createChannel(experiment: Experiment, peers: number, dim: number): Channel | null {
   const codec = vectorCodecOf(experiment)
+  const c = experiment.compression
+  const difference = 'mode' in c && c.mode === 'difference'
   if (codec.codec === 'f64') return null
   const rngs = Array.from({ length: peers }, (_, i) => Rng.derive(experiment.run.seed, i, 'quantize'))
   const decoded = Array.from({ length: peers }, () => new Float64Array(dim))
+  if (difference) {
+    const copies = Array.from({ length: peers }, () => new Float64Array(dim))
+    const delta = new Float64Array(dim)
+    const scale = differenceScale(codec, dim)
+    return (round, from, v) => {
+      const copy = copies[from]!
+      for (let k = 0; k < dim; k++) delta[k] = v[k]! - copy[k]!
+      const payload = encodeVector(codec, delta, rngs[from]!)
+      const frame = encodeFrame({ swarm: experiment.swarm.id, round, from, kind: 'params', codec: codec.codec, dim }, payload)
+      applyDifference(copy, decodeVector(codec, payload, dim, decoded[from]!), scale)
+      return { decoded: copy, bytes: frame.length }
+    }
+  }
   return (round, from, v) => {
     const payload = encodeVector(codec, v, rngs[from]!)
     const frame = encodeFrame({ swarm: experiment.swarm.id, round, from, kind: 'params', codec: codec.codec, dim }, payload)

@@ -164,7 +164,17 @@ export function simulate(input: SimulationInput, hooks: SimulationHooks = {}): S
       if (message === null || message === undefined) continue
       let bytes: number
       if (input.channel) {
-        const sent = input.channel(t, i, message)
+        let sent: { decoded: Float64Array; bytes: number }
+        try {
+          sent = input.channel(t, i, message)
+        } catch (err) {
+          // a vector the codec cannot represent (its scale overflows float32): the swarm has diverged
+          if (err instanceof RangeError) {
+            diverged = true
+            break
+          }
+          throw err
+        }
         outbox[i] = sent.decoded
         bytes = sent.bytes
       } else bytes = input.messageBytes(t, i)
@@ -172,6 +182,7 @@ export function simulate(input: SimulationInput, hooks: SimulationHooks = {}): S
       bytesSent[i]! += bytes * ns.length
       for (const j of ns) bytesReceived[j]! += bytes
     }
+    if (diverged) break
     for (let i = 0; i < n; i++) {
       const ns = graph.neighbours[i]!
       const inbox = inboxes[i]!
