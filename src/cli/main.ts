@@ -48,7 +48,7 @@ function printSummary(summary: Omit<RunSummary, 'mode'> & { mode: string; peer_a
     `peers             ${summary.peers}`,
     `rounds            ${summary.rounds}${summary.converged ? ' (target reached)' : ''}`,
     `wall time         ${summary.wall_s.toFixed(2)} s`,
-    `bytes sent        ${summary.bytes_sent}`,
+    `bytes sent        ${summary.bytes_sent}${summary.bits_per_coordinate === null ? '' : ` (${fmt(summary.bytes_per_round, 0)} per round, ${fmt(summary.bits_per_coordinate, 2)} bits per coordinate)`}`,
     `rate measured     ${fmt(summary.rate_measured)}`,
     `rate predicted    ${fmt(summary.rate_predicted)}${summary.theory ? ` (${summary.theory.method}; Mitra's corrected bound ${fmt(summary.theory.mitra_lower_bound)} <= R < 1)` : ''}`,
     `max error         ${fmt(summary.final.max_error)} (relative ${fmt(summary.final.relative_max_error)})`,

@@ -60,6 +60,8 @@ export interface PeerInfo {
   interrupted: boolean
   bytes_sent: number
   bytes_received: number
+  /** parameter messages sent (one per neighbour per communicating round; `final` frames not counted) */
+  messages_sent: number
   refused_streams: number
   rejected_frames: number
   rejects: Record<string, number>
@@ -203,6 +205,7 @@ export async function runPeer(opts: PeerOptions): Promise<PeerInfo> {
   const metricsFd = openSync(join(peerDir, 'metrics.jsonl'), 'w')
   let interrupted = false
   let rounds = 0
+  let messagesSent = 0
   try {
     await transport.start()
     await node.start()
@@ -288,6 +291,7 @@ export async function runPeer(opts: PeerOptions): Promise<PeerInfo> {
         }
         const frame = encodeFrame({ swarm, round: t, from: i, kind: 'params', codec: codec.codec, dim: d }, payload)
         const frames = [...(opts.inject?.(t) ?? []), frame]
+        messagesSent += neighbours.length
         await Promise.all(
           neighbours.map(async (j) => {
             for (const f of frames) await transport.send(targets.get(j)!.toString(), targets.get(j)!, f, opts.signal)
@@ -371,6 +375,7 @@ export async function runPeer(opts: PeerOptions): Promise<PeerInfo> {
       interrupted,
       bytes_sent: transport.stats.bytesSent,
       bytes_received: transport.stats.bytesReceived,
+      messages_sent: messagesSent,
       refused_streams: transport.stats.refusedStreams,
       rejected_frames: transport.stats.rejectedFrames,
       rejects,

@@ -66,6 +66,8 @@ export interface SimulationResult {
   readonly maxErrorHistory: Float64Array
   readonly bytesSent: Float64Array
   readonly bytesReceived: Float64Array
+  /** Messages sent (one per neighbour per communicating round), all peers. */
+  readonly messagesSent: number
   readonly wallMs: number
   /** Whether any parameter became NaN or infinite (the run was stopped there). */
   readonly diverged: boolean
@@ -136,6 +138,7 @@ export function simulate(input: SimulationInput, hooks: SimulationHooks = {}): S
   }
 
   let t = 0
+  let messagesSent = 0
   let converged = false
   let interrupted = false
   let diverged = false
@@ -180,6 +183,7 @@ export function simulate(input: SimulationInput, hooks: SimulationHooks = {}): S
       } else bytes = input.messageBytes(t, i)
       const ns = graph.neighbours[i]!
       bytesSent[i]! += bytes * ns.length
+      messagesSent += ns.length
       for (const j of ns) bytesReceived[j]! += bytes
     }
     if (diverged) break
@@ -205,6 +209,7 @@ export function simulate(input: SimulationInput, hooks: SimulationHooks = {}): S
     maxErrorHistory: Float64Array.from(maxErrors),
     bytesSent,
     bytesReceived,
+    messagesSent,
     wallMs: now() - start,
     diverged,
   }

@@ -33,6 +33,10 @@ export interface RunSummary {
   wall_s: number
   bytes_sent: number
   bytes_received: number
+  /** bytes_sent / rounds */
+  bytes_per_round: number | null
+  /** 8 bytes_sent / (messages d): what one coordinate cost on the wire, framing included */
+  bits_per_coordinate: number | null
   rate_measured: number | null
   rate_predicted: number | null
   theory: RatePrediction | null
@@ -135,6 +139,7 @@ export function runSimulation(input: ExperimentInput, options: SimOptions): { su
       wall_s: result.wallMs / 1000,
       bytes_sent: result.bytesSent.reduce((s, x) => s + x, 0),
       bytes_received: result.bytesReceived.reduce((s, x) => s + x, 0),
+      ...wireAccounting(result.bytesSent.reduce((s, x) => s + x, 0), result.rounds, result.messagesSent, problem.paramDim),
       rate_measured: reference ? measuredRate(result.maxErrorHistory, refNorm) : null,
       rate_predicted: theory?.rate ?? null,
       theory,
@@ -151,5 +156,13 @@ export function runSimulation(input: ExperimentInput, options: SimOptions): { su
     return { summary, result }
   } finally {
     dir.close()
+  }
+}
+
+/** The summary's per-round and per-coordinate view of the bytes on the wire. */
+export function wireAccounting(bytes: number, rounds: number, messages: number, dim: number): { bytes_per_round: number | null; bits_per_coordinate: number | null } {
+  return {
+    bytes_per_round: rounds > 0 ? bytes / rounds : null,
+    bits_per_coordinate: messages > 0 && dim > 0 ? (8 * bytes) / (messages * dim) : null,
   }
 }

@@ -17,7 +17,7 @@ import { createProgress } from '../observe/progress.js'
 import { readFloat64Le, RunDirectory } from '../observe/run-dir.js'
 import type { PeerInfo } from '../peer/runtime.js'
 import type { RoundRecord } from '../sim/engine.js'
-import { runReference, type RunSummary } from '../sim/run.js'
+import { runReference, wireAccounting, type RunSummary } from '../sim/run.js'
 import { predictRate } from '../theory/predict.js'
 
 const BIN = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', 'bin', 'meshgd.js')
@@ -207,6 +207,12 @@ function gather(out: string, resolved: ReturnType<typeof resolveExperiment>, wal
       wall_s: wallS,
       bytes_sent: infos.reduce((s, x) => s + x.bytes_sent, 0),
       bytes_received: infos.reduce((s, x) => s + x.bytes_received, 0),
+      ...wireAccounting(
+        infos.reduce((s, x) => s + x.bytes_sent, 0),
+        rounds,
+        infos.reduce((s, x) => s + x.messages_sent, 0),
+        resolved.problem.paramDim,
+      ),
       rate_measured: reference ? measuredRateFromPoints(points, refNorm) : null,
       rate_predicted: theory?.rate ?? null,
       theory,

@@ -45,9 +45,14 @@ const cases = [
   { name: 'complete-easgd', peers: 4, topology: 'complete', algorithm: { kind: 'easgd', eta: 0.6, alpha: 0.1 } },
   { name: 'complete-local', peers: 4, topology: 'complete', algorithm: { kind: 'local', eta: 0.6, local_steps: 'infinity', tol: 1e-16, max_steps: 50 } },
   { name: 'complete-allreduce', peers: 4, topology: 'complete', algorithm: { kind: 'allreduce-sgd', eta: 0.6, sampling: { kind: 'batch', size: 1 } } },
-]
+  // compressed: the quantizers draw from each peer's own stream, identically in both
+  { name: 'ring-elastic-uniform3-difference', peers: 6, topology: 'ring', algorithm: { kind: 'elastic', eta: 0.8, mu: 0.2 }, compression: { kind: 'uniform', bits: 3, mode: 'difference' } },
+  { name: 'ring-local-qsgd-difference', peers: 6, topology: 'ring', algorithm: { kind: 'local', eta: 0.6, local_steps: 2 }, compression: { kind: 'qsgd', levels: 8, mode: 'difference' } },
+  { name: 'complete-allreduce-qsgd-direct', peers: 4, topology: 'complete', algorithm: { kind: 'allreduce-sgd', eta: 0.6 }, compression: { kind: 'qsgd', levels: 16 } },
+  { name: 'complete-easgd-float32', peers: 4, topology: 'complete', algorithm: { kind: 'easgd', eta: 0.6, alpha: 0.1 }, compression: { kind: 'float32' } },
+] as Array<{ name: string; peers: number; topology: string; algorithm: Record<string, unknown>; compression?: Record<string, unknown> }>
 
-describe('meshgd swarm equals meshgd sim bit for bit (sync, float64)', () => {
+describe('meshgd swarm equals meshgd sim bit for bit (sync; float64 and compressed)', () => {
   for (const c of cases) {
     it(c.name, () => {
       const file = experiment(c.name, {
@@ -55,6 +60,7 @@ describe('meshgd swarm equals meshgd sim bit for bit (sync, float64)', () => {
         topology: { kind: c.topology },
         problem,
         algorithm: c.algorithm,
+        ...(c.compression ? { compression: c.compression } : {}),
         run: { rounds: 60, record_every: 10 },
       })
       const sim = meshgd(['sim', file, '--out', join(work, `${c.name}-sim`), '--quiet'])
