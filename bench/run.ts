@@ -6,7 +6,9 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { performance } from 'node:perf_hooks'
+import { decodeVector, encodeVector, type VectorCodec } from '../src/codec/index.js'
 import { runSwarm } from '../src/swarm/local.js'
+import { Rng } from '../src/util/rng.js'
 import { experimentFrom } from '../src/config/load.js'
 import { resolveExperiment } from '../src/config/resolve.js'
 import { simulate } from '../src/sim/engine.js'
@@ -61,7 +63,7 @@ function simRing(): BenchResult {
 }
 
 /** An 8-peer ring as real processes on loopback, against the simulator on the same rounds. */
-async function swarmRing(d: number, rounds: number): Promise<BenchResult> {
+async function swarmRing(d: number, rounds: number, compression?: Record<string, unknown>): Promise<BenchResult> {
   const n = 8
   const dir = mkdtempSync(join(tmpdir(), 'meshgd-bench-'))
   const body = {
@@ -71,6 +73,7 @@ async function swarmRing(d: number, rounds: number): Promise<BenchResult> {
     algorithm: { kind: 'elastic', eta: 1, mu: 0.2 },
     run: { rounds, record_every: rounds },
     output: { params: true },
+    ...(compression ? { compression } : {}),
   }
   const file = join(dir, 'bench.json')
   writeFileSync(file, JSON.stringify(body))
@@ -88,17 +91,53 @@ async function swarmRing(d: number, rounds: number): Promise<BenchResult> {
   simulate({ experiment, graph, problem, reference: null, messageBytes: () => 0 })
   const simSeconds = (performance.now() - t0) / 1000
   return {
-    name: `swarm: 8-peer ring on loopback TCP, d = ${d}, ${rounds} rounds (elastic, float64)`,
+    name: `swarm: 8-peer ring on loopback TCP, d = ${d}, ${rounds} rounds (elastic, ${compression ? JSON.stringify(compression) : 'float64'})`,
     lines: [
       `rounds per second          ${(rounds / seconds).toFixed(1)} (slowest peer, start-up excluded; whole run ${summary.wall_s.toFixed(1)} s)`,
-      `wire bytes / payload bytes ${(summary.bytes_sent / payload).toFixed(4)} (${summary.bytes_sent} / ${payload})`,
+      `wire bytes / float64 payload ${(summary.bytes_sent / payload).toFixed(4)} (${summary.bytes_sent} / ${payload})`,
       `simulator, same rounds     ${(rounds / simSeconds).toFixed(1)} rounds per second`,
       `swarm time / sim time      ${(seconds / simSeconds).toFixed(1)}x`,
     ],
   }
 }
 
-const BENCHES: Array<() => BenchResult | Promise<BenchResult>> = [simRing, () => swarmRing(1000, 1000), () => swarmRing(100_000, 100)]
+/** Encode and decode throughput of each codec, in GB/s of float64 input. */
+function codecThroughput(): BenchResult {
+  const lines: string[] = []
+  const codecs: VectorCodec[] = [{ codec: 'f64' }, { codec: 'f32' }, { codec: 'qsgd', levels: 16 }, { codec: 'uniform', bits: 3 }]
+  for (const d of [1_000, 100_000, 1_000_000]) {
+    const v = Float64Array.from({ length: d }, (_, k) => Math.sin(k))
+    const out = new Float64Array(d)
+    const rng = Rng.derive(1, 0, 'bench')
+    for (const codec of codecs) {
+      const reps = Math.max(3, Math.round(2e7 / d))
+      let payload = encodeVector(codec, v, rng)
+      let t0 = performance.now()
+      for (let r = 0; r < reps; r++) payload = encodeVector(codec, v, rng)
+      const enc = (performance.now() - t0) / reps
+      t0 = performance.now()
+      for (let r = 0; r < reps; r++) decodeVector(codec, payload, d, out)
+      const dec = (performance.now() - t0) / reps
+      const gb = (8 * d) / 1e9
+      lines.push(
+        `d = ${String(d).padEnd(9)} ${codec.codec.padEnd(8)} encode ${(gb / (enc / 1000)).toFixed(2)} GB/s, decode ${(gb / (dec / 1000)).toFixed(2)} GB/s, ${(payload.length / (8 * d)).toFixed(4)} of float64 size`,
+      )
+    }
+  }
+  return { name: 'codecs: encode and decode throughput (GB/s of float64 input)', lines }
+}
+
+const only = process.argv[2]
+const ALL: Record<string, () => BenchResult | Promise<BenchResult>> = {
+  sim: simRing,
+  codecs: codecThroughput,
+  'swarm-1e3': () => swarmRing(1000, 1000),
+  'swarm-1e5': () => swarmRing(100_000, 100),
+  'swarm-1e5-uniform3': () => swarmRing(100_000, 100, { kind: 'uniform', bits: 3, mode: 'difference' }),
+}
+const BENCHES = Object.entries(ALL)
+  .filter(([name]) => !only || name === only)
+  .map(([, bench]) => bench)
 
 for (const bench of BENCHES) {
   const { name, lines } = await bench()
