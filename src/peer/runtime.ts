@@ -298,8 +298,10 @@ export async function runPeer(opts: PeerOptions): Promise<PeerInfo> {
           }),
         )
         // Barrier: every neighbour's round-t message (they send when we do: all peers follow the same schedule).
-        // Round 0 also absorbs the neighbours' start-up (processes start at different times).
-        const deadline = performance.now() + (t === 0 ? Math.max(timeoutMs, startupTimeout) : timeoutMs)
+        // The first rounds also absorb start-up skew: processes start at different times, and a late peer delays its
+        // neighbours' neighbours too, one hop per round, so for as many rounds as there are peers (at least the
+        // graph's diameter) the wait is the start-up timeout.
+        const deadline = performance.now() + (t < graph.n ? Math.max(timeoutMs, startupTimeout) : timeoutMs)
         while ((counts.get(t) ?? 0) < neighbours.length && !opts.signal.aborted) {
           const left = deadline - performance.now()
           if (left <= 0) {

@@ -61,7 +61,7 @@ describe('meshgd swarm equals meshgd sim bit for bit (sync; float64 and compress
         problem,
         algorithm: c.algorithm,
         ...(c.compression ? { compression: c.compression } : {}),
-        run: { rounds: 60, record_every: 10 },
+        run: { rounds: 60, record_every: 10, neighbour_timeout_ms: 30_000 },
       })
       const sim = meshgd(['sim', file, '--out', join(work, `${c.name}-sim`), '--quiet'])
       expect(sim.status).toBe(0)
@@ -90,7 +90,7 @@ describe('peers started one by one against a bootstrap, in shuffled order', () =
       topology: { kind: 'ring' },
       problem,
       algorithm: { kind: 'elastic', eta: 0.8, mu: 0.2 },
-      run: { rounds: 40 },
+      run: { rounds: 40, neighbour_timeout_ms: 30_000 },
     })
     const boot = spawn(process.execPath, [bin, 'bootstrap', '--listen', '/ip4/127.0.0.1/tcp/0'], { stdio: ['ignore', 'pipe', 'pipe'] })
     started.push(boot)
@@ -145,7 +145,7 @@ describe('a stranger during a run', () => {
       topology: { kind: 'ring' },
       problem,
       algorithm: { kind: 'elastic', eta: 0.8, mu: 0.2 },
-      run: { rounds: 3000, record_every: 1000 },
+      run: { rounds: 3000, record_every: 1000, neighbour_timeout_ms: 30_000 },
     })
     const boot = spawn(process.execPath, [bin, 'bootstrap', '--listen', '/ip4/127.0.0.1/tcp/0'], { stdio: ['ignore', 'pipe', 'ignore'] })
     started.push(boot)
@@ -268,7 +268,7 @@ describe('a neighbour sending malformed frames over its real stream', () => {
       topology: { kind: 'ring' },
       problem,
       algorithm: { kind: 'elastic', eta: 0.8, mu: 0.2 },
-      run: { rounds: 30 },
+      run: { rounds: 30, neighbour_timeout_ms: 30_000 },
     }
     const file = experiment('hostile', body)
     const hub = await createMeshNode({ privateKey: await generateKeyPair('Ed25519'), listen: ['/ip4/127.0.0.1/tcp/0'], hub: true })
@@ -341,7 +341,7 @@ describe('a fixed deployment with a static peers list and no bootstrap', () => {
       topology: { kind: 'ring' },
       problem,
       algorithm: { kind: 'elastic', eta: 0.8, mu: 0.2 },
-      run: { rounds: 25 },
+      run: { rounds: 25, neighbour_timeout_ms: 30_000 },
       peers: ports.map((p) => `/ip4/127.0.0.1/tcp/${p}`),
     })
     const out = join(work, 'static-net')
