@@ -172,7 +172,7 @@ async function commandSwarm(file: string, opts: { out?: string; set: string[]; s
       out,
       signal: controller.signal,
       quiet: opts.quiet ?? false,
-      ...(opts.swarmKey ? { swarmKeyFile: resolve(opts.swarmKey) } : {}),
+      ...(keyFileOf(opts.swarmKey, loaded) ? { swarmKeyFile: keyFileOf(opts.swarmKey, loaded)! } : {}),
     })
     printSummary(summary, out)
     if (summary.experiment.run.target !== null && !summary.converged) {
@@ -200,6 +200,13 @@ async function commandDemo(opts: { out?: string; set: string[]; sim?: boolean })
   }
   console.log(`meshgd demo: ${file} as a real swarm: a bootstrap and one process per peer over TCP on this machine\n`)
   return commandSwarm(file, { out, set: opts.set })
+}
+
+/** The swarm key file: `--swarm-key`, else the experiment's `swarm.key_file` (relative to the experiment file). */
+function keyFileOf(flag: string | undefined, loaded: { experiment: { swarm: { key_file: string | null } }; baseDir: string }): string | null {
+  if (flag) return resolve(flag)
+  const file = loaded.experiment.swarm.key_file
+  return file ? resolve(loaded.baseDir, file) : null
 }
 
 /** Abort on the first SIGINT/SIGTERM; the returned function removes the handlers. */
@@ -243,7 +250,7 @@ async function commandNode(file: string, opts: NodeCommandOptions): Promise<numb
       listen: opts.listen.length > 0 ? opts.listen : ['/ip4/0.0.0.0/tcp/0'],
       announce: opts.announce,
       bootstrap: opts.bootstrap,
-      swarmKey: opts.swarmKey ? readSwarmKey(opts.swarmKey) : null,
+      swarmKey: keyFileOf(opts.swarmKey, loaded) ? readSwarmKey(keyFileOf(opts.swarmKey, loaded)!) : null,
       signal: controller.signal,
       log: opts.quiet ? undefined : (line) => console.error(line),
     })
@@ -353,6 +360,23 @@ export function buildProgram(): Command {
     .addOption(new Option('--set <key=value>', 'override a field by its dotted path (repeatable)').argParser(collect).default([]))
     .action(async (file: string, opts: NodeCommandOptions) => {
       throw new ExitCode(await commandNode(file, opts))
+    })
+  program
+    .command('keygen')
+    .description('write a new libp2p private-network key (swarm.key_file / --swarm-key); keep it secret')
+    .option('-o, --out <file>', 'where to write it (mode 0600); default: print it')
+    .action(async (opts: { out?: string }) => {
+      const { newSwarmKeyText } = await import('../net/identity.js')
+      const text = newSwarmKeyText()
+      if (!opts.out) {
+        process.stdout.write(text)
+        throw new ExitCode(EXIT_OK)
+      }
+      const { writeFileSync, existsSync } = await import('node:fs')
+      if (existsSync(opts.out)) throw new ConfigError(`${opts.out}: already exists; not overwriting a swarm key`)
+      writeFileSync(opts.out, text, { mode: 0o600 })
+      console.error(`meshgd: wrote a swarm key to ${opts.out}`)
+      throw new ExitCode(EXIT_OK)
     })
   program
     .command('bootstrap')

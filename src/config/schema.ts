@@ -15,6 +15,8 @@ const swarmSchema = z.strictObject({
     .default('meshgd'),
   /** Number of peers n. */
   peers: int(1).max(4096).default(16),
+  /** libp2p private-network key file (`meshgd keygen`), relative to the experiment file; null: an open swarm. */
+  key_file: z.string().min(1).nullable().default(null),
 })
 
 const weightsSchema = z.preprocess(

@@ -45,3 +45,10 @@ export class SwarmKeyError extends Error {
   override readonly name = 'SwarmKeyError'
   readonly code = 'BAD_SWARM_KEY'
 }
+
+/** A new swarm key file's text: the libp2p private-network format with 32 random bytes. */
+export function newSwarmKeyText(): string {
+  const bytes = new Uint8Array(32)
+  crypto.getRandomValues(bytes)
+  return `/key/swarm/psk/1.0.0/\n/base16/\n${Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('')}\n`
+}

@@ -26,7 +26,7 @@ function errorOf(fn: () => unknown): ConfigError {
 describe('experiment files', () => {
   it('fills every default from an empty file', () => {
     const e = experimentFrom({})
-    expect(e.swarm).toEqual({ id: 'meshgd', peers: 16 })
+    expect(e.swarm).toEqual({ id: 'meshgd', peers: 16, key_file: null })
     expect(e.topology.kind).toBe('ring')
     expect(e.topology.weights).toEqual({ kind: 'unit' })
     expect(e.problem).toMatchObject({ kind: 'planted', loss: 'squared', dim: 200, samples_per_peer: 1, seed: 1, noise: 0 })

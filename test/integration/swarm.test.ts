@@ -357,3 +357,45 @@ describe('a fixed deployment with a static peers list and no bootstrap', () => {
     for (let i = 0; i < 3; i++) expect(b[i]!.equals(a[i]!)).toBe(true)
   })
 })
+
+describe('a keyed swarm (libp2p private network)', () => {
+  it('lets no stranger without the key connect, and still equals the simulator bit for bit', async () => {
+    const { createMeshNode } = await import('../../src/net/node.js')
+    const { generateKeyPair } = await import('@libp2p/crypto/keys')
+    const { multiaddr } = await import('@multiformats/multiaddr')
+    const keyFile = join(work, 'swarm.key')
+    expect(meshgd(['keygen', '-o', keyFile]).status).toBe(0)
+    expect(meshgd(['keygen', '-o', keyFile]).status).toBe(2) // never overwrites a key
+    const n = 3
+    const file = experiment('keyed', {
+      swarm: { id: 'keyed', peers: n, key_file: 'swarm.key' },
+      topology: { kind: 'ring' },
+      problem,
+      algorithm: { kind: 'elastic', eta: 0.8, mu: 0.2 },
+      run: { rounds: 2000, record_every: 1000, neighbour_timeout_ms: 30_000 },
+    })
+    const boot = spawn(process.execPath, [bin, 'bootstrap', '--listen', '/ip4/127.0.0.1/tcp/0', '--swarm-key', keyFile], { stdio: ['ignore', 'pipe', 'ignore'] })
+    started.push(boot)
+    const addr = await new Promise<string>((r) => boot.stdout!.once('data', (d: Buffer) => r(d.toString().split('\n')[0]!.trim())))
+    const out = join(work, 'keyed-net')
+    const exits = Array.from({ length: n }, (_, i) => {
+      const child = spawn(process.execPath, [bin, 'node', file, '--index', String(i), '--listen', '/ip4/127.0.0.1/tcp/0', '--bootstrap', addr, '--out', out, '--quiet'], { stdio: 'ignore' })
+      started.push(child)
+      return new Promise<number>((r) => child.once('exit', (code) => r(code ?? -1)))
+    })
+    const stranger = await createMeshNode({ privateKey: await generateKeyPair('Ed25519'), listen: ['/ip4/127.0.0.1/tcp/0'] })
+    await stranger.start()
+    try {
+      await expect(stranger.dial(multiaddr(addr), { signal: AbortSignal.timeout(10_000) })).rejects.toThrow()
+      expect(stranger.getConnections()).toHaveLength(0)
+    } finally {
+      await stranger.stop()
+    }
+    expect(await Promise.all(exits)).toEqual(new Array(n).fill(0))
+    boot.kill('SIGTERM')
+    expect(meshgd(['sim', file, '--out', join(work, 'keyed-sim'), '--quiet']).status).toBe(0)
+    const a = params(join(work, 'keyed-sim'), n)
+    const b = params(out, n)
+    for (let i = 0; i < n; i++) expect(b[i]!.equals(a[i]!)).toBe(true)
+  })
+})
