@@ -11,6 +11,9 @@ const { main } = await import('../dist/src/cli/main.js')
 main(process.argv.slice(2)).then(
   (code) => {
     process.exitCode = code
+    // A network process can be held open by a stray libp2p handle after a clean stop: exit anyway, after giving
+    // stdout two seconds to drain (the timer does not itself keep the process alive).
+    setTimeout(() => process.exit(code), 2000).unref()
   },
   (err) => {
     console.error(`meshgd: ${err instanceof Error ? err.message : String(err)}`)

@@ -147,6 +147,7 @@ export async function runPeer(opts: PeerOptions): Promise<PeerInfo> {
     swarm,
     peers: graph.n,
     self: null,
+    announceEveryMs: 300, // until the neighbours are found; then every 5 s
     onConflict: (index, known, claimed) => {
       conflict = `index ${index} is claimed by ${known} and ${claimed}`
       log(`peer ${i}: roster conflict: ${conflict}`)
