@@ -18,6 +18,7 @@ import { norm } from '../linalg/kernels.js'
 import { localGradient } from '../problems/losses.js'
 import { metropolisWeights, type MixingWeights } from '../topology/index.js'
 import { elasticUpdate } from './elastic.js'
+import { clipNorm, clipTowards, robustAggregate } from './robust.js'
 import { averagedStep, copyMixInto, easgdLocalUpdate, easgdMessage, gradientStep, mixInto, quorumUpdate } from './mixing.js'
 import { stochasticGradient, type GradientContext } from './sampling.js'
 
@@ -93,6 +94,9 @@ abstract class BaseStep implements PeerStep {
   protected readonly neighbourIndices: readonly number[]
   /** CHOCO difference mode: combine gets public copies, and `own` is this peer's public copy. */
   protected readonly difference: boolean
+  protected readonly robust: Experiment['algorithm']['robust']
+  private clipBuffers: Float64Array[] = []
+  private aggregateScratch = new Float64Array(0)
 
   constructor(experiment: Experiment, problem: Problem, graph: Graph, readonly index: number) {
     const d = problem.paramDim
@@ -103,6 +107,32 @@ abstract class BaseStep implements PeerStep {
     this.eta = stepOf(experiment, index)
     this.neighbourIndices = graph.neighbours[index]!
     this.difference = 'mode' in experiment.compression && experiment.compression.mode === 'difference'
+    this.robust = experiment.algorithm.robust
+  }
+
+  /**
+   * `robust.clip`: each neighbour's vector pulled to within tau of `self` (or, with `self` null, a gradient clipped
+   * to norm tau). Without a clip the inbox is returned as it is.
+   */
+  protected screen(inbox: ReadonlyArray<Float64Array | null>, self: Float64Array | null): ReadonlyArray<Float64Array | null> {
+    const tau = this.robust.clip
+    if (tau === null) return inbox
+    return inbox.map((v, k) => {
+      if (!v) return null
+      const buffer = (this.clipBuffers[k] ??= new Float64Array(v.length))
+      return self ? clipTowards(buffer, v, self, tau) : clipNorm(buffer, v, tau)
+    })
+  }
+
+  /** `robust.aggregate` other than `weighted`: out = coordinate-wise trimmed mean / median of self and the inbox. */
+  protected aggregateInto(out: Float64Array, self: Float64Array, inbox: ReadonlyArray<Float64Array | null>): boolean {
+    const kind = this.robust.aggregate
+    if (kind === 'weighted') return false
+    const vectors = [self, ...inbox.filter((v): v is Float64Array => v !== null)]
+    if (this.aggregateScratch.length < vectors.length) this.aggregateScratch = new Float64Array(vectors.length)
+    const trim = Math.min(this.robust.trim, Math.floor((vectors.length - 1) / 2))
+    robustAggregate(out, vectors, kind, trim, this.aggregateScratch)
+    return true
   }
 
   /** The peer's own vector where the coupling uses it: `own` (its public copy) in difference mode, else `exact`. */
@@ -179,8 +209,9 @@ class ElasticStep extends BaseStep {
   }
 
   combine(_round: number, inbox: ReadonlyArray<Float64Array | null>, own?: Float64Array): void {
-    const { vectors, weights } = present(inbox, this.weights)
-    elasticUpdate(this.spare, this.base, this.gradient, vectors, weights, { eta: this.eta, mu: this.mu }, this.selfFor(this.base, own))
+    const self = this.selfFor(this.base, own)
+    const { vectors, weights } = present(this.screen(inbox, self), this.weights)
+    elasticUpdate(this.spare, this.base, this.gradient, vectors, weights, { eta: this.eta, mu: this.mu }, self)
     this.swap()
   }
 }
@@ -207,10 +238,13 @@ class QuorumStep extends BaseStep {
     return this.base
   }
 
-  combine(round: number, inbox: ReadonlyArray<Float64Array | null>, own?: Float64Array): void {
-    const m = presentMixing(inbox, this.neighbourIndices, this.mixing.neighbour[this.index]!, this.mixing.self[this.index]!)
+  combine(round: number, received: ReadonlyArray<Float64Array | null>, own?: Float64Array): void {
     const self = this.selfFor(this.base, own)
-    mixInto(this.z, this.index, self, m.ownWeight, m.indices, m.vectors, m.weights)
+    const inbox = this.screen(received, self)
+    if (!this.aggregateInto(this.z, self, inbox)) {
+      const m = presentMixing(inbox, this.neighbourIndices, this.mixing.neighbour[this.index]!, this.mixing.self[this.index]!)
+      mixInto(this.z, this.index, self, m.ownWeight, m.indices, m.vectors, m.weights)
+    }
     quorumUpdate(this.spare, this.base, this.gradient, this.z, this.eta, couplingAt(this.algorithm, round), self)
     this.swap()
   }
@@ -257,14 +291,17 @@ class EasgdStep extends BaseStep {
     return easgdMessage(this.message, this.params, this.centre, this.beta)
   }
 
-  combine(round: number, inbox: ReadonlyArray<Float64Array | null>, own?: Float64Array): void {
+  combine(round: number, received: ReadonlyArray<Float64Array | null>, own?: Float64Array): void {
     if (!this.communicates(round)) {
       easgdLocalUpdate(this.spare, this.params, this.gradient, this.centre, this.eta, 0)
       this.swap()
       return
     }
     easgdLocalUpdate(this.spare, this.params, this.gradient, this.centre, this.eta, this.alpha)
-    if (this.difference && own) {
+    const inbox = this.screen(received, this.difference && own ? own : this.message)
+    if (this.aggregateInto(this.centreSpare, this.message, inbox)) {
+      // robust centre: trimmed mean / median of the messages
+    } else if (this.difference && own) {
       const { vectors, weights } = present(inbox, Array.from(this.mixing.neighbour[this.index]!))
       copyMixInto(this.centreSpare, this.message, own, vectors, weights)
     } else {
@@ -322,8 +359,11 @@ class LocalStep extends BaseStep {
     return u
   }
 
-  combine(_round: number, inbox: ReadonlyArray<Float64Array | null>, own?: Float64Array): void {
-    if (this.difference && own) {
+  combine(_round: number, received: ReadonlyArray<Float64Array | null>, own?: Float64Array): void {
+    const inbox = this.screen(received, this.difference && own ? own : this.u)
+    if (this.aggregateInto(this.spare, this.u, inbox)) {
+      // robust mixing: trimmed mean / median of the local iterates
+    } else if (this.difference && own) {
       const { vectors, weights } = present(inbox, Array.from(this.mixing.neighbour[this.index]!))
       copyMixInto(this.spare, this.u, own, vectors, weights)
     } else {
@@ -353,7 +393,8 @@ class AllreduceStep extends BaseStep {
     return stochasticGradient(this.context, this.params, this.gradient)
   }
 
-  combine(_round: number, inbox: ReadonlyArray<Float64Array | null>, own?: Float64Array): void {
+  combine(_round: number, received: ReadonlyArray<Float64Array | null>, own?: Float64Array): void {
+    const inbox = this.screen(received, null)
     const ns = this.neighbourIndices
     this.all[this.index] = own ?? this.gradient
     for (let k = 0; k < ns.length; k++) {
@@ -388,6 +429,22 @@ export function checkAlgorithm(experiment: Experiment, graph: Graph): void {
   const c = experiment.compression
   if (a.kind === 'allreduce-sgd' && 'mode' in c && c.mode === 'difference') {
     throw new AlgorithmError('BAD_OPTION', 'compression.mode: difference keeps public copies of parameter vectors; allreduce-sgd exchanges gradients, use mode: direct')
+  }
+  if (a.robust.aggregate !== 'weighted') {
+    const field = `algorithm.robust.aggregate: ${a.robust.aggregate}`
+    if (a.kind === 'elastic' || a.kind === 'allreduce-sgd') {
+      throw new AlgorithmError('BAD_OPTION', `${field} replaces a mixing-matrix average; use it with quorum, easgd or local (for ${a.kind}, use robust.clip)`)
+    }
+    if ('mode' in c && c.mode === 'difference') {
+      throw new AlgorithmError('BAD_OPTION', `${field} needs the neighbours' vectors themselves; use compression.mode: direct`)
+    }
+    const minDegree = Math.min(...graph.neighbours.map((ns) => ns.length))
+    if (a.robust.aggregate === 'trimmed-mean' && 2 * a.robust.trim >= minDegree + 1) {
+      throw new AlgorithmError(
+        'BAD_OPTION',
+        `algorithm.robust.trim: ${a.robust.trim} from each end leaves nothing of the ${minDegree + 1} values of a peer with ${minDegree} neighbours (need 2 * trim <= degree)`,
+      )
+    }
   }
   if (a.eta_per_peer && a.eta_per_peer.length !== graph.n) {
     throw new AlgorithmError('BAD_OPTION', `algorithm.eta_per_peer: ${a.eta_per_peer.length} values for ${graph.n} peers`)

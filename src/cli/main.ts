@@ -11,6 +11,8 @@ import { Command, CommanderError, Option } from 'commander'
 import { ConfigError } from '../config/errors.js'
 import { loadExperiment } from '../config/load.js'
 import { resolveExperiment } from '../config/resolve.js'
+import { pinsOf } from '../config/pins.js'
+import type { ExperimentInput } from '../config/schema.js'
 import { createProgress } from '../observe/progress.js'
 import { runSimulation, type RunSummary } from '../sim/run.js'
 import { theoryReport, type TheoryReport } from '../theory/predict.js'
@@ -229,6 +231,7 @@ interface NodeCommandOptions {
   set: string[]
   swarmKey?: string
   quiet?: boolean
+  logJson?: boolean
 }
 
 async function commandNode(file: string, opts: NodeCommandOptions): Promise<number> {
@@ -241,18 +244,25 @@ async function commandNode(file: string, opts: NodeCommandOptions): Promise<numb
   const { readSwarmKey } = await import('../net/identity.js')
   const controller = new AbortController()
   const release = abortOnSignals(controller)
+  let log: ((line: string) => void) | undefined = opts.quiet ? undefined : (line) => console.error(line)
+  if (opts.logJson) {
+    // one JSON object per line on stderr (pino), for log collectors on VMs and in containers
+    const { pino } = await import('pino')
+    const logger = pino({ base: { peer: index, swarm: loaded.experiment.swarm.id } }, pino.destination({ fd: 2, sync: true }))
+    log = (line) => logger.info(line)
+  }
   try {
     const info = await runPeer({
       experiment: loaded.experiment,
       baseDir: loaded.baseDir,
       index,
       out: resolve(opts.out ?? join('runs', `${loaded.experiment.swarm.id}-node`)),
-      listen: opts.listen.length > 0 ? opts.listen : ['/ip4/0.0.0.0/tcp/0'],
+      listen: opts.listen.length > 0 ? opts.listen : defaultListen(loaded.experiment, index),
       announce: opts.announce,
       bootstrap: opts.bootstrap,
       swarmKey: keyFileOf(opts.swarmKey, loaded) ? readSwarmKey(keyFileOf(opts.swarmKey, loaded)!) : null,
       signal: controller.signal,
-      log: opts.quiet ? undefined : (line) => console.error(line),
+      log,
     })
     if (!opts.quiet) console.error(`peer ${index}: done after ${info.rounds} rounds, ${info.bytes_sent} bytes sent`)
     return info.interrupted ? EXIT_INTERRUPTED : EXIT_OK
@@ -265,6 +275,12 @@ async function commandNode(file: string, opts: NodeCommandOptions): Promise<numb
   } finally {
     release()
   }
+}
+
+/** A pinned peer listens on its pinned address (without /p2p/...); others on any port of every interface. */
+function defaultListen(experiment: ExperimentInput, index: number): string[] {
+  const pin = pinsOf(experiment).get(index)
+  return [pin ? pin.addr.replace(/\/p2p\/[^/]+$/, '') : '/ip4/0.0.0.0/tcp/0']
 }
 
 async function commandBootstrap(opts: { listen: string[]; announce: string[]; key?: string; swarmKey?: string }): Promise<number> {
@@ -357,9 +373,23 @@ export function buildProgram(): Command {
     .option('--out <dir>', 'run directory: writes peers/<i>/ and params/<i>.f64')
     .option('--swarm-key <file>', 'libp2p private-network key (/key/swarm/psk/1.0.0/)')
     .option('--quiet', 'no log lines')
+    .option('--log-json', 'log lines as JSON objects (pino) on stderr')
     .addOption(new Option('--set <key=value>', 'override a field by its dotted path (repeatable)').argParser(collect).default([]))
     .action(async (file: string, opts: NodeCommandOptions) => {
       throw new ExitCode(await commandNode(file, opts))
+    })
+  program
+    .command('identity')
+    .description("print a peer's libp2p peer ID (for pinned peers: [{index, peer_id, addr}]), creating its identity key when absent")
+    .requiredOption('--index <i>', "the peer's index")
+    .requiredOption('--out <dir>', 'its run directory (the key is <dir>/peers/<i>/state/identity.key)')
+    .action(async (opts: { index: string; out: string }) => {
+      if (!/^\d+$/.test(opts.index)) throw new ConfigError(`--index ${opts.index}: must be a non-negative integer`)
+      const { loadOrCreateIdentity } = await import('../net/identity.js')
+      const { peerIdFromPrivateKey } = await import('@libp2p/peer-id')
+      const key = await loadOrCreateIdentity(join(resolve(opts.out), 'peers', opts.index, 'state'))
+      console.log(peerIdFromPrivateKey(key).toString())
+      throw new ExitCode(EXIT_OK)
     })
   program
     .command('keygen')

@@ -9,6 +9,7 @@ import type { Problem, ProblemSpec } from '../problems/types.js'
 import { buildGraph } from '../topology/index.js'
 import type { Graph, TopologySpec } from '../topology/types.js'
 import { ConfigError } from './errors.js'
+import { pinsOf } from './pins.js'
 import { checkAlgorithm } from '../algorithms/peer-step.js'
 import { optimalEta } from '../theory/elastic.js'
 import { mbbTheory, mitraBernoulli, sampleSpectrum } from '../theory/sgd.js'
@@ -117,5 +118,6 @@ export function resolveExperiment(input: ExperimentInput, baseDir: string): Reso
   const eta = input.algorithm.eta === 'auto' ? autoEta(input, graph, problem) : input.algorithm.eta
   const experiment = { ...input, algorithm: { ...input.algorithm, eta } } as Experiment
   checkAlgorithm(experiment, graph)
+  pinsOf(experiment)
   return { experiment, graph, problem }
 }

@@ -17,6 +17,10 @@ const swarmSchema = z.strictObject({
   peers: int(1).max(4096).default(16),
   /** libp2p private-network key file (`meshgd keygen`), relative to the experiment file; null: an open swarm. */
   key_file: z.string().min(1).nullable().default(null),
+  /** Connection gater: open connections allowed from one remote IP address (null: 2 * peers + 16). */
+  max_connections_per_ip: int(1).nullable().default(null),
+  /** Connection gater: open connections allowed from one remote peer ID. */
+  max_connections_per_peer: int(1).default(4),
 })
 
 const weightsSchema = z.preprocess(
@@ -119,6 +123,17 @@ const common = {
   sampling: samplingSchema.prefault('full'),
   /** Agent-specific learning rates (004_... Sec. 3.3): peer i uses eta_per_peer[i] in place of eta. */
   eta_per_peer: z.array(positive()).nullable().default(null),
+  /** Opt-in defences against faulty neighbours (SECURITY.md); they cost exactness, see README "Robust options". */
+  robust: z
+    .strictObject({
+      /** Clip each neighbour's contribution v_j - w_i (a gradient, for allreduce-sgd) to this Euclidean norm. */
+      clip: positive().nullable().default(null),
+      /** Mixing-matrix algorithms: coordinate-wise trimmed mean or median over the peer and its neighbours. */
+      aggregate: z.enum(['weighted', 'trimmed-mean', 'median']).default('weighted'),
+      /** trimmed-mean: drop this many of the largest and of the smallest values per coordinate. */
+      trim: int(1).default(1),
+    })
+    .prefault({}),
 }
 
 /** Local gradient steps per round before the communication step (001_...): 1 is the plain update. */
@@ -220,8 +235,25 @@ const outputSchema = z.strictObject({
   params: z.boolean().default(true),
 })
 
-/** A static list of peer multiaddrs for fixed deployments (DESIGN.md "Discovery"); dialled at start. */
-const peersSchema = z.array(z.string().regex(/^\/(ip4|ip6|dns|dns4|dns6)\//, 'must be a multiaddr such as /ip4/10.0.0.5/tcp/4001')).max(4096)
+const multiaddrField = z.string().max(256).regex(/^\/(ip4|ip6|dns|dns4|dns6)\//, 'must be a multiaddr such as /ip4/10.0.0.5/tcp/4001')
+
+/**
+ * A static list of peers for fixed deployments (DESIGN.md "Discovery"), dialled at start: plain multiaddrs, or
+ * pinned entries {index, peer_id, addr} so a peer trusts exactly these identities and not the roster.
+ */
+const peersSchema = z
+  .union([
+    z.array(multiaddrField),
+    z.array(
+      z.strictObject({
+        index: int(0),
+        /** libp2p peer ID (base58btc, as `meshgd identity` prints it) */
+        peer_id: z.string().regex(/^(12D3KooW|Qm)[1-9A-HJ-NP-Za-km-z]{40,50}$/, 'must be a libp2p peer ID such as 12D3KooW...'),
+        addr: multiaddrField,
+      }),
+    ),
+  ])
+  .refine((list) => list.length <= 4096, 'at most 4096 entries')
 
 export const experimentSchema = z.strictObject({
   swarm: swarmSchema.prefault({}),

@@ -7,11 +7,11 @@ import { yamux } from '@chainsafe/libp2p-yamux'
 import { bootstrap } from '@libp2p/bootstrap'
 import { gossipsub, type GossipSub } from '@libp2p/gossipsub'
 import { identify, type Identify } from '@libp2p/identify'
-import type { PrivateKey } from '@libp2p/interface'
+import type { ConnectionGater, PrivateKey } from '@libp2p/interface'
 import { ping, type Ping } from '@libp2p/ping'
 import { preSharedKey } from '@libp2p/pnet'
 import { tcp } from '@libp2p/tcp'
-import { multiaddr } from '@multiformats/multiaddr'
+import { multiaddr, type Multiaddr } from '@multiformats/multiaddr'
 import { createLibp2p, type Libp2p } from 'libp2p'
 
 export interface MeshNodeInit {
@@ -27,13 +27,52 @@ export interface MeshNodeInit {
    * swarm whose peers only know the bootstrap still hears every roster announcement.
    */
   hub?: boolean
+  /** Connection gater: open connections allowed from one remote IP address / one remote peer ID (unbounded when left out). */
+  maxConnectionsPerIp?: number
+  maxConnectionsPerPeer?: number
+  /** Called for each connection the gater refuses. */
+  onGaterRefuse?: (reason: 'per-ip' | 'per-peer', remote: string) => void
 }
 
 export type MeshServices = { identify: Identify; ping: Ping; pubsub: GossipSub }
 export type MeshNode = Libp2p<MeshServices>
 
+/** The IP address (or DNS name) a multiaddr starts with, or '' when it has none. */
+export function hostOf(addr: Multiaddr): string {
+  const first = addr.getComponents()[0]
+  return first && ['ip4', 'ip6', 'dns', 'dns4', 'dns6'].includes(first.name) ? (first.value ?? '') : ''
+}
+
+/**
+ * A connection gater bounding open connections per remote IP and per remote peer (SECURITY.md). It counts
+ * established connections of `node` (bound once the node exists); pending handshakes are bounded separately by
+ * the connection manager's maxIncomingPendingConnections.
+ */
+function connectionLimits(init: MeshNodeInit, node: () => MeshNode | null): ConnectionGater {
+  return {
+    denyInboundConnection: (maConn) => {
+      const self = node()
+      if (!self || init.maxConnectionsPerIp === undefined) return false
+      const ip = hostOf(maConn.remoteAddr)
+      const open = self.getConnections().filter((c) => hostOf(c.remoteAddr) === ip).length
+      if (open < init.maxConnectionsPerIp) return false
+      init.onGaterRefuse?.('per-ip', ip)
+      return true
+    },
+    denyInboundEncryptedConnection: (peerId) => {
+      const self = node()
+      if (!self || init.maxConnectionsPerPeer === undefined) return false
+      if (self.getConnections(peerId).length < init.maxConnectionsPerPeer) return false
+      init.onGaterRefuse?.('per-peer', peerId.toString())
+      return true
+    },
+  }
+}
+
 export async function createMeshNode(init: MeshNodeInit): Promise<MeshNode> {
-  return createLibp2p({
+  let created: MeshNode | null = null
+  created = await createLibp2p({
+    connectionGater: connectionLimits(init, () => created),
     privateKey: init.privateKey,
     addresses: { listen: init.listen, announce: init.announce ?? [] },
     transports: [tcp()],
@@ -56,6 +95,7 @@ export async function createMeshNode(init: MeshNodeInit): Promise<MeshNode> {
       }),
     },
   })
+  return created
 }
 
 /** Dial the bootstrap nodes until at least one answers (the discovery module tries only once). */

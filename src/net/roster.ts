@@ -65,6 +65,10 @@ export interface RosterInit {
   onEntry?: (entry: RosterEntry) => void
   onConflict?: (index: number, known: string, claimed: string) => void
   onStatus?: (status: StatusMessage, from: string) => void
+  /** Pinned identities (index -> peer ID): an entry claiming a pinned index under another ID is rejected. */
+  pinned?: ReadonlyMap<number, string>
+  /** An entry was rejected because it contradicts a pin. */
+  onImpostor?: (index: number, claimed: string) => void
 }
 
 export class Roster {
@@ -94,6 +98,10 @@ export class Roster {
       if (msg.type !== 'signed') return TopicValidatorResult.Reject
       const entry = parseRosterEntry(msg.data, this.init.swarm, this.init.peers)
       if (!entry || entry.peerId !== msg.from.toString()) return TopicValidatorResult.Reject
+      if (this.contradictsPin(entry)) {
+        this.init.onImpostor?.(entry.index, entry.peerId)
+        return TopicValidatorResult.Reject
+      }
       return TopicValidatorResult.Accept
     })
     pubsub.topicValidators.set(status, (_peer, msg: Message) =>
@@ -119,7 +127,13 @@ export class Roster {
     }
   }
 
+  private contradictsPin(entry: RosterEntry): boolean {
+    const pin = this.init.pinned?.get(entry.index)
+    return pin !== undefined && pin !== entry.peerId
+  }
+
   private learn(entry: RosterEntry): void {
+    if (this.contradictsPin(entry)) return
     const known = this.byIndex.get(entry.index)
     if (known && known.peerId !== entry.peerId) {
       this.init.onConflict?.(entry.index, known.peerId, entry.peerId)

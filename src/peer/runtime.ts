@@ -21,6 +21,8 @@ import { connectBootstrap, createMeshNode, dialStaticPeers } from '../net/node.j
 import { loadOrCreateIdentity } from '../net/identity.js'
 import { ParamsTransport } from '../net/params-protocol.js'
 import { Roster } from '../net/roster.js'
+import { pinsOf, staticAddrsOf } from '../config/pins.js'
+import { RejectLog } from '../observe/log.js'
 import { float64LeBytes, writeFileAtomic } from '../observe/run-dir.js'
 import { distance, norm, withinBounds } from '../linalg/kernels.js'
 import { localGradient, localLoss } from '../problems/losses.js'
@@ -72,7 +74,7 @@ export interface PeerInfo {
 export class PeerError extends Error {
   override readonly name = 'PeerError'
   constructor(
-    readonly code: 'STARTUP_TIMEOUT' | 'NEIGHBOUR_TIMEOUT' | 'DIVERGED' | 'ROSTER_CONFLICT',
+    readonly code: 'STARTUP_TIMEOUT' | 'NEIGHBOUR_TIMEOUT' | 'DIVERGED' | 'ROSTER_CONFLICT' | 'PIN_MISMATCH',
     message: string,
   ) {
     super(message)
@@ -116,19 +118,36 @@ export async function runPeer(opts: PeerOptions): Promise<PeerInfo> {
   mkdirSync(join(opts.out, 'params'), { recursive: true })
   const log = opts.log ?? ((): void => undefined)
 
+  // Pinned identities (peers: [{index, peer_id, addr}]) are trusted over the roster.
+  const pins = pinsOf(opts.experiment)
+  const pinnedIndex = new Map([...pins].map(([j, pin]) => [pin.peerId, j]))
+  const privateKey = await loadOrCreateIdentity(join(peerDir, 'state'))
+  const ownPin = pins.get(i)
+  if (ownPin) {
+    const { peerIdFromPrivateKey } = await import('@libp2p/peer-id')
+    const own = peerIdFromPrivateKey(privateKey).toString()
+    if (own !== ownPin.peerId) {
+      throw new PeerError('PIN_MISMATCH', `peers: index ${i} is pinned to ${ownPin.peerId}, but this peer's identity (${join(peerDir, 'state', 'identity.key')}) is ${own}`)
+    }
+  }
+  const rejects: Record<string, number> = {}
+  const rejectLog = new RejectLog(log)
+  const reject = (reason: string, remote = 'a neighbour'): void => {
+    rejectLog.note(remote, reason, performance.now(), `peer ${i}: `)
+    rejects[reason] = (rejects[reason] ?? 0) + 1
+  }
+
   const node = await createMeshNode({
-    privateKey: await loadOrCreateIdentity(join(peerDir, 'state')),
+    privateKey,
     listen: opts.listen,
     announce: opts.announce,
     bootstrap: opts.bootstrap,
     swarmKey: opts.swarmKey ?? null,
     maxConnections: Math.max(64, 4 * neighbours.length + 16),
+    maxConnectionsPerIp: experiment.swarm.max_connections_per_ip ?? 2 * graph.n + 16,
+    maxConnectionsPerPeer: experiment.swarm.max_connections_per_peer,
+    onGaterRefuse: (why, remote) => reject(`gater: ${why}`, remote),
   })
-  const rejects: Record<string, number> = {}
-  const reject = (reason: string): void => {
-    if (!rejects[reason]) log(`peer ${i}: rejected a message (${reason}); further ones are only counted`)
-    rejects[reason] = (rejects[reason] ?? 0) + 1
-  }
 
   // Round-t messages of the neighbours, aligned with `neighbours`; `finals` for the linger phase.
   const inbox = new Map<number, Array<Float64Array | null>>()
@@ -148,11 +167,17 @@ export async function runPeer(opts: PeerOptions): Promise<PeerInfo> {
     peers: graph.n,
     self: null,
     announceEveryMs: 300, // until the neighbours are found; then every 5 s
+    pinned: new Map([...pins].map(([j, pin]) => [j, pin.peerId])),
+    onImpostor: (index, claimed) => reject(`roster: index ${index} claimed against its pin`, claimed),
     onConflict: (index, known, claimed) => {
       conflict = `index ${index} is claimed by ${known} and ${claimed}`
       log(`peer ${i}: roster conflict: ${conflict}`)
     },
   })
+
+  /** The graph index of an authenticated remote peer: its pin, else its roster entry. */
+  const indexOf = (remote: string): number | undefined => pinnedIndex.get(remote) ?? roster.byPeer.get(remote)
+  const known = (j: number): boolean => pins.has(j) || roster.byIndex.has(j)
 
   const transport = new ParamsTransport(node, {
     maxFrameBytes: frameCapForDim(d),
@@ -160,35 +185,35 @@ export async function runPeer(opts: PeerOptions): Promise<PeerInfo> {
       // Before every neighbour is known a neighbour's stream may beat its roster entry: wait a little for it.
       // After that, anyone not in the roster is a stranger and is refused at once.
       for (let waited = 0; waited < 10_000 && !opts.signal.aborted; waited += 50) {
-        const index = roster.byPeer.get(remote)
+        const index = indexOf(remote)
         if (index !== undefined) return position.has(index)
-        if (neighbours.every((j) => roster.byIndex.has(j))) return false
+        if (neighbours.every(known)) return false
         await sleep(50, opts.signal)
       }
       return false
     },
-    onReject: (_remote, err) => reject(`stream: ${(err as { code?: string }).code ?? err.message}`),
+    onReject: (remote, err) => reject(`stream: ${(err as { code?: string }).code ?? err.message}`, remote),
     onFrame: (remote, body) => {
-      const from = roster.byPeer.get(remote)
-      if (from === undefined || !position.has(from)) return reject('not a neighbour')
+      const from = indexOf(remote)
+      if (from === undefined || !position.has(from)) return reject('not a neighbour', remote)
       let envelope: Envelope
       let payload: Uint8Array
       try {
         ;({ envelope, payload } = decodeBody(body, { swarm, dim: d, maxPeers: graph.n, roundWindow: { own: round, behind: 0, ahead: 2 } }))
       } catch (err) {
-        return reject((err as { code?: string }).code ?? 'bad frame')
+        return reject((err as { code?: string }).code ?? 'bad frame', remote)
       }
-      if (envelope.from !== from) return reject('forged from')
+      if (envelope.from !== from) return reject('forged from', remote)
       if (envelope.kind === 'final') {
         finals.add(from)
         return notify()
       }
-      if (envelope.kind !== 'params' || envelope.codec !== codec.codec) return reject('unexpected kind or codec')
+      if (envelope.kind !== 'params' || envelope.codec !== codec.codec) return reject('unexpected kind or codec', remote)
       let vector: Float64Array
       try {
         vector = decodeVector(codec, payload, d)
       } catch (err) {
-        return reject((err as { code?: string }).code ?? 'bad payload')
+        return reject((err as { code?: string }).code ?? 'bad payload', remote)
       }
       let slot = inbox.get(envelope.round)
       if (!slot) {
@@ -196,7 +221,7 @@ export async function runPeer(opts: PeerOptions): Promise<PeerInfo> {
         inbox.set(envelope.round, slot)
       }
       const k = position.get(from)!
-      if (slot[k] !== null) return reject('duplicate')
+      if (slot[k] !== null) return reject('duplicate', remote)
       slot[k] = vector
       counts.set(envelope.round, (counts.get(envelope.round) ?? 0) + 1)
       notify()
@@ -213,17 +238,17 @@ export async function runPeer(opts: PeerOptions): Promise<PeerInfo> {
     const self = { swarm, index: i, peerId: node.peerId.toString(), addrs: node.getMultiaddrs().map((a) => a.toString()) }
     roster.setSelf(self)
     roster.start()
-    dialStaticPeers(node, experiment.peers, opts.startupTimeoutMs ?? 60_000, opts.signal)
+    dialStaticPeers(node, staticAddrsOf(experiment), opts.startupTimeoutMs ?? 60_000, opts.signal)
     await connectBootstrap(node, opts.bootstrap, opts.startupTimeoutMs ?? 60_000, opts.signal)
     log(`peer ${i}: ${self.peerId} listening on ${self.addrs.join(' ')}`)
 
     // Startup: learn every neighbour's peer ID and addresses from the roster.
     const startupTimeout = opts.startupTimeoutMs ?? 60_000
     const t0 = performance.now()
-    while (neighbours.some((j) => !roster.byIndex.has(j))) {
+    while (!neighbours.every(known)) {
       if (opts.signal.aborted) break
       if (performance.now() - t0 > startupTimeout) {
-        const missing = neighbours.filter((j) => !roster.byIndex.has(j))
+        const missing = neighbours.filter((j) => !known(j))
         throw new PeerError('STARTUP_TIMEOUT', `peer ${i}: neighbours ${missing.join(', ')} did not appear in the roster within ${startupTimeout} ms`)
       }
       await sleep(50, opts.signal)
@@ -232,10 +257,10 @@ export async function runPeer(opts: PeerOptions): Promise<PeerInfo> {
     log(`peer ${i}: found neighbours ${neighbours.join(', ')} in the roster`)
     const targets = new Map<number, ReturnType<typeof peerIdFromString>>()
     for (const j of neighbours) {
+      const pin = pins.get(j)
       const entry = roster.byIndex.get(j)
-      if (!entry) continue
-      const id = peerIdFromString(entry.peerId)
-      await node.peerStore.merge(id, { multiaddrs: entry.addrs.map((a) => multiaddr(a)) })
+      const id = peerIdFromString(pin?.peerId ?? entry!.peerId)
+      await node.peerStore.merge(id, { multiaddrs: pin ? [multiaddr(pin.addr)] : entry!.addrs.map((a) => multiaddr(a)) })
       targets.set(j, id)
     }
 

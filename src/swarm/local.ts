@@ -10,6 +10,7 @@ import { performance } from 'node:perf_hooks'
 import { fileURLToPath } from 'node:url'
 import { generateKeyPair } from '@libp2p/crypto/keys'
 import { resolveExperiment } from '../config/resolve.js'
+import { pinsOf } from '../config/pins.js'
 import type { ExperimentInput } from '../config/schema.js'
 import { connectBootstrap, createMeshNode } from '../net/node.js'
 import { Roster } from '../net/roster.js'
@@ -98,6 +99,7 @@ export async function runSwarm(opts: SwarmOptions): Promise<SwarmSummary> {
   const resolved = resolveExperiment(opts.experiment, opts.baseDir)
   const { experiment, graph } = resolved
   const n = graph.n
+  const pins = pinsOf(opts.experiment)
   const children: ChildProcess[] = []
   const stopAll = async (): Promise<void> => {
     for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGTERM')
@@ -117,7 +119,7 @@ export async function runSwarm(opts: SwarmOptions): Promise<SwarmSummary> {
     const peers = Array.from({ length: n }, (_, i) => {
       const child = spawn(
         process.execPath,
-        [BIN, 'node', opts.file, '--index', String(i), '--listen', '/ip4/127.0.0.1/tcp/0', '--bootstrap', bootAddr, '--out', opts.out, ...keyArgs, ...opts.sets.flatMap((s) => ['--set', s])],
+        [BIN, 'node', opts.file, '--index', String(i), '--listen', pins.get(i)?.addr.replace(/\/p2p\/[^/]+$/, '') ?? '/ip4/127.0.0.1/tcp/0', '--bootstrap', bootAddr, '--out', opts.out, ...keyArgs, ...opts.sets.flatMap((s) => ['--set', s])],
         { stdio: ['ignore', 'ignore', 'pipe'] },
       )
       child.stderr?.on('data', (d: Buffer) => {

@@ -26,11 +26,11 @@ function errorOf(fn: () => unknown): ConfigError {
 describe('experiment files', () => {
   it('fills every default from an empty file', () => {
     const e = experimentFrom({})
-    expect(e.swarm).toEqual({ id: 'meshgd', peers: 16, key_file: null })
+    expect(e.swarm).toEqual({ id: 'meshgd', peers: 16, key_file: null, max_connections_per_ip: null, max_connections_per_peer: 4 })
     expect(e.topology.kind).toBe('ring')
     expect(e.topology.weights).toEqual({ kind: 'unit' })
     expect(e.problem).toMatchObject({ kind: 'planted', loss: 'squared', dim: 200, samples_per_peer: 1, seed: 1, noise: 0 })
-    expect(e.algorithm).toEqual({ kind: 'elastic', eta: 0.5, mu: 0.2, sampling: { kind: 'full' }, local_steps: 1, eta_per_peer: null, gradient_noise: 0 })
+    expect(e.algorithm).toEqual({ kind: 'elastic', eta: 0.5, mu: 0.2, sampling: { kind: 'full' }, local_steps: 1, eta_per_peer: null, gradient_noise: 0, robust: { clip: null, aggregate: 'weighted', trim: 1 } })
     expect(e.compression).toEqual({ kind: 'none' })
     expect(e.run).toMatchObject({ rounds: 500, mode: 'sync', seed: 1, target: null, neighbour_timeout_ms: 5000 })
     expect(e.run.init).toEqual({ kind: 'zeros' })

@@ -358,6 +358,49 @@ describe('a fixed deployment with a static peers list and no bootstrap', () => {
   })
 })
 
+describe('a deployment with pinned peer IDs (peers: [{index, peer_id, addr}])', () => {
+  it('trusts the pins, turns away a peer whose identity is not the pinned one, and equals the simulator', async () => {
+    const { createServer } = await import('node:net')
+    const freePort = (): Promise<number> =>
+      new Promise((r) => {
+        const srv = createServer()
+        srv.listen(0, '127.0.0.1', () => {
+          const port = (srv.address() as { port: number }).port
+          srv.close(() => r(port))
+        })
+      })
+    const out = join(work, 'pinned-net')
+    const ids = [0, 1, 2].map((i) => meshgd(['identity', '--index', String(i), '--out', out]).stdout.trim())
+    for (const id of ids) expect(id).toMatch(/^12D3KooW/)
+    expect(meshgd(['identity', '--index', '0', '--out', out]).stdout.trim()).toBe(ids[0]) // stable
+    const ports = [await freePort(), await freePort(), await freePort()]
+    const file = experiment('pinned', {
+      swarm: { id: 'pinned', peers: 3 },
+      topology: { kind: 'ring' },
+      problem,
+      algorithm: { kind: 'elastic', eta: 0.8, mu: 0.2 },
+      run: { rounds: 25, neighbour_timeout_ms: 30_000 },
+      peers: ports.map((p, i) => ({ index: i, peer_id: ids[i], addr: `/ip4/127.0.0.1/tcp/${p}` })),
+    })
+    // a process with another identity claiming index 0 is refused before it touches the network
+    const impostor = meshgd(['node', file, '--index', '0', '--listen', '/ip4/127.0.0.1/tcp/0', '--out', join(work, 'pinned-impostor')])
+    expect(impostor.status).toBe(1)
+    expect(impostor.stderr).toMatch(new RegExp(`index 0 is pinned to ${ids[0]}, but this peer's identity .* is 12D3KooW`))
+    // no --listen: a pinned peer listens on its pinned address
+    const exits = [0, 1, 2].map((i) => {
+      const child = spawn(process.execPath, [bin, 'node', file, '--index', String(i), '--out', out, '--quiet'], { stdio: 'ignore' })
+      started.push(child)
+      return new Promise<number>((r) => child.once('exit', (code) => r(code ?? -1)))
+    })
+    expect(await Promise.all(exits)).toEqual([0, 0, 0])
+    expect(meshgd(['sim', file, '--out', join(work, 'pinned-sim'), '--quiet']).status).toBe(0)
+    const a = params(join(work, 'pinned-sim'), 3)
+    const b = params(out, 3)
+    for (let i = 0; i < 3; i++) expect(b[i]!.equals(a[i]!)).toBe(true)
+    expect(meshgd(['sim', file, '--set', `peers=[{index: 5, peer_id: ${ids[0]}, addr: /ip4/127.0.0.1/tcp/1}]`, '--quiet']).stderr).toMatch(/^meshgd: peers\[0\]\.index: 5 is not a peer of this swarm/)
+  })
+})
+
 describe('a keyed swarm (libp2p private network)', () => {
   it('lets no stranger without the key connect, and still equals the simulator bit for bit', async () => {
     const { createMeshNode } = await import('../../src/net/node.js')

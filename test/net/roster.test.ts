@@ -58,6 +58,83 @@ describe('roster messages', () => {
   })
 })
 
+describe('pinned identities and the connection gater', () => {
+  const hubAndNodes = async (count: number): Promise<{ hub: MeshNode; addr: string; peers: MeshNode[] }> => {
+    const hub = await createMeshNode({ privateKey: await generateKeyPair('Ed25519'), listen: ['/ip4/127.0.0.1/tcp/0'], hub: true })
+    nodes.push(hub)
+    await hub.start()
+    hub.services.pubsub.subscribe('meshgd/t/roster')
+    const addr = hub.getMultiaddrs()[0]!.toString()
+    const peers: MeshNode[] = []
+    for (let k = 0; k < count; k++) {
+      const node = await createMeshNode({ privateKey: await generateKeyPair('Ed25519'), listen: ['/ip4/127.0.0.1/tcp/0'] })
+      nodes.push(node)
+      await node.start()
+      await connectBootstrap(node, [addr], 10_000, AbortSignal.timeout(10_000))
+      peers.push(node)
+    }
+    return { hub, addr, peers }
+  }
+
+  it('a roster entry that contradicts a pin is rejected and never taken, even when it comes first', async () => {
+    const { peers } = await hubAndNodes(3)
+    const [impostor, pinned, watcherNode] = peers as [MeshNode, MeshNode, MeshNode]
+    const impostors: string[] = []
+    const watcher = new Roster(watcherNode, {
+      swarm: 't',
+      peers: 3,
+      self: null,
+      pinned: new Map([[0, pinned.peerId.toString()]]),
+      onImpostor: (index, claimed) => impostors.push(`${index}:${claimed}`),
+      onConflict: () => expect.unreachable('a pinned index never conflicts'),
+    })
+    watcher.start()
+    const bad = new Roster(impostor, { swarm: 't', peers: 3, self: { swarm: 't', index: 0, peerId: impostor.peerId.toString(), addrs: [] }, announceEveryMs: 200 })
+    bad.start()
+    for (let k = 0; k < 100 && impostors.length === 0; k++) await new Promise((r) => setTimeout(r, 100))
+    expect(impostors[0]).toBe(`0:${impostor.peerId.toString()}`)
+    expect(watcher.byIndex.has(0)).toBe(false)
+    const good = new Roster(pinned, { swarm: 't', peers: 3, self: { swarm: 't', index: 0, peerId: pinned.peerId.toString(), addrs: [] }, announceEveryMs: 200 })
+    good.start()
+    for (let k = 0; k < 100 && !watcher.byIndex.has(0); k++) await new Promise((r) => setTimeout(r, 100))
+    expect(watcher.byIndex.get(0)?.peerId).toBe(pinned.peerId.toString())
+    expect(watcher.byPeer.has(impostor.peerId.toString())).toBe(false)
+    for (const r of [watcher, bad, good]) r.stop()
+  })
+
+  it('bounds open connections per remote peer and per remote IP', async () => {
+    const refused: string[] = []
+    const guarded = await createMeshNode({
+      privateKey: await generateKeyPair('Ed25519'),
+      listen: ['/ip4/127.0.0.1/tcp/0'],
+      maxConnectionsPerPeer: 2,
+      maxConnectionsPerIp: 4,
+      onGaterRefuse: (why) => refused.push(why),
+    })
+    nodes.push(guarded)
+    await guarded.start()
+    const target = guarded.getMultiaddrs()[0]!
+    const one = await createMeshNode({ privateKey: await generateKeyPair('Ed25519'), listen: [] })
+    nodes.push(one)
+    await one.start()
+    // the same peer forcing new connections: the third and later are refused
+    for (let k = 0; k < 5; k++) await one.dial(target, { force: true, signal: AbortSignal.timeout(5000) }).catch(() => undefined)
+    await new Promise((r) => setTimeout(r, 300))
+    expect(guarded.getConnections(one.peerId).length).toBeLessThanOrEqual(2)
+    expect(refused).toContain('per-peer')
+    // many peers from one IP (127.0.0.1): at most 4 connections in all
+    for (let k = 0; k < 5; k++) {
+      const other = await createMeshNode({ privateKey: await generateKeyPair('Ed25519'), listen: [] })
+      nodes.push(other)
+      await other.start()
+      await other.dial(target, { signal: AbortSignal.timeout(5000) }).catch(() => undefined)
+    }
+    await new Promise((r) => setTimeout(r, 300))
+    expect(guarded.getConnections().length).toBeLessThanOrEqual(4)
+    expect(refused).toContain('per-ip')
+  })
+})
+
 describe('identity and swarm keys', () => {
   it('keeps a peer identity across restarts', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'meshgd-id-'))
