@@ -13,7 +13,7 @@
 import type { Experiment } from '../config/schema.js'
 import type { Problem } from '../problems/types.js'
 import type { Graph } from '../topology/types.js'
-import { Rng } from '../util/rng.js'
+import { Rng, type RngState } from '../util/rng.js'
 import { norm } from '../linalg/kernels.js'
 import { localGradient } from '../problems/losses.js'
 import { metropolisWeights, type MixingWeights } from '../topology/index.js'
@@ -34,6 +34,15 @@ export interface PeerStep {
    * none (it is down, or the algorithm sends nothing this round): its terms are left out.
    */
   combine(round: number, inbox: ReadonlyArray<Float64Array | null>, own?: Float64Array): void
+  /** Everything the next rounds depend on (parameters, centre copy, random streams), for a checkpoint. */
+  snapshot(): StepState
+  /** Continue from a snapshot of the same algorithm, peer and dimension (throws RangeError otherwise). */
+  restore(state: StepState): void
+}
+
+export interface StepState {
+  vectors: Record<string, Float64Array>
+  rngs: Record<string, RngState>
 }
 
 /** Each peer's starting point w_i^0 (ALGORITHMS.md "Notation": zeros, or a seeded draw per peer). */
@@ -142,6 +151,31 @@ abstract class BaseStep implements PeerStep {
 
   abstract prepare(round: number): Float64Array | null
   abstract combine(round: number, inbox: ReadonlyArray<Float64Array | null>, own?: Float64Array): void
+
+  /** Vectors beyond the parameters that carry state from round to round (easgd: the centre copy). */
+  protected extraState(): Record<string, Float64Array> {
+    return {}
+  }
+
+  snapshot(): StepState {
+    const rngs: Record<string, RngState> = { sampling: this.context.rng.state() }
+    if (this.context.noiseRng) rngs.noise = this.context.noiseRng.state()
+    const vectors: Record<string, Float64Array> = { params: Float64Array.from(this.params) }
+    for (const [name, v] of Object.entries(this.extraState())) vectors[name] = Float64Array.from(v)
+    return { vectors, rngs }
+  }
+
+  restore(state: StepState): void {
+    const targets: Record<string, Float64Array> = { params: this.params, ...this.extraState() }
+    for (const [name, target] of Object.entries(targets)) {
+      const v = state.vectors[name]
+      if (!v || v.length !== target.length) throw new RangeError(`checkpoint: vector ${name} missing or of the wrong length`)
+    }
+    if (!state.rngs.sampling) throw new RangeError('checkpoint: sampling stream missing')
+    for (const [name, target] of Object.entries(targets)) target.set(state.vectors[name]!)
+    this.context.rng.setState(state.rngs.sampling)
+    if (this.context.noiseRng && state.rngs.noise) this.context.noiseRng.setState(state.rngs.noise)
+  }
 
   /** Adopt `spare` as the new parameters. */
   protected swap(): void {
@@ -279,6 +313,10 @@ class EasgdStep extends BaseStep {
     this.centre = Float64Array.from(this.params) // c_i^0 = x_i^0
     this.centreSpare = new Float64Array(problem.paramDim)
     this.message = new Float64Array(problem.paramDim)
+  }
+
+  protected override extraState(): Record<string, Float64Array> {
+    return { centre: this.centre }
   }
 
   private communicates(round: number): boolean {
@@ -445,6 +483,10 @@ export function checkAlgorithm(experiment: Experiment, graph: Graph): void {
         `algorithm.robust.trim: ${a.robust.trim} from each end leaves nothing of the ${minDegree + 1} values of a peer with ${minDegree} neighbours (need 2 * trim <= degree)`,
       )
     }
+  }
+  if (experiment.run.mode === 'async' && (a.kind === 'allreduce-sgd' || ('mode' in c && c.mode === 'difference'))) {
+    const why = a.kind === 'allreduce-sgd' ? 'allreduce-sgd averages every peer\'s gradient of the same round' : 'compression.mode: difference keeps public copies every neighbour updates in step'
+    throw new AlgorithmError('BAD_OPTION', `run.mode: async: ${why}; use run.mode: sync`)
   }
   if (a.eta_per_peer && a.eta_per_peer.length !== graph.n) {
     throw new AlgorithmError('BAD_OPTION', `algorithm.eta_per_peer: ${a.eta_per_peer.length} values for ${graph.n} peers`)

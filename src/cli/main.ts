@@ -232,6 +232,7 @@ interface NodeCommandOptions {
   swarmKey?: string
   quiet?: boolean
   logJson?: boolean
+  delayMs?: string
 }
 
 async function commandNode(file: string, opts: NodeCommandOptions): Promise<number> {
@@ -263,6 +264,7 @@ async function commandNode(file: string, opts: NodeCommandOptions): Promise<numb
       swarmKey: keyFileOf(opts.swarmKey, loaded) ? readSwarmKey(keyFileOf(opts.swarmKey, loaded)!) : null,
       signal: controller.signal,
       log,
+      ...(opts.delayMs !== undefined ? { delayMs: delayOf(opts.delayMs) } : {}),
     })
     if (!opts.quiet) console.error(`peer ${index}: done after ${info.rounds} rounds, ${info.bytes_sent} bytes sent`)
     return info.interrupted ? EXIT_INTERRUPTED : EXIT_OK
@@ -275,6 +277,12 @@ async function commandNode(file: string, opts: NodeCommandOptions): Promise<numb
   } finally {
     release()
   }
+}
+
+function delayOf(text: string): number {
+  const ms = Number(text)
+  if (!Number.isFinite(ms) || ms < 0 || ms > 600_000) throw new ConfigError(`--delay-ms ${text}: must be a number of milliseconds in 0..600000`)
+  return ms
 }
 
 /** A pinned peer listens on its pinned address (without /p2p/...); others on any port of every interface. */
@@ -374,6 +382,7 @@ export function buildProgram(): Command {
     .option('--swarm-key <file>', 'libp2p private-network key (/key/swarm/psk/1.0.0/)')
     .option('--quiet', 'no log lines')
     .option('--log-json', 'log lines as JSON objects (pino) on stderr')
+    .option('--delay-ms <ms>', 'sleep this long after every round: a deliberately slow peer (straggler experiments)')
     .addOption(new Option('--set <key=value>', 'override a field by its dotted path (repeatable)').argParser(collect).default([]))
     .action(async (file: string, opts: NodeCommandOptions) => {
       throw new ExitCode(await commandNode(file, opts))

@@ -219,7 +219,15 @@ const initSchema = z.preprocess(
 const runSchema = z.strictObject({
   /** Maximum number of rounds (updates). */
   rounds: int(0).max(100_000_000).default(500),
-  mode: z.enum(['sync']).default('sync'),
+  /**
+   * Networked runs: `sync` waits each round for the round-t vector of every live neighbour; `async` uses the
+   * freshest vector of each, at most `max_staleness` rounds old (the simulator always runs the sync schedule).
+   */
+  mode: z.enum(['sync', 'async']).default('sync'),
+  /** async: a neighbour's vector may be this many rounds older than the peer's own round. */
+  max_staleness: int(0).max(1_000_000).default(4),
+  /** Networked runs: checkpoint each peer's state every this many rounds (and on shutdown); null: never. */
+  checkpoint_every: int(1).nullable().default(100),
   /** Seed of every per-peer PRNG stream (sampling, init). */
   seed: int(0).default(1),
   /** Stop once max_i |w_i - w_ref| <= target * |w_ref| (null: run all rounds). */

@@ -7,7 +7,7 @@
  */
 import type { Connection, PeerId, Stream } from '@libp2p/interface'
 import type { Multiaddr } from '@multiformats/multiaddr'
-import { FrameDecoder } from '../codec/index.js'
+import { FrameDecoder, WireError } from '../codec/index.js'
 import type { MeshNode } from './node.js'
 
 export const PARAMS_PROTOCOL = '/meshgd/params/1.0.0'
@@ -63,9 +63,11 @@ export class ParamsTransport {
       }
     } catch (err) {
       if (this.stopping) return
+      // a frame the decoder refused; a stream reset by a peer that went away is not a rejection
+      if (!(err instanceof WireError)) return
       this.stats.rejectedFrames++
-      this.init.onReject(remote, err as Error)
-      stream.abort(err as Error)
+      this.init.onReject(remote, err)
+      stream.abort(err)
     } finally {
       this.inbound.delete(stream)
     }
@@ -139,5 +141,76 @@ export class ParamsTransport {
     await this.node.unhandle(PARAMS_PROTOCOL)
     await Promise.allSettled([...this.outbound.values()].map((s) => s.close()))
     for (const s of this.inbound) s.abort(new Error('meshgd: peer stopping'))
+  }
+}
+
+/**
+ * Non-blocking sends, one queue per neighbour: the round loop never waits on a slow or vanished neighbour. A queue
+ * holds at most `limit` frames and drops its oldest when full (a neighbour that is away needs our newest vectors,
+ * not every one it missed). Each queue is pumped in order over the neighbour's stream, so frames to one neighbour
+ * keep their order.
+ */
+export class Outbox {
+  private readonly queues = new Map<string, { target: PeerId; frames: Uint8Array[]; pumping: boolean }>()
+  private readonly idleWaiters = new Set<() => void>()
+  dropped = 0
+
+  constructor(
+    private readonly transport: Pick<ParamsTransport, 'send'>,
+    private readonly signal: AbortSignal,
+    private readonly limit = 8,
+  ) {}
+
+  push(remote: string, target: PeerId, frame: Uint8Array): void {
+    let q = this.queues.get(remote)
+    if (!q) {
+      q = { target, frames: [], pumping: false }
+      this.queues.set(remote, q)
+    }
+    q.target = target
+    q.frames.push(frame)
+    while (q.frames.length > this.limit) {
+      q.frames.shift()
+      this.dropped++
+    }
+    if (!q.pumping) void this.pump(remote, q)
+  }
+
+  /** Frames still waiting to leave. */
+  pending(): number {
+    let count = 0
+    for (const q of this.queues.values()) count += q.frames.length + (q.pumping ? 1 : 0)
+    return count
+  }
+
+  /** Resolves once every queue is empty, or after `timeoutMs`. */
+  async drained(timeoutMs: number): Promise<void> {
+    if (this.pending() === 0) return
+    await new Promise<void>((resolve) => {
+      const done = (): void => {
+        clearTimeout(timer)
+        this.idleWaiters.delete(done)
+        resolve()
+      }
+      const timer = setTimeout(done, timeoutMs)
+      this.idleWaiters.add(done)
+    })
+  }
+
+  private async pump(remote: string, q: { target: PeerId; frames: Uint8Array[]; pumping: boolean }): Promise<void> {
+    q.pumping = true
+    try {
+      while (q.frames.length > 0 && !this.signal.aborted) {
+        const frame = q.frames.shift()!
+        try {
+          await this.transport.send(remote, q.target, frame, this.signal)
+        } catch {
+          // the stream failed five times over (or we are stopping): this frame is lost; the next one tries again
+        }
+      }
+    } finally {
+      q.pumping = false
+      if (this.pending() === 0) for (const w of [...this.idleWaiters]) w()
+    }
   }
 }

@@ -139,11 +139,18 @@ export class Roster {
       this.init.onConflict?.(entry.index, known.peerId, entry.peerId)
       return
     }
-    if (!known) {
+    if (!known || known.addrs.join(' ') !== entry.addrs.join(' ')) {
+      // new, or the same peer back with other addresses (restarted on another port): the newest entry wins
       this.byIndex.set(entry.index, entry)
       this.byPeer.set(entry.peerId, entry.index)
       this.init.onEntry?.(entry)
     }
+  }
+
+  /** Take an entry known from elsewhere (a restarted peer's cache of its neighbours), as if it had been announced. */
+  remember(entry: RosterEntry): void {
+    if (entry.swarm !== this.init.swarm || !Number.isInteger(entry.index) || entry.index < 0 || entry.index >= this.init.peers) return
+    this.learn(entry)
   }
 
   async announce(): Promise<void> {

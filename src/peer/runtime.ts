@@ -1,26 +1,35 @@
 /**
  * One peer's runtime (DESIGN.md "src/peer"): its libp2p node, the round loop of ALGORITHMS.md through the same
- * peer step the simulator calls, neighbour buffers, the sync barrier, metrics and outputs.
+ * peer step the simulator calls, what it knows of its neighbours (src/peer/neighbours.ts), checkpoints, metrics
+ * and outputs.
  *
- * Sync mode: the peer sends its round-t message to every neighbour, waits until it holds the round-t messages of
- * all of them (a local barrier; early round-(t+1) arrivals are buffered), then combines. A neighbour silent past
- * `run.neighbour_timeout_ms` stops the run with a clear error (tolerating it is the faults issue's work).
- * When done, the peer sends a `final` frame and lingers until every neighbour has said `final` too, so nobody
- * loses a vector it still needs.
+ * Sync mode: the peer sends its round-t message to every neighbour (never waiting on the send: a queue per
+ * neighbour), waits until it holds the round-t message of every live neighbour (a local barrier; early arrivals are
+ * kept), then combines. Async mode: it waits only until each live neighbour's newest vector is at most
+ * `run.max_staleness` rounds old, and uses that.
+ *
+ * Faults: a neighbour silent past `run.neighbour_timeout_ms` is down; the peer goes on without it (its terms left
+ * out, mixing weights moved to W_ii) and takes it back when it is heard again. A peer started again with the same
+ * `--out` resumes from its newest sound checkpoint, says `hello` to its neighbours, who answer with their newest
+ * vector, and jumps to their round. When done, the peer sends a `final` frame holding its final vector (which
+ * stands for every later round at a neighbour still running) and lingers while a neighbour still runs.
  */
-import { mkdirSync, openSync, writeSync, closeSync } from 'node:fs'
+import { createHash } from 'node:crypto'
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, writeSync } from 'node:fs'
 import { join } from 'node:path'
 import { performance } from 'node:perf_hooks'
 import { peerIdFromString } from '@libp2p/peer-id'
 import { multiaddr } from '@multiformats/multiaddr'
-import { createPeerStep } from '../algorithms/peer-step.js'
-import { decodeBody, decodeVector, encodeFrame, encodeVector, frameCapForDim, type Envelope } from '../codec/index.js'
+import { AlgorithmError, createPeerStep } from '../algorithms/peer-step.js'
+import { decodeBody, decodeFloats, decodeVector, encodeF64, encodeFrame, encodeVector, frameCapForDim, type Envelope } from '../codec/index.js'
 import { resolveExperiment } from '../config/resolve.js'
-import type { ExperimentInput } from '../config/schema.js'
+import type { Experiment, ExperimentInput } from '../config/schema.js'
 import { connectBootstrap, createMeshNode, dialStaticPeers } from '../net/node.js'
 import { loadOrCreateIdentity } from '../net/identity.js'
-import { ParamsTransport } from '../net/params-protocol.js'
-import { Roster } from '../net/roster.js'
+import { Outbox, ParamsTransport } from '../net/params-protocol.js'
+import { parseRosterEntry, Roster, type RosterEntry } from '../net/roster.js'
+import { CheckpointMismatch, loadLatestCheckpoint, saveCheckpoint, type CheckpointData } from './checkpoint.js'
+import { NeighbourBook } from './neighbours.js'
 import { pinsOf, staticAddrsOf } from '../config/pins.js'
 import { RejectLog } from '../observe/log.js'
 import { float64LeBytes, writeFileAtomic } from '../observe/run-dir.js'
@@ -52,6 +61,8 @@ export interface PeerOptions {
    * (malformed or hostile messages arriving over a real, authenticated stream).
    */
   readonly inject?: (round: number) => Uint8Array[]
+  /** Sleep this long after every round (a deliberately slow peer, for straggler experiments). */
+  readonly delayMs?: number
 }
 
 export interface PeerInfo {
@@ -67,6 +78,12 @@ export interface PeerInfo {
   refused_streams: number
   rejected_frames: number
   rejects: Record<string, number>
+  /** the round this process resumed from (a checkpoint), or null for a fresh start */
+  resumed_from: number | null
+  /** rounds skipped to rejoin the neighbours' round after an absence */
+  jumped_rounds: number
+  /** times a neighbour was declared down (silent past run.neighbour_timeout_ms) */
+  neighbours_down: number
   final: { loss: number; error: number | null }
   wall_s: number
 }
@@ -74,7 +91,7 @@ export interface PeerInfo {
 export class PeerError extends Error {
   override readonly name = 'PeerError'
   constructor(
-    readonly code: 'STARTUP_TIMEOUT' | 'NEIGHBOUR_TIMEOUT' | 'DIVERGED' | 'ROSTER_CONFLICT' | 'PIN_MISMATCH',
+    readonly code: 'STARTUP_TIMEOUT' | 'NEIGHBOUR_TIMEOUT' | 'DIVERGED' | 'ROSTER_CONFLICT' | 'PIN_MISMATCH' | 'ISOLATED' | 'CHECKPOINT',
     message: string,
   ) {
     super(message)
@@ -91,6 +108,16 @@ function sleep(ms: number, signal?: AbortSignal): Promise<void> {
     }
     signal?.addEventListener('abort', done, { once: true })
   })
+}
+
+/**
+ * What a peer's state depends on, hashed: a checkpoint is resumed only into the same experiment (run.rounds and the
+ * timings may change, so a finished run can be continued with more rounds).
+ */
+export function stateFingerprint(experiment: Experiment): string {
+  const { swarm, topology, problem, algorithm, compression, run } = experiment
+  const basis = { swarm: { id: swarm.id, peers: swarm.peers }, topology, problem, algorithm, compression, seed: run.seed, init: run.init }
+  return createHash('sha256').update(JSON.stringify(basis)).digest('hex').slice(0, 32)
 }
 
 export async function runPeer(opts: PeerOptions): Promise<PeerInfo> {
@@ -149,16 +176,72 @@ export async function runPeer(opts: PeerOptions): Promise<PeerInfo> {
     onGaterRefuse: (why, remote) => reject(`gater: ${why}`, remote),
   })
 
-  // Round-t messages of the neighbours, aligned with `neighbours`; `finals` for the linger phase.
-  const inbox = new Map<number, Array<Float64Array | null>>()
-  const counts = new Map<number, number>()
-  const finals = new Set<number>()
+  const mode = experiment.run.mode
+  const rounds0 = experiment.run.rounds
+  // Difference mode keeps public copies that every neighbour updates with the same bits, and allreduce-sgd needs
+  // every gradient: neither can leave a neighbour out or use a stand-in, so a missing neighbour stays fatal there.
+  const strict = difference || experiment.algorithm.kind === 'allreduce-sgd'
+  const book = new NeighbourBook(neighbours.length, { mode, maxStaleness: experiment.run.max_staleness, standIns: !strict })
   let round = 0
   let wake: (() => void) | null = null
   const notify = (): void => {
     const w = wake
     wake = null
     w?.()
+  }
+  const waitForNews = (ms: number): Promise<void> =>
+    new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, ms)
+      wake = () => {
+        clearTimeout(timer)
+        resolve()
+      }
+    })
+
+  // Checkpoints and the previous life of this peer (same --out): resume where it was.
+  const stateDir = join(peerDir, 'state')
+  const expect = { swarm, index: i, dim: d, algorithm: experiment.algorithm.kind, fingerprint: stateFingerprint(experiment) }
+  let resumed: (CheckpointData & { file: string }) | null = null
+  try {
+    const found = loadLatestCheckpoint(stateDir, expect)
+    for (const problem of found.problems) log(`peer ${i}: checkpoint skipped: ${problem}`)
+    resumed = found.checkpoint
+  } catch (err) {
+    if (err instanceof CheckpointMismatch) {
+      throw new PeerError('CHECKPOINT', `peer ${i}: ${err.message}; resume with the experiment it was written for, or use another --out`)
+    }
+    throw err
+  }
+  const neighboursFile = join(stateDir, 'neighbours.json')
+  const previousLife = resumed !== null || existsSync(neighboursFile)
+  if (resumed) {
+    try {
+      step.restore(resumed)
+      if (resumed.rngs.quantize) quantRng.setState(resumed.rngs.quantize)
+      if (difference) {
+        const copies = [selfCopy, ...neighbourCopies]
+        const names = ['public.self', ...neighbours.map((j) => `public.${j}`)]
+        names.forEach((name, k) => {
+          const v = resumed!.vectors[name]
+          if (!v || v.length !== d) throw new RangeError(`checkpoint: vector ${name} missing or of the wrong length`)
+          copies[k]!.set(v)
+        })
+      }
+    } catch (err) {
+      throw new PeerError('CHECKPOINT', `peer ${i}: ${resumed.file}: ${(err as Error).message}`)
+    }
+    round = resumed.round
+    log(`peer ${i}: resuming from ${resumed.file} (round ${resumed.round})`)
+  }
+  const checkpoint = (done: number): void => {
+    if (experiment.run.checkpoint_every === null) return
+    const state = step.snapshot()
+    const vectors = { ...state.vectors }
+    if (difference) {
+      vectors['public.self'] = Float64Array.from(selfCopy)
+      neighbours.forEach((j, k) => (vectors[`public.${j}`] = Float64Array.from(neighbourCopies[k]!)))
+    }
+    saveCheckpoint(stateDir, { ...expect, round: done, vectors, rngs: { ...state.rngs, quantize: quantRng.state() } })
   }
 
   let conflict: string | null = null
@@ -173,11 +256,31 @@ export async function runPeer(opts: PeerOptions): Promise<PeerInfo> {
       conflict = `index ${index} is claimed by ${known} and ${claimed}`
       log(`peer ${i}: roster conflict: ${conflict}`)
     },
+    onEntry: (entry) => {
+      // a neighbour (re)announced: dial it where it says it is now
+      if (!position.has(entry.index) || pins.has(entry.index)) return
+      void node.peerStore.merge(peerIdFromString(entry.peerId), { multiaddrs: entry.addrs.map((a) => multiaddr(a)) }).catch(() => undefined)
+    },
   })
 
   /** The graph index of an authenticated remote peer: its pin, else its roster entry. */
   const indexOf = (remote: string): number | undefined => pinnedIndex.get(remote) ?? roster.byPeer.get(remote)
   const known = (j: number): boolean => pins.has(j) || roster.byIndex.has(j)
+
+  const controller = new AbortController()
+  const stopSending = (): void => controller.abort(new Error('meshgd: peer stopping'))
+  opts.signal.addEventListener('abort', stopSending, { once: true })
+  const targets = new Map<number, ReturnType<typeof peerIdFromString>>()
+  let outbox: Outbox | null = null
+  /** This peer's newest params frame and, once done, its final frame: what a neighbour back from away needs. */
+  let lastFrame: Uint8Array | null = null
+  let finalFrame: Uint8Array | null = null
+  const sendTo = (k: number, frames: readonly Uint8Array[]): void => {
+    const target = targets.get(neighbours[k]!)
+    if (!target || !outbox) return
+    for (const f of frames) outbox.push(target.toString(), target, f)
+  }
+  const resend = (k: number): void => sendTo(k, [lastFrame, finalFrame].filter((f): f is Uint8Array => f !== null))
 
   const transport = new ParamsTransport(node, {
     maxFrameBytes: frameCapForDim(d),
@@ -199,51 +302,85 @@ export async function runPeer(opts: PeerOptions): Promise<PeerInfo> {
       let envelope: Envelope
       let payload: Uint8Array
       try {
-        ;({ envelope, payload } = decodeBody(body, { swarm, dim: d, maxPeers: graph.n, roundWindow: { own: round, behind: 0, ahead: 2 } }))
+        // a neighbour may be anywhere from round 0 (restarted without a checkpoint) to the last round
+        ;({ envelope, payload } = decodeBody(body, { swarm, dim: d, maxPeers: graph.n, roundWindow: { own: 0, behind: 0, ahead: rounds0 + 1 } }))
       } catch (err) {
         return reject((err as { code?: string }).code ?? 'bad frame', remote)
       }
       if (envelope.from !== from) return reject('forged from', remote)
-      if (envelope.kind === 'final') {
-        finals.add(from)
+      const k = position.get(from)!
+      const now = performance.now()
+      if (envelope.kind === 'hello') {
+        // the neighbour (re)started at envelope.round: what it had of ours may be lost
+        const { revived } = book.restarted(k, envelope.round, now)
+        log(`peer ${i}: neighbour ${from} ${revived ? 'is back and ' : ''}restarted at round ${envelope.round}`)
+        resend(k)
         return notify()
       }
-      if (envelope.kind !== 'params' || envelope.codec !== codec.codec) return reject('unexpected kind or codec', remote)
+      const isFinal = envelope.kind === 'final'
+      if (!(isFinal && envelope.codec === 'f64') && !(envelope.kind === 'params' && envelope.codec === codec.codec)) {
+        return reject('unexpected kind or codec', remote)
+      }
       let vector: Float64Array
       try {
-        vector = decodeVector(codec, payload, d)
+        vector = isFinal ? decodeFloats('f64', payload, d) : decodeVector(codec, payload, d)
       } catch (err) {
         return reject((err as { code?: string }).code ?? 'bad payload', remote)
       }
-      let slot = inbox.get(envelope.round)
-      if (!slot) {
-        slot = neighbours.map(() => null)
-        inbox.set(envelope.round, slot)
+      const { revived } = book.receive(k, envelope.round, vector, round, now, isFinal)
+      if (revived) {
+        log(`peer ${i}: neighbour ${from} is back (round ${envelope.round})`)
+        resend(k) // what we sent while it was away may be lost
       }
-      const k = position.get(from)!
-      if (slot[k] !== null) return reject('duplicate', remote)
-      slot[k] = vector
-      counts.set(envelope.round, (counts.get(envelope.round) ?? 0) + 1)
       notify()
     },
   })
 
-  const metricsFd = openSync(join(peerDir, 'metrics.jsonl'), 'w')
+  const metricsPath = join(peerDir, 'metrics.jsonl')
+  if (resumed && existsSync(metricsPath)) {
+    // keep the records of the rounds before the checkpoint; the rounds after it are run again
+    const kept = readFileSync(metricsPath, 'utf8')
+      .split('\n')
+      .filter((line) => {
+        try {
+          return line.trim() !== '' && (JSON.parse(line) as RoundRecord).round < resumed!.round
+        } catch {
+          return false // a line cut short by the kill
+        }
+      })
+    writeFileAtomic(metricsPath, kept.map((l) => l + '\n').join(''))
+  }
+  const metricsFd = openSync(metricsPath, resumed ? 'a' : 'w')
   let interrupted = false
-  let rounds = 0
+  let rounds = round
   let messagesSent = 0
+  let jumped = 0
+  let downs = 0
   try {
     await transport.start()
     await node.start()
+    outbox = new Outbox(transport, controller.signal)
     const self = { swarm, index: i, peerId: node.peerId.toString(), addrs: node.getMultiaddrs().map((a) => a.toString()) }
     roster.setSelf(self)
+    if (previousLife) {
+      // a restarted peer knows its neighbours from its last life: no need to wait for their next announcement
+      try {
+        const cached = JSON.parse(readFileSync(neighboursFile, 'utf8')) as unknown[]
+        for (const raw of cached) {
+          const entry = parseRosterEntry(new TextEncoder().encode(JSON.stringify(raw)), swarm, graph.n)
+          if (entry && position.has(entry.index)) roster.remember(entry)
+        }
+      } catch {
+        // no cache or an unreadable one: the roster announcements will do
+      }
+    }
     roster.start()
-    dialStaticPeers(node, staticAddrsOf(experiment), opts.startupTimeoutMs ?? 60_000, opts.signal)
-    await connectBootstrap(node, opts.bootstrap, opts.startupTimeoutMs ?? 60_000, opts.signal)
+    const startupTimeout = opts.startupTimeoutMs ?? 60_000
+    dialStaticPeers(node, staticAddrsOf(experiment), startupTimeout, opts.signal)
+    await connectBootstrap(node, opts.bootstrap, startupTimeout, opts.signal)
     log(`peer ${i}: ${self.peerId} listening on ${self.addrs.join(' ')}`)
 
     // Startup: learn every neighbour's peer ID and addresses from the roster.
-    const startupTimeout = opts.startupTimeoutMs ?? 60_000
     const t0 = performance.now()
     while (!neighbours.every(known)) {
       if (opts.signal.aborted) break
@@ -255,27 +392,41 @@ export async function runPeer(opts: PeerOptions): Promise<PeerInfo> {
     }
     roster.setAnnounceInterval(5000)
     log(`peer ${i}: found neighbours ${neighbours.join(', ')} in the roster`)
-    const targets = new Map<number, ReturnType<typeof peerIdFromString>>()
+    const entries: RosterEntry[] = []
     for (const j of neighbours) {
       const pin = pins.get(j)
       const entry = roster.byIndex.get(j)
       const id = peerIdFromString(pin?.peerId ?? entry!.peerId)
       await node.peerStore.merge(id, { multiaddrs: pin ? [multiaddr(pin.addr)] : entry!.addrs.map((a) => multiaddr(a)) })
       targets.set(j, id)
+      if (entry) entries.push(entry)
+    }
+    writeFileAtomic(neighboursFile, JSON.stringify(entries) + '\n')
+    if (previousLife) {
+      // tell the neighbours we are back, at which round: they answer with their newest vector
+      const hello = encodeFrame({ swarm, round, from: i, kind: 'hello', codec: 'f64', dim: d }, new Uint8Array(0))
+      neighbours.forEach((_, k) => sendTo(k, [hello]))
     }
 
     const every = recordInterval(experiment)
     const timeoutMs = experiment.run.neighbour_timeout_ms
+    const isolatedLimitMs = Math.max(startupTimeout, 10 * timeoutMs)
     const records: RoundRecord[] = []
     const writeRecords = (): void => {
       if (records.length === 0) return
       writeSync(metricsFd, records.map((r) => JSON.stringify(r) + '\n').join(''))
       records.length = 0
     }
-    const record = (t: number, received: ReadonlyArray<Float64Array | null> | null, gradient: Float64Array): void => {
+    const rejectedSoFar = (): number => Object.values(rejects).reduce((a, b) => a + b, 0)
+    const record = (t: number, received: ReadonlyArray<Float64Array | null> | null, gradient: Float64Array, staleness: number): void => {
       const w = step.params
       let disagreement = 0
-      for (const v of received ?? []) if (v) disagreement = Math.max(disagreement, distance(w, v))
+      let used = 0
+      for (const v of received ?? []) {
+        if (!v) continue
+        used++
+        disagreement = Math.max(disagreement, distance(w, v))
+      }
       records.push({
         round: t,
         peer: i,
@@ -286,11 +437,15 @@ export async function runPeer(opts: PeerOptions): Promise<PeerInfo> {
         bytes_sent: transport.stats.bytesSent,
         bytes_received: transport.stats.bytesReceived,
         t_ms: Math.round((performance.now() - started) * 1000) / 1000,
+        neighbours: used,
+        staleness,
+        rejected: rejectedSoFar(),
       })
     }
     let lastStatus = 0
+    const firstRound = round
 
-    for (round = 0; round < experiment.run.rounds; round++) {
+    while (round < rounds0) {
       if (opts.signal.aborted) {
         interrupted = true
         break
@@ -299,6 +454,7 @@ export async function runPeer(opts: PeerOptions): Promise<PeerInfo> {
       const t = round
       const message = step.prepare(t)
       let own: Float64Array | undefined
+      let jumpTo: number | null = null
       if (message) {
         let payload: Uint8Array
         if (difference) {
@@ -316,39 +472,69 @@ export async function runPeer(opts: PeerOptions): Promise<PeerInfo> {
           if (codec.codec !== 'f64') own = decodeVector(codec, payload, d)
         }
         const frame = encodeFrame({ swarm, round: t, from: i, kind: 'params', codec: codec.codec, dim: d }, payload)
+        lastFrame = frame
         const frames = [...(opts.inject?.(t) ?? []), frame]
         messagesSent += neighbours.length
-        await Promise.all(
-          neighbours.map(async (j) => {
-            for (const f of frames) await transport.send(targets.get(j)!.toString(), targets.get(j)!, f, opts.signal)
-          }),
-        )
-        // Barrier: every neighbour's round-t message (they send when we do: all peers follow the same schedule).
-        // The first rounds also absorb start-up skew: processes start at different times, and a late peer delays its
-        // neighbours' neighbours too, one hop per round, so for as many rounds as there are peers (at least the
-        // graph's diameter) the wait is the start-up timeout.
-        const deadline = performance.now() + (t < graph.n ? Math.max(timeoutMs, startupTimeout) : timeoutMs)
-        while ((counts.get(t) ?? 0) < neighbours.length && !opts.signal.aborted) {
+        neighbours.forEach((_, k) => sendTo(k, frames))
+        // Wait for the live neighbours (sync: their round-t vectors; async: fresh enough ones). The first rounds
+        // after a (re)start also absorb start-up skew: processes start at different times, and a late peer delays
+        // its neighbours' neighbours too, one hop per round, so for as many rounds as there are peers (at least
+        // the graph's diameter) the wait is the start-up timeout.
+        const patience = t - firstRound < graph.n ? Math.max(timeoutMs, startupTimeout) : timeoutMs
+        let deadline = performance.now() + patience
+        let isolatedSince: number | null = null
+        while (!opts.signal.aborted) {
+          if (book.isolated()) {
+            // every neighbour is down: wait for one to come back rather than run alone
+            const now = performance.now()
+            if (isolatedSince === null) {
+              isolatedSince = now
+              log(`peer ${i}: every neighbour is down at round ${t}; waiting up to ${Math.round(isolatedLimitMs / 1000)} s for one to return`)
+            }
+            if (now - isolatedSince > isolatedLimitMs) {
+              throw new PeerError('ISOLATED', `peer ${i}: every neighbour (${neighbours.join(', ')}) was down for ${Math.round(isolatedLimitMs / 1000)} s at round ${t}`)
+            }
+            await waitForNews(250)
+            continue
+          }
+          if (isolatedSince !== null) {
+            isolatedSince = null
+            deadline = performance.now() + timeoutMs
+          }
+          const waiting = book.waitingOn(t)
+          if (waiting.length === 0) break
+          jumpTo = strict ? null : book.jumpTarget(t)
+          if (jumpTo !== null) break
           const left = deadline - performance.now()
           if (left <= 0) {
-            const slot = inbox.get(t)
-            const silent = neighbours.filter((_, k) => !slot?.[k])
-            throw new PeerError('NEIGHBOUR_TIMEOUT', `peer ${i}: no round-${t} vector from neighbour(s) ${silent.join(', ')} within ${timeoutMs} ms (run.neighbour_timeout_ms)`)
-          }
-          await new Promise<void>((resolve) => {
-            const timer = setTimeout(resolve, Math.min(left, 250))
-            wake = () => {
-              clearTimeout(timer)
-              resolve()
+            const silent = waiting.map((k) => neighbours[k]!)
+            if (strict) {
+              throw new PeerError('NEIGHBOUR_TIMEOUT', `peer ${i}: no round-${t} vector from neighbour(s) ${silent.join(', ')} within ${patience} ms (run.neighbour_timeout_ms; ${difference ? 'compression.mode: difference' : 'allreduce-sgd'} cannot go on without a neighbour)`)
             }
-          })
+            for (const k of waiting) book.markDown(k)
+            downs += waiting.length
+            log(`peer ${i}: neighbour(s) ${silent.join(', ')} silent for ${patience} ms at round ${t} (run.neighbour_timeout_ms): going on without them`)
+            deadline = performance.now() + timeoutMs
+            continue
+          }
+          await waitForNews(Math.min(left, 250))
         }
         if (opts.signal.aborted) {
           interrupted = true
           break
         }
       }
-      let received: Array<Float64Array | null> = inbox.get(t) ?? neighbours.map(() => null)
+      if (jumpTo !== null) {
+        // we were away (restarted, or cut off): every live neighbour is well ahead; join the slowest of them
+        log(`peer ${i}: rejoining at round ${jumpTo} (was at ${t})`)
+        jumped += jumpTo - t
+        round = Math.min(jumpTo, rounds0)
+        rounds = round
+        book.prune(round)
+        continue
+      }
+      const inbox = message ? book.inbox(t) : { vectors: neighbours.map(() => null), used: 0, staleness: 0 }
+      let received: Array<Float64Array | null> = inbox.vectors
       if (difference && message) {
         received = received.map((q, k) => {
           if (!q) return null
@@ -356,43 +542,61 @@ export async function runPeer(opts: PeerOptions): Promise<PeerInfo> {
           return neighbourCopies[k]!
         })
       }
-      if (t % every === 0) record(t, received, step.gradient)
-      step.combine(t, received, own)
-      inbox.delete(t)
-      counts.delete(t)
-      rounds = t + 1
+      if (t % every === 0) record(t, received, step.gradient, inbox.staleness)
+      try {
+        step.combine(t, received, own)
+      } catch (err) {
+        if (err instanceof AlgorithmError) throw new PeerError('NEIGHBOUR_TIMEOUT', `peer ${i}: round ${t}: ${err.message}`)
+        throw err
+      }
+      round = t + 1
+      rounds = round
+      book.prune(round)
       if (rounds % 16 === 0 && !withinBounds(step.params)) {
         throw new PeerError('DIVERGED', `peer ${i}: the run diverged at round ${rounds}; lower algorithm.eta or the coupling`)
       }
       if (t % every === 0) writeRecords()
+      if (experiment.run.checkpoint_every !== null && rounds % experiment.run.checkpoint_every === 0 && rounds < rounds0) checkpoint(rounds)
       const now = performance.now()
       if (now - lastStatus > 200) {
         lastStatus = now
         const last = records.at(-1)
         void roster.publishStatus({ index: i, round: rounds, loss: last?.loss ?? NaN, disagreement: last?.disagreement ?? NaN, done: false })
       }
+      if (opts.delayMs) await sleep(opts.delayMs, opts.signal)
     }
+    checkpoint(rounds) // on finishing, and on shutdown
     const full = localGradient(problem.loss, problem.shards[i]!, step.params, problem.classes, new Float64Array(d))
-    record(rounds, null, full)
+    const last = book.inbox(rounds)
+    record(rounds, last.vectors, full, last.staleness)
     writeRecords()
     writeFileAtomic(join(opts.out, 'params', `${i}.f64`), float64LeBytes(step.params))
-    void roster.publishStatus({ index: i, round: rounds, loss: localLoss(problem.loss, problem.shards[i]!, step.params, problem.classes), disagreement: 0, done: true })
+    void roster.publishStatus({ index: i, round: rounds, loss: localLoss(problem.loss, problem.shards[i]!, step.params, problem.classes), disagreement: 0, done: !interrupted })
 
-    // Linger: tell the neighbours we are done and wait until they are too (bounded).
+    // Linger: tell the neighbours we are done (with our final vector, which stands for every later round at a
+    // neighbour still running) and stay while a neighbour still runs, to answer it if it restarts.
     if (!interrupted) {
-      const finalFrame = encodeFrame({ swarm, round: rounds, from: i, kind: 'final', codec: codec.codec, dim: d }, new Uint8Array(0))
-      await Promise.allSettled(neighbours.map((j) => transport.send(targets.get(j)!.toString(), targets.get(j)!, finalFrame, opts.signal)))
-      const lingerUntil = performance.now() + (opts.lingerMs ?? 30_000)
-      while (neighbours.some((j) => !finals.has(j)) && performance.now() < lingerUntil && !opts.signal.aborted) {
-        await new Promise<void>((resolve) => {
-          const timer = setTimeout(resolve, 100)
-          wake = () => {
-            clearTimeout(timer)
-            resolve()
-          }
+      finalFrame = encodeFrame({ swarm, round: rounds, from: i, kind: 'final', codec: 'f64', dim: d }, encodeF64(step.params))
+      neighbours.forEach((_, k) => sendTo(k, [finalFrame!]))
+      const finishedAt = performance.now()
+      const grace = Math.max(timeoutMs, 2000)
+      const lingerUntil = finishedAt + (opts.lingerMs ?? Math.max(120_000, 4 * timeoutMs))
+      const stillRunning = (): number[] =>
+        neighbours.filter((_, k) => {
+          if (book.isFinal(k)) return false
+          const heard = book.isUp(k) ? Math.max(book.lastHeard(k), finishedAt) : book.lastHeard(k)
+          return performance.now() - heard < grace
         })
+      let said = false
+      while (stillRunning().length > 0 && performance.now() < lingerUntil && !opts.signal.aborted) {
+        if (!said && performance.now() - finishedAt > 1000) {
+          said = true
+          log(`peer ${i}: done; lingering for neighbour(s) ${stillRunning().join(', ')} still running`)
+        }
+        await waitForNews(100)
       }
       // give the last frames a moment to leave before the streams close
+      await outbox.drained(2000)
       await sleep(100)
     }
     const info: PeerInfo = {
@@ -407,6 +611,9 @@ export async function runPeer(opts: PeerOptions): Promise<PeerInfo> {
       refused_streams: transport.stats.refusedStreams,
       rejected_frames: transport.stats.rejectedFrames,
       rejects,
+      resumed_from: resumed?.round ?? null,
+      jumped_rounds: jumped,
+      neighbours_down: downs,
       final: {
         loss: localLoss(problem.loss, problem.shards[i]!, step.params, problem.classes),
         error: reference ? distance(step.params, reference.w) : null,
@@ -416,6 +623,8 @@ export async function runPeer(opts: PeerOptions): Promise<PeerInfo> {
     writeFileAtomic(join(peerDir, 'info.json'), JSON.stringify(info, null, 2) + '\n')
     return info
   } finally {
+    opts.signal.removeEventListener('abort', stopSending)
+    controller.abort(new Error('meshgd: peer stopping'))
     closeSync(metricsFd)
     roster.stop()
     await transport.stop().catch(() => undefined)

@@ -30,6 +30,12 @@ export interface RoundRecord {
   bytes_sent: number
   bytes_received: number
   t_ms: number
+  /** neighbours whose vector this round combined (networked runs: the live ones) */
+  neighbours?: number
+  /** max over those of (round - the round their vector is of), at least 0 (async mode; 0 in sync) */
+  staleness?: number
+  /** messages this peer has rejected so far (networked runs) */
+  rejected?: number
 }
 
 export interface SimulationInput {

@@ -66,6 +66,16 @@ export class Rng {
     return r
   }
 
+  /** Continue from a saved state (a checkpoint), in place. */
+  setState(state: RngState): void {
+    const [a, b, c, d] = state.s
+    this.s0 = a >>> 0
+    this.s1 = b >>> 0
+    this.s2 = c >>> 0
+    this.s3 = d >>> 0
+    this.spare = state.spare
+  }
+
   state(): RngState {
     return { s: [this.s0, this.s1, this.s2, this.s3], spare: this.spare }
   }

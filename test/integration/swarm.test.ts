@@ -120,11 +120,11 @@ describe('peers started one by one against a bootstrap, in shuffled order', () =
     const a = params(join(work, 'manual-sim'), n)
     const b = params(out, n)
     for (let i = 0; i < n; i++) expect(b[i]!.equals(a[i]!)).toBe(true)
-    // bytes on the wire: 40 round frames and one final frame to each of 2 neighbours
+    // bytes on the wire: 40 round frames and one final frame (holding the final vector) to each of 2 neighbours
     const info = JSON.parse(readFileSync(join(out, 'peers', '0', 'info.json'), 'utf8'))
     let expected = 0
     for (let t = 0; t < 40; t++) expected += 2 * wireBytesOfVector({ swarm: 'manual', round: t, from: 0, kind: 'params', codec: 'f64', dim: 12 })
-    expected += 2 * (wireBytesOfVector({ swarm: 'manual', round: 40, from: 0, kind: 'final', codec: 'f64', dim: 0 }) - 0)
+    expected += 2 * wireBytesOfVector({ swarm: 'manual', round: 40, from: 0, kind: 'final', codec: 'f64', dim: 12 })
     expect(info.bytes_sent).toBe(expected)
     expect(info.bytes_sent).toBeGreaterThan(40 * 2 * 8 * 12) // at least the payload
   })

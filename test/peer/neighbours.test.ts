@@ -1,0 +1,125 @@
+import { describe, expect, it } from 'vitest'
+import { NeighbourBook } from '../../src/peer/neighbours.js'
+
+const v = (x: number): Float64Array => Float64Array.of(x)
+
+describe('NeighbourBook, sync mode', () => {
+  it('waits for each live neighbour\'s round-t vector and uses exactly it', () => {
+    const book = new NeighbourBook(2, { mode: 'sync', maxStaleness: 0 })
+    expect(book.waitingOn(0)).toEqual([0, 1])
+    book.receive(1, 0, v(10), 0, 0)
+    book.receive(1, 1, v(11), 0, 0) // one round early: kept for round 1
+    expect(book.waitingOn(0)).toEqual([0])
+    book.receive(0, 0, v(0), 0, 0)
+    expect(book.waitingOn(0)).toEqual([])
+    const inbox = book.inbox(0)
+    expect(inbox.vectors.map((x) => x?.[0])).toEqual([0, 10])
+    expect(inbox.used).toBe(2)
+    expect(inbox.staleness).toBe(0)
+    book.prune(1)
+    expect(book.waitingOn(1)).toEqual([0])
+    expect(book.inbox(1).vectors.map((x) => x?.[0] ?? null)).toEqual([null, 11])
+  })
+
+  it('leaves a down neighbour out, and takes it back when it is heard again', () => {
+    const book = new NeighbourBook(2, { mode: 'sync', maxStaleness: 0 })
+    book.receive(0, 5, v(5), 5, 0)
+    book.markDown(1)
+    expect(book.waitingOn(5)).toEqual([])
+    expect(book.inbox(5).used).toBe(1)
+    expect(book.receive(1, 3, v(3), 6, 1).revived).toBe(true)
+    expect(book.isUp(1)).toBe(true)
+    expect(book.waitingOn(6)).toEqual([0, 1])
+  })
+
+  it('keeps a neighbour\'s round-t vector when its final vector arrives before the peer reaches t', () => {
+    const book = new NeighbourBook(1, { mode: 'sync', maxStaleness: 0 })
+    book.receive(0, 9, v(9), 9, 0)
+    book.receive(0, 10, v(100), 9, 0, true)
+    expect(book.inbox(9).vectors[0]?.[0]).toBe(9)
+    book.prune(10)
+    // after its last round the final vector stands for every later one
+    expect(book.waitingOn(10)).toEqual([])
+    expect(book.inbox(12).vectors[0]?.[0]).toBe(100)
+  })
+
+  it('lets a neighbour that is past round t stand in with its newest vector (it cannot send round t any more)', () => {
+    const book = new NeighbourBook(1, { mode: 'sync', maxStaleness: 0 })
+    book.receive(0, 7, v(7), 3, 0) // far ahead of round 3: not a slot, but the newest vector
+    expect(book.waitingOn(5)).toEqual([])
+    expect(book.inbox(5).vectors[0]?.[0]).toBe(7)
+    expect(book.inbox(5).staleness).toBe(0) // a vector from the future is not stale
+  })
+
+  it('jumps a peer that was away to the slowest live neighbour, only when all are well ahead', () => {
+    const book = new NeighbourBook(3, { mode: 'sync', maxStaleness: 0 })
+    book.receive(0, 900, v(0), 100, 0)
+    book.receive(1, 905, v(1), 100, 0)
+    expect(book.jumpTarget(100)).toBeNull() // neighbour 2 has said nothing yet
+    book.receive(2, 101, v(2), 100, 0)
+    expect(book.jumpTarget(100)).toBeNull() // neighbour 2 is only one round ahead: no jump
+    book.markDown(2)
+    expect(book.jumpTarget(100)).toBe(900)
+    expect(book.jumpTarget(899)).toBeNull()
+    book.receive(0, 1000, v(0), 100, 0, true) // finished neighbours do not count
+    expect(book.jumpTarget(100)).toBe(905)
+  })
+
+  it('voids what a restarted neighbour sent from the restart round on', () => {
+    const book = new NeighbourBook(1, { mode: 'sync', maxStaleness: 0 })
+    book.receive(0, 50, v(50), 50, 0)
+    book.receive(0, 51, v(51), 50, 0)
+    book.receive(0, 60, v(60), 50, 0, true)
+    book.restarted(0, 40, 1)
+    expect(book.isFinal(0)).toBe(false)
+    expect(book.latestRound(0)).toBe(39)
+    expect(book.waitingOn(50)).toEqual([0])
+  })
+
+  it('is isolated only when every neighbour is down', () => {
+    const book = new NeighbourBook(2, { mode: 'sync', maxStaleness: 0 })
+    book.markDown(0)
+    expect(book.isolated()).toBe(false)
+    book.markDown(1)
+    expect(book.isolated()).toBe(true)
+    book.receive(1, 0, v(0), 0, 0)
+    expect(book.isolated()).toBe(false)
+    expect(new NeighbourBook(0, { mode: 'sync', maxStaleness: 0 }).isolated()).toBe(false)
+  })
+
+  it('without stand-ins uses round-t vectors only and never jumps', () => {
+    const book = new NeighbourBook(1, { mode: 'sync', maxStaleness: 0, standIns: false })
+    book.receive(0, 9, v(9), 3, 0)
+    expect(book.waitingOn(5)).toEqual([0])
+    expect(book.jumpTarget(3)).toBeNull()
+    expect(book.inbox(5).vectors[0]).toBeNull()
+  })
+})
+
+describe('NeighbourBook, async mode', () => {
+  it('uses the freshest vector while it is at most max_staleness rounds old', () => {
+    const book = new NeighbourBook(2, { mode: 'async', maxStaleness: 3 })
+    expect(book.waitingOn(0)).toEqual([0, 1]) // at least one vector of each first
+    book.receive(0, 0, v(0), 0, 0)
+    book.receive(1, 0, v(10), 0, 0)
+    expect(book.waitingOn(3)).toEqual([])
+    const inbox = book.inbox(3)
+    expect(inbox.vectors.map((x) => x?.[0])).toEqual([0, 10])
+    expect(inbox.staleness).toBe(3)
+    expect(book.waitingOn(4)).toEqual([0, 1])
+    book.receive(0, 2, v(2), 4, 0)
+    expect(book.waitingOn(4)).toEqual([1])
+    expect(book.inbox(4).vectors.map((x) => x?.[0] ?? null)).toEqual([2, null])
+    // an older vector arriving late does not replace a newer one
+    book.receive(0, 1, v(1), 4, 0)
+    expect(book.inbox(4).vectors[0]?.[0]).toBe(2)
+  })
+
+  it('jumps only past max_staleness + 1', () => {
+    const book = new NeighbourBook(1, { mode: 'async', maxStaleness: 4 })
+    book.receive(0, 15, v(0), 10, 0)
+    expect(book.jumpTarget(10)).toBeNull()
+    book.receive(0, 16, v(0), 10, 0)
+    expect(book.jumpTarget(10)).toBe(16)
+  })
+})
