@@ -188,6 +188,11 @@ export class NeighbourBook {
     return { vectors, used, staleness }
   }
 
+  /** Each neighbour's newest vector while it is live or finished (null otherwise): the state at the end of a run. */
+  newest(): Array<Float64Array | null> {
+    return this.book.map((n) => (n.up || n.final ? n.latest : null))
+  }
+
   /** Forget the slots of rounds before `t`. */
   prune(t: number): void {
     for (const n of this.book) for (const r of n.slots.keys()) if (r < t) n.slots.delete(r)

@@ -501,10 +501,11 @@ export async function runPeer(opts: PeerOptions): Promise<PeerInfo> {
             isolatedSince = null
             deadline = performance.now() + timeoutMs
           }
-          const waiting = book.waitingOn(t)
-          if (waiting.length === 0) break
+          // first: were we away (every live neighbour well ahead)? then rejoin them rather than replay the rounds
           jumpTo = strict ? null : book.jumpTarget(t)
           if (jumpTo !== null) break
+          const waiting = book.waitingOn(t)
+          if (waiting.length === 0) break
           const left = deadline - performance.now()
           if (left <= 0) {
             const silent = waiting.map((k) => neighbours[k]!)
@@ -567,8 +568,7 @@ export async function runPeer(opts: PeerOptions): Promise<PeerInfo> {
     }
     checkpoint(rounds) // on finishing, and on shutdown
     const full = localGradient(problem.loss, problem.shards[i]!, step.params, problem.classes, new Float64Array(d))
-    const last = book.inbox(rounds)
-    record(rounds, last.vectors, full, last.staleness)
+    record(rounds, book.newest(), full, 0)
     writeRecords()
     writeFileAtomic(join(opts.out, 'params', `${i}.f64`), float64LeBytes(step.params))
     void roster.publishStatus({ index: i, round: rounds, loss: localLoss(problem.loss, problem.shards[i]!, step.params, problem.classes), disagreement: 0, done: !interrupted })

@@ -27,7 +27,7 @@ const data = (round: number): CheckpointData => ({
   ...expect0,
   round,
   vectors: { params: Float64Array.of(1.5, -0, 1e-300 * round), centre: Float64Array.of(round, 2, 3) },
-  rngs: { sampling: new Rng(round + 1).state() },
+  rngs: { sampling: Rng.derive(round + 1, 0, 't').state() },
 })
 
 describe('checkpoint file', () => {
@@ -36,7 +36,7 @@ describe('checkpoint file', () => {
     expect(back.round).toBe(7)
     expect(Array.from(back.vectors.params!)).toEqual([1.5, -0, 7e-300])
     expect(Object.is(back.vectors.params![1], -0)).toBe(true)
-    expect(back.rngs.sampling).toEqual(new Rng(8).state())
+    expect(back.rngs.sampling).toEqual(Rng.derive(8, 0, 't').state())
   })
 
   it('refuses damaged bytes: a flipped bit anywhere, truncation, padding, bad magic', () => {
@@ -127,7 +127,7 @@ describe('a restored peer step', () => {
   it('refuses a snapshot of the wrong dimension', () => {
     const { experiment, problem, graph } = resolveExperiment(experimentFrom(body({ kind: 'elastic', eta: 0.3, mu: 0.2 })), '.')
     const step = createPeerStep(experiment, problem, graph, 0)
-    expect(() => step.restore({ vectors: { params: new Float64Array(5) }, rngs: { sampling: new Rng(1).state() } })).toThrow(/params missing or of the wrong length/)
+    expect(() => step.restore({ vectors: { params: new Float64Array(5) }, rngs: { sampling: Rng.derive(1, 0, 't').state() } })).toThrow(/params missing or of the wrong length/)
   })
 
   it('fingerprints ignore run.rounds and timings but not the seed or the algorithm', () => {

@@ -123,3 +123,17 @@ describe('NeighbourBook, async mode', () => {
     expect(book.jumpTarget(10)).toBe(16)
   })
 })
+
+describe('run.mode: async in the config', () => {
+  it('is refused where a neighbour cannot be left out, naming the field', async () => {
+    const { experimentFrom } = await import('../../src/config/load.js')
+    const { resolveExperiment } = await import('../../src/config/resolve.js')
+    const resolve = (body: Record<string, unknown>): unknown =>
+      resolveExperiment(experimentFrom({ swarm: { peers: 4 }, problem: { kind: 'planted', dim: 4 }, run: { mode: 'async' }, ...body }), '.')
+    expect(() => resolve({ algorithm: { kind: 'elastic' } })).not.toThrow()
+    expect(() => resolve({ topology: { kind: 'complete' }, algorithm: { kind: 'allreduce-sgd' } })).toThrow(/^run\.mode: async: allreduce-sgd averages/)
+    expect(() => resolve({ compression: { kind: 'qsgd', mode: 'difference' } })).toThrow(/^run\.mode: async: compression\.mode: difference/)
+    expect(() => experimentFrom({ run: { mode: 'eventual' } })).toThrow(/run\.mode/)
+    expect(() => experimentFrom({ run: { max_staleness: -1 } })).toThrow(/run\.max_staleness/)
+  })
+})
