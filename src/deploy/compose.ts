@@ -1,0 +1,124 @@
+/**
+ * `meshgd compose EXPERIMENT [-o FILE]`: a Docker Compose file for the experiment's swarm (pure: experiment and
+ * paths in, a compose document out; the CLI writes it).
+ *
+ * - `bootstrap`: `meshgd bootstrap` with a persistent key on its own volume, so its address stays the same across
+ *   restarts; peers reach it as `/dns4/bootstrap/tcp/PORT` on the compose network.
+ * - `peer-<i>` for every peer: `meshgd node EXPERIMENT --index i`, announcing `/dns4/peer-<i>/tcp/PORT`; the
+ *   experiment's folder (file and data) mounted read-only at /experiment; its own volume at /data holding its
+ *   state (identity, checkpoints) and outputs; `restart: on-failure`, so a crashed peer comes back and resumes from
+ *   its checkpoint.
+ * - with a swarm key (`swarm.key_file`, or `--swarm-key`): a compose secret, passed to every process as
+ *   `--swarm-key /run/secrets/swarm_key`.
+ */
+import { basename, dirname, isAbsolute, relative, resolve } from 'node:path'
+import type { ExperimentInput } from '../config/schema.js'
+
+export interface ComposeOptions {
+  /** the experiment file, as the user named it */
+  readonly experimentFile: string
+  /** where the compose file will be written (relative paths in it are relative to its folder) */
+  readonly composeFile: string
+  readonly image: string
+  readonly port: number
+  /** a swarm key file to pass as a secret, or null */
+  readonly swarmKeyFile: string | null
+}
+
+export interface ComposeService {
+  image: string
+  command: string[]
+  volumes: Array<{ type: 'volume' | 'bind'; source: string; target: string; read_only?: boolean }>
+  networks: string[]
+  restart: string
+  depends_on?: string[]
+  secrets?: string[]
+  healthcheck?: { test: string[]; interval: string; timeout: string; retries: number; start_period: string }
+}
+
+export interface ComposeDocument {
+  name: string
+  services: Record<string, ComposeService>
+  networks: Record<string, Record<string, never>>
+  volumes: Record<string, Record<string, never>>
+  secrets?: Record<string, { file: string }>
+}
+
+/** A compose project name: lowercase letters, digits, dashes and underscores, starting with a letter or digit. */
+export function projectName(swarmId: string): string {
+  const name = swarmId.toLowerCase().replace(/[^a-z0-9_-]+/g, '-').replace(/^[-_]+/, '')
+  return `meshgd-${name || 'swarm'}`
+}
+
+/** A path as the compose file should hold it: relative to the compose file's folder when below it. */
+function pathFrom(composeFile: string, target: string): string {
+  const rel = relative(dirname(resolve(composeFile)), resolve(target))
+  if (rel === '') return '.'
+  return rel.startsWith('..') || isAbsolute(rel) ? resolve(target) : `./${rel}`
+}
+
+export function composeDocument(experiment: ExperimentInput, opts: ComposeOptions): ComposeDocument {
+  const peers = experiment.swarm.peers
+  const listen = `/ip4/0.0.0.0/tcp/${opts.port}`
+  const keyArgs = opts.swarmKeyFile ? ['--swarm-key', '/run/secrets/swarm_key'] : []
+  const secrets = opts.swarmKeyFile ? { secrets: ['swarm_key'] } : {}
+  const health = (role: string): ComposeService['healthcheck'] => ({
+    test: ['CMD', 'meshgd', 'health', '--max-age', '60'],
+    interval: '15s',
+    timeout: '5s',
+    retries: 3,
+    start_period: role === 'bootstrap' ? '10s' : '60s',
+  })
+  const services: Record<string, ComposeService> = {
+    bootstrap: {
+      image: opts.image,
+      command: ['bootstrap', '--listen', listen, '--key', '/data/bootstrap.key', ...keyArgs],
+      volumes: [{ type: 'volume', source: 'bootstrap', target: '/data' }],
+      networks: ['mesh'],
+      restart: 'unless-stopped',
+      ...secrets,
+      healthcheck: health('bootstrap'),
+    },
+  }
+  const volumes: Record<string, Record<string, never>> = { bootstrap: {} }
+  const experimentDir = pathFrom(opts.composeFile, dirname(resolve(opts.experimentFile)))
+  for (let i = 0; i < peers; i++) {
+    const name = `peer-${i}`
+    services[name] = {
+      image: opts.image,
+      command: [
+        'node',
+        `/experiment/${basename(opts.experimentFile)}`,
+        '--index',
+        String(i),
+        '--listen',
+        listen,
+        '--announce',
+        `/dns4/${name}/tcp/${opts.port}`,
+        '--bootstrap',
+        `/dns4/bootstrap/tcp/${opts.port}`,
+        '--out',
+        '/data/run',
+        '--log-json',
+        ...keyArgs,
+      ],
+      volumes: [
+        { type: 'bind', source: experimentDir, target: '/experiment', read_only: true },
+        { type: 'volume', source: name, target: '/data' },
+      ],
+      networks: ['mesh'],
+      restart: 'on-failure',
+      depends_on: ['bootstrap'],
+      ...secrets,
+      healthcheck: health('peer'),
+    }
+    volumes[name] = {}
+  }
+  return {
+    name: projectName(experiment.swarm.id),
+    services,
+    networks: { mesh: {} },
+    volumes,
+    ...(opts.swarmKeyFile ? { secrets: { swarm_key: { file: pathFrom(opts.composeFile, opts.swarmKeyFile) } } } : {}),
+  }
+}
