@@ -184,3 +184,18 @@ describe('the Dockerfile', () => {
     expect(stale.stderr).toMatch(/last heartbeat \d+ s ago/)
   })
 })
+
+describe('the example systemd units', () => {
+  const help = meshgd(['node', '--help']).stdout + meshgd(['bootstrap', '--help']).stdout
+  for (const unit of ['meshgd-node@.service', 'meshgd-bootstrap.service']) {
+    it(`${unit}: the sections systemd needs, a restart policy, and only options meshgd has`, () => {
+      const text = readFileSync(join(root, 'deploy', 'systemd', unit), 'utf8')
+      for (const section of ['[Unit]', '[Service]', '[Install]']) expect(text).toContain(section)
+      expect(text).toMatch(/^Restart=(on-failure|always)$/m)
+      expect(text).toMatch(/^User=meshgd$/m)
+      const exec = /^ExecStart=((?:[^\n]*\\\n)*[^\n]*)/m.exec(text)![1]!.replace(/\\\n/g, ' ')
+      expect(exec).toMatch(/\/opt\/meshgd\/bin\/meshgd\.js (node|bootstrap) /)
+      for (const flag of exec.match(/--[a-z-]+/g)!) expect(help, flag).toContain(flag)
+    })
+  }
+})
