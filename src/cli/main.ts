@@ -159,7 +159,7 @@ export function shippedExperiment(name: string): string {
   return resolve(here, '..', '..', '..', 'topology', name)
 }
 
-async function commandSwarm(file: string, opts: { out?: string; set: string[]; swarmKey?: string; quiet?: boolean }): Promise<number> {
+async function commandSwarm(file: string, opts: { out?: string; set: string[]; swarmKey?: string; quiet?: boolean; netns?: boolean }): Promise<number> {
   const loaded = loadExperiment(file, opts.set)
   const out = resolve(opts.out ?? defaultOutDir(loaded.experiment.swarm.id))
   const { runSwarm } = await import('../swarm/local.js')
@@ -174,6 +174,7 @@ async function commandSwarm(file: string, opts: { out?: string; set: string[]; s
       out,
       signal: controller.signal,
       quiet: opts.quiet ?? false,
+      netns: opts.netns ?? false,
       ...(keyFileOf(opts.swarmKey, loaded) ? { swarmKeyFile: keyFileOf(opts.swarmKey, loaded)! } : {}),
     })
     printSummary(summary, out)
@@ -186,6 +187,11 @@ async function commandSwarm(file: string, opts: { out?: string; set: string[]; s
     if (err instanceof Error && err.name === 'SwarmError') {
       console.error(`meshgd: ${err.message}`)
       return (err as { code?: string }).code === 'INTERRUPTED' ? EXIT_INTERRUPTED : EXIT_FAILED
+    }
+    if (err instanceof Error && err.name === 'LabError') {
+      if ((err as { code?: string }).code === 'BAD_NETWORK') throw new ConfigError(err.message)
+      console.error(`meshgd: ${err.message}`)
+      return EXIT_FAILED
     }
     throw err
   } finally {
@@ -432,6 +438,7 @@ export function buildProgram(): Command {
     .argument('<experiment>', 'experiment file (YAML or JSON)')
     .option('--out <dir>', 'run directory (default runs/<swarm id>-<time>)')
     .option('--swarm-key <file>', 'libp2p private-network key for every process')
+    .option('--netns', "the network lab: every process in its own network namespace, links shaped by the experiment's network: section (root)")
     .option('--quiet', 'no progress output')
     .addOption(new Option('--set <key=value>', 'override a field by its dotted path (repeatable)').argParser(collect).default([]))
     .action(async (file: string, opts) => {

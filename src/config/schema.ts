@@ -263,6 +263,59 @@ const peersSchema = z
   ])
   .refine((list) => list.length <= 4096, 'at most 4096 entries')
 
+/** One link's behaviour in the network lab (`meshgd swarm --netns`), each direction alike. */
+const linkFields = {
+  /** one-way delay */
+  latency_ms: z.number().min(0).max(60_000),
+  /** extra delay drawn uniformly from [0, jitter_ms] per packet (packets of a link are never reordered) */
+  jitter_ms: z.number().min(0).max(60_000),
+  /** probability that a packet is dropped */
+  loss: z.number().min(0).max(1),
+  /** bandwidth in Mbit/s; null: unlimited */
+  rate_mbit: positive().nullable(),
+}
+
+/**
+ * The network lab's links (`meshgd swarm --netns`; other runs ignore it): defaults for every link between two
+ * hosts, per-edge overrides, and a partition schedule.
+ */
+const networkSchema = z.strictObject({
+  latency_ms: linkFields.latency_ms.default(0),
+  jitter_ms: linkFields.jitter_ms.default(0),
+  loss: linkFields.loss.default(0),
+  rate_mbit: linkFields.rate_mbit.default(null),
+  /** per-edge overrides: {a, b, and any of the fields above} */
+  links: z
+    .array(
+      z.strictObject({
+        a: int(0),
+        b: int(0),
+        latency_ms: linkFields.latency_ms.optional(),
+        jitter_ms: linkFields.jitter_ms.optional(),
+        loss: linkFields.loss.optional(),
+        rate_mbit: linkFields.rate_mbit.optional(),
+      }),
+    )
+    .default([]),
+  /**
+   * Cut links when the swarm reaches `at_round` (the furthest peer) and heal them at `heal_round`: the links
+   * listed in `cut` ([a, b] pairs), or every link between two of the `groups`.
+   */
+  partition: z
+    .array(
+      z
+        .strictObject({
+          at_round: int(0),
+          heal_round: int(1),
+          cut: z.array(z.tuple([int(0), int(0)])).optional(),
+          groups: z.array(z.array(int(0)).min(1)).min(2).optional(),
+        })
+        .refine((p) => p.heal_round > p.at_round, { message: 'heal_round must come after at_round', path: ['heal_round'] })
+        .refine((p) => (p.cut === undefined) !== (p.groups === undefined), { message: 'give either cut or groups', path: ['cut'] }),
+    )
+    .default([]),
+})
+
 export const experimentSchema = z.strictObject({
   swarm: swarmSchema.prefault({}),
   topology: topologySchema.prefault({}),
@@ -272,6 +325,7 @@ export const experimentSchema = z.strictObject({
   run: runSchema.prefault({}),
   output: outputSchema.prefault({}),
   peers: peersSchema.default([]),
+  network: networkSchema.prefault({}),
 })
 
 /** An experiment as written: `algorithm.eta` may still be `auto`. */

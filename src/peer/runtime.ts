@@ -417,6 +417,8 @@ export async function runPeer(opts: PeerOptions): Promise<PeerInfo> {
       writeSync(metricsFd, records.map((r) => JSON.stringify(r) + '\n').join(''))
       records.length = 0
     }
+    // the newest record, for the status topic (status messages carry finite numbers only)
+    const newest: { record: RoundRecord | null } = { record: null }
     const rejectedSoFar = (): number => Object.values(rejects).reduce((a, b) => a + b, 0)
     const record = (t: number, received: ReadonlyArray<Float64Array | null> | null, gradient: Float64Array, staleness: number): void => {
       const w = step.params
@@ -427,7 +429,7 @@ export async function runPeer(opts: PeerOptions): Promise<PeerInfo> {
         used++
         disagreement = Math.max(disagreement, distance(w, v))
       }
-      records.push({
+      const entry: RoundRecord = {
         round: t,
         peer: i,
         loss: localLoss(problem.loss, problem.shards[i]!, w, problem.classes),
@@ -440,7 +442,9 @@ export async function runPeer(opts: PeerOptions): Promise<PeerInfo> {
         neighbours: used,
         staleness,
         rejected: rejectedSoFar(),
-      })
+      }
+      newest.record = entry
+      records.push(entry)
     }
     let lastStatus = 0
     const firstRound = round
@@ -561,8 +565,7 @@ export async function runPeer(opts: PeerOptions): Promise<PeerInfo> {
       const now = performance.now()
       if (now - lastStatus > 200) {
         lastStatus = now
-        const last = records.at(-1)
-        void roster.publishStatus({ index: i, round: rounds, loss: last?.loss ?? NaN, disagreement: last?.disagreement ?? NaN, done: false })
+        void roster.publishStatus({ index: i, round: rounds, loss: newest.record?.loss ?? 0, disagreement: newest.record?.disagreement ?? 0, done: false })
       }
       if (opts.delayMs) await sleep(opts.delayMs, opts.signal)
     }

@@ -4,7 +4,7 @@
  * Every process it starts it stops: on a peer's failure, on Ctrl-C, and on the way out.
  */
 import { spawn, type ChildProcess } from 'node:child_process'
-import { existsSync, readFileSync } from 'node:fs'
+import { closeSync, existsSync, fstatSync, openSync, readFileSync, readSync } from 'node:fs'
 import { dirname, join, resolve } from 'node:path'
 import { performance } from 'node:perf_hooks'
 import { fileURLToPath } from 'node:url'
@@ -14,6 +14,7 @@ import { pinsOf } from '../config/pins.js'
 import type { ExperimentInput } from '../config/schema.js'
 import { connectBootstrap, createMeshNode } from '../net/node.js'
 import { Roster } from '../net/roster.js'
+import { openLab, type Lab } from '../lab/netns.js'
 import { createProgress } from '../observe/progress.js'
 import { readFloat64Le, RunDirectory } from '../observe/run-dir.js'
 import type { PeerInfo } from '../peer/runtime.js'
@@ -32,6 +33,8 @@ export interface SwarmOptions {
   readonly signal: AbortSignal
   readonly quiet?: boolean
   readonly swarmKeyFile?: string
+  /** The network lab: each process in a network namespace of its own, behind emulated links (src/lab). */
+  readonly netns?: boolean
 }
 
 export interface SwarmSummary extends Omit<RunSummary, 'mode'> {
@@ -44,7 +47,7 @@ export interface SwarmSummary extends Omit<RunSummary, 'mode'> {
 export class SwarmError extends Error {
   override readonly name = 'SwarmError'
   constructor(
-    readonly code: 'BOOTSTRAP_FAILED' | 'PEER_FAILED' | 'INTERRUPTED' | 'MISSING_OUTPUT',
+    readonly code: 'BOOTSTRAP_FAILED' | 'PEER_FAILED' | 'INTERRUPTED' | 'MISSING_OUTPUT' | 'BAD_LAB',
     message: string,
   ) {
     super(message)
@@ -71,6 +74,30 @@ function firstLine(child: ChildProcess, timeoutMs: number): Promise<string> {
       reject(new SwarmError('BOOTSTRAP_FAILED', `the bootstrap exited (${code}) before printing its address: ${stderr.trim().split('\n').at(-1) ?? ''}`))
     })
   })
+}
+
+/** The round of the last complete line of a metrics.jsonl (reading its last 4 kB), or 0. */
+function lastRecordedRound(path: string): number {
+  let fd: number
+  try {
+    fd = openSync(path, 'r')
+  } catch {
+    return 0
+  }
+  try {
+    const size = fstatSync(fd).size
+    const length = Math.min(size, 4096)
+    const buffer = Buffer.alloc(length)
+    readSync(fd, buffer, 0, length, size - length)
+    const lines = buffer.toString('utf8').split('\n')
+    for (let k = lines.length - 2; k >= 0; k--) {
+      const m = /^\{"round":(\d+),/.exec(lines[k]!)
+      if (m) return Number(m[1])
+    }
+    return 0
+  } finally {
+    closeSync(fd)
+  }
 }
 
 function exitOf(child: ChildProcess): Promise<number> {
@@ -108,21 +135,30 @@ export async function runSwarm(opts: SwarmOptions): Promise<SwarmSummary> {
     for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL')
   }
   const keyArgs = opts.swarmKeyFile ? ['--swarm-key', opts.swarmKeyFile] : []
-  const bootstrap = spawn(process.execPath, [BIN, 'bootstrap', '--listen', '/ip4/127.0.0.1/tcp/0', ...keyArgs], { stdio: ['ignore', 'pipe', 'pipe'] })
+  let lab: Lab | null = null
+  if (opts.netns) {
+    if (pins.size > 0 || experiment.peers.length > 0) throw new SwarmError('BAD_LAB', 'peers: the lab gives every peer its own address; run --netns without a static peers list')
+    lab = await openLab({ experiment, out: opts.out, log: opts.quiet ? () => undefined : (line) => process.stderr.write(`meshgd: ${line}\n`) })
+  }
+  /** A process of the swarm: here, or inside its lab namespace. */
+  const start = (where: number | 'bootstrap', argv: string[], stdio: ['ignore', 'pipe' | 'ignore', 'pipe']): ChildProcess => {
+    const line = lab ? lab.wrap(where, [process.execPath, BIN, ...argv]) : { command: process.execPath, args: [BIN, ...argv] }
+    return spawn(line.command, line.args, { stdio })
+  }
+  const hostListen = (ip: string | undefined, port: number): string => `/ip4/${ip ?? '127.0.0.1'}/tcp/${port}`
+  const bootstrap = start('bootstrap', ['bootstrap', '--listen', hostListen(lab?.bootstrapIp, lab?.port ?? 0), ...keyArgs], ['ignore', 'pipe', 'pipe'])
   children.push(bootstrap)
   const onAbort = (): void => void stopAll()
   opts.signal.addEventListener('abort', onAbort, { once: true })
   let observer: Awaited<ReturnType<typeof createMeshNode>> | null = null
+  let stopPolling = (): void => undefined
   const progress = opts.quiet ? null : createProgress('swarm', experiment.run.rounds)
   try {
     const bootAddr = await firstLine(bootstrap, 30_000)
     const lastError = new Array<string>(n).fill('')
     const peers = Array.from({ length: n }, (_, i) => {
-      const child = spawn(
-        process.execPath,
-        [BIN, 'node', opts.file, '--index', String(i), '--listen', pins.get(i)?.addr.replace(/\/p2p\/[^/]+$/, '') ?? '/ip4/127.0.0.1/tcp/0', '--bootstrap', bootAddr, '--out', opts.out, ...keyArgs, ...opts.sets.flatMap((s) => ['--set', s])],
-        { stdio: ['ignore', 'ignore', 'pipe'] },
-      )
+      const listen = pins.get(i)?.addr.replace(/\/p2p\/[^/]+$/, '') ?? hostListen(lab?.peerIp(i), lab?.port ?? 0)
+      const child = start(i, ['node', opts.file, '--index', String(i), '--listen', listen, '--bootstrap', bootAddr, '--out', opts.out, ...keyArgs, ...opts.sets.flatMap((s) => ['--set', s])], ['ignore', 'ignore', 'pipe'])
       child.stderr?.on('data', (d: Buffer) => {
         const lines = d.toString().trim().split('\n').filter((l) => l.startsWith('meshgd:'))
         if (lines.length > 0) lastError[i] = lines.at(-1)!
@@ -132,7 +168,7 @@ export async function runSwarm(opts: SwarmOptions): Promise<SwarmSummary> {
     })
     // Progress from the status topic, through an observer node that only listens.
     const { swarmKey } = opts.swarmKeyFile ? { swarmKey: (await import('../net/identity.js')).readSwarmKey(opts.swarmKeyFile) } : { swarmKey: null }
-    observer = await createMeshNode({ privateKey: await generateKeyPair('Ed25519'), listen: ['/ip4/127.0.0.1/tcp/0'], bootstrap: [bootAddr], swarmKey })
+    observer = await createMeshNode({ privateKey: await generateKeyPair('Ed25519'), listen: [hostListen(lab?.observerIp, 0)], bootstrap: [bootAddr], swarmKey })
     await observer.start()
     await connectBootstrap(observer, [bootAddr], 30_000, opts.signal)
     const reached = new Array<number>(n).fill(0)
@@ -143,9 +179,19 @@ export async function runSwarm(opts: SwarmOptions): Promise<SwarmSummary> {
       onStatus: (s) => {
         reached[s.index] = Math.max(reached[s.index]!, s.round)
         progress?.update(Math.min(...reached), null)
+        lab?.onRound(Math.max(...reached))
       },
     })
     roster.start()
+    // The peers' own metrics files, for progress and the lab's partition schedule: every peer writes to this
+    // machine, so the newest recorded round of each is here (every run.record_every rounds).
+    const poll = setInterval(() => {
+      for (let i = 0; i < n; i++) reached[i] = Math.max(reached[i]!, lastRecordedRound(join(opts.out, 'peers', String(i), 'metrics.jsonl')))
+      progress?.update(Math.min(...reached), null)
+      lab?.onRound(Math.max(...reached))
+    }, 100)
+    poll.unref()
+    stopPolling = () => clearInterval(poll)
     const codes = await Promise.all(
       peers.map(async (child, i) => {
         const code = await exitOf(child)
@@ -163,10 +209,12 @@ export async function runSwarm(opts: SwarmOptions): Promise<SwarmSummary> {
     if (opts.signal.aborted || codes.some((c) => c !== 0)) throw new SwarmError('INTERRUPTED', 'interrupted: every peer was stopped')
     return gather(opts.out, resolved, (performance.now() - started) / 1000)
   } finally {
+    stopPolling()
     progress?.stop()
     opts.signal.removeEventListener('abort', onAbort)
     if (observer) await Promise.resolve(observer.stop()).catch(() => undefined)
     await stopAll()
+    await lab?.close()
   }
 }
 
