@@ -81,6 +81,9 @@ function simExitCode(summary: RunSummary): number {
 async function commandSim(file: string, opts: { out?: string; set: string[]; theory: boolean; quiet?: boolean }): Promise<number> {
   const loaded = loadExperiment(file, opts.set)
   const out = resolve(opts.out ?? defaultOutDir(loaded.experiment.swarm.id))
+  if (!opts.quiet && loaded.experiment.run.mode === 'async') {
+    console.error('meshgd: run.mode async: the simulator runs the sync schedule (every peer a round at a time); async applies to networked runs')
+  }
   const progress = opts.quiet ? null : createProgress('sim', loaded.experiment.run.rounds)
   let stop = false
   const onSignal = (): void => {

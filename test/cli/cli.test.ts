@@ -22,6 +22,18 @@ function experimentFile(name: string, text: string): string {
 }
 
 describe('meshgd sim', () => {
+  it('says that it runs the sync schedule for an async experiment, and gives the sync result', () => {
+    const exp = experimentFile('async.yaml', 'swarm: { id: a, peers: 3 }\nproblem: { dim: 6 }\nrun: { rounds: 30, mode: async }\n')
+    const r = meshgd('sim', exp, '--out', join(work, 'run-async'))
+    expect(r.status).toBe(0)
+    expect(r.stderr).toMatch(/^meshgd: run\.mode async: the simulator runs the sync schedule/)
+    const sync = meshgd('sim', exp, '--set', 'run.mode=sync', '--out', join(work, 'run-async-sync'), '--quiet')
+    expect(sync.status).toBe(0)
+    for (let i = 0; i < 3; i++) {
+      expect(readFileSync(join(work, 'run-async', 'params', `${i}.f64`)).equals(readFileSync(join(work, 'run-async-sync', 'params', `${i}.f64`)))).toBe(true)
+    }
+  })
+
   it('writes the run directory of DESIGN.md and exits 0 when the target is reached', () => {
     const exp = experimentFile(
       'small.yaml',
