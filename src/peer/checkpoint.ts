@@ -13,6 +13,7 @@
  */
 import { createHash } from 'node:crypto'
 import { closeSync, fsyncSync, openSync, readdirSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs'
+import { open, rename } from 'node:fs/promises'
 import { join } from 'node:path'
 import { pack, unpack } from 'msgpackr'
 import type { RngState } from '../util/rng.js'
@@ -111,12 +112,19 @@ function crashHalfway(round: number, fd: number, bytes: Uint8Array): void {
   process.kill(process.pid, 'SIGKILL')
 }
 
-/** Write a checkpoint atomically and keep only the newest `keep`. */
+const pathOf = (dir: string, round: number): string => join(dir, `checkpoint-${String(round).padStart(10, '0')}.bin`)
+
+/** After a checkpoint is in place: drop all but the newest `keep`, and the leftovers of writes cut short. */
+function prune(dir: string, keep: number): void {
+  for (const old of listCheckpoints(dir).slice(keep)) rmSync(join(dir, old.file), { force: true })
+  for (const f of readdirSync(dir)) if (f.endsWith('.bin.tmp')) rmSync(join(dir, f), { force: true })
+}
+
+/** Write a checkpoint atomically (temporary file, fsync, rename, fsync of the folder) and keep the newest `keep`. */
 export function saveCheckpoint(dir: string, data: CheckpointData, keep = 2): string {
   const bytes = encodeCheckpoint(data)
-  const path = join(dir, `checkpoint-${String(data.round).padStart(10, '0')}.bin`)
-  const tmp = `${path}.tmp`
-  const fd = openSync(tmp, 'w', 0o600)
+  const path = pathOf(dir, data.round)
+  const fd = openSync(`${path}.tmp`, 'w', 0o600)
   try {
     crashHalfway(data.round, fd, bytes)
     writeSync(fd, bytes)
@@ -124,15 +132,40 @@ export function saveCheckpoint(dir: string, data: CheckpointData, keep = 2): str
   } finally {
     closeSync(fd)
   }
-  renameSync(tmp, path)
+  renameSync(`${path}.tmp`, path)
   const dirFd = openSync(dir, 'r')
   try {
     fsyncSync(dirFd)
   } finally {
     closeSync(dirFd)
   }
-  for (const old of listCheckpoints(dir).slice(keep)) rmSync(join(dir, old.file), { force: true })
-  for (const f of readdirSync(dir)) if (f.endsWith('.bin.tmp')) rmSync(join(dir, f), { force: true }) // cut-short writes
+  prune(dir, keep)
+  return path
+}
+
+/**
+ * The same, off the event loop (the round loop goes on while the disk syncs): `data` must not change meanwhile
+ * (pass a snapshot). The crash test hook applies here too.
+ */
+export async function saveCheckpointAsync(dir: string, data: CheckpointData, keep = 2): Promise<string> {
+  const bytes = encodeCheckpoint(data)
+  const path = pathOf(dir, data.round)
+  const file = await open(`${path}.tmp`, 'w', 0o600)
+  try {
+    crashHalfway(data.round, file.fd, bytes)
+    await file.write(bytes)
+    await file.sync()
+  } finally {
+    await file.close()
+  }
+  await rename(`${path}.tmp`, path)
+  const folder = await open(dir, 'r')
+  try {
+    await folder.sync()
+  } finally {
+    await folder.close()
+  }
+  prune(dir, keep)
   return path
 }
 

@@ -28,7 +28,7 @@ import { connectBootstrap, createMeshNode, dialStaticPeers } from '../net/node.j
 import { loadOrCreateIdentity } from '../net/identity.js'
 import { Outbox, ParamsTransport } from '../net/params-protocol.js'
 import { parseRosterEntry, Roster, type RosterEntry } from '../net/roster.js'
-import { CheckpointMismatch, loadLatestCheckpoint, saveCheckpoint, type CheckpointData } from './checkpoint.js'
+import { CheckpointMismatch, loadLatestCheckpoint, saveCheckpointAsync, type CheckpointData } from './checkpoint.js'
 import { NeighbourBook } from './neighbours.js'
 import { pinsOf, staticAddrsOf } from '../config/pins.js'
 import { RejectLog } from '../observe/log.js'
@@ -233,15 +233,30 @@ export async function runPeer(opts: PeerOptions): Promise<PeerInfo> {
     round = resumed.round
     log(`peer ${i}: resuming from ${resumed.file} (round ${resumed.round})`)
   }
-  const checkpoint = (done: number): void => {
+  // Checkpoints are written off the event loop (the disk's fsync would stall the round loop, and with it the
+  // neighbours): a snapshot now, the write in the background; a periodic one is skipped while the last is still
+  // being written; the final one waits for it. A failed write is reported and the run goes on.
+  let writing: Promise<void> | null = null
+  const checkpoint = async (done: number, final = false): Promise<void> => {
     if (experiment.run.checkpoint_every === null) return
+    if (writing && !final) return
+    await writing
     const state = step.snapshot()
     const vectors = { ...state.vectors }
     if (difference) {
       vectors['public.self'] = Float64Array.from(selfCopy)
       neighbours.forEach((j, k) => (vectors[`public.${j}`] = Float64Array.from(neighbourCopies[k]!)))
     }
-    saveCheckpoint(stateDir, { ...expect, round: done, vectors, rngs: { ...state.rngs, quantize: quantRng.state() } })
+    const data = { ...expect, round: done, vectors, rngs: { ...state.rngs, quantize: quantRng.state() } }
+    writing = saveCheckpointAsync(stateDir, data).then(
+      () => undefined,
+      (err: Error) => log(`peer ${i}: checkpoint of round ${done} not written: ${err.message}`),
+    )
+    const mine = writing
+    void mine.finally(() => {
+      if (writing === mine) writing = null
+    })
+    if (final) await mine
   }
 
   let conflict: string | null = null
@@ -561,7 +576,7 @@ export async function runPeer(opts: PeerOptions): Promise<PeerInfo> {
         throw new PeerError('DIVERGED', `peer ${i}: the run diverged at round ${rounds}; lower algorithm.eta or the coupling`)
       }
       if (t % every === 0) writeRecords()
-      if (experiment.run.checkpoint_every !== null && rounds % experiment.run.checkpoint_every === 0 && rounds < rounds0) checkpoint(rounds)
+      if (experiment.run.checkpoint_every !== null && rounds % experiment.run.checkpoint_every === 0 && rounds < rounds0) void checkpoint(rounds)
       const now = performance.now()
       if (now - lastStatus > 200) {
         lastStatus = now
@@ -569,7 +584,7 @@ export async function runPeer(opts: PeerOptions): Promise<PeerInfo> {
       }
       if (opts.delayMs) await sleep(opts.delayMs, opts.signal)
     }
-    checkpoint(rounds) // on finishing, and on shutdown
+    await checkpoint(rounds, true) // on finishing, and on shutdown
     const full = localGradient(problem.loss, problem.shards[i]!, step.params, problem.classes, new Float64Array(d))
     record(rounds, book.newest(), full, 0)
     writeRecords()

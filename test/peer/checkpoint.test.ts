@@ -17,6 +17,7 @@ import {
   encodeCheckpoint,
   loadLatestCheckpoint,
   saveCheckpoint,
+  saveCheckpointAsync,
   type CheckpointData,
 } from '../../src/peer/checkpoint.js'
 import { stateFingerprint } from '../../src/peer/runtime.js'
@@ -79,6 +80,14 @@ describe('checkpoint directory', () => {
     // the next save clears the unfinished write
     saveCheckpoint(dir, data(400))
     expect(readdirSync(dir).some((f) => f.endsWith('.tmp'))).toBe(false)
+  })
+
+  it('the background writer produces the same files and keeps the same two', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'meshgd-ck-'))
+    for (const r of [10, 20, 30]) await saveCheckpointAsync(dir, data(r))
+    expect(readdirSync(dir).sort()).toEqual(['checkpoint-0000000020.bin', 'checkpoint-0000000030.bin'])
+    expect(readFileSync(join(dir, 'checkpoint-0000000030.bin')).equals(Buffer.from(encodeCheckpoint(data(30))))).toBe(true)
+    expect(loadLatestCheckpoint(dir, expect0).checkpoint?.round).toBe(30)
   })
 
   it('with nothing sound, loads nothing; a foreign checkpoint is an error, never overwritten', () => {
