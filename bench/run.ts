@@ -63,7 +63,7 @@ function simRing(): BenchResult {
 }
 
 /** An 8-peer ring as real processes on loopback, against the simulator on the same rounds. */
-async function swarmRing(d: number, rounds: number, compression?: Record<string, unknown>): Promise<BenchResult> {
+async function swarmRing(d: number, rounds: number, compression?: Record<string, unknown>, run: Record<string, unknown> = {}): Promise<BenchResult & { seconds: number }> {
   const n = 8
   const dir = mkdtempSync(join(tmpdir(), 'meshgd-bench-'))
   const body = {
@@ -71,7 +71,7 @@ async function swarmRing(d: number, rounds: number, compression?: Record<string,
     topology: { kind: 'ring' },
     problem: { kind: 'planted', loss: 'squared', dim: d, samples_per_peer: 1, seed: 1 },
     algorithm: { kind: 'elastic', eta: 1, mu: 0.2 },
-    run: { rounds, record_every: rounds },
+    run: { rounds, record_every: rounds, ...run },
     output: { params: true },
     ...(compression ? { compression } : {}),
   }
@@ -91,12 +91,27 @@ async function swarmRing(d: number, rounds: number, compression?: Record<string,
   simulate({ experiment, graph, problem, reference: null, messageBytes: () => 0 })
   const simSeconds = (performance.now() - t0) / 1000
   return {
+    seconds,
     name: `swarm: 8-peer ring on loopback TCP, d = ${d}, ${rounds} rounds (elastic, ${compression ? JSON.stringify(compression) : 'float64'})`,
     lines: [
       `rounds per second          ${(rounds / seconds).toFixed(1)} (slowest peer, start-up excluded; whole run ${summary.wall_s.toFixed(1)} s)`,
       `wire bytes / float64 payload ${(summary.bytes_sent / payload).toFixed(4)} (${summary.bytes_sent} / ${payload})`,
       `simulator, same rounds     ${(rounds / simSeconds).toFixed(1)} rounds per second`,
       `swarm time / sim time      ${(seconds / simSeconds).toFixed(1)}x`,
+    ],
+  }
+}
+
+/** What checkpoints cost a swarm: the same ring with a checkpoint every 10 rounds and with none. */
+async function checkpointCost(): Promise<BenchResult> {
+  const d = 100_000
+  const rounds = 200
+  const none = await swarmRing(d, rounds, undefined, { checkpoint_every: null })
+  const every = await swarmRing(d, rounds, undefined, { checkpoint_every: 10 })
+  return {
+    name: `checkpoints: 8-peer ring, d = ${d}, ${rounds} rounds, a checkpoint (${(8 * d) / 1e6} MB, fsync) every 10 rounds vs none`,
+    lines: [
+      `round time with / without  ${(every.seconds / none.seconds).toFixed(3)}x (${((1000 * every.seconds) / rounds).toFixed(1)} ms vs ${((1000 * none.seconds) / rounds).toFixed(1)} ms per round)`,
     ],
   }
 }
@@ -134,6 +149,7 @@ const ALL: Record<string, () => BenchResult | Promise<BenchResult>> = {
   'swarm-1e3': () => swarmRing(1000, 1000),
   'swarm-1e5': () => swarmRing(100_000, 100),
   'swarm-1e5-uniform3': () => swarmRing(100_000, 100, { kind: 'uniform', bits: 3, mode: 'difference' }),
+  checkpoints: checkpointCost,
 }
 const BENCHES = Object.entries(ALL)
   .filter(([name]) => !only || name === only)
