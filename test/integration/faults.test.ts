@@ -153,7 +153,9 @@ describe('a peer killed with SIGKILL mid-run and restarted 1.5 s later', () => {
     expect(again.stderr()).toMatch(/resuming from .*checkpoint-\d+\.bin \(round \d+\)/)
     const resumed = info(out, 2).resumed_from!
     expect(resumed % 100).toBe(0)
-    expect(resumed).toBeGreaterThanOrEqual(1000)
+    // killed just after recording round 1000: checkpoint 1000 is on disk, or still being written in the
+    // background (then the previous one, 900, is the newest sound one)
+    expect(resumed).toBeGreaterThanOrEqual(900)
     for (let i = 0; i < 6; i++) expect(info(out, i).rounds).toBe(3000)
     expectExact(out, body, [0, 1, 2, 3, 4, 5])
   }, 900_000)
