@@ -606,10 +606,18 @@ export async function runPeer(opts: PeerOptions): Promise<PeerInfo> {
           return performance.now() - heard < grace
         })
       let said = false
+      let resent = finishedAt
       while (stillRunning().length > 0 && performance.now() < lingerUntil && !opts.signal.aborted) {
         if (!said && performance.now() - finishedAt > 1000) {
           said = true
           log(`peer ${i}: done; lingering for neighbour(s) ${stillRunning().join(', ')} still running`)
+        }
+        if (performance.now() - resent > 3000) {
+          // a final frame lost with a broken stream would keep a neighbour waiting for us: say it again
+          resent = performance.now()
+          neighbours.forEach((j, k) => {
+            if (!book.isFinal(k) && stillRunning().includes(j)) sendTo(k, [finalFrame!])
+          })
         }
         await waitForNews(100)
       }

@@ -355,7 +355,7 @@ describe('a fixed deployment with a static peers list and no bootstrap', () => {
     const a = params(join(work, 'static-sim'), 3)
     const b = params(out, 3)
     for (let i = 0; i < 3; i++) expect(b[i]!.equals(a[i]!)).toBe(true)
-  })
+  }, 120_000)
 })
 
 describe('a deployment with pinned peer IDs (peers: [{index, peer_id, addr}])', () => {
