@@ -5,6 +5,7 @@
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
+import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
@@ -22,6 +23,17 @@ afterAll(() => {
 function meshgd(args: string[], timeout = 180_000): { status: number; stdout: string; stderr: string } {
   const r = spawnSync(process.execPath, [bin, ...args], { cwd: work, encoding: 'utf8', timeout })
   return { status: r.status ?? -1, stdout: r.stdout, stderr: r.stderr }
+}
+
+/** A TCP port nobody listens on right now (for peers that must listen on a known port). */
+function freePort(): Promise<number> {
+  return new Promise((r) => {
+    const srv = createServer()
+    srv.listen(0, '127.0.0.1', () => {
+      const port = (srv.address() as { port: number }).port
+      srv.close(() => r(port))
+    })
+  })
 }
 
 function experiment(name: string, body: Record<string, unknown>): string {
@@ -326,15 +338,6 @@ describe('a neighbour sending malformed frames over its real stream', () => {
 
 describe('a fixed deployment with a static peers list and no bootstrap', () => {
   it('finds itself and equals the simulator', async () => {
-    const { createServer } = await import('node:net')
-    const freePort = (): Promise<number> =>
-      new Promise((r) => {
-        const srv = createServer()
-        srv.listen(0, '127.0.0.1', () => {
-          const port = (srv.address() as { port: number }).port
-          srv.close(() => r(port))
-        })
-      })
     const ports = [await freePort(), await freePort(), await freePort()]
     const file = experiment('static', {
       swarm: { id: 'static', peers: 3 },
@@ -360,15 +363,6 @@ describe('a fixed deployment with a static peers list and no bootstrap', () => {
 
 describe('a deployment with pinned peer IDs (peers: [{index, peer_id, addr}])', () => {
   it('trusts the pins, turns away a peer whose identity is not the pinned one, and equals the simulator', async () => {
-    const { createServer } = await import('node:net')
-    const freePort = (): Promise<number> =>
-      new Promise((r) => {
-        const srv = createServer()
-        srv.listen(0, '127.0.0.1', () => {
-          const port = (srv.address() as { port: number }).port
-          srv.close(() => r(port))
-        })
-      })
     const out = join(work, 'pinned-net')
     const ids = [0, 1, 2].map((i) => meshgd(['identity', '--index', String(i), '--out', out]).stdout.trim())
     for (const id of ids) expect(id).toMatch(/^12D3KooW/)
@@ -445,15 +439,6 @@ describe('a keyed swarm (libp2p private network)', () => {
 
 describe('addressed as on a compose network (/dns4 names), then gathered with meshgd report', () => {
   it('finds itself through host names, equals the simulator, and the report summarises the gathered folders', async () => {
-    const { createServer } = await import('node:net')
-    const freePort = (): Promise<number> =>
-      new Promise((r) => {
-        const srv = createServer()
-        srv.listen(0, '127.0.0.1', () => {
-          const port = (srv.address() as { port: number }).port
-          srv.close(() => r(port))
-        })
-      })
     const n = 3
     const file = experiment('dns', {
       swarm: { id: 'dns', peers: n },
