@@ -153,7 +153,6 @@ export class ParamsTransport {
 export class Outbox {
   private readonly queues = new Map<string, { target: PeerId; frames: Uint8Array[]; pumping: boolean }>()
   private readonly idleWaiters = new Set<() => void>()
-  dropped = 0
 
   constructor(
     private readonly transport: Pick<ParamsTransport, 'send'>,
@@ -169,10 +168,7 @@ export class Outbox {
     }
     q.target = target
     q.frames.push(frame)
-    while (q.frames.length > this.limit) {
-      q.frames.shift()
-      this.dropped++
-    }
+    while (q.frames.length > this.limit) q.frames.shift()
     if (!q.pumping) void this.pump(remote, q)
   }
 

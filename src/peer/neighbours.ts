@@ -97,11 +97,6 @@ export class NeighbourBook {
     return { revived }
   }
 
-  /** Heard from neighbour k without a vector (a frame that carried none). */
-  heard(k: number, now: number): void {
-    this.at(k).lastHeard = now
-  }
-
   markDown(k: number): void {
     this.at(k).up = false
   }
