@@ -12,6 +12,7 @@ import { ConfigError } from '../config/errors.js'
 import { loadExperiment } from '../config/load.js'
 import { resolveExperiment } from '../config/resolve.js'
 import { pinsOf } from '../config/pins.js'
+import { nodeIndexOf, registerK8sCommand, type NodeIndexOptions } from './k8s.js'
 import type { ExperimentInput } from '../config/schema.js'
 import { createProgress } from '../observe/progress.js'
 import { runSimulation, type RunSummary } from '../sim/run.js'
@@ -303,8 +304,7 @@ function abortOnSignals(controller: AbortController): () => void {
   }
 }
 
-interface NodeCommandOptions {
-  index: string
+interface NodeCommandOptions extends NodeIndexOptions {
   listen: string[]
   announce: string[]
   bootstrap: string[]
@@ -318,10 +318,7 @@ interface NodeCommandOptions {
 
 async function commandNode(file: string, opts: NodeCommandOptions): Promise<number> {
   const loaded = loadExperiment(file, opts.set)
-  const index = Number(opts.index)
-  if (!Number.isInteger(index) || index < 0 || index >= loaded.experiment.swarm.peers) {
-    throw new ConfigError(`--index ${opts.index}: must be an integer in 0..${loaded.experiment.swarm.peers - 1}`)
-  }
+  const index = nodeIndexOf(opts, loaded.experiment.swarm.peers) // --index, --index-from-hostname or --index-from-env
   const { runPeer } = await import('../peer/runtime.js')
   const { readSwarmKey } = await import('../net/identity.js')
   const controller = new AbortController()
@@ -459,6 +456,8 @@ export function buildProgram(): Command {
     .action(async (file: string, opts) => {
       throw new ExitCode(await commandCompose(file, opts))
     })
+  // meshgd k8s: its options and handler are in ./k8s.ts
+  registerK8sCommand(program, (code) => new ExitCode(code))
   program
     .command('health')
     .description("exit 0 when this machine's meshgd process is alive (a container healthcheck)")
@@ -489,7 +488,9 @@ export function buildProgram(): Command {
     .command('node')
     .description('run one peer (what a container or VM runs)')
     .argument('<experiment>', 'experiment file (YAML or JSON)')
-    .requiredOption('--index <i>', 'this peer\'s index in the graph')
+    .option('--index <i>', 'this peer\'s index in the graph')
+    .option('--index-from-hostname', 'the index is the number after the last - of the hostname (a Kubernetes StatefulSet pod, meshgd-demo-3)')
+    .option('--index-from-env <var>', 'the index is in this environment variable (a number, or a name ending in -<index>)')
     .option('--listen <multiaddr>', 'address to listen on (repeatable; default /ip4/0.0.0.0/tcp/0)', collect, [])
     .option('--announce <multiaddr>', 'address to tell the others (repeatable)', collect, [])
     .option('--bootstrap <multiaddr>', 'bootstrap node (repeatable)', collect, [])
