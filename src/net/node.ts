@@ -13,6 +13,7 @@ import { preSharedKey } from '@libp2p/pnet'
 import { tcp } from '@libp2p/tcp'
 import { multiaddr, type Multiaddr } from '@multiformats/multiaddr'
 import { createLibp2p, type Libp2p } from 'libp2p'
+import { rosterDirectory, type RosterDirectory } from './roster-directory.js'
 
 export interface MeshNodeInit {
   privateKey: PrivateKey
@@ -24,7 +25,8 @@ export interface MeshNodeInit {
   maxConnections?: number
   /**
    * A hub (the bootstrap) keeps every subscriber of a topic in its gossipsub mesh and hands out peers on prune, so a
-   * swarm whose peers only know the bootstrap still hears every roster announcement.
+   * swarm whose peers only know the bootstrap still hears every roster announcement; and it serves the roster
+   * directory (src/net/roster-directory.ts), where peers register and look up their neighbours directly.
    */
   hub?: boolean
   /** Connection gater: open connections allowed from one remote IP address / one remote peer ID (unbounded when left out). */
@@ -34,8 +36,15 @@ export interface MeshNodeInit {
   onGaterRefuse?: (reason: 'per-ip' | 'per-peer', remote: string) => void
 }
 
-export type MeshServices = { identify: Identify; ping: Ping; pubsub: GossipSub }
+export type MeshServices = { identify: Identify; ping: Ping; pubsub: GossipSub; directory: RosterDirectory }
 export type MeshNode = Libp2p<MeshServices>
+
+const hex = (bytes: Uint8Array | undefined): string => (bytes ? Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('hex') : '')
+
+/** A gossipsub message's author and sequence number, as one string. */
+export function fastMessageId(msg: { from?: Uint8Array; seqno?: Uint8Array }): string {
+  return `${hex(msg.from)}:${hex(msg.seqno)}`
+}
 
 /** The IP address (or DNS name) a multiaddr starts with, or '' when it has none. */
 export function hostOf(addr: Multiaddr): string {
@@ -86,11 +95,25 @@ export async function createMeshNode(init: MeshNodeInit): Promise<MeshNode> {
     services: {
       identify: identify(),
       ping: ping(),
+      // the hub (a bootstrap) answers "who is index j"; a peer asks
+      directory: rosterDirectory({ serve: init.hub ?? false }),
       pubsub: gossipsub({
         emitSelf: false,
         allowPublishToZeroTopicPeers: true,
         globalSignaturePolicy: 'StrictSign',
-        heartbeatInterval: 200,
+        // the hub grafts newcomers into its mesh quickly; a peer's mesh matters little (the directory finds its
+        // neighbours), and a heartbeat every 200 ms in each of 64 processes cost a core between them
+        heartbeatInterval: init.hub ? 200 : 1000,
+        // Gossipsub's peer score penalises more than 10 peers behind one IP address and, past about 14, graylists
+        // them: every message from them is then ignored. A swarm on one host, behind one NAT, or in a lab shares
+        // addresses by design, so the penalty would silence the roster past a dozen peers (issue 13). Admission is
+        // the swarm key's job (SECURITY.md), and per-IP connections are bounded by the gater above.
+        scoreParams: { IPColocationFactorWeight: 0 },
+        // Each announcement reaches a peer once through the hub and once more through each neighbour; without a
+        // fast ID gossipsub checks the signature of every copy before it finds the duplicate. Under StrictSign a
+        // message's ID is its author and sequence number, so those name it before any check (a forged copy fails
+        // its signature and is never cached, so it cannot shadow the real one).
+        fastMsgIdFn: fastMessageId,
         ...(init.hub ? { D: 64, Dlo: 4, Dhi: 256, Dout: 2, doPX: true } : { D: 8, Dlo: 4, Dhi: 16, Dout: 2 }),
       }),
     },

@@ -1,10 +1,12 @@
 /**
  * Roster and status over gossipsub (control traffic only; parameters never travel here).
  *
- * `meshgd/<swarm>/roster`: each peer announces {swarm, index, peerId, addrs}, signed (StrictSign), on start and
- * periodically. The topic validator rejects what does not parse, belongs to another swarm, or names a peerId other
- * than the message's signer; an index claimed by a second peer ID is reported through `onConflict` and not taken.
- * `meshgd/<swarm>/status`: compact progress {index, round, loss, disagreement, done} for any observer.
+ * `meshgd/<swarm>/roster`: each peer announces {swarm, index, peerId, addrs}, signed (StrictSign), on start with
+ * back-off and then periodically; it reads the topic until it knows its neighbours (`quiet`). The topic validator
+ * rejects what does not parse, belongs to another swarm, or names a peerId other than the message's signer; an
+ * index claimed by a second peer ID is reported through `onConflict` and not taken. Start-up at scale does not rest
+ * on this topic alone: see the bootstrap's directory (src/net/roster-directory.ts).
+ * `meshgd/<swarm>/status`: compact progress {index, round, loss, disagreement, done}, read by observers only.
  */
 import { TopicValidatorResult, type Message } from '@libp2p/gossipsub'
 import type { MeshNode } from './node.js'
@@ -61,7 +63,9 @@ export interface RosterInit {
   peers: number
   /** This peer's own entry, or null for an observer that only listens. */
   self: RosterEntry | null
+  /** First wait between announcements; it doubles with each one up to `maxAnnounceEveryMs` (default: no growth). */
   announceEveryMs?: number
+  maxAnnounceEveryMs?: number
   onEntry?: (entry: RosterEntry) => void
   onConflict?: (index: number, known: string, claimed: string) => void
   onStatus?: (status: StatusMessage, from: string) => void
@@ -74,7 +78,7 @@ export interface RosterInit {
 export class Roster {
   readonly byIndex = new Map<number, RosterEntry>()
   readonly byPeer = new Map<string, number>()
-  private timer: ReturnType<typeof setInterval> | null = null
+  private timer: ReturnType<typeof setTimeout> | null = null
 
   private self: RosterEntry | null
 
@@ -104,9 +108,6 @@ export class Roster {
       }
       return TopicValidatorResult.Accept
     })
-    pubsub.topicValidators.set(status, (_peer, msg: Message) =>
-      msg.type === 'signed' && parseStatus(msg.data, this.init.peers) ? TopicValidatorResult.Accept : TopicValidatorResult.Reject,
-    )
     pubsub.addEventListener('message', (evt) => {
       const msg = evt.detail
       if (msg.topic === roster) {
@@ -118,13 +119,35 @@ export class Roster {
       }
     })
     pubsub.subscribe(roster)
-    pubsub.subscribe(status)
+    if (this.init.onStatus) {
+      // only observers read the status topic: a peer publishes to it without receiving everyone's (n^2 messages)
+      pubsub.topicValidators.set(status, (_peer, msg: Message) =>
+        msg.type === 'signed' && parseStatus(msg.data, this.init.peers) ? TopicValidatorResult.Accept : TopicValidatorResult.Reject,
+      )
+      pubsub.subscribe(status)
+    }
     if (this.self) {
       this.learn(this.self)
-      const announce = (): void => void this.announce()
-      announce()
-      this.timer = setInterval(announce, this.init.announceEveryMs ?? 1000)
+      this.scheduleAnnouncements(this.init.announceEveryMs ?? 1000)
     }
+  }
+
+  /**
+   * Announce now, then again after `firstMs`, and with every announcement the wait doubles, up to
+   * `maxAnnounceEveryMs` (back-off: a swarm of n peers starting at once sends O(n log) announcements, not O(n) a
+   * second each, through the hub).
+   */
+  private scheduleAnnouncements(firstMs: number): void {
+    if (this.timer) clearTimeout(this.timer)
+    const most = Math.max(firstMs, this.init.maxAnnounceEveryMs ?? firstMs)
+    const next = (wait: number): void => {
+      this.timer = setTimeout(() => {
+        void this.announce()
+        next(Math.min(most, 2 * wait))
+      }, wait)
+    }
+    void this.announce()
+    next(firstMs)
   }
 
   private contradictsPin(entry: RosterEntry): boolean {
@@ -170,13 +193,30 @@ export class Roster {
     }
   }
 
+  /**
+   * Once a peer knows its neighbours it no longer reads the roster topic (with every peer reading every
+   * announcement, the topic cost O(n^2) messages; a neighbour that restarts dials us and says hello itself) and
+   * announces every `ms`, for observers and the bootstrap.
+   */
+  quiet(ms: number): void {
+    this.node.services.pubsub.unsubscribe(rosterTopic(this.init.swarm))
+    this.setAnnounceInterval(ms)
+  }
+
+  /** Announce every `ms` from now on (no back-off). */
   setAnnounceInterval(ms: number): void {
-    if (this.timer) clearInterval(this.timer)
-    this.timer = setInterval(() => void this.announce(), ms)
+    if (this.timer) clearTimeout(this.timer)
+    const next = (): void => {
+      this.timer = setTimeout(() => {
+        void this.announce()
+        next()
+      }, ms)
+    }
+    next()
   }
 
   stop(): void {
-    if (this.timer) clearInterval(this.timer)
+    if (this.timer) clearTimeout(this.timer)
     this.timer = null
   }
 }

@@ -30,6 +30,9 @@ import { Outbox, ParamsTransport } from '../net/params-protocol.js'
 import { parseRosterEntry, Roster, type RosterEntry } from '../net/roster.js'
 import { CheckpointMismatch, loadLatestCheckpoint, saveCheckpointAsync, type CheckpointData } from './checkpoint.js'
 import { NeighbourBook } from './neighbours.js'
+import { PeerError } from './errors.js'
+import { findNeighbours } from './startup.js'
+import { signRosterEntry } from '../net/roster-directory.js'
 import { pinsOf, staticAddrsOf } from '../config/pins.js'
 import { RejectLog } from '../observe/log.js'
 import { float64LeBytes, writeFileAtomic } from '../observe/run-dir.js'
@@ -39,6 +42,8 @@ import { recordInterval, type RoundRecord } from '../sim/engine.js'
 import { applyDifference, differenceScale, vectorCodecOf } from '../sim/channel.js'
 import { runReference } from '../sim/run.js'
 import { Rng } from '../util/rng.js'
+
+export { PeerError } from './errors.js'
 
 export interface PeerOptions {
   readonly experiment: ExperimentInput
@@ -86,16 +91,6 @@ export interface PeerInfo {
   neighbours_down: number
   final: { loss: number; error: number | null }
   wall_s: number
-}
-
-export class PeerError extends Error {
-  override readonly name = 'PeerError'
-  constructor(
-    readonly code: 'STARTUP_TIMEOUT' | 'NEIGHBOUR_TIMEOUT' | 'DIVERGED' | 'ROSTER_CONFLICT' | 'PIN_MISMATCH' | 'ISOLATED' | 'CHECKPOINT',
-    message: string,
-  ) {
-    super(message)
-  }
 }
 
 function sleep(ms: number, signal?: AbortSignal): Promise<void> {
@@ -264,7 +259,8 @@ export async function runPeer(opts: PeerOptions): Promise<PeerInfo> {
     swarm,
     peers: graph.n,
     self: null,
-    announceEveryMs: 300, // until the neighbours are found; then every 5 s
+    announceEveryMs: 1000, // doubling up to 16 s until the neighbours are found (the directory is the fast path)
+    maxAnnounceEveryMs: 16_000,
     pinned: new Map([...pins].map(([j, pin]) => [j, pin.peerId])),
     onImpostor: (index, claimed) => reject(`roster: index ${index} claimed against its pin`, claimed),
     onConflict: (index, known, claimed) => {
@@ -272,9 +268,13 @@ export async function runPeer(opts: PeerOptions): Promise<PeerInfo> {
       log(`peer ${i}: roster conflict: ${conflict}`)
     },
     onEntry: (entry) => {
-      // a neighbour (re)announced: dial it where it says it is now
+      // a neighbour (re)announced: dial it where it says it is now, so the first round finds the connection open
       if (!position.has(entry.index) || pins.has(entry.index)) return
-      void node.peerStore.merge(peerIdFromString(entry.peerId), { multiaddrs: entry.addrs.map((a) => multiaddr(a)) }).catch(() => undefined)
+      const id = peerIdFromString(entry.peerId)
+      void node.peerStore
+        .merge(id, { multiaddrs: entry.addrs.map((a) => multiaddr(a)) })
+        .then(() => node.dial(id, { signal: opts.signal }))
+        .catch(() => undefined)
     },
   })
 
@@ -390,27 +390,33 @@ export async function runPeer(opts: PeerOptions): Promise<PeerInfo> {
       }
     }
     roster.start()
-    const startupTimeout = opts.startupTimeoutMs ?? 60_000
+    // processes of a large swarm start over a while on a few cores: a minute, or half a second a peer
+    const startupTimeout = opts.startupTimeoutMs ?? Math.max(60_000, 500 * graph.n)
     dialStaticPeers(node, staticAddrsOf(experiment), startupTimeout, opts.signal)
     await connectBootstrap(node, opts.bootstrap, startupTimeout, opts.signal)
     log(`peer ${i}: ${self.peerId} listening on ${self.addrs.join(' ')}`)
 
-    // Startup: learn every neighbour's peer ID and addresses from the roster.
-    const t0 = performance.now()
-    while (!neighbours.every(known)) {
-      if (opts.signal.aborted) break
-      if (performance.now() - t0 > startupTimeout) {
-        const missing = neighbours.filter((j) => !known(j))
-        throw new PeerError('STARTUP_TIMEOUT', `peer ${i}: neighbours ${missing.join(', ')} did not appear in the roster within ${startupTimeout} ms`)
-      }
-      await sleep(50, opts.signal)
-    }
-    roster.setAnnounceInterval(5000)
-    log(`peer ${i}: found neighbours ${neighbours.join(', ')} in the roster`)
+    // Startup: learn every neighbour's peer ID and addresses (the bootstrap's directory and the roster topic)
+    await findNeighbours({
+      node,
+      roster,
+      swarm,
+      peers: graph.n,
+      index: i,
+      self: await signRosterEntry(privateKey, self),
+      neighbours,
+      known,
+      bootstraps: opts.bootstrap,
+      timeoutMs: startupTimeout,
+      signal: opts.signal,
+    })
+    roster.quiet(Math.max(5000, 150 * graph.n))
+    if (!opts.signal.aborted) log(`peer ${i}: found neighbours ${neighbours.join(', ')} in the roster`)
     const entries: RosterEntry[] = []
     for (const j of neighbours) {
       const pin = pins.get(j)
       const entry = roster.byIndex.get(j)
+      if (!pin && !entry) continue // interrupted before every neighbour was known
       const id = peerIdFromString(pin?.peerId ?? entry!.peerId)
       await node.peerStore.merge(id, { multiaddrs: pin ? [multiaddr(pin.addr)] : entry!.addrs.map((a) => multiaddr(a)) })
       targets.set(j, id)
@@ -461,7 +467,16 @@ export async function runPeer(opts: PeerOptions): Promise<PeerInfo> {
       newest.record = entry
       records.push(entry)
     }
+    /** Is there an open connection to neighbour k? */
+    const connected = (k: number): boolean => {
+      const id = targets.get(neighbours[k]!)
+      return id !== undefined && node.getConnections(id).some((c) => c.status === 'open')
+    }
+    // how long the first rounds may wait on neighbours that are connected but not yet sending
+    const startingUntil = performance.now() + 5 * startupTimeout
     let lastStatus = 0
+    // status for observers: every peer's messages reach every observer through the hub, so the interval grows with n
+    const statusEveryMs = Math.max(200, 25 * graph.n)
     const firstRound = round
 
     while (round < rounds0) {
@@ -499,7 +514,8 @@ export async function runPeer(opts: PeerOptions): Promise<PeerInfo> {
         // after a (re)start also absorb start-up skew: processes start at different times, and a late peer delays
         // its neighbours' neighbours too, one hop per round, so for as many rounds as there are peers (at least
         // the graph's diameter) the wait is the start-up timeout.
-        const patience = t - firstRound < graph.n ? Math.max(timeoutMs, startupTimeout) : timeoutMs
+        const starting = t - firstRound < graph.n
+        const patience = starting ? Math.max(timeoutMs, startupTimeout) : timeoutMs
         let deadline = performance.now() + patience
         let isolatedSince: number | null = null
         while (!opts.signal.aborted) {
@@ -526,6 +542,12 @@ export async function runPeer(opts: PeerOptions): Promise<PeerInfo> {
           const waiting = book.waitingOn(t)
           if (waiting.length === 0) break
           const left = deadline - performance.now()
+          if (left <= 0 && starting && waiting.every((k) => connected(k)) && performance.now() < startingUntil) {
+            // the swarm is still starting: a neighbour still connected to us is waiting for its own neighbours
+            // (a large swarm takes minutes to start on a few cores), not gone; a crashed one drops the connection
+            deadline = performance.now() + timeoutMs
+            continue
+          }
           if (left <= 0) {
             const silent = waiting.map((k) => neighbours[k]!)
             if (strict) {
@@ -578,7 +600,7 @@ export async function runPeer(opts: PeerOptions): Promise<PeerInfo> {
       if (t % every === 0) writeRecords()
       if (experiment.run.checkpoint_every !== null && rounds % experiment.run.checkpoint_every === 0 && rounds < rounds0) void checkpoint(rounds)
       const now = performance.now()
-      if (now - lastStatus > 200) {
+      if (now - lastStatus > statusEveryMs) {
         lastStatus = now
         void roster.publishStatus({ index: i, round: rounds, loss: newest.record?.loss ?? 0, disagreement: newest.record?.disagreement ?? 0, done: false })
       }

@@ -1,0 +1,10 @@
+/** The ways a peer's run fails, each with a code callers and tests branch on (STYLE.md 7). */
+export class PeerError extends Error {
+  override readonly name = 'PeerError'
+  constructor(
+    readonly code: 'STARTUP_TIMEOUT' | 'NEIGHBOUR_TIMEOUT' | 'DIVERGED' | 'ROSTER_CONFLICT' | 'PIN_MISMATCH' | 'ISOLATED' | 'CHECKPOINT',
+    message: string,
+  ) {
+    super(message)
+  }
+}

@@ -1,0 +1,88 @@
+/**
+ * Start-up: learn every graph neighbour's peer ID and addresses before the first round.
+ *
+ * Two paths, whichever answers first: the bootstrap's directory (`/meshgd/roster/1.0.0`: register our signed
+ * entry, ask for the neighbours we miss, again with back-off until we know them all) and the roster topic. The
+ * wait has no fixed end: it fails only after `timeoutMs` in which neither a neighbour nor any other peer of the
+ * swarm arrived (the directory says how many have registered), so a large swarm that starts slowly on few cores
+ * keeps going as long as peers keep arriving.
+ */
+import { performance } from 'node:perf_hooks'
+import { multiaddr } from '@multiformats/multiaddr'
+import { DIRECTORY_MAX_WANT, type SignedRecord } from '../codec/directory.js'
+import type { MeshNode } from '../net/node.js'
+import { openRosterRecord } from '../net/roster-directory.js'
+import type { Roster } from '../net/roster.js'
+import { PeerError } from './errors.js'
+
+export interface FindNeighboursInit {
+  node: MeshNode
+  roster: Roster
+  swarm: string
+  peers: number
+  index: number
+  /** this peer's own entry, signed */
+  self: SignedRecord
+  neighbours: readonly number[]
+  known: (j: number) => boolean
+  bootstraps: readonly string[]
+  /** fail after this long without learning a new neighbour */
+  timeoutMs: number
+  signal: AbortSignal
+}
+
+/**
+ * Ask one bootstrap's directory for the entries of `missing` (registering our own); take the sound ones. Returns
+ * how many peers of the swarm the bootstrap holds.
+ */
+async function askDirectory(o: FindNeighboursInit, bootstrap: string, missing: readonly number[]): Promise<number> {
+  let registered = 0
+  for (let at = 0; at === 0 || at < missing.length; at += DIRECTORY_MAX_WANT) {
+    const want = missing.slice(at, at + DIRECTORY_MAX_WANT)
+    const answer = await o.node.services.directory.lookup(multiaddr(bootstrap), { swarm: o.swarm, want, self: o.self }, { signal: o.signal })
+    registered = Math.max(registered, answer.registered)
+    for (const record of answer.records) {
+      const entry = await openRosterRecord(record, o.swarm, o.peers)
+      if (entry && want.includes(entry.index)) o.roster.remember(entry)
+    }
+  }
+  return registered
+}
+
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(done, ms)
+    function done(): void {
+      clearTimeout(timer)
+      signal.removeEventListener('abort', done)
+      resolve()
+    }
+    signal.addEventListener('abort', done, { once: true })
+  })
+}
+
+export async function findNeighbours(o: FindNeighboursInit): Promise<void> {
+  const count = (): number => o.neighbours.filter(o.known).length
+  let learnt = count()
+  let swarmSize = 0
+  let deadline = performance.now() + o.timeoutMs
+  let wait = 100
+  while (!o.signal.aborted && learnt < o.neighbours.length) {
+    const missing = o.neighbours.filter((j) => !o.known(j))
+    const answers = await Promise.allSettled(o.bootstraps.map((b) => askDirectory(o, b, missing)))
+    const registered = Math.max(0, ...answers.map((a) => (a.status === 'fulfilled' ? a.value : 0)))
+    // wait before asking again (in steps of at most 250 ms: gossip may bring the rest sooner)
+    for (const until = performance.now() + wait; performance.now() < until && count() < o.neighbours.length && !o.signal.aborted; ) {
+      await sleep(Math.min(250, until - performance.now()), o.signal)
+    }
+    wait = Math.min(2000, wait * 1.5)
+    if (count() > learnt || registered > swarmSize) {
+      learnt = count()
+      swarmSize = Math.max(swarmSize, registered)
+      deadline = performance.now() + o.timeoutMs
+    } else if (performance.now() > deadline) {
+      const missingNow = o.neighbours.filter((j) => !o.known(j))
+      throw new PeerError('STARTUP_TIMEOUT', `peer ${o.index}: neighbours ${missingNow.join(', ')} did not appear in the roster or the bootstrap's directory within ${o.timeoutMs} ms`)
+    }
+  }
+}
