@@ -5,6 +5,8 @@ import cliProgress from 'cli-progress'
 
 export interface Progress {
   update(round: number, relError: number | null): void
+  /** A short note on what is happening besides the rounds (e.g. "64/64 peers joined"). */
+  status(text: string): void
   stop(): void
 }
 
@@ -16,7 +18,7 @@ export function createProgress(label: string, total: number, stream: NodeJS.Writ
   if (stream.isTTY && total > 0) {
     const bar = new cliProgress.SingleBar(
       {
-        format: `${label} [{bar}] {value}/{total} rounds | rel. error {err} | {duration_formatted}`,
+        format: `${label} [{bar}] {value}/{total} rounds | rel. error {err}{status} | {duration_formatted}`,
         stream,
         hideCursor: true,
         clearOnComplete: false,
@@ -24,9 +26,10 @@ export function createProgress(label: string, total: number, stream: NodeJS.Writ
       },
       cliProgress.Presets.shades_classic,
     )
-    bar.start(total, 0, { err: 'n/a' })
+    bar.start(total, 0, { err: 'n/a', status: '' })
     return {
       update: (round, relError) => bar.update(Math.min(round, total), { err: formatError(relError) }),
+      status: (text) => bar.update({ status: ` | ${text}` }),
       stop: () => bar.stop(),
     }
   }
@@ -38,6 +41,7 @@ export function createProgress(label: string, total: number, stream: NodeJS.Writ
         while (round / total >= nextShown) nextShown += 0.1
       }
     },
+    status: (text) => void stream.write(`${label}: ${text}\n`),
     stop: () => undefined,
   }
 }
