@@ -1,0 +1,50 @@
+/**
+ * The one real swarm of `npm test`: a bootstrap and 6 peer processes on a ring over TCP on this machine, started by
+ * `meshgd swarm`, give bit for bit the parameters of `meshgd sim` (DESIGN.md: the first test that the network runs
+ * the algorithm and nothing else). Every other algorithm, compression, faults, the lab and 32 processes run in
+ * `npm run test:integration`.
+ */
+import { spawnSync } from 'node:child_process'
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join, resolve } from 'node:path'
+import { describe, expect, it } from 'vitest'
+
+const root = resolve(import.meta.dirname, '..', '..')
+const bin = join(root, 'bin', 'meshgd.js')
+const work = mkdtempSync(join(tmpdir(), 'meshgd-smoke-'))
+
+function meshgd(args: string[]): { status: number; stderr: string } {
+  const r = spawnSync(process.execPath, [bin, ...args], { cwd: work, encoding: 'utf8', timeout: 180_000 })
+  return { status: r.status ?? -1, stderr: r.stderr }
+}
+
+describe('a real swarm', () => {
+  it('of 6 processes on a ring equals meshgd sim bit for bit', () => {
+    const n = 6
+    const file = join(work, 'ring.json')
+    writeFileSync(
+      file,
+      JSON.stringify({
+        swarm: { id: 'smoke', peers: n },
+        topology: { kind: 'ring' },
+        problem: { kind: 'planted', loss: 'squared', dim: 12, samples_per_peer: 2, seed: 5 },
+        algorithm: { kind: 'elastic', eta: 0.8, mu: 0.2 },
+        run: { rounds: 60, record_every: 10, neighbour_timeout_ms: 30_000 },
+      }),
+    )
+    expect(meshgd(['sim', file, '--out', join(work, 'sim'), '--quiet']).status).toBe(0)
+    const net = meshgd(['swarm', file, '--out', join(work, 'net'), '--quiet'])
+    expect(net.stderr).toBe('')
+    expect(net.status).toBe(0)
+    for (let i = 0; i < n; i++) {
+      const a = readFileSync(join(work, 'sim', 'params', `${i}.f64`))
+      const b = readFileSync(join(work, 'net', 'params', `${i}.f64`))
+      expect(b.equals(a), `peer ${i}`).toBe(true)
+    }
+    const summary = JSON.parse(readFileSync(join(work, 'net', 'summary.json'), 'utf8'))
+    expect(summary.peer_addrs).toHaveLength(n)
+    expect(summary.rejected_messages).toBe(0)
+    expect(readFileSync(join(work, 'net', 'metrics.jsonl'), 'utf8').trim().split('\n')).toHaveLength(n * 7) // rounds 0, 10, ..., 50, 60
+  })
+})
