@@ -12,6 +12,7 @@ import { Rng } from '../src/util/rng.js'
 import { experimentFrom } from '../src/config/load.js'
 import { resolveExperiment } from '../src/config/resolve.js'
 import { simulate } from '../src/sim/engine.js'
+import { childProcesses, sampleMemory } from '../src/observe/proc-memory.js'
 
 interface BenchResult {
   name: string
@@ -116,6 +117,78 @@ async function checkpointCost(): Promise<BenchResult> {
   }
 }
 
+/** The slowest peer's seconds from its round-0 record to its last one (start-up excluded). */
+function roundSeconds(out: string, n: number): number {
+  let seconds = 0
+  for (let i = 0; i < n; i++) {
+    const recs = readFileSync(join(out, 'peers', String(i), 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { round: number; t_ms: number })
+    seconds = Math.max(seconds, (recs.at(-1)!.t_ms - recs[0]!.t_ms) / 1000)
+  }
+  return seconds
+}
+
+/**
+ * Swarms of 16, 32 and 64 peer processes on a torus (d = 256, 300 rounds) through `meshgd swarm`: start-up time
+ * (the whole run less the slowest peer's rounds), rounds per second, memory per peer (from /proc), and whether the
+ * parameters equal the simulator's bit for bit.
+ */
+async function swarmScale(): Promise<BenchResult> {
+  const lines: string[] = []
+  for (const n of [16, 32, 64]) {
+    const dir = mkdtempSync(join(tmpdir(), 'meshgd-bench-'))
+    const body = {
+      swarm: { id: `scale${n}`, peers: n },
+      topology: { kind: 'torus' },
+      problem: { kind: 'planted', loss: 'squared', dim: 256, samples_per_peer: 1, seed: 1 },
+      algorithm: { kind: 'elastic', eta: 1, mu: 0.1 },
+      run: { rounds: 300, record_every: 300, target: null, checkpoint_every: null },
+    }
+    const file = join(dir, 'scale.json')
+    writeFileSync(file, JSON.stringify(body))
+    const input = experimentFrom(body)
+    const sampler = sampleMemory(() => childProcesses(process.pid, / node .*--index /), 5000)
+    const summary = await runSwarm({ file, experiment: input, baseDir: dir, sets: [], out: join(dir, 'net'), signal: new AbortController().signal, quiet: true })
+    const samples = sampler.stop()
+    const rounds = roundSeconds(join(dir, 'net'), n)
+    const { experiment, graph, problem } = resolveExperiment(input, dir)
+    const sim = simulate({ experiment, graph, problem, reference: null, messageBytes: () => 0 })
+    const equal = sim.params.every((w, i) => Buffer.from(readFileSync(join(dir, 'net', 'params', `${i}.f64`))).equals(Buffer.from(w.buffer, w.byteOffset, w.byteLength)))
+    const median = (key: 'pssKb' | 'rssKb' | 'anonKb'): string => {
+      const v = samples.map((m) => m[key]).sort((a, b) => a - b)
+      return (v[Math.floor(v.length / 2)]! / 1024).toFixed(0)
+    }
+    lines.push(
+      `${String(n).padStart(2)} peers: start-up ${(summary.wall_s - rounds).toFixed(1)} s, ${(300 / rounds).toFixed(1)} rounds/s, per peer Pss ${median('pssKb')} MB (RssAnon ${median('anonKb')} MB, VmRSS ${median('rssKb')} MB; medians of ${samples.length} samples), bit-identical to sim: ${equal ? 'yes' : 'NO'}`,
+    )
+  }
+  return { name: 'swarm at scale: 16, 32 and 64 peer processes on a torus, d = 256, 300 rounds (elastic, float64)', lines }
+}
+
+/** The simulator with 1,000 peers at d = 1,000: rounds per second and the memory it takes. */
+function simThousand(): BenchResult {
+  const lines: string[] = []
+  for (const topology of [{ kind: 'ring' }, { kind: 'random-regular', degree: 4, seed: 1 }]) {
+    const rounds = 100
+    const input = experimentFrom({
+      swarm: { id: 'sim1000', peers: 1000 },
+      topology,
+      problem: { kind: 'planted', loss: 'squared', dim: 1000, samples_per_peer: 1, seed: 1 },
+      algorithm: { kind: 'elastic', eta: 1, mu: 0.1 },
+      run: { rounds, record_every: rounds, target: null },
+    })
+    const before = process.memoryUsage().rss
+    const { experiment, graph, problem } = resolveExperiment(input, '.')
+    const t0 = performance.now()
+    simulate({ experiment, graph, problem, reference: null, messageBytes: () => 0 })
+    const seconds = (performance.now() - t0) / 1000
+    const after = process.memoryUsage().rss
+    lines.push(
+      `${topology.kind.padEnd(15)} ${(rounds / seconds).toFixed(1)} rounds/s (${((1e9 * seconds) / (rounds * 1000 * 1000)).toFixed(2)} ns per peer-coordinate), resident memory +${((after - before) / 1e6).toFixed(0)} MB (process ${(after / 1e6).toFixed(0)} MB)`,
+    )
+  }
+  return { name: 'simulator: 1,000 peers, d = 1,000, 100 rounds (elastic, one sample each)', lines }
+}
+
 /** Encode and decode throughput of each codec, in GB/s of float64 input. */
 function codecThroughput(): BenchResult {
   const lines: string[] = []
@@ -150,6 +223,8 @@ const ALL: Record<string, () => BenchResult | Promise<BenchResult>> = {
   'swarm-1e5': () => swarmRing(100_000, 100),
   'swarm-1e5-uniform3': () => swarmRing(100_000, 100, { kind: 'uniform', bits: 3, mode: 'difference' }),
   checkpoints: checkpointCost,
+  scale: swarmScale,
+  'sim-1000': simThousand,
 }
 const BENCHES = Object.entries(ALL)
   .filter(([name]) => !only || name === only)
