@@ -27,13 +27,14 @@ import { ConfigError } from '../config/errors.js'
 import type { ExperimentInput } from '../config/schema.js'
 
 /**
- * Resources of one peer container (the bootstrap gets the same; it was not measured on its own). They come from
- * the measured resident memory of an idle peer (issue 13: about 130 MB before the memory work, at most 80 MB its
- * target) and are updated with it. The limit also has to hold the exec probe's short-lived `meshgd health`
- * process (about 75 MB resident when measured for this file).
+ * Resources of one peer container (the bootstrap gets the same). Measured at d = 256 with the image's
+ * NODE_OPTIONS (1 MB V8 semi-spaces): a running peer holds about 60 MB of its own memory (RssAnon; Pss about the
+ * same when many peers share a host) and about 115 MB resident counting Node's code pages (VmRSS), which a pod's
+ * memory accounting also charges. The limit also holds the exec probe's short-lived `meshgd health` process (about
+ * 75 MB resident) beside it. Memory grows with d by about 8 bytes a coordinate per vector the algorithm keeps.
  */
-export const PEER_MEMORY_REQUEST = '96Mi'
-export const PEER_MEMORY_LIMIT = '192Mi'
+export const PEER_MEMORY_REQUEST = '128Mi'
+export const PEER_MEMORY_LIMIT = '256Mi'
 export const PEER_CPU_REQUEST = '100m'
 
 /** A ConfigMap holds at most 1 MiB (the API server's limit on the object). */
@@ -47,6 +48,8 @@ export const SWARM_KEY_KEY = 'swarm.key'
 /** Written by the peer's wrapper once `meshgd node` has finished, so a restarted pod does not run it again. */
 export const DONE_FILE = '/data/finished'
 const HEALTH_FILE = '/tmp/meshgd-health'
+/** What `meshgd swarm` passes its peers (src/swarm/local.ts PEER_V8_FLAGS), for processes started elsewhere. */
+export const PEER_NODE_OPTIONS = '--max-semi-space-size=1'
 
 export interface K8sOptions {
   readonly image: string
@@ -250,6 +253,8 @@ function containerBase(opts: K8sOptions): Omit<IContainer, 'name'> {
     env: [
       { name: 'POD_NAME', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } },
       { name: 'MESHGD_HEALTH_FILE', value: HEALTH_FILE },
+      // small V8 young generation: about 50 MB less resident memory per peer (BENCHMARKS.md)
+      { name: 'NODE_OPTIONS', value: PEER_NODE_OPTIONS },
     ],
     volumeMounts: [
       { name: 'data', mountPath: '/data' },

@@ -173,7 +173,7 @@ function expectAddressing(peers: Obj, bootstrap: Obj, n: number, ns: string): vo
   for (const flag of [...args, ...(bootstrap.spec.template.spec.containers[0].args as string[])].filter((a) => a.startsWith('--'))) expect(help, flag).toContain(flag)
   for (const probe of ['livenessProbe', 'readinessProbe']) expect(container[probe].exec.command.slice(0, 2)).toEqual(['meshgd', 'health'])
   expect(peers.spec.template.spec.securityContext).toMatchObject({ runAsUser: 1000, fsGroup: 1000, runAsNonRoot: true })
-  expect(container.resources).toEqual({ requests: { memory: '96Mi', cpu: '100m' }, limits: { memory: '192Mi' } })
+  expect(container.resources).toEqual({ requests: { memory: '128Mi', cpu: '100m' }, limits: { memory: '256Mi' } })
   expect(peers.spec.volumeClaimTemplates[0].metadata.name).toBe('data')
   expect(container.volumeMounts).toContainEqual({ name: 'data', mountPath: '/data' })
 }
