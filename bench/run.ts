@@ -2,7 +2,8 @@
  * `npm run bench`: performance figures, reported as ratios measured in one run (the machines are shared and
  * noisy; no test depends on timing). Add a benchmark by adding an entry to BENCHES.
  */
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
+import { spawn } from 'node:child_process'
+import { mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { performance } from 'node:perf_hooks'
@@ -13,6 +14,8 @@ import { experimentFrom } from '../src/config/load.js'
 import { resolveExperiment } from '../src/config/resolve.js'
 import { simulate } from '../src/sim/engine.js'
 import { childProcesses, sampleMemory } from '../src/observe/proc-memory.js'
+
+const BIN = join(import.meta.dirname, '..', '..', 'bin', 'meshgd.js')
 
 interface BenchResult {
   name: string
@@ -117,19 +120,29 @@ async function checkpointCost(): Promise<BenchResult> {
   }
 }
 
-/** The slowest peer's seconds from its round-0 record to its last one (start-up excluded). */
-function roundSeconds(out: string, n: number): number {
-  let seconds = 0
+/**
+ * When every peer had started its rounds, and when the last one finished, in ms on this process's clock: a peer's
+ * own clock starts with its process, so its records' `t_ms` are placed by its end (the mtime of its info.json,
+ * written last) less its `wall_s`.
+ */
+function swarmTimeline(out: string, n: number): { allStarted: number; allDone: number } {
+  let allStarted = 0
+  let allDone = 0
+  const offset = Date.now() - performance.now()
   for (let i = 0; i < n; i++) {
-    const recs = readFileSync(join(out, 'peers', String(i), 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { round: number; t_ms: number })
-    seconds = Math.max(seconds, (recs.at(-1)!.t_ms - recs[0]!.t_ms) / 1000)
+    const dir = join(out, 'peers', String(i))
+    const info = JSON.parse(readFileSync(join(dir, 'info.json'), 'utf8')) as { wall_s: number }
+    const start = statSync(join(dir, 'info.json')).mtimeMs - offset - 1000 * info.wall_s
+    const recs = readFileSync(join(dir, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { t_ms: number })
+    allStarted = Math.max(allStarted, start + recs[0]!.t_ms)
+    allDone = Math.max(allDone, start + recs.at(-1)!.t_ms)
   }
-  return seconds
+  return { allStarted, allDone }
 }
 
 /**
  * Swarms of 16, 32 and 64 peer processes on a torus (d = 256, 300 rounds) through `meshgd swarm`: start-up time
- * (the whole run less the slowest peer's rounds), rounds per second, memory per peer (from /proc), and whether the
+ * (launch to the moment the last peer starts its rounds), rounds per second, memory per peer (from /proc), and whether the
  * parameters equal the simulator's bit for bit.
  */
 async function swarmScale(): Promise<BenchResult> {
@@ -146,10 +159,11 @@ async function swarmScale(): Promise<BenchResult> {
     const file = join(dir, 'scale.json')
     writeFileSync(file, JSON.stringify(body))
     const input = experimentFrom(body)
-    const sampler = sampleMemory(() => childProcesses(process.pid, / node .*--index /), 5000)
-    const summary = await runSwarm({ file, experiment: input, baseDir: dir, sets: [], out: join(dir, 'net'), signal: new AbortController().signal, quiet: true })
+    const sampler = sampleMemory(() => childProcesses(process.pid, / node .*--index /), 10_000)
+    const launched = performance.now()
+    await runSwarm({ file, experiment: input, baseDir: dir, sets: [], out: join(dir, 'net'), signal: new AbortController().signal, quiet: true })
     const samples = sampler.stop()
-    const rounds = roundSeconds(join(dir, 'net'), n)
+    const { allStarted, allDone } = swarmTimeline(join(dir, 'net'), n)
     const { experiment, graph, problem } = resolveExperiment(input, dir)
     const sim = simulate({ experiment, graph, problem, reference: null, messageBytes: () => 0 })
     const equal = sim.params.every((w, i) => Buffer.from(readFileSync(join(dir, 'net', 'params', `${i}.f64`))).equals(Buffer.from(w.buffer, w.byteOffset, w.byteLength)))
@@ -158,35 +172,45 @@ async function swarmScale(): Promise<BenchResult> {
       return (v[Math.floor(v.length / 2)]! / 1024).toFixed(0)
     }
     lines.push(
-      `${String(n).padStart(2)} peers: start-up ${(summary.wall_s - rounds).toFixed(1)} s, ${(300 / rounds).toFixed(1)} rounds/s, per peer Pss ${median('pssKb')} MB (RssAnon ${median('anonKb')} MB, VmRSS ${median('rssKb')} MB; medians of ${samples.length} samples), bit-identical to sim: ${equal ? 'yes' : 'NO'}`,
+      `${String(n).padStart(2)} peers: start-up ${((allStarted - launched) / 1000).toFixed(1)} s (launch to the last peer's round 0), ${((1000 * 300) / (allDone - allStarted)).toFixed(1)} rounds/s after it, per peer Pss ${median('pssKb')} MB (RssAnon ${median('anonKb')} MB, VmRSS ${median('rssKb')} MB; medians of ${samples.length} samples), bit-identical to sim: ${equal ? 'yes' : 'NO'}`,
     )
   }
   return { name: 'swarm at scale: 16, 32 and 64 peer processes on a torus, d = 256, 300 rounds (elastic, float64)', lines }
 }
 
-/** The simulator with 1,000 peers at d = 1,000: rounds per second and the memory it takes. */
-function simThousand(): BenchResult {
+/**
+ * `meshgd sim` of 1,000 peers at d = 1,000, as a user runs it (a process of its own, no theory): rounds per second
+ * of the round loop (from its summary) and the process's peak resident memory (sampled from /proc).
+ */
+async function simThousand(): Promise<BenchResult> {
   const lines: string[] = []
   for (const topology of [{ kind: 'ring' }, { kind: 'random-regular', degree: 4, seed: 1 }]) {
-    const rounds = 100
-    const input = experimentFrom({
-      swarm: { id: 'sim1000', peers: 1000 },
-      topology,
-      problem: { kind: 'planted', loss: 'squared', dim: 1000, samples_per_peer: 1, seed: 1 },
-      algorithm: { kind: 'elastic', eta: 1, mu: 0.1 },
-      run: { rounds, record_every: rounds, target: null },
-    })
-    const before = process.memoryUsage().rss
-    const { experiment, graph, problem } = resolveExperiment(input, '.')
-    const t0 = performance.now()
-    simulate({ experiment, graph, problem, reference: null, messageBytes: () => 0 })
-    const seconds = (performance.now() - t0) / 1000
-    const after = process.memoryUsage().rss
+    const rounds = 200
+    const dir = mkdtempSync(join(tmpdir(), 'meshgd-bench-'))
+    const file = join(dir, 'sim1000.json')
+    writeFileSync(
+      file,
+      JSON.stringify({
+        swarm: { id: 'sim1000', peers: 1000 },
+        topology,
+        problem: { kind: 'planted', loss: 'squared', dim: 1000, samples_per_peer: 1, seed: 1 },
+        algorithm: { kind: 'elastic', eta: 1, mu: 0.1 },
+        run: { rounds, record_every: 50, target: null },
+        output: { params: false },
+      }),
+    )
+    const child = spawn(process.execPath, [BIN, 'sim', file, '--out', join(dir, 'out'), '--quiet', '--no-theory'], { stdio: 'ignore' })
+    const sampler = sampleMemory(() => [child.pid!], 100)
+    const started = performance.now()
+    await new Promise((done) => child.once('exit', done))
+    const whole = (performance.now() - started) / 1000
+    const peakMb = Math.max(...sampler.stop().map((m) => m.rssKb)) / 1024
+    const summary = JSON.parse(readFileSync(join(dir, 'out', 'summary.json'), 'utf8')) as { wall_s: number }
     lines.push(
-      `${topology.kind.padEnd(15)} ${(rounds / seconds).toFixed(1)} rounds/s (${((1e9 * seconds) / (rounds * 1000 * 1000)).toFixed(2)} ns per peer-coordinate), resident memory +${((after - before) / 1e6).toFixed(0)} MB (process ${(after / 1e6).toFixed(0)} MB)`,
+      `${topology.kind.padEnd(15)} ${(rounds / summary.wall_s).toFixed(1)} rounds/s (${((1e9 * summary.wall_s) / (rounds * 1000 * 1000)).toFixed(2)} ns per peer-coordinate), whole command ${whole.toFixed(1)} s, peak resident memory ${peakMb.toFixed(0)} MB`,
     )
   }
-  return { name: 'simulator: 1,000 peers, d = 1,000, 100 rounds (elastic, one sample each)', lines }
+  return { name: 'meshgd sim: 1,000 peers, d = 1,000, 200 rounds (elastic, one sample each, --no-theory)', lines }
 }
 
 /** Encode and decode throughput of each codec, in GB/s of float64 input. */
