@@ -7,6 +7,7 @@ import { existsSync, mkdtempSync, readFileSync, statSync, writeFileSync } from '
 import { tmpdir } from 'node:os'
 import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { Worker } from 'node:worker_threads'
 import { Command, CommanderError, Option } from 'commander'
 import { ConfigError } from '../config/errors.js'
 import { loadExperiment } from '../config/load.js'
@@ -15,7 +16,8 @@ import { pinsOf } from '../config/pins.js'
 import { nodeIndexOf, registerK8sCommand, type NodeIndexOptions } from './k8s.js'
 import type { ExperimentInput } from '../config/schema.js'
 import { createProgress } from '../observe/progress.js'
-import { runSimulation, type RunSummary } from '../sim/run.js'
+import type { RunSummary } from '../sim/run.js'
+import type { SimWorkerData } from './sim-worker.js'
 import { theoryReport, type TheoryReport } from '../theory/predict.js'
 
 export const EXIT_OK = 0
@@ -86,28 +88,47 @@ async function commandSim(file: string, opts: { out?: string; set: string[]; the
     console.error('meshgd: run.mode async: the simulator runs the sync schedule (every peer a round at a time); async applies to networked runs')
   }
   const progress = opts.quiet ? null : createProgress('sim', loaded.experiment.run.rounds)
-  let stop = false
-  const onSignal = (): void => {
-    stop = true
-  }
-  process.once('SIGINT', onSignal)
-  process.once('SIGTERM', onSignal)
   try {
-    const { summary } = runSimulation(loaded.experiment, {
-      out,
-      baseDir: loaded.baseDir,
-      theory: opts.theory,
-      ...(progress ? { onProgress: (r: number, e: number | null) => progress.update(r, e) } : {}),
-      shouldStop: () => stop,
-    })
+    const summary = await simulateInWorker({ experiment: loaded.experiment, out, baseDir: loaded.baseDir, theory: opts.theory, progress: progress !== null }, (round, relError) =>
+      progress?.update(round, relError),
+    )
     progress?.stop()
     printSummary(summary, out)
     return simExitCode(summary)
   } finally {
     progress?.stop()
+  }
+}
+
+/**
+ * Runs the simulation in a worker thread (src/cli/sim-worker.ts) so that this thread handles signals: the first
+ * Ctrl-C or SIGTERM stops the run between rounds (its outputs are written, exit 130); a second one exits at once.
+ */
+function simulateInWorker(data: Omit<SimWorkerData, 'stop'>, onProgress: (round: number, relError: number | null) => void): Promise<RunSummary> {
+  const stop = new SharedArrayBuffer(4)
+  const worker = new Worker(new URL('./sim-worker.js', import.meta.url), { workerData: { ...data, stop } satisfies SimWorkerData })
+  let signals = 0
+  const onSignal = (): void => {
+    signals++
+    Atomics.store(new Int32Array(stop), 0, 1)
+    if (signals === 1) console.error('meshgd: stopping after this round and writing the outputs (Ctrl-C again to quit at once)')
+    else process.exit(EXIT_INTERRUPTED)
+  }
+  process.on('SIGINT', onSignal)
+  process.on('SIGTERM', onSignal)
+  return new Promise<RunSummary>((resolveRun, reject) => {
+    worker.on('message', (m: { kind: 'progress'; round: number; relError: number | null } | { kind: 'done'; summary: RunSummary } | { kind: 'error'; name: string; message: string }) => {
+      if (m.kind === 'progress') onProgress(m.round, m.relError)
+      else if (m.kind === 'done') resolveRun(m.summary)
+      else reject(m.name === 'ConfigError' ? new ConfigError(m.message) : Object.assign(new Error(m.message), { name: m.name }))
+    })
+    worker.once('error', reject)
+    worker.once('exit', (code) => reject(new Error(`the simulation stopped (worker exit ${code})`)))
+  }).finally(() => {
     process.off('SIGINT', onSignal)
     process.off('SIGTERM', onSignal)
-  }
+    void worker.terminate()
+  })
 }
 
 function printTheory(report: TheoryReport): void {
