@@ -156,6 +156,46 @@ export function measuredRateFromPoints(points: ReadonlyArray<{ round: number; er
   return Math.exp(Math.log(b.error / a.error) / (b.round - a.round))
 }
 
+/**
+ * Starts n peer processes, at most `startingWave()` of them starting at once (spawned, not yet listening), and
+ * follows their stderr: each one's last error line, and `onJoined(count, seconds)` as each finds its neighbours.
+ */
+async function startInWaves(
+  n: number,
+  spawnPeer: (i: number) => ChildProcess,
+  signal: AbortSignal,
+  onJoined: (joined: number, seconds: number) => void,
+): Promise<{ peers: ChildProcess[]; lastError: string[] }> {
+  const lastError = new Array<string>(n).fill('')
+  const listening = new Array<boolean>(n).fill(false)
+  const peers: ChildProcess[] = []
+  const waiting = new Set<() => void>()
+  const wake = (): void => {
+    for (const w of [...waiting]) w()
+    waiting.clear()
+  }
+  const starting = (): number => peers.filter((c, j) => !listening[j] && c.exitCode === null && c.signalCode === null).length
+  const startedAt = performance.now()
+  let joined = 0
+  signal.addEventListener('abort', wake, { once: true })
+  for (let i = 0; i < n && !signal.aborted; i++) {
+    while (starting() >= startingWave() && !signal.aborted) await new Promise<void>((w) => waiting.add(w))
+    if (signal.aborted) break
+    const child = spawnPeer(i)
+    eachLine(child.stderr, (line) => {
+      if (line.startsWith('meshgd:')) lastError[i] = line
+      else if (/^peer \d+: \S+ listening on/.test(line)) {
+        listening[i] = true
+        wake()
+      } else if (/^peer \d+: found neighbours/.test(line)) onJoined(++joined, (performance.now() - startedAt) / 1000)
+    })
+    void exitOf(child).then(wake)
+    peers.push(child)
+  }
+  signal.removeEventListener('abort', wake)
+  return { peers, lastError }
+}
+
 export async function runSwarm(opts: SwarmOptions): Promise<SwarmSummary> {
   const started = performance.now()
   const resolved = resolveExperiment(opts.experiment, opts.baseDir)
@@ -189,41 +229,19 @@ export async function runSwarm(opts: SwarmOptions): Promise<SwarmSummary> {
   const progress = opts.quiet ? null : createProgress('swarm', experiment.run.rounds)
   try {
     const bootAddr = await firstLine(bootstrap, 30_000)
-    const lastError = new Array<string>(n).fill('')
-    const listening = new Array<boolean>(n).fill(false)
-    let joined = 0
-    let startedAt = performance.now()
-    const onStarted = new Set<() => void>()
-    const peers: ChildProcess[] = []
-    // Start the peers in waves: at most `startingWave()` starting at once; report how many have joined.
-    for (let i = 0; i < n; i++) {
-      while (peers.filter((c, j) => !listening[j] && c.exitCode === null && c.signalCode === null).length >= startingWave() && !opts.signal.aborted) {
-        await new Promise<void>((wake) => onStarted.add(wake))
-      }
-      if (opts.signal.aborted) break
-      if (i === 0) startedAt = performance.now()
-      const listen = pins.get(i)?.addr.replace(/\/p2p\/[^/]+$/, '') ?? hostListen(lab?.peerIp(i), lab?.port ?? 0)
-      const child = start(i, ['node', opts.file, '--index', String(i), '--listen', listen, '--bootstrap', bootAddr, '--out', opts.out, ...keyArgs, ...opts.sets.flatMap((s) => ['--set', s])], ['ignore', 'ignore', 'pipe'])
-      const wakeStarters = (): void => {
-        for (const wake of [...onStarted]) wake()
-        onStarted.clear()
-      }
-      eachLine(child.stderr, (line) => {
-        if (line.startsWith('meshgd:')) lastError[i] = line
-        else if (/^peer \d+: \S+ listening on/.test(line)) {
-          listening[i] = true
-          wakeStarters()
-        } else if (/^peer \d+: found neighbours/.test(line)) {
-          joined++
-          if (joined === n || joined % Math.max(1, Math.ceil(n / 4)) === 0) {
-            progress?.status(`${joined}/${n} peers joined${joined === n ? ` in ${((performance.now() - startedAt) / 1000).toFixed(1)} s` : ''}`)
-          }
-        }
-      })
-      void exitOf(child).then(wakeStarters)
-      children.push(child)
-      peers.push(child)
-    }
+    const listen = (i: number): string => pins.get(i)?.addr.replace(/\/p2p\/[^/]+$/, '') ?? hostListen(lab?.peerIp(i), lab?.port ?? 0)
+    const { peers, lastError } = await startInWaves(
+      n,
+      (i) => {
+        const child = start(i, ['node', opts.file, '--index', String(i), '--listen', listen(i), '--bootstrap', bootAddr, '--out', opts.out, ...keyArgs, ...opts.sets.flatMap((s) => ['--set', s])], ['ignore', 'ignore', 'pipe'])
+        children.push(child)
+        return child
+      },
+      opts.signal,
+      (joined, seconds) => {
+        if (joined === n || joined % Math.max(1, Math.ceil(n / 4)) === 0) progress?.status(`${joined}/${n} peers joined${joined === n ? ` in ${seconds.toFixed(1)} s` : ''}`)
+      },
+    )
     // Progress from the status topic, through an observer node that only listens.
     const { swarmKey } = opts.swarmKeyFile ? { swarmKey: (await import('../net/identity.js')).readSwarmKey(opts.swarmKeyFile) } : { swarmKey: null }
     observer = await createMeshNode({ privateKey: await generateKeyPair('Ed25519'), listen: [hostListen(lab?.observerIp, 0)], bootstrap: [bootAddr], swarmKey })
