@@ -9,7 +9,8 @@
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { hostname } from 'node:os'
 import { basename, join, resolve } from 'node:path'
-import { Option, type Command } from 'commander'
+import type { Command } from 'commander'
+import { setOption } from './options.js'
 import { ConfigError } from '../config/errors.js'
 import { loadExperiment, type LoadedExperiment } from '../config/load.js'
 import { k8sManifests, kustomization, peerIndexFromName, type K8sOptions } from '../deploy/k8s.js'
@@ -104,7 +105,6 @@ export async function commandK8s(file: string, opts: K8sCommandOptions): Promise
   return 0 // EXIT_OK
 }
 
-const collect = (value: string, previous: string[]): string[] => [...previous, value]
 
 /** Adds `meshgd k8s` to the program; `exit` turns the handler's exit status into what the program throws. */
 export function registerK8sCommand(program: Command, exit: (code: number) => Error): void {
@@ -120,7 +120,7 @@ export function registerK8sCommand(program: Command, exit: (code: number) => Err
     .option('--metrics-port <port>', 'add Prometheus scrape annotations for this port (default: none)')
     .option('--cluster-domain <domain>', "the cluster's DNS domain", 'cluster.local')
     .option('--storage <size>', "size of each pod's /data volume claim", '1Gi')
-    .addOption(new Option('--set <key=value>', 'override a field by its dotted path (repeatable)').argParser(collect).default([]))
+    .addOption(setOption())
     .action(async (file: string, opts: K8sCommandOptions) => {
       throw exit(await commandK8s(file, opts))
     })
