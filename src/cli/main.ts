@@ -68,6 +68,13 @@ function printSummary(summary: Omit<RunSummary, 'mode'> & { mode: string; peer_a
   console.log(lines.join('\n'))
 }
 
+/** `eta < 1.32`, or in words where the range is empty or unbounded. */
+function stableRange(name: string, max: number): string {
+  if (max === 0) return `no ${name} is stable`
+  if (!Number.isFinite(max)) return `any ${name} is stable (it has no effect here)`
+  return `${name} < ${fmt(max)}`
+}
+
 function simExitCode(summary: RunSummary): number {
   if (summary.interrupted) return EXIT_INTERRUPTED
   if (summary.diverged) {
@@ -155,7 +162,7 @@ function printTheory(report: TheoryReport): void {
     lines.push(
       `predicted rate    R = ${fmt(t.rate, 8)} per round (${t.method}); 1 - R = ${fmt(1 - t.rate)}`,
       `Mitra's bound     R >= 1 - eta lambda_min^+(H) = ${fmt(t.mitra.lowerBound, 8)} (000_... Sec. III, corrected)`,
-      `stable            ${t.stable ? 'yes' : 'NO'}: eta < ${fmt(t.etaMax)} at mu = ${t.mu}; mu < ${fmt(t.muMax)} at eta = ${t.eta}`,
+      `stable            ${t.stable ? 'yes' : 'NO'}: ${stableRange('eta', t.etaMax)} at mu = ${t.mu}; ${stableRange('mu', t.muMax)} at eta = ${t.eta}`,
       `sufficient        eta max_i lambda_max(H_i) + mu lambda_max(L) = ${fmt(t.sufficient.etaTimesLambdaMaxHi)} + ${fmt(t.sufficient.muTimesLambdaMaxL)} = ${fmt(t.sufficient.sum)} (< 2 guarantees stability)`,
     )
     if (t.muOptimal) lines.push(`best mu           ${fmt(t.muOptimal.mu)} gives R = ${fmt(t.muOptimal.rate, 8)} at eta = ${t.eta}`)

@@ -32,7 +32,9 @@ export interface ElasticTheory {
   lambdaMaxHi: number
   laplacian: { lambdaMax: number; algebraicConnectivity: number }
   stable: boolean
+  /** eta < etaMax is stable at this mu: 0 when no eta is, Infinity when any is */
   etaMax: number
+  /** mu < muMax is stable at this eta: 0 when no mu is (eta alone is unstable), Infinity when any is (no edges) */
   muMax: number
   sufficient: { etaTimesLambdaMaxHi: number; muTimesLambdaMaxL: number; sum: number }
   muOptimal: { mu: number; rate: number } | null
@@ -193,14 +195,21 @@ function topEigenvalue(graph: Graph, shards: readonly Shard[], eta: number, mu: 
   return lanczosExtremes(n * d, operator(graph, shards, eta, mu, null), { maxIterations: 300, tol: 1e-10 }).max
 }
 
-/** Largest x in (0, hi] with f(x) <= 2, f increasing; doubles hi until it brackets. */
+/**
+ * Largest x in (0, hi] with f(x) <= 2, f increasing; doubles hi until it brackets. 0 when no x is (f is above 2
+ * already as x goes to 0: the other parameter alone is unstable), Infinity when every x is (x has no effect, as
+ * mu on a graph without edges).
+ */
 function bisectToTwo(f: (x: number) => number, start: number): number {
   let lo = 0
   let hi = Math.max(start, 1e-6)
-  for (let k = 0; k < 60 && f(hi) <= 2; k++) {
+  if (f(1e-9 * hi) > 2) return 0
+  let k = 0
+  for (; k < 60 && f(hi) <= 2; k++) {
     lo = hi
     hi *= 2
   }
+  if (k === 60) return Infinity
   for (let k = 0; k < 60; k++) {
     const mid = (lo + hi) / 2
     if (f(mid) <= 2) lo = mid
@@ -240,7 +249,7 @@ export function elasticTheory(
   const muMax = ranges ? bisectToTwo((m) => topEigenvalue(graph, shards, eta, m), Math.max(mu, 1e-3)) : NaN
 
   let muOptimal: ElasticTheory['muOptimal'] = null
-  if (opts.optimiseMu) {
+  if (opts.optimiseMu && muMax > 0 && Number.isFinite(muMax)) {
     // The scan needs many solves: Lanczos (a few ms each) unless the problem is tiny.
     const scanMethod = n * d <= 150 ? 'dense' : 'lanczos'
     const best = minimiseOver((m) => rateOf(deflatedSpectrum(graph, shards, eta, m, scanMethod, nullP)), muMax)

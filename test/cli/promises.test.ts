@@ -30,6 +30,18 @@ describe('promises a new user tests first', () => {
     expect(missed.stderr.trim()).toBe('meshgd: run.target 1e-11 not reached in 10 rounds')
   })
 
+  it('11: theory says in words when no mu is stable, or when mu has no effect, and recommends none', () => {
+    const single = meshgd('theory', demo, '--set', 'swarm.peers=1', '--set', 'topology.kind=complete')
+    expect(single.status, single.stderr).toBe(0)
+    expect(single.stdout).toMatch(/any mu is stable \(it has no effect here\)/)
+    expect(single.stdout).not.toMatch(/best mu/)
+    expect(single.stdout).not.toMatch(/e\+1\d/) // no 2.306e+17
+    const steep = meshgd('theory', demo, '--set', 'algorithm.eta=5')
+    expect(steep.status, steep.stderr).toBe(0)
+    expect(steep.stdout).toMatch(/stable\s+NO: eta < [\d.]+ at mu = 0\.3; no mu is stable at eta = 5/)
+    expect(steep.stdout).not.toMatch(/best mu/)
+  })
+
   for (const command of ['node', 'bootstrap', 'sim']) {
     it(`13: meshgd ${command} --help names each default once, and no empty list`, () => {
       const r = meshgd(command, '--help')
