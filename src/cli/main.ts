@@ -51,7 +51,7 @@ function printSummary(summary: Omit<RunSummary, 'mode'> & { mode: string; peer_a
   const lines = [
     `run directory     ${out}`,
     `peers             ${summary.peers}`,
-    `rounds            ${summary.rounds}${summary.converged ? ' (target reached)' : ''}`,
+    `rounds            ${summary.rounds}${summary.converged ? ' (target reached)' : ''}${summary.diverged ? ' (diverged: the figures below are from the last round)' : ''}`,
     `wall time         ${summary.wall_s.toFixed(2)} s`,
     `bytes sent        ${summary.bytes_sent}${summary.bits_per_coordinate === null ? '' : ` (${fmt(summary.bytes_per_round, 0)} per round, ${fmt(summary.bits_per_coordinate, 2)} bits per coordinate)`}`,
     `rate measured     ${fmt(summary.rate_measured)}`,
@@ -78,7 +78,7 @@ function stableRange(name: string, max: number): string {
 function simExitCode(summary: RunSummary): number {
   if (summary.interrupted) return EXIT_INTERRUPTED
   if (summary.diverged) {
-    console.error('meshgd: the run diverged (a parameter became NaN or infinite); lower algorithm.eta or algorithm.mu (see `meshgd theory`)')
+    console.error(`meshgd: the run diverged by round ${summary.rounds} (a parameter grew past 1e150 in magnitude, or became NaN); lower algorithm.eta or algorithm.mu (\`meshgd theory\` gives the stable ranges)`)
     return EXIT_FAILED
   }
   return targetExitCode(summary)

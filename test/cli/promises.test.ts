@@ -3,7 +3,7 @@
  * the one line it prints. Ctrl-C on `meshgd sim` has its own file (interrupt.test.ts).
  */
 import { spawnSync } from 'node:child_process'
-import { mkdtempSync } from 'node:fs'
+import { mkdtempSync, readFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { describe, expect, it } from 'vitest'
@@ -19,6 +19,19 @@ function meshgd(...args: string[]): { status: number; stdout: string; stderr: st
 }
 
 describe('promises a new user tests first', () => {
+  it('5: the README example with a stronger coupling runs; a diverged run says where its printed figures come from', () => {
+    const readme = readFileSync(join(root, 'README.md'), 'utf8')
+    const line = /^npx meshgd sim topology\/ring\.yaml (--set algorithm\.mu=\S+ --set run\.rounds=\S+)/m.exec(readme)
+    expect(line).not.toBeNull()
+    const args = line![1]!.split(' ')
+    const ok = meshgd('sim', join(root, 'topology', 'ring.yaml'), ...args, '--out', join(work, 'readme-mu'), '--quiet', '--no-theory')
+    expect(ok.status, ok.stderr).toBe(0)
+    const diverged = meshgd('sim', join(root, 'topology', 'ring.yaml'), '--set', 'algorithm.mu=0.45', '--set', 'run.rounds=2000', '--out', join(work, 'diverged'), '--quiet', '--no-theory')
+    expect(diverged.status).toBe(1)
+    expect(diverged.stdout).toMatch(/^rounds\s+\d+ \(diverged: the figures below are from the last round\)$/m)
+    expect(diverged.stderr.trim()).toMatch(/^meshgd: the run diverged by round \d+ \(a parameter grew past 1e150 in magnitude, or became NaN\); lower algorithm\.eta or algorithm\.mu/)
+  })
+
   it('8: run.target is not judged, nor the run failed, where the problem has no reference solution', () => {
     const r = meshgd('sim', demo, '--set', 'problem.loss=logistic', '--set', 'run.rounds=200', '--out', join(work, 'logistic'), '--quiet', '--no-theory')
     expect(r.status).toBe(0)
