@@ -189,3 +189,22 @@ describe('the roster topic past a dozen peers on one IP address', () => {
     for (const r of rosters) r.stop()
   }, 60_000)
 })
+
+describe('a quiet peer (it knows its neighbours and no longer reads the roster topic)', () => {
+  it('still reaches observers that join later with its announcements', async () => {
+    const { hub, peers } = await hubAndPeers(2)
+    hub.services.pubsub.subscribe('meshgd/q/roster')
+    const [a, watcherNode] = peers as [MeshNode, MeshNode]
+    const roster = new Roster(a, { swarm: 'q', peers: 2, self: entryOf(a, 'q', 0), announceEveryMs: 200 })
+    roster.start()
+    await new Promise((r) => setTimeout(r, 1000))
+    roster.quiet(300)
+    await new Promise((r) => setTimeout(r, 1000))
+    const watcher = new Roster(watcherNode, { swarm: 'q', peers: 2, self: null })
+    watcher.start()
+    for (let k = 0; k < 50 && !watcher.byIndex.has(0); k++) await new Promise((r) => setTimeout(r, 100))
+    expect(watcher.byIndex.get(0)?.peerId).toBe(a.peerId.toString())
+    roster.stop()
+    watcher.stop()
+  })
+})
