@@ -31,6 +31,7 @@ import { parseRosterEntry, Roster, type RosterEntry } from '../net/roster.js'
 import { CheckpointMismatch, loadLatestCheckpoint, saveCheckpointAsync, type CheckpointData } from './checkpoint.js'
 import { NeighbourBook } from './neighbours.js'
 import { PeerError } from './errors.js'
+import { sleep } from './sleep.js'
 import { findNeighbours } from './startup.js'
 import { signRosterEntry } from '../net/roster-directory.js'
 import { pinsOf, staticAddrsOf } from '../config/pins.js'
@@ -91,18 +92,6 @@ export interface PeerInfo {
   neighbours_down: number
   final: { loss: number; error: number | null }
   wall_s: number
-}
-
-function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const timer = setTimeout(done, ms)
-    function done(): void {
-      clearTimeout(timer)
-      signal?.removeEventListener('abort', done)
-      resolve()
-    }
-    signal?.addEventListener('abort', done, { once: true })
-  })
 }
 
 /**

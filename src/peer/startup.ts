@@ -14,6 +14,7 @@ import type { MeshNode } from '../net/node.js'
 import { openRosterRecord } from '../net/roster-directory.js'
 import type { Roster } from '../net/roster.js'
 import { PeerError } from './errors.js'
+import { sleep } from './sleep.js'
 
 export interface FindNeighboursInit {
   node: MeshNode
@@ -47,18 +48,6 @@ async function askDirectory(o: FindNeighboursInit, bootstrap: string, missing: r
     }
   }
   return registered
-}
-
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const timer = setTimeout(done, ms)
-    function done(): void {
-      clearTimeout(timer)
-      signal.removeEventListener('abort', done)
-      resolve()
-    }
-    signal.addEventListener('abort', done, { once: true })
-  })
 }
 
 export async function findNeighbours(o: FindNeighboursInit): Promise<void> {
