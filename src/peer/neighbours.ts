@@ -13,8 +13,9 @@
  * Async (round t, staleness s): a live, unfinished neighbour is waited on until its newest vector is of round
  * `t - s` or later (and there is at least one); that vector is used as it is.
  *
- * Catching up: when every live unfinished neighbour is more than a round ahead (sync; more than s + 1 in async),
- * the peer has been away (restarted from a checkpoint, or partitioned off): it jumps to the slowest of them.
+ * Catching up: when every live unfinished neighbour is more than a communication period p ahead (sync; more than
+ * s + p in async) and, in sync mode, none has sent its round-t vector, the peer has been away (restarted from a
+ * checkpoint, or partitioned off): it jumps to the slowest of them.
  */
 export type Mode = 'sync' | 'async'
 
@@ -27,6 +28,8 @@ export interface BookOptions {
    * uses exactly the round-t vectors and never jumps: for algorithms that cannot leave a neighbour out.
    */
   standIns?: boolean
+  /** Rounds between two that send (EASGD's period; default 1): how far ahead a neighbour that is with us can be. */
+  period?: number
 }
 
 interface Neighbour {
@@ -140,17 +143,20 @@ export class NeighbourBook {
 
   /**
    * The round to jump to, or null: when every live unfinished neighbour (at least one) is past `t + margin`
-   * (sync 1, async s + 1), the smallest of their rounds.
+   * (sync p, async s + p, p the communication period), the smallest of their rounds. In sync mode a neighbour whose round-t vector is here
+   * is with us, not ahead: an algorithm that talks every p rounds (EASGD with period 2) lets a neighbour send
+   * round t and then round t + p before we read either, which is no sign that we were away.
    */
   jumpTarget(t: number): number | null {
     if (this.options.standIns === false) return null
-    const margin = this.options.mode === 'sync' ? 1 : this.options.maxStaleness + 1
+    const margin = (this.options.mode === 'sync' ? 0 : this.options.maxStaleness) + (this.options.period ?? 1)
     let target = Infinity
     let live = 0
     for (const n of this.book) {
       if (!n.up || n.final) continue
       live++
       if (n.latestRound <= t + margin) return null
+      if (this.options.mode === 'sync' && n.slots.has(t)) return null
       target = Math.min(target, n.latestRound)
     }
     return live > 0 ? target : null

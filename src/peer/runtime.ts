@@ -165,7 +165,12 @@ export async function runPeer(opts: PeerOptions): Promise<PeerInfo> {
   // Difference mode keeps public copies that every neighbour updates with the same bits, and allreduce-sgd needs
   // every gradient: neither can leave a neighbour out or use a stand-in, so a missing neighbour stays fatal there.
   const strict = difference || experiment.algorithm.kind === 'allreduce-sgd'
-  const book = new NeighbourBook(neighbours.length, { mode, maxStaleness: experiment.run.max_staleness, standIns: !strict })
+  const book = new NeighbourBook(neighbours.length, {
+    mode,
+    maxStaleness: experiment.run.max_staleness,
+    standIns: !strict,
+    period: experiment.algorithm.kind === 'easgd' ? experiment.algorithm.period : 1,
+  })
   let round = 0
   let wake: (() => void) | null = null
   const notify = (): void => {

@@ -65,6 +65,26 @@ describe('NeighbourBook, sync mode', () => {
     expect(book.jumpTarget(100)).toBe(905)
   })
 
+  it('does not jump when the neighbours sent round t and then round t + 2 (EASGD with period 2)', () => {
+    // a CI failure: both neighbours combined round t, skipped the silent round t + 1 and sent t + 2, all before
+    // this peer read their round-t vectors; it took the gap for an absence and skipped round t
+    const book = new NeighbourBook(2, { mode: 'sync', maxStaleness: 0 })
+    for (const k of [0, 1]) {
+      book.receive(k, 10, v(10 + k), 10, 0)
+      book.receive(k, 12, v(12 + k), 10, 0)
+    }
+    expect(book.jumpTarget(10)).toBeNull()
+    expect(book.waitingOn(10)).toEqual([])
+    expect(book.inbox(10).vectors.map((x) => x?.[0])).toEqual([10, 11])
+    expect(book.inbox(10).staleness).toBe(0)
+    // and with the period known, a neighbour one period ahead is no sign of absence either
+    const periodic = new NeighbourBook(1, { mode: 'sync', maxStaleness: 0, period: 2 })
+    periodic.receive(0, 12, v(12), 9, 0)
+    expect(periodic.jumpTarget(10)).toBeNull()
+    periodic.receive(0, 13, v(13), 9, 0)
+    expect(periodic.jumpTarget(10)).toBe(13)
+  })
+
   it('voids what a restarted neighbour sent from the restart round on', () => {
     const book = new NeighbourBook(1, { mode: 'sync', maxStaleness: 0 })
     book.receive(0, 50, v(50), 50, 0)
