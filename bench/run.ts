@@ -82,7 +82,7 @@ async function swarmRing(d: number, rounds: number, compression?: Record<string,
   const file = join(dir, 'bench.json')
   writeFileSync(file, JSON.stringify(body))
   const input = experimentFrom(body)
-  const summary = await runSwarm({ file, experiment: input, baseDir: dir, sets: [], out: join(dir, 'net'), signal: new AbortController().signal, quiet: true })
+  const summary = await runSwarm({ file, experiment: input, baseDir: dir, out: join(dir, 'net'), signal: new AbortController().signal, quiet: true })
   // Round time from the peers' own clocks: first record (round 0) to the final one, slowest peer.
   let seconds = 0
   for (let i = 0; i < n; i++) {
@@ -161,7 +161,7 @@ async function swarmScale(): Promise<BenchResult> {
     const input = experimentFrom(body)
     const sampler = sampleMemory(() => childProcesses(process.pid, / node .*--index /), 10_000)
     const launched = performance.now()
-    await runSwarm({ file, experiment: input, baseDir: dir, sets: [], out: join(dir, 'net'), signal: new AbortController().signal, quiet: true })
+    await runSwarm({ file, experiment: input, baseDir: dir, out: join(dir, 'net'), signal: new AbortController().signal, quiet: true })
     const samples = sampler.stop()
     const { allStarted, allDone } = swarmTimeline(join(dir, 'net'), n)
     const { experiment, graph, problem } = resolveExperiment(input, dir)

@@ -12,7 +12,8 @@ import { basename, join, resolve } from 'node:path'
 import type { Command } from 'commander'
 import { setOption } from './options.js'
 import { ConfigError } from '../config/errors.js'
-import { loadExperiment, type LoadedExperiment } from '../config/load.js'
+import type { LoadedExperiment } from '../config/load.js'
+import { loadForCommand } from './options.js'
 import { k8sManifests, kustomization, peerIndexFromName, type K8sOptions } from '../deploy/k8s.js'
 
 export interface K8sCommandOptions {
@@ -86,7 +87,7 @@ async function k8sOptionsOf(opts: K8sCommandOptions, loaded: LoadedExperiment): 
 }
 
 export async function commandK8s(file: string, opts: K8sCommandOptions): Promise<number> {
-  const loaded = loadExperiment(file, opts.set)
+  const loaded = loadForCommand(file, opts.set)
   // loaded when used: `meshgd node` imports this file for nodeIndexOf and should not pay for the rest
   const { resolveExperiment } = await import('../config/resolve.js')
   const { stringify } = await import('yaml')

@@ -9,11 +9,14 @@ import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { Worker } from 'node:worker_threads'
 import { Command, CommanderError } from 'commander'
-import { repeatableOption, setOption } from './options.js'
+import { checkMultiaddrs, loadForCommand, repeatableOption, setOption, withLocation } from './options.js'
 import { ConfigError } from '../config/errors.js'
-import { loadExperiment } from '../config/load.js'
+
 import { resolveExperiment } from '../config/resolve.js'
 import { pinsOf } from '../config/pins.js'
+import { EXPERIMENT_FILE, experimentText, portableExperiment, runDifference } from '../config/portable.js'
+import { claimPeerDirectory, claimRunDirectory, recordedExperiment } from './run-claim.js'
+import { registerComposeCommand } from './compose.js'
 import { nodeIndexOf, registerK8sCommand, type NodeIndexOptions } from './k8s.js'
 import type { ExperimentInput } from '../config/schema.js'
 import { createProgress } from '../observe/progress.js'
@@ -99,9 +102,10 @@ function targetExitCode(summary: Pick<RunSummary, 'experiment' | 'converged' | '
   return EXIT_FAILED
 }
 
-async function commandSim(file: string, opts: { out?: string; set: string[]; theory: boolean; quiet?: boolean }): Promise<number> {
-  const loaded = loadExperiment(file, opts.set)
+async function commandSim(file: string, opts: { out?: string; set: string[]; theory: boolean; quiet?: boolean; force?: boolean }): Promise<number> {
+  const loaded = loadForCommand(file, opts.set)
   const out = resolve(opts.out ?? defaultOutDir(loaded.experiment.swarm.id))
+  claimRunDirectory(out, portableExperiment(loaded.experiment, loaded.baseDir), { force: opts.force ?? false })
   if (!opts.quiet && loaded.experiment.run.mode === 'async') {
     console.error('meshgd: run.mode async: the simulator runs the sync schedule (every peer a round at a time); async applies to networked runs')
   }
@@ -188,7 +192,7 @@ function printTheory(report: TheoryReport): void {
 }
 
 async function commandTheory(file: string, opts: { set: string[]; json?: boolean }): Promise<number> {
-  const loaded = loadExperiment(file, opts.set)
+  const loaded = loadForCommand(file, opts.set)
   const resolved = resolveExperiment(loaded.experiment, loaded.baseDir)
   const report = theoryReport(resolved)
   if (opts.json) console.log(JSON.stringify(report, null, 2))
@@ -202,25 +206,34 @@ export function shippedExperiment(name: string): string {
   return resolve(here, '..', '..', '..', 'topology', name)
 }
 
-async function commandSwarm(file: string, opts: { out?: string; set: string[]; swarmKey?: string; quiet?: boolean; netns?: boolean }): Promise<number> {
-  const loaded = loadExperiment(file, opts.set)
+async function commandSwarm(file: string, opts: { out?: string; set: string[]; swarmKey?: string; quiet?: boolean; netns?: boolean; force?: boolean }): Promise<number> {
+  const loaded = loadForCommand(file, opts.set)
   const out = resolve(opts.out ?? defaultOutDir(loaded.experiment.swarm.id))
+  const experiment = portableExperiment(loaded.experiment, loaded.baseDir)
+  const keyFile = keyFileOf(opts.swarmKey, loaded)
+  if (keyFile) (await import('../net/identity.js')).readSwarmKey(keyFile) // a bad key is refused here, not in every peer
+  const claim = claimRunDirectory(out, experiment, { force: opts.force ?? false })
+  if (claim.finished) throw new ConfigError(`--out ${out}: holds the finished run of this experiment; pass --force to run it again (meshgd report ${out} summarises it)`)
+  if (claim.resumeFrom > 0) console.error(`meshgd: resuming from round ${claim.resumeFrom} (this experiment's checkpoints in ${out}; --force starts over)`)
   const { runSwarm } = await import('../swarm/local.js')
   const controller = new AbortController()
   const release = abortOnSignals(controller)
   try {
     const summary = await runSwarm({
-      file: resolve(file),
-      experiment: loaded.experiment,
+      file: join(out, EXPERIMENT_FILE), // every peer runs the resolved experiment, not the file and flags
+      experiment,
       baseDir: loaded.baseDir,
-      sets: opts.set,
       out,
       signal: controller.signal,
       quiet: opts.quiet ?? false,
       netns: opts.netns ?? false,
-      ...(keyFileOf(opts.swarmKey, loaded) ? { swarmKeyFile: keyFileOf(opts.swarmKey, loaded)! } : {}),
+      ...(keyFile ? { swarmKeyFile: keyFile } : {}),
     })
     printSummary(summary, out)
+    if (summary.interrupted) {
+      console.error(`meshgd: interrupted at round ${summary.rounds} of ${experiment.run.rounds}: every peer was stopped; the summary is of the rounds done (run the same command again to resume)`)
+      return EXIT_INTERRUPTED
+    }
     return targetExitCode(summary)
   } catch (err) {
     if (err instanceof Error && err.name === 'SwarmError') {
@@ -236,25 +249,6 @@ async function commandSwarm(file: string, opts: { out?: string; set: string[]; s
   } finally {
     release()
   }
-}
-
-async function commandCompose(file: string, opts: { out?: string; image: string; port: string; swarmKey?: string; set: string[] }): Promise<number> {
-  const loaded = loadExperiment(file, opts.set)
-  resolveExperiment(loaded.experiment, loaded.baseDir) // the same checks as a run: fail here, not in 16 containers
-  const port = Number(opts.port)
-  if (!Number.isInteger(port) || port < 1 || port > 65535) throw new ConfigError(`--port ${opts.port}: must be a TCP port (1..65535)`)
-  const keyFile = keyFileOf(opts.swarmKey, loaded)
-  if (keyFile && !existsSync(keyFile)) throw new ConfigError(`${keyFile}: swarm key file not found (create it with meshgd keygen -o ${keyFile})`)
-  const { composeDocument } = await import('../deploy/compose.js')
-  const { stringify } = await import('yaml')
-  const target = resolve(opts.out ?? 'compose.yaml')
-  const doc = composeDocument(loaded.experiment, { experimentFile: resolve(file), composeFile: target, image: opts.image, port, swarmKeyFile: keyFile })
-  const text = `# generated by meshgd compose ${file}; build the image with: docker build -t ${opts.image} .\n${stringify(doc)}`
-  if (opts.out) {
-    writeFileSync(target, text)
-    console.error(`meshgd: wrote ${target} (${Object.keys(doc.services).length - 1} peers and a bootstrap); start with: docker compose -f ${opts.out} up`)
-  } else process.stdout.write(text)
-  return EXIT_OK
 }
 
 /**
@@ -294,17 +288,36 @@ function heartbeat(what: string): () => void {
   return () => clearInterval(timer)
 }
 
-async function commandReport(file: string, dir: string, opts: { set: string[] }): Promise<number> {
-  const loaded = loadExperiment(file, opts.set)
+/**
+ * `meshgd report DIR` (the run's own experiment.json) or `meshgd report EXPERIMENT DIR` (checked against it): the
+ * summary of a run whose peers ran elsewhere. A run of another experiment is refused and its summary left alone.
+ */
+async function commandReport(first: string, second: string | undefined, opts: { set: string[] }): Promise<number> {
+  const dir = resolve(second ?? first)
+  const recordFile = join(dir, EXPERIMENT_FILE)
+  if (second === undefined && !existsSync(recordFile)) {
+    const why = existsSync(dir) && statSync(dir).isDirectory() ? `${dir}: no ${EXPERIMENT_FILE}` : `${first}: not a run directory`
+    throw new ConfigError(`${why}; name the experiment the peers ran: meshgd report EXPERIMENT DIR`)
+  }
+  const loaded = loadForCommand(second === undefined ? recordFile : first, opts.set)
+  const experiment = portableExperiment(loaded.experiment, loaded.baseDir)
+  const recorded = recordedExperiment(dir)
+  const difference = recorded === null ? null : runDifference(recorded, experiment)
+  if (difference !== null) throw new ConfigError(`${dir}: holds a run of another experiment (${difference}); its summary is left as it was`)
   const { report } = await import('../swarm/local.js')
-  const out = resolve(dir)
   try {
-    printSummary(report(out, loaded.experiment, loaded.baseDir), out)
-    return EXIT_OK
+    const summary = report(dir, experiment, loaded.baseDir)
+    if (recorded === null) writeFileSync(recordFile, experimentText(experiment))
+    printSummary(summary, dir)
+    if (summary.rounds < experiment.run.rounds) {
+      console.error(`meshgd: the run stopped at round ${summary.rounds} of ${experiment.run.rounds}${summary.interrupted ? ' (interrupted)' : ''}: it is not finished`)
+      return EXIT_FAILED
+    }
+    return targetExitCode(summary)
   } catch (err) {
     if (err instanceof Error && err.name === 'SwarmError') {
       console.error(`meshgd: ${err.message}`)
-      return EXIT_FAILED
+      return (err as { code?: string }).code === 'MISSING_OUTPUT' ? EXIT_CONFIG : EXIT_FAILED
     }
     throw err
   }
@@ -352,8 +365,14 @@ interface NodeCommandOptions extends NodeIndexOptions {
 }
 
 async function commandNode(file: string, opts: NodeCommandOptions): Promise<number> {
-  const loaded = loadExperiment(file, opts.set)
+  const loaded = loadForCommand(file, opts.set)
   const index = nodeIndexOf(opts, loaded.experiment.swarm.peers) // --index, --index-from-hostname or --index-from-env
+  await checkMultiaddrs('--listen', opts.listen)
+  await checkMultiaddrs('--announce', opts.announce)
+  await checkMultiaddrs('--bootstrap', opts.bootstrap)
+  const out = resolve(opts.out ?? join('runs', `${loaded.experiment.swarm.id}-node`))
+  const experiment = portableExperiment(loaded.experiment, loaded.baseDir)
+  claimPeerDirectory(out, experiment, index)
   const { runPeer } = await import('../peer/runtime.js')
   const { readSwarmKey } = await import('../net/identity.js')
   const controller = new AbortController()
@@ -368,10 +387,10 @@ async function commandNode(file: string, opts: NodeCommandOptions): Promise<numb
   }
   try {
     const info = await runPeer({
-      experiment: loaded.experiment,
+      experiment,
       baseDir: loaded.baseDir,
       index,
-      out: resolve(opts.out ?? join('runs', `${loaded.experiment.swarm.id}-node`)),
+      out,
       listen: opts.listen.length > 0 ? opts.listen : defaultListen(loaded.experiment, index),
       announce: opts.announce,
       bootstrap: opts.bootstrap,
@@ -407,6 +426,8 @@ function defaultListen(experiment: ExperimentInput, index: number): string[] {
 }
 
 async function commandBootstrap(opts: { listen: string[]; announce: string[]; key?: string; swarmKey?: string }): Promise<number> {
+  await checkMultiaddrs('--listen', opts.listen)
+  await checkMultiaddrs('--announce', opts.announce)
   const { createMeshNode } = await import('../net/node.js')
   const { loadOrCreateKeyFile, readSwarmKey } = await import('../net/identity.js')
   const { generateKeyPair } = await import('@libp2p/crypto/keys')
@@ -454,6 +475,7 @@ export function buildProgram(): Command {
     .addOption(setOption())
     .option('--no-theory', 'do not compute the predicted rate')
     .option('--quiet', 'no progress output')
+    .option('--force', 'replace a run of another experiment in --out')
     .action(async (file: string, opts) => {
       throw new ExitCode(await commandSim(file, opts))
     })
@@ -474,22 +496,13 @@ export function buildProgram(): Command {
     .option('--swarm-key <file>', 'libp2p private-network key for every process')
     .option('--netns', "the network lab: every process in its own network namespace, links shaped by the experiment's network: section (root)")
     .option('--quiet', 'no progress output')
+    .option('--force', 'replace a run of another experiment (or a finished one) in --out instead of refusing')
     .addOption(setOption())
     .action(async (file: string, opts) => {
       throw new ExitCode(await commandSwarm(file, opts))
     })
-  program
-    .command('compose')
-    .description('write a Docker Compose file for the experiment: a bootstrap and one service per peer')
-    .argument('<experiment>', 'experiment file (YAML or JSON)')
-    .option('-o, --out <file>', 'where to write it (default: print it)')
-    .option('--image <name>', 'the meshgd image (build it from the Dockerfile)', 'meshgd:latest')
-    .option('--port <port>', 'TCP port every container listens on', '4001')
-    .option('--swarm-key <file>', 'swarm key file to pass as a compose secret (default: swarm.key_file)')
-    .addOption(setOption())
-    .action(async (file: string, opts) => {
-      throw new ExitCode(await commandCompose(file, opts))
-    })
+  // meshgd compose: its options and handler are in ./compose.ts
+  registerComposeCommand(program, (code) => new ExitCode(code))
   // meshgd k8s: its options and handler are in ./k8s.ts
   registerK8sCommand(program, (code) => new ExitCode(code))
   program
@@ -502,12 +515,12 @@ export function buildProgram(): Command {
     })
   program
     .command('report')
-    .description("summarise a run whose peers ran elsewhere: every peer's peers/<i>/ and params/<i>.f64 gathered in DIR")
-    .argument('<experiment>', 'the experiment file the peers ran')
-    .argument('<dir>', 'the run directory holding peers/ and params/')
+    .description("summarise a run whose peers ran elsewhere: every peer's peers/<i>/ and params/<i>.f64 gathered in DIR, judged against DIR/experiment.json")
+    .argument('<dir|experiment>', 'the run directory; or the experiment file the peers ran, then DIR (it must be the experiment DIR/experiment.json records)')
+    .argument('[dir]', 'the run directory holding peers/ and params/, when an experiment file comes first')
     .addOption(setOption())
-    .action(async (file: string, dir: string, opts) => {
-      throw new ExitCode(await commandReport(file, dir, opts))
+    .action(async (first: string, second: string | undefined, opts) => {
+      throw new ExitCode(await commandReport(first, second, opts))
     })
   program
     .command('demo')
@@ -563,7 +576,12 @@ export function buildProgram(): Command {
       }
       const { writeFileSync, existsSync } = await import('node:fs')
       if (existsSync(opts.out)) throw new ConfigError(`${opts.out}: already exists; not overwriting a swarm key`)
-      writeFileSync(opts.out, text, { mode: 0o600 })
+      try {
+        writeFileSync(opts.out, text, { mode: 0o600 })
+      } catch (err) {
+        const code = (err as NodeJS.ErrnoException).code
+        throw new ConfigError(`-o ${opts.out}: cannot write the key: ${code === 'ENOENT' ? 'no such directory' : code === 'EACCES' ? 'permission denied' : (err as Error).message}`)
+      }
       console.error(`meshgd: wrote a swarm key to ${opts.out}`)
       throw new ExitCode(EXIT_OK)
     })
@@ -593,7 +611,7 @@ export async function main(argv: readonly string[]): Promise<number> {
       return EXIT_CONFIG
     }
     if (err instanceof ConfigError || (err instanceof Error && INPUT_ERROR_NAMES.has(err.name))) {
-      console.error(`meshgd: ${err.message}`)
+      console.error(`meshgd: ${withLocation(err.message)}`)
       return EXIT_CONFIG
     }
     throw err

@@ -1,5 +1,10 @@
-/** Options shared by several commands: repeatable flags, and `--set` (one definition, one help text). */
+/**
+ * What several commands share: repeatable flags, `--set` (one definition, one help text), multiaddr flags checked
+ * by name, and loading the experiment so that later errors can say where a field came from.
+ */
 import { Option } from 'commander'
+import { ConfigError } from '../config/errors.js'
+import { loadExperiment, type LoadedExperiment } from '../config/load.js'
 
 const collect = (value: string, previous: string[]): string[] => [...previous, value]
 
@@ -14,4 +19,34 @@ export function repeatableOption(flags: string, description: string, shownDefaul
 /** `--set key=value`: override a field of the experiment by its dotted path. */
 export function setOption(): Option {
   return repeatableOption('--set <key=value>', 'override a field by its dotted path', 'none')
+}
+
+/** Multiaddr flags (--listen, --announce, --bootstrap): each parsed here, so a bad one is refused naming its flag. */
+export async function checkMultiaddrs(flag: string, values: readonly string[]): Promise<void> {
+  const { multiaddr } = await import('@multiformats/multiaddr')
+  for (const value of values) {
+    try {
+      multiaddr(value)
+    } catch (err) {
+      throw new ConfigError(`${flag} ${value}: not a multiaddr (${(err as Error).message}); e.g. /ip4/0.0.0.0/tcp/4001`)
+    }
+  }
+}
+
+let locateLast: ((dotted: string) => string) | null = null
+
+/** loadExperiment for a command: remembers where the fields came from, for `withLocation`. */
+export function loadForCommand(file: string, sets: readonly string[]): LoadedExperiment {
+  const loaded = loadExperiment(file, sets)
+  locateLast = loaded.locate
+  return loaded
+}
+
+/**
+ * An input error from a later stage (building the graph or the problem) names its field but not where it came
+ * from: `topology.degree: ...` becomes `ring.yaml:3: topology.degree: ...` (or `--set: ...`).
+ */
+export function withLocation(message: string): string {
+  const field = /^([a-z_]+(?:\.[a-z_0-9]+)*): /.exec(message)
+  return field && locateLast ? `${locateLast(field[1]!)}: ${message}` : message
 }

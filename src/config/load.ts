@@ -16,6 +16,8 @@ export interface LoadedExperiment {
   readonly file: string
   /** Directory against which relative paths inside the experiment (CSV data, key files) are resolved. */
   readonly baseDir: string
+  /** Where a field came from, for messages: `file:line`, or `--set` when an override gave it. */
+  readonly locate: (dotted: string) => string
 }
 
 type Locate = (path: readonly PropertyKey[]) => string
@@ -93,6 +95,19 @@ function valueAt(root: unknown, path: readonly PropertyKey[]): unknown {
   return node
 }
 
+/** What the branches of a union accept, in words: `a number or "auto"`. */
+function unionExpectation(branches: ReadonlyArray<readonly $ZodIssue[]>): string {
+  const words = branches.flatMap((issues) => {
+    const first = issues[0]
+    if (!first) return []
+    if (first.code === 'invalid_type') return [first.expected === 'array' || first.expected === 'object' ? `an ${first.expected}` : `a ${first.expected}`]
+    if (first.code === 'invalid_value') return first.values.map((v) => JSON.stringify(v))
+    return [first.message.replace(/^Invalid input: /, '')]
+  })
+  const unique = [...new Set(words)]
+  return unique.length <= 1 ? (unique[0] ?? 'another value') : `${unique.slice(0, -1).join(', ')} or ${unique.at(-1)}`
+}
+
 /** One line for the first schema issue, naming the field by its dotted path. */
 export function formatIssue(issue: $ZodIssue, raw: unknown): { path: PropertyKey[]; text: string } {
   let path = [...issue.path]
@@ -107,7 +122,7 @@ export function formatIssue(issue: $ZodIssue, raw: unknown): { path: PropertyKey
       if ('options' in issue && Array.isArray(issue.options)) {
         text = `must be one of ${issue.options.map((o) => JSON.stringify(o)).join(', ')}, got ${describe(valueAt(raw, path))}`
       } else {
-        text = `${issue.message}, got ${describe(valueAt(raw, path))}`
+        text = `expected ${unionExpectation(issue.errors)}, got ${describe(valueAt(raw, path))}`
       }
       break
     case 'invalid_value':
@@ -123,15 +138,53 @@ export function formatIssue(issue: $ZodIssue, raw: unknown): { path: PropertyKey
 }
 
 export function validateExperiment(raw: unknown, locate: Locate, fromSet: ReadonlySet<string>): ExperimentInput {
-  const parsed = experimentSchema.safeParse(raw)
+  let parsed = experimentSchema.safeParse(raw)
+  // `--set algorithm.kind=quorum` on a file written for elastic: the file's fields the new kind does not have
+  // (algorithm.mu) are left out, not reported as unknown; fields given by --set are still checked
+  for (let k = 0; k < 32 && !parsed.success && dropFieldsOfOldKind(raw, parsed.error.issues[0]!, fromSet); k++) parsed = experimentSchema.safeParse(raw)
   if (!parsed.success) {
     const { path, text } = formatIssue(parsed.error.issues[0]!, raw)
     const dotted = path.map(String).join('.') || '(top level)'
-    const overridden = [...fromSet].some((s) => dotted === s || dotted.startsWith(`${s}.`) || s.startsWith(`${dotted}.`))
-    const where = overridden ? '--set' : locate(path)
+    const where = overriddenBy(fromSet, dotted) ? '--set' : locate(path)
     throw new ConfigError(`${where}: ${dotted}: ${text}`)
   }
   return parsed.data
+}
+
+/**
+ * When the first issue is a field unknown to a kind that `--set` chose (`--set algorithm.kind=quorum` and the
+ * file's `algorithm.mu`), delete those fields from `raw` and return true; otherwise false.
+ */
+function dropFieldsOfOldKind(raw: unknown, issue: $ZodIssue, fromSet: ReadonlySet<string>): boolean {
+  if (issue.code !== 'unrecognized_keys') return false
+  const section = issue.path.map(String).join('.')
+  if (!fromSet.has(section ? `${section}.kind` : 'kind')) return false
+  const node = valueAt(raw, issue.path)
+  if (node === null || typeof node !== 'object') return false
+  // a field the new kind lacks is dropped when it came from the file, or was set to null (`--set algorithm.mu=null`)
+  const keys = issue.keys.filter((key) => !fromSet.has(section ? `${section}.${key}` : key) || (node as Record<string, unknown>)[key] === null)
+  if (keys.length === 0) return false
+  for (const key of keys) delete (node as Record<string, unknown>)[key]
+  return true
+}
+
+/** A JSON file must be JSON: its first syntax error, with line and column. */
+function strictJson(text: string, file: string): void {
+  try {
+    JSON.parse(text)
+  } catch (err) {
+    const message = (err as Error).message
+    const at = /position (\d+)/.exec(message)
+    const offset = at ? Number(at[1]) : 0
+    const before = text.slice(0, offset).split('\n')
+    const reason = message.replace(/ in JSON at position \d+.*$/, '').replace(/\s*\(line \d+ column \d+\)$/, '')
+    throw new ConfigError(`${file}:${before.length}:${before.at(-1)!.length + 1}: JSON syntax error: ${reason}`, 'CONFIG_SYNTAX')
+  }
+}
+
+/** Did an override give this field (or a section holding it, or a field inside it)? */
+function overriddenBy(fromSet: ReadonlySet<string>, dotted: string): boolean {
+  return [...fromSet].some((s) => dotted === s || dotted.startsWith(`${s}.`) || s.startsWith(`${dotted}.`))
 }
 
 /** Read, override and validate an experiment file. */
@@ -140,14 +193,17 @@ export function loadExperiment(file: string, sets: readonly string[] = []): Load
   try {
     text = readFileSync(file, 'utf8')
   } catch (err) {
-    const reason = (err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (err as Error).message
+    const code = (err as NodeJS.ErrnoException).code
+    const reason = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'it is a directory (give the experiment file, e.g. topology/ring.yaml)' : code === 'EACCES' ? 'permission denied' : (err as Error).message
     throw new ConfigError(`${file}: cannot read experiment file: ${reason}`, 'CONFIG_READ')
   }
+  if (/\.json$/i.test(file)) strictJson(text, file) // YAML would accept what JSON does not (a trailing comma)
   const { raw, locate } = parseExperimentText(text, file)
   if (!isPlainObject(raw)) throw new ConfigError(`${file}: the experiment must be a mapping of sections (swarm, topology, ...)`)
   const { value, fromSet } = applyOverrides(raw, sets)
   const experiment = validateExperiment(value, locate, fromSet)
-  return { experiment, file, baseDir: dirname(resolve(file)) }
+  const locateField = (dotted: string): string => (overriddenBy(fromSet, dotted) ? '--set' : locate(dotted.split('.')))
+  return { experiment, file, baseDir: dirname(resolve(file)), locate: locateField }
 }
 
 /** Validate an experiment given as an object (tests, programmatic use). */

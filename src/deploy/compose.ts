@@ -4,19 +4,27 @@
  *
  * - `bootstrap`: `meshgd bootstrap` with a persistent key on its own volume, so its address stays the same across
  *   restarts; peers reach it as `/dns4/bootstrap/tcp/PORT` on the compose network.
- * - `peer-<i>` for every peer: `meshgd node EXPERIMENT --index i`, announcing `/dns4/peer-<i>/tcp/PORT`; the
- *   experiment's folder (file and data) mounted read-only at /experiment; its own volume at /data holding its
- *   state (identity, checkpoints) and outputs; `restart: on-failure`, so a crashed peer comes back and resumes from
- *   its checkpoint.
+ * - `peer-<i>` for every peer: `meshgd node /experiment/experiment.json --index i`, announcing
+ *   `/dns4/peer-<i>/tcp/PORT`. The experiment every peer runs is the resolved one (the file plus every `--set`,
+ *   written by the CLI beside the compose file and mounted read-only), never the user's file and flags; a CSV
+ *   problem's data folder is mounted read-only at /experiment/data. Its own volume at /data holds its state
+ *   (identity, checkpoints) and outputs; `restart: on-failure`, so a crashed peer comes back and resumes from its
+ *   checkpoint.
  * - with a swarm key (`swarm.key_file`, or `--swarm-key`): a compose secret, passed to every process as
  *   `--swarm-key /run/secrets/swarm_key`.
  */
-import { basename, dirname, isAbsolute, relative, resolve } from 'node:path'
+import { dirname, isAbsolute, relative, resolve } from 'node:path'
 import type { ExperimentInput } from '../config/schema.js'
 
+/** Where the containers see the resolved experiment, and a CSV problem's data folder. */
+export const CONTAINER_EXPERIMENT = '/experiment/experiment.json'
+export const CONTAINER_DATA_DIR = '/experiment/data'
+
 export interface ComposeOptions {
-  /** the experiment file, as the user named it */
-  readonly experimentFile: string
+  /** the resolved experiment's file for the containers (written beside the compose file) */
+  readonly experimentRecord: string
+  /** the folder of a CSV problem's data file, or null */
+  readonly dataDir: string | null
   /** where the compose file will be written (relative paths in it are relative to its folder) */
   readonly composeFile: string
   readonly image: string
@@ -81,14 +89,15 @@ export function composeDocument(experiment: ExperimentInput, opts: ComposeOption
     },
   }
   const volumes: Record<string, Record<string, never>> = { bootstrap: {} }
-  const experimentDir = pathFrom(opts.composeFile, dirname(resolve(opts.experimentFile)))
+  const mounts: ComposeService['volumes'] = [{ type: 'bind', source: pathFrom(opts.composeFile, opts.experimentRecord), target: CONTAINER_EXPERIMENT, read_only: true }]
+  if (opts.dataDir) mounts.push({ type: 'bind', source: pathFrom(opts.composeFile, opts.dataDir), target: CONTAINER_DATA_DIR, read_only: true })
   for (let i = 0; i < peers; i++) {
     const name = `peer-${i}`
     services[name] = {
       image: opts.image,
       command: [
         'node',
-        `/experiment/${basename(opts.experimentFile)}`,
+        CONTAINER_EXPERIMENT,
         '--index',
         String(i),
         '--listen',
@@ -102,10 +111,7 @@ export function composeDocument(experiment: ExperimentInput, opts: ComposeOption
         '--log-json',
         ...keyArgs,
       ],
-      volumes: [
-        { type: 'bind', source: experimentDir, target: '/experiment', read_only: true },
-        { type: 'volume', source: name, target: '/data' },
-      ],
+      volumes: [...mounts, { type: 'volume', source: name, target: '/data' }],
       networks: ['mesh'],
       restart: 'on-failure',
       depends_on: ['bootstrap'],

@@ -32,7 +32,8 @@ export function readSwarmKey(path: string): Uint8Array {
   try {
     text = readFileSync(path, 'utf8')
   } catch (err) {
-    throw new SwarmKeyError(`${path}: cannot read the swarm key: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`)
+    const code = (err as NodeJS.ErrnoException).code
+    throw new SwarmKeyError(`${path}: cannot read the swarm key: ${code === 'ENOENT' ? 'no such file (create one with meshgd keygen -o FILE)' : (code ?? (err as Error).message)}`)
   }
   const lines = text.trim().split(/\r?\n/)
   if (lines.length !== 3 || lines[0] !== '/key/swarm/psk/1.0.0/' || lines[1] !== '/base16/' || !/^[0-9a-fA-F]{64}$/.test(lines[2]!)) {

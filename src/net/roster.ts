@@ -6,7 +6,7 @@
  * rejects what does not parse, belongs to another swarm, or names a peerId other than the message's signer; an
  * index claimed by a second peer ID is reported through `onConflict` and not taken. Start-up at scale does not rest
  * on this topic alone: see the bootstrap's directory (src/net/roster-directory.ts).
- * `meshgd/<swarm>/status`: compact progress {index, round, loss, disagreement, done}, read by observers only.
+ * `meshgd/<swarm>/status`: compact progress {index, round, loss, disagreement, relative_error, done}, read by observers only.
  */
 import { TopicValidatorResult, type Message } from '@libp2p/gossipsub'
 import type { MeshNode } from './node.js'
@@ -23,6 +23,8 @@ export interface StatusMessage {
   round: number
   loss: number
   disagreement: number
+  /** |w_i - w_ref| / |w_ref| at the newest recorded round; null without a reference (absent from older peers) */
+  relative_error?: number | null
   done: boolean
 }
 
@@ -55,7 +57,8 @@ export function parseStatus(data: Uint8Array, peers: number): StatusMessage | nu
   if (!x || typeof x !== 'object') return null
   if (typeof x.index !== 'number' || !Number.isInteger(x.index) || x.index < 0 || x.index >= peers) return null
   if (typeof x.round !== 'number' || typeof x.loss !== 'number' || typeof x.disagreement !== 'number') return null
-  return { index: x.index, round: x.round, loss: x.loss, disagreement: x.disagreement, done: x.done === true }
+  const relative = typeof x.relative_error === 'number' && Number.isFinite(x.relative_error) && x.relative_error >= 0 ? x.relative_error : null
+  return { index: x.index, round: x.round, loss: x.loss, disagreement: x.disagreement, relative_error: relative, done: x.done === true }
 }
 
 export interface RosterInit {

@@ -73,7 +73,7 @@ export interface PeerOptions {
 
 export interface PeerInfo {
   index: number
-  peerId: string
+  peer_id: string
   addrs: string[]
   rounds: number
   interrupted: boolean
@@ -124,6 +124,7 @@ export async function runPeer(opts: PeerOptions): Promise<PeerInfo> {
   const delta = new Float64Array(difference ? d : 0)
   const step = createPeerStep(experiment, problem, graph, i)
   const reference = runReference({ experiment, graph, problem })
+  const referenceScale = reference ? norm(reference.w) || 1 : 1
   const peerDir = join(opts.out, 'peers', String(i))
   mkdirSync(join(peerDir, 'state'), { recursive: true })
   mkdirSync(join(opts.out, 'params'), { recursive: true })
@@ -433,6 +434,8 @@ export async function runPeer(opts: PeerOptions): Promise<PeerInfo> {
     }
     // the newest record, for the status topic (status messages carry finite numbers only)
     const newest: { record: RoundRecord | null } = { record: null }
+    /** The relative error of the newest record, for observers (null without a reference). */
+    const relativeError = (): number | null => (newest.record?.error === undefined || newest.record.error === null ? null : newest.record.error / referenceScale)
     const rejectedSoFar = (): number => Object.values(rejects).reduce((a, b) => a + b, 0)
     const record = (t: number, received: ReadonlyArray<Float64Array | null> | null, gradient: Float64Array, staleness: number): void => {
       const w = step.params
@@ -595,7 +598,7 @@ export async function runPeer(opts: PeerOptions): Promise<PeerInfo> {
       const now = performance.now()
       if (now - lastStatus > statusEveryMs) {
         lastStatus = now
-        void roster.publishStatus({ index: i, round: rounds, loss: newest.record?.loss ?? 0, disagreement: newest.record?.disagreement ?? 0, done: false })
+        void roster.publishStatus({ index: i, round: rounds, loss: newest.record?.loss ?? 0, disagreement: newest.record?.disagreement ?? 0, relative_error: relativeError(), done: false })
       }
       if (opts.delayMs) await sleep(opts.delayMs, opts.signal)
     }
@@ -604,7 +607,7 @@ export async function runPeer(opts: PeerOptions): Promise<PeerInfo> {
     record(rounds, book.newest(), full, 0)
     writeRecords()
     writeFileAtomic(join(opts.out, 'params', `${i}.f64`), float64LeBytes(step.params))
-    void roster.publishStatus({ index: i, round: rounds, loss: localLoss(problem.loss, problem.shards[i]!, step.params, problem.classes), disagreement: 0, done: !interrupted })
+    void roster.publishStatus({ index: i, round: rounds, loss: localLoss(problem.loss, problem.shards[i]!, step.params, problem.classes), disagreement: 0, relative_error: reference ? distance(step.params, reference.w) / referenceScale : null, done: !interrupted })
 
     // Linger: tell the neighbours we are done (with our final vector, which stands for every later round at a
     // neighbour still running) and stay while a neighbour still runs, to answer it if it restarts.
@@ -642,7 +645,7 @@ export async function runPeer(opts: PeerOptions): Promise<PeerInfo> {
     }
     const info: PeerInfo = {
       index: i,
-      peerId: node.peerId.toString(),
+      peer_id: node.peerId.toString(),
       addrs: node.getMultiaddrs().map((a) => a.toString()),
       rounds,
       interrupted,

@@ -17,6 +17,7 @@ import { connectBootstrap, createMeshNode } from '../net/node.js'
 import { Roster } from '../net/roster.js'
 import { openLab, type Lab } from '../lab/netns.js'
 import { createProgress } from '../observe/progress.js'
+import { distance, norm } from '../linalg/kernels.js'
 import { readFloat64Le, RunDirectory } from '../observe/run-dir.js'
 import type { PeerInfo } from '../peer/runtime.js'
 import type { RoundRecord } from '../sim/engine.js'
@@ -33,10 +34,10 @@ export const PEER_V8_FLAGS = ['--max-semi-space-size=1']
 const BIN = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', 'bin', 'meshgd.js')
 
 export interface SwarmOptions {
+  /** the resolved experiment's file (experiment.json in the run directory): what every peer reads */
   readonly file: string
   readonly experiment: ExperimentInput
   readonly baseDir: string
-  readonly sets: readonly string[]
   readonly out: string
   readonly signal: AbortSignal
   readonly quiet?: boolean
@@ -233,7 +234,7 @@ export async function runSwarm(opts: SwarmOptions): Promise<SwarmSummary> {
     const { peers, lastError } = await startInWaves(
       n,
       (i) => {
-        const child = start(i, ['node', opts.file, '--index', String(i), '--listen', listen(i), '--bootstrap', bootAddr, '--out', opts.out, ...keyArgs, ...opts.sets.flatMap((s) => ['--set', s])], ['ignore', 'ignore', 'pipe'])
+        const child = start(i, ['node', opts.file, '--index', String(i), '--listen', listen(i), '--bootstrap', bootAddr, '--out', opts.out, ...keyArgs], ['ignore', 'ignore', 'pipe'])
         children.push(child)
         return child
       },
@@ -248,13 +249,17 @@ export async function runSwarm(opts: SwarmOptions): Promise<SwarmSummary> {
     await observer.start()
     await connectBootstrap(observer, [bootAddr], 30_000, opts.signal)
     const reached = new Array<number>(n).fill(0)
+    // each peer's newest relative error; the bar shows the largest (n/a until every peer has reported one)
+    const errors = new Array<number | null>(n).fill(null)
+    const worstError = (): number | null => (errors.every((e) => e !== null) ? Math.max(...(errors as number[])) : null)
     const roster = new Roster(observer, {
       swarm: experiment.swarm.id,
       peers: n,
       self: null,
       onStatus: (s) => {
         reached[s.index] = Math.max(reached[s.index]!, s.round)
-        progress?.update(Math.min(...reached), null)
+        if (s.relative_error !== undefined && s.relative_error !== null) errors[s.index] = s.relative_error
+        progress?.update(Math.min(...reached), worstError())
         lab?.onRound(Math.max(...reached))
       },
     })
@@ -263,7 +268,7 @@ export async function runSwarm(opts: SwarmOptions): Promise<SwarmSummary> {
     // machine, so the newest recorded round of each is here (every run.record_every rounds).
     const poll = setInterval(() => {
       for (let i = 0; i < n; i++) reached[i] = Math.max(reached[i]!, lastRecordedRound(join(opts.out, 'peers', String(i), 'metrics.jsonl')))
-      progress?.update(Math.min(...reached), null)
+      progress?.update(Math.min(...reached), worstError())
       lab?.onRound(Math.max(...reached))
     }, 100)
     poll.unref()
@@ -280,9 +285,10 @@ export async function runSwarm(opts: SwarmOptions): Promise<SwarmSummary> {
       }),
     )
     roster.stop()
-    progress?.update(experiment.run.rounds, null)
+    const interrupted = opts.signal.aborted || codes.some((c) => c !== 0)
+    if (!interrupted) progress?.update(experiment.run.rounds, worstError())
     progress?.stop()
-    if (opts.signal.aborted || codes.some((c) => c !== 0)) throw new SwarmError('INTERRUPTED', 'interrupted: every peer was stopped')
+    if (interrupted) return gatherInterrupted(opts.out, resolved, (performance.now() - started) / 1000)
     return gather(opts.out, resolved, (performance.now() - started) / 1000)
   } finally {
     stopPolling()
@@ -292,6 +298,17 @@ export async function runSwarm(opts: SwarmOptions): Promise<SwarmSummary> {
     await stopAll()
     await lab?.close()
   }
+}
+
+/**
+ * After Ctrl-C: every peer stopped between rounds and wrote its outputs (info.json marks it interrupted), so the
+ * summary and merged metrics of the rounds done are written as for a finished run. A peer that wrote nothing (killed
+ * before its first round) leaves no summary to write.
+ */
+function gatherInterrupted(out: string, resolved: ReturnType<typeof resolveExperiment>, wallS: number): SwarmSummary {
+  const missing = Array.from({ length: resolved.graph.n }, (_, i) => i).filter((i) => !existsSync(join(out, 'peers', String(i), 'info.json')) || !existsSync(join(out, 'params', `${i}.f64`)))
+  if (missing.length > 0) throw new SwarmError('INTERRUPTED', `interrupted: every peer was stopped; no summary (peer ${missing.slice(0, 4).join(', ')}${missing.length > 4 ? ', ...' : ''} wrote no outputs yet)`)
+  return gather(out, resolved, wallS, 'swarm', true)
 }
 
 /**
@@ -311,7 +328,7 @@ export function report(out: string, experiment: ExperimentInput, baseDir: string
   return gather(out, resolved, wall, 'report')
 }
 
-function gather(out: string, resolved: ReturnType<typeof resolveExperiment>, wallS: number, mode: SwarmSummary['mode'] = 'swarm'): SwarmSummary {
+function gather(out: string, resolved: ReturnType<typeof resolveExperiment>, wallS: number, mode: SwarmSummary['mode'] = 'swarm', stopped = false): SwarmSummary {
   const { experiment, graph } = resolved
   const n = graph.n
   const infos: PeerInfo[] = []
@@ -329,15 +346,15 @@ function gather(out: string, resolved: ReturnType<typeof resolveExperiment>, wal
   try {
     dir.appendRecords(records)
     const reference = runReference(resolved)
-    const refNorm = reference ? Math.hypot(...reference.w) : 0
+    const refNorm = reference ? norm(reference.w) : 0
     const byRound = new Map<number, number>()
     for (const r of records) if (r.error !== null) byRound.set(r.round, Math.max(byRound.get(r.round) ?? 0, r.error))
     const points = [...byRound.entries()].sort((a, b) => a[0] - b[0]).map(([round, error]) => ({ round, error }))
     const rounds = Math.min(...infos.map((x) => x.rounds))
     const finals = records.filter((r) => r.round === rounds)
-    const maxError = reference ? Math.max(...params.map((w) => Math.hypot(...w.map((x, k) => x - reference.w[k]!)))) : null
+    const maxError = reference ? Math.max(...params.map((w) => distance(w, reference.w))) : null
     let disagreement = 0
-    for (let a = 0; a < n; a++) for (let b = a + 1; b < n; b++) disagreement = Math.max(disagreement, Math.hypot(...params[a]!.map((x, k) => x - params[b]![k]!)))
+    for (let a = 0; a < n; a++) for (let b = a + 1; b < n; b++) disagreement = Math.max(disagreement, distance(params[a]!, params[b]!))
     const theory = predictRate(resolved)
     const relative = maxError === null ? null : maxError / (refNorm > 0 ? refNorm : 1)
     const summary: SwarmSummary = {
@@ -346,7 +363,7 @@ function gather(out: string, resolved: ReturnType<typeof resolveExperiment>, wal
       peers: n,
       rounds,
       converged: experiment.run.target !== null && relative !== null && relative <= experiment.run.target,
-      interrupted: infos.some((x) => x.interrupted),
+      interrupted: stopped || infos.some((x) => x.interrupted),
       diverged: false,
       wall_s: wallS,
       bytes_sent: infos.reduce((s, x) => s + x.bytes_sent, 0),

@@ -1,9 +1,10 @@
 /**
  * Promises a new user tests first (issue 18), one case a row: the command as a user runs it, its exit status and
- * the one line it prints. Ctrl-C on `meshgd sim` has its own file (interrupt.test.ts).
+ * the one line it prints. Ctrl-C on `meshgd sim` has its own file (interrupt.test.ts); what needs a real swarm
+ * (Ctrl-C on `meshgd swarm`, resuming, `meshgd report` on gathered folders) is in test/integration/swarm.test.ts.
  */
 import { spawnSync } from 'node:child_process'
-import { mkdtempSync, readFileSync } from 'node:fs'
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { describe, expect, it } from 'vitest'
@@ -18,7 +19,81 @@ function meshgd(...args: string[]): { status: number; stdout: string; stderr: st
   return { status: r.status ?? -1, stdout: r.stdout, stderr: r.stderr }
 }
 
+/** One line on stderr, exit 2: the bad-input promise. */
+function expectRefusal(r: { status: number; stderr: string }, line: RegExp): void {
+  expect(r.status, r.stderr).toBe(2)
+  expect(r.stderr.trim().split('\n')).toHaveLength(1)
+  expect(r.stderr.trim()).toMatch(line)
+}
+
 describe('promises a new user tests first', () => {
+  it('2: compose --set reaches the containers: every peer runs the resolved experiment written beside the file', () => {
+    const out = join(work, 'compose', 'compose.yaml')
+    const r = meshgd('compose', join(root, 'topology', 'ring.yaml'), '--set', 'swarm.peers=4', '--set', 'run.rounds=10', '-o', out)
+    expect(r.status, r.stderr).toBe(0)
+    const record = JSON.parse(readFileSync(join(work, 'compose', 'compose.experiment.json'), 'utf8'))
+    expect(record.swarm.peers).toBe(4)
+    expect(record.run.rounds).toBe(10)
+    expect(record.algorithm).toMatchObject({ kind: 'elastic', eta: 1, mu: 0.3 }) // the file's own fields, defaults filled in
+    const text = readFileSync(out, 'utf8')
+    expect(text.match(/- \/experiment\/experiment\.json/g)).toHaveLength(4) // the command of every peer
+    expect(text).toContain('source: ./compose.experiment.json')
+    expect(text).not.toContain('ring.yaml\n') // never the user's file, which lacks the overrides
+  })
+
+  it('7: --out onto another experiment\'s run is refused in one line and left alone; --force replaces it', () => {
+    const out = join(work, 'reuse')
+    expect(meshgd('sim', demo, '--set', 'run.rounds=10', '--out', out, '--quiet', '--no-theory').status).toBe(1) // target missed
+    expect(JSON.parse(readFileSync(join(out, 'experiment.json'), 'utf8')).run.rounds).toBe(10)
+    const refused = meshgd('sim', demo, '--set', 'run.rounds=10', '--set', 'swarm.peers=4', '--out', out, '--quiet', '--no-theory')
+    expectRefusal(refused, /^meshgd: --out \S+reuse: holds a run of another experiment \(swarm\.peers: 8 there, 4 here\); pass --force to replace it, or choose another --out$/)
+    expect(readdirSync(join(out, 'params'))).toHaveLength(8)
+    const forced = meshgd('sim', demo, '--set', 'run.rounds=10', '--set', 'swarm.peers=4', '--out', out, '--quiet', '--no-theory', '--force')
+    expect(forced.status).toBe(1)
+    expect(readdirSync(join(out, 'params')).sort()).toEqual(['0.f64', '1.f64', '2.f64', '3.f64']) // no params/4..7 left over
+    expect(readdirSync(join(out, 'peers')).sort()).toEqual(['0', '1', '2', '3'])
+    // the same experiment again is no conflict; a folder of someone else's files is
+    expect(meshgd('sim', demo, '--set', 'run.rounds=10', '--set', 'swarm.peers=4', '--out', out, '--quiet', '--no-theory').status).toBe(1)
+    const foreign = join(work, 'foreign')
+    mkdirSync(join(foreign, 'params'), { recursive: true })
+    expectRefusal(meshgd('sim', demo, '--out', foreign, '--quiet'), /holds a run of an unrecorded experiment \(params, no experiment\.json\); pass --force/)
+  })
+
+  it('9: --set algorithm.kind changes the kind and leaves out the file\'s fields the new kind lacks', () => {
+    const theory = meshgd('theory', demo, '--set', 'algorithm.kind=quorum')
+    expect(theory.status, theory.stderr).toBe(0)
+    expect(theory.stdout).toMatch(/^experiment\s+demo: 8 peers, ring, quorum/m)
+    const out = join(work, 'quorum')
+    const sim = meshgd('sim', demo, '--set', 'algorithm.kind=quorum', '--set', 'algorithm.mu=null', '--set', 'run.rounds=10', '--set', 'run.target=null', '--out', out, '--quiet', '--no-theory')
+    expect(sim.status, sim.stderr).toBe(0)
+    const record = JSON.parse(readFileSync(join(out, 'experiment.json'), 'utf8'))
+    expect(record.algorithm.kind).toBe('quorum')
+    expect(record.algorithm.eta).toBe(1) // kept from the file: quorum has an eta
+    expect(record.algorithm.mu).toBeUndefined()
+    // a field the new kind lacks, given by --set with a value, is still an error naming --set
+    expectRefusal(meshgd('theory', demo, '--set', 'algorithm.kind=quorum', '--set', 'algorithm.mu=0.2'), /^meshgd: --set: algorithm\.mu: unknown field$/)
+  })
+
+  it('10: bad input is one line naming what is wrong, and exit 2', () => {
+    expectRefusal(meshgd('sim', demo, '--set', 'algorithm.eta=abc'), /^meshgd: --set: algorithm\.eta: expected a number or "auto", got "abc"$/)
+    const edges = join(work, 'edges.yaml')
+    writeFileSync(edges, 'swarm: { peers: 4 }\ntopology: { kind: edges, edges: [[0, 1]] }\n')
+    expectRefusal(meshgd('theory', edges), /^meshgd: \S*edges\.yaml:2: topology: graph is disconnected/)
+    expectRefusal(meshgd('swarm', demo, '--swarm-key', '/nonexistent/swarm.key', '--out', join(work, 'nokey')), /^meshgd: \/nonexistent\/swarm\.key: cannot read the swarm key: no such file/)
+    expect(existsSync(join(work, 'nokey'))).toBe(false) // refused before anything was written
+    expectRefusal(meshgd('keygen', '-o', '/nonexistent/x.key'), /^meshgd: -o \/nonexistent\/x\.key: cannot write the key: no such directory$/)
+    const simRun = join(work, 'not-gathered')
+    meshgd('sim', demo, '--set', 'run.rounds=5', '--out', simRun, '--quiet', '--no-theory')
+    expectRefusal(meshgd('report', simRun), /^meshgd: \S+not-gathered: missing peers\/0\/info\.json/)
+    expectRefusal(meshgd('report', join(work, 'nowhere')), /^meshgd: \S+nowhere: not a run directory; name the experiment the peers ran/)
+    expectRefusal(meshgd('bootstrap', '--listen', 'garbage'), /^meshgd: --listen garbage: not a multiaddr/)
+    expectRefusal(meshgd('node', demo, '--index', '0', '--bootstrap', 'nonsense'), /^meshgd: --bootstrap nonsense: not a multiaddr/)
+    expectRefusal(meshgd('sim', join(root, 'topology')), /^meshgd: \S*topology: cannot read experiment file: it is a directory/)
+    const comma = join(work, 'comma.json')
+    writeFileSync(comma, '{"swarm": {"peers": 4},}')
+    expectRefusal(meshgd('sim', comma), /^meshgd: \S*comma\.json:1:24: JSON syntax error: /)
+  })
+
   it('5: the README example with a stronger coupling runs; a diverged run says where its printed figures come from', () => {
     const readme = readFileSync(join(root, 'README.md'), 'utf8')
     const line = /^npx meshgd sim topology\/ring\.yaml (--set algorithm\.mu=\S+ --set run\.rounds=\S+)/m.exec(readme)

@@ -109,3 +109,31 @@ output: { params: true }
     expect([given.rows, given.cols]).toEqual([2, 6])
   })
 })
+
+describe('experiment.json, the resolved experiment', () => {
+  const shipped = join(import.meta.dirname, '..', '..', 'topology')
+  it('reads back as the same experiment for every shipped file (what a launcher hands its processes)', async () => {
+    const { readdirSync } = await import('node:fs')
+    const { experimentText, portableExperiment } = await import('../../src/config/portable.js')
+    const files = readdirSync(shipped).filter((f) => /\.ya?ml$/.test(f))
+    expect(files.length).toBeGreaterThan(3)
+    for (const f of files) {
+      const loaded = loadExperiment(join(shipped, f), ['run.rounds=7'])
+      const record = file(`${f}.json`, experimentText(portableExperiment(loaded.experiment, loaded.baseDir)))
+      expect(loadExperiment(record).experiment, f).toEqual(portableExperiment(loaded.experiment, loaded.baseDir))
+      expect(loadExperiment(record).experiment.run.rounds).toBe(7)
+    }
+  })
+
+  it('makes data and key paths absolute, and compares runs without them', async () => {
+    const { firstDifference, portableExperiment, runDifference } = await import('../../src/config/portable.js')
+    const e = experimentFrom({ swarm: { peers: 4, key_file: 'k/swarm.key' }, problem: { kind: 'csv', path: 'data.csv' } })
+    const p = portableExperiment(e, '/srv/exp')
+    expect(p.swarm.key_file).toBe('/srv/exp/k/swarm.key')
+    expect(p.problem.kind === 'csv' && p.problem.path).toBe('/srv/exp/data.csv')
+    expect(runDifference(JSON.parse(JSON.stringify(p)), portableExperiment(e, '/elsewhere'))).toBeNull()
+    expect(runDifference(JSON.parse(JSON.stringify(p)), { ...e, swarm: { ...e.swarm, peers: 5 } })).toBe('swarm.peers: 4 there, 5 here')
+    expect(firstDifference({ a: [1, 2] }, { a: [1, 3] })).toBe('a.1: 2 there, 3 here')
+    expect(firstDifference({ a: 1 }, { a: 1, b: null })).toBe('b: absent there, null here')
+  })
+})

@@ -77,19 +77,19 @@ function optionOf(command: string[], flag: string): string | undefined {
   return k >= 0 ? command[k + 1] : undefined
 }
 
-function expectPeers(doc: Doc, n: number, file: string): void {
+function expectPeers(doc: Doc, n: number): void {
   expect(Object.keys(doc.services).sort()).toEqual(['bootstrap', ...Array.from({ length: n }, (_, i) => `peer-${i}`)].sort())
   const announced = new Set<string>()
   for (let i = 0; i < n; i++) {
     const s = doc.services[`peer-${i}`]!
-    expect(s.command.slice(0, 4)).toEqual(['node', `/experiment/${file}`, '--index', String(i)])
+    expect(s.command.slice(0, 4)).toEqual(['node', '/experiment/experiment.json', '--index', String(i)])
     expect(optionOf(s.command, '--bootstrap')).toBe('/dns4/bootstrap/tcp/4001')
     expect(optionOf(s.command, '--listen')).toBe('/ip4/0.0.0.0/tcp/4001')
     expect(optionOf(s.command, '--out')).toBe('/data/run')
     announced.add(optionOf(s.command, '--announce')!)
     // its own volume for its state and outputs, and the experiment read-only
     expect(s.volumes).toContainEqual({ type: 'volume', source: `peer-${i}`, target: '/data' })
-    expect(s.volumes.find((v) => v.target === '/experiment')?.read_only).toBe(true)
+    expect(s.volumes.find((v) => v.target === '/experiment/experiment.json')?.read_only).toBe(true)
     expect(s.restart).toBe('on-failure')
   }
   expect([...announced].sort()).toEqual(Array.from({ length: n }, (_, i) => `/dns4/peer-${i}/tcp/4001`).sort())
@@ -100,11 +100,12 @@ describe('meshgd compose', () => {
     const { doc, dir } = generate('ring', { swarm: { id: 'Ring.Demo', peers: 6 }, topology: { kind: 'ring' }, problem: { kind: 'planted', dim: 8 } })
     expect(composeProblems(doc, dir)).toEqual([])
     expect(doc.name).toBe('meshgd-ring-demo')
-    expectPeers(doc, 6, 'ring.yaml')
+    expectPeers(doc, 6)
     expect(doc.services.bootstrap!.command).toEqual(['bootstrap', '--listen', '/ip4/0.0.0.0/tcp/4001', '--key', '/data/bootstrap.key'])
     expect(doc.secrets).toBeUndefined()
-    // the experiment folder is mounted relative to the compose file
-    expect(doc.services['peer-0']!.volumes.find((v) => v.target === '/experiment')?.source).toBe(resolve(dir, '..', 'experiments'))
+    // the resolved experiment is written beside the compose file and mounted by a path relative to it
+    expect(doc.services['peer-0']!.volumes.find((v) => v.target === '/experiment/experiment.json')?.source).toBe('./compose.experiment.json')
+    expect(JSON.parse(readFileSync(join(dir, 'compose.experiment.json'), 'utf8')).swarm).toMatchObject({ id: 'Ring.Demo', peers: 6 })
   })
 
   it('a torus with another image and port', () => {
@@ -121,7 +122,7 @@ describe('meshgd compose', () => {
     expect(meshgd(['keygen', '-o', join(dir, 'experiments', 'swarm.key')]).status).toBe(0)
     const { doc, dir: composeDir } = generate('keyed', { swarm: { id: 'keyed', peers: 4, key_file: 'swarm.key' }, topology: { kind: 'ring' }, problem: { kind: 'planted', dim: 8 } })
     expect(composeProblems(doc, composeDir)).toEqual([])
-    expectPeers(doc, 4, 'keyed.yaml')
+    expectPeers(doc, 4)
     expect(Object.keys(doc.secrets!)).toEqual(['swarm_key'])
     expect(readFileSync(resolve(composeDir, doc.secrets!.swarm_key!.file), 'utf8')).toMatch(/^\/key\/swarm\/psk\/1\.0\.0\//)
     for (const s of Object.values(doc.services)) {

@@ -249,12 +249,40 @@ describe('the launcher stops what it started', () => {
     return { launcher, kids, stderr: () => err }
   }
 
-  it('Ctrl-C stops every process it started and exits 130', async () => {
-    const { launcher, kids } = await startLongSwarm('sigint')
+  it('Ctrl-C stops every process it started, exits 130, and writes the summary of the rounds done', async () => {
+    const { launcher, kids, stderr } = await startLongSwarm('sigint')
     const exit = new Promise<number>((r) => launcher.once('exit', (code) => r(code ?? -1)))
     launcher.kill('SIGINT')
     expect(await exit).toBe(130)
     for (const pid of kids) expect(alive(pid)).toBe(false)
+    // issue 18, item 6: a summary and merged metrics of the rounds done, marked interrupted
+    const out = join(work, 'sigint-net')
+    const summary = JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8'))
+    expect(summary.interrupted).toBe(true)
+    expect(summary.rounds).toBeGreaterThan(0)
+    expect(summary.rounds).toBeLessThan(10_000_000)
+    expect(readFileSync(join(out, 'metrics.jsonl'), 'utf8').trim().split('\n').length).toBeGreaterThanOrEqual(4)
+    expect(stderr()).toMatch(new RegExp(`meshgd: interrupted at round ${summary.rounds} of 10000000`))
+    // a report of it says it is not finished (item 3), and exits 1
+    const reported = meshgd(['report', out])
+    expect(reported.status).toBe(1)
+    expect(reported.stderr).toMatch(/^meshgd: the run stopped at round \d+ of 10000000 \(interrupted\): it is not finished$/m)
+    // the same command again resumes from the peers' checkpoints and says so in one line (item 7)
+    const resumed = spawn(process.execPath, [bin, 'swarm', join(work, 'sigint.json'), '--out', out, '--quiet'], { stdio: ['ignore', 'ignore', 'pipe'] })
+    started.push(resumed)
+    const line = await new Promise<string>((r) => {
+      let text = ''
+      resumed.stderr!.on('data', (d: Buffer) => {
+        text += d.toString()
+        if (text.includes('\n')) r(text.split('\n')[0]!)
+      })
+    })
+    expect(line).toMatch(/^meshgd: resuming from round (\d+) \(this experiment's checkpoints in \S+sigint-net; --force starts over\)$/)
+    expect(Number(/round (\d+)/.exec(line)![1])).toBeGreaterThanOrEqual(summary.rounds)
+    const stopped = new Promise<number>((r) => resumed.once('exit', (code) => r(code ?? -1)))
+    await new Promise((r) => setTimeout(r, 2000))
+    resumed.kill('SIGINT')
+    expect(await stopped).toBe(130)
   })
 
   it('a failing peer stops the swarm with exit 1 and its error', async () => {
@@ -481,7 +509,19 @@ describe('addressed as on a compose network (/dns4 names), then gathered with me
     const { rmSync } = await import('node:fs')
     rmSync(join(partial, 'params', '2.f64'))
     const bad = meshgd(['report', file, partial])
-    expect(bad.status).toBe(1)
+    expect(bad.status).toBe(2)
     expect(bad.stderr).toMatch(/missing .*params\/2\.f64/)
+    // issue 18, item 3: the run's own experiment.json is what a report judges; another experiment is refused
+    const before = readFileSync(join(out, 'summary.json'), 'utf8')
+    const again = meshgd(['report', out])
+    expect(again.status, again.stderr).toBe(0)
+    expect(again.stdout).toMatch(/rounds\s+40/)
+    const demo = meshgd(['report', join(root, 'topology', 'demo.yaml'), out])
+    expect(demo.status).toBe(2)
+    expect(demo.stderr.trim()).toMatch(/^meshgd: \S+dns-net: holds a run of another experiment \(\S+: .* there, .* here\); its summary is left as it was$/)
+    const mu = meshgd(['report', file, out, '--set', 'algorithm.mu=0.25'])
+    expect(mu.status).toBe(2)
+    expect(mu.stderr.trim()).toMatch(/\(algorithm\.mu: 0\.2 there, 0\.25 here\)/)
+    expect(JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8'))).toEqual(JSON.parse(before))
   })
 })
