@@ -2,28 +2,49 @@
  * Theory of `elastic` with squared loss and full gradients (ALGORITHMS.md section 1, 000_... Sec. III).
  *
  * The swarm is the linear iteration w^{t+1} = M w^t + c with M = I - A, A = eta blockdiag(H_i) + mu (L kron I_d),
- * H_i = (1/m_i) sum_s x_s x_s^T. A is symmetric PSD and its null space is exactly {1 kron v : X v = 0}, the
- * eigenvalue-1 subspace of M, on which nothing moves. The predicted rate R is the largest |1 - lambda| over the
- * eigenvalues lambda of A on the complement. It is computed on A' = A + Q Q^T, where Q Q^T projects onto that
- * subspace: A' has eigenvalue 1 there (|1 - 1| = 0 drops out of the maximum) and A's eigenvalues elsewhere, so no
- * eigenvalue has to be told apart from 1 numerically.
+ * H_i = X_i^T X_i / m_i (X_i: peer i's m_i samples as rows). A is symmetric PSD and its null space is exactly
+ * {1 kron v : X v = 0} (X stacks every sample), the eigenvalue-1 subspace of M, on which nothing moves. The
+ * predicted rate R is the largest |1 - lambda| over the eigenvalues lambda of A on the complement.
+ *
+ * Decomposition. Let U be the span of all N samples, r = dim U <= min(N, d). Every H_i maps into U and vanishes on
+ * U-perp, so R^{nd} = (R^n kron U) + (R^n kron U-perp), both invariant under A:
+ * - on R^n kron U-perp (present when r < d) A = mu L kron I, eigenvalues mu lambda_k(L). The constant mode is the
+ *   null space above and is dropped; the others count (a disconnected graph has lambda_2 = 0, so R = 1).
+ * - on R^n kron U, in an orthonormal basis Q of U, A_U = eta blockdiag(Q^T H_i Q) + mu (L kron I_r), n r x n r
+ *   (elastic-basis.ts finds Q^T x_s from the N x N Gram matrix, N^2 d / 2 multiply-adds, without forming Q; from
+ *   the d x d scatter matrix when N >= d).
+ * R = max |1 - lambda| over spec(A_U) and {mu lambda_k(L) : k >= 2, when r < d}. Paths ('auto' chooses):
+ * - 'sample-space' (elastic-sample-space.ts): the extremes of A_U from N x N Cholesky tests; when N <= n r and
+ *   N <= SAMPLE_SPACE_LIMIT, i.e. few samples per peer (one sample per peer at d = 10^6: N = n).
+ * - 'exact' (elastic-reduced.ts): a dense eigen-solve of A_U otherwise, while n r <= REDUCED_DENSE_LIMIT.
+ * - 'reduced-lanczos': Lanczos on A_U otherwise (many samples per peer and large n r).
+ * - 'dense', 'lanczos' (elastic-full.ts): the full nd x nd operator; the test oracle, only when asked for.
+ * lambda_min^+(Hbar) and lambda_max(Hbar) come from Q^T Hbar Q (r x r), lambda_max(H_i) from the smaller of
+ * X_i X_i^T / m_i and Q^T H_i Q.
  *
  * Stability. ALGORITHMS.md calls `eta lambda_max(H_i) < 2` and `mu lambda_max(L) < 2` sufficient; they are not
  * (2 peers, d = 1, H = h: the eigenvalue 1 - eta h - 2 mu is below -1 when both products are 1.9). The sufficient
  * condition is the sum eta max_i lambda_max(H_i) + mu lambda_max(L) < 2 (Weyl), reported beside the exact ranges:
  * A's eigenvalues grow monotonically with eta and with mu, so the stable range of each (the other fixed) is an
- * interval (0, max) with lambda_max(A) = 2 at the end, found by bisection.
+ * interval (0, max) with lambda_max(A) = 2 at the end, found by bisection on the test lambda_max(A) < 2 that every
+ * path answers (lambda_max(A) = max(lambda_max(A_U), mu lambda_max(L)), and the first is the larger when r >= 1).
  */
-import { EigenvalueDecomposition, Matrix } from 'ml-matrix'
-import { lanczosExtremes } from '../linalg/lanczos.js'
 import type { Shard } from '../problems/types.js'
-import { laplacian } from '../topology/matrices.js'
 import type { Graph } from '../topology/types.js'
+import { hessianFacts, sampleBasis } from './elastic-basis.js'
+import { checkShards, laplacianEigen, rateOf, type ElasticEngine, type ElasticMethod, type LaplacianEigen } from './elastic-engine.js'
+import { fullEngine } from './elastic-full.js'
+import { reducedEngine, type ReducedMethod } from './elastic-reduced.js'
+import { sampleSpaceEngine } from './elastic-sample-space.js'
+
+export { elasticIterationMatrix } from './elastic-full.js'
+export type { ElasticMethod } from './elastic-engine.js'
 
 export interface ElasticTheory {
   /** Predicted linear rate R. */
   rate: number
-  method: 'dense' | 'lanczos'
+  /** The path that computed R (see the file header). */
+  method: ElasticMethod
   /** 000_... Sec. III corrected: R >= 1 - eta lambda_min^+(Hbar), Hbar = (1/n) sum_i H_i. */
   mitra: { lowerBound: number; upperBound: 1 }
   lambdaMinPlusH: number
@@ -41,180 +62,89 @@ export interface ElasticTheory {
 }
 
 export interface ElasticTheoryOptions {
-  method?: 'auto' | 'dense' | 'lanczos'
+  /** 'auto' (default) picks a reduced path; 'dense' and 'lanczos' work on the full nd x nd operator. */
+  method?: 'auto' | ElasticMethod
   optimiseMu?: boolean
   /** Compute the stable ranges etaMax and muMax (bisection; NaN when off). Default true. */
   ranges?: boolean
 }
 
-/** Up to this n*d the dense eigen-solve (about 3 s at 1000 on this machine) is used. */
-export const DENSE_LIMIT = 1000
+/** Up to this n r the reduced operator is solved dense when the sample-space path does not apply. */
+export const REDUCED_DENSE_LIMIT = 1000
+/** Up to this many samples N the sample-space path (N x N Choleskys, ~100 per eigenvalue) is used. */
+export const SAMPLE_SPACE_LIMIT = 2000
 
-function symmetricEigenvalues(M: Matrix): number[] {
-  return new EigenvalueDecomposition(M, { assumeSymmetric: true }).realEigenvalues.slice().sort((a, b) => a - b)
-}
-
-function checkShards(graph: Graph, shards: readonly Shard[]): number {
-  if (shards.length !== graph.n) throw new RangeError(`elasticTheory: ${shards.length} shards for ${graph.n} peers`)
-  const d = shards[0]!.dim
-  for (const s of shards) if (s.dim !== d) throw new RangeError(`elasticTheory: shards of dimension ${s.dim} and ${d}`)
-  return d
-}
-
-/** H_i = (1/m_i) sum_s x_s x_s^T as a dense d x d matrix. */
-function localHessian(shard: Shard): Matrix {
-  const d = shard.dim
-  const H = Matrix.zeros(d, d)
-  for (let s = 0; s < shard.rows; s++) {
-    for (let a = 0; a < d; a++) {
-      const xa = shard.features[s * d + a]! / shard.rows
-      if (xa === 0) continue
-      for (let b = 0; b < d; b++) H.set(a, b, H.get(a, b) + xa * shard.features[s * d + b]!)
-    }
-  }
-  return H
-}
-
-/** Orthogonal projector onto null(X) (d x d), X stacking every peer's samples. */
-function nullProjector(shards: readonly Shard[], d: number): Matrix {
-  const G = Matrix.zeros(d, d) // X^T X
-  for (const shard of shards) {
-    for (let s = 0; s < shard.rows; s++) {
-      for (let a = 0; a < d; a++) {
-        const xa = shard.features[s * d + a]!
-        if (xa === 0) continue
-        for (let b = 0; b < d; b++) G.set(a, b, G.get(a, b) + xa * shard.features[s * d + b]!)
-      }
-    }
-  }
-  const evd = new EigenvalueDecomposition(G, { assumeSymmetric: true })
-  const values = evd.realEigenvalues
-  const V = evd.eigenvectorMatrix
-  const top = Math.max(0, ...values)
-  const P = Matrix.zeros(d, d)
-  values.forEach((v, k) => {
-    if (v > top * d * 1e-12) return
-    const u = V.getColumn(k)
-    for (let a = 0; a < d; a++) for (let b = 0; b < d; b++) P.set(a, b, P.get(a, b) + u[a]! * u[b]!)
-  })
-  return P
-}
-
-/** The dense iteration matrix M = I - eta blockdiag(H_i) - mu (L kron I_d) (tests and small problems). */
-export function elasticIterationMatrix(graph: Graph, shards: readonly Shard[], eta: number, mu: number): Matrix {
-  const A = operatorMatrix(graph, shards, eta, mu)
-  return Matrix.eye(A.rows).sub(A)
-}
-
-function operatorMatrix(graph: Graph, shards: readonly Shard[], eta: number, mu: number): Matrix {
-  const d = checkShards(graph, shards)
-  const n = graph.n
-  const A = Matrix.zeros(n * d, n * d)
-  shards.forEach((shard, i) => {
-    const H = localHessian(shard)
-    for (let a = 0; a < d; a++) for (let b = 0; b < d; b++) A.set(i * d + a, i * d + b, eta * H.get(a, b))
-  })
-  const L = laplacian(graph)
-  for (let i = 0; i < n; i++) {
-    for (let j = 0; j < n; j++) {
-      const l = L.get(i, j)
-      if (l === 0) continue
-      for (let a = 0; a < d; a++) A.set(i * d + a, j * d + a, A.get(i * d + a, j * d + a) + mu * l)
-    }
-  }
-  return A
-}
-
-/** Matrix-free A x (and A' x = A x + Q Q^T x when `deflate`). */
-function operator(graph: Graph, shards: readonly Shard[], eta: number, mu: number, nullP: Matrix | null) {
-  const n = graph.n
-  const d = shards[0]!.dim
-  return (x: Float64Array, out: Float64Array): void => {
-    out.fill(0)
-    for (let i = 0; i < n; i++) {
-      const shard = shards[i]!
-      const off = i * d
-      for (let s = 0; s < shard.rows; s++) {
-        let z = 0
-        for (let a = 0; a < d; a++) z += shard.features[s * d + a]! * x[off + a]!
-        const c = (eta * z) / shard.rows
-        for (let a = 0; a < d; a++) out[off + a] = out[off + a]! + c * shard.features[s * d + a]!
-      }
-      const ns = graph.neighbours[i]!
-      const ws = graph.weights[i]!
-      for (let k = 0; k < ns.length; k++) {
-        const j = ns[k]!
-        const c = mu * ws[k]!
-        for (let a = 0; a < d; a++) out[off + a] = out[off + a]! + c * (x[off + a]! - x[j * d + a]!)
-      }
-    }
-    if (nullP) {
-      // Q Q^T x = 1 kron Pi_null(mean_i x_i)
-      const mean = new Float64Array(d)
-      for (let i = 0; i < n; i++) for (let a = 0; a < d; a++) mean[a] = mean[a]! + x[i * d + a]! / n
-      const p = nullP.mmul(Matrix.columnVector(Array.from(mean))).getColumn(0)
-      for (let i = 0; i < n; i++) for (let a = 0; a < d; a++) out[i * d + a] = out[i * d + a]! + p[a]!
-    }
-  }
-}
-
-interface Spectrum {
-  min: number
-  max: number
-}
-
-function deflatedSpectrum(graph: Graph, shards: readonly Shard[], eta: number, mu: number, method: 'dense' | 'lanczos', nullP: Matrix): Spectrum {
-  const n = graph.n
-  const d = shards[0]!.dim
-  if (method === 'dense') {
-    const A = operatorMatrix(graph, shards, eta, mu)
-    for (let i = 0; i < n; i++) {
-      for (let j = 0; j < n; j++) {
-        for (let a = 0; a < d; a++) for (let b = 0; b < d; b++) A.set(i * d + a, j * d + b, A.get(i * d + a, j * d + b) + nullP.get(a, b) / n)
-      }
-    }
-    const ev = symmetricEigenvalues(A)
-    return { min: ev[0]!, max: ev[ev.length - 1]! }
-  }
-  const r = lanczosExtremes(n * d, operator(graph, shards, eta, mu, nullP), { maxIterations: 600, tol: 1e-10 })
-  return { min: r.min, max: r.max }
-}
-
-function rateOf(s: Spectrum): number {
-  return Math.max(Math.abs(1 - s.min), Math.abs(s.max - 1))
-}
-
-/** lambda_max(A) for the stability bisection (A itself, no deflation needed: its top is what matters). */
-function topEigenvalue(graph: Graph, shards: readonly Shard[], eta: number, mu: number): number {
-  const n = graph.n
-  const d = shards[0]!.dim
-  if (n * d <= 300) {
-    const ev = symmetricEigenvalues(operatorMatrix(graph, shards, eta, mu))
-    return ev[ev.length - 1]!
-  }
-  return lanczosExtremes(n * d, operator(graph, shards, eta, mu, null), { maxIterations: 300, tol: 1e-10 }).max
+/** The rough cost of elasticTheory, in multiply-adds, and the step that dominates it. */
+export interface ElasticCost {
+  readonly multiplyAdds: number
+  /** The step that dominates, in words, for a note that says why the theory is skipped. */
+  readonly dominant: string
 }
 
 /**
- * Largest x in (0, hi] with f(x) <= 2, f increasing; doubles hi until it brackets. 0 when no x is (f is above 2
- * already as x goes to 0: the other parameter alone is unstable), Infinity when every x is (x has no effect, as
- * mu on a graph without edges).
+ * Rough multiply-adds of elasticTheory on 'auto'. Per rate: about 110 bisection steps on the sample-space path, one
+ * dense eigen-solve on 'exact' (ml-matrix with vectors, 10 k^3: 6 s at k = 1024 on a loaded 2-core machine), one
+ * Lanczos run of up to 600 steps otherwise; the stable ranges cost about 100 stability tests, the mu scan about 40
+ * more rates. r is taken at its bound min(N, d).
  */
-function bisectToTwo(f: (x: number) => number, start: number): number {
+export function elasticTheoryCost(n: number, samples: number, dim: number, opts: Pick<ElasticTheoryOptions, 'ranges' | 'optimiseMu'> = {}): ElasticCost {
+  const k = Math.min(samples, dim)
+  const size = n * k
+  const rates = opts.optimiseMu ? 40 : 1
+  const tests = opts.ranges !== false || opts.optimiseMu ? 100 : 0
+  const method = autoMethod(n, samples, k)
+  const lanczos = 600 * (600 * size + samples * k)
+  const solve =
+    method === 'sample-space'
+      ? (110 * rates + tests) * (n ** 3 / 2 + samples ** 3 / 3 + samples * samples * k)
+      : method === 'exact'
+        ? 10 * size ** 3 * rates + (tests * size ** 3) / 3
+        : (rates + tests) * lanczos
+  const steps: Array<[number, string]> = [
+    [(k * k * Math.max(samples, dim)) / 2, samples < dim ? `forming the N x N Gram matrix of the samples (N = ${samples}, d = ${dim})` : `forming the d x d scatter matrix of the samples (d = ${dim}, N = ${samples})`],
+    [10 * k ** 3, `the eigen-solve of the ${k} x ${k} Gram matrix of the samples`],
+    [solve, method === 'sample-space' ? `the ${samples} x ${samples} Cholesky tests of the sample-space path` : `the ${method} solves of the reduced operator of size n r = ${size}`],
+  ]
+  const dominant = steps.reduce((a, b) => (b[0] > a[0] ? b : a))[1]
+  return { multiplyAdds: steps.reduce((sum, [c]) => sum + c, 0), dominant }
+}
+
+function autoMethod(n: number, samples: number, rank: number): 'sample-space' | ReducedMethod {
+  if (samples <= n * rank && samples <= SAMPLE_SPACE_LIMIT) return 'sample-space'
+  return n * rank <= REDUCED_DENSE_LIMIT ? 'exact' : 'reduced-lanczos'
+}
+
+function createEngine(graph: Graph, shards: readonly Shard[], method: 'auto' | ElasticMethod): { engine: ElasticEngine; lap: LaplacianEigen } {
+  checkShards('elasticTheory', graph, shards)
+  const lap = laplacianEigen(graph)
+  if (method === 'dense' || method === 'lanczos') return { engine: fullEngine(graph, shards, method), lap }
+  const basis = sampleBasis(shards)
+  const hessian = hessianFacts(basis)
+  const chosen = method === 'auto' ? autoMethod(graph.n, basis.samples, basis.rank) : method
+  const reduced: ReducedMethod = graph.n * basis.rank <= REDUCED_DENSE_LIMIT ? 'exact' : 'reduced-lanczos'
+  if (chosen === 'sample-space') return { engine: sampleSpaceEngine(graph, basis, lap, hessian, reduced), lap }
+  return { engine: reducedEngine(graph, basis, lap, hessian, chosen), lap }
+}
+
+/**
+ * Largest x in (0, hi] that is stable, stability monotone (stable below, unstable above); doubles hi until it
+ * brackets. 0 when no x is (unstable already as x goes to 0: the other parameter alone is unstable), Infinity when
+ * every x is (x has no effect, as mu on a graph without edges). Bisection to 1e-13 relative.
+ */
+function bisectStable(stable: (x: number) => boolean, start: number): number {
   let lo = 0
   let hi = Math.max(start, 1e-6)
-  if (f(1e-9 * hi) > 2) return 0
+  if (!stable(1e-9 * hi)) return 0
   let k = 0
-  for (; k < 60 && f(hi) <= 2; k++) {
+  for (; k < 60 && stable(hi); k++) {
     lo = hi
     hi *= 2
   }
   if (k === 60) return Infinity
-  for (let k = 0; k < 60; k++) {
+  for (let k = 0; k < 100 && hi - lo > 1e-13 * hi; k++) {
     const mid = (lo + hi) / 2
-    if (f(mid) <= 2) lo = mid
+    if (stable(mid)) lo = mid
     else hi = mid
-    if (hi - lo <= 1e-10 * hi) break
   }
   return (lo + hi) / 2
 }
@@ -226,44 +156,31 @@ export function elasticTheory(
   mu: number,
   opts: ElasticTheoryOptions = {},
 ): ElasticTheory {
-  const d = checkShards(graph, shards)
   const n = graph.n
-  const method = opts.method === 'dense' || opts.method === 'lanczos' ? opts.method : n * d <= DENSE_LIMIT ? 'dense' : 'lanczos'
-  const nullP = nullProjector(shards, d)
-  const rate = rateOf(deflatedSpectrum(graph, shards, eta, mu, method, nullP))
-
-  // Hbar = (1/n) sum_i H_i; lambda_min^+ is its smallest nonzero eigenvalue.
-  const hessians = shards.map(localHessian)
-  let Hbar = Matrix.zeros(d, d)
-  for (const H of hessians) Hbar = Hbar.add(H)
-  Hbar = Hbar.div(n)
-  const hev = symmetricEigenvalues(Hbar)
-  const lambdaMaxH = hev[hev.length - 1]!
-  const lambdaMinPlusH = hev.find((v) => v > lambdaMaxH * d * 1e-12) ?? 0
-  const lambdaMaxHi = Math.max(...hessians.map((H) => symmetricEigenvalues(H).at(-1)!))
-  const lev = symmetricEigenvalues(laplacian(graph))
-  const lambdaMaxL = lev[lev.length - 1]!
+  const { engine, lap } = createEngine(graph, shards, opts.method ?? 'auto')
+  const spectrum = engine.spectrum(eta, mu)
+  const rate = rateOf(spectrum)
+  const { lambdaMinPlusH, lambdaMaxH, lambdaMaxHi } = engine.hessian
+  const lambdaMaxL = lap.values[n - 1]
 
   const ranges = opts.ranges !== false || opts.optimiseMu === true
-  const etaMax = ranges ? bisectToTwo((e) => topEigenvalue(graph, shards, e, mu), eta) : NaN
-  const muMax = ranges ? bisectToTwo((m) => topEigenvalue(graph, shards, eta, m), Math.max(mu, 1e-3)) : NaN
+  const etaMax = ranges ? bisectStable((e) => engine.stable(e, mu), eta) : NaN
+  const muMax = ranges ? bisectStable((m) => engine.stable(eta, m), Math.max(mu, 1e-3)) : NaN
 
   let muOptimal: ElasticTheory['muOptimal'] = null
   if (opts.optimiseMu && muMax > 0 && Number.isFinite(muMax)) {
-    // The scan needs many solves: Lanczos (a few ms each) unless the problem is tiny.
-    const scanMethod = n * d <= 150 ? 'dense' : 'lanczos'
-    const best = minimiseOver((m) => rateOf(deflatedSpectrum(graph, shards, eta, m, scanMethod, nullP)), muMax)
+    const best = minimiseOver((m) => rateOf(engine.spectrum(eta, m)), muMax)
     muOptimal = { mu: best.x, rate: best.value }
   }
 
   return {
     rate,
-    method,
+    method: spectrum.method,
     mitra: { lowerBound: 1 - eta * lambdaMinPlusH, upperBound: 1 },
     lambdaMinPlusH,
     lambdaMaxH,
     lambdaMaxHi,
-    laplacian: { lambdaMax: lambdaMaxL, algebraicConnectivity: n > 1 ? lev[1]! : 0 },
+    laplacian: { lambdaMax: lambdaMaxL, algebraicConnectivity: n > 1 ? lap.values[1] : 0 },
     stable: rate < 1,
     etaMax,
     muMax,
@@ -277,8 +194,8 @@ function minimiseOver(f: (x: number) => number, hi: number): { x: number; value:
   const grid = Array.from({ length: 16 }, (_, k) => (hi * (k + 0.5)) / 16)
   const values = grid.map(f)
   const at = values.indexOf(Math.min(...values))
-  let a = at > 0 ? grid[at - 1]! : 0
-  let b = at + 1 < grid.length ? grid[at + 1]! : hi
+  let a = at > 0 ? grid[at - 1] : 0
+  let b = at + 1 < grid.length ? grid[at + 1] : hi
   const phi = (Math.sqrt(5) - 1) / 2
   let c = b - phi * (b - a)
   let e = a + phi * (b - a)
@@ -302,17 +219,14 @@ function minimiseOver(f: (x: number) => number, hi: number): { x: number; value:
   const candidates = [
     { x: c, value: fc },
     { x: e, value: fe },
-    { x: grid[at]!, value: values[at]! },
+    { x: grid[at], value: values[at] },
   ]
   return candidates.reduce((best, cand) => (cand.value < best.value ? cand : best))
 }
 
 /** The step eta in (0, etaMax(mu)) that minimises the predicted rate of `elastic` at coupling mu. */
-export function optimalEta(graph: Graph, shards: readonly Shard[], mu: number): number {
-  const d = checkShards(graph, shards)
-  const n = graph.n
-  const nullP = nullProjector(shards, d)
-  const method = n * d <= 150 ? 'dense' : 'lanczos'
-  const etaMax = bisectToTwo((e) => topEigenvalue(graph, shards, e, mu), 1)
-  return minimiseOver((e) => rateOf(deflatedSpectrum(graph, shards, e, mu, method, nullP)), etaMax).x
+export function optimalEta(graph: Graph, shards: readonly Shard[], mu: number, opts: { method?: 'auto' | ElasticMethod } = {}): number {
+  const { engine } = createEngine(graph, shards, opts.method ?? 'auto')
+  const etaMax = bisectStable((e) => engine.stable(e, mu), 1)
+  return minimiseOver((e) => rateOf(engine.spectrum(e, mu)), etaMax).x
 }

@@ -7,7 +7,7 @@ import type { Problem } from '../problems/types.js'
 import { degreeStats, spectralFacts } from '../topology/index.js'
 import type { Graph } from '../topology/types.js'
 import { qsgdOmega } from '../codec/quantize.js'
-import { elasticTheory, type ElasticTheory } from './elastic.js'
+import { elasticTheory, elasticTheoryCost, type ElasticTheory } from './elastic.js'
 import { localDecay, optimalLocalSteps } from './local.js'
 import { predictedMeanLoss, quorumStationaryNoise } from './quorum.js'
 import { mbbTheory, mitraBernoulli, sampleSpectrum, type SgdTheory } from './sgd.js'
@@ -34,19 +34,33 @@ export function whyNoPrediction(experiment: Experiment, problem: Problem): strin
   if (problem.loss !== 'squared') return `the rate theory of 000_... holds for squared loss (this is ${problem.loss})`
   if (a.sampling.kind !== 'full') return 'the linear-rate prediction needs full gradients (sampling: full)'
   if (a.local_steps !== 1) return 'the rate theory is for one gradient step per round (local_steps: 1)'
-  if (problem.paramDim > 2000) return `the rate theory builds d x d matrices; d = ${problem.paramDim} is above its limit of 2000`
   if (a.eta_per_peer) return 'the rate theory is for one step size shared by all peers'
+  const cost = costOf(problem)
+  if (cost.multiplyAdds > THEORY_COST_LIMIT) {
+    return `the rate theory would take about ${cost.multiplyAdds.toExponential(1)} multiply-adds (ten minutes or more), mostly ${cost.dominant}; its limit is ${THEORY_COST_LIMIT.toExponential(0)}`
+  }
   return null
 }
 
-/** Above this n*d the summary's rate prediction is skipped (it would cost more than most runs); `meshgd theory` still computes it. */
-export const PREDICTION_LIMIT = 200_000
+/**
+ * Cost limits of the elastic rate theory, in multiply-adds as elasticTheoryCost counts them. Its cost grows with
+ * the samples N and with min(N, d), not with n d: a 64-peer ring at d = 10^6 with one sample each is ~2e9 (under
+ * a second). `meshgd theory` leaves the theory out above THEORY_COST_LIMIT (about ten minutes here); a summary's
+ * rate prediction is skipped above PREDICTION_COST_LIMIT (a few seconds, more than most runs cost).
+ */
+export const THEORY_COST_LIMIT = 1e12
+export const PREDICTION_COST_LIMIT = 1e10
+
+function costOf(problem: Problem, opts: { ranges?: boolean; optimiseMu?: boolean } = {}): { multiplyAdds: number; dominant: string } {
+  const samples = problem.shards.reduce((sum, shard) => sum + shard.rows, 0)
+  return elasticTheoryCost(problem.shards.length, samples, problem.paramDim, opts)
+}
 
 export function predictRate(resolved: Resolved): RatePrediction | null {
   const { experiment, graph, problem } = resolved
-  if (graph.n * problem.paramDim > PREDICTION_LIMIT) return null
   const a = experiment.algorithm
   if (whyNoPrediction(experiment, problem) !== null || a.kind !== 'elastic') return null
+  if (costOf(problem, { ranges: false }).multiplyAdds > PREDICTION_COST_LIMIT) return null
   const t = elasticTheory(graph, problem.shards, a.eta, a.mu, { method: 'auto', optimiseMu: false, ranges: false })
   return { algorithm: 'elastic', rate: t.rate, method: t.method, mitra_lower_bound: t.mitra.lowerBound }
 }
@@ -70,6 +84,7 @@ export interface TheoryReport {
   quorum: { mean_loss: number; agent_deviation_variance: number | null; mean_variance: number | null } | null
   /** QSGD (003_... Sec. 2.2): variance factor 1 + min(d/s^2, sqrt(d)/s) and bits per message for some levels s. */
   qsgd: Array<{ levels: number; variance_factor: number; bits_per_message: number }> | null
+  /** Why there is no elastic rate theory, or why part of it (the best-mu scan) was left out; null otherwise. */
   note: string | null
 }
 
@@ -78,12 +93,13 @@ export function theoryReport(resolved: Resolved, opts: { optimiseMu?: boolean } 
   const spectral = spectralFacts(graph)
   const a = experiment.algorithm
   const note = whyNoPrediction(experiment, problem)
+  const scan = muScan(problem, opts.optimiseMu ?? true)
   const elastic =
     note === null && a.kind === 'elastic'
       ? {
           eta: a.eta,
           mu: a.mu,
-          ...elasticTheory(graph, problem.shards, a.eta, a.mu, { method: 'auto', optimiseMu: opts.optimiseMu ?? true }),
+          ...elasticTheory(graph, problem.shards, a.eta, a.mu, { method: 'auto', optimiseMu: scan.run }),
         }
       : null
   const squared = problem.loss === 'squared'
@@ -137,8 +153,16 @@ export function theoryReport(resolved: Resolved, opts: { optimiseMu?: boolean } 
       laplacian_lambda_max: spectral.lambdaMax,
     },
     elastic,
-    note,
+    note: note ?? (elastic ? scan.note : null),
   }
+}
+
+/** Whether the best-mu scan (about 40 more rate evaluations) stays under THEORY_COST_LIMIT, and a note when not. */
+function muScan(problem: Problem, wanted: boolean): { run: boolean; note: string | null } {
+  if (!wanted) return { run: false, note: null }
+  const cost = costOf(problem, { optimiseMu: true })
+  if (cost.multiplyAdds <= THEORY_COST_LIMIT) return { run: true, note: null }
+  return { run: false, note: `muOptimal was not computed: the scan over mu would take about ${cost.multiplyAdds.toExponential(1)} multiply-adds, mostly ${cost.dominant}; the limit is ${THEORY_COST_LIMIT.toExponential(0)}` }
 }
 
 function pick(t: { tStar: number; asymptotic: number }): { t_star: number; asymptotic: number } {

@@ -19,7 +19,8 @@
  *   eta* = 2 / (lambda_1 + lambda_n + c), g* = 1 - 4 lambda_1 lambda_n / (lambda_1 + lambda_n + c)^2,
  *   c = beta (1/m - 1/N)  (beta = 1 gives Mitra's 1/m - 1/n exactly).
  */
-import { EigenvalueDecomposition, Matrix } from 'ml-matrix'
+import { gramMatrix, scatterMatrix } from '../linalg/gram.js'
+import { symmetricEigenvalues } from '../linalg/symmetric-eigen.js'
 import type { Shard } from '../problems/types.js'
 
 export interface SampleSpectrum {
@@ -48,20 +49,9 @@ export function sampleSpectrum(shards: readonly Shard[]): SampleSpectrum {
     trace += q / N
   }
   // The nonzero eigenvalues of (1/N) X^T X equal those of (1/N) X X^T: use the smaller one.
-  const G = N <= d ? Matrix.zeros(N, N) : Matrix.zeros(d, d)
-  if (N <= d) {
-    for (let a = 0; a < N; a++) {
-      for (let b = a; b < N; b++) {
-        let s = 0
-        for (let k = 0; k < d; k++) s += rows[a]![k]! * rows[b]![k]!
-        G.set(a, b, s / N)
-        G.set(b, a, s / N)
-      }
-    }
-  } else {
-    for (const x of rows) for (let a = 0; a < d; a++) for (let b = 0; b < d; b++) G.set(a, b, G.get(a, b) + (x[a]! * x[b]!) / N)
-  }
-  const ev = new EigenvalueDecomposition(G, { assumeSymmetric: true }).realEigenvalues.slice().sort((a, b) => a - b)
+  const size = Math.min(N, d)
+  const G = N <= d ? gramMatrix(rows, d) : scatterMatrix(rows, d)
+  const ev = Array.from(symmetricEigenvalues(G.map((v) => v / N), size))
   const top = ev[ev.length - 1]!
   const lambda_n = ev.find((v) => v > top * Math.max(N, d) * 1e-12) ?? 0
   return { samples: N, beta, lambda_1: top, lambda_n, trace }

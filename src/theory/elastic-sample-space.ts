@@ -1,0 +1,189 @@
+/**
+ * The sample-space path of `elastic` (pure): the extreme eigenvalues of the reduced operator A_U (elastic.ts
+ * header) from positive-definiteness tests of N x N matrices, N the number of samples, so that a swarm with few
+ * samples per peer costs the same at d = 10^6 as at d = 100 once the Gram matrix is formed.
+ *
+ * Write A_U = eta B^T B + mu (L kron I_r), B (N x n r) with row s = (e_i kron y_s)^T, i the peer of sample s and
+ * y_s its coordinates (elastic-basis.ts). For an n x n matrix F, Phi(F) = B (F kron I_r) B^T is the N x N matrix
+ * Phi(F)_st = F_{i(s) i(t)} (y_s . y_t). L = sum_k lambda_k v_k v_k^T, v_1 = 1/sqrt(n) the constant mode.
+ *
+ * Top (any graph). For t > mu lambda_max(L) the matrix tI - mu L kron I is positive definite, and the Schur
+ * complements of [[tI - mu L kron I, B^T], [B, I/eta]] give: tI - A_U > 0 iff I - eta Phi((t - mu L)^{-1}) > 0.
+ * That holds for all t above lambda_max(A_U) and none below, and lambda_max(A_U) >= mu lambda_max(L) (B^T B >= 0),
+ * so lambda_max(A_U) is found by bisection on t in [mu lambda_max(L), mu lambda_max(L) + eta max_i lambda_max(H_i)].
+ *
+ * Bottom (0 < t < mu lambda_2). D = (mu L - t) kron I_r has exactly r negative eigenvalues (the constant mode).
+ * Haynsworth inertia additivity on [[D, B^T], [B, -I/eta]] gives pos(A_U - tI) = (n - 1) r + neg(M) with
+ * M = S - Y Y^T / (t n), S = I/eta + Phi(sum_{k>=2} v_k v_k^T / (mu lambda_k - t)) > 0, and once more on
+ * [[S, Y], [Y^T, t n I_r]]: neg(M) = neg(t n I - Y^T S^{-1} Y). So A_U - tI > 0 iff Y^T S^{-1} Y - t n I > 0 (r x r,
+ * after one Cholesky of S), or, when r = N and Y is invertible, iff Y Y^T / (t n) - S > 0 (congruence, then
+ * inversion): a single N x N Cholesky. If A_U - tI stays positive definite up to t = mu lambda_2, then
+ * lambda_min(A_U) >= mu lambda_2: when r < d the U-perp modes put mu lambda_2 into the spectrum anyway, and when
+ * r = d the reduced operator answers (elastic-reduced.ts).
+ *
+ * Every bisection step is a Cholesky (N^3 / 3) plus forming F (n^3 / 2); bisection stops at 1e-14 relative, far
+ * inside the 1e-10 the rate is quoted to.
+ */
+import { choleskyInPlace, solveLowerInPlace } from '../linalg/cholesky.js'
+import type { Graph } from '../topology/types.js'
+import type { SampleBasis } from './elastic-basis.js'
+import { withComplement, type ElasticEngine, type HessianFacts, type LaplacianEigen } from './elastic-engine.js'
+import { reducedSpectrum, type ReducedMethod } from './elastic-reduced.js'
+
+/** Below this lambda_2 / lambda_max(L) the graph counts as disconnected (lambda_2 is rounding). */
+const CONNECTED_TOLERANCE = 1e-12
+const BISECTION_TOLERANCE = 1e-14
+
+interface Workspace {
+  readonly basis: SampleBasis
+  readonly lap: LaplacianEigen
+  /** Y Y^T, N x N */
+  readonly gram: Float64Array
+  readonly F: Float64Array
+  readonly scaledVectors: Float64Array
+  readonly K: Float64Array
+  readonly W: Float64Array
+  readonly T: Float64Array
+}
+
+function workspace(basis: SampleBasis, lap: LaplacianEigen): Workspace {
+  const N = basis.samples
+  const r = basis.rank
+  const Y = basis.coords
+  const gram = new Float64Array(N * N)
+  for (let s = 0; s < N; s++) {
+    for (let t = s; t < N; t++) {
+      let z = 0
+      for (let c = 0; c < r; c++) z += Y[s * r + c] * Y[t * r + c]
+      gram[s * N + t] = z
+      gram[t * N + s] = z
+    }
+  }
+  const n = lap.n
+  return { basis, lap, gram, F: new Float64Array(n * n), scaledVectors: new Float64Array(n * n), K: new Float64Array(N * N), W: new Float64Array(N * r), T: new Float64Array(r * r) }
+}
+
+/** F = sum_k h(lambda_k) v_k v_k^T (n x n), leaving out the constant mode k = 1 when `skipConstant`. */
+function laplacianFunction(ws: Workspace, h: (lambda: number) => number, skipConstant: boolean): void {
+  const { n, values, vectors: V } = ws.lap
+  const Vh = ws.scaledVectors
+  for (let k = 0; k < n; k++) {
+    const hk = skipConstant && k === 0 ? 0 : h(values[k])
+    for (let i = 0; i < n; i++) Vh[i * n + k] = V[i * n + k] * hk
+  }
+  for (let i = 0; i < n; i++) {
+    for (let j = i; j < n; j++) {
+      let s = 0
+      for (let k = 0; k < n; k++) s += Vh[i * n + k] * V[j * n + k]
+      ws.F[i * n + j] = s
+      ws.F[j * n + i] = s
+    }
+  }
+}
+
+/** K = (scale Phi(F) + gramScale Y Y^T) + diag I, from the last `laplacianFunction`. */
+function expand(ws: Workspace, scale: number, gramScale: number, diag: number): void {
+  const N = ws.basis.samples
+  const n = ws.lap.n
+  const p = ws.basis.peerOf
+  for (let s = 0; s < N; s++) {
+    const row = p[s] * n
+    for (let t = 0; t < N; t++) ws.K[s * N + t] = (scale * ws.F[row + p[t]] + gramScale) * ws.gram[s * N + t]
+    ws.K[s * N + s] += diag
+  }
+}
+
+/** t > lambda_max(A_U). */
+function aboveTop(ws: Workspace, eta: number, mu: number, t: number): boolean {
+  if (!(t > mu * ws.lap.values[ws.lap.n - 1])) return false
+  laplacianFunction(ws, (lambda) => 1 / (t - mu * lambda), false)
+  expand(ws, -eta, 0, 1)
+  return choleskyInPlace(ws.K, ws.basis.samples)
+}
+
+/** t < lambda_min(A_U), for 0 < t < mu lambda_2 (any t > 0 when n = 1). */
+function belowBottom(ws: Workspace, eta: number, mu: number, t: number): boolean {
+  const N = ws.basis.samples
+  const r = ws.basis.rank
+  const tn = t * ws.lap.n
+  laplacianFunction(ws, (lambda) => 1 / (mu * lambda - t), true)
+  if (r === N) {
+    expand(ws, -1, 1 / tn, -1 / eta)
+    return choleskyInPlace(ws.K, N)
+  }
+  expand(ws, 1, 0, 1 / eta)
+  if (!choleskyInPlace(ws.K, N)) return false // S >= I / eta: only on overflow
+  ws.W.set(ws.basis.coords)
+  solveLowerInPlace(ws.K, N, ws.W, r)
+  for (let a = 0; a < r; a++) {
+    for (let b = a; b < r; b++) {
+      let z = 0
+      for (let s = 0; s < N; s++) z += ws.W[s * r + a] * ws.W[s * r + b]
+      ws.T[a * r + b] = z - (a === b ? tn : 0)
+      ws.T[b * r + a] = ws.T[a * r + b]
+    }
+  }
+  return choleskyInPlace(ws.T, r)
+}
+
+/** The boundary of a monotone test: above(lo) false, above(hi) true; to BISECTION_TOLERANCE relative. */
+function boundary(above: (t: number) => boolean, lo: number, hi: number): number {
+  for (let k = 0; k < 400 && hi - lo > BISECTION_TOLERANCE * hi; k++) {
+    const mid = lo + (hi - lo) / 2
+    if (above(mid)) hi = mid
+    else lo = mid
+  }
+  return lo + (hi - lo) / 2
+}
+
+function top(ws: Workspace, hessian: HessianFacts, eta: number, mu: number): number {
+  const base = mu * ws.lap.values[ws.lap.n - 1]
+  let lo = base
+  let hi = (base + eta * hessian.lambdaMaxHi) * (1 + 1e-12) + 1e-300 // Weyl: lambda_max(A_U) <= this
+  for (let k = 0; k < 60 && !aboveTop(ws, eta, mu, hi); k++) {
+    lo = hi
+    hi *= 2
+  }
+  return boundary((t) => aboveTop(ws, eta, mu, t), lo, hi)
+}
+
+/** lambda_min(A_U) when it is below `cap` (<= mu lambda_2), else null. */
+function bottom(ws: Workspace, eta: number, mu: number, cap: number): number | null {
+  if (!(cap > 0)) return null
+  const edge = cap * (1 - 1e-13)
+  if (belowBottom(ws, eta, mu, edge)) return null
+  return boundary((t) => !belowBottom(ws, eta, mu, t), 0, edge)
+}
+
+/** mu lambda_2(L), the top of the interval the bottom test holds on: 0 on a disconnected graph, none for n = 1. */
+function couplingGap(lap: LaplacianEigen, mu: number): number {
+  if (lap.n < 2) return Infinity
+  return lap.values[1] > CONNECTED_TOLERANCE * lap.values[lap.n - 1] ? mu * lap.values[1] : 0
+}
+
+/** Extremes of A_U. */
+function spectrumU(graph: Graph, ws: Workspace, hessian: HessianFacts, eta: number, mu: number, fallback: ReducedMethod) {
+  const basis = ws.basis
+  if (basis.rank === 0) return { min: Infinity, max: -Infinity, method: 'sample-space' as const }
+  const max = top(ws, hessian, eta, mu)
+  const cap = Math.min(couplingGap(ws.lap, mu), max)
+  const min = bottom(ws, eta, mu, cap)
+  if (min !== null) return { min, max, method: 'sample-space' as const }
+  if (cap >= max) return { min: max, max, method: 'sample-space' as const }
+  // lambda_min(A_U) >= mu lambda_2: the U-perp modes are there when r < d; otherwise solve the reduced operator
+  if (basis.rank < basis.dim) return { min: cap, max, method: 'sample-space' as const }
+  return { min: reducedSpectrum(graph, basis, eta, mu, fallback).min, max, method: fallback }
+}
+
+export function sampleSpaceEngine(graph: Graph, basis: SampleBasis, lap: LaplacianEigen, hessian: HessianFacts, fallback: ReducedMethod): ElasticEngine {
+  const ws = workspace(basis, lap)
+  return {
+    method: 'sample-space',
+    hessian,
+    spectrum: (eta, mu) => {
+      const u = spectrumU(graph, ws, hessian, eta, mu, fallback)
+      return { ...withComplement(u, basis, lap, mu), method: u.method }
+    },
+    stable: (eta, mu) => (basis.rank === 0 ? mu * lap.values[lap.n - 1] < 2 : aboveTop(ws, eta, mu, 2)),
+  }
+}
