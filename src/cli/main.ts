@@ -404,7 +404,8 @@ async function commandNode(file: string, opts: NodeCommandOptions): Promise<numb
   } catch (err) {
     if (err instanceof Error && err.name === 'PeerError') {
       console.error(`meshgd: ${err.message}`)
-      return EXIT_FAILED
+      // a second process with a live peer's index is the operator's input, not a failed run
+      return (err as { code?: string }).code === 'INDEX_TAKEN' ? EXIT_CONFIG : EXIT_FAILED
     }
     throw err
   } finally {

@@ -3,7 +3,9 @@
  * in the same request, so start-up does not hang on gossip reaching every peer through one hub.
  *
  *   request = frame(msgpack {swarm, want: [index, ...], self: record | null})
- *   answer  = frame(msgpack {records: [record, ...], registered: n})   n: entries the bootstrap holds for the swarm
+ *   answer  = frame(msgpack {records: [record, ...], registered: n, held_by?: peer ID})
+ *             n: entries the bootstrap holds for the swarm; held_by: the request's own claim was refused because
+ *             this live peer holds the index (absent when the claim was taken, or none was made)
  *   record  = {e: bytes, s: bytes}: `e` is the UTF-8 JSON of a roster entry {swarm, index, peerId, addrs}, `s` the
  *             signature of `RECORD_DOMAIN || e` by the key of `peerId` (checked in src/net/roster-directory.ts)
  *
@@ -30,6 +32,8 @@ export interface DirectoryAnswer {
   records: SignedRecord[]
   /** how many peers of the swarm have registered with this bootstrap (start-up progress of the whole swarm) */
   registered: number
+  /** the request's claim on its index was refused: this peer, still connected, holds it */
+  heldBy?: string
 }
 
 /** Signatures on roster records are over this prefix and the entry, so they mean nothing anywhere else. */
@@ -92,12 +96,14 @@ export function decodeDirectoryRequest(body: Uint8Array): DirectoryRequest {
 }
 
 export function encodeDirectoryAnswer(answer: DirectoryAnswer): Uint8Array {
-  return frame(packr.pack({ records: answer.records.map((r) => ({ e: r.e, s: r.s })), registered: answer.registered }))
+  const heldBy = answer.heldBy === undefined ? {} : { held_by: answer.heldBy }
+  return frame(packr.pack({ records: answer.records.map((r) => ({ e: r.e, s: r.s })), registered: answer.registered, ...heldBy }))
 }
 
 export function decodeDirectoryAnswer(body: Uint8Array): DirectoryAnswer {
   const x = unpack(body)
   if (!Array.isArray(x.records) || x.records.length > DIRECTORY_MAX_WANT) throw new WireError('BAD_ENVELOPE', 'directory answer: bad records')
   const registered = Number.isSafeInteger(x.registered) && (x.registered as number) >= 0 ? (x.registered as number) : 0
-  return { records: x.records.map(guardRecord), registered }
+  const heldBy = typeof x.held_by === 'string' && x.held_by.length > 0 && x.held_by.length <= 128 ? { heldBy: x.held_by } : {}
+  return { records: x.records.map(guardRecord), registered, ...heldBy }
 }

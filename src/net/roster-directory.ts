@@ -5,7 +5,10 @@
  * verified by everyone). With the directory a peer registers its own signed entry with a bootstrap and asks it
  * for its neighbours' entries in one round trip, and asks again (with back-off) until it knows them all. The
  * bootstrap only relays: each record is signed by the peer it names, so a bootstrap can withhold an entry but not
- * forge one. An index claimed under a second peer ID keeps its first claim (as the peers' own roster does).
+ * forge one. An index claimed under a second peer ID is rebound to it only when the first is gone (no open
+ * connection to this bootstrap): a peer that lost its disk comes back under a new identity and is taken, while a
+ * second process started with a live peer's index is refused and told who holds it (the peers apply the same rule
+ * to their neighbours).
  *
  * Shape as js-libp2p's protocol-ping: `rosterDirectory(init)(components)`, Startable, a narrow components bag.
  */
@@ -44,7 +47,10 @@ export interface RosterDirectoryInit {
 
 export interface RosterDirectoryComponents {
   registrar: { handle(protocol: string, handler: StreamHandler, options?: { maxInboundStreams?: number }): Promise<void>; unhandle(protocol: string): Promise<void> }
-  connectionManager: { openStream(peer: PeerId | Multiaddr | Multiaddr[], protocol: string, options?: AbortOptions): Promise<Stream> }
+  connectionManager: {
+    openStream(peer: PeerId | Multiaddr | Multiaddr[], protocol: string, options?: AbortOptions): Promise<Stream>
+    getConnections(peerId?: PeerId): Array<{ status: string }>
+  }
 }
 
 function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
@@ -128,33 +134,44 @@ export class RosterDirectory implements Startable {
     const signal = AbortSignal.timeout(this.timeoutMs)
     try {
       const request = decodeDirectoryRequest(await readOneFrame(stream, DIRECTORY_REQUEST_CAP))
-      await this.register(request)
+      const heldBy = await this.register(request)
       const entries = this.swarms.get(request.swarm)
       const records = request.want.flatMap((j) => {
         const found = entries?.get(j)
         return found ? [found.record] : []
       })
-      await sendAll(stream, encodeDirectoryAnswer({ records, registered: entries?.size ?? 0 }), signal)
+      await sendAll(stream, encodeDirectoryAnswer({ records, registered: entries?.size ?? 0, ...(heldBy ? { heldBy } : {}) }), signal)
       await stream.close({ signal })
     } catch (err) {
       stream.abort(err as Error)
     }
   }
 
-  private async register(request: DirectoryRequest): Promise<void> {
-    if (!request.self) return
+  /** Take the request's own signed entry; returns the live holder's peer ID when its claim is refused. */
+  private async register(request: DirectoryRequest): Promise<string | undefined> {
+    if (!request.self) return undefined
     const entry = await openRosterRecord(request.self, request.swarm, MAX_INDEX)
-    if (!entry) return
+    if (!entry) return undefined
     let entries = this.swarms.get(entry.swarm)
     if (!entries) {
-      if (this.swarms.size >= (this.init.maxSwarms ?? 64)) return
+      if (this.swarms.size >= (this.init.maxSwarms ?? 64)) return undefined
       entries = new Map()
       this.swarms.set(entry.swarm, entries)
     }
     const known = entries.get(entry.index)
-    if (known && known.peerId !== entry.peerId) return // first claim wins; the peers report the conflict
-    if (!known && entries.size >= (this.init.maxEntriesPerSwarm ?? 65_536)) return
+    if (known && known.peerId !== entry.peerId && this.connected(known.peerId)) return known.peerId
+    if (!known && entries.size >= (this.init.maxEntriesPerSwarm ?? 65_536)) return undefined
     entries.set(entry.index, { peerId: entry.peerId, record: request.self })
+    return undefined
+  }
+
+  /** Is there an open connection to this peer (is the holder of an index still alive)? */
+  private connected(peerId: string): boolean {
+    try {
+      return this.components.connectionManager.getConnections(peerIdFromString(peerId)).some((c) => c.status === 'open')
+    } catch {
+      return false
+    }
   }
 
   /**

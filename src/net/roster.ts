@@ -70,7 +70,8 @@ export interface RosterInit {
   announceEveryMs?: number
   maxAnnounceEveryMs?: number
   onEntry?: (entry: RosterEntry) => void
-  onConflict?: (index: number, known: string, claimed: string) => void
+  /** An entry claims an index that another peer ID holds here (the holder is kept; see `rebind`). */
+  onConflict?: (index: number, known: string, claimed: RosterEntry) => void
   onStatus?: (status: StatusMessage, from: string) => void
   /** Pinned identities (index -> peer ID): an entry claiming a pinned index under another ID is rejected. */
   pinned?: ReadonlyMap<number, string>
@@ -162,7 +163,7 @@ export class Roster {
     if (this.contradictsPin(entry)) return
     const known = this.byIndex.get(entry.index)
     if (known && known.peerId !== entry.peerId) {
-      this.init.onConflict?.(entry.index, known.peerId, entry.peerId)
+      this.init.onConflict?.(entry.index, known.peerId, entry)
       return
     }
     if (!known || known.addrs.join(' ') !== entry.addrs.join(' ')) {
@@ -171,6 +172,15 @@ export class Roster {
       this.byPeer.set(entry.peerId, entry.index)
       this.init.onEntry?.(entry)
     }
+  }
+
+  /** Index `entry.index` now belongs to `entry.peerId` (its previous identity is gone: src/peer/rebind.ts). */
+  rebind(entry: RosterEntry): void {
+    const known = this.byIndex.get(entry.index)
+    if (known) this.byPeer.delete(known.peerId)
+    this.byIndex.set(entry.index, entry)
+    this.byPeer.set(entry.peerId, entry.index)
+    this.init.onEntry?.(entry)
   }
 
   /** Take an entry known from elsewhere (a restarted peer's cache of its neighbours), as if it had been announced. */

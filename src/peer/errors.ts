@@ -2,7 +2,7 @@
 export class PeerError extends Error {
   override readonly name = 'PeerError'
   constructor(
-    readonly code: 'STARTUP_TIMEOUT' | 'NEIGHBOUR_TIMEOUT' | 'DIVERGED' | 'ROSTER_CONFLICT' | 'PIN_MISMATCH' | 'ISOLATED' | 'CHECKPOINT',
+    readonly code: 'STARTUP_TIMEOUT' | 'NEIGHBOUR_TIMEOUT' | 'DIVERGED' | 'INDEX_TAKEN' | 'PIN_MISMATCH' | 'ISOLATED' | 'CHECKPOINT',
     message: string,
   ) {
     super(message)

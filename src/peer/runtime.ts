@@ -33,7 +33,8 @@ import { NeighbourBook } from './neighbours.js'
 import { PeerError } from './errors.js'
 import { sleep } from './sleep.js'
 import { findNeighbours } from './startup.js'
-import { signRosterEntry } from '../net/roster-directory.js'
+import { Rebinder } from './rebind.js'
+import { openRosterRecord, signRosterEntry } from '../net/roster-directory.js'
 import { pinsOf, staticAddrsOf } from '../config/pins.js'
 import { RejectLog } from '../observe/log.js'
 import { float64LeBytes, writeFileAtomic } from '../observe/run-dir.js'
@@ -90,6 +91,8 @@ export interface PeerInfo {
   jumped_rounds: number
   /** times a neighbour was declared down (silent past run.neighbour_timeout_ms) */
   neighbours_down: number
+  /** times a neighbour's index passed to a new identity (it came back without its state) */
+  rebound_neighbours: number
   final: { loss: number; error: number | null }
   wall_s: number
 }
@@ -249,7 +252,6 @@ export async function runPeer(opts: PeerOptions): Promise<PeerInfo> {
     if (final) await mine
   }
 
-  let conflict: string | null = null
   const roster = new Roster(node, {
     swarm,
     peers: graph.n,
@@ -258,10 +260,7 @@ export async function runPeer(opts: PeerOptions): Promise<PeerInfo> {
     maxAnnounceEveryMs: 16_000,
     pinned: new Map([...pins].map(([j, pin]) => [j, pin.peerId])),
     onImpostor: (index, claimed) => reject(`roster: index ${index} claimed against its pin`, claimed),
-    onConflict: (index, known, claimed) => {
-      conflict = `index ${index} is claimed by ${known} and ${claimed}`
-      log(`peer ${i}: roster conflict: ${conflict}`)
-    },
+    onConflict: (_index, _known, claimed) => void rebinder.claim(claimed),
     onEntry: (entry) => {
       // a neighbour (re)announced: remember where it says it is now. Not dialled here: both ends dialling at once
       // made a second connection whose closing lost a frame in flight (a false catch-up jump in CI); the first
@@ -270,6 +269,51 @@ export async function runPeer(opts: PeerOptions): Promise<PeerInfo> {
       void node.peerStore.merge(peerIdFromString(entry.peerId), { multiaddrs: entry.addrs.map((a) => multiaddr(a)) }).catch(() => undefined)
     },
   })
+
+  // A neighbour's index claimed by a new identity (a peer that lost its disk): taken once the old one is gone
+  const rebinder = new Rebinder({
+    index: i,
+    hood: {
+      position,
+      holder: (j) => pins.get(j)?.peerId ?? roster.byIndex.get(j)?.peerId,
+      pinned: (j) => pins.has(j),
+      connected: (k) => {
+        const id = targets.get(neighbours[k]!)
+        return id !== undefined && node.getConnections(id).some((c) => c.status === 'open')
+      },
+      silence: (k) => ({ ms: performance.now() - book.lastHeard(k), down: !book.isUp(k) }),
+      timeoutMs: experiment.run.neighbour_timeout_ms,
+    },
+    rebind: (k, entry, previous) => {
+      const j = neighbours[k]!
+      log(`peer ${i}: index ${j} now belongs to ${entry.peerId} (its previous identity ${previous} is gone: no connection, silent past run.neighbour_timeout_ms)`)
+      roster.rebind(entry)
+      const id = peerIdFromString(entry.peerId)
+      void node.peerStore.merge(id, { multiaddrs: entry.addrs.map((a) => multiaddr(a)) }).catch(() => undefined)
+      targets.set(j, id)
+      book.restarted(k, 0, performance.now()) // a new peer, from round 0 or wherever it joins us
+      resend(k) // our newest vector tells it which round we are at
+      notify()
+    },
+    reject,
+    log,
+  })
+  /** Ask the bootstrap directory who holds these neighbour indices now, and judge each claim it returns. */
+  const askWhoHolds = async (indices: readonly number[]): Promise<void> => {
+    for (const b of opts.bootstrap) {
+      try {
+        const answer = await node.services.directory.lookup(multiaddr(b), { swarm, want: [...indices], self: null }, { signal: opts.signal })
+        for (const record of answer.records) {
+          const entry = await openRosterRecord(record, swarm, graph.n)
+          if (entry && indices.includes(entry.index)) rebinder.claim(entry)
+        }
+      } catch {
+        // a bootstrap away: the next check asks again
+      }
+    }
+  }
+  /** Neighbours marked down: perhaps their index has a new identity. */
+  const downIndices = (): number[] => neighbours.filter((_, k) => !book.isUp(k) && !pins.has(neighbours[k]!))
 
   /** The graph index of an authenticated remote peer: its pin, else its roster entry. */
   const indexOf = (remote: string): number | undefined => pinnedIndex.get(remote) ?? roster.byPeer.get(remote)
@@ -298,10 +342,13 @@ export async function runPeer(opts: PeerOptions): Promise<PeerInfo> {
       for (let waited = 0; waited < 10_000 && !opts.signal.aborted; waited += 50) {
         const index = indexOf(remote)
         if (index !== undefined) return position.has(index)
-        if (neighbours.every(known)) return false
+        if (neighbours.every(known)) break
         await sleep(50, opts.signal)
       }
-      return false
+      // a stranger while a neighbour is down may be that neighbour under a new identity: ask the directory
+      if (indexOf(remote) === undefined && downIndices().length > 0) await askWhoHolds(downIndices())
+      const index = indexOf(remote)
+      return index !== undefined && position.has(index)
     },
     onReject: (remote, err) => reject(`stream: ${(err as { code?: string }).code ?? err.message}`, remote),
     onFrame: (remote, body) => {
@@ -364,6 +411,7 @@ export async function runPeer(opts: PeerOptions): Promise<PeerInfo> {
   let messagesSent = 0
   let jumped = 0
   let downs = 0
+  let rebindCheck: ReturnType<typeof setInterval> | undefined
   try {
     await transport.start()
     await node.start()
@@ -405,6 +453,11 @@ export async function runPeer(opts: PeerOptions): Promise<PeerInfo> {
     })
     // observers that join later (a launcher's, `meshgd watch`) hear every peer within this
     roster.quiet(Math.max(2000, 150 * graph.n))
+    // while a neighbour is down, ask the directory now and then whether its index has a new identity (lost disk)
+    rebindCheck = setInterval(() => {
+      const gone = downIndices()
+      if (gone.length > 0) void askWhoHolds(gone)
+    }, Math.max(1000, experiment.run.neighbour_timeout_ms))
     if (!opts.signal.aborted) log(`peer ${i}: found neighbours ${neighbours.join(', ')} in the roster`)
     const entries: RosterEntry[] = []
     for (const j of neighbours) {
@@ -480,7 +533,6 @@ export async function runPeer(opts: PeerOptions): Promise<PeerInfo> {
         interrupted = true
         break
       }
-      if (conflict) throw new PeerError('ROSTER_CONFLICT', `peer ${i}: roster conflict: ${conflict}`)
       const t = round
       const message = step.prepare(t)
       let own: Float64Array | undefined
@@ -547,7 +599,10 @@ export async function runPeer(opts: PeerOptions): Promise<PeerInfo> {
           if (left <= 0) {
             const silent = waiting.map((k) => neighbours[k]!)
             if (strict) {
-              throw new PeerError('NEIGHBOUR_TIMEOUT', `peer ${i}: no round-${t} vector from neighbour(s) ${silent.join(', ')} within ${patience} ms (run.neighbour_timeout_ms; ${difference ? 'compression.mode: difference' : 'allreduce-sgd'} cannot go on without a neighbour)`)
+              const why = difference
+                ? 'compression.mode: difference keeps copies every neighbour must update, so a lost neighbour is fatal here; compression.mode: direct goes on without it and takes it back'
+                : 'algorithm.kind: allreduce-sgd needs every gradient, so a lost neighbour is fatal here; elastic, quorum, easgd and local go on without it and take it back'
+              throw new PeerError('NEIGHBOUR_TIMEOUT', `peer ${i}: no round-${t} vector from neighbour(s) ${silent.join(', ')} within ${patience} ms (run.neighbour_timeout_ms): ${why}`)
             }
             for (const k of waiting) book.markDown(k)
             downs += waiting.length
@@ -658,6 +713,7 @@ export async function runPeer(opts: PeerOptions): Promise<PeerInfo> {
       resumed_from: resumed?.round ?? null,
       jumped_rounds: jumped,
       neighbours_down: downs,
+      rebound_neighbours: rebinder.rebound,
       final: {
         loss: localLoss(problem.loss, problem.shards[i]!, step.params, problem.classes),
         error: reference ? distance(step.params, reference.w) : null,
@@ -667,6 +723,7 @@ export async function runPeer(opts: PeerOptions): Promise<PeerInfo> {
     writeFileAtomic(join(peerDir, 'info.json'), JSON.stringify(info, null, 2) + '\n')
     return info
   } finally {
+    clearInterval(rebindCheck)
     opts.signal.removeEventListener('abort', stopSending)
     controller.abort(new Error('meshgd: peer stopping'))
     closeSync(metricsFd)

@@ -41,6 +41,9 @@ async function askDirectory(o: FindNeighboursInit, bootstrap: string, missing: r
   for (let at = 0; at === 0 || at < missing.length; at += DIRECTORY_MAX_WANT) {
     const want = missing.slice(at, at + DIRECTORY_MAX_WANT)
     const answer = await o.node.services.directory.lookup(multiaddr(bootstrap), { swarm: o.swarm, want, self: o.self }, { signal: o.signal })
+    if (answer.heldBy !== undefined) {
+      throw new PeerError('INDEX_TAKEN', `peer ${o.index}: index ${o.index} is held by the live peer ${answer.heldBy} (is another process running with --index ${o.index}?); this one does not join`)
+    }
     registered = Math.max(registered, answer.registered)
     for (const record of answer.records) {
       const entry = await openRosterRecord(record, o.swarm, o.peers)
@@ -59,6 +62,7 @@ export async function findNeighbours(o: FindNeighboursInit): Promise<void> {
   while (!o.signal.aborted && learnt < o.neighbours.length) {
     const missing = o.neighbours.filter((j) => !o.known(j))
     const answers = await Promise.allSettled(o.bootstraps.map((b) => askDirectory(o, b, missing)))
+    for (const a of answers) if (a.status === 'rejected' && a.reason instanceof PeerError && a.reason.code === 'INDEX_TAKEN') throw a.reason
     const registered = Math.max(0, ...answers.map((a) => (a.status === 'fulfilled' ? a.value : 0)))
     // wait before asking again (in steps of at most 250 ms: gossip may bring the rest sooner)
     for (const until = performance.now() + wait; performance.now() < until && count() < o.neighbours.length && !o.signal.aborted; ) {

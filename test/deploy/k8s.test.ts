@@ -261,7 +261,7 @@ describe('meshgd k8s', () => {
     writeFileSync(file, 'swarm: { peers: 4 }\nproblem: { kind: csv, path: big.csv, target: y }\n')
     refusal([], /big\.csv: the data \(1\.\d\d MiB with the experiment\) is above a ConfigMap's 1 MiB limit/)
     writeFileSync(file, 'swarm: { peers: 2 }\npeers: [/ip4/10.0.0.1/tcp/4001]\n')
-    refusal([], /^meshgd: peers: static or pinned peer addresses do not apply on Kubernetes/)
+    refusal([], /^meshgd: \S*bad\.yaml:2: peers: static or pinned peer addresses do not apply on Kubernetes/) // where the field is
     expect(existsSync(join(work, 'refused'))).toBe(false)
   })
 })

@@ -121,7 +121,7 @@ describe('signed roster records', () => {
 })
 
 describe('the bootstrap directory', () => {
-  it('registers peers and answers who is index j; the first claim of an index wins', async () => {
+  it('registers peers and answers who is index j; a live holder keeps its index, a gone one loses it', async () => {
     const { addr, peers } = await hubAndPeers(3)
     const [a, b, c] = peers as [MeshNode, MeshNode, MeshNode]
     const ask = async (node: MeshNode, want: number[], index: number | null): Promise<RosterEntry[]> => {
@@ -131,12 +131,18 @@ describe('the bootstrap directory', () => {
     }
     expect(await ask(a, [0, 1], 0)).toEqual([entryOf(a, 's', 0)])
     expect(await ask(b, [0, 1], 1)).toEqual([entryOf(a, 's', 0), entryOf(b, 's', 1)])
-    // c claims index 0, already held by a: refused, and a's entry is still the answer
-    expect(await ask(c, [0], 0)).toEqual([entryOf(a, 's', 0)])
+    // c claims index 0, held by a, which is still connected: refused, c is told who holds it, a's entry stands
+    const refused = await c.services.directory.lookup(multiaddr(addr), { swarm: 's', want: [0], self: await signRosterEntry(keys.get(c)!, entryOf(c, 's', 0)) })
+    expect(refused.heldBy).toBe(a.peerId.toString())
+    expect(await ask(c, [0], null)).toEqual([entryOf(a, 's', 0)])
     // another swarm on the same bootstrap is kept apart
     expect(await c.services.directory.lookup(multiaddr(addr), { swarm: 's', want: [], self: null })).toEqual({ records: [], registered: 2 })
     const other = await c.services.directory.lookup(multiaddr(addr), { swarm: 'other', want: [0, 1], self: null })
     expect(other).toEqual({ records: [], registered: 0 })
+    // a goes away (a peer that lost its disk): its index passes to the next claimant
+    await a.stop()
+    await new Promise((r) => setTimeout(r, 300))
+    expect(await ask(c, [0], 0)).toEqual([entryOf(c, 's', 0)])
   })
 
   it('start-up waits on while neighbours keep arriving, and names the one that never does', async () => {

@@ -23,7 +23,9 @@ describe('roster messages', () => {
     expect(parseRosterEntry(enc({ ...ok, addrs: 'x' }), 's', 4)).toBeNull()
     expect(parseRosterEntry(new Uint8Array([0xff, 0x00]), 's', 4)).toBeNull()
     expect(parseRosterEntry(new Uint8Array(5000), 's', 4)).toBeNull()
-    expect(parseStatus(enc({ index: 1, round: 3, loss: 0.5, disagreement: 0.1 }), 4)).toEqual({ index: 1, round: 3, loss: 0.5, disagreement: 0.1, done: false })
+    expect(parseStatus(enc({ index: 1, round: 3, loss: 0.5, disagreement: 0.1 }), 4)).toEqual({ index: 1, round: 3, loss: 0.5, disagreement: 0.1, relative_error: null, done: false })
+    expect(parseStatus(enc({ index: 1, round: 3, loss: 0.5, disagreement: 0.1, relative_error: 2e-9 }), 4)?.relative_error).toBe(2e-9)
+    expect(parseStatus(enc({ index: 1, round: 3, loss: 0.5, disagreement: 0.1, relative_error: -1 }), 4)?.relative_error).toBeNull()
     expect(parseStatus(enc({ index: 9, round: 3, loss: 0.5, disagreement: 0.1 }), 4)).toBeNull()
   })
 
@@ -43,7 +45,7 @@ describe('roster messages', () => {
     }
     const [a, b, c] = [await make(), await make(), await make()]
     const conflicts: string[] = []
-    const watcher = new Roster(c, { swarm: 't', peers: 3, self: null, onConflict: (i, known, claimed) => conflicts.push(`${i}:${known}:${claimed}`) })
+    const watcher = new Roster(c, { swarm: 't', peers: 3, self: null, onConflict: (i, known, claimed) => conflicts.push(`${i}:${known}:${claimed.peerId}`) })
     watcher.start()
     const ra = new Roster(a, { swarm: 't', peers: 3, self: { swarm: 't', index: 0, peerId: a.peerId.toString(), addrs: [] }, announceEveryMs: 200 })
     ra.start()
