@@ -213,6 +213,25 @@ async function simThousand(): Promise<BenchResult> {
   return { name: 'meshgd sim: 1,000 peers, d = 1,000, 200 rounds (elastic, one sample each, --no-theory)', lines }
 }
 
+/**
+ * The README's first commands as a new user runs them (its "A first experiment" block, parsed out of README.md),
+ * each a process of its own from a folder where topology/ is the project's: wall time against the 5 s promise.
+ */
+async function readmeFirst(): Promise<BenchResult> {
+  const { readmeCommands } = await import('../test/docs/readme-commands.js')
+  const { symlinkSync } = await import('node:fs')
+  const dir = mkdtempSync(join(tmpdir(), 'meshgd-bench-readme-'))
+  symlinkSync(join(import.meta.dirname, '..', '..', 'topology'), join(dir, 'topology'))
+  const lines: string[] = []
+  for (const c of readmeCommands(join(import.meta.dirname, '..', '..', 'README.md')).filter((x) => x.section === 'A first experiment')) {
+    const started = performance.now()
+    const code = await new Promise<number | null>((done) => spawn(process.execPath, [BIN, ...c.args], { cwd: dir, stdio: 'ignore' }).once('exit', done))
+    const s = (performance.now() - started) / 1000
+    lines.push(`${s.toFixed(2)} s (${(s / 5).toFixed(2)} of the 5 s promise), exit ${code}: npx meshgd ${c.args.join(' ')}`)
+  }
+  return { name: 'README "A first experiment": each command, whole process', lines }
+}
+
 /** Encode and decode throughput of each codec, in GB/s of float64 input. */
 function codecThroughput(): BenchResult {
   const lines: string[] = []
@@ -249,6 +268,7 @@ const ALL: Record<string, () => BenchResult | Promise<BenchResult>> = {
   checkpoints: checkpointCost,
   scale: swarmScale,
   'sim-1000': simThousand,
+  readme: readmeFirst,
 }
 const BENCHES = Object.entries(ALL)
   .filter(([name]) => !only || name === only)

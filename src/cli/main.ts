@@ -165,11 +165,11 @@ function printTheory(report: TheoryReport): void {
   if (t) {
     lines.push(
       `predicted rate    R = ${fmt(t.rate, 8)} per round (${t.method}); 1 - R = ${fmt(1 - t.rate)}`,
-      `Mitra's bound     R >= 1 - eta lambda_min^+(H) = ${fmt(t.mitra.lowerBound, 8)} (000_... Sec. III, corrected)`,
-      `stable            ${t.stable ? 'yes' : 'NO'}: ${stableRange('eta', t.etaMax)} at mu = ${t.mu}; ${stableRange('mu', t.muMax)} at eta = ${t.eta}`,
-      `sufficient        eta max_i lambda_max(H_i) + mu lambda_max(L) = ${fmt(t.sufficient.etaTimesLambdaMaxHi)} + ${fmt(t.sufficient.muTimesLambdaMaxL)} = ${fmt(t.sufficient.sum)} (< 2 guarantees stability)`,
+      `Mitra's bound     R >= 1 - eta lambda_min^+(H) = ${fmt(t.mitra_lower_bound, 8)} (000_... Sec. III, corrected)`,
+      `stable            ${t.stable ? 'yes' : 'NO'}: ${stableRange('eta', t.eta_max)} at mu = ${t.mu}; ${stableRange('mu', t.mu_max)} at eta = ${t.eta}`,
+      `sufficient        eta max_i lambda_max(H_i) + mu lambda_max(L) = ${fmt(t.sufficient.eta_times_lambda_max_hi)} + ${fmt(t.sufficient.mu_times_lambda_max_l)} = ${fmt(t.sufficient.sum)} (< 2 guarantees stability)`,
     )
-    if (t.muOptimal) lines.push(`best mu           ${fmt(t.muOptimal.mu)} gives R = ${fmt(t.muOptimal.rate, 8)} at eta = ${t.eta}`)
+    if (t.mu_optimal) lines.push(`best mu           ${fmt(t.mu_optimal.mu)} gives R = ${fmt(t.mu_optimal.rate, 8)} at eta = ${t.eta}`)
   }
   if (report.sgd) {
     const g = report.sgd

@@ -73,7 +73,7 @@ export interface TheoryReport {
     algebraic_connectivity: number
     laplacian_lambda_max: number
   }
-  elastic: (ElasticTheory & { eta: number; mu: number }) | null
+  elastic: ElasticReport | null
   /** 002_... Theorem 4 over the union of all samples (squared loss), for the configured batch size m. */
   sgd: SgdTheory | null
   /** 000_... Eqs. 11-12 for Bernoulli sampling with expected batch m. */
@@ -88,6 +88,46 @@ export interface TheoryReport {
   note: string | null
 }
 
+/**
+ * The elastic theory as `meshgd theory --json` prints it: snake_case like every file and JSON output of meshgd
+ * (README "What a run writes"). A stable range with no upper end (`eta_max`, `mu_max` Infinity) prints as null.
+ */
+export interface ElasticReport {
+  eta: number
+  mu: number
+  rate: number
+  method: ElasticTheory['method']
+  mitra_lower_bound: number
+  lambda_min_plus_h: number
+  lambda_max_h: number
+  lambda_max_hi: number
+  laplacian_lambda_max: number
+  algebraic_connectivity: number
+  stable: boolean
+  eta_max: number
+  mu_max: number
+  sufficient: { eta_times_lambda_max_hi: number; mu_times_lambda_max_l: number; sum: number }
+  mu_optimal: { mu: number; rate: number } | null
+}
+
+function elasticReport(t: ElasticTheory): Omit<ElasticReport, 'eta' | 'mu'> {
+  return {
+    rate: t.rate,
+    method: t.method,
+    mitra_lower_bound: t.mitra.lowerBound,
+    lambda_min_plus_h: t.lambdaMinPlusH,
+    lambda_max_h: t.lambdaMaxH,
+    lambda_max_hi: t.lambdaMaxHi,
+    laplacian_lambda_max: t.laplacian.lambdaMax,
+    algebraic_connectivity: t.laplacian.algebraicConnectivity,
+    stable: t.stable,
+    eta_max: t.etaMax,
+    mu_max: t.muMax,
+    sufficient: { eta_times_lambda_max_hi: t.sufficient.etaTimesLambdaMaxHi, mu_times_lambda_max_l: t.sufficient.muTimesLambdaMaxL, sum: t.sufficient.sum },
+    mu_optimal: t.muOptimal,
+  }
+}
+
 export function theoryReport(resolved: Resolved, opts: { optimiseMu?: boolean } = {}): TheoryReport {
   const { experiment, graph, problem } = resolved
   const spectral = spectralFacts(graph)
@@ -99,7 +139,7 @@ export function theoryReport(resolved: Resolved, opts: { optimiseMu?: boolean } 
       ? {
           eta: a.eta,
           mu: a.mu,
-          ...elasticTheory(graph, problem.shards, a.eta, a.mu, { method: 'auto', optimiseMu: scan.run }),
+          ...elasticReport(elasticTheory(graph, problem.shards, a.eta, a.mu, { method: 'auto', optimiseMu: scan.run })),
         }
       : null
   const squared = problem.loss === 'squared'

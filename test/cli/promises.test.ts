@@ -130,6 +130,17 @@ describe('promises a new user tests first', () => {
     expect(steep.stdout).not.toMatch(/best mu/)
   })
 
+  it('12: every name in the files and the JSON output is snake_case', () => {
+    const out = join(work, 'names')
+    expect(meshgd('sim', demo, '--set', 'run.rounds=20', '--out', out, '--quiet').status).toBe(1) // target missed
+    const theory = meshgd('theory', demo, '--json')
+    expect(theory.status).toBe(0)
+    const keys = (x: unknown): string[] => (x && typeof x === 'object' ? Object.entries(x).flatMap(([k, v]) => [k, ...keys(v)]) : [])
+    const documents = [readFileSync(join(out, 'summary.json'), 'utf8'), readFileSync(join(out, 'metrics.jsonl'), 'utf8').split('\n')[0]!, theory.stdout]
+    for (const text of documents) expect(keys(JSON.parse(text)).filter((k) => !/^[a-z0-9_]+$/.test(k))).toEqual([])
+    expect(JSON.parse(theory.stdout).elastic).toHaveProperty('mitra_lower_bound')
+  })
+
   for (const command of ['node', 'bootstrap', 'sim']) {
     it(`13: meshgd ${command} --help names each default once, and no empty list`, () => {
       const r = meshgd(command, '--help')
