@@ -20,7 +20,7 @@ function meshgd(args: string[]): { status: number; stderr: string } {
 }
 
 describe('a real swarm', () => {
-  it('of 6 processes on a ring equals meshgd sim bit for bit', () => {
+  it('of 6 processes on a ring equals meshgd sim bit for bit; --set reaches every peer; the bar shows the error', () => {
     const n = 6
     const file = join(work, 'ring.json')
     writeFileSync(
@@ -30,13 +30,20 @@ describe('a real swarm', () => {
         topology: { kind: 'ring' },
         problem: { kind: 'planted', loss: 'squared', dim: 12, samples_per_peer: 2, seed: 5 },
         algorithm: { kind: 'elastic', eta: 0.8, mu: 0.2 },
-        run: { rounds: 60, record_every: 10, neighbour_timeout_ms: 30_000 },
+        run: { rounds: 40, record_every: 10, neighbour_timeout_ms: 30_000, target: null },
       }),
     )
-    expect(meshgd(['sim', file, '--out', join(work, 'sim'), '--quiet']).status).toBe(0)
-    const net = meshgd(['swarm', file, '--out', join(work, 'net'), '--quiet'])
-    expect(net.stderr).toBe('')
-    expect(net.status).toBe(0)
+    // the override must reach the peers (issue 18, item 2): they run the resolved experiment, not the file
+    const set = ['--set', 'run.rounds=200']
+    expect(meshgd(['sim', file, ...set, '--out', join(work, 'sim'), '--quiet']).status).toBe(0)
+    const net = meshgd(['swarm', file, ...set, '--out', join(work, 'net')])
+    expect(net.status, net.stderr).toBe(0)
+    // stderr holds progress and nothing else (no warnings), and the bar shows the error (issue 18, item 6)
+    const lines = net.stderr.trim().split('\n')
+    for (const line of lines) expect(line).toMatch(/^swarm: (\d+\/6 peers joined( in [\d.]+ s)?|round \d+\/200, relative error (n\/a|\d\.\d\de[-+]\d+))$/)
+    expect(lines.some((l) => /relative error \d/.test(l))).toBe(true)
+    expect(JSON.parse(readFileSync(join(work, 'net', 'experiment.json'), 'utf8')).run.rounds).toBe(200)
+    for (let i = 0; i < n; i++) expect(JSON.parse(readFileSync(join(work, 'net', 'peers', String(i), 'info.json'), 'utf8')).rounds).toBe(200)
     for (let i = 0; i < n; i++) {
       const a = readFileSync(join(work, 'sim', 'params', `${i}.f64`))
       const b = readFileSync(join(work, 'net', 'params', `${i}.f64`))
@@ -45,6 +52,6 @@ describe('a real swarm', () => {
     const summary = JSON.parse(readFileSync(join(work, 'net', 'summary.json'), 'utf8'))
     expect(summary.peer_addrs).toHaveLength(n)
     expect(summary.rejected_messages).toBe(0)
-    expect(readFileSync(join(work, 'net', 'metrics.jsonl'), 'utf8').trim().split('\n')).toHaveLength(n * 7) // rounds 0, 10, ..., 50, 60
+    expect(readFileSync(join(work, 'net', 'metrics.jsonl'), 'utf8').trim().split('\n')).toHaveLength(n * 21) // rounds 0, 10, ..., 190, 200
   })
 })
