@@ -190,3 +190,22 @@ describe('chaos on a 16-peer ring', () => {
     expectExact(out, body, n)
   }, 900_000)
 })
+
+describe('where a neighbour cannot be left out', () => {
+  it('compression.mode: difference: a lost neighbour is fatal, and the message says so and names what recovers', async () => {
+    const { file } = experiment('strict', 3, 50, { rounds: 1_000_000, neighbour_timeout_ms: 800, target: null })
+    const body = JSON.parse(readFileSync(file, 'utf8'))
+    writeFileSync(file, JSON.stringify({ ...body, compression: { kind: 'uniform', bits: 8, mode: 'difference' } }))
+    const boot = await startBootstrap()
+    const out = join(work, 'strict')
+    const peers = Array.from({ length: 3 }, (_, i) => startPeer(file, i, out, boot.addr))
+    await waitForRound(out, 1, 50)
+    peers[1]!.child.kill('SIGKILL')
+    const codes = await exitCodes([peers[0]!, peers[2]!])
+    boot.stop()
+    expect(codes).toEqual([1, 1])
+    for (const k of [0, 2]) {
+      expect(peers[k]!.stderr()).toMatch(/meshgd: peer \d: no round-\d+ vector from neighbour\(s\) 1 within \d+ ms \(run\.neighbour_timeout_ms\): compression\.mode: difference keeps copies every neighbour must update, so a lost neighbour is fatal here; compression\.mode: direct goes on without it/)
+    }
+  }, 120_000)
+})
