@@ -1,6 +1,47 @@
 import js from '@eslint/js'
 import tseslint from 'typescript-eslint'
 
+/**
+ * The layers of docs/design.md, outermost first: a folder under src/ imports only folders of a later (inner)
+ * layer, never one of its own layer or an outer one, so the simulator and the peer never import each other and no
+ * two folders import each other. `npm run lint` fails on an import against this order.
+ */
+const LAYERS = [
+  ['cli'],
+  ['swarm', 'deploy'],
+  ['lab'],
+  ['sim', 'peer'],
+  ['net'],
+  ['exchange'],
+  ['algorithms', 'theory'],
+  ['codec', 'problems', 'topology', 'linalg', 'config', 'observe'],
+  ['util'],
+]
+
+function layerRules() {
+  return LAYERS.flatMap((layer, rank) =>
+    layer.map((folder) => {
+      const forbidden = LAYERS.slice(0, rank + 1)
+        .flat()
+        .filter((other) => other !== folder)
+      return {
+        files: [`src/${folder}/**/*.ts`],
+        rules: {
+          'no-restricted-imports': [
+            'error',
+            {
+              patterns: forbidden.map((other) => ({
+                group: [`../${other}`, `../${other}/*`, `../../${other}/*`],
+                message: `src/${folder} may not import src/${other}: imports point inward (docs/design.md, the layer order in eslint.config.js)`,
+              })),
+            },
+          ],
+        },
+      }
+    }),
+  )
+}
+
 export default tseslint.config(
   { ignores: ['dist/**', 'node_modules/**', 'coverage/**', 'runs/**'] },
   js.configs.recommended,
@@ -23,6 +64,7 @@ export default tseslint.config(
     files: ['src/cli/**', 'node/**', 'bootstrap/**', 'bin/**', 'test/**', 'bench/**'],
     rules: { 'no-console': 'off', '@typescript-eslint/explicit-module-boundary-types': 'off' },
   },
+  ...layerRules(),
   {
     files: ['**/*.js'],
     languageOptions: { globals: { process: 'readonly', console: 'readonly', setTimeout: 'readonly' } },

@@ -11,7 +11,7 @@ import { decodeVector, encodeVector, type VectorCodec } from '../src/codec/index
 import { runSwarm } from '../src/swarm/local.js'
 import { Rng } from '../src/util/rng.js'
 import { experimentFrom } from '../src/config/load.js'
-import { resolveExperiment } from '../src/config/resolve.js'
+import { resolveExperiment } from '../src/exchange/resolve.js'
 import { simulate } from '../src/sim/engine.js'
 import { childProcesses, sampleMemory } from '../src/observe/proc-memory.js'
 

@@ -2,45 +2,12 @@
  * What the simulator does to a message between two peers: the real encoder and decoder of src/codec, so
  * compression changes values exactly as on the network, and bytes are counted as encoded frames.
  */
-import { decodeVector, encodeFrame, encodeVector, qsgdOmega, type VectorCodec } from '../codec/index.js'
+import { decodeVector, encodeFrame, encodeVector } from '../codec/index.js'
+import { applyDifference, differenceScale, vectorCodecOf } from '../exchange/codec-choice.js'
 import type { Experiment } from '../config/schema.js'
 import { Rng } from '../util/rng.js'
 
 export type Channel = (round: number, from: number, v: Float64Array) => { decoded: Float64Array; bytes: number }
-
-export function vectorCodecOf(experiment: Experiment): VectorCodec {
-  const c = experiment.compression
-  switch (c.kind) {
-    case 'none':
-      return { codec: 'f64' }
-    case 'float32':
-      return { codec: 'f32' }
-    case 'qsgd':
-      return { codec: 'qsgd', levels: c.levels }
-    case 'uniform':
-      return { codec: 'uniform', bits: c.bits }
-  }
-}
-
-/**
- * CHOCO difference mode (ALGORITHMS.md): peer `from` sends q = C(v - c_from) and everyone, itself included, adds
- * q (qsgd scaled by 1 / (1 + omega), so the compressor is contractive) to the public copy c_from. Every copy of c_from
- * receives the same bits, so the simulator keeps one per peer; what a neighbour (and the peer's own coupling
- * term) sees is c_from.
- */
-export interface DifferenceState {
-  /** public copy per peer */
-  readonly copies: Float64Array[]
-}
-
-export function differenceScale(codec: VectorCodec, dim: number): number {
-  return codec.codec === 'qsgd' ? 1 / (1 + qsgdOmega(dim, codec.levels)) : 1
-}
-
-/** Apply a decoded difference to a public copy: copy += scale * q (one fixed order, shared with the network). */
-export function applyDifference(copy: Float64Array, q: Float64Array, scale: number): void {
-  for (let k = 0; k < copy.length; k++) copy[k] = copy[k]! + scale * q[k]!
-}
 
 /** A channel for lossy codecs (null for float64 direct, which the engine passes through untouched). */
 export function createChannel(experiment: Experiment, peers: number, dim: number): Channel | null {

@@ -11,32 +11,11 @@
 import { createPeerStep } from '../algorithms/peer-step.js'
 import { distance, norm, withinBounds } from '../linalg/kernels.js'
 import type { Channel } from './channel.js'
+import { recordInterval, type RoundRecord } from '../exchange/records.js'
 import type { Experiment } from '../config/schema.js'
 import { localGradient, localLoss } from '../problems/losses.js'
 import type { Problem } from '../problems/types.js'
 import type { Graph } from '../topology/types.js'
-
-/** One line of metrics.jsonl (ALGORITHMS.md "Metrics every run reports"). */
-export interface RoundRecord {
-  round: number
-  peer: number
-  loss: number
-  grad_norm: number
-  /** max over neighbours j of |w_i - w_j| */
-  disagreement: number
-  /** |w_i - w_ref|, or null when no reference is known */
-  error: number | null
-  /** cumulative bytes this peer has sent / received on the wire (framing included) */
-  bytes_sent: number
-  bytes_received: number
-  t_ms: number
-  /** neighbours whose vector this round combined (networked runs: the live ones) */
-  neighbours?: number
-  /** max over those of (round - the round their vector is of), at least 0 (async mode; 0 in sync) */
-  staleness?: number
-  /** messages this peer has rejected so far (networked runs) */
-  rejected?: number
-}
 
 export interface SimulationInput {
   readonly experiment: Experiment
@@ -80,10 +59,6 @@ export interface SimulationResult {
 }
 
 export { initialParams } from '../algorithms/peer-step.js'
-
-export function recordInterval(experiment: Experiment): number {
-  return experiment.run.record_every ?? Math.max(1, Math.ceil(experiment.run.rounds / 500))
-}
 
 export function simulate(input: SimulationInput, hooks: SimulationHooks = {}): SimulationResult {
   const { experiment, graph, problem, reference } = input

@@ -3,15 +3,14 @@
  */
 import { performance } from 'node:perf_hooks'
 import { wireBytesOfVector } from '../codec/index.js'
-import { resolveExperiment, type ResolvedExperiment } from '../config/resolve.js'
+import { resolveExperiment } from '../exchange/resolve.js'
+import type { RoundRecord } from '../exchange/records.js'
+import { runReference } from '../exchange/reference.js'
 import type { Experiment, ExperimentInput } from '../config/schema.js'
 import { RunDirectory } from '../observe/run-dir.js'
-import { minNormSolution } from '../linalg/min-norm.js'
-import { stackedFeatures } from '../problems/index.js'
 import { predictRate, type RatePrediction } from '../theory/predict.js'
-import { referenceSolution } from '../theory/reference.js'
 import { createChannel } from './channel.js'
-import { initialParams, measuredRate, simulate, type RoundRecord, type SimulationResult } from './engine.js'
+import { measuredRate, simulate, type SimulationResult } from './engine.js'
 
 export interface SimOptions {
   readonly out: string
@@ -48,36 +47,6 @@ export interface RunSummary {
     mean_loss: number
   }
   experiment: Experiment
-}
-
-/**
- * The solution every peer should reach: the reference of src/theory/reference.ts, shifted by the part of the
- * swarm's mean start that no update can change (the null space of X; zero for the default zero start).
- */
-export function runReference(resolved: ResolvedExperiment): { w: Float64Array; kind: string } | null {
-  const { experiment, problem } = resolved
-  const noiseFree = experiment.problem.kind === 'planted' && experiment.problem.noise === 0
-  const reference = referenceSolution(problem, noiseFree)
-  if (!reference) return null
-  if (experiment.run.init.kind === 'zeros' || reference.kind !== 'min-norm-interpolant') return reference
-  const n = experiment.swarm.peers
-  const d = problem.paramDim
-  const mean = new Float64Array(d)
-  for (let i = 0; i < n; i++) {
-    const w0 = initialParams(experiment, i, d)
-    for (let k = 0; k < d; k++) mean[k]! += w0[k]! / n
-  }
-  const { X, rows } = stackedFeatures(problem)
-  const Xm = new Float64Array(rows)
-  for (let r = 0; r < rows; r++) {
-    let s = 0
-    for (let k = 0; k < d; k++) s += X[r * d + k]! * mean[k]!
-    Xm[r] = s
-  }
-  const rowPart = minNormSolution(X, Xm, rows, d).w
-  const w = new Float64Array(d)
-  for (let k = 0; k < d; k++) w[k] = reference.w[k]! + (mean[k]! - rowPart[k]!)
-  return { w, kind: `${reference.kind} + null-space part of the mean start` }
 }
 
 function maxPairwiseDistance(params: readonly Float64Array[]): number {

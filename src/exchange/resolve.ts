@@ -1,5 +1,6 @@
 /**
- * From a validated experiment to the objects the runtimes use: the graph, the problem, and their specs.
+ * From a validated experiment to the objects the runtimes use: the graph, the problem, and their specs (shared by
+ * the simulator and the peer, so it lives in src/exchange; src/config only reads and validates).
  * Cross-field checks that need more than one section live here, each naming its field.
  */
 import { readFileSync } from 'node:fs'
@@ -8,12 +9,12 @@ import { buildProblem } from '../problems/index.js'
 import type { Problem, ProblemSpec } from '../problems/types.js'
 import { buildGraph } from '../topology/index.js'
 import type { Graph, TopologySpec } from '../topology/types.js'
-import { ConfigError } from './errors.js'
-import { pinsOf } from './pins.js'
+import { ConfigError } from '../config/errors.js'
+import { pinsOf } from '../config/pins.js'
 import { checkAlgorithm } from '../algorithms/peer-step.js'
 import { optimalEta } from '../theory/elastic.js'
 import { mbbTheory, mitraBernoulli, sampleSpectrum } from '../theory/sgd.js'
-import type { Experiment, ExperimentInput } from './schema.js'
+import type { Experiment, ExperimentInput } from '../config/schema.js'
 
 /** The most nearly square factorisation rows x cols = n with rows <= cols. */
 export function nearSquare(n: number): { rows: number; cols: number } {
