@@ -1,7 +1,9 @@
 /**
  * What several commands share: repeatable flags, `--set` (one definition, one help text), multiaddr flags checked
- * by name, and loading the experiment so that later errors can say where a field came from.
+ * by name, loading the experiment so that later errors can say where a field came from, the default run directory
+ * and the swarm key file.
  */
+import { join, resolve } from 'node:path'
 import { Option } from 'commander'
 import { ConfigError } from '../config/errors.js'
 import { loadExperiment, type LoadedExperiment } from '../config/load.js'
@@ -49,4 +51,17 @@ export function loadForCommand(file: string, sets: readonly string[]): LoadedExp
 export function withLocation(message: string): string {
   const field = /^([a-z_]+(?:\.[a-z_0-9]+)*): /.exec(message)
   return field && locateLast ? `${locateLast(field[1]!)}: ${message}` : message
+}
+
+/** `runs/<swarm id>-<time>`: the run directory when `--out` is left out. */
+export function defaultOutDir(id: string): string {
+  const stamp = new Date().toISOString().replace(/[:.]/g, '-')
+  return join('runs', `${id}-${stamp}`)
+}
+
+/** The swarm key file: `--swarm-key`, else the experiment's `swarm.key_file` (relative to the experiment file). */
+export function keyFileOf(flag: string | undefined, loaded: { experiment: { swarm: { key_file: string | null } }; baseDir: string }): string | null {
+  if (flag) return resolve(flag)
+  const file = loaded.experiment.swarm.key_file
+  return file ? resolve(loaded.baseDir, file) : null
 }

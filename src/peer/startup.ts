@@ -6,14 +6,24 @@
  * wait has no fixed end: it fails only after `timeoutMs` in which neither a neighbour nor any other peer of the
  * swarm arrived (the directory says how many have registered), so a large swarm that starts slowly on few cores
  * keeps going as long as peers keep arriving.
+ *
+ * `joinSwarm` is the whole start: the node up, the bootstrap reached, the neighbours found and their addresses
+ * kept, and, for a peer back from a previous life, `hello` to them.
  */
 import { performance } from 'node:perf_hooks'
+import type { PrivateKey } from '@libp2p/interface'
+import { peerIdFromString } from '@libp2p/peer-id'
 import { multiaddr } from '@multiformats/multiaddr'
 import { DIRECTORY_MAX_WANT, type SignedRecord } from '../codec/directory.js'
-import type { MeshNode } from '../net/node.js'
-import { openRosterRecord } from '../net/roster-directory.js'
-import type { Roster } from '../net/roster.js'
+import { staticAddrsOf } from '../config/pins.js'
+import { connectBootstrap, dialStaticPeers, type MeshNode } from '../net/node.js'
+import { Outbox } from '../net/params-protocol.js'
+import { openRosterRecord, signRosterEntry } from '../net/roster-directory.js'
+import type { Roster, RosterEntry } from '../net/roster.js'
+import type { PeerCore } from './context.js'
 import { PeerError } from './errors.js'
+import type { PeerLinks } from './links.js'
+import { rememberNeighbours, saveNeighbours, sayHello } from './recovery.js'
 import { sleep } from './sleep.js'
 
 export interface FindNeighboursInit {
@@ -78,4 +88,59 @@ export async function findNeighbours(o: FindNeighboursInit): Promise<void> {
       throw new PeerError('STARTUP_TIMEOUT', `peer ${o.index}: neighbours ${missingNow.join(', ')} did not appear in the roster or the bootstrap's directory within ${o.timeoutMs} ms`)
     }
   }
+}
+
+/**
+ * Start the node and find the neighbours; returns the start-up timeout the first rounds wait with. Processes of a
+ * large swarm start over a while on a few cores: a minute, or half a second a peer.
+ */
+export async function joinSwarm(core: PeerCore, links: PeerLinks, privateKey: PrivateKey, previousLife: boolean): Promise<number> {
+  const { opts } = core
+  const { node, roster } = links
+  await links.transport.start()
+  await node.start()
+  links.outbox = new Outbox(links.transport, links.controller.signal)
+  const self = { swarm: core.swarm, index: core.i, peerId: node.peerId.toString(), addrs: node.getMultiaddrs().map((a) => a.toString()) }
+  roster.setSelf(self)
+  if (previousLife) rememberNeighbours(core, links)
+  roster.start()
+  const startupTimeout = opts.startupTimeoutMs ?? Math.max(60_000, 500 * core.graph.n)
+  dialStaticPeers(node, staticAddrsOf(core.experiment), startupTimeout, opts.signal)
+  await connectBootstrap(node, opts.bootstrap, startupTimeout, opts.signal)
+  core.log(`peer ${core.i}: ${self.peerId} listening on ${self.addrs.join(' ')}`)
+  // learn every neighbour's peer ID and addresses (the bootstrap's directory and the roster topic)
+  await findNeighbours({
+    node,
+    roster,
+    swarm: core.swarm,
+    peers: core.graph.n,
+    index: core.i,
+    self: await signRosterEntry(privateKey, self),
+    neighbours: core.neighbours,
+    known: (j) => links.known(j),
+    bootstraps: opts.bootstrap,
+    timeoutMs: startupTimeout,
+    signal: opts.signal,
+  })
+  // observers that join later (a launcher's, `meshgd watch`) hear every peer within this
+  roster.quiet(Math.max(2000, 150 * core.graph.n))
+  if (!opts.signal.aborted) core.log(`peer ${core.i}: found neighbours ${core.neighbours.join(', ')} in the roster`)
+  saveNeighbours(core, await targetNeighbours(core, links))
+  if (previousLife) sayHello(core, links)
+  return startupTimeout
+}
+
+/** Where each neighbour's frames go (its pin, else its roster entry); returns the entries, for the cache. */
+async function targetNeighbours(core: PeerCore, links: PeerLinks): Promise<RosterEntry[]> {
+  const entries: RosterEntry[] = []
+  for (const j of core.neighbours) {
+    const pin = links.pins.get(j)
+    const entry = links.roster.byIndex.get(j)
+    if (!pin && !entry) continue // interrupted before every neighbour was known
+    const id = peerIdFromString(pin?.peerId ?? entry!.peerId)
+    await links.node.peerStore.merge(id, { multiaddrs: pin ? [multiaddr(pin.addr)] : entry!.addrs.map((a) => multiaddr(a)) })
+    links.targets.set(j, id)
+    if (entry) entries.push(entry)
+  }
+  return entries
 }

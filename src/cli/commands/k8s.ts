@@ -10,11 +10,11 @@ import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'n
 import { hostname } from 'node:os'
 import { basename, join, resolve } from 'node:path'
 import type { Command } from 'commander'
-import { setOption } from './options.js'
-import { ConfigError } from '../config/errors.js'
-import type { LoadedExperiment } from '../config/load.js'
-import { loadForCommand } from './options.js'
-import { k8sManifests, kustomization, peerIndexFromName, type K8sOptions } from '../deploy/k8s.js'
+import { EXIT_OK, type Exit } from '../process.js'
+import { ConfigError } from '../../config/errors.js'
+import type { LoadedExperiment } from '../../config/load.js'
+import { loadForCommand, setOption } from '../options.js'
+import { k8sManifests, kustomization, peerIndexFromName, type K8sOptions } from '../../deploy/k8s.js'
 
 export interface K8sCommandOptions {
   out: string
@@ -61,7 +61,7 @@ async function swarmKeyTextOf(flag: string | undefined, loaded: LoadedExperiment
   const keyFile = flag ? resolve(flag) : loaded.experiment.swarm.key_file ? resolve(loaded.baseDir, loaded.experiment.swarm.key_file) : null
   if (keyFile === null) return null
   if (!existsSync(keyFile)) throw new ConfigError(`${keyFile}: swarm key file not found (create it with meshgd keygen -o ${keyFile})`)
-  const { readSwarmKey } = await import('../net/identity.js')
+  const { readSwarmKey } = await import('../../net/identity.js')
   return new TextDecoder().decode(readSwarmKey(keyFile))
 }
 
@@ -89,7 +89,7 @@ async function k8sOptionsOf(opts: K8sCommandOptions, loaded: LoadedExperiment): 
 export async function commandK8s(file: string, opts: K8sCommandOptions): Promise<number> {
   const loaded = loadForCommand(file, opts.set)
   // loaded when used: `meshgd node` imports this file for nodeIndexOf and should not pay for the rest
-  const { resolveExperiment } = await import('../config/resolve.js')
+  const { resolveExperiment } = await import('../../exchange/resolve.js')
   const { stringify } = await import('yaml')
   resolveExperiment(loaded.experiment, loaded.baseDir) // the same checks as a run: fail here, not in 64 pods
   const files = k8sManifests(loaded.experiment, await k8sOptionsOf(opts, loaded))
@@ -103,12 +103,11 @@ export async function commandK8s(file: string, opts: K8sCommandOptions): Promise
   const note = '# the namespace is part of every peer\'s address: regenerate with --namespace rather than setting one here\n'
   writeFileSync(join(dir, 'kustomization.yaml'), header + note + stringify(kustomization(files)))
   console.error(`meshgd: wrote ${files.length + 1} files to ${dir} (${loaded.experiment.swarm.peers} peers and a bootstrap); start with: kubectl apply -k ${opts.out}`)
-  return 0 // EXIT_OK
+  return EXIT_OK
 }
 
-
 /** Adds `meshgd k8s` to the program; `exit` turns the handler's exit status into what the program throws. */
-export function registerK8sCommand(program: Command, exit: (code: number) => Error): void {
+export function registerK8sCommand(program: Command, exit: Exit): void {
   program
     .command('k8s')
     .description('write Kubernetes manifests for the experiment: a StatefulSet of peers, a bootstrap, the experiment and key, a kustomization.yaml')

@@ -7,11 +7,12 @@
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs'
 import { basename, dirname, join, resolve } from 'node:path'
 import type { Command } from 'commander'
-import { ConfigError } from '../config/errors.js'
-import { loadForCommand, setOption } from './options.js'
-import { experimentText, portableExperiment } from '../config/portable.js'
-import { resolveExperiment } from '../config/resolve.js'
-import { composeDocument, CONTAINER_DATA_DIR } from '../deploy/compose.js'
+import { EXIT_OK, type Exit } from '../process.js'
+import { ConfigError } from '../../config/errors.js'
+import { loadForCommand, setOption } from '../options.js'
+import { experimentText, portableExperiment } from '../../config/portable.js'
+import { resolveExperiment } from '../../exchange/resolve.js'
+import { composeDocument, CONTAINER_DATA_DIR } from '../../deploy/compose.js'
 
 export interface ComposeCommandOptions {
   out?: string
@@ -48,11 +49,11 @@ export async function commandCompose(file: string, opts: ComposeCommandOptions):
     process.stdout.write(text)
     console.error(`meshgd: wrote ${record}, the experiment every peer runs; save the compose file beside it (the file mounts ./${basename(record)})`)
   }
-  return 0 // EXIT_OK
+  return EXIT_OK
 }
 
 /** Adds `meshgd compose` to the program; `exit` turns the handler's exit status into what the program throws. */
-export function registerComposeCommand(program: Command, exit: (code: number) => Error): void {
+export function registerComposeCommand(program: Command, exit: Exit): void {
   program
     .command('compose')
     .description('write a Docker Compose file for the experiment (a bootstrap and one service per peer) and the resolved experiment beside it')

@@ -1,0 +1,117 @@
+/**
+ * `meshgd node EXPERIMENT`: run one peer, what a container or VM runs. Its index comes from `--index`,
+ * `--index-from-hostname` or `--index-from-env` (nodeIndexOf in ./k8s.ts); it writes peers/<i>/ and
+ * params/<i>.f64 in its run directory and keeps the heartbeat file of `meshgd health` fresh while it runs.
+ */
+import { join, resolve } from 'node:path'
+import type { Command } from 'commander'
+import { ConfigError } from '../../config/errors.js'
+import { pinsOf } from '../../config/pins.js'
+import { portableExperiment } from '../../config/portable.js'
+import type { ExperimentInput } from '../../config/schema.js'
+import { checkMultiaddrs, keyFileOf, loadForCommand, repeatableOption, setOption } from '../options.js'
+import { abortOnSignals, EXIT_CONFIG, EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, heartbeat, type Exit } from '../process.js'
+import { claimPeerDirectory } from '../run-claim.js'
+import { nodeIndexOf, type NodeIndexOptions } from './k8s.js'
+
+export interface NodeCommandOptions extends NodeIndexOptions {
+  listen: string[]
+  announce: string[]
+  bootstrap: string[]
+  out?: string
+  set: string[]
+  swarmKey?: string
+  quiet?: boolean
+  logJson?: boolean
+  delayMs?: string
+}
+
+export async function commandNode(file: string, opts: NodeCommandOptions): Promise<number> {
+  const loaded = loadForCommand(file, opts.set)
+  const index = nodeIndexOf(opts, loaded.experiment.swarm.peers) // --index, --index-from-hostname or --index-from-env
+  await checkMultiaddrs('--listen', opts.listen)
+  await checkMultiaddrs('--announce', opts.announce)
+  await checkMultiaddrs('--bootstrap', opts.bootstrap)
+  const out = resolve(opts.out ?? join('runs', `${loaded.experiment.swarm.id}-node`))
+  const experiment = portableExperiment(loaded.experiment, loaded.baseDir)
+  claimPeerDirectory(out, experiment, index)
+  const { runPeer } = await import('../../peer/runtime.js')
+  const { readSwarmKey } = await import('../../net/identity.js')
+  const controller = new AbortController()
+  const release = abortOnSignals(controller)
+  const stopBeat = heartbeat(`peer ${index}`)
+  const log = await peerLog(opts, index, loaded.experiment.swarm.id)
+  try {
+    const info = await runPeer({
+      experiment,
+      baseDir: loaded.baseDir,
+      index,
+      out,
+      listen: opts.listen.length > 0 ? opts.listen : defaultListen(loaded.experiment, index),
+      announce: opts.announce,
+      bootstrap: opts.bootstrap,
+      swarmKey: keyFileOf(opts.swarmKey, loaded) ? readSwarmKey(keyFileOf(opts.swarmKey, loaded)!) : null,
+      signal: controller.signal,
+      log,
+      ...(opts.delayMs !== undefined ? { delayMs: delayOf(opts.delayMs) } : {}),
+    })
+    if (!opts.quiet) console.error(`peer ${index}: done after ${info.rounds} rounds, ${info.bytes_sent} bytes sent`)
+    return info.interrupted ? EXIT_INTERRUPTED : EXIT_OK
+  } catch (err) {
+    if (err instanceof Error && err.name === 'PeerError') {
+      console.error(`meshgd: ${err.message}`)
+      // a second process with a live peer's index is the operator's input, not a failed run
+      return (err as { code?: string }).code === 'INDEX_TAKEN' ? EXIT_CONFIG : EXIT_FAILED
+    }
+    throw err
+  } finally {
+    stopBeat()
+    release()
+  }
+}
+
+/** The peer's log lines: none with `--quiet`, JSON objects with `--log-json`, else plain lines; all on stderr. */
+async function peerLog(opts: Pick<NodeCommandOptions, 'quiet' | 'logJson'>, index: number, swarm: string): Promise<((line: string) => void) | undefined> {
+  if (opts.logJson) {
+    // one JSON object per line on stderr (pino), for log collectors on VMs and in containers
+    const { pino } = await import('pino')
+    const logger = pino({ base: { peer: index, swarm } }, pino.destination({ fd: 2, sync: true }))
+    return (line) => logger.info(line)
+  }
+  return opts.quiet ? undefined : (line) => console.error(line)
+}
+
+function delayOf(text: string): number {
+  const ms = Number(text)
+  if (!Number.isFinite(ms) || ms < 0 || ms > 600_000) throw new ConfigError(`--delay-ms ${text}: must be a number of milliseconds in 0..600000`)
+  return ms
+}
+
+/** A pinned peer listens on its pinned address (without /p2p/...); others on any port of every interface. */
+function defaultListen(experiment: ExperimentInput, index: number): string[] {
+  const pin = pinsOf(experiment).get(index)
+  return [pin ? pin.addr.replace(/\/p2p\/[^/]+$/, '') : '/ip4/0.0.0.0/tcp/0']
+}
+
+/** Adds `meshgd node` to the program; `exit` turns the handler's exit status into what the program throws. */
+export function registerNodeCommand(program: Command, exit: Exit): void {
+  program
+    .command('node')
+    .description('run one peer (what a container or VM runs)')
+    .argument('<experiment>', 'experiment file (YAML or JSON)')
+    .option('--index <i>', 'this peer\'s index in the graph')
+    .option('--index-from-hostname', 'the index is the number after the last - of the hostname (a Kubernetes StatefulSet pod, meshgd-demo-3)')
+    .option('--index-from-env <var>', 'the index is in this environment variable (a number, or a name ending in -<index>)')
+    .addOption(repeatableOption('--listen <multiaddr>', 'address to listen on', '/ip4/0.0.0.0/tcp/0'))
+    .addOption(repeatableOption('--announce <multiaddr>', 'address to tell the others', 'the listening addresses'))
+    .addOption(repeatableOption('--bootstrap <multiaddr>', 'bootstrap node'))
+    .option('--out <dir>', 'run directory: writes peers/<i>/ and params/<i>.f64')
+    .option('--swarm-key <file>', 'libp2p private-network key (/key/swarm/psk/1.0.0/)')
+    .option('--quiet', 'no log lines')
+    .option('--log-json', 'log lines as JSON objects (pino) on stderr')
+    .option('--delay-ms <ms>', 'sleep this long after every round: a deliberately slow peer (straggler experiments)')
+    .addOption(setOption())
+    .action(async (file: string, opts: NodeCommandOptions) => {
+      throw exit(await commandNode(file, opts))
+    })
+}

@@ -1,0 +1,89 @@
+/**
+ * `meshgd swarm EXPERIMENT`: a bootstrap and one OS process per peer on this machine (each in its own network
+ * namespace with `--netns`), with progress, the results gathered into the run directory. A run directory holding
+ * this experiment's checkpoints is resumed; the first SIGINT/SIGTERM stops every peer (exit 130).
+ */
+import { join, resolve } from 'node:path'
+import type { Command } from 'commander'
+import { ConfigError } from '../../config/errors.js'
+import { EXPERIMENT_FILE, portableExperiment } from '../../config/portable.js'
+import { defaultOutDir, keyFileOf, loadForCommand, setOption } from '../options.js'
+import { printSummary, targetExitCode } from '../output.js'
+import { abortOnSignals, EXIT_FAILED, EXIT_INTERRUPTED, type Exit } from '../process.js'
+import { claimRunDirectory } from '../run-claim.js'
+
+export interface SwarmCommandOptions {
+  out?: string
+  set: string[]
+  swarmKey?: string
+  quiet?: boolean
+  netns?: boolean
+  force?: boolean
+}
+
+export async function commandSwarm(file: string, opts: SwarmCommandOptions): Promise<number> {
+  const loaded = loadForCommand(file, opts.set)
+  const out = resolve(opts.out ?? defaultOutDir(loaded.experiment.swarm.id))
+  const experiment = portableExperiment(loaded.experiment, loaded.baseDir)
+  const keyFile = keyFileOf(opts.swarmKey, loaded)
+  if (keyFile) (await import('../../net/identity.js')).readSwarmKey(keyFile) // a bad key is refused here, not in every peer
+  const claim = claimRunDirectory(out, experiment, { force: opts.force ?? false })
+  if (claim.finished) throw new ConfigError(`--out ${out}: holds the finished run of this experiment; pass --force to run it again (meshgd report ${out} summarises it)`)
+  if (claim.resumeFrom > 0) console.error(`meshgd: resuming from round ${claim.resumeFrom} (this experiment's checkpoints in ${out}; --force starts over)`)
+  const { runSwarm } = await import('../../swarm/local.js')
+  const controller = new AbortController()
+  const release = abortOnSignals(controller)
+  try {
+    const summary = await runSwarm({
+      file: join(out, EXPERIMENT_FILE), // every peer runs the resolved experiment, not the file and flags
+      experiment,
+      baseDir: loaded.baseDir,
+      out,
+      signal: controller.signal,
+      quiet: opts.quiet ?? false,
+      netns: opts.netns ?? false,
+      ...(keyFile ? { swarmKeyFile: keyFile } : {}),
+    })
+    printSummary(summary, out)
+    if (summary.interrupted) {
+      console.error(`meshgd: interrupted at round ${summary.rounds} of ${experiment.run.rounds}: every peer was stopped; the summary is of the rounds done (run the same command again to resume)`)
+      return EXIT_INTERRUPTED
+    }
+    return targetExitCode(summary)
+  } catch (err) {
+    return swarmFailure(err)
+  } finally {
+    release()
+  }
+}
+
+/** A failed swarm or network lab: one line and exit 1 (130 when interrupted); a bad network: section is exit 2. */
+function swarmFailure(err: unknown): number {
+  if (err instanceof Error && err.name === 'SwarmError') {
+    console.error(`meshgd: ${err.message}`)
+    return (err as { code?: string }).code === 'INTERRUPTED' ? EXIT_INTERRUPTED : EXIT_FAILED
+  }
+  if (err instanceof Error && err.name === 'LabError') {
+    if ((err as { code?: string }).code === 'BAD_NETWORK') throw new ConfigError(err.message)
+    console.error(`meshgd: ${err.message}`)
+    return EXIT_FAILED
+  }
+  throw err
+}
+
+/** Adds `meshgd swarm` to the program; `exit` turns the handler's exit status into what the program throws. */
+export function registerSwarmCommand(program: Command, exit: Exit): void {
+  program
+    .command('swarm')
+    .description('start a bootstrap and one OS process per peer on this machine, show progress, gather the results')
+    .argument('<experiment>', 'experiment file (YAML or JSON)')
+    .option('--out <dir>', 'run directory (default runs/<swarm id>-<time>)')
+    .option('--swarm-key <file>', 'libp2p private-network key for every process')
+    .option('--netns', "the network lab: every process in its own network namespace, links shaped by the experiment's network: section (root)")
+    .option('--quiet', 'no progress output')
+    .option('--force', 'replace a run of another experiment (or a finished one) in --out instead of refusing')
+    .addOption(setOption())
+    .action(async (file: string, opts: SwarmCommandOptions) => {
+      throw exit(await commandSwarm(file, opts))
+    })
+}

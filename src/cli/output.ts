@@ -1,0 +1,102 @@
+/**
+ * What the commands print and how a finished run is judged: number formatting, the run summary (sim, swarm,
+ * report), the theory report, and the exit status of a run's outcome (diverged, target reached or not).
+ */
+import type { RunSummary } from '../sim/run.js'
+import type { TheoryReport } from '../theory/predict.js'
+import { EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK } from './process.js'
+
+export function fmt(x: number | null | undefined, digits = 6): string {
+  if (x === null || x === undefined || Number.isNaN(x)) return 'n/a'
+  return Math.abs(x) !== 0 && (Math.abs(x) < 1e-3 || Math.abs(x) >= 1e6) ? x.toExponential(3) : x.toFixed(digits)
+}
+
+export function printSummary(summary: Omit<RunSummary, 'mode'> & { mode: string; peer_addrs?: string[] }, out: string): void {
+  const lines = [
+    `run directory     ${out}`,
+    `peers             ${summary.peers}`,
+    `rounds            ${summary.rounds}${summary.converged ? ' (target reached)' : ''}${summary.diverged ? ' (diverged: the figures below are from the last round)' : ''}`,
+    `wall time         ${summary.wall_s.toFixed(2)} s`,
+    `bytes sent        ${summary.bytes_sent}${summary.bits_per_coordinate === null ? '' : ` (${fmt(summary.bytes_per_round, 0)} per round, ${fmt(summary.bits_per_coordinate, 2)} bits per coordinate)`}`,
+    `rate measured     ${fmt(summary.rate_measured)}`,
+    `rate predicted    ${fmt(summary.rate_predicted)}${summary.theory ? ` (${summary.theory.method}; Mitra's corrected bound ${fmt(summary.theory.mitra_lower_bound)} <= R < 1)` : ''}`,
+    `max error         ${fmt(summary.final.max_error)} (relative ${fmt(summary.final.relative_max_error)})`,
+    `disagreement      ${fmt(summary.final.disagreement)}`,
+    `mean loss         ${fmt(summary.final.mean_loss)}`,
+  ]
+  if (summary.peer_addrs) lines.splice(2, 0, `peer addresses    ${summary.peer_addrs.length} peers, e.g. ${summary.peer_addrs[0]}`)
+  if (summary.rate_measured !== null && summary.rate_predicted !== null) {
+    const gap = Math.abs(1 - summary.rate_measured - (1 - summary.rate_predicted)) / (1 - summary.rate_predicted)
+    lines.push(`1-R measured vs predicted: ${(100 * gap).toFixed(2)}% apart`)
+  }
+  console.log(lines.join('\n'))
+}
+
+/** `eta < 1.32`, or in words where the range is empty or unbounded. */
+export function stableRange(name: string, max: number): string {
+  if (max === 0) return `no ${name} is stable`
+  if (!Number.isFinite(max)) return `any ${name} is stable (it has no effect here)`
+  return `${name} < ${fmt(max)}`
+}
+
+export function printTheory(report: TheoryReport): void {
+  const e = report.experiment
+  const g = report.graph
+  const lines = [
+    `experiment        ${e.swarm}: ${e.peers} peers, ${e.topology}, ${e.algorithm}, ${e.loss} loss, d = ${e.dim}`,
+    `graph             ${g.edges} edges, degree ${g.degree.min}..${g.degree.max} (mean ${fmt(g.degree.mean, 3)})`,
+    `laplacian         algebraic connectivity ${fmt(g.algebraic_connectivity)}, lambda_max ${fmt(g.laplacian_lambda_max)}`,
+  ]
+  const t = report.elastic
+  if (t) {
+    lines.push(
+      `predicted rate    R = ${fmt(t.rate, 8)} per round (${t.method}); 1 - R = ${fmt(1 - t.rate)}`,
+      `Mitra's bound     R >= 1 - eta lambda_min^+(H) = ${fmt(t.mitra_lower_bound, 8)} (000_... Sec. III, corrected)`,
+      `stable            ${t.stable ? 'yes' : 'NO'}: ${stableRange('eta', t.eta_max)} at mu = ${t.mu}; ${stableRange('mu', t.mu_max)} at eta = ${t.eta}`,
+      `sufficient        eta max_i lambda_max(H_i) + mu lambda_max(L) = ${fmt(t.sufficient.eta_times_lambda_max_hi)} + ${fmt(t.sufficient.mu_times_lambda_max_l)} = ${fmt(t.sufficient.sum)} (< 2 guarantees stability)`,
+    )
+    if (t.mu_optimal) lines.push(`best mu           ${fmt(t.mu_optimal.mu)} gives R = ${fmt(t.mu_optimal.rate, 8)} at eta = ${t.eta}`)
+  }
+  if (report.sgd) {
+    const g = report.sgd
+    lines.push(
+      `SGD (002_... Th. 4) over all ${g.samples} samples: beta = ${fmt(g.beta)}, lambda_1 = ${fmt(g.lambda_1)}, lambda_n = ${fmt(g.lambda_n)}`,
+      `                  m = ${g.m}: eta* = ${fmt(g.eta_star)}, g* = ${fmt(g.g_star, 8)}; eta_hat = ${fmt(g.eta_hat)}; critical batch m* = beta/lambda_1 = ${fmt(g.m_star, 2)}`,
+    )
+  }
+  if (report.bernoulli) lines.push(`Bernoulli SGD     (000_... Eqs. 11-12) m = ${report.bernoulli.m}: eta* = ${fmt(report.bernoulli.eta_star)}, g* = ${fmt(report.bernoulli.g_star, 8)}`)
+  if (report.local) {
+    lines.push(`local steps       (001_... Sec. 4) local decay beta = ${fmt(report.local.beta)}; T* = ${report.local.t_star.map((x) => `${fmt(x.t_star, 1)} at r = ${x.r}`).join(', ')}`)
+  }
+  if (report.quorum) {
+    const q = report.quorum
+    lines.push(`quorum noise      (004_...) stationary loss of the mean eta Tr(H)/(4 b p) = ${fmt(q.mean_loss)}${q.agent_deviation_variance === null ? '' : `; agent deviation variance ${fmt(q.agent_deviation_variance)}`}`)
+  }
+  if (report.qsgd) lines.push(`QSGD              ${report.qsgd.map((q) => `s = ${q.levels}: variance x${fmt(q.variance_factor, 3)}, ${q.bits_per_message} bits`).join('; ')}`)
+  if (report.note) lines.push(`note              ${report.note}`)
+  console.log(lines.join('\n'))
+}
+
+export function simExitCode(summary: RunSummary): number {
+  if (summary.interrupted) return EXIT_INTERRUPTED
+  if (summary.diverged) {
+    console.error(`meshgd: the run diverged by round ${summary.rounds} (a parameter grew past 1e150 in magnitude, or became NaN); lower algorithm.eta or algorithm.mu (\`meshgd theory\` gives the stable ranges)`)
+    return EXIT_FAILED
+  }
+  return targetExitCode(summary)
+}
+
+/**
+ * `run.target` is a bound on the relative error against the reference solution: judged only where there is one
+ * (a logistic or softmax problem has none, so the target is reported as not judged, not as missed).
+ */
+export function targetExitCode(summary: Pick<RunSummary, 'experiment' | 'converged' | 'rounds' | 'final'>): number {
+  const target = summary.experiment.run.target
+  if (target === null || summary.converged) return EXIT_OK
+  if (summary.final.max_error === null) {
+    console.error(`meshgd: run.target ${target} not judged: this problem has no reference solution to measure the error against`)
+    return EXIT_OK
+  }
+  console.error(`meshgd: run.target ${target} not reached in ${summary.rounds} rounds`)
+  return EXIT_FAILED
+}

@@ -1,0 +1,42 @@
+/**
+ * How a command's process ends and what keeps it honest while it runs: the exit statuses (DESIGN.md "Interface
+ * contract": 0 the run did what was asked; 1 it ran but did not; 2 bad configuration or input; 130 interrupted),
+ * aborting on SIGINT/SIGTERM, and the heartbeat file `meshgd health` reads.
+ */
+import { writeFileSync } from 'node:fs'
+
+export const EXIT_OK = 0
+export const EXIT_FAILED = 1
+export const EXIT_CONFIG = 2
+export const EXIT_INTERRUPTED = 130
+
+/** What a command handler throws: `exit(code)` (see main.ts) turns its exit status into one of these. */
+export type Exit = (code: number) => Error
+
+/** Abort on the first SIGINT/SIGTERM; the returned function removes the handlers. */
+export function abortOnSignals(controller: AbortController): () => void {
+  const onSignal = (): void => controller.abort(new Error('interrupted'))
+  process.once('SIGINT', onSignal)
+  process.once('SIGTERM', onSignal)
+  return () => {
+    process.off('SIGINT', onSignal)
+    process.off('SIGTERM', onSignal)
+  }
+}
+
+/** Write MESHGD_HEALTH_FILE now and every 5 s (when set); the returned function stops it. */
+export function heartbeat(what: string): () => void {
+  const file = process.env.MESHGD_HEALTH_FILE
+  if (!file) return () => undefined
+  const beat = (): void => {
+    try {
+      writeFileSync(file, `${what} pid ${process.pid} at ${new Date().toISOString()}\n`)
+    } catch {
+      // a read-only or missing folder: the healthcheck will say so
+    }
+  }
+  beat()
+  const timer = setInterval(beat, 5000)
+  timer.unref()
+  return () => clearInterval(timer)
+}

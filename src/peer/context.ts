@@ -1,0 +1,149 @@
+/**
+ * What every room of a peer's runtime shares, built once before the network starts: the resolved experiment, this
+ * peer's place in the graph, its step (the same `PeerStep` the simulator calls), the codec and CHOCO difference-mode
+ * copies, the reference solution, the counters `info.json` reports, rejections, and the news signal the round loop
+ * waits on. The rooms: links.ts (node, roster, params transport), startup.ts (joining), recovery.ts (checkpoints),
+ * round-loop.ts, recorder.ts (records and status), finish.ts (final frame, lingering, info.json).
+ */
+import { mkdirSync } from 'node:fs'
+import { join } from 'node:path'
+import { performance } from 'node:perf_hooks'
+import { createPeerStep, type PeerStep } from '../algorithms/peer-step.js'
+import type { VectorCodec } from '../codec/index.js'
+import type { Experiment } from '../config/schema.js'
+import { differenceScale, vectorCodecOf } from '../exchange/codec-choice.js'
+import { runReference } from '../exchange/reference.js'
+import { resolveExperiment } from '../exchange/resolve.js'
+import { norm } from '../linalg/kernels.js'
+import { RejectLog } from '../observe/log.js'
+import type { Problem } from '../problems/types.js'
+import type { Graph } from '../topology/types.js'
+import { Rng } from '../util/rng.js'
+import { NeighbourBook } from './neighbours.js'
+import type { PeerOptions } from './types.js'
+
+/** Wakes the round loop when something arrives (a frame, a neighbour back), or after a timeout. */
+export class News {
+  private wake: (() => void) | null = null
+
+  notify(): void {
+    const w = this.wake
+    this.wake = null
+    w?.()
+  }
+
+  wait(ms: number): Promise<void> {
+    return new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, ms)
+      this.wake = () => {
+        clearTimeout(timer)
+        resolve()
+      }
+    })
+  }
+}
+
+export interface PeerCore {
+  readonly opts: PeerOptions
+  readonly experiment: Experiment
+  readonly graph: Graph
+  readonly problem: Problem
+  /** this peer's index, its neighbours' indices, and each neighbour's position among them */
+  readonly i: number
+  readonly neighbours: readonly number[]
+  readonly position: ReadonlyMap<number, number>
+  readonly d: number
+  readonly swarm: string
+  readonly codec: VectorCodec
+  readonly quantRng: Rng
+  /** CHOCO difference mode: public copies of this peer and of each neighbour, updated with the same bits everywhere */
+  readonly difference: boolean
+  readonly diffScale: number
+  readonly selfCopy: Float64Array
+  readonly neighbourCopies: Float64Array[]
+  readonly delta: Float64Array
+  /**
+   * Difference mode keeps public copies that every neighbour updates with the same bits, and allreduce-sgd needs
+   * every gradient: neither can leave a neighbour out or use a stand-in, so a missing neighbour stays fatal there.
+   */
+  readonly strict: boolean
+  readonly step: PeerStep
+  readonly reference: { w: Float64Array; kind: string } | null
+  readonly referenceScale: number
+  readonly peerDir: string
+  readonly stateDir: string
+  readonly book: NeighbourBook
+  readonly news: News
+  readonly rejects: Record<string, number>
+  readonly started: number
+  /** the round this peer is at (every round before it is done) */
+  round: number
+  messagesSent: number
+  jumped: number
+  downs: number
+  log(line: string): void
+  /** count a rejected message or stream by reason, and log it (rate-limited) */
+  reject(reason: string, remote?: string): void
+}
+
+export function createCore(opts: PeerOptions): PeerCore {
+  const started = performance.now()
+  const { experiment, graph, problem } = resolveExperiment(opts.experiment, opts.baseDir)
+  const i = opts.index
+  if (!Number.isInteger(i) || i < 0 || i >= graph.n) throw new RangeError(`--index ${i}: must be 0..${graph.n - 1}`)
+  const neighbours = graph.neighbours[i]!
+  const d = problem.paramDim
+  const codec = vectorCodecOf(experiment)
+  const compression = experiment.compression
+  const difference = 'mode' in compression && compression.mode === 'difference'
+  const reference = runReference({ experiment, graph, problem })
+  const peerDir = join(opts.out, 'peers', String(i))
+  mkdirSync(join(peerDir, 'state'), { recursive: true })
+  mkdirSync(join(opts.out, 'params'), { recursive: true })
+  const log = opts.log ?? ((): void => undefined)
+  const rejects: Record<string, number> = {}
+  const rejectLog = new RejectLog(log)
+  const strict = difference || experiment.algorithm.kind === 'allreduce-sgd'
+  return {
+    opts,
+    experiment,
+    graph,
+    problem,
+    i,
+    neighbours,
+    position: new Map(neighbours.map((j, k) => [j, k])),
+    d,
+    swarm: experiment.swarm.id,
+    codec,
+    quantRng: Rng.derive(experiment.run.seed, i, 'quantize'),
+    difference,
+    diffScale: differenceScale(codec, d),
+    selfCopy: new Float64Array(difference ? d : 0),
+    neighbourCopies: neighbours.map(() => new Float64Array(difference ? d : 0)),
+    delta: new Float64Array(difference ? d : 0),
+    strict,
+    step: createPeerStep(experiment, problem, graph, i),
+    reference,
+    referenceScale: reference ? norm(reference.w) || 1 : 1,
+    peerDir,
+    stateDir: join(peerDir, 'state'),
+    book: new NeighbourBook(neighbours.length, {
+      mode: experiment.run.mode,
+      maxStaleness: experiment.run.max_staleness,
+      standIns: !strict,
+      period: experiment.algorithm.kind === 'easgd' ? experiment.algorithm.period : 1,
+    }),
+    news: new News(),
+    rejects,
+    started,
+    round: 0,
+    messagesSent: 0,
+    jumped: 0,
+    downs: 0,
+    log,
+    reject: (reason, remote = 'a neighbour') => {
+      rejectLog.note(remote, reason, performance.now(), `peer ${i}: `)
+      rejects[reason] = (rejects[reason] ?? 0) + 1
+    },
+  }
+}

@@ -1,0 +1,215 @@
+/**
+ * A peer's links to the others: its libp2p node, the roster (who is index j), the rebinding of a neighbour's index
+ * to a new identity (rebind.ts), the params transport with its outbound queue, and the inbound frame handler that
+ * feeds the NeighbourBook. Nothing here decides a round; it only keeps the book and the targets current.
+ */
+import { performance } from 'node:perf_hooks'
+import type { PeerId, PrivateKey } from '@libp2p/interface'
+import { peerIdFromString } from '@libp2p/peer-id'
+import { multiaddr } from '@multiformats/multiaddr'
+import { decodeBody, decodeFloats, decodeVector, frameCapForDim, type Envelope } from '../codec/index.js'
+import type { Pin } from '../config/pins.js'
+import { createMeshNode, type MeshNode } from '../net/node.js'
+import { ParamsTransport, type Outbox } from '../net/params-protocol.js'
+import { openRosterRecord } from '../net/roster-directory.js'
+import { Roster } from '../net/roster.js'
+import type { PeerCore } from './context.js'
+import { Rebinder } from './rebind.js'
+import { sleep } from './sleep.js'
+
+export class PeerLinks {
+  /** neighbour index -> the peer ID its frames go to */
+  readonly targets = new Map<number, PeerId>()
+  /** stops the outbound queue when the peer stops */
+  readonly controller = new AbortController()
+  outbox: Outbox | null = null
+  /** this peer's newest params frame and, once done, its final frame: what a neighbour back from away needs */
+  lastFrame: Uint8Array | null = null
+  finalFrame: Uint8Array | null = null
+  readonly roster: Roster
+  readonly rebinder: Rebinder
+  readonly transport: ParamsTransport
+
+  private constructor(
+    private readonly core: PeerCore,
+    readonly node: MeshNode,
+    readonly pins: ReadonlyMap<number, Pin>,
+  ) {
+    this.roster = createRoster(core, this)
+    this.rebinder = createRebinder(core, this)
+    this.transport = createTransport(core, this)
+  }
+
+  static async create(core: PeerCore, privateKey: PrivateKey, pins: ReadonlyMap<number, Pin>): Promise<PeerLinks> {
+    const { opts, experiment, graph, neighbours } = core
+    const node = await createMeshNode({
+      privateKey,
+      listen: opts.listen,
+      announce: opts.announce,
+      bootstrap: opts.bootstrap,
+      swarmKey: opts.swarmKey ?? null,
+      maxConnections: Math.max(64, 4 * neighbours.length + 16),
+      maxConnectionsPerIp: experiment.swarm.max_connections_per_ip ?? 2 * graph.n + 16,
+      maxConnectionsPerPeer: experiment.swarm.max_connections_per_peer,
+      onGaterRefuse: (why, remote) => core.reject(`gater: ${why}`, remote),
+    })
+    return new PeerLinks(core, node, pins)
+  }
+
+  sendTo(k: number, frames: readonly Uint8Array[]): void {
+    const target = this.targets.get(this.core.neighbours[k]!)
+    if (!target || !this.outbox) return
+    for (const f of frames) this.outbox.push(target.toString(), target, f)
+  }
+
+  resend(k: number): void {
+    this.sendTo(k, [this.lastFrame, this.finalFrame].filter((f): f is Uint8Array => f !== null))
+  }
+
+  /** Is there an open connection to the neighbour at position k? */
+  connected(k: number): boolean {
+    const id = this.targets.get(this.core.neighbours[k]!)
+    return id !== undefined && this.node.getConnections(id).some((c) => c.status === 'open')
+  }
+
+  /** Is neighbour index j's peer ID known (pinned, or in the roster)? */
+  known(j: number): boolean {
+    return this.pins.has(j) || this.roster.byIndex.has(j)
+  }
+
+  /** Ask the bootstrap directory who holds these neighbour indices now, and judge each claim it returns. */
+  async askWhoHolds(indices: readonly number[]): Promise<void> {
+    const { opts, swarm, graph } = this.core
+    for (const b of opts.bootstrap) {
+      try {
+        const answer = await this.node.services.directory.lookup(multiaddr(b), { swarm, want: [...indices], self: null }, { signal: opts.signal })
+        for (const record of answer.records) {
+          const entry = await openRosterRecord(record, swarm, graph.n)
+          if (entry && indices.includes(entry.index)) this.rebinder.claim(entry)
+        }
+      } catch {
+        // a bootstrap away: the next check asks again
+      }
+    }
+  }
+
+  /** The unpinned neighbours marked down: perhaps their index has a new identity. */
+  downIndices(): number[] {
+    return this.core.neighbours.filter((j, k) => !this.core.book.isUp(k) && !this.pins.has(j))
+  }
+}
+
+function createRoster(core: PeerCore, links: PeerLinks): Roster {
+  const { pins, node } = links
+  return new Roster(node, {
+    swarm: core.swarm,
+    peers: core.graph.n,
+    self: null,
+    announceEveryMs: 1000, // doubling up to 16 s until the neighbours are found (the directory is the fast path)
+    maxAnnounceEveryMs: 16_000,
+    pinned: new Map([...pins].map(([j, pin]) => [j, pin.peerId])),
+    onImpostor: (index, claimed) => core.reject(`roster: index ${index} claimed against its pin`, claimed),
+    onConflict: (_index, _known, claimed) => void links.rebinder.claim(claimed),
+    onEntry: (entry) => {
+      // a neighbour (re)announced: remember where it says it is now; the first round's send opens the connection
+      if (!core.position.has(entry.index) || pins.has(entry.index)) return
+      void node.peerStore.merge(peerIdFromString(entry.peerId), { multiaddrs: entry.addrs.map((a) => multiaddr(a)) }).catch(() => undefined)
+    },
+  })
+}
+
+/** A neighbour's index claimed by a new identity (a peer that lost its disk): taken once the old one is gone. */
+function createRebinder(core: PeerCore, links: PeerLinks): Rebinder {
+  const { i, neighbours, book } = core
+  return new Rebinder({
+    index: i,
+    hood: {
+      position: core.position,
+      holder: (j) => links.pins.get(j)?.peerId ?? links.roster.byIndex.get(j)?.peerId,
+      pinned: (j) => links.pins.has(j),
+      connected: (k) => links.connected(k),
+      silence: (k) => ({ ms: performance.now() - book.lastHeard(k), down: !book.isUp(k) }),
+      timeoutMs: core.experiment.run.neighbour_timeout_ms,
+    },
+    rebind: (k, entry, previous) => {
+      const j = neighbours[k]!
+      core.log(`peer ${i}: index ${j} now belongs to ${entry.peerId} (its previous identity ${previous} is gone: no connection, silent past run.neighbour_timeout_ms)`)
+      links.roster.rebind(entry)
+      const id = peerIdFromString(entry.peerId)
+      void links.node.peerStore.merge(id, { multiaddrs: entry.addrs.map((a) => multiaddr(a)) }).catch(() => undefined)
+      links.targets.set(j, id)
+      book.restarted(k, 0, performance.now()) // a new peer, from round 0 or wherever it joins us
+      links.resend(k) // our newest vector tells it which round we are at
+      core.news.notify()
+    },
+    reject: core.reject,
+    log: core.log,
+  })
+}
+
+function createTransport(core: PeerCore, links: PeerLinks): ParamsTransport {
+  const { position } = core
+  const pinnedIndex = new Map([...links.pins].map(([j, pin]) => [pin.peerId, j]))
+  /** The graph index of an authenticated remote peer: its pin, else its roster entry. */
+  const indexOf = (remote: string): number | undefined => pinnedIndex.get(remote) ?? links.roster.byPeer.get(remote)
+  return new ParamsTransport(links.node, {
+    maxFrameBytes: frameCapForDim(core.d),
+    isAllowed: async (remote) => {
+      // Before every neighbour is known a neighbour's stream may beat its roster entry: wait a little for it.
+      // After that, anyone not in the roster is a stranger and is refused at once.
+      for (let waited = 0; waited < 10_000 && !core.opts.signal.aborted; waited += 50) {
+        const index = indexOf(remote)
+        if (index !== undefined) return position.has(index)
+        if (core.neighbours.every((j) => links.known(j))) break
+        await sleep(50, core.opts.signal)
+      }
+      // a stranger while a neighbour is down may be that neighbour under a new identity: ask the directory
+      if (indexOf(remote) === undefined && links.downIndices().length > 0) await links.askWhoHolds(links.downIndices())
+      const index = indexOf(remote)
+      return index !== undefined && position.has(index)
+    },
+    onReject: (remote, err) => core.reject(`stream: ${(err as { code?: string }).code ?? err.message}`, remote),
+    onFrame: (remote, body) => onFrame(core, links, indexOf(remote), remote, body),
+  })
+}
+
+/** One inbound frame: checked (nothing malformed or foreign changes state), then into the book. */
+function onFrame(core: PeerCore, links: PeerLinks, from: number | undefined, remote: string, body: Uint8Array): void {
+  const { i, d, codec, book } = core
+  if (from === undefined || !core.position.has(from)) return core.reject('not a neighbour', remote)
+  let envelope: Envelope
+  let payload: Uint8Array
+  try {
+    // a neighbour may be anywhere from round 0 (restarted without a checkpoint) to the last round
+    const roundWindow = { own: 0, behind: 0, ahead: core.experiment.run.rounds + 1 }
+    ;({ envelope, payload } = decodeBody(body, { swarm: core.swarm, dim: d, maxPeers: core.graph.n, roundWindow }))
+  } catch (err) {
+    return core.reject((err as { code?: string }).code ?? 'bad frame', remote)
+  }
+  if (envelope.from !== from) return core.reject('forged from', remote)
+  const k = core.position.get(from)!
+  const now = performance.now()
+  if (envelope.kind === 'hello') {
+    // the neighbour (re)started at envelope.round: what it had of ours may be lost
+    const { revived } = book.restarted(k, envelope.round, now)
+    core.log(`peer ${i}: neighbour ${from} ${revived ? 'is back and ' : ''}restarted at round ${envelope.round}`)
+    links.resend(k)
+    return core.news.notify()
+  }
+  const isFinal = envelope.kind === 'final'
+  if (!(isFinal && envelope.codec === 'f64') && !(envelope.kind === 'params' && envelope.codec === codec.codec)) {
+    return core.reject('unexpected kind or codec', remote)
+  }
+  let vector: Float64Array
+  try {
+    vector = isFinal ? decodeFloats('f64', payload, d) : decodeVector(codec, payload, d)
+  } catch (err) {
+    return core.reject((err as { code?: string }).code ?? 'bad payload', remote)
+  }
+  const { revived } = book.receive(k, envelope.round, vector, core.round, now, isFinal)
+  if (revived) {
+    core.log(`peer ${i}: neighbour ${from} is back (round ${envelope.round})`)
+    links.resend(k) // what we sent while it was away may be lost
+  }
+  core.news.notify()
+}

@@ -1,0 +1,92 @@
+/**
+ * What a peer writes about its rounds: its records (`peers/<i>/metrics.jsonl`, every `run.record_every` rounds,
+ * the same fields as the simulator's) and its status for observers on the status topic.
+ */
+import { closeSync, openSync, writeSync } from 'node:fs'
+import { join } from 'node:path'
+import { performance } from 'node:perf_hooks'
+import type { RoundRecord } from '../exchange/records.js'
+import { distance, norm } from '../linalg/kernels.js'
+import { localLoss } from '../problems/losses.js'
+import type { PeerCore } from './context.js'
+import type { PeerLinks } from './links.js'
+import { trimRecords, type Resumed } from './recovery.js'
+
+export class Recorder {
+  private readonly fd: number
+  private readonly pending: RoundRecord[] = []
+  /** the newest record, for the status topic (status messages carry finite numbers only) */
+  private newest: RoundRecord | null = null
+  private lastStatus = 0
+  /** every peer's status reaches every observer through the hub, so the interval grows with n */
+  private readonly statusEveryMs: number
+
+  constructor(
+    private readonly core: PeerCore,
+    private readonly links: PeerLinks,
+    resumed: Resumed | null,
+  ) {
+    const path = join(core.peerDir, 'metrics.jsonl')
+    if (resumed) trimRecords(path, resumed)
+    this.fd = openSync(path, resumed ? 'a' : 'w')
+    this.statusEveryMs = Math.max(200, 25 * core.graph.n)
+  }
+
+  /** The record of round t: this peer's state and what it combined with (null: none, as after the last round). */
+  record(t: number, received: ReadonlyArray<Float64Array | null> | null, gradient: Float64Array, staleness: number): void {
+    const { core, links } = this
+    const w = core.step.params
+    let disagreement = 0
+    let used = 0
+    for (const v of received ?? []) {
+      if (!v) continue
+      used++
+      disagreement = Math.max(disagreement, distance(w, v))
+    }
+    const entry: RoundRecord = {
+      round: t,
+      peer: core.i,
+      loss: localLoss(core.problem.loss, core.problem.shards[core.i]!, w, core.problem.classes),
+      grad_norm: norm(gradient),
+      disagreement,
+      error: core.reference ? distance(w, core.reference.w) : null,
+      bytes_sent: links.transport.stats.bytesSent,
+      bytes_received: links.transport.stats.bytesReceived,
+      t_ms: Math.round((performance.now() - core.started) * 1000) / 1000,
+      neighbours: used,
+      staleness,
+      rejected: Object.values(core.rejects).reduce((a, b) => a + b, 0),
+    }
+    this.newest = entry
+    this.pending.push(entry)
+  }
+
+  flush(): void {
+    if (this.pending.length === 0) return
+    writeSync(this.fd, this.pending.map((r) => JSON.stringify(r) + '\n').join(''))
+    this.pending.length = 0
+  }
+
+  close(): void {
+    closeSync(this.fd)
+  }
+
+  /** Publish the status of `round` done when the last one is old enough. */
+  maybePublishStatus(round: number): void {
+    const now = performance.now()
+    if (now - this.lastStatus <= this.statusEveryMs) return
+    this.lastStatus = now
+    const e = this.newest
+    const relative = e?.error === undefined || e.error === null ? null : e.error / this.core.referenceScale
+    void this.links.roster.publishStatus({ index: this.core.i, round, loss: e?.loss ?? 0, disagreement: e?.disagreement ?? 0, relative_error: relative, done: false })
+  }
+
+  /** The last status: the final state, and whether the run is done (not interrupted). */
+  publishFinalStatus(round: number, done: boolean): void {
+    const { core } = this
+    const w = core.step.params
+    const relative = core.reference ? distance(w, core.reference.w) / core.referenceScale : null
+    const loss = localLoss(core.problem.loss, core.problem.shards[core.i]!, w, core.problem.classes)
+    void this.links.roster.publishStatus({ index: core.i, round, loss, disagreement: 0, relative_error: relative, done })
+  }
+}

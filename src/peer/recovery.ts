@@ -1,0 +1,147 @@
+/**
+ * A peer's previous life (the same `--out`): resuming from its newest sound checkpoint, writing checkpoints as it
+ * goes, remembering its neighbours' entries, and saying `hello` when it is back, so that it resumes where it was
+ * and its neighbours do not lose it (README "Faults and restarts").
+ */
+import { createHash } from 'node:crypto'
+import { existsSync, readFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { encodeFrame } from '../codec/index.js'
+import type { Experiment } from '../config/schema.js'
+import type { RoundRecord } from '../exchange/records.js'
+import { parseRosterEntry, type RosterEntry } from '../net/roster.js'
+import { writeFileAtomic } from '../observe/run-dir.js'
+import { CheckpointMismatch, loadLatestCheckpoint, saveCheckpointAsync, type CheckpointData } from './checkpoint.js'
+import type { PeerCore } from './context.js'
+import { PeerError } from './errors.js'
+import type { PeerLinks } from './links.js'
+
+export type Resumed = CheckpointData & { file: string }
+
+/**
+ * What a peer's state depends on, hashed: a checkpoint is resumed only into the same experiment (run.rounds and the
+ * timings may change, so a finished run can be continued with more rounds).
+ */
+export function stateFingerprint(experiment: Experiment): string {
+  const { swarm, topology, problem, algorithm, compression, run } = experiment
+  const basis = { swarm: { id: swarm.id, peers: swarm.peers }, topology, problem, algorithm, compression, seed: run.seed, init: run.init }
+  return createHash('sha256').update(JSON.stringify(basis)).digest('hex').slice(0, 32)
+}
+
+function checkpointExpect(core: PeerCore): Pick<CheckpointData, 'swarm' | 'index' | 'dim' | 'algorithm' | 'fingerprint'> {
+  return { swarm: core.swarm, index: core.i, dim: core.d, algorithm: core.experiment.algorithm.kind, fingerprint: stateFingerprint(core.experiment) }
+}
+
+/** Load the newest sound checkpoint into the step and the copies, and set the round; null for a fresh start. */
+export function resumeFromCheckpoint(core: PeerCore): Resumed | null {
+  const { i, log } = core
+  let resumed: Resumed | null
+  try {
+    const found = loadLatestCheckpoint(core.stateDir, checkpointExpect(core))
+    for (const problem of found.problems) log(`peer ${i}: checkpoint skipped: ${problem}`)
+    resumed = found.checkpoint
+  } catch (err) {
+    if (err instanceof CheckpointMismatch) {
+      throw new PeerError('CHECKPOINT', `peer ${i}: ${err.message}; resume with the experiment it was written for, or use another --out`)
+    }
+    throw err
+  }
+  if (!resumed) return null
+  try {
+    core.step.restore(resumed)
+    if (resumed.rngs.quantize) core.quantRng.setState(resumed.rngs.quantize)
+    if (core.difference) {
+      const copies = [core.selfCopy, ...core.neighbourCopies]
+      const names = ['public.self', ...core.neighbours.map((j) => `public.${j}`)]
+      names.forEach((name, k) => {
+        const v = resumed.vectors[name]
+        if (!v || v.length !== core.d) throw new RangeError(`checkpoint: vector ${name} missing or of the wrong length`)
+        copies[k]!.set(v)
+      })
+    }
+  } catch (err) {
+    throw new PeerError('CHECKPOINT', `peer ${i}: ${resumed.file}: ${(err as Error).message}`)
+  }
+  core.round = resumed.round
+  log(`peer ${i}: resuming from ${resumed.file} (round ${resumed.round})`)
+  return resumed
+}
+
+/**
+ * Checkpoints are written off the event loop (the disk's fsync would stall the round loop, and with it the
+ * neighbours): a snapshot now, the write in the background; a periodic one is skipped while the last is still
+ * being written; the final one waits for it. A failed write is reported and the run goes on.
+ */
+export class Checkpointer {
+  private writing: Promise<void> | null = null
+
+  constructor(private readonly core: PeerCore) {}
+
+  async write(done: number, final = false): Promise<void> {
+    const core = this.core
+    if (core.experiment.run.checkpoint_every === null) return
+    if (this.writing && !final) return
+    await this.writing
+    const state = core.step.snapshot()
+    const vectors = { ...state.vectors }
+    if (core.difference) {
+      vectors['public.self'] = Float64Array.from(core.selfCopy)
+      core.neighbours.forEach((j, k) => (vectors[`public.${j}`] = Float64Array.from(core.neighbourCopies[k]!)))
+    }
+    const data = { ...checkpointExpect(core), round: done, vectors, rngs: { ...state.rngs, quantize: core.quantRng.state() } }
+    const mine = saveCheckpointAsync(core.stateDir, data).then(
+      () => undefined,
+      (err: Error) => core.log(`peer ${core.i}: checkpoint of round ${done} not written: ${err.message}`),
+    )
+    this.writing = mine
+    void mine.finally(() => {
+      if (this.writing === mine) this.writing = null
+    })
+    if (final) await mine
+  }
+}
+
+/** Keep the records of the rounds before the checkpoint; the rounds after it are run again. */
+export function trimRecords(metricsPath: string, resumed: Resumed): void {
+  if (!existsSync(metricsPath)) return
+  const kept = readFileSync(metricsPath, 'utf8')
+    .split('\n')
+    .filter((line) => {
+      try {
+        return line.trim() !== '' && (JSON.parse(line) as RoundRecord).round < resumed.round
+      } catch {
+        return false // a line cut short by the kill
+      }
+    })
+  writeFileAtomic(metricsPath, kept.map((l) => l + '\n').join(''))
+}
+
+const neighboursFile = (core: PeerCore): string => join(core.stateDir, 'neighbours.json')
+
+/** Was this peer here before (a checkpoint, or the neighbours it knew)? */
+export function hadPreviousLife(core: PeerCore, resumed: Resumed | null): boolean {
+  return resumed !== null || existsSync(neighboursFile(core))
+}
+
+/** A restarted peer knows its neighbours from its last life: no need to wait for their next announcement. */
+export function rememberNeighbours(core: PeerCore, links: PeerLinks): void {
+  try {
+    const cached = JSON.parse(readFileSync(neighboursFile(core), 'utf8')) as unknown[]
+    for (const raw of cached) {
+      const entry = parseRosterEntry(new TextEncoder().encode(JSON.stringify(raw)), core.swarm, core.graph.n)
+      if (entry && core.position.has(entry.index)) links.roster.remember(entry)
+    }
+  } catch {
+    // no cache or an unreadable one: the roster announcements will do
+  }
+}
+
+export function saveNeighbours(core: PeerCore, entries: readonly RosterEntry[]): void {
+  writeFileAtomic(neighboursFile(core), JSON.stringify(entries) + '\n')
+}
+
+/** Tell the neighbours we are back, at which round: they answer with their newest vector. */
+export function sayHello(core: PeerCore, links: PeerLinks): void {
+  const hello = encodeFrame({ swarm: core.swarm, round: core.round, from: core.i, kind: 'hello', codec: 'f64', dim: core.d }, new Uint8Array(0))
+  core.neighbours.forEach((_, k) => links.sendTo(k, [hello]))
+}

@@ -1,0 +1,199 @@
+/**
+ * The round loop of one peer (ALGORITHMS.md through the same `PeerStep` the simulator calls), driven by what the
+ * pure `NeighbourBook` says.
+ *
+ * Sync mode: the peer sends its round-t message to every neighbour (never waiting on the send: a queue per
+ * neighbour), waits until it holds the round-t message of every live neighbour (a local barrier; early arrivals are
+ * kept), then combines. Async mode: it waits only until each live neighbour's newest vector is at most
+ * `run.max_staleness` rounds old, and uses that. A neighbour silent past `run.neighbour_timeout_ms` is down: the
+ * peer goes on without it and takes it back when it is heard again; when every live neighbour is well ahead the
+ * peer was away, and jumps to their round. A peer whose neighbours are all down waits a bounded time for one.
+ */
+import { performance } from 'node:perf_hooks'
+import { AlgorithmError } from '../algorithms/peer-step.js'
+import { decodeVector, encodeFrame, encodeVector } from '../codec/index.js'
+import { applyDifference } from '../exchange/codec-choice.js'
+import { recordInterval } from '../exchange/records.js'
+import { withinBounds } from '../linalg/kernels.js'
+import type { PeerCore } from './context.js'
+import { PeerError } from './errors.js'
+import type { PeerLinks } from './links.js'
+import type { Recorder } from './recorder.js'
+import type { Checkpointer } from './recovery.js'
+import { sleep } from './sleep.js'
+
+export interface LoopTiming {
+  /** the start-up timeout: the first rounds after a (re)start wait this long */
+  readonly startupTimeout: number
+}
+
+interface Wait {
+  readonly timeoutMs: number
+  readonly startupTimeout: number
+  readonly isolatedLimitMs: number
+  /** how long the first rounds may wait on neighbours that are connected but not yet sending */
+  readonly startingUntil: number
+  readonly firstRound: number
+}
+
+/** Run rounds until `run.rounds` or an interrupt; returns whether it was interrupted. */
+export async function runRounds(core: PeerCore, links: PeerLinks, recorder: Recorder, checkpointer: Checkpointer, timing: LoopTiming): Promise<boolean> {
+  const { opts, experiment, step, book } = core
+  const rounds0 = experiment.run.rounds
+  const every = recordInterval(experiment)
+  const timeoutMs = experiment.run.neighbour_timeout_ms
+  const wait: Wait = {
+    timeoutMs,
+    startupTimeout: timing.startupTimeout,
+    isolatedLimitMs: Math.max(timing.startupTimeout, 10 * timeoutMs),
+    startingUntil: performance.now() + 5 * timing.startupTimeout,
+    firstRound: core.round,
+  }
+  while (core.round < rounds0) {
+    if (opts.signal.aborted) return true
+    const t = core.round
+    const message = step.prepare(t)
+    let own: Float64Array | undefined
+    let jumpTo: number | null = null
+    if (message) {
+      own = sendRound(core, links, t, message)
+      const waited = await awaitNeighbours(core, links, t, wait)
+      if (waited === 'aborted') return true
+      jumpTo = waited
+    }
+    if (jumpTo !== null) {
+      // we were away (restarted, or cut off): every live neighbour is well ahead; join the slowest of them
+      core.log(`peer ${core.i}: rejoining at round ${jumpTo} (was at ${t})`)
+      core.jumped += jumpTo - t
+      core.round = Math.min(jumpTo, rounds0)
+      book.prune(core.round)
+      continue
+    }
+    combineRound(core, recorder, t, message !== null, own, t % every === 0)
+    core.round = t + 1
+    book.prune(core.round)
+    if (core.round % 16 === 0 && !withinBounds(step.params)) {
+      throw new PeerError('DIVERGED', `peer ${core.i}: the run diverged at round ${core.round}; lower algorithm.eta or the coupling`)
+    }
+    if (t % every === 0) recorder.flush()
+    const checkpointEvery = experiment.run.checkpoint_every
+    if (checkpointEvery !== null && core.round % checkpointEvery === 0 && core.round < rounds0) void checkpointer.write(core.round)
+    recorder.maybePublishStatus(core.round)
+    if (opts.delayMs) await sleep(opts.delayMs, opts.signal)
+  }
+  return false
+}
+
+/** Encode and send this round's message to every neighbour; returns what the peer's own terms use (or undefined). */
+function sendRound(core: PeerCore, links: PeerLinks, t: number, message: Float64Array): Float64Array | undefined {
+  const { codec, d, quantRng } = core
+  let payload: Uint8Array
+  let own: Float64Array | undefined
+  if (core.difference) {
+    for (let k = 0; k < d; k++) core.delta[k] = message[k]! - core.selfCopy[k]!
+    try {
+      payload = encodeVector(codec, core.delta, quantRng)
+    } catch (err) {
+      if (err instanceof RangeError) throw new PeerError('DIVERGED', `peer ${core.i}: the run diverged at round ${t} (${err.message})`)
+      throw err
+    }
+    applyDifference(core.selfCopy, decodeVector(codec, payload, d), core.diffScale)
+    own = core.selfCopy
+  } else {
+    payload = encodeVector(codec, message, quantRng)
+    if (codec.codec !== 'f64') own = decodeVector(codec, payload, d)
+  }
+  const frame = encodeFrame({ swarm: core.swarm, round: t, from: core.i, kind: 'params', codec: codec.codec, dim: d }, payload)
+  links.lastFrame = frame
+  const frames = [...(core.opts.inject?.(t) ?? []), frame]
+  core.messagesSent += core.neighbours.length
+  core.neighbours.forEach((_, k) => links.sendTo(k, frames))
+  return own
+}
+
+/**
+ * Wait for the live neighbours (sync: their round-t vectors; async: fresh enough ones). Returns the round to jump
+ * to, null to combine round t, or 'aborted'. The first rounds after a (re)start also absorb start-up skew:
+ * processes start at different times, and a late peer delays its neighbours' neighbours too, one hop per round,
+ * so for as many rounds as there are peers (at least the graph's diameter) the wait is the start-up timeout.
+ */
+async function awaitNeighbours(core: PeerCore, links: PeerLinks, t: number, w: Wait): Promise<number | null | 'aborted'> {
+  const { opts, book, neighbours, i } = core
+  const starting = t - w.firstRound < core.graph.n
+  const patience = starting ? Math.max(w.timeoutMs, w.startupTimeout) : w.timeoutMs
+  let deadline = performance.now() + patience
+  let isolatedSince: number | null = null
+  while (!opts.signal.aborted) {
+    if (book.isolated()) {
+      // every neighbour is down: wait for one to come back rather than run alone
+      const now = performance.now()
+      if (isolatedSince === null) {
+        isolatedSince = now
+        core.log(`peer ${i}: every neighbour is down at round ${t}; waiting up to ${Math.round(w.isolatedLimitMs / 1000)} s for one to return`)
+      }
+      if (now - isolatedSince > w.isolatedLimitMs) {
+        throw new PeerError('ISOLATED', `peer ${i}: every neighbour (${neighbours.join(', ')}) was down for ${Math.round(w.isolatedLimitMs / 1000)} s at round ${t}`)
+      }
+      await core.news.wait(250)
+      continue
+    }
+    if (isolatedSince !== null) {
+      isolatedSince = null
+      deadline = performance.now() + w.timeoutMs
+    }
+    // first: were we away (every live neighbour well ahead)? then rejoin them rather than replay the rounds
+    const jumpTo = core.strict ? null : book.jumpTarget(t)
+    if (jumpTo !== null) return jumpTo
+    const waiting = book.waitingOn(t)
+    if (waiting.length === 0) return null
+    const left = deadline - performance.now()
+    if (left <= 0 && starting && waiting.every((k) => links.connected(k)) && performance.now() < w.startingUntil) {
+      // the swarm is still starting: a neighbour still connected to us is waiting for its own neighbours
+      // (a large swarm takes minutes to start on a few cores), not gone; a crashed one drops the connection
+      deadline = performance.now() + w.timeoutMs
+      continue
+    }
+    if (left <= 0) {
+      giveUpOn(core, t, waiting, patience)
+      deadline = performance.now() + w.timeoutMs
+      continue
+    }
+    await core.news.wait(Math.min(left, 250))
+  }
+  return 'aborted'
+}
+
+/** Neighbours silent past the patience: down (left out until heard again), or fatal where none may be left out. */
+function giveUpOn(core: PeerCore, t: number, waiting: readonly number[], patience: number): void {
+  const silent = waiting.map((k) => core.neighbours[k]!)
+  if (core.strict) {
+    const why = core.difference
+      ? 'compression.mode: difference keeps copies every neighbour must update, so a lost neighbour is fatal here; compression.mode: direct goes on without it and takes it back'
+      : 'algorithm.kind: allreduce-sgd needs every gradient, so a lost neighbour is fatal here; elastic, quorum, easgd and local go on without it and take it back'
+    throw new PeerError('NEIGHBOUR_TIMEOUT', `peer ${core.i}: no round-${t} vector from neighbour(s) ${silent.join(', ')} within ${patience} ms (run.neighbour_timeout_ms): ${why}`)
+  }
+  for (const k of waiting) core.book.markDown(k)
+  core.downs += waiting.length
+  core.log(`peer ${core.i}: neighbour(s) ${silent.join(', ')} silent for ${patience} ms at round ${t} (run.neighbour_timeout_ms): going on without them`)
+}
+
+/** Combine round t with what arrived (difference mode: through the public copies), recording it when due. */
+function combineRound(core: PeerCore, recorder: Recorder, t: number, communicated: boolean, own: Float64Array | undefined, due: boolean): void {
+  const { book, step } = core
+  const inbox = communicated ? book.inbox(t) : { vectors: core.neighbours.map(() => null), used: 0, staleness: 0 }
+  let received: Array<Float64Array | null> = inbox.vectors
+  if (core.difference && communicated) {
+    received = received.map((q, k) => {
+      if (!q) return null
+      applyDifference(core.neighbourCopies[k]!, q, core.diffScale)
+      return core.neighbourCopies[k]!
+    })
+  }
+  if (due) recorder.record(t, received, step.gradient, inbox.staleness)
+  try {
+    step.combine(t, received, own)
+  } catch (err) {
+    if (err instanceof AlgorithmError) throw new PeerError('NEIGHBOUR_TIMEOUT', `peer ${core.i}: round ${t}: ${err.message}`)
+    throw err
+  }
+}

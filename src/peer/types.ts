@@ -1,0 +1,55 @@
+/**
+ * The peer runtime's interface to its callers (`meshgd node`, the tests): what it is given and what it reports
+ * (`peers/<i>/info.json`).
+ */
+import type { ExperimentInput } from '../config/schema.js'
+
+export interface PeerOptions {
+  readonly experiment: ExperimentInput
+  readonly baseDir: string
+  readonly index: number
+  readonly out: string
+  readonly listen: string[]
+  readonly announce: string[]
+  readonly bootstrap: string[]
+  readonly swarmKey?: Uint8Array | null
+  readonly signal: AbortSignal
+  /** One line of progress or a warning, for the CLI to print. */
+  readonly log?: (line: string) => void
+  /** How long to wait for the neighbours' roster entries at start. */
+  readonly startupTimeoutMs?: number
+  /** How long a finished peer waits for its neighbours' `final`. */
+  readonly lingerMs?: number
+  /**
+   * Fault injection for tests: extra raw frames this peer sends to every neighbour just before its round-t frame
+   * (malformed or hostile messages arriving over a real, authenticated stream).
+   */
+  readonly inject?: (round: number) => Uint8Array[]
+  /** Sleep this long after every round (a deliberately slow peer, for straggler experiments). */
+  readonly delayMs?: number
+}
+
+export interface PeerInfo {
+  index: number
+  peer_id: string
+  addrs: string[]
+  rounds: number
+  interrupted: boolean
+  bytes_sent: number
+  bytes_received: number
+  /** parameter messages sent (one per neighbour per communicating round; `final` frames not counted) */
+  messages_sent: number
+  refused_streams: number
+  rejected_frames: number
+  rejects: Record<string, number>
+  /** the round this process resumed from (a checkpoint), or null for a fresh start */
+  resumed_from: number | null
+  /** rounds skipped to rejoin the neighbours' round after an absence */
+  jumped_rounds: number
+  /** times a neighbour was declared down (silent past run.neighbour_timeout_ms) */
+  neighbours_down: number
+  /** times a neighbour's index passed to a new identity (it came back without its state) */
+  rebound_neighbours: number
+  final: { loss: number; error: number | null }
+  wall_s: number
+}
