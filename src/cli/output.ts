@@ -51,7 +51,7 @@ export function printTheory(report: TheoryReport): void {
   if (t) {
     lines.push(
       `predicted rate    R = ${fmt(t.rate, 8)} per round (${t.method}); 1 - R = ${fmt(1 - t.rate)}`,
-      `Mitra's bound     R >= 1 - eta lambda_min^+(H) = ${fmt(t.mitra_lower_bound, 8)} (000_... Sec. III, corrected)`,
+      `Mitra's bound     R >= 1 - eta lambda_min^+(H) = ${fmt(t.mitra_lower_bound, 8)} (Mitra 2018, Sec. III, corrected)`,
       `stable            ${t.stable ? 'yes' : 'NO'}: ${stableRange('eta', t.eta_max)} at mu = ${t.mu}; ${stableRange('mu', t.mu_max)} at eta = ${t.eta}`,
       `sufficient        eta max_i lambda_max(H_i) + mu lambda_max(L) = ${fmt(t.sufficient.eta_times_lambda_max_hi)} + ${fmt(t.sufficient.mu_times_lambda_max_l)} = ${fmt(t.sufficient.sum)} (< 2 guarantees stability)`,
     )
@@ -60,17 +60,17 @@ export function printTheory(report: TheoryReport): void {
   if (report.sgd) {
     const g = report.sgd
     lines.push(
-      `SGD (002_... Th. 4) over all ${g.samples} samples: beta = ${fmt(g.beta)}, lambda_1 = ${fmt(g.lambda_1)}, lambda_n = ${fmt(g.lambda_n)}`,
+      `SGD (Ma, Bassily & Belkin 2017, Th. 4) over all ${g.samples} samples: beta = ${fmt(g.beta)}, lambda_1 = ${fmt(g.lambda_1)}, lambda_n = ${fmt(g.lambda_n)}`,
       `                  m = ${g.m}: eta* = ${fmt(g.eta_star)}, g* = ${fmt(g.g_star, 8)}; eta_hat = ${fmt(g.eta_hat)}; critical batch m* = beta/lambda_1 = ${fmt(g.m_star, 2)}`,
     )
   }
-  if (report.bernoulli) lines.push(`Bernoulli SGD     (000_... Eqs. 11-12) m = ${report.bernoulli.m}: eta* = ${fmt(report.bernoulli.eta_star)}, g* = ${fmt(report.bernoulli.g_star, 8)}`)
+  if (report.bernoulli) lines.push(`Bernoulli SGD     (Mitra 2018, Eqs. 11-12) m = ${report.bernoulli.m}: eta* = ${fmt(report.bernoulli.eta_star)}, g* = ${fmt(report.bernoulli.g_star, 8)}`)
   if (report.local) {
-    lines.push(`local steps       (001_... Sec. 4) local decay beta = ${fmt(report.local.beta)}; T* = ${report.local.t_star.map((x) => `${fmt(x.t_star, 1)} at r = ${x.r}`).join(', ')}`)
+    lines.push(`local steps       (Zhang & Li 2022, Sec. 4) local decay beta = ${fmt(report.local.beta)}; T* = ${report.local.t_star.map((x) => `${fmt(x.t_star, 1)} at r = ${x.r}`).join(', ')}`)
   }
   if (report.quorum) {
     const q = report.quorum
-    lines.push(`quorum noise      (004_...) stationary loss of the mean eta Tr(H)/(4 b p) = ${fmt(q.mean_loss)}${q.agent_deviation_variance === null ? '' : `; agent deviation variance ${fmt(q.agent_deviation_variance)}`}`)
+    lines.push(`quorum noise      (Boffi & Slotine 2020) stationary loss of the mean eta Tr(H)/(4 b p) = ${fmt(q.mean_loss)}${q.agent_deviation_variance === null ? '' : `; agent deviation variance ${fmt(q.agent_deviation_variance)}`}`)
   }
   if (report.qsgd) lines.push(`QSGD              ${report.qsgd.map((q) => `s = ${q.levels}: variance x${fmt(q.variance_factor, 3)}, ${q.bits_per_message} bits`).join('; ')}`)
   if (report.note) lines.push(`note              ${report.note}`)
