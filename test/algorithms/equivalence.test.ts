@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from 'vitest'
 import { experimentFrom } from '../../src/config/load.js'
-import { resolveExperiment } from '../../src/config/resolve.js'
+import { resolveExperiment } from '../../src/exchange/resolve.js'
 import { simulate } from '../../src/sim/engine.js'
 import type { Problem } from '../../src/problems/types.js'
 import type { Graph } from '../../src/topology/types.js'

@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest'
 import { createPeerStep } from '../../src/algorithms/peer-step.js'
 import { clipNorm, clipTowards, robustAggregate } from '../../src/algorithms/robust.js'
 import { experimentFrom } from '../../src/config/load.js'
-import { resolveExperiment } from '../../src/config/resolve.js'
+import { resolveExperiment } from '../../src/exchange/resolve.js'
 import { simulate } from '../../src/sim/engine.js'
 
 const f = (...x: number[]): Float64Array => Float64Array.from(x)

@@ -1,25 +1,15 @@
 /** The meshgd command as a user runs it: a real process, its output, its files and its exit status. */
-import { execFileSync, spawnSync } from 'node:child_process'
-import { existsSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join, resolve } from 'node:path'
+import { execFileSync } from 'node:child_process'
+import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { readFloat64Le } from '../../src/observe/run-dir.js'
+import { bin, fileWriter, meshgdRunner, root, workDir } from '../helpers/meshgd.js'
 
-const root = resolve(import.meta.dirname, '..', '..')
-const bin = join(root, 'bin', 'meshgd.js')
-const work = mkdtempSync(join(tmpdir(), 'meshgd-cli-'))
-
-function meshgd(...args: string[]): { status: number; stdout: string; stderr: string } {
-  const r = spawnSync(process.execPath, [bin, ...args], { cwd: work, encoding: 'utf8', timeout: 120_000 })
-  return { status: r.status ?? -1, stdout: r.stdout, stderr: r.stderr }
-}
-
-function experimentFile(name: string, text: string): string {
-  const path = join(work, name)
-  writeFileSync(path, text)
-  return path
-}
+const work = workDir('cli')
+const run = meshgdRunner({ cwd: work, timeout: 120_000 })
+const meshgd = (...args: string[]): ReturnType<typeof run> => run(args)
+const experimentFile = fileWriter(work)
 
 describe('meshgd sim', () => {
   it('says that it runs the sync schedule for an async experiment, and gives the sync result', () => {

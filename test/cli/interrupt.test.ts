@@ -3,24 +3,20 @@
  * rounds done and exits 130; a second signal exits at once. (The round loop is synchronous: before the run moved
  * to a worker thread the signal handler never ran, and installing it had turned the default kill off.)
  */
-import { spawn } from 'node:child_process'
-import { existsSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join, resolve } from 'node:path'
+import { existsSync, readFileSync, statSync } from 'node:fs'
+import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
+import { fileWriter, workDir } from '../helpers/meshgd.js'
+import { startMeshgd } from '../helpers/processes.js'
 
-const root = resolve(import.meta.dirname, '..', '..')
-const bin = join(root, 'bin', 'meshgd.js')
-const work = mkdtempSync(join(tmpdir(), 'meshgd-interrupt-'))
-const endless = join(work, 'endless.yaml')
-writeFileSync(endless, 'swarm: { id: endless, peers: 8 }\nproblem: { dim: 64 }\nalgorithm: { eta: 1, mu: 0.2 }\nrun: { rounds: 100000000, target: null, record_every: 1000 }\n')
+const work = workDir('interrupt')
+const endless = fileWriter(work)('endless.yaml', 'swarm: { id: endless, peers: 8 }\nproblem: { dim: 64 }\nalgorithm: { eta: 1, mu: 0.2 }\nrun: { rounds: 100000000, target: null, record_every: 1000 }\n')
 
 /** Starts an endless `meshgd sim`, waits until it has recorded rounds, sends `signals` and returns what it did. */
 async function interrupt(out: string, signals: NodeJS.Signals[]): Promise<{ status: number | null; stderr: string; seconds: number }> {
-  const child = spawn(process.execPath, [bin, 'sim', endless, '--out', out, '--quiet', '--no-theory'], { stdio: ['ignore', 'ignore', 'pipe'] })
-  let stderr = ''
-  child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()))
-  const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)))
+  const sim = startMeshgd(['sim', endless, '--out', out, '--quiet', '--no-theory'])
+  const child = sim.child
+  const exited = sim.exit.then(({ code }) => code)
   const metrics = join(out, 'metrics.jsonl')
   for (let k = 0; k < 300 && !(existsSync(metrics) && statSync(metrics).size > 1000); k++) await new Promise((r) => setTimeout(r, 100))
   expect(existsSync(metrics)).toBe(true)
@@ -28,7 +24,7 @@ async function interrupt(out: string, signals: NodeJS.Signals[]): Promise<{ stat
   for (const signal of signals) child.kill(signal)
   const status = await Promise.race([exited, new Promise<null>((r) => setTimeout(() => r(null), 20_000))])
   if (status === null) child.kill('SIGKILL')
-  return { status, stderr, seconds: (performance.now() - sent) / 1000 }
+  return { status, stderr: sim.stderr(), seconds: (performance.now() - sent) / 1000 }
 }
 
 describe('meshgd sim under a signal', () => {

@@ -3,21 +3,15 @@
  * the one line it prints. Ctrl-C on `meshgd sim` has its own file (interrupt.test.ts); what needs a real swarm
  * (Ctrl-C on `meshgd swarm`, resuming, `meshgd report` on gathered folders) is in test/integration/swarm.test.ts.
  */
-import { spawnSync } from 'node:child_process'
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join, resolve } from 'node:path'
+import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
+import { meshgdRunner, root, workDir } from '../helpers/meshgd.js'
 
-const root = resolve(import.meta.dirname, '..', '..')
-const bin = join(root, 'bin', 'meshgd.js')
-const work = mkdtempSync(join(tmpdir(), 'meshgd-promises-'))
+const work = workDir('promises')
 const demo = join(root, 'topology', 'demo.yaml')
-
-function meshgd(...args: string[]): { status: number; stdout: string; stderr: string } {
-  const r = spawnSync(process.execPath, [bin, ...args], { cwd: work, encoding: 'utf8', timeout: 120_000 })
-  return { status: r.status ?? -1, stdout: r.stdout, stderr: r.stderr }
-}
+const run = meshgdRunner({ cwd: work, timeout: 120_000 })
+const meshgd = (...args: string[]): ReturnType<typeof run> => run(args)
 
 /** One line on stderr, exit 2: the bad-input promise. */
 function expectRefusal(r: { status: number; stderr: string }, line: RegExp): void {

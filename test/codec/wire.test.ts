@@ -12,19 +12,12 @@ import {
   type Envelope,
 } from '../../src/codec/index.js'
 import { Rng } from '../../src/util/rng.js'
+import { thrownBy } from '../helpers/errors.js'
 
 const envelope: Envelope = { swarm: 'demo', round: 7, from: 2, kind: 'params', codec: 'f64', dim: 3 }
 const limits = { swarm: 'demo', dim: 3, maxPeers: 4 }
 
-function codeOf(fn: () => unknown): string {
-  try {
-    fn()
-  } catch (err) {
-    expect(err).toBeInstanceOf(WireError)
-    return (err as WireError).code
-  }
-  throw new Error('expected a WireError')
-}
+const codeOf = (fn: () => unknown): string => thrownBy(fn, WireError).code
 
 describe('wire format', () => {
   it('lays float64 out little-endian: [1, -2] is 00..f0 3f, 00..00 c0', () => {

@@ -1,27 +1,14 @@
-import { mkdtempSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { ConfigError } from '../../src/config/errors.js'
 import { applyOverrides, experimentFrom, loadExperiment } from '../../src/config/load.js'
-import { nearSquare, topologySpecOf } from '../../src/config/resolve.js'
+import { nearSquare, topologySpecOf } from '../../src/exchange/resolve.js'
+import { thrownBy } from '../helpers/errors.js'
+import { fileWriter, workDir } from '../helpers/meshgd.js'
 
-const dir = mkdtempSync(join(tmpdir(), 'meshgd-config-'))
-function file(name: string, text: string): string {
-  const path = join(dir, name)
-  writeFileSync(path, text)
-  return path
-}
-
-function errorOf(fn: () => unknown): ConfigError {
-  try {
-    fn()
-  } catch (err) {
-    expect(err).toBeInstanceOf(ConfigError)
-    return err as ConfigError
-  }
-  throw new Error('expected a ConfigError')
-}
+const dir = workDir('config')
+const file = fileWriter(dir)
+const errorOf = (fn: () => unknown): ConfigError => thrownBy(fn, ConfigError)
 
 describe('experiment files', () => {
   it('fills every default from an empty file', () => {

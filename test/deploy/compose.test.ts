@@ -4,22 +4,15 @@
  * every bind source present) and against what meshgd needs (one service per peer, unique announce addresses on the
  * compose network, the bootstrap by service name, the swarm key as a secret), for a ring, a torus and a keyed swarm.
  */
-import { spawnSync } from 'node:child_process'
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { dirname, join, resolve } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { parse } from 'yaml'
 import { projectName } from '../../src/deploy/compose.js'
+import { meshgdRunner, root, workDir } from '../helpers/meshgd.js'
 
-const root = resolve(import.meta.dirname, '..', '..')
-const bin = join(root, 'bin', 'meshgd.js')
-const work = mkdtempSync(join(tmpdir(), 'meshgd-compose-'))
-
-function meshgd(args: string[], cwd = work): { status: number; stdout: string; stderr: string } {
-  const r = spawnSync(process.execPath, [bin, ...args], { cwd, encoding: 'utf8', timeout: 60_000 })
-  return { status: r.status ?? -1, stdout: r.stdout, stderr: r.stderr }
-}
+const work = workDir('compose')
+const meshgd = meshgdRunner({ cwd: work, timeout: 60_000 })
 
 const SERVICE_KEYS = new Set(['image', 'command', 'volumes', 'networks', 'restart', 'depends_on', 'secrets', 'healthcheck'])
 const RESTART = new Set(['no', 'always', 'on-failure', 'unless-stopped'])

@@ -6,28 +6,22 @@
  * (what loadExperiment returns with every --set); the peer's wrapper script, run with a stand-in meshgd; and the
  * refusals, one line and exit 2. No cluster runs here, so this is as far as the manifests are checked.
  */
-import { spawn, spawnSync } from 'node:child_process'
+import { spawn } from 'node:child_process'
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join, resolve } from 'node:path'
+import { join } from 'node:path'
 import { StatefulSet } from 'kubernetes-models/apps/v1/StatefulSet'
 import { ConfigMap } from 'kubernetes-models/v1/ConfigMap'
 import { Secret } from 'kubernetes-models/v1/Secret'
 import { Service } from 'kubernetes-models/v1/Service'
 import { describe, expect, it } from 'vitest'
 import { parse } from 'yaml'
-import { nodeIndexOf } from '../../src/cli/k8s.js'
+import { nodeIndexOf } from '../../src/cli/commands/k8s.js'
 import { experimentFrom, loadExperiment } from '../../src/config/load.js'
 import { k8sManifests, k8sNames, PEER_WRAPPER, peerHost, peerIndexFromName } from '../../src/deploy/k8s.js'
+import { meshgdRunner, workDir } from '../helpers/meshgd.js'
 
-const root = resolve(import.meta.dirname, '..', '..')
-const bin = join(root, 'bin', 'meshgd.js')
-const work = mkdtempSync(join(tmpdir(), 'meshgd-k8s-'))
-
-function meshgd(args: string[], env: NodeJS.ProcessEnv = {}): { status: number; stdout: string; stderr: string } {
-  const r = spawnSync(process.execPath, [bin, ...args], { cwd: work, encoding: 'utf8', timeout: 60_000, env: { ...process.env, ...env } })
-  return { status: r.status ?? -1, stdout: r.stdout, stderr: r.stderr }
-}
+const work = workDir('k8s')
+const meshgd = meshgdRunner({ cwd: work, timeout: 60_000 })
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type Obj = Record<string, any>
@@ -294,7 +288,7 @@ describe('the peer index from a pod name', () => {
       [['--index-from-env', 'POD'], { POD: 'meshgd-demo' }, /^meshgd: --index-from-env POD "meshgd-demo": no peer index in it/],
       [[], {}, /^meshgd: meshgd node: give exactly one of --index I, --index-from-hostname or --index-from-env VAR$/],
     ] as const) {
-      const r = meshgd(['node', file, ...args], env)
+      const r = meshgd(['node', file, ...args], { env })
       expect(r.status).toBe(2)
       expect(r.stderr.trim()).toMatch(pattern)
     }

@@ -3,16 +3,11 @@
  * where `topology/` is the project's): the README cannot drift from the program. The `meshgd swarm` examples run
  * in test/integration/readme-swarm.test.ts (they start real swarms).
  */
-import { spawnSync } from 'node:child_process'
-import { mkdtempSync, symlinkSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
-import { readmeCommands, root } from './readme-commands.js'
+import { runMeshgd, workDir } from '../helpers/meshgd.js'
+import { readmeCommands } from './readme-commands.js'
 
-const work = mkdtempSync(join(tmpdir(), 'meshgd-readme-'))
-symlinkSync(join(root, 'topology'), join(work, 'topology'))
-const bin = join(root, 'bin', 'meshgd.js')
+const work = workDir('readme', { links: ['topology'] })
 
 const commands = readmeCommands().filter((c) => c.args[0] === 'sim' || c.args[0] === 'theory')
 
@@ -23,7 +18,7 @@ describe('README.md: the sim and theory examples run as written', () => {
 
   for (const c of commands) {
     it(c.text, () => {
-      const r = spawnSync(process.execPath, [bin, ...c.args], { cwd: work, encoding: 'utf8', timeout: 60_000 })
+      const r = runMeshgd(c.args, { cwd: work, timeout: 60_000 })
       expect(r.status, r.stderr).toBe(0)
       if (c.args.includes('--json')) expect(JSON.parse(r.stdout)).toHaveProperty('elastic.rate')
       else if (c.args[0] === 'sim') expect(r.stdout).toMatch(/^rounds\s+\d+/m)

@@ -9,13 +9,14 @@
  * d = 5,000 and fewer rounds to keep CI short: on the 2-core CI machine a d = 50,000 round costs about 90 ms of
  * wall time (six processes encrypting 800 kB each per round), a d = 5,000 round about 30 ms.
  */
-import { mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { readFileSync, readdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
-import { distance, info, minNormInterpolant, norm, params, shardsOf as shardsIn, sleep, startBootstrap, startPeer, stopStarted, waitForRound } from './support/processes.js'
+import { jsonWriter, workDir } from '../helpers/meshgd.js'
+import { distance, info, minNormInterpolant, norm, params, shardsOf as shardsIn, sleep, startBootstrap, startPeer, stopStarted, waitForRound } from '../helpers/processes.js'
 
-const work = mkdtempSync(join(tmpdir(), 'meshgd-faults-'))
+const work = workDir('faults')
+const writeExperiment = jsonWriter(work)
 
 afterAll(stopStarted)
 
@@ -28,9 +29,7 @@ function experiment(name: string, dim: number, run: Record<string, unknown>, ext
     run: { record_every: 50, neighbour_timeout_ms: 3000, checkpoint_every: 100, ...run },
     ...extra,
   }
-  const file = join(work, `${name}.json`)
-  writeFileSync(file, JSON.stringify(body))
-  return { file, body }
+  return { file: writeExperiment(name, body), body }
 }
 
 const shardsOf = (body: Record<string, unknown>): ReturnType<typeof shardsIn> => shardsIn(body, work)

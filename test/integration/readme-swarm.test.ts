@@ -3,15 +3,13 @@
  * is the project's); the lab example (`sudo ... --netns`) where this test runs as root with `ip netns`.
  */
 import { spawnSync } from 'node:child_process'
-import { mkdtempSync, readFileSync, symlinkSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
-import { readmeCommands, root } from '../docs/readme-commands.js'
+import { readmeCommands } from '../docs/readme-commands.js'
+import { runMeshgd, workDir } from '../helpers/meshgd.js'
 
-const work = mkdtempSync(join(tmpdir(), 'meshgd-readme-swarm-'))
-symlinkSync(join(root, 'topology'), join(work, 'topology'))
-const bin = join(root, 'bin', 'meshgd.js')
+const work = workDir('readme-swarm', { links: ['topology'] })
 const isRoot = process.getuid?.() === 0 && spawnSync('ip', ['netns', 'list']).status === 0
 
 describe('README.md: the swarm examples run as written', () => {
@@ -19,7 +17,7 @@ describe('README.md: the swarm examples run as written', () => {
   it('has them', () => expect(commands.length).toBeGreaterThanOrEqual(2))
   for (const c of commands) {
     it.skipIf(c.sudo && !isRoot)(c.text, () => {
-      const r = spawnSync(process.execPath, [bin, ...c.args, '--quiet'], { cwd: work, encoding: 'utf8', timeout: 240_000 })
+      const r = runMeshgd([...c.args, '--quiet'], { cwd: work, timeout: 240_000 })
       expect(r.status, r.stderr).toBe(0)
       expect(r.stdout).toMatch(/^rounds\s+\d+ \(target reached\)/m)
       const out = c.args[c.args.indexOf('--out') + 1]!

@@ -5,14 +5,14 @@
  * holder claiming every index, changes nothing; and a 16-peer ring with peers killed at random, two of them
  * restarted without their state, still ends at the exact answer.
  */
-import { spawnSync } from 'node:child_process'
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
-import { bin, distance, info, minNormInterpolant, norm, params, recordedRound, shardsOf, sleep, startBootstrap, startPeer, stopStarted, waitForRound, type Peer } from './support/processes.js'
+import { jsonWriter, runMeshgd, workDir } from '../helpers/meshgd.js'
+import { distance, info, minNormInterpolant, norm, params, recordedRound, shardsOf, sleep, startBootstrap, startPeer, stopStarted, waitForRound, type Peer } from '../helpers/processes.js'
 
-const work = mkdtempSync(join(tmpdir(), 'meshgd-rebind-'))
+const work = workDir('rebind')
+const writeExperiment = jsonWriter(work)
 afterAll(stopStarted)
 
 /** Elastic on a ring (`meshgd theory`: eta 1 with mu 0.2, or the given mu, is stable for each of these problems). */
@@ -24,9 +24,7 @@ function experiment(name: string, peers: number, dim: number, run: Record<string
     algorithm: { kind: 'elastic', eta: 1, mu },
     run: { record_every: 10, ...run },
   }
-  const file = join(work, `${name}.json`)
-  writeFileSync(file, JSON.stringify(body))
-  return { file, body }
+  return { file: writeExperiment(name, body), body }
 }
 
 function expectExact(out: string, body: Record<string, unknown>, n: number, tolerance = 1e-8): void {
@@ -86,7 +84,7 @@ describe('claims on a live peer\'s index change nothing', () => {
     expect(await exitCodes(peers)).toEqual([0, 0, 0, 0])
     boot.stop()
     expect(lines[0]).toContain(info(out, 2).peer_id as string)
-    const sim = spawnSync(process.execPath, [bin, 'sim', file, '--out', join(work, 'duplicate-sim'), '--quiet', '--no-theory'], { encoding: 'utf8' })
+    const sim = runMeshgd(['sim', file, '--out', join(work, 'duplicate-sim'), '--quiet', '--no-theory'])
     expect(sim.status, sim.stderr).toBe(0)
     for (let i = 0; i < 4; i++) expect(Buffer.from(params(out, i).buffer).equals(Buffer.from(params(join(work, 'duplicate-sim'), i).buffer)), `peer ${i}`).toBe(true)
   }, 300_000)
@@ -99,7 +97,7 @@ describe('claims on a live peer\'s index change nothing', () => {
     const { multiaddr } = await import('@multiformats/multiaddr')
     const { readSwarmKey } = await import('../../src/net/identity.js')
     const keyFile = join(work, 'swarm.key')
-    expect(spawnSync(process.execPath, [bin, 'keygen', '-o', keyFile]).status).toBe(0)
+    expect(runMeshgd(['keygen', '-o', keyFile]).status).toBe(0)
     const { file } = experiment('claims', 4, 200, { rounds: 3000, neighbour_timeout_ms: 30_000 })
     const boot = await startBootstrap(['--swarm-key', keyFile])
     const out = join(work, 'claims')
@@ -143,7 +141,7 @@ describe('claims on a live peer\'s index change nothing', () => {
     const counted = infos.reduce((s, x) => s + x.refused_streams + Object.values(x.rejects).reduce((a, b) => a + b, 0), 0)
     expect(counted).toBeGreaterThanOrEqual(4) // every stream it opened was refused (and any claim heard counted)
     for (const x of infos) expect(x.rebound_neighbours).toBe(0)
-    const sim = spawnSync(process.execPath, [bin, 'sim', file, '--out', join(work, 'claims-sim'), '--quiet', '--no-theory'], { encoding: 'utf8' })
+    const sim = runMeshgd(['sim', file, '--out', join(work, 'claims-sim'), '--quiet', '--no-theory'])
     expect(sim.status, sim.stderr).toBe(0)
     for (let i = 0; i < 4; i++) expect(Buffer.from(params(out, i).buffer).equals(Buffer.from(params(join(work, 'claims-sim'), i).buffer)), `peer ${i}`).toBe(true)
   }, 300_000)

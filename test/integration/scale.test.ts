@@ -8,50 +8,40 @@
  * size (VmRSS) counts that shared code once per peer, so it overstates what n peers cost together; it is reported
  * beside, and the private part (RssAnon) is held to the same bound.
  */
-import { spawn, spawnSync } from 'node:child_process'
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join, resolve } from 'node:path'
+import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { childProcesses, sampleMemory, type ProcessMemory } from '../../src/observe/proc-memory.js'
+import { jsonWriter, paramsBytes, runMeshgd, workDir } from '../helpers/meshgd.js'
+import { startMeshgd } from '../helpers/processes.js'
 
-const root = resolve(import.meta.dirname, '..', '..')
-const bin = join(root, 'bin', 'meshgd.js')
-const work = mkdtempSync(join(tmpdir(), 'meshgd-scale-'))
+const work = workDir('scale')
 
 /** Runs meshgd, sampling the memory of the peer processes it starts every 3 s. */
-function run(args: string[]): Promise<{ status: number; stderr: string; samples: ProcessMemory[] }> {
-  return new Promise((done) => {
-    const child = spawn(process.execPath, [bin, ...args], { cwd: work, stdio: ['ignore', 'ignore', 'pipe'] })
-    let stderr = ''
-    child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()))
-    const sampler = sampleMemory(() => childProcesses(child.pid!, / node .*--index /), 3000)
-    child.once('exit', (code) => done({ status: code ?? -1, stderr, samples: sampler.stop() }))
-  })
+async function run(args: string[]): Promise<{ status: number; stderr: string; samples: ProcessMemory[] }> {
+  const p = startMeshgd(args, { cwd: work })
+  const sampler = sampleMemory(() => childProcesses(p.child.pid!, / node .*--index /), 3000)
+  const { code } = await p.exit
+  return { status: code ?? -1, stderr: p.stderr(), samples: sampler.stop() }
 }
 
 describe('a swarm of 32 peer processes', () => {
   it('starts, equals the simulator bit for bit, warns about nothing, and keeps each peer under 80 MB', async () => {
     const n = 32
-    const file = join(work, 'rr32.json')
-    writeFileSync(
-      file,
-      JSON.stringify({
-        swarm: { id: 'rr32', peers: n },
-        topology: { kind: 'random-regular', degree: 4, seed: 3 },
-        problem: { kind: 'planted', loss: 'squared', dim: 256, samples_per_peer: 1, seed: 1 },
-        algorithm: { kind: 'elastic', eta: 1.0, mu: 0.1 },
-        run: { rounds: 300, target: null, checkpoint_every: null, record_every: 50 },
-      }),
-    )
-    const sim = spawnSync(process.execPath, [bin, 'sim', file, '--out', join(work, 'sim'), '--quiet', '--no-theory'], { encoding: 'utf8' })
+    const file = jsonWriter(work)('rr32', {
+      swarm: { id: 'rr32', peers: n },
+      topology: { kind: 'random-regular', degree: 4, seed: 3 },
+      problem: { kind: 'planted', loss: 'squared', dim: 256, samples_per_peer: 1, seed: 1 },
+      algorithm: { kind: 'elastic', eta: 1.0, mu: 0.1 },
+      run: { rounds: 300, target: null, checkpoint_every: null, record_every: 50 },
+    })
+    const sim = runMeshgd(['sim', file, '--out', join(work, 'sim'), '--quiet', '--no-theory'])
     expect(sim.status, sim.stderr).toBe(0)
     const net = await run(['swarm', file, '--out', join(work, 'net'), '--quiet'])
     expect(net.stderr).toBe('') // no MaxListenersExceededWarning or any other word
     expect(net.status).toBe(0)
     for (let i = 0; i < n; i++) {
-      const a = readFileSync(join(work, 'sim', 'params', `${i}.f64`))
-      const b = readFileSync(join(work, 'net', 'params', `${i}.f64`))
+      const a = paramsBytes(join(work, 'sim'), i)
+      const b = paramsBytes(join(work, 'net'), i)
       expect(b.equals(a), `peer ${i}`).toBe(true)
     }
     expect(net.samples.length).toBeGreaterThan(n) // sampled more than once per peer

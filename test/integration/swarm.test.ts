@@ -3,48 +3,20 @@
  * byte for byte with `meshgd sim` on the same file (DESIGN.md: the first test that the network runs the
  * algorithm and nothing else).
  */
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
-import { createServer } from 'node:net'
-import { tmpdir } from 'node:os'
-import { join, resolve } from 'node:path'
+import type { ChildProcess } from 'node:child_process'
+import { readFileSync } from 'node:fs'
+import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
 import { wireBytesOfVector } from '../../src/codec/index.js'
+import { jsonWriter, meshgdRunner, paramsBytes, root, workDir } from '../helpers/meshgd.js'
+import { alive, childPids, exitCode, firstLine, freePort, startBootstrap, startMeshgd, startPeer, stopStarted } from '../helpers/processes.js'
 
-const root = resolve(import.meta.dirname, '..', '..')
-const bin = join(root, 'bin', 'meshgd.js')
-const work = mkdtempSync(join(tmpdir(), 'meshgd-net-'))
-const started: ChildProcess[] = []
+const work = workDir('net')
+afterAll(stopStarted)
 
-afterAll(() => {
-  for (const c of started) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL')
-})
-
-function meshgd(args: string[], timeout = 180_000): { status: number; stdout: string; stderr: string } {
-  const r = spawnSync(process.execPath, [bin, ...args], { cwd: work, encoding: 'utf8', timeout })
-  return { status: r.status ?? -1, stdout: r.stdout, stderr: r.stderr }
-}
-
-/** A TCP port nobody listens on right now (for peers that must listen on a known port). */
-function freePort(): Promise<number> {
-  return new Promise((r) => {
-    const srv = createServer()
-    srv.listen(0, '127.0.0.1', () => {
-      const port = (srv.address() as { port: number }).port
-      srv.close(() => r(port))
-    })
-  })
-}
-
-function experiment(name: string, body: Record<string, unknown>): string {
-  const path = join(work, `${name}.json`)
-  writeFileSync(path, JSON.stringify(body))
-  return path
-}
-
-function params(dir: string, n: number): Buffer[] {
-  return Array.from({ length: n }, (_, i) => readFileSync(join(dir, 'params', `${i}.f64`)))
-}
+const meshgd = meshgdRunner({ cwd: work, timeout: 180_000 })
+const experiment = jsonWriter(work)
+const params = (dir: string, n: number): Buffer[] => Array.from({ length: n }, (_, i) => paramsBytes(dir, i))
 
 const problem = { kind: 'planted', loss: 'squared', dim: 12, samples_per_peer: 2, seed: 5 }
 const cases = [
@@ -104,30 +76,18 @@ describe('peers started one by one against a bootstrap, in shuffled order', () =
       algorithm: { kind: 'elastic', eta: 0.8, mu: 0.2 },
       run: { rounds: 40, neighbour_timeout_ms: 30_000 },
     })
-    const boot = spawn(process.execPath, [bin, 'bootstrap', '--listen', '/ip4/127.0.0.1/tcp/0'], { stdio: ['ignore', 'pipe', 'pipe'] })
-    started.push(boot)
-    const addr = await new Promise<string>((resolveAddr, reject) => {
-      let text = ''
-      boot.stdout!.on('data', (d: Buffer) => {
-        text += d.toString()
-        if (text.includes('\n')) resolveAddr(text.split('\n')[0]!.trim())
-      })
-      boot.once('exit', () => reject(new Error('bootstrap exited')))
-    })
+    const boot = await startBootstrap()
+    const addr = boot.addr
     expect(addr).toMatch(/^\/ip4\/127\.0\.0\.1\/tcp\/\d+\/p2p\/12D3KooW/)
     const order = [3, 0, 4, 1, 2]
     const exits: Array<Promise<number>> = []
     const out = join(work, 'manual-net')
     for (const i of order) {
-      const child = spawn(process.execPath, [bin, 'node', file, '--index', String(i), '--listen', '/ip4/127.0.0.1/tcp/0', '--bootstrap', addr, '--out', out, '--quiet'], {
-        stdio: 'ignore',
-      })
-      started.push(child)
-      exits.push(new Promise((r) => child.once('exit', (code) => r(code ?? -1))))
+      exits.push(exitCode(startPeer(file, i, out, addr, { args: ['--quiet'] })))
       await new Promise((r) => setTimeout(r, 400))
     }
     expect(await Promise.all(exits)).toEqual([0, 0, 0, 0, 0])
-    boot.kill('SIGTERM')
+    boot.stop()
     expect(meshgd(['sim', file, '--out', join(work, 'manual-sim'), '--quiet']).status).toBe(0)
     const a = params(join(work, 'manual-sim'), n)
     const b = params(out, n)
@@ -159,15 +119,10 @@ describe('a stranger during a run', () => {
       algorithm: { kind: 'elastic', eta: 0.8, mu: 0.2 },
       run: { rounds: 3000, record_every: 1000, neighbour_timeout_ms: 30_000 },
     })
-    const boot = spawn(process.execPath, [bin, 'bootstrap', '--listen', '/ip4/127.0.0.1/tcp/0'], { stdio: ['ignore', 'pipe', 'ignore'] })
-    started.push(boot)
-    const addr = await new Promise<string>((r) => boot.stdout!.once('data', (d: Buffer) => r(d.toString().split('\n')[0]!.trim())))
+    const boot = await startBootstrap()
+    const addr = boot.addr
     const out = join(work, 'stranger-net')
-    const exits = Array.from({ length: n }, (_, i) => {
-      const child = spawn(process.execPath, [bin, 'node', file, '--index', String(i), '--listen', '/ip4/127.0.0.1/tcp/0', '--bootstrap', addr, '--out', out, '--quiet'], { stdio: 'ignore' })
-      started.push(child)
-      return new Promise<number>((r) => child.once('exit', (code) => r(code ?? -1)))
-    })
+    const exits = Array.from({ length: n }, (_, i) => exitCode(startPeer(file, i, out, addr, { args: ['--quiet'] })))
     const stranger = await createMeshNode({ privateKey: await generateKeyPair('Ed25519'), listen: ['/ip4/127.0.0.1/tcp/0'] })
     await stranger.start()
     let attempts = 0
@@ -203,7 +158,7 @@ describe('a stranger during a run', () => {
     }
     expect(attempts).toBe(4 * n)
     expect(await Promise.all(exits)).toEqual(new Array(n).fill(0))
-    boot.kill('SIGTERM')
+    boot.stop()
     expect(meshgd(['sim', file, '--out', join(work, 'stranger-sim'), '--quiet']).status).toBe(0)
     const a = params(join(work, 'stranger-sim'), n)
     const b = params(out, n)
@@ -214,18 +169,6 @@ describe('a stranger during a run', () => {
 })
 
 describe('the launcher stops what it started', () => {
-  function children(pid: number): number[] {
-    const r = spawnSync('ps', ['-o', 'pid=', '--ppid', String(pid)], { encoding: 'utf8' })
-    return r.stdout.split('\n').map((l) => Number(l.trim())).filter((x) => x > 0)
-  }
-  const alive = (pid: number): boolean => {
-    try {
-      process.kill(pid, 0)
-      return true
-    } catch {
-      return false
-    }
-  }
   async function startLongSwarm(name: string, extra: Record<string, unknown> = {}): Promise<{ launcher: ChildProcess; kids: number[]; stderr: () => string }> {
     const file = experiment(name, {
       swarm: { id: name, peers: 4 },
@@ -234,19 +177,16 @@ describe('the launcher stops what it started', () => {
       algorithm: { kind: 'elastic', eta: 0.8, mu: 0.2 },
       run: { rounds: 10_000_000, record_every: 100_000, ...extra },
     })
-    const launcher = spawn(process.execPath, [bin, 'swarm', file, '--out', join(work, `${name}-net`), '--quiet'], { stdio: ['ignore', 'ignore', 'pipe'] })
-    started.push(launcher)
-    let err = ''
-    launcher.stderr!.on('data', (d: Buffer) => (err += d.toString()))
+    const { child: launcher, stderr } = startMeshgd(['swarm', file, '--out', join(work, `${name}-net`), '--quiet'])
     // wait for the bootstrap and the 4 peers to be running
     let kids: number[] = []
     for (let k = 0; k < 100 && kids.length < 5; k++) {
       await new Promise((r) => setTimeout(r, 200))
-      kids = children(launcher.pid!)
+      kids = childPids(launcher.pid!)
     }
     expect(kids.length).toBe(5)
     await new Promise((r) => setTimeout(r, 3000)) // let the rounds start
-    return { launcher, kids, stderr: () => err }
+    return { launcher, kids, stderr }
   }
 
   it('Ctrl-C stops every process it started, exits 130, and writes the summary of the rounds done', async () => {
@@ -268,15 +208,9 @@ describe('the launcher stops what it started', () => {
     expect(reported.status).toBe(1)
     expect(reported.stderr).toMatch(/^meshgd: the run stopped at round \d+ of 10000000 \(interrupted\): it is not finished$/m)
     // the same command again resumes from the peers' checkpoints and says so in one line (item 7)
-    const resumed = spawn(process.execPath, [bin, 'swarm', join(work, 'sigint.json'), '--out', out, '--quiet'], { stdio: ['ignore', 'ignore', 'pipe'] })
-    started.push(resumed)
-    const line = await new Promise<string>((r) => {
-      let text = ''
-      resumed.stderr!.on('data', (d: Buffer) => {
-        text += d.toString()
-        if (text.includes('\n')) r(text.split('\n')[0]!)
-      })
-    })
+    const resuming = startMeshgd(['swarm', join(work, 'sigint.json'), '--out', out, '--quiet'])
+    const resumed = resuming.child
+    const line = await firstLine(resuming, 'stderr')
     expect(line).toMatch(/^meshgd: resuming from round (\d+) \(this experiment's checkpoints in \S+sigint-net; --force starts over\)$/)
     expect(Number(/round (\d+)/.exec(line)![1])).toBeGreaterThanOrEqual(summary.rounds)
     const stopped = new Promise<number>((r) => resumed.once('exit', (code) => r(code ?? -1)))
@@ -376,11 +310,7 @@ describe('a fixed deployment with a static peers list and no bootstrap', () => {
       peers: ports.map((p) => `/ip4/127.0.0.1/tcp/${p}`),
     })
     const out = join(work, 'static-net')
-    const exits = ports.map((port, i) => {
-      const child = spawn(process.execPath, [bin, 'node', file, '--index', String(i), '--listen', `/ip4/127.0.0.1/tcp/${port}`, '--out', out, '--quiet'], { stdio: 'ignore' })
-      started.push(child)
-      return new Promise<number>((r) => child.once('exit', (code) => r(code ?? -1)))
-    })
+    const exits = ports.map((port, i) => exitCode(startMeshgd(['node', file, '--index', String(i), '--listen', `/ip4/127.0.0.1/tcp/${port}`, '--out', out, '--quiet'])))
     expect(await Promise.all(exits)).toEqual([0, 0, 0])
     expect(meshgd(['sim', file, '--out', join(work, 'static-sim'), '--quiet']).status).toBe(0)
     const a = params(join(work, 'static-sim'), 3)
@@ -409,11 +339,7 @@ describe('a deployment with pinned peer IDs (peers: [{index, peer_id, addr}])', 
     expect(impostor.status).toBe(1)
     expect(impostor.stderr).toMatch(new RegExp(`index 0 is pinned to ${ids[0]}, but this peer's identity .* is 12D3KooW`))
     // no --listen: a pinned peer listens on its pinned address
-    const exits = [0, 1, 2].map((i) => {
-      const child = spawn(process.execPath, [bin, 'node', file, '--index', String(i), '--out', out, '--quiet'], { stdio: 'ignore' })
-      started.push(child)
-      return new Promise<number>((r) => child.once('exit', (code) => r(code ?? -1)))
-    })
+    const exits = [0, 1, 2].map((i) => exitCode(startMeshgd(['node', file, '--index', String(i), '--out', out, '--quiet'])))
     expect(await Promise.all(exits)).toEqual([0, 0, 0])
     expect(meshgd(['sim', file, '--out', join(work, 'pinned-sim'), '--quiet']).status).toBe(0)
     const a = params(join(work, 'pinned-sim'), 3)
@@ -439,15 +365,10 @@ describe('a keyed swarm (libp2p private network)', () => {
       algorithm: { kind: 'elastic', eta: 0.8, mu: 0.2 },
       run: { rounds: 2000, record_every: 1000, neighbour_timeout_ms: 30_000 },
     })
-    const boot = spawn(process.execPath, [bin, 'bootstrap', '--listen', '/ip4/127.0.0.1/tcp/0', '--swarm-key', keyFile], { stdio: ['ignore', 'pipe', 'ignore'] })
-    started.push(boot)
-    const addr = await new Promise<string>((r) => boot.stdout!.once('data', (d: Buffer) => r(d.toString().split('\n')[0]!.trim())))
+    const boot = await startBootstrap(['--swarm-key', keyFile])
+    const addr = boot.addr
     const out = join(work, 'keyed-net')
-    const exits = Array.from({ length: n }, (_, i) => {
-      const child = spawn(process.execPath, [bin, 'node', file, '--index', String(i), '--listen', '/ip4/127.0.0.1/tcp/0', '--bootstrap', addr, '--out', out, '--quiet'], { stdio: 'ignore' })
-      started.push(child)
-      return new Promise<number>((r) => child.once('exit', (code) => r(code ?? -1)))
-    })
+    const exits = Array.from({ length: n }, (_, i) => exitCode(startPeer(file, i, out, addr, { args: ['--quiet'] })))
     const stranger = await createMeshNode({ privateKey: await generateKeyPair('Ed25519'), listen: ['/ip4/127.0.0.1/tcp/0'] })
     await stranger.start()
     try {
@@ -457,7 +378,7 @@ describe('a keyed swarm (libp2p private network)', () => {
       await stranger.stop()
     }
     expect(await Promise.all(exits)).toEqual(new Array(n).fill(0))
-    boot.kill('SIGTERM')
+    boot.stop()
     expect(meshgd(['sim', file, '--out', join(work, 'keyed-sim'), '--quiet']).status).toBe(0)
     const a = params(join(work, 'keyed-sim'), n)
     const b = params(out, n)
@@ -476,19 +397,15 @@ describe('addressed as on a compose network (/dns4 names), then gathered with me
       run: { rounds: 40, neighbour_timeout_ms: 30_000 },
     })
     const bootPort = await freePort()
-    const boot = spawn(process.execPath, [bin, 'bootstrap', '--listen', `/ip4/127.0.0.1/tcp/${bootPort}`], { stdio: ['ignore', 'pipe', 'ignore'] })
-    started.push(boot)
-    await new Promise((r) => boot.stdout!.once('data', r))
+    const boot = await startBootstrap([], `/ip4/127.0.0.1/tcp/${bootPort}`)
     const out = join(work, 'dns-net')
     const ports = [await freePort(), await freePort(), await freePort()]
     const exits = ports.map((port, i) => {
       const args = ['node', file, '--index', String(i), '--listen', `/ip4/127.0.0.1/tcp/${port}`, '--announce', `/dns4/localhost/tcp/${port}`, '--bootstrap', `/dns4/localhost/tcp/${bootPort}`, '--out', out, '--quiet']
-      const child = spawn(process.execPath, [bin, ...args], { stdio: 'ignore' })
-      started.push(child)
-      return new Promise<number>((r) => child.once('exit', (code) => r(code ?? -1)))
+      return exitCode(startMeshgd(args))
     })
     expect(await Promise.all(exits)).toEqual([0, 0, 0])
-    boot.kill('SIGTERM')
+    boot.stop()
     expect(meshgd(['sim', file, '--out', join(work, 'dns-sim'), '--quiet']).status).toBe(0)
     const a = params(join(work, 'dns-sim'), n)
     const b = params(out, n)

@@ -9,7 +9,7 @@ import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { createPeerStep } from '../../src/algorithms/peer-step.js'
 import { experimentFrom } from '../../src/config/load.js'
-import { resolveExperiment } from '../../src/config/resolve.js'
+import { resolveExperiment } from '../../src/exchange/resolve.js'
 import {
   CheckpointError,
   CheckpointMismatch,

@@ -147,7 +147,7 @@ describe('NeighbourBook, async mode', () => {
 describe('run.mode: async in the config', () => {
   it('is refused where a neighbour cannot be left out, naming the field', async () => {
     const { experimentFrom } = await import('../../src/config/load.js')
-    const { resolveExperiment } = await import('../../src/config/resolve.js')
+    const { resolveExperiment } = await import('../../src/exchange/resolve.js')
     const resolve = (body: Record<string, unknown>): unknown =>
       resolveExperiment(experimentFrom({ swarm: { peers: 4 }, problem: { kind: 'planted', dim: 4 }, run: { mode: 'async' }, ...body }), '.')
     expect(() => resolve({ algorithm: { kind: 'elastic' } })).not.toThrow()

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { ProblemError, parseCsvProblem, plantedProblem, plantedShard, shardRows } from '../../src/problems/index.js'
 import type { ProblemSpec } from '../../src/problems/types.js'
+import { thrownBy } from '../helpers/errors.js'
 
 const planted = (extra: Partial<Extract<ProblemSpec, { kind: 'planted' }>> = {}): Extract<ProblemSpec, { kind: 'planted' }> => ({
   kind: 'planted',
@@ -26,15 +27,7 @@ const csv = (extra: Partial<Extract<ProblemSpec, { kind: 'csv' }>> = {}): Extrac
   ...extra,
 })
 
-function errorOf(fn: () => unknown): ProblemError {
-  try {
-    fn()
-  } catch (err) {
-    expect(err).toBeInstanceOf(ProblemError)
-    return err as ProblemError
-  }
-  throw new Error('expected a ProblemError')
-}
+const errorOf = (fn: () => unknown): ProblemError => thrownBy(fn, ProblemError)
 
 describe('planted problems', () => {
   it('have rows of norm about 1 (unit-norm), targets y = X w* exactly without noise, and per-peer shards', () => {

@@ -4,35 +4,24 @@
  * the algorithm and nothing else). Every other algorithm, compression, faults, the lab and 32 processes run in
  * `npm run test:integration`.
  */
-import { spawnSync } from 'node:child_process'
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join, resolve } from 'node:path'
+import { readFileSync } from 'node:fs'
+import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
+import { jsonWriter, meshgdRunner, paramsBytes, workDir } from '../helpers/meshgd.js'
 
-const root = resolve(import.meta.dirname, '..', '..')
-const bin = join(root, 'bin', 'meshgd.js')
-const work = mkdtempSync(join(tmpdir(), 'meshgd-smoke-'))
-
-function meshgd(args: string[]): { status: number; stderr: string } {
-  const r = spawnSync(process.execPath, [bin, ...args], { cwd: work, encoding: 'utf8', timeout: 180_000 })
-  return { status: r.status ?? -1, stderr: r.stderr }
-}
+const work = workDir('smoke')
+const meshgd = meshgdRunner({ cwd: work, timeout: 180_000 })
 
 describe('a real swarm', () => {
   it('of 6 processes on a ring equals meshgd sim bit for bit; --set reaches every peer; the bar shows the error', () => {
     const n = 6
-    const file = join(work, 'ring.json')
-    writeFileSync(
-      file,
-      JSON.stringify({
-        swarm: { id: 'smoke', peers: n },
-        topology: { kind: 'ring' },
-        problem: { kind: 'planted', loss: 'squared', dim: 12, samples_per_peer: 2, seed: 5 },
-        algorithm: { kind: 'elastic', eta: 0.8, mu: 0.2 },
-        run: { rounds: 40, record_every: 10, neighbour_timeout_ms: 30_000, target: null },
-      }),
-    )
+    const file = jsonWriter(work)('ring', {
+      swarm: { id: 'smoke', peers: n },
+      topology: { kind: 'ring' },
+      problem: { kind: 'planted', loss: 'squared', dim: 12, samples_per_peer: 2, seed: 5 },
+      algorithm: { kind: 'elastic', eta: 0.8, mu: 0.2 },
+      run: { rounds: 40, record_every: 10, neighbour_timeout_ms: 30_000, target: null },
+    })
     // the override must reach the peers (issue 18, item 2): they run the resolved experiment, not the file
     const set = ['--set', 'run.rounds=200']
     expect(meshgd(['sim', file, ...set, '--out', join(work, 'sim'), '--quiet']).status).toBe(0)
@@ -45,8 +34,8 @@ describe('a real swarm', () => {
     expect(JSON.parse(readFileSync(join(work, 'net', 'experiment.json'), 'utf8')).run.rounds).toBe(200)
     for (let i = 0; i < n; i++) expect(JSON.parse(readFileSync(join(work, 'net', 'peers', String(i), 'info.json'), 'utf8')).rounds).toBe(200)
     for (let i = 0; i < n; i++) {
-      const a = readFileSync(join(work, 'sim', 'params', `${i}.f64`))
-      const b = readFileSync(join(work, 'net', 'params', `${i}.f64`))
+      const a = paramsBytes(join(work, 'sim'), i)
+      const b = paramsBytes(join(work, 'net'), i)
       expect(b.equals(a), `peer ${i}`).toBe(true)
     }
     const summary = JSON.parse(readFileSync(join(work, 'net', 'summary.json'), 'utf8'))

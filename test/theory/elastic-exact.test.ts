@@ -7,7 +7,7 @@
 import { EigenvalueDecomposition, Matrix } from 'ml-matrix'
 import { describe, expect, it } from 'vitest'
 import { experimentFrom } from '../../src/config/load.js'
-import { resolveExperiment } from '../../src/config/resolve.js'
+import { resolveExperiment } from '../../src/exchange/resolve.js'
 import { gramMatrix, scatterMatrix } from '../../src/linalg/gram.js'
 import { choleskyInPlace, isPositiveDefinite, solveLowerInPlace } from '../../src/linalg/cholesky.js'
 import { tridiagonalEigen } from '../../src/linalg/lanczos.js'

@@ -12,6 +12,7 @@ import {
   type Graph,
   type TopologySpec,
 } from '../../src/topology/index.js'
+import { thrownBy } from '../helpers/errors.js'
 
 const spec = (kind: TopologySpec['kind'], extra: Partial<TopologySpec> = {}): TopologySpec => ({ kind, seed: 1, weights: { kind: 'unit' }, ...extra })
 const sorted = (xs: number[]): number[] => [...xs].sort((a, b) => a - b)
@@ -23,15 +24,7 @@ function expectSpectrum(g: Graph, expected: number[]): void {
   got.forEach((v, k) => expect(Math.abs(v - want[k]!)).toBeLessThan(1e-9))
 }
 
-function errorOf(fn: () => unknown): TopologyError {
-  try {
-    fn()
-  } catch (err) {
-    expect(err).toBeInstanceOf(TopologyError)
-    return err as TopologyError
-  }
-  throw new Error('expected a TopologyError')
-}
+const errorOf = (fn: () => unknown): TopologyError => thrownBy(fn, TopologyError)
 
 describe('graph builders', () => {
   it('ring, path, complete, star, hypercube, grid and torus have their closed-form Laplacian spectra', () => {
