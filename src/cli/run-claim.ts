@@ -35,7 +35,8 @@ export function recordedExperiment(dir: string): unknown {
 
 /**
  * Claim `dir` for `experiment` (already portable: paths absolute). Refuses a folder with another experiment's
- * run, or an unrecorded one, unless `force`, which removes meshgd's files there first.
+ * run, or an unrecorded one, unless `force`, which removes meshgd's files there first (also when the run there is
+ * of this experiment: `--force` starts over rather than resuming).
  */
 export function claimRunDirectory(dir: string, experiment: ExperimentInput, opts: { force?: boolean; flag?: string } = {}): Claim {
   const flag = opts.flag ?? '--out'
@@ -46,10 +47,12 @@ export function claimRunDirectory(dir: string, experiment: ExperimentInput, opts
     const what = recorded === null ? `a run of an unrecorded experiment (${present.join(', ')}, no experiment.json)` : `a run of another experiment (${difference})`
     throw new ConfigError(`${flag} ${dir}: holds ${what}; pass --force to replace it, or choose another ${flag}`)
   }
-  if (difference !== null) for (const f of present) rmSync(join(dir, f), { recursive: true, force: true })
+  // --force starts over: meshgd's files go, whether the run there is of another experiment or of this one
+  const replace = difference !== null || (opts.force === true && present.length > 0)
+  if (replace) for (const f of present) rmSync(join(dir, f), { recursive: true, force: true })
   mkdirSync(dir, { recursive: true })
   writeFileAtomic(join(dir, EXPERIMENT_FILE), experimentText(experiment))
-  const same = difference === null && recorded !== null
+  const same = !replace && recorded !== null
   return { same, resumeFrom: same ? checkpointRound(dir, experiment.swarm.peers) : 0, finished: same && finishedRun(dir) }
 }
 

@@ -13,6 +13,7 @@ import { preSharedKey } from '@libp2p/pnet'
 import { tcp } from '@libp2p/tcp'
 import { multiaddr, type Multiaddr } from '@multiformats/multiaddr'
 import { createLibp2p, type Libp2p } from 'libp2p'
+import { paramsTransport, type ParamsTransport } from './params-protocol.js'
 import { rosterDirectory, type RosterDirectory } from './roster-directory.js'
 
 export interface MeshNodeInit {
@@ -36,7 +37,7 @@ export interface MeshNodeInit {
   onGaterRefuse?: (reason: 'per-ip' | 'per-peer', remote: string) => void
 }
 
-export type MeshServices = { identify: Identify; ping: Ping; pubsub: GossipSub; directory: RosterDirectory }
+export type MeshServices = { identify: Identify; ping: Ping; pubsub: GossipSub; directory: RosterDirectory; params: ParamsTransport }
 export type MeshNode = Libp2p<MeshServices>
 
 const hex = (bytes: Uint8Array | undefined): string => (bytes ? Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('hex') : '')
@@ -97,6 +98,8 @@ export async function createMeshNode(init: MeshNodeInit): Promise<MeshNode> {
       ping: ping(),
       // the hub (a bootstrap) answers "who is index j"; a peer asks
       directory: rosterDirectory({ serve: init.hub ?? false }),
+      // parameters peer to peer (src/net/params-protocol.ts): handled only by a peer that gives it handlers
+      params: paramsTransport(),
       pubsub: gossipsub({
         emitSelf: false,
         allowPublishToZeroTopicPeers: true,

@@ -4,15 +4,18 @@
  * backpressure honoured (`send` false -> wait for 'drain'). Inbound streams are accepted only from peers that
  * `isAllowed` names (graph neighbours); a frame the decoder rejects aborts that stream, is reported through
  * `onReject`, and never reaches the peer's state.
+ *
+ * A libp2p service shaped as js-libp2p's own protocols (protocol-ping): `paramsTransport()(components)`, Startable,
+ * a narrow components bag. Every node has it; only a peer gives it handlers (`serve`, then `listen`), so a
+ * bootstrap or an observer never handles the protocol.
  */
-import type { Connection, PeerId, Stream } from '@libp2p/interface'
+import type { AbortOptions, Connection, PeerId, Startable, Stream, StreamHandler } from '@libp2p/interface'
 import type { Multiaddr } from '@multiformats/multiaddr'
 import { FrameDecoder, WireError } from '../codec/index.js'
-import type { MeshNode } from './node.js'
 
 export const PARAMS_PROTOCOL = '/meshgd/params/1.0.0'
 
-export interface ParamsTransportInit {
+export interface ParamsHandlers {
   maxFrameBytes: number
   /** May the remote peer send us parameters? (resolves false after its own timeout when unknown) */
   isAllowed: (remote: string) => Promise<boolean>
@@ -27,23 +30,47 @@ export interface TransportStats {
   rejectedFrames: number
 }
 
-export class ParamsTransport {
+export interface ParamsComponents {
+  registrar: {
+    handle(protocol: string, handler: StreamHandler, options?: { maxInboundStreams?: number; maxOutboundStreams?: number }): Promise<void>
+    unhandle(protocol: string): Promise<void>
+  }
+  connectionManager: { openStream(peer: PeerId | Multiaddr | Multiaddr[], protocol: string, options?: AbortOptions): Promise<Stream> }
+}
+
+export class ParamsTransport implements Startable {
   private readonly outbound = new Map<string, Stream>()
   private readonly opening = new Map<string, Promise<Stream>>()
   readonly stats: TransportStats = { bytesSent: 0, bytesReceived: 0, refusedStreams: 0, rejectedFrames: 0 }
   private readonly inbound = new Set<Stream>()
+  private handlers: ParamsHandlers | null = null
+  private handling = false
   private stopping = false
 
-  constructor(
-    private readonly node: MeshNode,
-    private readonly init: ParamsTransportInit,
-  ) {}
+  constructor(private readonly components: ParamsComponents) {}
+
+  /** This node is a peer: accept parameter streams through these handlers (from `listen`, or the node's start). */
+  serve(handlers: ParamsHandlers): void {
+    this.handlers = handlers
+  }
 
   async start(): Promise<void> {
-    await this.node.handle(PARAMS_PROTOCOL, (stream, connection) => this.handleInbound(stream, connection), {
+    await this.listen()
+  }
+
+  /** Handle the protocol now, when handlers are set (a node created started has run `start` before `serve`). */
+  async listen(): Promise<void> {
+    if (!this.handlers || this.handling) return
+    this.handling = true
+    await this.components.registrar.handle(PARAMS_PROTOCOL, (stream, connection) => this.handleInbound(stream, connection), {
       maxInboundStreams: 256,
       maxOutboundStreams: 256,
     })
+  }
+
+  private get init(): ParamsHandlers {
+    if (!this.handlers) throw new Error('ParamsTransport: no handlers (serve() was not called)')
+    return this.handlers
   }
 
   private async handleInbound(stream: Stream, connection: Connection): Promise<void> {
@@ -83,7 +110,7 @@ export class ParamsTransport {
         let delay = 50
         for (;;) {
           try {
-            const stream = await this.node.dialProtocol(target, PARAMS_PROTOCOL, { signal })
+            const stream = await this.components.connectionManager.openStream(target, PARAMS_PROTOCOL, { signal })
             this.outbound.set(remote, stream)
             return stream
           } catch (err) {
@@ -137,8 +164,9 @@ export class ParamsTransport {
   }
 
   async stop(): Promise<void> {
+    if (this.stopping) return
     this.stopping = true
-    await this.node.unhandle(PARAMS_PROTOCOL)
+    if (this.handling) await this.components.registrar.unhandle(PARAMS_PROTOCOL).catch(() => undefined)
     await Promise.allSettled([...this.outbound.values()].map((s) => s.close()))
     for (const s of this.inbound) s.abort(new Error('meshgd: peer stopping'))
   }
@@ -209,4 +237,8 @@ export class Outbox {
       if (this.pending() === 0) for (const w of [...this.idleWaiters]) w()
     }
   }
+}
+
+export function paramsTransport(): (components: ParamsComponents) => ParamsTransport {
+  return (components) => new ParamsTransport(components)
 }

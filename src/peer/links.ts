@@ -10,7 +10,7 @@ import { multiaddr } from '@multiformats/multiaddr'
 import { decodeBody, decodeFloats, decodeVector, frameCapForDim, type Envelope } from '../codec/index.js'
 import type { Pin } from '../config/pins.js'
 import { createMeshNode, type MeshNode } from '../net/node.js'
-import { ParamsTransport, type Outbox } from '../net/params-protocol.js'
+import type { Outbox, ParamsTransport } from '../net/params-protocol.js'
 import { openRosterRecord } from '../net/roster-directory.js'
 import { Roster } from '../net/roster.js'
 import type { PeerCore } from './context.js'
@@ -152,7 +152,8 @@ function createTransport(core: PeerCore, links: PeerLinks): ParamsTransport {
   const pinnedIndex = new Map([...links.pins].map(([j, pin]) => [pin.peerId, j]))
   /** The graph index of an authenticated remote peer: its pin, else its roster entry. */
   const indexOf = (remote: string): number | undefined => pinnedIndex.get(remote) ?? links.roster.byPeer.get(remote)
-  return new ParamsTransport(links.node, {
+  const transport = links.node.services.params
+  transport.serve({
     maxFrameBytes: frameCapForDim(core.d),
     isAllowed: async (remote) => {
       // Before every neighbour is known a neighbour's stream may beat its roster entry: wait a little for it.
@@ -171,6 +172,7 @@ function createTransport(core: PeerCore, links: PeerLinks): ParamsTransport {
     onReject: (remote, err) => core.reject(`stream: ${(err as { code?: string }).code ?? err.message}`, remote),
     onFrame: (remote, body) => onFrame(core, links, indexOf(remote), remote, body),
   })
+  return transport
 }
 
 /** One inbound frame: checked (nothing malformed or foreign changes state), then into the book. */

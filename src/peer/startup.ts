@@ -97,7 +97,7 @@ export async function findNeighbours(o: FindNeighboursInit): Promise<void> {
 export async function joinSwarm(core: PeerCore, links: PeerLinks, privateKey: PrivateKey, previousLife: boolean): Promise<number> {
   const { opts } = core
   const { node, roster } = links
-  await links.transport.start()
+  await links.transport.listen() // the params protocol, with the handlers links.ts gave it
   await node.start()
   links.outbox = new Outbox(links.transport, links.controller.signal)
   const self = { swarm: core.swarm, index: core.i, peerId: node.peerId.toString(), addrs: node.getMultiaddrs().map((a) => a.toString()) }

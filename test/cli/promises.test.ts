@@ -46,6 +46,10 @@ describe('promises a new user tests first', () => {
     expect(forced.status).toBe(1)
     expect(readdirSync(join(out, 'params')).sort()).toEqual(['0.f64', '1.f64', '2.f64', '3.f64']) // no params/4..7 left over
     expect(readdirSync(join(out, 'peers')).sort()).toEqual(['0', '1', '2', '3'])
+    // --force on a run of the same experiment starts over too (it does not resume)
+    writeFileSync(join(out, 'peers', '0', 'stray'), 'x')
+    expect(meshgd('sim', demo, '--set', 'run.rounds=10', '--set', 'swarm.peers=4', '--out', out, '--quiet', '--no-theory', '--force').status).toBe(1)
+    expect(existsSync(join(out, 'peers', '0', 'stray'))).toBe(false)
     // the same experiment again is no conflict; a folder of someone else's files is
     expect(meshgd('sim', demo, '--set', 'run.rounds=10', '--set', 'swarm.peers=4', '--out', out, '--quiet', '--no-theory').status).toBe(1)
     const foreign = join(work, 'foreign')
