@@ -4,7 +4,7 @@
  * algorithm and nothing else).
  */
 import type { ChildProcess } from 'node:child_process'
-import { readFileSync } from 'node:fs'
+import { existsSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
 import { wireBytesOfVector } from '../../src/codec/index.js'
@@ -185,7 +185,10 @@ describe('the launcher stops what it started', () => {
       kids = childPids(launcher.pid!)
     }
     expect(kids.length).toBe(5)
-    await new Promise((r) => setTimeout(r, 3000)) // let the rounds start
+    // let the rounds start: every peer has recorded its round 0 (on a loaded machine that takes a while)
+    const recorded = (i: number): boolean => existsSync(join(work, `${name}-net`, 'peers', String(i), 'metrics.jsonl')) && readFileSync(join(work, `${name}-net`, 'peers', String(i), 'metrics.jsonl'), 'utf8').includes('"round":0')
+    for (let k = 0; k < 300 && ![0, 1, 2, 3].every(recorded); k++) await new Promise((r) => setTimeout(r, 200))
+    await new Promise((r) => setTimeout(r, 1000))
     return { launcher, kids, stderr }
   }
 
@@ -214,9 +217,11 @@ describe('the launcher stops what it started', () => {
     expect(line).toMatch(/^meshgd: resuming from round (\d+) \(this experiment's checkpoints in \S+sigint-net; --force starts over\)$/)
     expect(Number(/round (\d+)/.exec(line)![1])).toBeGreaterThanOrEqual(summary.rounds)
     const stopped = new Promise<number>((r) => resumed.once('exit', (code) => r(code ?? -1)))
-    await new Promise((r) => setTimeout(r, 2000))
+    // stop it once its peers run (a signal before the launcher has started them is not what this checks)
+    for (let k = 0; k < 300 && childPids(resumed.pid!).length < 5; k++) await new Promise((r) => setTimeout(r, 200))
+    await new Promise((r) => setTimeout(r, 3000))
     resumed.kill('SIGINT')
-    expect(await stopped).toBe(130)
+    expect(await stopped, resuming.stderr()).toBe(130)
   })
 
   it('a failing peer stops the swarm with exit 1 and its error', async () => {
