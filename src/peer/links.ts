@@ -93,9 +93,15 @@ export class PeerLinks {
     }
   }
 
-  /** The unpinned neighbours marked down: perhaps their index has a new identity. */
-  downIndices(): number[] {
-    return this.core.neighbours.filter((j, k) => !this.core.book.isUp(k) && !this.pins.has(j))
+  /**
+   * The unpinned neighbours that may be gone: no open connection, and marked down or silent past the neighbour
+   * timeout (a peer restarted from a checkpoint waits the start-up timeout before marking anyone down, and has not
+   * heard its neighbours in this life). Perhaps their index has a new identity: worth asking the directory.
+   */
+  suspectIndices(): number[] {
+    const { neighbours, book } = this.core
+    const timeoutMs = this.core.experiment.run.neighbour_timeout_ms
+    return neighbours.filter((j, k) => !this.pins.has(j) && !this.connected(k) && (!book.isUp(k) || performance.now() - book.lastHeard(k) > timeoutMs))
   }
 }
 
@@ -165,7 +171,8 @@ function createTransport(core: PeerCore, links: PeerLinks): ParamsTransport {
         await sleep(50, core.opts.signal)
       }
       // a stranger while a neighbour is down may be that neighbour under a new identity: ask the directory
-      if (indexOf(remote) === undefined && links.downIndices().length > 0) await links.askWhoHolds(links.downIndices())
+      const suspects = links.suspectIndices()
+      if (indexOf(remote) === undefined && suspects.length > 0) await links.askWhoHolds(suspects)
       const index = indexOf(remote)
       return index !== undefined && position.has(index)
     },

@@ -37,9 +37,9 @@ export async function runPeer(opts: PeerOptions): Promise<PeerInfo> {
   let rebindCheck: ReturnType<typeof setInterval> | undefined
   try {
     const startupTimeout = await joinSwarm(core, links, privateKey, previousLife)
-    // while a neighbour is down, ask the directory now and then whether its index has a new identity (lost disk)
+    // while a neighbour may be gone, ask the directory now and then whether its index has a new identity (lost disk)
     rebindCheck = setInterval(() => {
-      const gone = links.downIndices()
+      const gone = links.suspectIndices()
       if (gone.length > 0) void links.askWhoHolds(gone)
     }, Math.max(1000, core.experiment.run.neighbour_timeout_ms))
     const interrupted = await runRounds(core, links, recorder, checkpointer, { startupTimeout })
