@@ -3,6 +3,7 @@
  * report), the theory report, and the exit status of a run's outcome (diverged, target reached or not).
  */
 import type { RunSummary } from '../sim/run.js'
+import { timeSplitLine, type SwarmTimeSplit } from '../swarm/time-split.js'
 import type { TheoryReport } from '../theory/predict.js'
 import { EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK } from './process.js'
 
@@ -11,7 +12,7 @@ export function fmt(x: number | null | undefined, digits = 6): string {
   return Math.abs(x) !== 0 && (Math.abs(x) < 1e-3 || Math.abs(x) >= 1e6) ? x.toExponential(3) : x.toFixed(digits)
 }
 
-export function printSummary(summary: Omit<RunSummary, 'mode'> & { mode: string; peer_addrs?: string[] }, out: string): void {
+export function printSummary(summary: Omit<RunSummary, 'mode'> & { mode: string; peer_addrs?: string[]; time?: SwarmTimeSplit | null }, out: string): void {
   const lines = [
     `run directory     ${out}`,
     `peers             ${summary.peers}`,
@@ -24,6 +25,7 @@ export function printSummary(summary: Omit<RunSummary, 'mode'> & { mode: string;
     `disagreement      ${fmt(summary.final.disagreement)}`,
     `mean loss         ${fmt(summary.final.mean_loss)}`,
   ]
+  if (summary.time) lines.splice(4, 0, `round time        ${timeSplitLine(summary.time)}`)
   if (summary.peer_addrs) lines.splice(2, 0, `peer addresses    ${summary.peer_addrs.length} peers, e.g. ${summary.peer_addrs[0]}`)
   if (summary.rate_measured !== null && summary.rate_predicted !== null) {
     const gap = Math.abs(1 - summary.rate_measured - (1 - summary.rate_predicted)) / (1 - summary.rate_predicted)

@@ -23,6 +23,13 @@ export interface RoundRecord {
   staleness?: number
   /** messages this peer has rejected so far (networked runs) */
   rejected?: number
+  /**
+   * Networked runs: where this process's round time went, cumulative over the rounds before this one (ms). Its own
+   * work (gradient, codec, update, metrics), blocked on neighbours, and with frames waiting to leave (overlaps both).
+   */
+  compute_ms?: number
+  wait_ms?: number
+  send_ms?: number
 }
 
 /** Record every `run.record_every` rounds, or about 500 records over the run. */

@@ -9,6 +9,7 @@
  * a narrow components bag. Every node has it; only a peer gives it handlers (`serve`, then `listen`), so a
  * bootstrap or an observer never handles the protocol.
  */
+import { performance } from 'node:perf_hooks'
 import type { AbortOptions, Connection, PeerId, Startable, Stream, StreamHandler } from '@libp2p/interface'
 import type { Multiaddr } from '@multiformats/multiaddr'
 import { FrameDecoder, WireError } from '../codec/index.js'
@@ -181,6 +182,9 @@ export class ParamsTransport implements Startable {
 export class Outbox {
   private readonly queues = new Map<string, { target: PeerId; frames: Uint8Array[]; pumping: boolean }>()
   private readonly idleWaiters = new Set<() => void>()
+  /** time the outbox was not empty (ms), and since when it is busy now (null: idle) */
+  private busyTotal = 0
+  private busySince: number | null = null
 
   constructor(
     private readonly transport: Pick<ParamsTransport, 'send'>,
@@ -195,6 +199,7 @@ export class Outbox {
       this.queues.set(remote, q)
     }
     q.target = target
+    if (this.busySince === null) this.busySince = performance.now()
     q.frames.push(frame)
     while (q.frames.length > this.limit) q.frames.shift()
     if (!q.pumping) void this.pump(remote, q)
@@ -205,6 +210,11 @@ export class Outbox {
     let count = 0
     for (const q of this.queues.values()) count += q.frames.length + (q.pumping ? 1 : 0)
     return count
+  }
+
+  /** Milliseconds the outbox has held frames not yet written, so far. */
+  busyMs(): number {
+    return this.busyTotal + (this.busySince === null ? 0 : performance.now() - this.busySince)
   }
 
   /** Resolves once every queue is empty, or after `timeoutMs`. */
@@ -234,7 +244,11 @@ export class Outbox {
       }
     } finally {
       q.pumping = false
-      if (this.pending() === 0) for (const w of [...this.idleWaiters]) w()
+      if (this.pending() === 0) {
+        if (this.busySince !== null) this.busyTotal += performance.now() - this.busySince
+        this.busySince = null
+        for (const w of [...this.idleWaiters]) w()
+      }
     }
   }
 }

@@ -20,6 +20,7 @@ import type { Problem } from '../problems/types.js'
 import type { Graph } from '../topology/types.js'
 import { Rng } from '../util/rng.js'
 import { NeighbourBook } from './neighbours.js'
+import { RoundTimes } from './round-times.js'
 import type { PeerOptions } from './types.js'
 
 /** Wakes the round loop when something arrives (a frame, a neighbour back), or after a timeout. */
@@ -76,6 +77,8 @@ export interface PeerCore {
   readonly news: News
   readonly rejects: Record<string, number>
   readonly started: number
+  /** compute and wait time of the rounds so far (round-times.ts) */
+  readonly times: RoundTimes
   /** the round this peer is at (every round before it is done) */
   round: number
   messagesSent: number
@@ -136,6 +139,7 @@ export function createCore(opts: PeerOptions): PeerCore {
     news: new News(),
     rejects,
     started,
+    times: new RoundTimes(),
     round: 0,
     messagesSent: 0,
     jumped: 0,

@@ -91,6 +91,7 @@ function peerInfo(core: PeerCore, links: PeerLinks, interrupted: boolean, resume
       loss: localLoss(problem.loss, problem.shards[i]!, step.params, problem.classes),
       error: reference ? distance(step.params, reference.w) : null,
     },
+    time: { ...core.times.split(links.outbox?.busyMs() ?? 0), rounds: core.times.rounds },
     wall_s: (performance.now() - core.started) / 1000,
   }
 }

@@ -56,6 +56,7 @@ export class Recorder {
       neighbours: used,
       staleness,
       rejected: Object.values(core.rejects).reduce((a, b) => a + b, 0),
+      ...core.times.split(links.outbox?.busyMs() ?? 0),
     }
     this.newest = entry
     this.pending.push(entry)

@@ -52,12 +52,15 @@ export async function runRounds(core: PeerCore, links: PeerLinks, recorder: Reco
   while (core.round < rounds0) {
     if (opts.signal.aborted) return true
     const t = core.round
+    core.times.beginRound()
     const message = step.prepare(t)
     let own: Float64Array | undefined
     let jumpTo: number | null = null
     if (message) {
       own = sendRound(core, links, t, message)
+      core.times.beginWait()
       const waited = await awaitNeighbours(core, links, t, wait)
+      core.times.endWait()
       if (waited === 'aborted') return true
       jumpTo = waited
     }
@@ -67,6 +70,7 @@ export async function runRounds(core: PeerCore, links: PeerLinks, recorder: Reco
       core.jumped += jumpTo - t
       core.round = Math.min(jumpTo, rounds0)
       book.prune(core.round)
+      core.times.endRound()
       continue
     }
     combineRound(core, recorder, t, message !== null, own, t % every === 0)
@@ -80,6 +84,7 @@ export async function runRounds(core: PeerCore, links: PeerLinks, recorder: Reco
     if (checkpointEvery !== null && core.round % checkpointEvery === 0 && core.round < rounds0) void checkpointer.write(core.round)
     recorder.maybePublishStatus(core.round)
     if (opts.delayMs) await sleep(opts.delayMs, opts.signal)
+    core.times.endRound()
   }
   return false
 }

@@ -51,5 +51,7 @@ export interface PeerInfo {
   /** times a neighbour's index passed to a new identity (it came back without its state) */
   rebound_neighbours: number
   final: { loss: number; error: number | null }
+  /** where the round time went (round-times.ts): totals over this process's rounds, in ms */
+  time: { compute_ms: number; wait_ms: number; send_ms: number; rounds: number }
   wall_s: number
 }

@@ -24,6 +24,7 @@ import type { RoundRecord } from '../exchange/records.js'
 import { runReference } from '../exchange/reference.js'
 import { wireAccounting, type RunSummary } from '../sim/run.js'
 import { predictRate } from '../theory/predict.js'
+import { summariseTimes, type SwarmTimeSplit } from './time-split.js'
 
 /**
  * V8 flags for the peer and bootstrap processes: a young generation of 1 MB semi-spaces (V8 lets it grow to 32 MB
@@ -52,6 +53,8 @@ export interface SwarmSummary extends Omit<RunSummary, 'mode'> {
   mode: 'swarm' | 'report'
   peer_addrs: string[]
   rejected_messages: number
+  /** where the peers' round time went (compute, waiting on neighbours, sending); null for peers without it */
+  time: SwarmTimeSplit | null
 }
 
 export class SwarmError extends Error {
@@ -388,6 +391,7 @@ function gather(out: string, resolved: ReturnType<typeof resolveExperiment>, wal
       experiment: resolved.experiment,
       peer_addrs: infos.map((x) => x.addrs[0] ?? ''),
       rejected_messages: infos.reduce((s, x) => s + Object.values(x.rejects).reduce((a, b) => a + b, 0), 0),
+      time: summariseTimes(infos),
     }
     dir.writeSummary(summary)
     return summary

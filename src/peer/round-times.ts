@@ -1,0 +1,56 @@
+/**
+ * Where a peer's round time goes (the split of Alistarh et al. 2017, Table 2, between communication and
+ * computation), cumulative since this process started its rounds:
+ *   compute_ms  the peer's own work: gradient, codec, update, metrics, records, checkpoints (and a `--delay-ms`
+ *               sleep, which stands for slow work)
+ *   wait_ms     blocked on neighbours (the sync barrier, the async staleness bound, a neighbour away)
+ *   send_ms     time the outbox was not empty (frames queued or being written); overlaps the other two
+ */
+import { performance } from 'node:perf_hooks'
+
+export interface TimeSplit {
+  compute_ms: number
+  wait_ms: number
+  send_ms: number
+}
+
+/** Accumulates compute and wait per round; the send time is the outbox's own clock, passed in when asked. */
+export class RoundTimes {
+  private computeMs = 0
+  private waitMs = 0
+  private roundStart = 0
+  private waitStart = 0
+  private waitInRound = 0
+  /** rounds closed by this process (run or jumped over) */
+  rounds = 0
+
+  beginRound(): void {
+    this.roundStart = performance.now()
+    this.waitInRound = 0
+  }
+
+  beginWait(): void {
+    this.waitStart = performance.now()
+  }
+
+  endWait(): void {
+    this.waitInRound += performance.now() - this.waitStart
+  }
+
+  /** Close the round: what was not waiting was the peer's own work. */
+  endRound(): void {
+    const total = performance.now() - this.roundStart
+    this.waitMs += this.waitInRound
+    this.computeMs += Math.max(0, total - this.waitInRound)
+    this.rounds++
+  }
+
+  /** The totals over the rounds closed so far, with the outbox's busy time. */
+  split(sendMs: number): TimeSplit {
+    return { compute_ms: ms3(this.computeMs), wait_ms: ms3(this.waitMs), send_ms: ms3(sendMs) }
+  }
+}
+
+function ms3(x: number): number {
+  return Math.round(x * 1000) / 1000
+}
