@@ -14,6 +14,7 @@ import { experimentFrom } from '../src/config/load.js'
 import { resolveExperiment } from '../src/exchange/resolve.js'
 import { simulate } from '../src/sim/engine.js'
 import { childProcesses, sampleMemory } from '../src/observe/proc-memory.js'
+import { meshgdRing, simulateRing, swarmVsBaseline, writeRingExperiment } from './swarm-bench.js'
 
 const BIN = join(import.meta.dirname, '..', '..', 'bin', 'meshgd.js')
 
@@ -68,40 +69,18 @@ function simRing(): BenchResult {
 
 /** An 8-peer ring as real processes on loopback, against the simulator on the same rounds. */
 async function swarmRing(d: number, rounds: number, compression?: Record<string, unknown>, run: Record<string, unknown> = {}): Promise<BenchResult & { seconds: number }> {
-  const n = 8
-  const dir = mkdtempSync(join(tmpdir(), 'meshgd-bench-'))
-  const body = {
-    swarm: { id: `bench${d}`, peers: n },
-    topology: { kind: 'ring' },
-    problem: { kind: 'planted', loss: 'squared', dim: d, samples_per_peer: 1, seed: 1 },
-    algorithm: { kind: 'elastic', eta: 1, mu: 0.2 },
-    run: { rounds, record_every: rounds, ...run },
-    output: { params: true },
-    ...(compression ? { compression } : {}),
-  }
-  const file = join(dir, 'bench.json')
-  writeFileSync(file, JSON.stringify(body))
-  const input = experimentFrom(body)
-  const summary = await runSwarm({ file, experiment: input, baseDir: dir, out: join(dir, 'net'), signal: new AbortController().signal, quiet: true })
-  // Round time from the peers' own clocks: first record (round 0) to the final one, slowest peer.
-  let seconds = 0
-  for (let i = 0; i < n; i++) {
-    const recs = readFileSync(join(dir, 'net', 'peers', String(i), 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { round: number; t_ms: number })
-    seconds = Math.max(seconds, (recs.at(-1)!.t_ms - recs[0]!.t_ms) / 1000)
-  }
-  const payload = rounds * n * 2 * 8 * d
-  const { experiment, graph, problem } = resolveExperiment(input, dir)
-  const t0 = performance.now()
-  simulate({ experiment, graph, problem, reference: null, messageBytes: () => 0 })
-  const simSeconds = (performance.now() - t0) / 1000
+  const ring = writeRingExperiment({ d, rounds, compression, run })
+  const { seconds, summary } = await meshgdRing(ring)
+  const payload = rounds * 8 * 2 * 8 * d
+  const sim = simulateRing(ring)
   return {
     seconds,
     name: `swarm: 8-peer ring on loopback TCP, d = ${d}, ${rounds} rounds (elastic, ${compression ? JSON.stringify(compression) : 'float64'})`,
     lines: [
       `rounds per second          ${(rounds / seconds).toFixed(1)} (slowest peer, start-up excluded; whole run ${summary.wall_s.toFixed(1)} s)`,
       `wire bytes / float64 payload ${(summary.bytes_sent / payload).toFixed(4)} (${summary.bytes_sent} / ${payload})`,
-      `simulator, same rounds     ${(rounds / simSeconds).toFixed(1)} rounds per second`,
-      `swarm time / sim time      ${(seconds / simSeconds).toFixed(1)}x`,
+      `simulator, same rounds     ${(rounds / sim.seconds).toFixed(1)} rounds per second`,
+      `swarm time / sim time      ${(seconds / sim.seconds).toFixed(1)}x`,
     ],
   }
 }
@@ -265,6 +244,7 @@ const ALL: Record<string, () => BenchResult | Promise<BenchResult>> = {
   'swarm-1e3': () => swarmRing(1000, 1000),
   'swarm-1e5': () => swarmRing(100_000, 100),
   'swarm-1e5-uniform3': () => swarmRing(100_000, 100, { kind: 'uniform', bits: 3, mode: 'difference' }),
+  swarm: swarmVsBaseline,
   checkpoints: checkpointCost,
   scale: swarmScale,
   'sim-1000': simThousand,

@@ -1,0 +1,235 @@
+/**
+ * One peer of the bare baseline of `npm run bench swarm` (issue 15 item 2, an honest floor in the same language):
+ * the same synchronous rounds and the same arithmetic as a meshgd peer (the project's `PeerStep`, codec and CHOCO
+ * difference-mode copies, as src/peer/round-loop.ts uses them), but over plain `node:net` sockets on 127.0.0.1
+ * with TCP_NODELAY and the frames of bench/baseline-frames.ts: no libp2p, no encryption, no envelope, no timeouts,
+ * no recovery. What is left is the floor: compute, encoding and the kernel's loopback.
+ *
+ *   node dist/bench/baseline-peer.js <index> <experiment.json> <params dir>
+ *
+ * With the parent (bench/swarm-bench.ts): prints `{"port"}` once listening on a port the OS picked, reads every
+ * peer's port (a JSON array) from stdin until it ends, dials its higher-index neighbours and accepts the lower ones,
+ * runs the rounds, writes `<params dir>/<index>.f64` and prints `{"index","seconds","rounds"}`. `seconds` is on its
+ * own clock from round 0 (when its round-0 inbox is complete, as a meshgd peer's round-0 record) to the last combine.
+ */
+import { once } from 'node:events'
+import { readFileSync, writeFileSync } from 'node:fs'
+import { createConnection, createServer, type AddressInfo, type Server, type Socket } from 'node:net'
+import { dirname, join } from 'node:path'
+import { performance } from 'node:perf_hooks'
+import { createPeerStep, type PeerStep } from '../src/algorithms/peer-step.js'
+import { decodeVector, encodeVector, vectorPayloadBytes, type VectorCodec } from '../src/codec/index.js'
+import { experimentFrom } from '../src/config/load.js'
+import { applyDifference, differenceScale, vectorCodecOf } from '../src/exchange/codec-choice.js'
+import { resolveExperiment } from '../src/exchange/resolve.js'
+import { Rng } from '../src/util/rng.js'
+import { FrameReader, frameHeader, HELLO_ROUND, helloFrame } from './baseline-frames.js'
+
+const HOST = '127.0.0.1'
+
+/** What a peer needs for its rounds: its step, codec and public copies, exactly as src/peer/context.ts builds them. */
+interface BaselinePeer {
+  readonly i: number
+  readonly rounds: number
+  readonly neighbours: readonly number[]
+  readonly d: number
+  readonly codec: VectorCodec
+  readonly quantRng: Rng
+  readonly step: PeerStep
+  readonly difference: boolean
+  readonly diffScale: number
+  readonly selfCopy: Float64Array
+  readonly neighbourCopies: Float64Array[]
+  readonly delta: Float64Array
+}
+
+function createBaselinePeer(i: number, file: string): BaselinePeer {
+  const input = experimentFrom(JSON.parse(readFileSync(file, 'utf8')))
+  const { experiment, graph, problem } = resolveExperiment(input, dirname(file))
+  const d = problem.paramDim
+  const codec = vectorCodecOf(experiment)
+  const difference = 'mode' in experiment.compression && experiment.compression.mode === 'difference'
+  const neighbours = graph.neighbours[i]!
+  return {
+    i,
+    rounds: experiment.run.rounds,
+    neighbours,
+    d,
+    codec,
+    quantRng: Rng.derive(experiment.run.seed, i, 'quantize'),
+    step: createPeerStep(experiment, problem, graph, i),
+    difference,
+    diffScale: differenceScale(codec, d),
+    selfCopy: new Float64Array(difference ? d : 0),
+    neighbourCopies: neighbours.map(() => new Float64Array(difference ? d : 0)),
+    delta: new Float64Array(difference ? d : 0),
+  }
+}
+
+/** Received vectors by round (a neighbour may be one round ahead), and a wake-up for the round being waited on. */
+class Inbox {
+  private readonly byRound = new Map<number, { vectors: Array<Float64Array | null>; count: number }>()
+  private wake: (() => void) | null = null
+  private waitingFor = -1
+
+  constructor(private readonly size: number) {}
+
+  put(round: number, k: number, vector: Float64Array): void {
+    let entry = this.byRound.get(round)
+    if (!entry) this.byRound.set(round, (entry = { vectors: new Array<Float64Array | null>(this.size).fill(null), count: 0 }))
+    if (entry.vectors[k] === null) entry.count++
+    entry.vectors[k] = vector
+    if (round === this.waitingFor && entry.count === this.size) this.wake?.()
+  }
+
+  async take(round: number): Promise<Array<Float64Array | null>> {
+    if ((this.byRound.get(round)?.count ?? 0) < this.size) {
+      this.waitingFor = round
+      await new Promise<void>((resolve) => (this.wake = resolve))
+      this.wake = null
+    }
+    const entry = this.byRound.get(round)!
+    this.byRound.delete(round)
+    return entry.vectors
+  }
+}
+
+/**
+ * Feed a socket's frames to the inbox; a hello names the neighbour of an accepted socket (`known` undefined until
+ * then) and calls `onHello`.
+ */
+function attach(peer: BaselinePeer, socket: Socket, inbox: Inbox, known: number | undefined, onHello: (k: number) => void): void {
+  const reader = new FrameReader(vectorPayloadBytes(peer.codec, peer.d))
+  let k = known
+  socket.setNoDelay(true)
+  socket.on('data', (chunk: Buffer) => {
+    try {
+      for (const frame of reader.push(chunk)) {
+        if (frame.round === HELLO_ROUND) {
+          k = peer.neighbours.indexOf(frame.payload.readUInt32LE(0))
+          if (k < 0) throw new RangeError(`peer ${peer.i}: hello from a peer that is not a neighbour`)
+          onHello(k)
+        } else if (k === undefined) throw new RangeError(`peer ${peer.i}: a vector before the hello`)
+        else inbox.put(frame.round, k, decodeVector(peer.codec, frame.payload, peer.d))
+      }
+    } catch (err) {
+      fail(err)
+    }
+  })
+  socket.on('error', (err) => fail(err))
+}
+
+/**
+ * Accept the lower-index neighbours into `sockets` (neighbour order), each named by its hello. Called before the
+ * server listens: a neighbour may dial as soon as it has the ports, before this peer has read them.
+ */
+function acceptNeighbours(peer: BaselinePeer, server: Server, inbox: Inbox, sockets: Socket[]): Promise<void> {
+  let missing = peer.neighbours.filter((j) => j < peer.i).length
+  return new Promise<void>((resolve) => {
+    if (missing === 0) resolve()
+    server.on('connection', (socket) =>
+      attach(peer, socket, inbox, undefined, (k) => {
+        sockets[k] = socket
+        if (--missing === 0) resolve()
+      }),
+    )
+  })
+}
+
+/** Dial the higher-index neighbours into `sockets` (neighbour order), each greeted with this peer's hello. */
+async function dialNeighbours(peer: BaselinePeer, ports: readonly number[], inbox: Inbox, sockets: Socket[]): Promise<void> {
+  const dialled = peer.neighbours.map(async (j, k) => {
+    if (j < peer.i) return
+    const socket = createConnection({ host: HOST, port: ports[j]! })
+    await once(socket, 'connect')
+    attach(peer, socket, inbox, k, () => fail(new RangeError(`peer ${peer.i}: a hello on a dialled socket`)))
+    socket.write(helloFrame(peer.i))
+    sockets[k] = socket
+  })
+  await Promise.all(dialled)
+}
+
+/** Encode and send round t's message to every neighbour (src/peer/round-loop.ts sendRound); returns `own`. */
+function sendRound(peer: BaselinePeer, sockets: readonly Socket[], t: number, message: Float64Array): Float64Array | undefined {
+  const { codec, d } = peer
+  let payload: Uint8Array
+  let own: Float64Array | undefined
+  if (peer.difference) {
+    for (let k = 0; k < d; k++) peer.delta[k] = message[k]! - peer.selfCopy[k]!
+    payload = encodeVector(codec, peer.delta, peer.quantRng)
+    applyDifference(peer.selfCopy, decodeVector(codec, payload, d), peer.diffScale)
+    own = peer.selfCopy
+  } else {
+    payload = encodeVector(codec, message, peer.quantRng)
+    if (codec.codec !== 'f64') own = decodeVector(codec, payload, d)
+  }
+  const header = frameHeader(payload.length, t)
+  for (const socket of sockets) {
+    socket.cork()
+    socket.write(header)
+    socket.write(payload)
+    socket.uncork()
+  }
+  return own
+}
+
+/** Combine round t (src/peer/round-loop.ts combineRound): difference mode goes through the public copies. */
+function combineRound(peer: BaselinePeer, t: number, received: Array<Float64Array | null>, own: Float64Array | undefined): void {
+  const inbox = peer.difference
+    ? received.map((q, k) => {
+        if (!q) return null
+        applyDifference(peer.neighbourCopies[k]!, q, peer.diffScale)
+        return peer.neighbourCopies[k]!
+      })
+    : received
+  peer.step.combine(t, inbox, own)
+}
+
+/** The synchronous rounds; returns the seconds from round 0's complete inbox to the last combine. */
+async function runRounds(peer: BaselinePeer, sockets: readonly Socket[], inbox: Inbox): Promise<number> {
+  let started = performance.now()
+  for (let t = 0; t < peer.rounds; t++) {
+    const message = peer.step.prepare(t)
+    if (message === null) throw new RangeError('baseline: the algorithm sent nothing in a round; only every-round algorithms are supported')
+    const own = sendRound(peer, sockets, t, message)
+    const received = await inbox.take(t)
+    if (t === 0) started = performance.now()
+    combineRound(peer, t, received, own)
+  }
+  return (performance.now() - started) / 1000
+}
+
+async function readStdin(): Promise<string> {
+  let text = ''
+  for await (const chunk of process.stdin) text += String(chunk)
+  return text
+}
+
+function fail(err: unknown): never {
+  process.stderr.write(`baseline peer: ${err instanceof Error ? err.message : String(err)}\n`)
+  process.exit(1)
+}
+
+async function main(): Promise<void> {
+  const [index, file, paramsDir] = process.argv.slice(2)
+  if (index === undefined || file === undefined || paramsDir === undefined) throw new RangeError('usage: baseline-peer <index> <experiment.json> <params dir>')
+  const peer = createBaselinePeer(Number(index), file)
+  const inbox = new Inbox(peer.neighbours.length)
+  const sockets = new Array<Socket>(peer.neighbours.length)
+  const server = createServer()
+  const accepted = acceptNeighbours(peer, server, inbox, sockets)
+  server.listen(0, HOST)
+  await once(server, 'listening')
+  process.stdout.write(JSON.stringify({ port: (server.address() as AddressInfo).port }) + '\n')
+  const ports = JSON.parse(await readStdin()) as number[]
+  await Promise.all([accepted, dialNeighbours(peer, ports, inbox, sockets)])
+  const seconds = await runRounds(peer, sockets, inbox)
+  const w = peer.step.params
+  writeFileSync(join(paramsDir, `${peer.i}.f64`), new Uint8Array(w.buffer, w.byteOffset, w.byteLength))
+  process.stdout.write(JSON.stringify({ index: peer.i, seconds, rounds: peer.rounds }) + '\n')
+  // Every neighbour already has our last vector queued; ending flushes it, and the process exits when all close.
+  for (const socket of sockets) socket.end()
+  server.close()
+}
+
+main().catch(fail)
