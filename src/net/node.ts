@@ -1,6 +1,7 @@
 /**
- * The libp2p node every meshgd process runs (DESIGN.md "The network, concretely"): TCP, Noise, Yamux, identify,
- * ping, gossipsub for control traffic, bootstrap discovery, an optional private-network key.
+ * The libp2p node every meshgd process runs (DESIGN.md "The network, concretely"): TCP, Noise (one socket write per
+ * encrypted message: write-coalescing.ts), Yamux, identify, ping, gossipsub for control traffic, bootstrap
+ * discovery, an optional private-network key.
  */
 import { noise } from '@chainsafe/libp2p-noise'
 import { yamux } from '@chainsafe/libp2p-yamux'
@@ -15,6 +16,7 @@ import { multiaddr, type Multiaddr } from '@multiformats/multiaddr'
 import { createLibp2p, type Libp2p } from 'libp2p'
 import { paramsTransport, type ParamsTransport } from './params-protocol.js'
 import { rosterDirectory, type RosterDirectory } from './roster-directory.js'
+import { coalescingWrites } from './write-coalescing.js'
 
 export interface MeshNodeInit {
   privateKey: PrivateKey
@@ -86,7 +88,7 @@ export async function createMeshNode(init: MeshNodeInit): Promise<MeshNode> {
     privateKey: init.privateKey,
     addresses: { listen: init.listen, announce: init.announce ?? [] },
     transports: [tcp()],
-    connectionEncrypters: [noise()],
+    connectionEncrypters: [coalescingWrites(noise())],
     streamMuxers: [yamux()],
     ...(init.swarmKey ? { connectionProtector: preSharedKey({ psk: init.swarmKey }) } : {}),
     peerDiscovery: init.bootstrap && init.bootstrap.length > 0 ? [bootstrap({ list: init.bootstrap, timeout: 100 })] : [],
