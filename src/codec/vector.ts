@@ -7,7 +7,10 @@
  * The receiver knows s or b from the experiment; the payload length is checked exactly.
  */
 import type { Rng } from '../util/rng.js'
-import { bitsForLevels, dequantize, packLevels, qsgdQuantize, uniformQuantize, unpackLevels } from './quantize.js'
+import { storeWords, wordKernelsFit, wordScratch, wordsFor } from './bit-pack.js'
+import { HOST_LITTLE_ENDIAN } from './floats.js'
+import { qsgdPackWords, uniformPackWords, unpackScaled } from './packed.js'
+import { bitsForLevels, dequantize, packLevels, qsgdQuantize, unpackLevels } from './quantize.js'
 import { decodeFloats, encodeF32, encodeF64, WireError, type CodecName } from './wire.js'
 
 export type VectorCodec = { codec: 'f64' } | { codec: 'f32' } | { codec: 'qsgd'; levels: number } | { codec: 'uniform'; bits: number }
@@ -25,39 +28,57 @@ export function vectorPayloadBytes(c: VectorCodec, dim: number): number {
   return 4 + Math.ceil((dim * packedShape(c).bits) / 8)
 }
 
-export function encodeVector(c: VectorCodec, v: Float64Array, rng: Rng | null): Uint8Array {
+/**
+ * The payload of v under the codec. Quantized codecs go through packed.ts (quantize and pack in one pass) and draw
+ * from `rng` exactly as qsgdQuantize does. `littleEndian` is the host's byte order; tests pass false.
+ */
+export function encodeVector(c: VectorCodec, v: Float64Array, rng: Rng | null, littleEndian: boolean = HOST_LITTLE_ENDIAN): Uint8Array {
   switch (c.codec) {
     case 'f64':
-      return encodeF64(v)
+      return encodeF64(v, littleEndian)
     case 'f32':
-      return encodeF32(v)
+      return encodeF32(v, littleEndian)
     case 'qsgd':
     case 'uniform': {
       if (c.codec === 'qsgd' && !rng) throw new RangeError('encodeVector: qsgd needs the peer random stream')
-      const q = c.codec === 'qsgd' ? qsgdQuantize(v, c.levels, rng!) : uniformQuantize(v, c.bits)
       const { maxLevel, bits } = packedShape(c)
+      // more levels than 16 bits hold: quantize (drawing as always), then packLevels refuses the width
+      if (c.codec === 'qsgd' && bits > 16) packLevels(qsgdQuantize(v, c.levels, rng!).levels, maxLevel, bits)
+      const words = wordScratch(wordsFor(v.length, bits))
+      const scale = c.codec === 'qsgd' ? qsgdPackWords(v, c.levels, bits, rng!, words) : uniformPackWords(v, c.bits, words)
       const out = new Uint8Array(vectorPayloadBytes(c, v.length))
-      new DataView(out.buffer).setFloat32(0, q.scale, true)
-      packLevels(q.levels, maxLevel, bits, out.subarray(4))
+      new DataView(out.buffer).setFloat32(0, scale, true)
+      storeWords(words, out, 4, out.length - 4, littleEndian)
       return out
     }
   }
 }
 
-export function decodeVector(c: VectorCodec, payload: Uint8Array, dim: number, out: Float64Array = new Float64Array(dim)): Float64Array {
-  if (c.codec === 'f64' || c.codec === 'f32') return decodeFloats(c.codec, payload, dim, out)
+/** Decode a payload into `out` (length dim); on a rejected quantized payload `out` may be partly overwritten. */
+export function decodeVector(
+  c: VectorCodec,
+  payload: Uint8Array,
+  dim: number,
+  out: Float64Array = new Float64Array(dim),
+  littleEndian: boolean = HOST_LITTLE_ENDIAN,
+): Float64Array {
+  if (c.codec === 'f64' || c.codec === 'f32') return decodeFloats(c.codec, payload, dim, out, littleEndian)
   const expected = vectorPayloadBytes(c, dim)
   if (payload.length !== expected) throw new WireError('WRONG_LENGTH', `${c.codec} payload of ${payload.length} bytes, expected ${expected} for dim ${dim}`)
   const scale = new DataView(payload.buffer, payload.byteOffset, 4).getFloat32(0, true)
   if (!Number.isFinite(scale) || scale < 0) throw new WireError('NON_FINITE', `${c.codec} payload: scale ${scale}`)
   const { maxLevel, bits } = packedShape(c)
-  let levels: Int32Array
+  const denominator = c.codec === 'qsgd' ? c.levels : maxLevel
+  let levels: Int32Array | null = null
   try {
-    levels = unpackLevels(payload.subarray(4), dim, maxLevel, bits)
+    // a wrong-sized out: unpack alone first (a corrupt payload is reported as such), then dequantize refuses out;
+    // and a shape no codec has (bits above 24, a fractional maxLevel) takes the two-step path as well
+    if (out.length !== dim || !wordKernelsFit(maxLevel, bits)) levels = unpackLevels(payload.subarray(4), dim, maxLevel, bits)
+    else unpackScaled(payload.subarray(4), dim, maxLevel, bits, scale, denominator, out, littleEndian)
   } catch (err) {
     throw new WireError('WRONG_LENGTH', `${c.codec} payload: ${(err as Error).message}`)
   }
-  return dequantize({ scale, levels, denominator: c.codec === 'qsgd' ? c.levels : maxLevel }, out)
+  return levels ? dequantize({ scale, levels, denominator }, out) : out
 }
 
 export function codecName(c: VectorCodec): CodecName {

@@ -8,10 +8,12 @@
  *              f32: dim IEEE-754 float32, little-endian (4 dim bytes)
  *
  * The envelope never carries the vector (msgpackr would turn a Float64Array into its own extension); the payload is
- * raw bytes after it, read back through a DataView so neither the host's byte order nor the payload's alignment
- * inside a received chunk matters. Every decoded envelope is `unknown` until `guardEnvelope` accepts it.
+ * raw bytes after it. floats.ts reads and writes them with bulk copies on a little-endian host, whatever the payload's
+ * alignment inside a received chunk, and element by element through a DataView on a big-endian one. Every decoded
+ * envelope is `unknown` until `guardEnvelope` accepts it.
  */
 import { Packr } from 'msgpackr'
+import { firstNonFinite, floatAt, HOST_LITTLE_ENDIAN, readFloats, writeF32, writeF64 } from './floats.js'
 
 export type MessageKind = 'params' | 'centre' | 'grad' | 'final' | 'hello'
 export type CodecName = 'f64' | 'f32' | 'qsgd' | 'uniform'
@@ -115,33 +117,39 @@ export function wireBytesOfVector(envelope: Envelope): number {
   return uvarintLength(bodyLength) + bodyLength
 }
 
-export function encodeF64(v: Float64Array): Uint8Array {
+/** v as an f64 payload. `littleEndian` is the host's byte order; tests pass false to run the big-endian path. */
+export function encodeF64(v: Float64Array, littleEndian: boolean = HOST_LITTLE_ENDIAN): Uint8Array {
   const out = new Uint8Array(v.length * 8)
-  const view = new DataView(out.buffer)
-  for (let k = 0; k < v.length; k++) view.setFloat64(8 * k, v[k]!, true)
+  writeF64(v, out, littleEndian)
   return out
 }
 
-export function encodeF32(v: Float64Array): Uint8Array {
+/** v rounded to float32 (round to nearest) as an f32 payload. */
+export function encodeF32(v: Float64Array, littleEndian: boolean = HOST_LITTLE_ENDIAN): Uint8Array {
   const out = new Uint8Array(v.length * 4)
-  const view = new DataView(out.buffer)
-  for (let k = 0; k < v.length; k++) view.setFloat32(4 * k, v[k]!, true)
+  writeF32(v, out, littleEndian)
   return out
 }
 
-/** Decode a float payload into `out` (length dim), rejecting wrong lengths and non-finite values. */
-export function decodeFloats(codec: 'f64' | 'f32', payload: Uint8Array, dim: number, out: Float64Array = new Float64Array(dim)): Float64Array {
+/**
+ * Decode a float payload into `out` (length dim), rejecting wrong lengths and non-finite values. On a NON_FINITE
+ * payload, out[0..index) already holds the values before the offending one and the rest of `out` is untouched.
+ */
+export function decodeFloats(
+  codec: 'f64' | 'f32',
+  payload: Uint8Array,
+  dim: number,
+  out: Float64Array = new Float64Array(dim),
+  littleEndian: boolean = HOST_LITTLE_ENDIAN,
+): Float64Array {
   const width = codec === 'f64' ? 8 : 4
   if (payload.length !== width * dim) {
     throw new WireError('WRONG_LENGTH', `${codec} payload of ${payload.length} bytes, expected ${width * dim} for dim ${dim}`)
   }
   if (out.length !== dim) throw new RangeError(`decodeFloats: out has ${out.length} entries for dim ${dim}`)
-  const view = new DataView(payload.buffer, payload.byteOffset, payload.length)
-  for (let k = 0; k < dim; k++) {
-    const x = codec === 'f64' ? view.getFloat64(8 * k, true) : view.getFloat32(4 * k, true)
-    if (!Number.isFinite(x)) throw new WireError('NON_FINITE', `${codec} payload: value ${x} at index ${k}`)
-    out[k] = x
-  }
+  const bad = firstNonFinite(payload, width, dim)
+  readFloats(payload, width, bad < 0 ? dim : bad, out, littleEndian)
+  if (bad >= 0) throw new WireError('NON_FINITE', `${codec} payload: value ${floatAt(payload, width, bad)} at index ${bad}`)
   return out
 }
 
