@@ -99,16 +99,22 @@ export function encodeEnvelope(envelope: Envelope): Uint8Array {
 
 /** A whole frame (prefix + body) holding `envelope` and `payload`. */
 export function encodeFrame(envelope: Envelope, payload: Uint8Array): Uint8Array {
+  const { frame, payloadAt } = frameFor(envelope, payload.length)
+  frame.set(payload, payloadAt)
+  return frame
+}
+
+/** A frame for `envelope` and a payload of `payloadLength` bytes, all but the payload written; where it goes. */
+export function frameFor(envelope: Envelope, payloadLength: number): { frame: Uint8Array; payloadAt: number } {
   const env = encodeEnvelope(envelope)
   if (env.length > 0xffff) throw new WireError('BAD_ENVELOPE', `envelope of ${env.length} bytes`)
-  const bodyLength = 2 + env.length + payload.length
-  const out = new Uint8Array(uvarintLength(bodyLength) + bodyLength)
-  let at = writeUvarint(bodyLength, out, 0)
-  out[at++] = env.length >> 8
-  out[at++] = env.length & 0xff
-  out.set(env, at)
-  out.set(payload, at + env.length)
-  return out
+  const bodyLength = 2 + env.length + payloadLength
+  const frame = new Uint8Array(uvarintLength(bodyLength) + bodyLength)
+  let at = writeUvarint(bodyLength, frame, 0)
+  frame[at++] = env.length >> 8
+  frame[at++] = env.length & 0xff
+  frame.set(env, at)
+  return { frame, payloadAt: at + env.length }
 }
 
 /** Bytes on the wire of one frame carrying a float vector of `envelope.dim` under `envelope.codec`. */

@@ -11,7 +11,7 @@
  */
 import { performance } from 'node:perf_hooks'
 import { AlgorithmError } from '../algorithms/peer-step.js'
-import { decodeVector, encodeFrame, encodeVector } from '../codec/index.js'
+import { decodeVector, encodeVectorFrame } from '../codec/index.js'
 import { applyDifference } from '../exchange/codec-choice.js'
 import { recordInterval } from '../exchange/records.js'
 import { withinBounds } from '../linalg/kernels.js'
@@ -92,25 +92,25 @@ export async function runRounds(core: PeerCore, links: PeerLinks, recorder: Reco
 /** Encode and send this round's message to every neighbour; returns what the peer's own terms use (or undefined). */
 function sendRound(core: PeerCore, links: PeerLinks, t: number, message: Float64Array): Float64Array | undefined {
   const { codec, d, quantRng } = core
-  let payload: Uint8Array
+  const envelope = { swarm: core.swarm, round: t, from: core.i, kind: 'params', codec: codec.codec, dim: d } as const
+  let encoded: { frame: Uint8Array; payload: Uint8Array }
   let own: Float64Array | undefined
   if (core.difference) {
     for (let k = 0; k < d; k++) core.delta[k] = message[k]! - core.selfCopy[k]!
     try {
-      payload = encodeVector(codec, core.delta, quantRng)
+      encoded = encodeVectorFrame(envelope, codec, core.delta, quantRng)
     } catch (err) {
       if (err instanceof RangeError) throw new PeerError('DIVERGED', `peer ${core.i}: the run diverged at round ${t} (${err.message})`)
       throw err
     }
-    applyDifference(core.selfCopy, decodeVector(codec, payload, d), core.diffScale)
+    applyDifference(core.selfCopy, decodeVector(codec, encoded.payload, d), core.diffScale)
     own = core.selfCopy
   } else {
-    payload = encodeVector(codec, message, quantRng)
-    if (codec.codec !== 'f64') own = decodeVector(codec, payload, d)
+    encoded = encodeVectorFrame(envelope, codec, message, quantRng)
+    if (codec.codec !== 'f64') own = decodeVector(codec, encoded.payload, d)
   }
-  const frame = encodeFrame({ swarm: core.swarm, round: t, from: core.i, kind: 'params', codec: codec.codec, dim: d }, payload)
-  links.lastFrame = frame
-  const frames = [...(core.opts.inject?.(t) ?? []), frame]
+  links.lastFrame = encoded.frame
+  const frames = [...(core.opts.inject?.(t) ?? []), encoded.frame]
   core.messagesSent += core.neighbours.length
   core.neighbours.forEach((_, k) => links.sendTo(k, frames))
   return own
