@@ -37,6 +37,8 @@ USER node
 VOLUME /data
 WORKDIR /data
 EXPOSE 4001
+# Prometheus metrics, when a process is started with --metrics 9464
+EXPOSE 9464
 # healthy while the meshgd process's event loop runs (it rewrites MESHGD_HEALTH_FILE every 5 s)
 HEALTHCHECK --interval=15s --timeout=5s --start-period=60s --retries=3 CMD ["meshgd", "health", "--max-age", "60"]
 ENTRYPOINT ["meshgd"]

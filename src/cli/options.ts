@@ -7,6 +7,7 @@ import { join, resolve } from 'node:path'
 import { Option } from 'commander'
 import { ConfigError } from '../config/errors.js'
 import { loadExperiment, type LoadedExperiment } from '../config/load.js'
+import { parseMetricsAddress, type MetricsAddress } from '../observe/metrics-server.js'
 
 const collect = (value: string, previous: string[]): string[] => [...previous, value]
 
@@ -64,4 +65,13 @@ export function keyFileOf(flag: string | undefined, loaded: { experiment: { swar
   if (flag) return resolve(flag)
   const file = loaded.experiment.swarm.key_file
   return file ? resolve(loaded.baseDir, file) : null
+}
+
+/** `--metrics PORT` or `--metrics /ip4/HOST/tcp/PORT`, as a configuration error when it is neither. */
+export function metricsAddressOf(text: string): MetricsAddress {
+  try {
+    return parseMetricsAddress(text)
+  } catch (err) {
+    throw new ConfigError((err as Error).message)
+  }
 }

@@ -10,10 +10,12 @@ import { gossipsub, type GossipSub } from '@libp2p/gossipsub'
 import { identify, type Identify } from '@libp2p/identify'
 import type { ConnectionGater, PrivateKey } from '@libp2p/interface'
 import { ping, type Ping } from '@libp2p/ping'
+import { prometheusMetrics } from '@libp2p/prometheus-metrics'
 import { preSharedKey } from '@libp2p/pnet'
 import { tcp } from '@libp2p/tcp'
 import { multiaddr, type Multiaddr } from '@multiformats/multiaddr'
 import { createLibp2p, type Libp2p } from 'libp2p'
+import type { Registry } from 'prom-client'
 import { paramsTransport, type ParamsTransport } from './params-protocol.js'
 import { rosterDirectory, type RosterDirectory } from './roster-directory.js'
 import { coalescingWrites } from './write-coalescing.js'
@@ -37,6 +39,8 @@ export interface MeshNodeInit {
   maxConnectionsPerPeer?: number
   /** Called for each connection the gater refuses. */
   onGaterRefuse?: (reason: 'per-ip' | 'per-peer', remote: string) => void
+  /** libp2p's own metrics (connections, streams, bytes per protocol) into this registry (`--metrics`). */
+  metricsRegistry?: Registry
 }
 
 export type MeshServices = { identify: Identify; ping: Ping; pubsub: GossipSub; directory: RosterDirectory; params: ParamsTransport }
@@ -85,6 +89,7 @@ export async function createMeshNode(init: MeshNodeInit): Promise<MeshNode> {
   let created: MeshNode | null = null
   created = await createLibp2p({
     connectionGater: connectionLimits(init, () => created),
+    ...(init.metricsRegistry ? { metrics: prometheusMetrics({ registry: init.metricsRegistry }) } : {}),
     privateKey: init.privateKey,
     addresses: { listen: init.listen, announce: init.announce ?? [] },
     transports: [tcp()],

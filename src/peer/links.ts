@@ -7,6 +7,7 @@ import { performance } from 'node:perf_hooks'
 import type { PeerId, PrivateKey } from '@libp2p/interface'
 import { peerIdFromString } from '@libp2p/peer-id'
 import { multiaddr } from '@multiformats/multiaddr'
+import type { Registry } from 'prom-client'
 import { decodeBody, decodeFloats, decodeVector, frameCapForDim, type Envelope } from '../codec/index.js'
 import type { Pin } from '../config/pins.js'
 import { createMeshNode, type MeshNode } from '../net/node.js'
@@ -40,7 +41,7 @@ export class PeerLinks {
     this.transport = createTransport(core, this)
   }
 
-  static async create(core: PeerCore, privateKey: PrivateKey, pins: ReadonlyMap<number, Pin>): Promise<PeerLinks> {
+  static async create(core: PeerCore, privateKey: PrivateKey, pins: ReadonlyMap<number, Pin>, metricsRegistry?: Registry): Promise<PeerLinks> {
     const { opts, experiment, graph, neighbours } = core
     const node = await createMeshNode({
       privateKey,
@@ -52,6 +53,7 @@ export class PeerLinks {
       maxConnectionsPerIp: experiment.swarm.max_connections_per_ip ?? 2 * graph.n + 16,
       maxConnectionsPerPeer: experiment.swarm.max_connections_per_peer,
       onGaterRefuse: (why, remote) => core.reject(`gater: ${why}`, remote),
+      ...(metricsRegistry ? { metricsRegistry } : {}),
     })
     return new PeerLinks(core, node, pins)
   }

@@ -66,6 +66,11 @@ export class Recorder {
     this.pending.push(entry)
   }
 
+  /** The newest record (null before the first). */
+  latest(): RoundRecord | null {
+    return this.newest
+  }
+
   flush(): void {
     if (this.pending.length === 0) return
     writeSync(this.fd, this.pending.map((r) => JSON.stringify(r) + '\n').join(''))

@@ -3,6 +3,7 @@
  * goes, remembering its neighbours' entries, and saying `hello` when it is back, so that it resumes where it was
  * and its neighbours do not lose it (README "Faults and restarts").
  */
+import { performance } from 'node:perf_hooks'
 import { createHash } from 'node:crypto'
 import { existsSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
@@ -74,6 +75,9 @@ export function resumeFromCheckpoint(core: PeerCore): Resumed | null {
  */
 export class Checkpointer {
   private writing: Promise<void> | null = null
+  /** checkpoints written by this process, and how long the newest took (s): for the metrics endpoint */
+  written = 0
+  lastSeconds = 0
 
   constructor(private readonly core: PeerCore) {}
 
@@ -89,8 +93,12 @@ export class Checkpointer {
       core.neighbours.forEach((j, k) => (vectors[`public.${j}`] = Float64Array.from(core.neighbourCopies[k]!)))
     }
     const data = { ...checkpointExpect(core), round: done, vectors, rngs: { ...state.rngs, quantize: core.quantRng.state() } }
+    const started = performance.now()
     const mine = saveCheckpointAsync(core.stateDir, data).then(
-      () => undefined,
+      () => {
+        this.written++
+        this.lastSeconds = (performance.now() - started) / 1000
+      },
       (err: Error) => core.log(`peer ${core.i}: checkpoint of round ${done} not written: ${err.message}`),
     )
     this.writing = mine

@@ -6,12 +6,15 @@
  */
 import { join } from 'node:path'
 import type { PrivateKey } from '@libp2p/interface'
+import { Registry } from 'prom-client'
 import { pinsOf, type Pin } from '../config/pins.js'
 import { loadOrCreateIdentity } from '../net/identity.js'
+import { serveMetrics, type MetricsEndpoint } from '../observe/metrics-server.js'
 import { createCore, type PeerCore } from './context.js'
 import { PeerError } from './errors.js'
 import { finish } from './finish.js'
 import { PeerLinks } from './links.js'
+import { registerPeerMetrics } from './metrics.js'
 import { Recorder } from './recorder.js'
 import { Checkpointer, hadPreviousLife, resumeFromCheckpoint } from './recovery.js'
 import { runRounds } from './round-loop.js'
@@ -27,7 +30,8 @@ export async function runPeer(opts: PeerOptions): Promise<PeerInfo> {
   // Pinned identities (peers: [{index, peer_id, addr}]) are trusted over the roster.
   const pins = pinsOf(opts.experiment)
   const privateKey = await pinnedIdentity(core, pins)
-  const links = await PeerLinks.create(core, privateKey, pins)
+  const registry = opts.metrics ? new Registry() : undefined
+  const links = await PeerLinks.create(core, privateKey, pins, registry)
   const resumed = resumeFromCheckpoint(core)
   const previousLife = hadPreviousLife(core, resumed)
   const checkpointer = new Checkpointer(core)
@@ -35,7 +39,13 @@ export async function runPeer(opts: PeerOptions): Promise<PeerInfo> {
   opts.signal.addEventListener('abort', stopSending, { once: true })
   const recorder = new Recorder(core, links, resumed)
   let rebindCheck: ReturnType<typeof setInterval> | undefined
+  let endpoint: MetricsEndpoint | undefined
   try {
+    if (registry && opts.metrics) {
+      registerPeerMetrics(registry, { core, links, recorder, checkpointer })
+      endpoint = await serveMetrics(registry, opts.metrics)
+      opts.metrics.onListening?.(endpoint.url)
+    }
     const startupTimeout = await joinSwarm(core, links, privateKey, previousLife)
     // while a neighbour may be gone, ask the directory now and then whether its index has a new identity (lost disk)
     rebindCheck = setInterval(() => {
@@ -45,6 +55,7 @@ export async function runPeer(opts: PeerOptions): Promise<PeerInfo> {
     const interrupted = await runRounds(core, links, recorder, checkpointer, { startupTimeout })
     return await finish(core, links, recorder, checkpointer, interrupted, resumed)
   } finally {
+    await endpoint?.close()
     clearInterval(rebindCheck)
     opts.signal.removeEventListener('abort', stopSending)
     links.controller.abort(new Error('meshgd: peer stopping'))

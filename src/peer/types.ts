@@ -27,6 +27,8 @@ export interface PeerOptions {
   readonly inject?: (round: number) => Uint8Array[]
   /** Sleep this long after every round (a deliberately slow peer, for straggler experiments). */
   readonly delayMs?: number
+  /** Serve Prometheus metrics here (`--metrics`); called with the endpoint's URL once it listens. */
+  readonly metrics?: { host: string; port: number; onListening?: (url: string) => void }
 }
 
 export interface PeerInfo {

@@ -4,19 +4,23 @@
  * first SIGINT/SIGTERM (exit 0), keeping the heartbeat file of `meshgd health` fresh meanwhile.
  */
 import type { Command } from 'commander'
-import { checkMultiaddrs, repeatableOption } from '../options.js'
+import { checkMultiaddrs, metricsAddressOf, repeatableOption } from '../options.js'
 import { abortOnSignals, EXIT_OK, heartbeat, type Exit } from '../process.js'
+import { serveMetrics } from '../../observe/metrics-server.js'
 
 export interface BootstrapCommandOptions {
   listen: string[]
   announce: string[]
   key?: string
   swarmKey?: string
+  metrics?: string
 }
 
 export async function commandBootstrap(opts: BootstrapCommandOptions): Promise<number> {
   await checkMultiaddrs('--listen', opts.listen)
   await checkMultiaddrs('--announce', opts.announce)
+  const metrics = opts.metrics === undefined ? undefined : metricsAddressOf(opts.metrics)
+  const registry = metrics ? new (await import('prom-client')).Registry() : undefined
   const { createMeshNode } = await import('../../net/node.js')
   const { loadOrCreateKeyFile, readSwarmKey } = await import('../../net/identity.js')
   const { generateKeyPair } = await import('@libp2p/crypto/keys')
@@ -27,8 +31,11 @@ export async function commandBootstrap(opts: BootstrapCommandOptions): Promise<n
     swarmKey: opts.swarmKey ? readSwarmKey(opts.swarmKey) : null,
     maxConnections: 1024,
     hub: true,
+    ...(registry ? { metricsRegistry: registry } : {}),
   })
   await node.start()
+  // libp2p's own metrics (connections, streams, bytes per protocol), for a Prometheus that scrapes the bootstrap
+  const endpoint = registry && metrics ? await serveMetrics(registry, metrics) : undefined
   // Relay the control topics of every swarm that shows up, so peers that only know the bootstrap still hear each
   // other. Parameters never travel here.
   const pubsub = node.services.pubsub
@@ -40,12 +47,14 @@ export async function commandBootstrap(opts: BootstrapCommandOptions): Promise<n
     }
   })
   for (const addr of node.getMultiaddrs()) console.log(addr.toString())
+  if (endpoint) console.error(`bootstrap: metrics at ${endpoint.url}`)
   const controller = new AbortController()
   const release = abortOnSignals(controller)
   const stopBeat = heartbeat('bootstrap')
   await new Promise<void>((resolve) => controller.signal.addEventListener('abort', () => resolve(), { once: true }))
   stopBeat()
   release()
+  await endpoint?.close()
   await node.stop()
   return EXIT_OK
 }
@@ -59,6 +68,7 @@ export function registerBootstrapCommand(program: Command, exit: Exit): void {
     .addOption(repeatableOption('--announce <multiaddr>', 'address to tell the others', 'the listening addresses'))
     .option('--key <file>', 'persistent identity key file (created when absent)')
     .option('--swarm-key <file>', 'libp2p private-network key')
+    .option('--metrics <addr>', 'serve Prometheus metrics (libp2p\'s own) at /metrics on this port or multiaddr; off by default')
     .action(async (opts: BootstrapCommandOptions) => {
       throw exit(await commandBootstrap(opts))
     })

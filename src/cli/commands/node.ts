@@ -9,7 +9,7 @@ import { ConfigError } from '../../config/errors.js'
 import { pinsOf } from '../../config/pins.js'
 import { portableExperiment } from '../../config/portable.js'
 import type { ExperimentInput } from '../../config/schema.js'
-import { checkMultiaddrs, keyFileOf, loadForCommand, repeatableOption, setOption } from '../options.js'
+import { checkMultiaddrs, keyFileOf, loadForCommand, metricsAddressOf, repeatableOption, setOption } from '../options.js'
 import { abortOnSignals, EXIT_CONFIG, EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, heartbeat, type Exit } from '../process.js'
 import { claimPeerDirectory } from '../run-claim.js'
 import { nodeIndexOf, type NodeIndexOptions } from './k8s.js'
@@ -24,6 +24,7 @@ export interface NodeCommandOptions extends NodeIndexOptions {
   quiet?: boolean
   logJson?: boolean
   delayMs?: string
+  metrics?: string
 }
 
 export async function commandNode(file: string, opts: NodeCommandOptions): Promise<number> {
@@ -32,6 +33,7 @@ export async function commandNode(file: string, opts: NodeCommandOptions): Promi
   await checkMultiaddrs('--listen', opts.listen)
   await checkMultiaddrs('--announce', opts.announce)
   await checkMultiaddrs('--bootstrap', opts.bootstrap)
+  const metrics = opts.metrics === undefined ? undefined : metricsAddressOf(opts.metrics)
   const out = resolve(opts.out ?? join('runs', `${loaded.experiment.swarm.id}-node`))
   const experiment = portableExperiment(loaded.experiment, loaded.baseDir)
   claimPeerDirectory(out, experiment, index)
@@ -54,6 +56,7 @@ export async function commandNode(file: string, opts: NodeCommandOptions): Promi
       signal: controller.signal,
       log,
       ...(opts.delayMs !== undefined ? { delayMs: delayOf(opts.delayMs) } : {}),
+      ...(metrics ? { metrics: { ...metrics, onListening: (url: string) => console.error(`peer ${index}: metrics at ${url}`) } } : {}),
     })
     if (!opts.quiet) console.error(`peer ${index}: done after ${info.rounds} rounds, ${info.bytes_sent} bytes sent`)
     return info.interrupted ? EXIT_INTERRUPTED : EXIT_OK
@@ -110,6 +113,7 @@ export function registerNodeCommand(program: Command, exit: Exit): void {
     .option('--quiet', 'no log lines')
     .option('--log-json', 'log lines as JSON objects (pino) on stderr')
     .option('--delay-ms <ms>', 'sleep this long after every round: a deliberately slow peer (straggler experiments)')
+    .option('--metrics <addr>', 'serve Prometheus metrics at /metrics on this port or multiaddr (/ip4/0.0.0.0/tcp/9464); off by default')
     .addOption(setOption())
     .action(async (file: string, opts: NodeCommandOptions) => {
       throw exit(await commandNode(file, opts))

@@ -1,0 +1,56 @@
+/**
+ * The `/metrics` endpoint of `meshgd node` and `meshgd bootstrap` (`--metrics`): a prom-client registry served in
+ * the Prometheus text format over plain HTTP. What it holds is decided by the caller; metrics are computed when
+ * scraped, so an endpoint nobody reads costs nothing per round.
+ */
+import { createServer, type Server } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import type { Registry } from 'prom-client'
+
+export interface MetricsAddress {
+  host: string
+  port: number
+}
+
+/** `--metrics 9464` (all interfaces) or `--metrics /ip4/127.0.0.1/tcp/9464` (or /ip6/...): where to serve. */
+export function parseMetricsAddress(text: string): MetricsAddress {
+  const port = (p: string): number => {
+    const n = Number(p)
+    if (!Number.isInteger(n) || n < 0 || n > 65535) throw new RangeError(`--metrics ${text}: port ${p} is not 0..65535`)
+    return n
+  }
+  if (/^\d+$/.test(text)) return { host: '0.0.0.0', port: port(text) }
+  const m = /^\/(ip4|ip6)\/([^/]+)\/tcp\/(\d+)$/.exec(text)
+  if (!m) throw new RangeError(`--metrics ${text}: expected a port (9464) or a multiaddr such as /ip4/0.0.0.0/tcp/9464`)
+  return { host: m[2]!, port: port(m[3]!) }
+}
+
+export interface MetricsEndpoint {
+  /** http://host:port/metrics as bound (the port the system chose when 0 was asked) */
+  readonly url: string
+  close(): Promise<void>
+}
+
+/** Serve `registry` at /metrics on `address`; resolves once listening. */
+export async function serveMetrics(registry: Registry, address: MetricsAddress): Promise<MetricsEndpoint> {
+  const server: Server = createServer((req, res) => {
+    if (req.method !== 'GET' || (req.url ?? '').split('?')[0] !== '/metrics') {
+      res.writeHead(404, { 'content-type': 'text/plain' }).end('meshgd serves /metrics only\n')
+      return
+    }
+    registry.metrics().then(
+      (text) => res.writeHead(200, { 'content-type': registry.contentType }).end(text),
+      (err: Error) => res.writeHead(500, { 'content-type': 'text/plain' }).end(`${err.message}\n`),
+    )
+  })
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject)
+    server.listen(address.port, address.host, () => resolve())
+  })
+  const bound = server.address() as AddressInfo
+  const host = bound.family === 'IPv6' ? `[${bound.address}]` : bound.address
+  return {
+    url: `http://${host}:${bound.port}/metrics`,
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  }
+}
