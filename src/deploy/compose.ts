@@ -12,6 +12,9 @@
  *   checkpoint.
  * - with a swarm key (`swarm.key_file`, or `--swarm-key`): a compose secret, passed to every process as
  *   `--swarm-key /run/secrets/swarm_key`.
+ * - every process serves Prometheus metrics on port 9464 of the compose network (`--metrics 9464`); with
+ *   `--prometheus`, a `prometheus` service scrapes them all through a generated scrape config (`prometheusConfig`,
+ *   written beside the compose file) and publishes its UI on the host's port 9090.
  */
 import { dirname, isAbsolute, relative, resolve } from 'node:path'
 import type { ExperimentInput } from '../config/schema.js'
@@ -31,7 +34,14 @@ export interface ComposeOptions {
   readonly port: number
   /** a swarm key file to pass as a secret, or null */
   readonly swarmKeyFile: string | null
+  /** the generated Prometheus scrape config to mount into a `prometheus` service, or null for none */
+  readonly prometheusConfig?: string | null
 }
+
+/** The port every container serves /metrics on, inside the compose network. */
+export const METRICS_PORT = 9464
+/** The Prometheus image of `--prometheus` (pinned). */
+export const PROMETHEUS_IMAGE = 'prom/prometheus:v3.5.0'
 
 export interface ComposeService {
   image: string
@@ -40,6 +50,7 @@ export interface ComposeService {
   networks: string[]
   restart: string
   depends_on?: string[]
+  ports?: string[]
   secrets?: string[]
   healthcheck?: { test: string[]; interval: string; timeout: string; retries: number; start_period: string }
 }
@@ -80,7 +91,7 @@ export function composeDocument(experiment: ExperimentInput, opts: ComposeOption
   const services: Record<string, ComposeService> = {
     bootstrap: {
       image: opts.image,
-      command: ['bootstrap', '--listen', listen, '--key', '/data/bootstrap.key', ...keyArgs],
+      command: ['bootstrap', '--listen', listen, '--key', '/data/bootstrap.key', '--metrics', String(METRICS_PORT), ...keyArgs],
       volumes: [{ type: 'volume', source: 'bootstrap', target: '/data' }],
       networks: ['mesh'],
       restart: 'unless-stopped',
@@ -109,6 +120,8 @@ export function composeDocument(experiment: ExperimentInput, opts: ComposeOption
         '--out',
         '/data/run',
         '--log-json',
+        '--metrics',
+        String(METRICS_PORT),
         ...keyArgs,
       ],
       volumes: [...mounts, { type: 'volume', source: name, target: '/data' }],
@@ -120,11 +133,41 @@ export function composeDocument(experiment: ExperimentInput, opts: ComposeOption
     }
     volumes[name] = {}
   }
+  if (opts.prometheusConfig) services.prometheus = prometheusService(pathFrom(opts.composeFile, opts.prometheusConfig))
   return {
     name: projectName(experiment.swarm.id),
     services,
     networks: { mesh: {} },
     volumes,
     ...(opts.swarmKeyFile ? { secrets: { swarm_key: { file: pathFrom(opts.composeFile, opts.swarmKeyFile) } } } : {}),
+  }
+}
+
+function prometheusService(config: string): ComposeService {
+  return {
+    image: PROMETHEUS_IMAGE,
+    command: ['--config.file=/etc/prometheus/prometheus.yml'],
+    volumes: [{ type: 'bind', source: config, target: '/etc/prometheus/prometheus.yml', read_only: true }],
+    networks: ['mesh'],
+    restart: 'unless-stopped',
+    depends_on: ['bootstrap'],
+    ports: ['9090:9090'],
+  }
+}
+
+/** The scrape config of `--prometheus`: the bootstrap and every peer by service name, each labelled with its role. */
+export function prometheusConfig(experiment: ExperimentInput): Record<string, unknown> {
+  const target = (service: string): string => `${service}:${METRICS_PORT}`
+  return {
+    global: { scrape_interval: '5s', evaluation_interval: '5s' },
+    scrape_configs: [
+      {
+        job_name: 'meshgd',
+        static_configs: [
+          { targets: [target('bootstrap')], labels: { role: 'bootstrap' } },
+          { targets: Array.from({ length: experiment.swarm.peers }, (_, i) => target(`peer-${i}`)), labels: { role: 'peer' } },
+        ],
+      },
+    ],
   }
 }

@@ -14,7 +14,7 @@ import { meshgdRunner, root, workDir } from '../helpers/meshgd.js'
 const work = workDir('compose')
 const meshgd = meshgdRunner({ cwd: work, timeout: 60_000 })
 
-const SERVICE_KEYS = new Set(['image', 'command', 'volumes', 'networks', 'restart', 'depends_on', 'secrets', 'healthcheck'])
+const SERVICE_KEYS = new Set(['image', 'command', 'volumes', 'networks', 'restart', 'depends_on', 'ports', 'secrets', 'healthcheck'])
 const RESTART = new Set(['no', 'always', 'on-failure', 'unless-stopped'])
 
 type Doc = {
@@ -45,6 +45,7 @@ function composeProblems(doc: Doc, composeDir: string): string[] {
     }
     for (const dep of (s.depends_on as string[] | undefined) ?? []) if (!(dep in doc.services)) problems.push(`${name}: depends on unknown ${dep}`)
     for (const sec of (s.secrets as string[] | undefined) ?? []) if (!doc.secrets || !(sec in doc.secrets)) problems.push(`${name}: undeclared secret ${sec}`)
+    for (const p of (s.ports as unknown[] | undefined) ?? []) if (typeof p !== 'string' || !/^\d+:\d+$/.test(p)) problems.push(`${name}: port ${String(p)}`)
     const hc = s.healthcheck as { test?: unknown[] } | undefined
     if (hc && (!Array.isArray(hc.test) || hc.test[0] !== 'CMD')) problems.push(`${name}: healthcheck test`)
   }
@@ -94,11 +95,27 @@ describe('meshgd compose', () => {
     expect(composeProblems(doc, dir)).toEqual([])
     expect(doc.name).toBe('meshgd-ring-demo')
     expectPeers(doc, 6)
-    expect(doc.services.bootstrap!.command).toEqual(['bootstrap', '--listen', '/ip4/0.0.0.0/tcp/4001', '--key', '/data/bootstrap.key'])
+    expect(doc.services.bootstrap!.command).toEqual(['bootstrap', '--listen', '/ip4/0.0.0.0/tcp/4001', '--key', '/data/bootstrap.key', '--metrics', '9464'])
+    for (let i = 0; i < 6; i++) expect(optionOf(doc.services[`peer-${i}`]!.command, '--metrics')).toBe('9464')
     expect(doc.secrets).toBeUndefined()
     // the resolved experiment is written beside the compose file and mounted by a path relative to it
     expect(doc.services['peer-0']!.volumes.find((v) => v.target === '/experiment/experiment.json')?.source).toBe('./compose.experiment.json')
     expect(JSON.parse(readFileSync(join(dir, 'compose.experiment.json'), 'utf8')).swarm).toMatchObject({ id: 'Ring.Demo', peers: 6 })
+  })
+
+  it('--prometheus: a Prometheus service whose scrape config names the bootstrap and every peer', () => {
+    const { doc, dir } = generate('prom', { swarm: { id: 'prom', peers: 5 }, topology: { kind: 'ring' }, problem: { kind: 'planted', dim: 8 } }, ['--prometheus'])
+    expect(composeProblems(doc, dir)).toEqual([])
+    const prometheus = doc.services.prometheus!
+    expect(prometheus.image).toMatch(/^prom\/prometheus:v\d+\.\d+\.\d+$/)
+    expect(prometheus.ports).toEqual(['9090:9090'])
+    const mount = prometheus.volumes.find((v) => v.target === '/etc/prometheus/prometheus.yml')!
+    expect(mount.read_only).toBe(true)
+    const config = parse(readFileSync(resolve(dir, String(mount.source)), 'utf8')) as { scrape_configs: Array<{ static_configs: Array<{ targets: string[] }> }> }
+    const targets = config.scrape_configs.flatMap((c) => c.static_configs.flatMap((sc) => sc.targets)).sort()
+    expect(targets).toEqual(['bootstrap:9464', ...Array.from({ length: 5 }, (_, i) => `peer-${i}:9464`)].sort())
+    // every target is a service of the file that serves /metrics on that port
+    for (const t of targets) expect(optionOf(doc.services[t.split(':')[0]!]!.command, '--metrics')).toBe('9464')
   })
 
   it('a torus with another image and port', () => {

@@ -2,12 +2,13 @@
  * `--metrics` on a running 4-peer swarm (ring, d = 1,000, a record every round, each round slowed to about 15 ms):
  * every peer's /metrics is scraped mid-run and parsed as the Prometheus text format; its round and bytes must agree
  * with what the peer then writes in its records (within one round), its two neighbours must be live, and libp2p's
- * own metrics must be there too. The bootstrap's endpoint serves libp2p's metrics. A bad --metrics is refused.
+ * own metrics must be there too, and every metric the Grafana dashboard in deploy/ asks for. The bootstrap's endpoint
+ * serves libp2p's metrics. A bad --metrics is refused.
  */
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
-import { jsonWriter, runMeshgd, workDir } from '../helpers/meshgd.js'
+import { jsonWriter, root, runMeshgd, workDir } from '../helpers/meshgd.js'
 import { firstLine, startMeshgd, startPeer, stopStarted, waitForRound } from '../helpers/processes.js'
 
 const work = workDir('metrics')
@@ -40,11 +41,14 @@ const one = (samples: Sample[], name: string): number => {
   return found[0]!.value
 }
 
-async function scrape(url: string): Promise<Sample[]> {
+/** Scrape one endpoint: its samples, and every metric it declares (`# TYPE` lines; a labelled one may have none yet). */
+async function scrape(url: string): Promise<Sample[] & { declared: Set<string> }> {
   const res = await fetch(url)
   expect(res.status).toBe(200)
   expect(res.headers.get('content-type')).toMatch(/^text\/plain; version=0\.0\.4/)
-  return parseExposition(await res.text())
+  const text = await res.text()
+  const declared = new Set([...text.matchAll(/^# TYPE (\S+) /gm)].map((m) => m[1]!))
+  return Object.assign(parseExposition(text), { declared })
 }
 
 describe('meshgd node --metrics', () => {
@@ -70,6 +74,12 @@ describe('meshgd node --metrics', () => {
     boot.child.kill('SIGTERM')
     expect(codes.map((c) => c.code)).toEqual([0, 0, 0, 0])
     scraped.forEach((samples, i) => expectAgreesWithRecords(samples, out, i))
+    // the Grafana dashboard in deploy/ asks only for metrics a peer serves
+    const dashboard = JSON.parse(readFileSync(join(root, 'deploy', 'grafana', 'meshgd.json'), 'utf8')) as { panels: Array<{ targets: Array<{ expr: string }> }> }
+    const asked = new Set(dashboard.panels.flatMap((p) => p.targets.flatMap((t) => t.expr.match(/meshgd_[a-z_]+/g) ?? [])))
+    const served = scraped[0]!.declared
+    expect(asked.size).toBeGreaterThan(5)
+    for (const name of asked) expect(served.has(name), `${name} (deploy/grafana/meshgd.json)`).toBe(true)
     expect(bootSamples.some((s) => s.name.startsWith('libp2p_'))).toBe(true)
   }, 300_000)
 
