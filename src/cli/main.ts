@@ -18,6 +18,7 @@ import { registerReportCommand } from './commands/report.js'
 import { registerSimCommand } from './commands/sim.js'
 import { registerSwarmCommand } from './commands/swarm.js'
 import { registerTheoryCommand } from './commands/theory.js'
+import { registerWatchCommand } from './commands/watch.js'
 import { withLocation } from './options.js'
 import { EXIT_CONFIG, EXIT_OK, type Exit } from './process.js'
 
@@ -46,6 +47,7 @@ export function buildProgram(): Command {
   registerSimCommand(program, exit)
   registerTheoryCommand(program, exit)
   registerSwarmCommand(program, exit)
+  registerWatchCommand(program, exit)
   registerComposeCommand(program, exit)
   registerK8sCommand(program, exit)
   registerHealthCommand(program, exit)

@@ -26,6 +26,8 @@ export interface StatusMessage {
   /** |w_i - w_ref| / |w_ref| at the newest recorded round; null without a reference (absent from older peers) */
   relative_error?: number | null
   done: boolean
+  /** how many peers the swarm has (absent from older peers), so an observer knows whom it has not heard */
+  peers?: number
 }
 
 const encoder = new TextEncoder()
@@ -58,7 +60,8 @@ export function parseStatus(data: Uint8Array, peers: number): StatusMessage | nu
   if (typeof x.index !== 'number' || !Number.isInteger(x.index) || x.index < 0 || x.index >= peers) return null
   if (typeof x.round !== 'number' || typeof x.loss !== 'number' || typeof x.disagreement !== 'number') return null
   const relative = typeof x.relative_error === 'number' && Number.isFinite(x.relative_error) && x.relative_error >= 0 ? x.relative_error : null
-  return { index: x.index, round: x.round, loss: x.loss, disagreement: x.disagreement, relative_error: relative, done: x.done === true }
+  const size = typeof x.peers === 'number' && Number.isInteger(x.peers) && x.peers > x.index && x.peers <= peers ? { peers: x.peers } : {}
+  return { index: x.index, round: x.round, loss: x.loss, disagreement: x.disagreement, relative_error: relative, done: x.done === true, ...size }
 }
 
 export interface RosterInit {
