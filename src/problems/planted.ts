@@ -27,7 +27,7 @@ function validate(spec: PlantedSpec): void {
 export function plantedWeights(spec: PlantedSpec): Float64Array {
   validate(spec)
   const rng = Rng.derive(spec.seed, -1, 'planted:w')
-  return Float64Array.from({ length: spec.dim * classesOf(spec) }, () => rng.gaussian())
+  return rng.fillGaussian(new Float64Array(spec.dim * classesOf(spec)))
 }
 
 /** Peer `index`'s shard. */
@@ -43,7 +43,8 @@ export function plantedShard(spec: PlantedSpec, index: number, wStar: Float64Arr
   const targets = new Float64Array(m)
   const logits = new Float64Array(K)
   for (let s = 0; s < m; s++) {
-    for (let k = 0; k < d; k++) features[s * d + k] = scale * xr.gaussian()
+    const row = xr.fillGaussian(features.subarray(s * d, (s + 1) * d))
+    if (scale !== 1) for (let k = 0; k < d; k++) row[k] = scale * row[k]!
     if (spec.loss === 'softmax') {
       logits.fill(0)
       for (let a = 0; a < d; a++) for (let c = 0; c < K; c++) logits[c]! += features[s * d + a]! * wStar[a * K + c]!

@@ -150,6 +150,11 @@ export class Rng {
     }
   }
 
+  /** Keep a second Box-Muller variate for the next `gaussian()` (fillGaussian's last pair). */
+  setSpare(v: number): void {
+    this.spare = v
+  }
+
   /** Standard normal variate (Box-Muller, polar-free form; the second variate is kept for the next call). */
   gaussian(): number {
     if (this.spare !== null) {
@@ -166,6 +171,27 @@ export class Rng {
     return r * Math.cos(theta)
   }
 
+  /**
+   * The next `count` values of `gaussian()` into out[0..count), bit for bit, leaving the state (and the spare
+   * variate) where `count` calls would. The uniforms come from `fillUniform` in chunks no larger than what is still
+   * certain to be drawn (two per pair, more only when a u = 0 is redrawn), so the stream is never read ahead.
+   */
+  fillGaussian(out: Float64Array, count: number = out.length): Float64Array {
+    if (!Number.isInteger(count) || count < 0 || count > out.length) throw new RangeError(`Rng.fillGaussian: count ${count} for ${out.length} entries`)
+    let k = 0
+    if (count > 0 && this.spare !== null) {
+      out[k++] = this.spare
+      this.spare = null
+    }
+    const uniforms = new Float64Array(Math.min(GAUSSIAN_CHUNK, 2 * Math.ceil((count - k) / 2)))
+    while (k < count) {
+      const n = Math.min(uniforms.length, 2 * Math.ceil((count - k) / 2))
+      this.fillUniform(uniforms, n)
+      k = boxMuller(uniforms, n, out, k, count, this)
+    }
+    return out
+  }
+
   /** Fisher-Yates shuffle in place. */
   shuffle<T>(items: T[]): T[] {
     for (let i = items.length - 1; i > 0; i--) {
@@ -180,6 +206,29 @@ export class Rng {
 
 function rotl(x: number, k: number): number {
   return ((x << k) | (x >>> (32 - k))) >>> 0
+}
+
+/** Uniforms drawn at a time by `fillGaussian` (32 kB). */
+const GAUSSIAN_CHUNK = 4096
+
+/**
+ * Turn uniforms[0..n) into gaussians at out[k..count) as `gaussian()` would, pair by pair (a u of 0 is skipped, as
+ * the scalar loop redraws it); a pair left half-used by the end of the chunk draws its missing uniforms one by one
+ * from `rng`, so nothing is read ahead. The second variate of the last pair becomes rng's spare when out is full.
+ */
+function boxMuller(uniforms: Float64Array, n: number, out: Float64Array, k: number, count: number, rng: Rng): number {
+  let j = 0
+  while (k < count && j < n) {
+    let u = uniforms[j++]!
+    while (u === 0) u = j < n ? uniforms[j++]! : rng.uniform()
+    const v = j < n ? uniforms[j++]! : rng.uniform()
+    const r = Math.sqrt(-2 * Math.log(u))
+    const theta = 2 * Math.PI * v
+    out[k++] = r * Math.cos(theta)
+    if (k < count) out[k++] = r * Math.sin(theta)
+    else rng.setSpare(r * Math.sin(theta))
+  }
+  return k
 }
 
 /** rotl on an int32 pattern, kept int32 (for the loop of `fillUniform`). */
