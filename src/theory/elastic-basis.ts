@@ -8,9 +8,10 @@
  * numerical rank. (A dot product of length d carries a rounding error of at most about d eps relative; the full-space
  * oracle drops eigenvalues of X^T X below 1e-12 d S_max, the same rule for N <= d.)
  */
-import { gramMatrix, scatterMatrix } from '../linalg/gram.js'
+import { scatterMatrix } from '../linalg/gram.js'
 import { symmetricEigen, symmetricEigenvalues } from '../linalg/symmetric-eigen.js'
 import type { Shard } from '../problems/types.js'
+import { sampleGram } from './sample-gram.js'
 
 export const RANK_TOLERANCE = 1e-12
 
@@ -56,10 +57,10 @@ function keptIndices(values: Float64Array, samples: number, dim: number): number
   return kept
 }
 
-/** X Q from the Gram matrix (N < d). */
-function coordsFromGram(rows: Float64Array[], dim: number): { coords: Float64Array; rank: number } {
+/** X Q from the Gram matrix (N < d; formed once per problem, sample-gram.ts). */
+function coordsFromGram(shards: readonly Shard[], rows: Float64Array[], dim: number): { coords: Float64Array; rank: number } {
   const N = rows.length
-  const { values, vectors } = symmetricEigen(gramMatrix(rows, dim), N)
+  const { values, vectors } = symmetricEigen(sampleGram(shards, rows), N)
   const kept = keptIndices(values, N, dim)
   const r = kept.length
   const coords = new Float64Array(N * r)
@@ -96,7 +97,7 @@ export function sampleBasis(shards: readonly Shard[]): SampleBasis {
   const dim = shards[0].dim
   const { rows, offsets, peerOf } = sampleRows(shards)
   const N = rows.length
-  const { coords, rank } = N < dim ? coordsFromGram(rows, dim) : coordsFromScatter(rows, dim)
+  const { coords, rank } = N < dim ? coordsFromGram(shards, rows, dim) : coordsFromScatter(rows, dim)
   for (let s = 0; s < N; s++) {
     const i = peerOf[s]
     const w = 1 / Math.sqrt(offsets[i + 1] - offsets[i])

@@ -19,9 +19,10 @@
  *   eta* = 2 / (lambda_1 + lambda_n + c), g* = 1 - 4 lambda_1 lambda_n / (lambda_1 + lambda_n + c)^2,
  *   c = beta (1/m - 1/N)  (beta = 1 gives Mitra's 1/m - 1/n exactly).
  */
-import { gramMatrix, scatterMatrix } from '../linalg/gram.js'
+import { scatterMatrix } from '../linalg/gram.js'
 import { symmetricEigenvalues } from '../linalg/symmetric-eigen.js'
 import type { Shard } from '../problems/types.js'
+import { sampleGram, sampleRowsOf } from './sample-gram.js'
 
 export interface SampleSpectrum {
   /** total number of samples N */
@@ -36,8 +37,7 @@ export interface SampleSpectrum {
 
 /** Spectrum of H = (1/N) sum over every sample of x x^T (dense eigen-solve of the smaller Gram matrix). */
 export function sampleSpectrum(shards: readonly Shard[]): SampleSpectrum {
-  const rows: Float64Array[] = []
-  for (const s of shards) for (let r = 0; r < s.rows; r++) rows.push(s.features.subarray(r * s.dim, (r + 1) * s.dim))
+  const rows = sampleRowsOf(shards)
   const N = rows.length
   const d = shards[0]!.dim
   let beta = 0
@@ -50,7 +50,7 @@ export function sampleSpectrum(shards: readonly Shard[]): SampleSpectrum {
   }
   // The nonzero eigenvalues of (1/N) X^T X equal those of (1/N) X X^T: use the smaller one.
   const size = Math.min(N, d)
-  const G = N <= d ? gramMatrix(rows, d) : scatterMatrix(rows, d)
+  const G = N <= d ? sampleGram(shards, rows) : scatterMatrix(rows, d)
   const ev = Array.from(symmetricEigenvalues(G.map((v) => v / N), size))
   const top = ev[ev.length - 1]!
   const lambda_n = ev.find((v) => v > top * Math.max(N, d) * 1e-12) ?? 0
