@@ -202,8 +202,10 @@ describe('where a neighbour cannot be left out', () => {
     const codes = await exitCodes([peers[0]!, peers[2]!])
     boot.stop()
     expect(codes).toEqual([1, 1])
+    // Peer 1 may die between its two sends of a round: the neighbour it did not reach then stalls a round
+    // behind, and the other misses that neighbour's vector too, so a message may name both; it always names 1.
     for (const k of [0, 2]) {
-      expect(peers[k]!.stderr()).toMatch(/meshgd: peer \d: no round-\d+ vector from neighbour\(s\) 1 within \d+ ms \(run\.neighbour_timeout_ms\): compression\.mode: difference keeps copies every neighbour must update, so a lost neighbour is fatal here; compression\.mode: direct goes on without it/)
+      expect(peers[k]!.stderr()).toMatch(/meshgd: peer \d: no round-\d+ vector from neighbour\(s\) (?:[02], )?1(?:, [02])? within \d+ ms \(run\.neighbour_timeout_ms\): compression\.mode: difference keeps copies every neighbour must update, so a lost neighbour is fatal here; compression\.mode: direct goes on without it/)
     }
   }, 120_000)
 })
