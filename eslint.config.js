@@ -69,4 +69,12 @@ export default tseslint.config(
     files: ['**/*.js'],
     languageOptions: { globals: { process: 'readonly', console: 'readonly', setTimeout: 'readonly' } },
   },
+  {
+    // the dashboard page runs in a browser, with uPlot loaded by its own script tag
+    files: ['web/**/*.js'],
+    languageOptions: {
+      sourceType: 'script',
+      globals: { document: 'readonly', location: 'readonly', URLSearchParams: 'readonly', EventSource: 'readonly', Option: 'readonly', uPlot: 'readonly' },
+    },
+  },
 )

@@ -7,6 +7,7 @@ import { join, resolve } from 'node:path'
 import { Option } from 'commander'
 import { ConfigError } from '../config/errors.js'
 import { loadExperiment, type LoadedExperiment } from '../config/load.js'
+import { parseDashboardAddress, type DashboardAddress } from '../observe/dashboard-server.js'
 import { parseMetricsAddress, type MetricsAddress } from '../observe/metrics-server.js'
 
 const collect = (value: string, previous: string[]): string[] => [...previous, value]
@@ -71,6 +72,15 @@ export function keyFileOf(flag: string | undefined, loaded: { experiment: { swar
 export function metricsAddressOf(text: string): MetricsAddress {
   try {
     return parseMetricsAddress(text)
+  } catch (err) {
+    throw new ConfigError((err as Error).message)
+  }
+}
+
+/** `--dashboard [PORT | HOST:PORT]`, a bad value as a config error (exit 2). */
+export function dashboardAddressOf(value: string | true): DashboardAddress {
+  try {
+    return parseDashboardAddress(value)
   } catch (err) {
     throw new ConfigError((err as Error).message)
   }

@@ -6,7 +6,8 @@
  * rejects what does not parse, belongs to another swarm, or names a peerId other than the message's signer; an
  * index claimed by a second peer ID is reported through `onConflict` and not taken. Start-up at scale does not rest
  * on this topic alone: see the bootstrap's directory (src/net/roster-directory.ts).
- * `meshgd/<swarm>/status`: compact progress {index, round, loss, disagreement, relative_error, done}, read by observers only.
+ * `meshgd/<swarm>/status`: compact progress {index, round, loss, disagreement, relative_error, done, peers, bytes_sent,
+ * bytes_received, rejected}, read by observers only (`meshgd watch`, the dashboard).
  */
 import { TopicValidatorResult, type Message } from '@libp2p/gossipsub'
 import type { MeshNode } from './node.js'
@@ -28,6 +29,10 @@ export interface StatusMessage {
   done: boolean
   /** how many peers the swarm has (absent from older peers), so an observer knows whom it has not heard */
   peers?: number
+  /** bytes this peer has sent and received on parameter streams, and messages it rejected (absent from older peers) */
+  bytes_sent?: number
+  bytes_received?: number
+  rejected?: number
 }
 
 const encoder = new TextEncoder()
@@ -61,7 +66,17 @@ export function parseStatus(data: Uint8Array, peers: number): StatusMessage | nu
   if (typeof x.round !== 'number' || typeof x.loss !== 'number' || typeof x.disagreement !== 'number') return null
   const relative = typeof x.relative_error === 'number' && Number.isFinite(x.relative_error) && x.relative_error >= 0 ? x.relative_error : null
   const size = typeof x.peers === 'number' && Number.isInteger(x.peers) && x.peers > x.index && x.peers <= peers ? { peers: x.peers } : {}
-  return { index: x.index, round: x.round, loss: x.loss, disagreement: x.disagreement, relative_error: relative, done: x.done === true, ...size }
+  return { index: x.index, round: x.round, loss: x.loss, disagreement: x.disagreement, relative_error: relative, done: x.done === true, ...size, ...counters(x) }
+}
+
+/** The optional counters of a status, each kept only when it is a finite count (>= 0). */
+function counters(x: Partial<StatusMessage>): Pick<StatusMessage, 'bytes_sent' | 'bytes_received' | 'rejected'> {
+  const out: Pick<StatusMessage, 'bytes_sent' | 'bytes_received' | 'rejected'> = {}
+  for (const key of ['bytes_sent', 'bytes_received', 'rejected'] as const) {
+    const v = x[key]
+    if (typeof v === 'number' && Number.isFinite(v) && v >= 0) out[key] = v
+  }
+  return out
 }
 
 export interface RosterInit {

@@ -88,7 +88,8 @@ export class Recorder {
     this.lastStatus = now
     const e = this.newest
     const relative = e?.error === undefined || e.error === null ? null : e.error / this.core.referenceScale
-    void this.links.roster.publishStatus({ index: this.core.i, round, loss: e?.loss ?? 0, disagreement: e?.disagreement ?? 0, relative_error: relative, done: false, peers: this.core.graph.n })
+    const counts = { bytes_sent: e?.bytes_sent ?? 0, bytes_received: e?.bytes_received ?? 0, rejected: e?.rejected ?? 0 }
+    void this.links.roster.publishStatus({ index: this.core.i, round, loss: e?.loss ?? 0, disagreement: e?.disagreement ?? 0, relative_error: relative, done: false, peers: this.core.graph.n, ...counts })
   }
 
   /** The last status: the final state, and whether the run is done (not interrupted). */
@@ -97,6 +98,8 @@ export class Recorder {
     const w = core.step.params
     const relative = core.reference ? distance(w, core.reference.w) / core.referenceScale : null
     const loss = localLoss(core.problem.loss, core.problem.shards[core.i]!, w, core.problem.classes)
-    void this.links.roster.publishStatus({ index: core.i, round, loss, disagreement: 0, relative_error: relative, done, peers: core.graph.n })
+    const { stats } = this.links.transport
+    const counts = { bytes_sent: stats.bytesSent, bytes_received: stats.bytesReceived, rejected: Object.values(core.rejects).reduce((a, b) => a + b, 0) }
+    void this.links.roster.publishStatus({ index: core.i, round, loss, disagreement: 0, relative_error: relative, done, peers: core.graph.n, ...counts })
   }
 }

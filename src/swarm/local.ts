@@ -10,7 +10,7 @@ import { dirname, join, resolve } from 'node:path'
 import { performance } from 'node:perf_hooks'
 import { fileURLToPath } from 'node:url'
 import { generateKeyPair } from '@libp2p/crypto/keys'
-import { resolveExperiment } from '../exchange/resolve.js'
+import { resolveExperiment, type ResolvedExperiment } from '../exchange/resolve.js'
 import { pinsOf } from '../config/pins.js'
 import type { ExperimentInput } from '../config/schema.js'
 import { connectBootstrap, createMeshNode } from '../net/node.js'
@@ -25,6 +25,8 @@ import { runReference } from '../exchange/reference.js'
 import { wireAccounting, type RunSummary } from '../sim/run.js'
 import { predictRate } from '../theory/predict.js'
 import { summariseTimes, type SwarmTimeSplit } from './time-split.js'
+import { openDashboard, type LiveDashboard } from './dashboard.js'
+import type { DashboardAddress } from '../observe/dashboard-server.js'
 
 /**
  * V8 flags for the peer and bootstrap processes: a young generation of 1 MB semi-spaces (V8 lets it grow to 32 MB
@@ -46,6 +48,8 @@ export interface SwarmOptions {
   readonly swarmKeyFile?: string
   /** The network lab: each process in a network namespace of its own, behind emulated links (src/lab). */
   readonly netns?: boolean
+  /** Serve the live dashboard here while the swarm runs (src/swarm/dashboard.ts). */
+  readonly dashboard?: DashboardAddress
 }
 
 export interface SwarmSummary extends Omit<RunSummary, 'mode'> {
@@ -204,6 +208,16 @@ async function startInWaves(
 export async function runSwarm(opts: SwarmOptions): Promise<SwarmSummary> {
   const started = performance.now()
   const resolved = resolveExperiment(opts.experiment, opts.baseDir)
+  const dashboard = opts.dashboard ? await openDashboard({ address: opts.dashboard, resolved }) : null
+  if (dashboard) process.stderr.write(`meshgd: dashboard at ${dashboard.url}\n`)
+  try {
+    return await launch(opts, resolved, started, dashboard)
+  } finally {
+    await dashboard?.close()
+  }
+}
+
+async function launch(opts: SwarmOptions, resolved: ResolvedExperiment, started: number, dashboard: LiveDashboard | null): Promise<SwarmSummary> {
   const { experiment, graph } = resolved
   const n = graph.n
   const pins = pinsOf(opts.experiment)
@@ -265,6 +279,7 @@ export async function runSwarm(opts: SwarmOptions): Promise<SwarmSummary> {
         if (s.relative_error !== undefined && s.relative_error !== null) errors[s.index] = s.relative_error
         progress?.update(Math.min(...reached), worstError())
         lab?.onRound(Math.max(...reached))
+        dashboard?.onStatus(experiment.swarm.id, s)
       },
     })
     roster.start()

@@ -27,6 +27,10 @@ export interface PeerView {
   state: PeerState
   /** ms since this peer's newest status */
   age_ms: number
+  /** parameter bytes sent and received, messages rejected (null from peers that do not say) */
+  bytes_sent: number | null
+  bytes_received: number | null
+  rejected: number | null
 }
 
 interface Heard {
@@ -60,7 +64,8 @@ export class SwarmWatch {
     const age = now - h.at
     const state: PeerState = h.status.done ? 'done' : age > this.silentAfterMs ? 'silent' : 'live'
     const s = h.status
-    return { swarm, peer, round: s.round, loss: s.loss, disagreement: s.disagreement, relative_error: s.relative_error ?? null, done: s.done, rounds_per_second: h.rate, state, age_ms: Math.round(age) }
+    const counts = { bytes_sent: s.bytes_sent ?? null, bytes_received: s.bytes_received ?? null, rejected: s.rejected ?? null }
+    return { swarm, peer, round: s.round, loss: s.loss, disagreement: s.disagreement, relative_error: s.relative_error ?? null, done: s.done, rounds_per_second: h.rate, state, age_ms: Math.round(age), ...counts }
   }
 
   /** Every peer heard, by swarm then index. */

@@ -27,6 +27,11 @@ describe('roster messages', () => {
     expect(parseStatus(enc({ index: 1, round: 3, loss: 0.5, disagreement: 0.1, relative_error: 2e-9 }), 4)?.relative_error).toBe(2e-9)
     expect(parseStatus(enc({ index: 1, round: 3, loss: 0.5, disagreement: 0.1, relative_error: -1 }), 4)?.relative_error).toBeNull()
     expect(parseStatus(enc({ index: 9, round: 3, loss: 0.5, disagreement: 0.1 }), 4)).toBeNull()
+    // the counters the dashboard shows: kept when they are counts, dropped otherwise (the status itself stands)
+    const counted = parseStatus(enc({ index: 1, round: 3, loss: 0.5, disagreement: 0.1, bytes_sent: 800, bytes_received: 1600, rejected: 0 }), 4)
+    expect(counted).toMatchObject({ bytes_sent: 800, bytes_received: 1600, rejected: 0 })
+    const hostile = parseStatus(enc({ index: 1, round: 3, loss: 0.5, disagreement: 0.1, bytes_sent: -5, bytes_received: 'x', rejected: null }), 4)
+    expect(hostile).toEqual({ index: 1, round: 3, loss: 0.5, disagreement: 0.1, relative_error: null, done: false })
   })
 
   it('travel through a hub; an index claimed by a second peer ID is reported, not taken', async () => {

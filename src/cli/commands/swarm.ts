@@ -1,13 +1,15 @@
 /**
  * `meshgd swarm EXPERIMENT`: a bootstrap and one OS process per peer on this machine (each in its own network
  * namespace with `--netns`), with progress, the results gathered into the run directory. A run directory holding
- * this experiment's checkpoints is resumed; the first SIGINT/SIGTERM stops every peer (exit 130).
+ * this experiment's checkpoints is resumed; the first SIGINT/SIGTERM stops every peer (exit 130). `--dashboard` serves
+ * a live web page of the swarm while it runs.
  */
 import { join, resolve } from 'node:path'
 import type { Command } from 'commander'
 import { ConfigError } from '../../config/errors.js'
 import { EXPERIMENT_FILE, portableExperiment } from '../../config/portable.js'
-import { defaultOutDir, keyFileOf, loadForCommand, setOption } from '../options.js'
+import { DASHBOARD_PORT } from '../../observe/dashboard-server.js'
+import { dashboardAddressOf, defaultOutDir, keyFileOf, loadForCommand, setOption } from '../options.js'
 import { printSummary, targetExitCode } from '../output.js'
 import { abortOnSignals, EXIT_FAILED, EXIT_INTERRUPTED, type Exit } from '../process.js'
 import { claimRunDirectory } from '../run-claim.js'
@@ -19,12 +21,14 @@ export interface SwarmCommandOptions {
   quiet?: boolean
   netns?: boolean
   force?: boolean
+  dashboard?: string | true
 }
 
 export async function commandSwarm(file: string, opts: SwarmCommandOptions): Promise<number> {
   const loaded = loadForCommand(file, opts.set)
   const out = resolve(opts.out ?? defaultOutDir(loaded.experiment.swarm.id))
   const experiment = portableExperiment(loaded.experiment, loaded.baseDir)
+  const dashboard = opts.dashboard === undefined ? undefined : dashboardAddressOf(opts.dashboard)
   const keyFile = keyFileOf(opts.swarmKey, loaded)
   if (keyFile) (await import('../../net/identity.js')).readSwarmKey(keyFile) // a bad key is refused here, not in every peer
   const claim = claimRunDirectory(out, experiment, { force: opts.force ?? false })
@@ -42,6 +46,7 @@ export async function commandSwarm(file: string, opts: SwarmCommandOptions): Pro
       signal: controller.signal,
       quiet: opts.quiet ?? false,
       netns: opts.netns ?? false,
+      ...(dashboard ? { dashboard } : {}),
       ...(keyFile ? { swarmKeyFile: keyFile } : {}),
     })
     printSummary(summary, out)
@@ -80,6 +85,7 @@ export function registerSwarmCommand(program: Command, exit: Exit): void {
     .option('--out <dir>', 'run directory (default runs/<swarm id>-<time>)')
     .option('--swarm-key <file>', 'libp2p private-network key for every process')
     .option('--netns', "the network lab: every process in its own network namespace, links shaped by the experiment's network: section (root)")
+    .option('--dashboard [port]', `serve a live dashboard of the swarm while it runs, on PORT or HOST:PORT (default 127.0.0.1:${DASHBOARD_PORT})`)
     .option('--quiet', 'no progress output')
     .option('--force', 'replace a run of another experiment (or a finished one) in --out instead of refusing')
     .addOption(setOption())

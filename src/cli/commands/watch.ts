@@ -1,15 +1,19 @@
 /**
- * `meshgd watch --bootstrap ADDR [--swarm-key FILE] [--swarm ID] [--json] [--exit-when-done]`: the status of a
- * running swarm, from any machine that reaches its bootstrap (an operator with only SSH). A table refreshed in place
- * (peer, round, loss, relative error, state, rounds per second), or with `--json` one JSON line per status update
- * for scripts. It listens only (src/swarm/watch.ts). Ctrl-C ends it (exit 0); so does every peer done with
- * `--exit-when-done`. A bootstrap that cannot be reached (or that refuses an observer without the swarm key) is one
- * line and exit 1.
+ * `meshgd watch --bootstrap ADDR [--swarm-key FILE] [--swarm ID] [--json] [--exit-when-done] [--dashboard [PORT]]
+ * [--experiment FILE]`: the status of a running swarm, from any machine that reaches its bootstrap (an operator with
+ * only SSH). A table refreshed in place (peer, round, loss, relative error, state, rounds per second), with `--json`
+ * one JSON line per status update for scripts, or with `--dashboard` a live web page (src/swarm/dashboard.ts; with
+ * `--experiment` it draws the graph and the predicted rate). It listens only (src/swarm/watch.ts). Ctrl-C ends it
+ * (exit 0); so does every peer done with `--exit-when-done`. A bootstrap that cannot be reached (or that refuses an
+ * observer without the swarm key) is one line and exit 1.
  */
 import { performance } from 'node:perf_hooks'
 import type { Command } from 'commander'
+import type { ResolvedExperiment } from '../../exchange/resolve.js'
 import { ConfigError } from '../../config/errors.js'
-import { checkMultiaddrs, repeatableOption } from '../options.js'
+import { DASHBOARD_PORT } from '../../observe/dashboard-server.js'
+import { openDashboard, type LiveDashboard } from '../../swarm/dashboard.js'
+import { checkMultiaddrs, dashboardAddressOf, loadForCommand, repeatableOption } from '../options.js'
 import { abortOnSignals, EXIT_FAILED, EXIT_OK, type Exit } from '../process.js'
 
 export interface WatchCommandOptions {
@@ -19,6 +23,8 @@ export interface WatchCommandOptions {
   json?: boolean
   exitWhenDone?: boolean
   connectTimeout: string
+  dashboard?: string | true
+  experiment?: string
 }
 
 export async function commandWatch(opts: WatchCommandOptions): Promise<number> {
@@ -29,6 +35,9 @@ export async function commandWatch(opts: WatchCommandOptions): Promise<number> {
   const { readSwarmKey } = await import('../../net/identity.js')
   const { SwarmWatch, watchSwarms, watchTable } = await import('../../swarm/watch.js')
   const swarmKey = opts.swarmKey ? readSwarmKey(opts.swarmKey) : null
+  const resolved = opts.experiment === undefined ? undefined : await resolvedExperiment(opts.experiment)
+  const swarm = opts.swarm ?? resolved?.experiment.swarm.id
+  const dashboard = opts.dashboard === undefined ? null : await openWatchDashboard(opts.dashboard, resolved)
   const controller = new AbortController()
   const release = abortOnSignals(controller)
   const state = new SwarmWatch(10_000)
@@ -37,29 +46,47 @@ export async function commandWatch(opts: WatchCommandOptions): Promise<number> {
     observer = await watchSwarms({
       bootstrap: opts.bootstrap,
       swarmKey,
-      ...(opts.swarm !== undefined ? { swarm: opts.swarm } : {}),
+      ...(swarm !== undefined ? { swarm } : {}),
       connectTimeoutMs: 1000 * timeoutS,
       signal: controller.signal,
       onStatus: (swarm, status) => {
         const view = state.update(swarm, status, performance.now())
+        dashboard?.onStatus(swarm, status)
         if (opts.json) process.stdout.write(JSON.stringify(view) + '\n')
         if (opts.exitWhenDone && state.allDone()) controller.abort()
       },
     })
   } catch (err) {
     release()
+    await dashboard?.close()
     if (controller.signal.aborted) return EXIT_OK
     const hint = swarmKey ? '' : ' (a keyed swarm refuses observers without its key: pass --swarm-key FILE)'
     console.error(`meshgd: cannot connect to ${opts.bootstrap.join(', ')} within ${timeoutS} s${hint}: ${(err as Error).message}`)
     return EXIT_FAILED
   }
-  const redraw = opts.json ? null : setInterval(() => drawTable(watchTable(state.rows(performance.now()), (s) => state.unheard(s))), 1000)
+  const redraw = opts.json || dashboard ? null : setInterval(() => drawTable(watchTable(state.rows(performance.now()), (s) => state.unheard(s))), 1000)
   await new Promise<void>((resolve) => controller.signal.addEventListener('abort', () => resolve(), { once: true }))
   if (redraw) clearInterval(redraw)
   if (!opts.json) drawTable(watchTable(state.rows(performance.now()), (s) => state.unheard(s)))
   release()
   await observer.stop()
+  await dashboard?.close()
   return EXIT_OK
+}
+
+/** `--experiment FILE`: the swarm's graph and theory for the dashboard, and the swarm to follow. */
+async function resolvedExperiment(file: string): Promise<ResolvedExperiment> {
+  const loaded = loadForCommand(file, [])
+  const { resolveExperiment } = await import('../../exchange/resolve.js')
+  return resolveExperiment(loaded.experiment, loaded.baseDir)
+}
+
+/** The dashboard, its address on stderr (the first line a script reads). */
+async function openWatchDashboard(value: string | true, resolved: ResolvedExperiment | undefined): Promise<LiveDashboard> {
+  const address = dashboardAddressOf(value)
+  const dashboard = await openDashboard({ address, ...(resolved ? { resolved } : {}) })
+  console.error(`meshgd: dashboard at ${dashboard.url}`)
+  return dashboard
 }
 
 /** In place on a terminal (cursor home, clear), else one block after another. */
@@ -79,6 +106,8 @@ export function registerWatchCommand(program: Command, exit: Exit): void {
     .option('--json', 'one JSON line per status update instead of the table')
     .option('--exit-when-done', 'exit once every peer of every swarm followed has finished')
     .option('--connect-timeout <s>', 'give up connecting to the bootstrap after this many seconds', '15')
+    .option('--dashboard [port]', `serve a live web page of the swarm instead of the table, on PORT or HOST:PORT (default 127.0.0.1:${DASHBOARD_PORT})`)
+    .option('--experiment <file>', "the experiment the swarm runs: the dashboard draws its graph and predicted rate, and only its swarm is followed")
     .action(async (opts: WatchCommandOptions) => {
       throw exit(await commandWatch(opts))
     })

@@ -1,0 +1,116 @@
+/**
+ * What the live dashboard shows, kept for pages that open (or reload) while a swarm runs: every peer's newest view
+ * and its history of (round, relative error, disagreement), thinned to at most `maxPoints` per peer by dropping every
+ * other point when full, so a long run costs bounded memory and a reload still draws the whole curve. Pure: the
+ * server (dashboard-server.ts) turns it into JSON for a snapshot and events for a stream.
+ */
+
+/** A peer as the dashboard draws it (the fields of `meshgd watch --json`, plus the counters a status carries). */
+export interface DashboardPeer {
+  swarm: string
+  peer: number
+  round: number
+  loss: number
+  disagreement: number
+  relative_error: number | null
+  done: boolean
+  rounds_per_second: number | null
+  /** live, down (not heard for a while: killed, stopped, cut off) or done */
+  state: 'live' | 'down' | 'done'
+  age_ms: number
+  bytes_sent: number | null
+  bytes_received: number | null
+  rejected: number | null
+}
+
+/** One point of a peer's curve: [round, relative error (null without a reference), disagreement]. */
+export type CurvePoint = [number, number | null, number]
+
+/** What a page needs to draw a swarm: its graph and theory (when the launcher knows the experiment). */
+export interface SwarmMeta {
+  swarm: string
+  peers: number | null
+  /** undirected edges [i, j], i < j; null when the observer does not know the graph (watch without --experiment) */
+  edges: Array<[number, number]> | null
+  topology: string | null
+  /** where to draw each peer, in [-1, 1]^2 (a grid or torus as its rows and columns); null: on a circle */
+  positions: Array<[number, number]> | null
+  rounds: number | null
+  /** the theory's rate per round (meshgd theory), null where none applies or it is not known yet */
+  rate_predicted: number | null
+}
+
+export interface SwarmSnapshot {
+  meta: SwarmMeta
+  peers: DashboardPeer[]
+  history: Record<number, CurvePoint[]>
+}
+
+export class DashboardFeed {
+  private readonly metas = new Map<string, SwarmMeta>()
+  private readonly peers = new Map<string, Map<number, DashboardPeer>>()
+  private readonly curves = new Map<string, Map<number, CurvePoint[]>>()
+
+  constructor(private readonly maxPoints = 1000) {
+    if (!(maxPoints >= 2)) throw new RangeError(`DashboardFeed: maxPoints ${maxPoints} < 2`)
+  }
+
+  /** Set (or complete) what is known of a swarm; fields not given are kept. */
+  describe(meta: Partial<SwarmMeta> & { swarm: string }): SwarmMeta {
+    const before = this.metas.get(meta.swarm) ?? { swarm: meta.swarm, peers: null, edges: null, topology: null, positions: null, rounds: null, rate_predicted: null }
+    const next = { ...before, ...meta }
+    this.metas.set(meta.swarm, next)
+    return next
+  }
+
+  /** A new status: the peer's view replaced, and a curve point added when its round moved on. */
+  heard(view: DashboardPeer): CurvePoint | null {
+    if (!this.metas.has(view.swarm)) this.describe({ swarm: view.swarm })
+    const peers = this.peers.get(view.swarm) ?? new Map<number, DashboardPeer>()
+    this.peers.set(view.swarm, peers)
+    peers.set(view.peer, view)
+    const curves = this.curves.get(view.swarm) ?? new Map<number, CurvePoint[]>()
+    this.curves.set(view.swarm, curves)
+    const curve = curves.get(view.peer) ?? []
+    curves.set(view.peer, curve)
+    const last = curve.at(-1)
+    if (last && last[0] === view.round) return null
+    // a restarted peer may repeat rounds it had done: its curve goes on from where it now is
+    while (curve.length > 0 && curve.at(-1)![0] > view.round) curve.pop()
+    const point: CurvePoint = [view.round, view.relative_error, view.disagreement]
+    curve.push(point)
+    if (curve.length > this.maxPoints) thin(curve)
+    return point
+  }
+
+  /** Replace the views (states and ages move on with time, not only with statuses). */
+  refresh(views: readonly DashboardPeer[]): void {
+    for (const v of views) this.peers.get(v.swarm)?.set(v.peer, v)
+  }
+
+  swarms(): string[] {
+    return [...this.metas.keys()].sort()
+  }
+
+  snapshot(swarm: string): SwarmSnapshot | null {
+    const meta = this.metas.get(swarm)
+    if (!meta) return null
+    const peers = [...(this.peers.get(swarm)?.values() ?? [])].sort((a, b) => a.peer - b.peer)
+    const history: Record<number, CurvePoint[]> = {}
+    for (const [peer, curve] of this.curves.get(swarm) ?? []) history[peer] = [...curve]
+    return { meta, peers, history }
+  }
+
+  views(swarm: string): DashboardPeer[] {
+    return [...(this.peers.get(swarm)?.values() ?? [])].sort((a, b) => a.peer - b.peer)
+  }
+}
+
+/** Keep every other point, and always the newest. */
+function thin(curve: CurvePoint[]): void {
+  const newest = curve.at(-1)!
+  let k = 0
+  for (let j = 0; j < curve.length; j += 2) curve[k++] = curve[j]!
+  curve.length = k
+  if (curve.at(-1) !== newest) curve.push(newest)
+}

@@ -1,0 +1,76 @@
+/**
+ * The live dashboard behind `meshgd swarm --dashboard` and `meshgd watch --dashboard`: statuses from the status
+ * topic go through a `SwarmWatch` (pace, live/down/done) to the web server of src/observe/dashboard-server.ts, every
+ * peer's view is sent again each second (a killed peer turns `down` when it has been silent for `downAfterMs`), and
+ * when the experiment is known its graph and predicted rate are drawn beside the measurement.
+ */
+import { performance } from 'node:perf_hooks'
+import { topologySpecOf, type ResolvedExperiment } from '../exchange/resolve.js'
+import type { StatusMessage } from '../net/roster.js'
+import type { DashboardPeer } from '../observe/dashboard-feed.js'
+import { startDashboard, type DashboardAddress, type DashboardServer } from '../observe/dashboard-server.js'
+import { predictRate } from '../theory/predict.js'
+import { SwarmWatch, type PeerView } from './watch.js'
+
+export interface LiveDashboard {
+  readonly url: string
+  onStatus(swarm: string, status: StatusMessage): void
+  close(): Promise<void>
+}
+
+export interface DashboardOptions {
+  address: DashboardAddress
+  /** the experiment the swarm runs, for its graph and theory (a watcher may not know it) */
+  resolved?: ResolvedExperiment
+  /**
+   * A peer silent this long is drawn down. Peers publish a status at least every max(1 s, 25 ms n) while their
+   * rounds go on, and a peer blocked on a lost neighbour is silent until run.neighbour_timeout_ms.
+   */
+  downAfterMs?: number
+}
+
+export async function openDashboard(opts: DashboardOptions): Promise<LiveDashboard> {
+  const server = await startDashboard(opts.address)
+  const n = opts.resolved?.graph.n ?? 0
+  const watch = new SwarmWatch(opts.downAfterMs ?? Math.max(5000, 100 * n))
+  if (opts.resolved) describeSwarm(opts.resolved, (meta) => server.describe(meta))
+  const tick = setInterval(() => {
+    const now = performance.now()
+    const rows = watch.rows(now)
+    for (const swarm of new Set(rows.map((r) => r.swarm))) server.refresh(swarm, rows.filter((r) => r.swarm === swarm).map((r) => dashboardPeer(r)))
+  }, 1000)
+  tick.unref()
+  return {
+    url: server.url,
+    onStatus: (swarm, status) => server.heard(dashboardPeer(watch.update(swarm, status, performance.now()))),
+    close: async () => {
+      clearInterval(tick)
+      await server.close()
+    },
+  }
+}
+
+/** The graph now; the predicted rate once computed (after the page is up: it can take a moment at large d). */
+function describeSwarm(resolved: ResolvedExperiment, describe: DashboardServer['describe']): void {
+  const { experiment, graph } = resolved
+  const edges = graph.edges.length <= 20_000 ? graph.edges.map(([i, j]): [number, number] => [i, j]) : null
+  describe({ swarm: experiment.swarm.id, peers: graph.n, edges, topology: experiment.topology.kind, positions: gridPositions(experiment), rounds: experiment.run.rounds })
+  setImmediate(() => {
+    const rate = predictRate(resolved)?.rate ?? null
+    describe({ swarm: experiment.swarm.id, rate_predicted: rate })
+  })
+}
+
+/** A grid or torus drawn as its rows and columns (peer i at row i / cols, column i % cols); others on a circle. */
+function gridPositions(experiment: ResolvedExperiment['experiment']): Array<[number, number]> | null {
+  const spec = topologySpecOf(experiment)
+  if ((spec.kind !== 'grid' && spec.kind !== 'torus') || !spec.rows || !spec.cols) return null
+  const { rows, cols } = spec
+  const span = Math.max(rows, cols) - 1 || 1
+  const at = (k: number, count: number): number => (2 * k - (count - 1)) / span
+  return Array.from({ length: rows * cols }, (_, i): [number, number] => [at(i % cols, cols), at(Math.floor(i / cols), rows)])
+}
+
+function dashboardPeer(v: PeerView): DashboardPeer {
+  return { ...v, state: v.state === 'silent' ? 'down' : v.state }
+}

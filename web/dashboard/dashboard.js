@@ -1,0 +1,262 @@
+// meshgd's live dashboard page: a snapshot then a stream of statuses over Server-Sent Events (/events), drawn as the
+// swarm's graph (each peer coloured by its error, marked live, down or done), convergence curves with uPlot, and a
+// table of every peer's counters. A reload, or a server that comes back, starts again from a fresh snapshot.
+'use strict'
+
+const state = { swarm: null, meta: null, peers: new Map(), history: new Map(), charts: null, dirty: false }
+const params = new URLSearchParams(location.search)
+const PER_PEER_SERIES = 32 // above this many peers the charts show the max and the median only
+
+const $ = (id) => document.getElementById(id)
+const fmt = (x, digits = 3) =>
+  x === null || x === undefined || !Number.isFinite(x) ? 'n/a' : x !== 0 && (Math.abs(x) < 1e-3 || Math.abs(x) >= 1e6) ? x.toExponential(2) : x.toFixed(digits)
+
+function connect() {
+  const source = new EventSource(`events${state.swarm ? `?swarm=${encodeURIComponent(state.swarm)}` : params.has('swarm') ? `?swarm=${encodeURIComponent(params.get('swarm'))}` : ''}`)
+  source.addEventListener('open', () => setConnection('open'))
+  source.addEventListener('error', () => setConnection('lost'))
+  source.addEventListener('snapshot', (e) => loadSnapshot(JSON.parse(e.data)))
+  source.addEventListener('meta', (e) => {
+    const meta = JSON.parse(e.data)
+    if (state.swarm === null) return reconnect(source, meta.swarm)
+    if (meta.swarm === state.swarm) {
+      state.meta = meta
+      drawGraphFrame()
+      schedule()
+    }
+  })
+  source.addEventListener('status', (e) => {
+    const { view, point } = JSON.parse(e.data)
+    if (state.swarm === null) return reconnect(source, view.swarm)
+    if (view.swarm !== state.swarm) return listSwarm(view.swarm)
+    state.peers.set(view.peer, view)
+    if (point) addPoint(view.peer, point)
+    schedule()
+  })
+  source.addEventListener('views', (e) => {
+    const { swarm, peers } = JSON.parse(e.data)
+    if (swarm !== state.swarm) return
+    for (const v of peers) state.peers.set(v.peer, v)
+    schedule()
+  })
+}
+
+function reconnect(source, swarm) {
+  source.close()
+  state.swarm = swarm
+  connect()
+}
+
+function setConnection(s) {
+  const el = $('connection')
+  el.dataset.state = s
+  el.textContent = s === 'open' ? 'connected' : s === 'lost' ? 'reconnecting' : 'connecting'
+}
+
+function loadSnapshot(body) {
+  for (const id of body.swarms) listSwarm(id)
+  if (!body.snapshot) return
+  state.swarm = body.swarm
+  state.meta = body.snapshot.meta
+  state.peers = new Map(body.snapshot.peers.map((v) => [v.peer, v]))
+  state.history = new Map(Object.entries(body.snapshot.history).map(([peer, curve]) => [Number(peer), curve]))
+  drawGraphFrame()
+  schedule()
+}
+
+function listSwarm(id) {
+  const select = $('swarms')
+  if ([...select.options].some((o) => o.value === id)) return
+  select.add(new Option(id, id, false, id === state.swarm))
+  select.hidden = select.options.length < 2
+}
+
+function addPoint(peer, point) {
+  const curve = state.history.get(peer) ?? []
+  while (curve.length > 0 && curve[curve.length - 1][0] > point[0]) curve.pop()
+  curve.push(point)
+  if (curve.length > 2000) state.history.set(peer, curve.filter((_, k) => k % 2 === 0 || k === curve.length - 1))
+  else state.history.set(peer, curve)
+}
+
+/** Redraw at most every 300 ms however fast statuses come. */
+function schedule() {
+  if (state.dirty) return
+  state.dirty = true
+  setTimeout(() => {
+    state.dirty = false
+    draw()
+  }, 300)
+}
+
+function draw() {
+  $('swarm').textContent = state.swarm ?? 'waiting for a swarm'
+  const views = [...state.peers.values()].sort((a, b) => a.peer - b.peer)
+  const rounds = views.map((v) => v.round)
+  $('round').textContent = rounds.length ? String(Math.max(...rounds)) : '-'
+  $('rounds').textContent = state.meta?.rounds ? ` of ${state.meta.rounds}` : ''
+  for (const s of ['live', 'down', 'done']) $(s).textContent = String(views.filter((v) => v.state === s).length)
+  $('topology').textContent = state.meta?.topology ?? ''
+  drawPeers(views)
+  drawTable(views)
+  drawCharts()
+}
+
+// ---- the graph ------------------------------------------------------------------------------------------------
+
+function peerCount() {
+  const heard = [...state.peers.keys()]
+  return Math.max(state.meta?.peers ?? 0, heard.length ? Math.max(...heard) + 1 : 0)
+}
+
+/** Peers on a circle, edges where the graph is known; redrawn when the number of peers changes. */
+function drawGraphFrame() {
+  const svg = $('graph')
+  const n = peerCount()
+  if (Number(svg.dataset.peers) === n) return
+  svg.dataset.peers = String(n)
+  svg.replaceChildren()
+  const grid = state.meta?.positions?.length === n ? state.meta.positions : null
+  const at = (i) => grid?.[i] ?? [Math.cos((2 * Math.PI * i) / n - Math.PI / 2), Math.sin((2 * Math.PI * i) / n - Math.PI / 2)]
+  const ns = 'http://www.w3.org/2000/svg'
+  const step = grid ? Math.min(...grid.slice(1).map((p, k) => Math.hypot(p[0] - grid[k][0], p[1] - grid[k][1])).filter((d) => d > 0), 2) : 0
+  for (const [i, j] of state.meta?.edges ?? []) svg.append(edge(ns, at(i), at(j), grid && Math.hypot(at(i)[0] - at(j)[0], at(i)[1] - at(j)[1]) > 1.5 * step))
+  const r = Math.min(0.12, grid ? 0.3 * step : 2.2 / Math.max(n, 1))
+  for (let i = 0; i < n; i++) {
+    const [x, y] = at(i)
+    const c = document.createElementNS(ns, 'circle')
+    c.setAttribute('class', 'peer'); c.setAttribute('cx', x); c.setAttribute('cy', y); c.setAttribute('r', r)
+    c.dataset.peer = String(i); c.dataset.state = 'unheard'; c.setAttribute('fill', '#edf2f7')
+    const title = document.createElementNS(ns, 'title')
+    c.append(title)
+    svg.append(c)
+    if (n <= 64) {
+      const label = document.createElementNS(ns, 'text')
+      label.setAttribute('x', x); label.setAttribute('y', y); label.textContent = String(i)
+      svg.append(label)
+    }
+  }
+}
+
+/** An edge: straight, or bowed outwards when it wraps around a torus (so it does not hide the grid's own edges). */
+function edge(ns, a, b, wraps) {
+  const path = document.createElementNS(ns, 'path')
+  path.setAttribute('class', 'edge')
+  const mid = [(a[0] + b[0]) / 2, (a[1] + b[1]) / 2]
+  const bow = wraps ? 0.25 : 0
+  const normal = [-(b[1] - a[1]), b[0] - a[0]]
+  const length = Math.hypot(normal[0], normal[1]) || 1
+  const control = [mid[0] + (bow * normal[0]) / length, mid[1] + (bow * normal[1]) / length]
+  path.setAttribute('d', `M ${a[0]} ${a[1]} Q ${control[0]} ${control[1]} ${b[0]} ${b[1]}`)
+  return path
+}
+
+function drawPeers(views) {
+  if (Number($('graph').dataset.peers) !== peerCount()) drawGraphFrame()
+  const errors = views.map((v) => v.relative_error).filter((e) => e !== null && e > 0)
+  const lo = Math.log10(Math.min(...errors, 1)), hi = Math.log10(Math.max(...errors, 1e-300))
+  for (const v of views) {
+    const c = $('graph').querySelector(`circle.peer[data-peer="${v.peer}"]`)
+    if (!c) continue
+    c.dataset.state = v.state
+    c.dataset.round = String(v.round)
+    const t = v.relative_error === null || v.relative_error <= 0 || hi <= lo ? 0 : (Math.log10(v.relative_error) - lo) / (hi - lo)
+    c.setAttribute('fill', colour(v.relative_error === null ? null : t))
+    c.firstChild.textContent = `peer ${v.peer}: ${v.state}, round ${v.round}, relative error ${fmt(v.relative_error)}`
+  }
+}
+
+/** Green (lowest error heard) to red (highest); grey-blue without a reference. */
+function colour(t) {
+  if (t === null) return '#90cdf4'
+  const mix = (a, b) => Math.round(a + (b - a) * t)
+  return `rgb(${mix(56, 229)},${mix(161, 62)},${mix(105, 62)})`
+}
+
+function drawTable(views) {
+  const rows = views.map((v) => {
+    const tr = document.createElement('tr')
+    tr.dataset.state = v.state
+    const cells = [v.peer, v.state, v.round, fmt(v.rounds_per_second, 1), fmt(v.loss, 4), fmt(v.relative_error, 4), v.bytes_sent ?? 'n/a', v.bytes_received ?? 'n/a', v.rejected ?? 'n/a']
+    for (const cell of cells) tr.append(Object.assign(document.createElement('td'), { textContent: String(cell) }))
+    return tr
+  })
+  $('peers').tBodies[0].replaceChildren(...rows)
+}
+
+// ---- the curves -----------------------------------------------------------------------------------------------
+
+/** The series aligned on every round heard (uPlot.join), each peer's value carried forward, and its max and median. */
+function curves(column) {
+  const peers = [...state.history.keys()].sort((a, b) => a - b)
+  const tables = peers.map((p) => {
+    const curve = state.history.get(p).filter((pt) => pt[column] !== null && pt[column] > 0)
+    return [curve.map((pt) => pt[0]), curve.map((pt) => pt[column])]
+  }).filter((t) => t[0].length > 0)
+  if (tables.length === 0) return null
+  const joined = uPlot.join(tables)
+  const xs = joined[0]
+  const last = tables.map(() => null)
+  const max = [], median = []
+  for (let k = 0; k < xs.length; k++) {
+    for (let s = 0; s < tables.length; s++) if (joined[s + 1][k] !== null && joined[s + 1][k] !== undefined) last[s] = joined[s + 1][k]
+    const known = last.filter((v) => v !== null).sort((a, b) => a - b)
+    max.push(known.length ? known[known.length - 1] : null)
+    median.push(known.length ? known[Math.floor(known.length / 2)] : null)
+  }
+  return { xs, perPeer: joined.slice(1), max, median }
+}
+
+/** From the max error curve: the rate per round over its second half (above the floating-point floor). */
+function measuredRate(c) {
+  const points = c.xs.map((x, k) => [x, c.max[k]]).filter(([, e]) => e !== null && e > 1e-12)
+  if (points.length < 3) return null
+  const [r1, e1] = points[points.length - 1]
+  const [r0, e0] = points.find(([r]) => r >= r1 / 2) ?? points[0]
+  return r1 > r0 ? Math.pow(e1 / e0, 1 / (r1 - r0)) : null
+}
+
+function drawCharts() {
+  const error = curves(1)
+  const disagreement = curves(2)
+  const measured = error ? measuredRate(error) : null
+  $('rate-measured').textContent = fmt(measured, 5)
+  $('rate-predicted').textContent = fmt(state.meta?.rate_predicted ?? null, 5)
+  if (error) plot('error-chart', error, state.meta?.rate_predicted ?? null)
+  if (disagreement) plot('disagreement-chart', disagreement, null)
+}
+
+/** A log axis' label: 0.01 .. 100 as they are, powers of ten beyond as 1e-8. */
+function tick(v) {
+  if (v === null || v === undefined) return ''
+  return v >= 0.01 && v <= 100 ? String(Number(v.toPrecision(2))) : v.toExponential(0).replace('e+', 'e')
+}
+
+function plot(id, c, rate) {
+  const perPeer = c.perPeer.length <= PER_PEER_SERIES ? c.perPeer : []
+  const first = c.xs.findIndex((_, k) => c.max[k] !== null)
+  const predicted = rate && first >= 0 ? c.xs.map((x) => c.max[first] * Math.pow(rate, x - c.xs[first])) : null
+  const data = [c.xs, c.max, c.median, ...(predicted ? [predicted] : []), ...perPeer]
+  const series = [
+    { label: 'round' },
+    { label: 'max', stroke: '#c53030', width: 2 },
+    { label: 'median', stroke: '#2b6cb0', width: 1.5 },
+    ...(predicted ? [{ label: 'predicted rate', stroke: '#1d2430', dash: [6, 4], width: 1.5 }] : []),
+    ...perPeer.map((_, k) => ({ label: `peer ${k}`, stroke: 'rgba(113,128,150,0.35)', width: 1, spanGaps: true })),
+  ]
+  const el = $(id)
+  const key = `${series.length}`
+  if (!state.charts) state.charts = {}
+  const existing = state.charts[id]
+  if (existing && existing.key === key) return existing.chart.setData(data)
+  if (existing) existing.chart.destroy()
+  for (const s of series.slice(1)) s.points = { show: false }
+  const axes = [{}, { size: 60, values: (_u, ticks) => ticks.map(tick) }]
+  const opts = { width: Math.max(320, el.clientWidth || 640), height: 230, scales: { x: { time: false }, y: { distr: 3 } }, axes, series, legend: { live: false } }
+  state.charts[id] = { key, chart: new uPlot(opts, data, el) }
+}
+
+$('swarms').addEventListener('change', (e) => {
+  location.search = `?swarm=${encodeURIComponent(e.target.value)}`
+})
+connect()
