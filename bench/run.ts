@@ -15,6 +15,7 @@ import { resolveExperiment } from '../src/exchange/resolve.js'
 import { simulate } from '../src/sim/engine.js'
 import { childProcesses, sampleMemory } from '../src/observe/proc-memory.js'
 import { meshgdRing, simulateRing, swarmVsBaseline, writeRingExperiment } from './swarm-bench.js'
+import { theoryBench } from './theory-bench.js'
 
 const BIN = join(import.meta.dirname, '..', '..', 'bin', 'meshgd.js')
 
@@ -249,6 +250,7 @@ const ALL: Record<string, () => BenchResult | Promise<BenchResult>> = {
   scale: swarmScale,
   'sim-1000': simThousand,
   readme: readmeFirst,
+  theory: theoryBench,
 }
 const BENCHES = Object.entries(ALL)
   .filter(([name]) => !only || name === only)

@@ -12,7 +12,7 @@ import type { Command } from 'commander'
 import type { ResolvedExperiment } from '../../exchange/resolve.js'
 import { ConfigError } from '../../config/errors.js'
 import { DASHBOARD_PORT } from '../../observe/dashboard-server.js'
-import { openDashboard, type LiveDashboard } from '../../swarm/dashboard.js'
+import type { LiveDashboard } from '../../swarm/dashboard.js'
 import { checkMultiaddrs, dashboardAddressOf, loadForCommand, repeatableOption } from '../options.js'
 import { abortOnSignals, EXIT_FAILED, EXIT_OK, type Exit } from '../process.js'
 
@@ -84,6 +84,7 @@ async function resolvedExperiment(file: string): Promise<ResolvedExperiment> {
 /** The dashboard, its address on stderr (the first line a script reads). */
 async function openWatchDashboard(value: string | true, resolved: ResolvedExperiment | undefined): Promise<LiveDashboard> {
   const address = dashboardAddressOf(value)
+  const { openDashboard } = await import('../../swarm/dashboard.js')
   const dashboard = await openDashboard({ address, ...(resolved ? { resolved } : {}) })
   console.error(`meshgd: dashboard at ${dashboard.url}`)
   return dashboard
