@@ -2,7 +2,8 @@
  * `meshgd watch` against swarms started by hand on this machine (a bootstrap and 4 `meshgd node` processes): with
  * `--json` it prints every peer's status as it runs and ends, once every peer is done, with each peer at its last
  * round; the table shows every peer done; on a keyed swarm it needs the key, and without it says in one line that
- * it cannot connect (exit 1).
+ * it cannot connect (exit 1); behind a bootstrap with no running swarm `--exit-when-done` gives up after 15 s of
+ * silence, in one line (exit 1).
  */
 import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
@@ -87,4 +88,17 @@ describe('meshgd watch', () => {
     expect(k.code, keyed.stderr()).toBe(0)
     expectEveryPeerSeenToTheEnd(keyed.stdout(), swarm.out, 'watch-keyed')
   }, 180_000)
+
+  it('--exit-when-done behind a bootstrap with no swarm (or one already finished): one line and exit 1 after 15 s of silence', async () => {
+    const boot = startMeshgd(['bootstrap', '--listen', '/ip4/127.0.0.1/tcp/0'])
+    const addr = await firstLine(boot)
+    const started = Date.now()
+    const watcher = startMeshgd(['watch', '--bootstrap', addr, '--json', '--exit-when-done'])
+    const { code } = await watcher.exit
+    boot.child.kill('SIGTERM')
+    expect(code).toBe(1)
+    expect(Date.now() - started).toBeGreaterThanOrEqual(15_000)
+    expect(watcher.stdout()).toBe('')
+    expect(watcher.stderr().trim().split('\n')).toEqual(['meshgd: no status from any peer for 15 s: no swarm is running behind this bootstrap (or it has finished)'])
+  }, 60_000)
 })

@@ -4,7 +4,8 @@
  * only SSH). A table refreshed in place (peer, round, loss, relative error, state, rounds per second), with `--json`
  * one JSON line per status update for scripts, or with `--dashboard` a live web page (src/swarm/dashboard.ts; with
  * `--experiment` it draws the graph and the predicted rate). It listens only (src/swarm/watch.ts). Ctrl-C ends it
- * (exit 0); so does every peer done with `--exit-when-done`. A bootstrap that cannot be reached (or that refuses an
+ * (exit 0); so does every peer done with `--exit-when-done`, which also gives up (exit 1, one line) when no peer has
+ * said anything for 15 s, as behind a swarm that has already finished. A bootstrap that cannot be reached (or that refuses an
  * observer without the swarm key) is one line and exit 1.
  */
 import { performance } from 'node:perf_hooks'
@@ -42,6 +43,7 @@ export async function commandWatch(opts: WatchCommandOptions): Promise<number> {
   const release = abortOnSignals(controller)
   const state = new SwarmWatch(10_000)
   let observer: Awaited<ReturnType<typeof watchSwarms>>
+  let lastHeard = performance.now()
   try {
     observer = await watchSwarms({
       bootstrap: opts.bootstrap,
@@ -50,7 +52,8 @@ export async function commandWatch(opts: WatchCommandOptions): Promise<number> {
       connectTimeoutMs: 1000 * timeoutS,
       signal: controller.signal,
       onStatus: (swarm, status) => {
-        const view = state.update(swarm, status, performance.now())
+        lastHeard = performance.now()
+        const view = state.update(swarm, status, lastHeard)
         dashboard?.onStatus(swarm, status)
         if (opts.json) process.stdout.write(JSON.stringify(view) + '\n')
         if (opts.exitWhenDone && state.allDone()) controller.abort()
@@ -65,13 +68,41 @@ export async function commandWatch(opts: WatchCommandOptions): Promise<number> {
     return EXIT_FAILED
   }
   const redraw = opts.json || dashboard ? null : setInterval(() => drawTable(watchTable(state.rows(performance.now()), (s) => state.unheard(s))), 1000)
+  lastHeard = performance.now()
+  const quiet = opts.exitWhenDone ? whenQuiet(() => lastHeard, 1000 * Math.max(QUIET_S, timeoutS), controller) : null
   await new Promise<void>((resolve) => controller.signal.addEventListener('abort', () => resolve(), { once: true }))
   if (redraw) clearInterval(redraw)
   if (!opts.json) drawTable(watchTable(state.rows(performance.now()), (s) => state.unheard(s)))
   release()
   await observer.stop()
   await dashboard?.close()
+  if (quiet?.stop()) {
+    console.error(`meshgd: no status from any peer for ${Math.max(QUIET_S, timeoutS)} s${state.allDone() ? '' : state.rows(0).length === 0 ? ': no swarm is running behind this bootstrap (or it has finished)' : ': the swarm stopped before every peer was done'}`)
+    return EXIT_FAILED
+  }
   return EXIT_OK
+}
+
+/**
+ * With --exit-when-done: a swarm that has already finished (or never started) publishes nothing, so silence this
+ * long ends the watch (peers publish at least every max(1 s, 25 ms n): a swarm of any size is heard within seconds).
+ */
+const QUIET_S = 15
+
+/** Aborts `controller` once `lastHeard()` is older than `quietMs`; stop() says whether that is why it ended. */
+function whenQuiet(lastHeard: () => number, quietMs: number, controller: AbortController): { stop: () => boolean } {
+  let fired = false
+  const timer = setInterval(() => {
+    if (performance.now() - lastHeard() <= quietMs) return
+    fired = true
+    controller.abort()
+  }, 500)
+  return {
+    stop: () => {
+      clearInterval(timer)
+      return fired
+    },
+  }
 }
 
 /** `--experiment FILE`: the swarm's graph and theory for the dashboard, and the swarm to follow. */
@@ -105,7 +136,7 @@ export function registerWatchCommand(program: Command, exit: Exit): void {
     .option('--swarm-key <file>', 'the swarm key of a private swarm')
     .option('--swarm <id>', 'follow only this swarm (default: every swarm the bootstrap relays)')
     .option('--json', 'one JSON line per status update instead of the table')
-    .option('--exit-when-done', 'exit once every peer of every swarm followed has finished')
+    .option('--exit-when-done', 'exit once every peer of every swarm followed has finished (exit 1 after 15 s without any status)')
     .option('--connect-timeout <s>', 'give up connecting to the bootstrap after this many seconds', '15')
     .option('--dashboard [port]', `serve a live web page of the swarm instead of the table, on PORT or HOST:PORT (default 127.0.0.1:${DASHBOARD_PORT})`)
     .option('--experiment <file>', "the experiment the swarm runs: the dashboard draws its graph and predicted rate, and only its swarm is followed")
