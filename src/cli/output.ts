@@ -20,7 +20,7 @@ export function printSummary(summary: Omit<RunSummary, 'mode'> & { mode: string;
     `wall time         ${summary.wall_s.toFixed(2)} s`,
     `bytes sent        ${summary.bytes_sent}${summary.bits_per_coordinate === null ? '' : ` (${fmt(summary.bytes_per_round, 0)} per round, ${fmt(summary.bits_per_coordinate, 2)} bits per coordinate)`}`,
     `rate measured     ${fmt(summary.rate_measured)}`,
-    `rate predicted    ${fmt(summary.rate_predicted)}${summary.theory ? ` (${summary.theory.method}; Mitra's corrected bound ${fmt(summary.theory.mitra_lower_bound)} <= R < 1)` : ''}`,
+    `rate predicted    ${fmt(summary.rate_predicted)}${summary.theory ? ` (${summary.theory.method}; Mitra's corrected bound ${fmt(summary.theory.mitra_lower_bound)} <= R < 1)` : ''}${excitedNote(summary.theory)}`,
     `max error         ${fmt(summary.final.max_error)} (relative ${fmt(summary.final.relative_max_error)})`,
     `disagreement      ${fmt(summary.final.disagreement)}`,
     `mean loss         ${fmt(summary.final.mean_loss)}`,
@@ -32,6 +32,12 @@ export function printSummary(summary: Omit<RunSummary, 'mode'> & { mode: string;
     lines.push(`1-R measured vs predicted: ${(100 * gap).toFixed(2)}% apart`)
   }
   console.log(lines.join('\n'))
+}
+
+/** `; the modes w^0 excites: 0.97` where that rate is below the full one (the run should show it). */
+function excitedNote(theory: { rate: number; rate_excited?: number | null } | null): string {
+  const excited = theory?.rate_excited
+  return excited === undefined || excited === null || !(excited < theory!.rate - 1e-9) ? '' : `; the modes w^0 excites: ${fmt(excited)}`
 }
 
 /** `eta < 1.32`, or in words where the range is empty or unbounded. */
@@ -53,6 +59,7 @@ export function printTheory(report: TheoryReport): void {
   if (t) {
     lines.push(
       `predicted rate    R = ${fmt(t.rate, 8)} per round (${t.method}); 1 - R = ${fmt(1 - t.rate)}`,
+      ...(t.rate_excited !== null && t.rate_excited < t.rate - 1e-9 ? [`excited modes     R = ${fmt(t.rate_excited, 8)} for a start common to every peer (w^0 = 0): the slowest modes lie off the samples' span`] : []),
       `Mitra's bound     R >= 1 - eta lambda_min^+(H) = ${fmt(t.mitra_lower_bound, 8)} (Mitra 2018, Sec. III, corrected)`,
       `stable            ${t.stable ? 'yes' : 'NO'}: ${stableRange('eta', t.eta_max)} at mu = ${t.mu}; ${stableRange('mu', t.mu_max)} at eta = ${t.eta}`,
       `sufficient        eta max_i lambda_max(H_i) + mu lambda_max(L) = ${fmt(t.sufficient.eta_times_lambda_max_hi)} + ${fmt(t.sufficient.mu_times_lambda_max_l)} = ${fmt(t.sufficient.sum)} (< 2 guarantees stability)`,

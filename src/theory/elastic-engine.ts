@@ -35,6 +35,12 @@ export interface ElasticEngine {
   spectrum(eta: number, mu: number): Extremes & { method: ElasticMethod }
   /** lambda_max(A) < 2: the iteration is stable. */
   stable(eta: number, mu: number): boolean
+  /**
+   * Extremes of A on R^n kron U alone (U: the span of all samples): the only modes a start common to every peer
+   * (w_i^0 = 0) excites, since the error w^0 - w_ref then lies in R^n kron U and M keeps it there. Absent on the
+   * full-space paths, which have no basis of U.
+   */
+  spectrumU?(eta: number, mu: number): Extremes
 }
 
 /** One shard per peer, all of one dimension (RangeError naming the sizes otherwise). */

@@ -93,5 +93,6 @@ export function reducedEngine(graph: Graph, basis: SampleBasis, lap: LaplacianEi
     spectrum: (eta, mu) => ({ ...withComplement(reducedSpectrum(graph, basis, eta, mu, method), basis, lap, mu), method }),
     // lambda_max(A) = max(lambda_max(A_U), mu lambda_max(L)); the second term matters only when A_U is empty
     stable: (eta, mu) => mu * lambdaMaxL < 2 && reducedTopBelowTwo(graph, basis, eta, mu, method),
+    spectrumU: (eta, mu) => reducedSpectrum(graph, basis, eta, mu, method),
   }
 }

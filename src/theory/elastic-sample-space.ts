@@ -25,6 +25,7 @@
  * inside the 1e-10 the rate is quoted to.
  */
 import { choleskyInPlace, solveLowerInPlace } from '../linalg/cholesky.js'
+import { symmetricEigenvalues } from '../linalg/symmetric-eigen.js'
 import type { Graph } from '../topology/types.js'
 import type { SampleBasis } from './elastic-basis.js'
 import { withComplement, type ElasticEngine, type HessianFacts, type LaplacianEigen } from './elastic-engine.js'
@@ -155,6 +156,28 @@ function bottom(ws: Workspace, eta: number, mu: number, cap: number): number | n
   return boundary((t) => !belowBottom(ws, eta, mu, t), 0, edge)
 }
 
+/**
+ * How many eigenvalues of A_U lie below t (t > 0, not an eigenvalue of mu L), by inertia: with D = (mu L - t) kron
+ * I_r, the Schur complements of [[D, B^T], [B, -I/eta]] on either block give neg(A_U - tI) = neg(D) + pos(I/eta +
+ * Phi((mu L - t)^{-1})) - N, and neg(D) = r #{k : mu lambda_k < t}. One N x N symmetric eigen-solve: it holds above
+ * mu lambda_2 too, where `belowBottom`'s Cholesky test does not.
+ */
+function countBelow(ws: Workspace, eta: number, mu: number, t: number): number {
+  const N = ws.basis.samples
+  laplacianFunction(ws, (lambda) => 1 / (mu * lambda - t), false)
+  expand(ws, 1, 0, 1 / eta)
+  const positive = symmetricEigenvalues(ws.K, N).filter((v) => v > 0).length
+  const below = ws.lap.values.filter((lambda) => mu * lambda < t).length
+  return ws.basis.rank * below + positive - N
+}
+
+/** lambda_min(A_U) exactly, also where it is above mu lambda_2 (the excited-modes rate needs it there). */
+function bottomAnywhere(ws: Workspace, eta: number, mu: number, max: number, cap: number): number {
+  const below = bottom(ws, eta, mu, cap)
+  if (below !== null) return below
+  return boundary((t) => countBelow(ws, eta, mu, t) >= 1, Math.max(cap, 0), max * (1 + 1e-12))
+}
+
 /** mu lambda_2(L), the top of the interval the bottom test holds on: 0 on a disconnected graph, none for n = 1. */
 function couplingGap(lap: LaplacianEigen, mu: number): number {
   if (lap.n < 2) return Infinity
@@ -185,5 +208,10 @@ export function sampleSpaceEngine(graph: Graph, basis: SampleBasis, lap: Laplaci
       return { ...withComplement(u, basis, lap, mu), method: u.method }
     },
     stable: (eta, mu) => (basis.rank === 0 ? mu * lap.values[lap.n - 1] < 2 : aboveTop(ws, eta, mu, 2)),
+    spectrumU: (eta, mu) => {
+      if (basis.rank === 0) return { min: Infinity, max: -Infinity }
+      const max = top(ws, hessian, eta, mu)
+      return { min: bottomAnywhere(ws, eta, mu, max, Math.min(couplingGap(ws.lap, mu), max)), max }
+    },
   }
 }

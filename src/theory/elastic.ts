@@ -43,6 +43,12 @@ export type { ElasticMethod } from './elastic-engine.js'
 export interface ElasticTheory {
   /** Predicted linear rate R. */
   rate: number
+  /**
+   * The rate of the modes a start common to every peer excites (R^n kron U: elastic-engine.ts), the rate a run from
+   * w_i^0 = 0 shows; <= rate, and below it when the slowest mode of A lies in R^n kron U-perp. Null on the
+   * full-space paths.
+   */
+  rateExcited: number | null
   /** The path that computed R (see the file header). */
   method: ElasticMethod
   /** 000_... Sec. III corrected: R >= 1 - eta lambda_min^+(Hbar), Hbar = (1/n) sum_i H_i. */
@@ -175,6 +181,7 @@ export function elasticTheory(
 
   return {
     rate,
+    rateExcited: engine.spectrumU ? Math.min(rate, rateOf(engine.spectrumU(eta, mu))) : null,
     method: spectrum.method,
     mitra: { lowerBound: 1 - eta * lambdaMinPlusH, upperBound: 1 },
     lambdaMinPlusH,

@@ -19,6 +19,11 @@ export interface RatePrediction {
   method: string
   /** 000_... Sec. III in its corrected form: R >= 1 - eta * lambda_min^+(H), H = (1/n) sum_i H_i. */
   mitra_lower_bound: number
+  /**
+   * The rate of the modes the run's start excites: with run.init zeros (every w_i^0 = 0) only R^n kron U, U the span
+   * of the samples (elastic-engine.ts); with a per-peer random start every mode, so `rate`. Null where not computed.
+   */
+  rate_excited: number | null
 }
 
 interface Resolved {
@@ -62,7 +67,8 @@ export function predictRate(resolved: Resolved): RatePrediction | null {
   if (whyNoPrediction(experiment, problem) !== null || a.kind !== 'elastic') return null
   if (costOf(problem, { ranges: false }).multiplyAdds > PREDICTION_COST_LIMIT) return null
   const t = elasticTheory(graph, problem.shards, a.eta, a.mu, { method: 'auto', optimiseMu: false, ranges: false })
-  return { algorithm: 'elastic', rate: t.rate, method: t.method, mitra_lower_bound: t.mitra.lowerBound }
+  const excited = experiment.run.init.kind === 'zeros' ? t.rateExcited : t.rate
+  return { algorithm: 'elastic', rate: t.rate, method: t.method, mitra_lower_bound: t.mitra.lowerBound, rate_excited: excited }
 }
 
 export interface TheoryReport {
@@ -96,6 +102,8 @@ export interface ElasticReport {
   eta: number
   mu: number
   rate: number
+  /** the rate of the modes a start common to every peer excites (ElasticTheory.rateExcited) */
+  rate_excited: number | null
   method: ElasticTheory['method']
   mitra_lower_bound: number
   lambda_min_plus_h: number
@@ -113,6 +121,7 @@ export interface ElasticReport {
 function elasticReport(t: ElasticTheory): Omit<ElasticReport, 'eta' | 'mu'> {
   return {
     rate: t.rate,
+    rate_excited: t.rateExcited,
     method: t.method,
     mitra_lower_bound: t.mitra.lowerBound,
     lambda_min_plus_h: t.lambdaMinPlusH,
