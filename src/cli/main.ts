@@ -17,6 +17,7 @@ import { registerNodeCommand } from './commands/node.js'
 import { registerReportCommand } from './commands/report.js'
 import { registerSimCommand } from './commands/sim.js'
 import { registerSwarmCommand } from './commands/swarm.js'
+import { registerSweepCommand } from './commands/sweep.js'
 import { registerTheoryCommand } from './commands/theory.js'
 import { registerWatchCommand } from './commands/watch.js'
 import { withLocation } from './options.js'
@@ -47,6 +48,7 @@ export function buildProgram(): Command {
   registerSimCommand(program, exit)
   registerTheoryCommand(program, exit)
   registerSwarmCommand(program, exit)
+  registerSweepCommand(program, exit)
   registerWatchCommand(program, exit)
   registerComposeCommand(program, exit)
   registerK8sCommand(program, exit)

@@ -3,7 +3,7 @@
  * the one line it prints. Ctrl-C on `meshgd sim` has its own file (interrupt.test.ts); what needs a real swarm
  * (Ctrl-C on `meshgd swarm`, resuming, `meshgd report` on gathered folders) is in test/integration/swarm.test.ts.
  */
-import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { meshgdRunner, root, workDir } from '../helpers/meshgd.js'
@@ -82,6 +82,9 @@ describe('promises a new user tests first', () => {
     expectRefusal(meshgd('keygen', '-o', '/nonexistent/x.key'), /^meshgd: -o \/nonexistent\/x\.key: cannot write the key: no such directory$/)
     const simRun = join(work, 'not-gathered')
     meshgd('sim', demo, '--set', 'run.rounds=5', '--out', simRun, '--quiet', '--no-theory')
+    // a simulator's whole run is reported (issue 16: plots for any finished run); one without its summary is not
+    expect(meshgd('report', simRun, '--no-plots').status).toBe(1) // run.target missed, as for sim
+    rmSync(join(simRun, 'summary.json'))
     expectRefusal(meshgd('report', simRun), /^meshgd: \S+not-gathered: missing peers\/0\/info\.json/)
     expectRefusal(meshgd('report', join(work, 'nowhere')), /^meshgd: \S+nowhere: not a run directory; name the experiment the peers ran/)
     expectRefusal(meshgd('bootstrap', '--listen', 'garbage'), /^meshgd: --listen garbage: not a multiaddr/)

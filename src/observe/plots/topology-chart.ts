@@ -1,0 +1,133 @@
+/**
+ * The run's graph drawn as a vega-lite chart: peers as dots coloured by their final error (or final loss where the
+ * problem has no reference solution), edges as lines. The layout is deterministic, so two reports of one run look
+ * the same: a grid or torus on its rows x cols lattice, every other graph on a circle in peer order (peer 0 on top,
+ * clockwise), which is the picture of a ring and reads well enough for the rest.
+ */
+import type { TopLevelSpec } from 'vega-lite'
+import { lastRecordOfEachPeer, type PlotRecord } from './run-records.js'
+
+/** The graph as the report draws it: peers 0..n-1 and edges i < j (the topology module's `Graph` fits). */
+export interface DrawnGraph {
+  n: number
+  edges: ReadonlyArray<readonly [number, number, ...number[]]>
+  /** the topology kind, for the title and the layout */
+  kind: string
+  /** grid / torus: the lattice, rows x cols = n */
+  rows?: number
+  cols?: number
+}
+
+/** More peers than this and the dots carry no number. */
+const MAX_LABELLED = 64
+
+/** Where peer i sits: on the lattice for a grid or torus with its shape given, else on the unit circle. */
+export function layoutPeers(graph: DrawnGraph): Array<{ x: number; y: number }> {
+  const { n, rows, cols } = graph
+  if (
+    (graph.kind === 'grid' || graph.kind === 'torus') &&
+    rows !== undefined &&
+    cols !== undefined &&
+    rows * cols === n
+  ) {
+    return Array.from({ length: n }, (_, i) => ({ x: i % cols, y: Math.floor(i / cols) }))
+  }
+  if (n === 1) return [{ x: 0, y: 0 }]
+  return Array.from({ length: n }, (_, i) => {
+    const angle = (2 * Math.PI * i) / n - Math.PI / 2
+    const round6 = (v: number): number => Math.round(v * 1e6) / 1e6 + 0 // + 0: no -0
+    return { x: round6(Math.cos(angle)), y: round6(Math.sin(angle)) }
+  })
+}
+
+/** What colours the dots: each peer's last recorded error, or its last loss where no error is known. */
+function finalValues(records: readonly PlotRecord[], n: number): { field: string; values: Array<number | null> } {
+  const last = lastRecordOfEachPeer(records)
+  const errors = Array.from({ length: n }, (_, i) => last.get(i)?.error ?? null)
+  if (errors.some((e) => e !== null)) return { field: 'final error', values: errors }
+  return { field: 'final loss', values: Array.from({ length: n }, (_, i) => last.get(i)?.loss ?? null) }
+}
+
+/** The drawing area: padded domains of the layout, and pixels per layout unit (the longer side about 420 px). */
+function frame(at: ReadonlyArray<{ x: number; y: number }>): { xDomain: number[]; yDomain: number[]; unit: number } {
+  const xs = at.map((p) => p.x)
+  const ys = at.map((p) => p.y)
+  const pad = (lo: number, hi: number): number[] => [lo - 0.15 * Math.max(1, hi - lo), hi + 0.15 * Math.max(1, hi - lo)]
+  const unit = 420 / Math.max(1, Math.max(...xs) - Math.min(...xs), Math.max(...ys) - Math.min(...ys))
+  return { xDomain: pad(Math.min(...xs), Math.max(...xs)), yDomain: pad(Math.min(...ys), Math.max(...ys)), unit }
+}
+
+type Node = { peer: number; x: number; y: number; value: number | null | undefined }
+
+/** Every peer in grey (one whose value is unknown or not finite, as after a divergence, stays so), then the colours. */
+function peerLayers(
+  nodes: Node[],
+  known: Node[],
+  field: string,
+  dot: number,
+  position: Record<string, unknown>,
+): Array<Record<string, unknown>> {
+  const positive = known.every((p) => p.value! > 0)
+  const outline = { size: dot, opacity: 1, stroke: '#333333', strokeWidth: 0.5 }
+  const colour = {
+    field: 'value',
+    type: 'quantitative',
+    title: field,
+    scale: { type: positive ? 'log' : 'linear', scheme: 'viridis' },
+    legend: { format: '.2e' },
+  }
+  return [
+    {
+      name: 'topology_peers',
+      data: { values: nodes },
+      mark: { type: 'circle', color: '#cccccc', ...outline },
+      encoding: position,
+    },
+    {
+      name: 'topology_values',
+      data: { values: known },
+      mark: { type: 'circle', ...outline },
+      encoding: { ...position, color: colour, tooltip: [{ field: 'peer' }, { field: 'value', title: field }] },
+    },
+  ]
+}
+
+export function topologyChart(graph: DrawnGraph, records: readonly PlotRecord[]): TopLevelSpec {
+  const at = layoutPeers(graph)
+  const { field, values } = finalValues(records, graph.n)
+  const nodes: Node[] = at.map((p, i) => ({ peer: i, x: p.x, y: p.y, value: values[i] }))
+  const edges = graph.edges.map(([i, j]) => ({ x: at[i]!.x, y: at[i]!.y, x2: at[j]!.x, y2: at[j]!.y }))
+  const known = nodes.filter((p) => p.value !== null && p.value !== undefined && Number.isFinite(p.value))
+  const { xDomain, yDomain, unit } = frame(at)
+  const x = { field: 'x', type: 'quantitative', axis: null, scale: { domain: xDomain } }
+  const y = { field: 'y', type: 'quantitative', axis: null, scale: { domain: yDomain, reverse: true } }
+  const dot = Math.max(40, Math.min(400, 6000 / graph.n))
+  const layer: Array<Record<string, unknown>> = [
+    {
+      name: 'topology_edges',
+      data: { values: edges },
+      mark: { type: 'rule', color: '#9a9a9a', strokeWidth: 1 },
+      encoding: { x, y, x2: { field: 'x2' }, y2: { field: 'y2' } },
+    },
+    ...peerLayers(nodes, known, field, dot, { x, y }),
+  ]
+  if (graph.n <= MAX_LABELLED) {
+    layer.push({
+      name: 'topology_labels',
+      data: { values: nodes },
+      mark: { type: 'text', dy: -Math.sqrt(dot) / 2 - 6, fontSize: 10 },
+      encoding: { x, y, text: { field: 'peer' } },
+    })
+  }
+  const missing = graph.n - known.length
+  return {
+    width: Math.max(160, Math.round(unit * (xDomain[1]! - xDomain[0]!))),
+    height: Math.max(160, Math.round(unit * (yDomain[1]! - yDomain[0]!))),
+    title: {
+      text: `Topology: ${graph.kind}, ${graph.n} peers, ${graph.edges.length} edges`,
+      subtitle: `peers coloured by ${field}${missing > 0 ? `; grey: ${missing} without a finite value` : ''}`,
+    },
+    view: { stroke: null },
+    layer,
+  } as unknown as TopLevelSpec
+}

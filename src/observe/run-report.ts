@@ -1,0 +1,156 @@
+/**
+ * The files `meshgd report DIR` adds to a run directory: error.svg, disagreement.svg, bytes.svg, time.svg and
+ * topology.svg (each with a PNG beside it) and report.html, the one offline page with the summary and every chart.
+ * It reads the records itself (./plots/run-records.ts); the summary and the graph come from the caller, which
+ * knows the experiment (this layer does not build graphs).
+ */
+import { existsSync, rmSync } from 'node:fs'
+import { join } from 'node:path'
+import type { TopLevelSpec } from 'vega-lite'
+import { bytesChart, disagreementChart, errorChart, timeChart, type RunChartContext } from './plots/run-charts.js'
+import { svgToPng, vegaLiteToSvg } from './plots/render.js'
+import { readRunRecords, thinRecords, type PlotRecord } from './plots/run-records.js'
+import { topologyChart, type DrawnGraph } from './plots/topology-chart.js'
+import { reportPageHtml, type PageFigure } from './report-page.js'
+import { writeFileAtomic } from './run-dir.js'
+
+/** What the report reads of a run's summary.json (sim, swarm and report summaries all have it). */
+export interface ReportedSummary {
+  mode: string
+  swarm: string
+  peers: number
+  rounds: number
+  converged: boolean
+  interrupted?: boolean
+  diverged?: boolean
+  wall_s: number
+  bytes_sent: number
+  bits_per_coordinate?: number | null
+  rate_measured: number | null
+  rate_predicted: number | null
+  theory?: { method?: string } | null
+  final: { max_error: number | null; relative_max_error?: number | null; disagreement: number; mean_loss: number }
+  time?: { per_round: { compute_ms: number; wait_ms: number; send_ms: number } } | null
+  experiment: {
+    topology: { kind: string }
+    algorithm: { kind: string }
+    problem: { kind: string; loss?: string; dim?: number }
+    run: { rounds: number }
+  }
+}
+
+export interface RunReportInput {
+  dir: string
+  summary: ReportedSummary
+  graph: DrawnGraph
+}
+
+export interface RunReportFiles {
+  /** file names written into the run directory, in page order */
+  written: string[]
+  /** why a chart is missing, one line each */
+  notes: string[]
+}
+
+function num(x: number | null | undefined, digits = 6): string {
+  if (x === null || x === undefined || Number.isNaN(x)) return 'n/a'
+  return Math.abs(x) !== 0 && (Math.abs(x) < 1e-3 || Math.abs(x) >= 1e6) ? x.toExponential(3) : x.toFixed(digits)
+}
+
+/** The summary table of the page: the figures `meshgd sim/swarm/report` print. */
+export function summaryRows(s: ReportedSummary): Array<readonly [string, string]> {
+  const rows: Array<readonly [string, string]> = [
+    ['peers', String(s.peers)],
+    [
+      'rounds',
+      `${s.rounds} of ${s.experiment.run.rounds}${s.converged ? ' (target reached)' : ''}${s.diverged ? ' (diverged)' : ''}${s.interrupted ? ' (interrupted)' : ''}`,
+    ],
+    ['wall time', `${s.wall_s.toFixed(2)} s`],
+    [
+      'bytes sent',
+      `${s.bytes_sent}${s.bits_per_coordinate ? ` (${num(s.bits_per_coordinate, 2)} bits per coordinate)` : ''}`,
+    ],
+    ['rate measured', num(s.rate_measured)],
+    ['rate predicted', `${num(s.rate_predicted)}${s.theory?.method ? ` (${s.theory.method})` : ''}`],
+    ['max error', `${num(s.final.max_error)} (relative ${num(s.final.relative_max_error)})`],
+    ['disagreement', num(s.final.disagreement)],
+    ['mean loss', num(s.final.mean_loss)],
+  ]
+  if (s.time) {
+    const r = s.time.per_round
+    rows.splice(3, 0, [
+      'round time (mean per peer)',
+      `compute ${num(r.compute_ms, 3)} ms, waiting ${num(r.wait_ms, 3)} ms, sending ${num(r.send_ms, 3)} ms`,
+    ])
+  }
+  return rows
+}
+
+/** The charts of the run, in page order, each with the note to print where it cannot be drawn. */
+function runCharts(
+  records: readonly PlotRecord[],
+  input: RunReportInput,
+): Array<{ file: string; title: string; spec: TopLevelSpec | null; note: string }> {
+  const s = input.summary
+  const context: RunChartContext = {
+    peers: s.peers,
+    ratePredicted: s.rate_predicted,
+    ratePredictedMethod: s.theory?.method ?? null,
+  }
+  const noError =
+    records.length === 0 ? 'the run recorded no rounds' : 'no error to plot: this problem has no reference solution'
+  return [
+    { file: 'error', title: 'Error against round', spec: errorChart(records, context), note: noError },
+    {
+      file: 'disagreement',
+      title: 'Disagreement against round',
+      spec: disagreementChart(records, context),
+      note: 'the peers never disagreed (or recorded no rounds)',
+    },
+    { file: 'bytes', title: 'Error against bytes sent', spec: bytesChart(records), note: noError },
+    {
+      file: 'time',
+      title: 'Compute against waiting, per peer',
+      spec: timeChart(records),
+      note: `no time split: ${s.mode === 'sim' ? 'a simulated run has no network to wait on' : 'the records carry no compute_ms/wait_ms'}`,
+    },
+    { file: 'topology', title: 'The graph', spec: topologyChart(input.graph, records), note: '' },
+  ]
+}
+
+/** Draws every chart into `dir` (SVG and PNG; a stale one of a chart not drawn is removed) and writes report.html. */
+export async function writeRunReport(input: RunReportInput): Promise<RunReportFiles> {
+  const records = thinRecords(readRunRecords(input.dir))
+  const written: string[] = []
+  const notes: string[] = []
+  const figures: PageFigure[] = []
+  for (const c of runCharts(records, input)) {
+    const svgFile = `${c.file}.svg`
+    if (c.spec === null) {
+      for (const stale of [svgFile, `${c.file}.png`])
+        if (existsSync(join(input.dir, stale))) rmSync(join(input.dir, stale))
+      notes.push(`${svgFile}: ${c.note}`)
+      figures.push({ file: svgFile, title: c.title, note: c.note })
+      continue
+    }
+    const svg = await vegaLiteToSvg(c.spec)
+    writeFileAtomic(join(input.dir, svgFile), svg)
+    writeFileAtomic(join(input.dir, `${c.file}.png`), svgToPng(svg))
+    written.push(svgFile, `${c.file}.png`)
+    figures.push({ file: svgFile, title: c.title, svg })
+  }
+  const s = input.summary
+  const e = s.experiment
+  const html = reportPageHtml({
+    title: `meshgd run ${s.swarm}`,
+    lead: [
+      `${s.peers} peers, ${e.topology.kind}, ${e.algorithm.kind}, ${e.problem.kind}${e.problem.loss ? ` ${e.problem.loss}` : ''} problem${e.problem.dim ? `, d = ${e.problem.dim}` : ''}; ${s.mode === 'report' ? "gathered from the peers' folders" : `${s.mode} run`}`,
+      input.dir,
+    ],
+    summary: summaryRows(s),
+    figures,
+  })
+  writeFileAtomic(join(input.dir, 'report.html'), html)
+  written.push('report.html')
+  return { written, notes }
+}

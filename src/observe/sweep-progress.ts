@@ -1,0 +1,39 @@
+/**
+ * Progress of `meshgd sweep` on stderr, counted in cells: a live bar (cli-progress) on a terminal, one line per
+ * finished cell otherwise (CI logs, tests), each naming the cell and its measured rate.
+ */
+import cliProgress from 'cli-progress'
+
+export interface SweepProgress {
+  /** a cell finished: its key and a short note (its rate) */
+  finished(key: string, note: string): void
+  stop(): void
+}
+
+export function createSweepProgress(
+  total: number,
+  doneBefore: number,
+  stream: NodeJS.WriteStream = process.stderr,
+): SweepProgress {
+  let done = doneBefore
+  if (stream.isTTY && total > 0) {
+    const bar = new cliProgress.SingleBar(
+      {
+        format: 'sweep [{bar}] {value}/{total} cells | {last} | {duration_formatted}',
+        stream,
+        hideCursor: true,
+        clearOnComplete: false,
+      },
+      cliProgress.Presets.shades_classic,
+    )
+    bar.start(total, done, { last: doneBefore > 0 ? `${doneBefore} finished before` : 'starting' })
+    return {
+      finished: (key, note) => bar.update(++done, { last: `${key}: ${note}` }),
+      stop: () => bar.stop(),
+    }
+  }
+  return {
+    finished: (key, note) => void stream.write(`sweep: ${++done}/${total} cells, ${key}: ${note}\n`),
+    stop: () => undefined,
+  }
+}
