@@ -8,33 +8,33 @@
  * to vary the data, sweep `problem.seed` as a grid field. Ctrl-C stops the running cells between rounds, keeps
  * the rows of the finished ones and exits 130; a second Ctrl-C exits at once.
  */
-import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs'
 import { availableParallelism } from 'node:os'
 import { join, resolve } from 'node:path'
-import { Worker } from 'node:worker_threads'
 import type { Command } from 'commander'
 import { ConfigError } from '../../config/errors.js'
-import { EXPERIMENT_FILE, portableExperiment } from '../../config/portable.js'
-import type { ExperimentInput } from '../../config/schema.js'
-import { topologySpecOf } from '../../exchange/resolve.js'
-import { writeFileAtomic } from '../../observe/run-dir.js'
+import { portableExperiment } from '../../config/portable.js'
 import { createSweepProgress } from '../../observe/sweep-progress.js'
 import {
   appendSweepRow,
   readSweepRows,
-  SUMMARY_METRICS,
-  summaryColumns,
   writeSweepTables,
   type SummaryFigures,
   type SweepRow,
 } from '../../observe/sweep-rows.js'
 import type { SweepPlotRequest } from '../../observe/sweep-report.js'
-import type { RunSummary } from '../../sim/run.js'
-import { buildGraph } from '../../topology/index.js'
 import { defaultOutDir, keyFileOf, loadForCommand, repeatableOption, setOption } from '../options.js'
 import { EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, type Exit } from '../process.js'
 import { claimRunDirectory } from '../run-claim.js'
-import type { SimWorkerData } from '../sim-worker.js'
+import {
+  claimSweepDirectory,
+  loadCells,
+  rowOf,
+  runLanes,
+  simulateCell,
+  swarmCell,
+  type LoadedCell,
+} from '../sweep/cells.js'
+import { expandCells, parseGrid, parsePlots, positiveInt, type GridAxis } from '../sweep/grid.js'
 
 export interface SweepCommandOptions {
   grid: string[]
@@ -49,220 +49,6 @@ export interface SweepCommandOptions {
   theory: boolean
   /** false with --no-plots */
   plots: boolean
-}
-
-export interface GridAxis {
-  path: string
-  values: string[]
-}
-
-/** One run of the sweep: its overrides (grid values, then the repeat's seed) and the folder it runs in. */
-export interface SweepCell {
-  key: string
-  overrides: Array<readonly [string, string]>
-  repeat: number
-  seed: number
-}
-
-/** The record of what DIR sweeps (sweep.json): a rerun with other settings is refused rather than mixed in. */
-const SWEEP_RECORD = 'sweep.json'
-
-/** `--grid path=v1,v2,...` each, in order; a path given twice, or no value, is refused. */
-export function parseGrid(specs: readonly string[]): GridAxis[] {
-  if (specs.length === 0) throw new ConfigError('--grid: give at least one, e.g. --grid algorithm.mu=0.1,0.2,0.3')
-  const axes: GridAxis[] = []
-  for (const spec of specs) {
-    const m = /^([a-z_][a-z0-9_]*(?:\.[a-z0-9_]+)*)=(.+)$/.exec(spec)
-    const values = m ? m[2]!.split(',').map((v) => v.trim()) : []
-    if (!m || values.some((v) => v === ''))
-      throw new ConfigError(`--grid ${spec}: expected path=v1,v2,... (e.g. topology.kind=ring,torus)`)
-    if (axes.some((a) => a.path === m[1])) throw new ConfigError(`--grid ${spec}: ${m[1]} is swept twice`)
-    if (new Set(values).size !== values.length) throw new ConfigError(`--grid ${spec}: a value is given twice`)
-    axes.push({ path: m[1]!, values })
-  }
-  return axes
-}
-
-/** `--plot field[:metric]` each (default: the first grid field against rate_measured). */
-export function parsePlots(specs: readonly string[], axes: readonly GridAxis[]): SweepPlotRequest[] {
-  const requests = specs.length > 0 ? specs : [axes[0]!.path]
-  return requests.map((spec) => {
-    const [field, metric = 'rate_measured', extra] = spec.split(':')
-    if (extra !== undefined || !axes.some((a) => a.path === field))
-      throw new ConfigError(
-        `--plot ${spec}: expected FIELD[:METRIC] with FIELD one of the grid's (${axes.map((a) => a.path).join(', ')})`,
-      )
-    if (!(SUMMARY_METRICS as readonly string[]).includes(metric))
-      throw new ConfigError(`--plot ${spec}: unknown metric ${metric}; one of ${SUMMARY_METRICS.join(', ')}`)
-    return { field: field!, metric }
-  })
-}
-
-/** A folder name for a cell: `topology.kind-ring_algorithm.mu-0.1_r0` (other characters become `_`). */
-export function cellKey(overrides: ReadonlyArray<readonly [string, string]>, repeat: number): string {
-  return [...overrides.map(([path, value]) => `${path}-${value}`), `r${repeat}`]
-    .join('_')
-    .replace(/[^A-Za-z0-9._-]/g, '_')
-}
-
-/** Every combination of the grid's values (the first field outermost), each `repeat` times with seed `seed + r`. */
-export function expandCells(axes: readonly GridAxis[], repeat: number, seed: number): SweepCell[] {
-  let combos: Array<Array<readonly [string, string]>> = [[]]
-  for (const axis of axes) combos = combos.flatMap((c) => axis.values.map((v) => [...c, [axis.path, v] as const]))
-  const cells = combos.flatMap((overrides) =>
-    Array.from({ length: repeat }, (_, r) => ({ key: cellKey(overrides, r), overrides, repeat: r, seed: seed + r })),
-  )
-  const keys = new Set<string>()
-  for (const c of cells) {
-    if (keys.has(c.key))
-      throw new ConfigError(
-        `--grid: two cells share the folder name ${c.key}; use values that differ in letters or digits`,
-      )
-    keys.add(c.key)
-  }
-  return cells
-}
-
-function positiveInt(flag: string, text: string): number {
-  const n = Number(text)
-  if (!Number.isInteger(n) || n < 1) throw new ConfigError(`${flag} ${text}: expected a positive integer`)
-  return n
-}
-
-/** A field of the experiment by its dotted path (for the row: the value the cell ran, typed). */
-function valueAt(experiment: unknown, path: string): SweepRow[string] {
-  let v: unknown = experiment
-  for (const part of path.split('.'))
-    v = v !== null && typeof v === 'object' ? (v as Record<string, unknown>)[part] : undefined
-  return v === undefined ? null : typeof v === 'object' && v !== null ? JSON.stringify(v) : (v as SweepRow[string])
-}
-
-/** Errors of a cell's experiment that are the user's input (as main.ts treats them): refused before anything runs. */
-const INPUT_ERRORS = new Set(['ConfigError', 'TopologyError', 'ProblemError', 'AlgorithmError'])
-
-interface LoadedCell {
-  cell: SweepCell
-  experiment: ExperimentInput
-  baseDir: string
-  dir: string
-}
-
-/** Every cell's experiment, validated before anything runs: a bad value is refused naming its cell. */
-function loadCells(file: string, sets: readonly string[], cells: readonly SweepCell[], out: string): LoadedCell[] {
-  return cells.map((cell) => {
-    const cellSets = [...sets, ...cell.overrides.map(([p, v]) => `${p}=${v}`), `run.seed=${cell.seed}`]
-    try {
-      const loaded = loadForCommand(file, cellSets)
-      buildGraph(topologySpecOf(loaded.experiment), loaded.experiment.swarm.peers)
-      return {
-        cell,
-        experiment: portableExperiment(loaded.experiment, loaded.baseDir),
-        baseDir: loaded.baseDir,
-        dir: join(out, 'cells', cell.key),
-      }
-    } catch (err) {
-      if (!(err instanceof Error && INPUT_ERRORS.has(err.name))) throw err
-      // the cell's values reach the experiment as --set overrides; a bad one is the grid's
-      const gridField = /^--set: ([a-z0-9_.]+):/.exec(err.message)
-      const message =
-        gridField && cell.overrides.some(([path]) => path === gridField[1])
-          ? err.message.replace(/^--set/, '--grid')
-          : err.message
-      throw new ConfigError(`sweep cell ${cell.key}: ${message}`)
-    }
-  })
-}
-
-/** Claims DIR for this sweep: a sweep of other settings there is refused (or, with --force, removed). */
-function claimSweepDirectory(out: string, record: unknown, force: boolean): void {
-  const file = join(out, SWEEP_RECORD)
-  const text = JSON.stringify(record, null, 2) + '\n'
-  if (existsSync(file) && readFileSync(file, 'utf8') !== text) {
-    if (!force)
-      throw new ConfigError(
-        `--out ${out}: holds a sweep of another experiment, grid, repeat count, runner or theory setting; pass --force to replace it, or choose another --out`,
-      )
-    for (const f of [SWEEP_RECORD, 'sweep.jsonl', 'sweep.csv', 'cells'])
-      rmSync(join(out, f), { recursive: true, force: true })
-  }
-  mkdirSync(out, { recursive: true })
-  writeFileAtomic(file, text)
-}
-
-type WorkerMessage =
-  { kind: 'progress' } | { kind: 'done'; summary: RunSummary } | { kind: 'error'; name: string; message: string }
-
-/** One cell through the simulator in a worker thread (../sim-worker.ts); `stop` is shared by every cell. */
-function simulateCell(c: LoadedCell, stop: SharedArrayBuffer, theory: boolean): Promise<RunSummary> {
-  const data: SimWorkerData = {
-    experiment: c.experiment,
-    out: c.dir,
-    baseDir: c.baseDir,
-    theory,
-    progress: false,
-    stop,
-  }
-  const worker = new Worker(new URL('../sim-worker.js', import.meta.url), { workerData: data })
-  return new Promise<RunSummary>((resolveRun, reject) => {
-    worker.on('message', (m: WorkerMessage) => {
-      if (m.kind === 'done') resolveRun(m.summary)
-      else if (m.kind === 'error') reject(Object.assign(new Error(m.message), { name: m.name }))
-    })
-    worker.once('error', reject)
-    worker.once('exit', (code) => reject(new Error(`the simulation stopped (worker exit ${code})`)))
-  }).finally(() => void worker.terminate())
-}
-
-/** One cell as a real local swarm (what `meshgd swarm` runs); interrupted, its summary says so (or it throws a SwarmError). */
-async function swarmCell(
-  c: LoadedCell,
-  signal: AbortSignal,
-  keyFile: string | null,
-): Promise<SummaryFigures & { interrupted: boolean }> {
-  const { runSwarm } = await import('../../swarm/local.js')
-  return runSwarm({
-    file: join(c.dir, EXPERIMENT_FILE),
-    experiment: c.experiment,
-    baseDir: c.baseDir,
-    out: c.dir,
-    signal,
-    quiet: true,
-    ...(keyFile ? { swarmKeyFile: keyFile } : {}),
-  })
-}
-
-/** Runs `todo` on `jobs` lanes until done or `stopped()`; the first failure stops the rest and is rethrown. */
-async function runLanes<T>(
-  todo: readonly T[],
-  jobs: number,
-  runOne: (item: T) => Promise<void>,
-  stopped: () => boolean,
-  stopAll: () => void,
-): Promise<void> {
-  let next = 0
-  let failure: unknown = null
-  const lane = async (): Promise<void> => {
-    while (next < todo.length && !stopped() && failure === null) {
-      const item = todo[next++]!
-      try {
-        await runOne(item)
-      } catch (err) {
-        failure ??= err
-        stopAll()
-      }
-    }
-  }
-  await Promise.all(Array.from({ length: Math.min(jobs, todo.length) }, lane))
-  if (failure !== null) throw failure instanceof Error ? failure : new Error(String(failure))
-}
-
-/** The row of a finished cell: its key, the grid values as the cell ran them, the repeat and seed, the figures. */
-function rowOf(c: LoadedCell, axes: readonly GridAxis[], summary: SummaryFigures): SweepRow {
-  const row: SweepRow = { cell: c.cell.key }
-  for (const a of axes) row[a.path] = valueAt(c.experiment, a.path)
-  row.repeat = c.cell.repeat
-  row['run.seed'] = c.cell.seed
-  return { ...row, ...summaryColumns(summary) }
 }
 
 const rateNote = (s: SummaryFigures): string =>

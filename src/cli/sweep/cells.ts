@@ -1,0 +1,163 @@
+/**
+ * The cells of `meshgd sweep`: each cell's experiment loaded and validated before anything runs, the sweep's claim
+ * on its folder, one cell run in a simulator worker thread or as a local swarm, cells run on N lanes, and a finished
+ * cell's row.
+ */
+import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs'
+import { join } from 'node:path'
+import { Worker } from 'node:worker_threads'
+import { ConfigError } from '../../config/errors.js'
+import { EXPERIMENT_FILE, portableExperiment } from '../../config/portable.js'
+import type { ExperimentInput } from '../../config/schema.js'
+import { topologySpecOf } from '../../exchange/resolve.js'
+import { writeFileAtomic } from '../../observe/run-dir.js'
+import { summaryColumns, type SummaryFigures, type SweepRow } from '../../observe/sweep-rows.js'
+import type { RunSummary } from '../../sim/run.js'
+import { buildGraph } from '../../topology/index.js'
+import { loadForCommand } from '../options.js'
+import type { SimWorkerData } from '../sim-worker.js'
+import type { GridAxis, SweepCell } from './grid.js'
+
+/** The record of what DIR sweeps (sweep.json): a rerun with other settings is refused rather than mixed in. */
+const SWEEP_RECORD = 'sweep.json'
+
+/** A field of the experiment by its dotted path (for the row: the value the cell ran, typed). */
+function valueAt(experiment: unknown, path: string): SweepRow[string] {
+  let v: unknown = experiment
+  for (const part of path.split('.'))
+    v = v !== null && typeof v === 'object' ? (v as Record<string, unknown>)[part] : undefined
+  return v === undefined ? null : typeof v === 'object' && v !== null ? JSON.stringify(v) : (v as SweepRow[string])
+}
+
+/** Errors of a cell's experiment that are the user's input (as main.ts treats them): refused before anything runs. */
+const INPUT_ERRORS = new Set(['ConfigError', 'TopologyError', 'ProblemError', 'AlgorithmError'])
+
+export interface LoadedCell {
+  cell: SweepCell
+  experiment: ExperimentInput
+  baseDir: string
+  dir: string
+}
+
+/** Every cell's experiment, validated before anything runs: a bad value is refused naming its cell. */
+export function loadCells(
+  file: string,
+  sets: readonly string[],
+  cells: readonly SweepCell[],
+  out: string,
+): LoadedCell[] {
+  return cells.map((cell) => {
+    const cellSets = [...sets, ...cell.overrides.map(([p, v]) => `${p}=${v}`), `run.seed=${cell.seed}`]
+    try {
+      const loaded = loadForCommand(file, cellSets)
+      buildGraph(topologySpecOf(loaded.experiment), loaded.experiment.swarm.peers)
+      return {
+        cell,
+        experiment: portableExperiment(loaded.experiment, loaded.baseDir),
+        baseDir: loaded.baseDir,
+        dir: join(out, 'cells', cell.key),
+      }
+    } catch (err) {
+      if (!(err instanceof Error && INPUT_ERRORS.has(err.name))) throw err
+      // the cell's values reach the experiment as --set overrides; a bad one is the grid's
+      const gridField = /^--set: ([a-z0-9_.]+):/.exec(err.message)
+      const message =
+        gridField && cell.overrides.some(([path]) => path === gridField[1])
+          ? err.message.replace(/^--set/, '--grid')
+          : err.message
+      throw new ConfigError(`sweep cell ${cell.key}: ${message}`)
+    }
+  })
+}
+
+/** Claims DIR for this sweep: a sweep of other settings there is refused (or, with --force, removed). */
+export function claimSweepDirectory(out: string, record: unknown, force: boolean): void {
+  const file = join(out, SWEEP_RECORD)
+  const text = JSON.stringify(record, null, 2) + '\n'
+  if (existsSync(file) && readFileSync(file, 'utf8') !== text) {
+    if (!force)
+      throw new ConfigError(
+        `--out ${out}: holds a sweep of another experiment, grid, repeat count, runner or theory setting; pass --force to replace it, or choose another --out`,
+      )
+    for (const f of [SWEEP_RECORD, 'sweep.jsonl', 'sweep.csv', 'cells'])
+      rmSync(join(out, f), { recursive: true, force: true })
+  }
+  mkdirSync(out, { recursive: true })
+  writeFileAtomic(file, text)
+}
+
+type WorkerMessage =
+  { kind: 'progress' } | { kind: 'done'; summary: RunSummary } | { kind: 'error'; name: string; message: string }
+
+/** One cell through the simulator in a worker thread (../sim-worker.ts); `stop` is shared by every cell. */
+export function simulateCell(c: LoadedCell, stop: SharedArrayBuffer, theory: boolean): Promise<RunSummary> {
+  const data: SimWorkerData = {
+    experiment: c.experiment,
+    out: c.dir,
+    baseDir: c.baseDir,
+    theory,
+    progress: false,
+    stop,
+  }
+  const worker = new Worker(new URL('../sim-worker.js', import.meta.url), { workerData: data })
+  return new Promise<RunSummary>((resolveRun, reject) => {
+    worker.on('message', (m: WorkerMessage) => {
+      if (m.kind === 'done') resolveRun(m.summary)
+      else if (m.kind === 'error') reject(Object.assign(new Error(m.message), { name: m.name }))
+    })
+    worker.once('error', reject)
+    worker.once('exit', (code) => reject(new Error(`the simulation stopped (worker exit ${code})`)))
+  }).finally(() => void worker.terminate())
+}
+
+/** One cell as a real local swarm (what `meshgd swarm` runs); interrupted, its summary says so (or it throws a SwarmError). */
+export async function swarmCell(
+  c: LoadedCell,
+  signal: AbortSignal,
+  keyFile: string | null,
+): Promise<SummaryFigures & { interrupted: boolean }> {
+  const { runSwarm } = await import('../../swarm/local.js')
+  return runSwarm({
+    file: join(c.dir, EXPERIMENT_FILE),
+    experiment: c.experiment,
+    baseDir: c.baseDir,
+    out: c.dir,
+    signal,
+    quiet: true,
+    ...(keyFile ? { swarmKeyFile: keyFile } : {}),
+  })
+}
+
+/** Runs `todo` on `jobs` lanes until done or `stopped()`; the first failure stops the rest and is rethrown. */
+export async function runLanes<T>(
+  todo: readonly T[],
+  jobs: number,
+  runOne: (item: T) => Promise<void>,
+  stopped: () => boolean,
+  stopAll: () => void,
+): Promise<void> {
+  let next = 0
+  let failure: unknown = null
+  const lane = async (): Promise<void> => {
+    while (next < todo.length && !stopped() && failure === null) {
+      const item = todo[next++]!
+      try {
+        await runOne(item)
+      } catch (err) {
+        failure ??= err
+        stopAll()
+      }
+    }
+  }
+  await Promise.all(Array.from({ length: Math.min(jobs, todo.length) }, lane))
+  if (failure !== null) throw failure instanceof Error ? failure : new Error(String(failure))
+}
+
+/** The row of a finished cell: its key, the grid values as the cell ran them, the repeat and seed, the figures. */
+export function rowOf(c: LoadedCell, axes: readonly GridAxis[], summary: SummaryFigures): SweepRow {
+  const row: SweepRow = { cell: c.cell.key }
+  for (const a of axes) row[a.path] = valueAt(c.experiment, a.path)
+  row.repeat = c.cell.repeat
+  row['run.seed'] = c.cell.seed
+  return { ...row, ...summaryColumns(summary) }
+}
