@@ -1,0 +1,36 @@
+/**
+ * `npm run experiments [name...]`: regenerate the figures of every seed paper (or of the named ones) into
+ * experiments/<name>/, with one line of progress per figure. Each paper's make.ts holds its data and its figures.
+ */
+import { performance } from 'node:perf_hooks'
+import { paperDir } from './common.js'
+import * as mitra from './000-mitra/make.js'
+import * as mbb from './002-ma-bassily-belkin/make.js'
+import * as zhangLi from './001-zhang-li/make.js'
+import * as boffiSlotine from './004-boffi-slotine/make.js'
+import * as kalan from './003-kalan-relu-qsgd/make.js'
+
+interface Paper {
+  readonly PAPER: string
+  make(outDir: string, progress: (line: string) => void): Promise<void>
+}
+
+const PAPERS: readonly Paper[] = [mitra, zhangLi, mbb, kalan, boffiSlotine]
+
+async function main(names: readonly string[]): Promise<void> {
+  const chosen =
+    names.length === 0 ? PAPERS : PAPERS.filter((p) => names.some((n) => p.PAPER === n || p.PAPER.startsWith(n)))
+  if (chosen.length === 0) {
+    console.error(`no such experiment: ${names.join(', ')} (have ${PAPERS.map((p) => p.PAPER).join(', ')})`)
+    process.exit(2)
+  }
+  const start = performance.now()
+  for (const paper of chosen) {
+    const t0 = performance.now()
+    await paper.make(paperDir(paper.PAPER), (line) => console.log(line))
+    console.log(`${paper.PAPER}: done in ${((performance.now() - t0) / 1000).toFixed(1)} s`)
+  }
+  console.log(`experiments: ${chosen.length} paper(s) in ${((performance.now() - start) / 1000).toFixed(1)} s`)
+}
+
+await main(process.argv.slice(2))
