@@ -7,9 +7,12 @@
  * Figure relu-qsgd-bits (Fig. 1b): the same for QSGD (Eq. 2.2, the quantizer Q_s of Sec. 2.2 on every worker's
  * gradient) with b bits per coordinate (s = 2^(b-1) - 1 levels, which fit with the sign in b bits) at the reduced
  * batch m = 80 (the paper's m = 800 scaled with d), step eta = m b / (9 d) as in Sec. 4, beside unquantized SGD.
+ * Figure lab-time-per-iteration (Table 2): communication against computation per iteration on slow links, as real
+ * swarms in the network lab (./lab.ts; root only).
  */
 import type { TopLevelSpec } from 'vega-lite'
 import { loadResolved, simulateResolved, writeFigure, type Progress } from '../common.js'
+import { makeLab } from './lab.js'
 
 export const PAPER = '003-kalan-relu-qsgd'
 const WORKERS = 4
@@ -103,4 +106,5 @@ export async function make(outDir: string, progress: Progress): Promise<void> {
     ),
   )
   progress(`${PAPER}: relu-qsgd-bits written`)
+  await makeLab(outDir, progress)
 }
