@@ -8,6 +8,7 @@
  * t(m) = log(1e8) / log(1 / g*(m)); linear scaling t(m) ~ t(1)/m up to m* = beta / lambda_1, saturation past it.
  * Figure eta-star-vs-m: eta*(m) of Eq. 9, linear in m up to m* and flat past it.
  */
+import { makeDigits } from './mnist.js'
 import type { TopLevelSpec } from 'vega-lite'
 import { mbbTheory, sampleSpectrum } from '../../src/theory/sgd.js'
 import { loadResolved, simulateResolved, writeFigure, type Progress } from '../common.js'
@@ -129,4 +130,5 @@ export async function make(outDir: string, progress: Progress): Promise<void> {
   progress(`${PAPER}: iterations-vs-m written (m* ${sweep.mStar.toFixed(2)}, Eq. 14's ${sweep.mStarEq14.toFixed(2)})`)
   await writeFigure(outDir, 'eta-star-vs-m', etaFigure(sweep))
   progress(`${PAPER}: eta-star-vs-m written`)
+  await makeDigits(outDir, progress)
 }
