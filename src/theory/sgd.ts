@@ -44,7 +44,7 @@ export function sampleSpectrum(shards: readonly Shard[]): SampleSpectrum {
   let trace = 0
   for (const x of rows) {
     let q = 0
-    for (const v of x) q += v * v
+    for (let k = 0; k < x.length; k++) q += x[k] * x[k] // indexed: a Float64Array iterator cost 0.3 s at N d = 6.4e7
     beta = Math.max(beta, q)
     trace += q / N
   }
