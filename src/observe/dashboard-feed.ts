@@ -14,10 +14,13 @@ export interface DashboardPeer {
   disagreement: number
   relative_error: number | null
   done: boolean
+  /** rounds per second between this peer's last two statuses (null until there are two) */
   rounds_per_second: number | null
   /** live, down (not heard for a while: killed, stopped, cut off) or done */
   state: 'live' | 'down' | 'done'
+  /** ms since this peer's newest status */
   age_ms: number
+  /** parameter bytes sent and received, messages rejected (null from peers that do not say) */
   bytes_sent: number | null
   bytes_received: number | null
   rejected: number | null

@@ -13,24 +13,14 @@ import { readRunRecords, thinRecords, type PlotRecord } from './plots/run-record
 import { topologyChart, type DrawnGraph } from './plots/topology-chart.js'
 import { reportPageHtml, type PageFigure } from './report-page.js'
 import { writeFileAtomic } from './run-dir.js'
+import type { SummaryFigures } from './sweep-rows.js'
 
 /** What the report reads of a run's summary.json (sim, swarm and report summaries all have it). */
-export interface ReportedSummary {
+export interface ReportedSummary extends SummaryFigures {
   mode: string
   swarm: string
-  peers: number
-  rounds: number
-  converged: boolean
   interrupted?: boolean
-  diverged?: boolean
-  wall_s: number
-  bytes_sent: number
-  bits_per_coordinate?: number | null
-  rate_measured: number | null
-  rate_predicted: number | null
   theory?: { method?: string } | null
-  final: { max_error: number | null; relative_max_error?: number | null; disagreement: number; mean_loss: number }
-  time?: { per_round: { compute_ms: number; wait_ms: number; send_ms: number } } | null
   experiment: {
     topology: { kind: string }
     algorithm: { kind: string }

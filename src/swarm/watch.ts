@@ -8,30 +8,15 @@
 import { generateKeyPair } from '@libp2p/crypto/keys'
 import { connectBootstrap, createMeshNode, type MeshNode } from '../net/node.js'
 import { Roster, type StatusMessage } from '../net/roster.js'
+import type { DashboardPeer } from '../observe/dashboard-feed.js'
 
 /** The largest swarm a status may claim to be from (the experiment schema's limit). */
 const MAX_PEERS = 4096
 
 export type PeerState = 'live' | 'silent' | 'done'
 
-export interface PeerView {
-  swarm: string
-  peer: number
-  round: number
-  loss: number
-  disagreement: number
-  relative_error: number | null
-  done: boolean
-  /** rounds per second between this peer's last two statuses (null until there are two) */
-  rounds_per_second: number | null
-  state: PeerState
-  /** ms since this peer's newest status */
-  age_ms: number
-  /** parameter bytes sent and received, messages rejected (null from peers that do not say) */
-  bytes_sent: number | null
-  bytes_received: number | null
-  rejected: number | null
-}
+/** A peer as `meshgd watch --json` prints it: the dashboard's view (src/observe/dashboard-feed.ts), `silent` for down. */
+export type PeerView = Omit<DashboardPeer, 'state'> & { state: PeerState }
 
 interface Heard {
   status: StatusMessage
