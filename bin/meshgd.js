@@ -7,6 +7,13 @@ if (major < 22) {
   )
   process.exit(2)
 }
+// A container's HEALTHCHECK runs `meshgd health` every 15 s: answer it without loading the program (seconds on a
+// busy machine, past the check's timeout). Anything but the plain forms goes on to the full command.
+if (process.argv[2] === 'health') {
+  const { quickHealth } = await import('../dist/src/cli/health-check.js')
+  const code = quickHealth(process.argv.slice(3), process.env)
+  if (code !== null) process.exit(code)
+}
 const { main } = await import('../dist/src/cli/main.js')
 main(process.argv.slice(2)).then(
   (code) => {

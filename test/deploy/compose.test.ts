@@ -4,6 +4,7 @@
  * every bind source present) and against what meshgd needs (one service per peer, unique announce addresses on the
  * compose network, the bootstrap by service name, the swarm key as a secret), for a ring, a torus and a keyed swarm.
  */
+import { quickHealth } from '../../src/cli/health-check.js'
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { dirname, join, resolve } from 'node:path'
 import { describe, expect, it } from 'vitest'
@@ -193,6 +194,12 @@ describe('the Dockerfile', () => {
     const stale = meshgd(['health', '--file', beat, '--max-age', '-1'])
     expect(stale.status).toBe(1)
     expect(stale.stderr).toMatch(/last heartbeat \d+ s ago/)
+    // bin/meshgd.js answers these forms without loading the program; anything else goes to the full command
+    expect(quickHealth(['--file', beat], {})).toBe(0)
+    expect(quickHealth([], { MESHGD_HEALTH_FILE: beat })).toBe(0)
+    expect(quickHealth(['--max-age', '30'], {})).toBeNull() // no file: the command says so
+    expect(quickHealth(['--file', beat, '--bogus', '1'], {})).toBeNull()
+    expect(meshgd(['health', '--file', beat, '--max-age', 'soon']).stderr).toMatch(/^meshgd: --max-age soon: must be a number of seconds/)
   })
 })
 
