@@ -4,7 +4,7 @@
  */
 import { spawnSync } from 'node:child_process'
 import { readFileSync } from 'node:fs'
-import { join } from 'node:path'
+import { resolve } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { readmeCommands } from '../docs/readme-commands.js'
 import { runMeshgd, workDir } from '../helpers/meshgd.js'
@@ -20,8 +20,9 @@ describe('README.md: the swarm examples run as written', () => {
       const r = runMeshgd([...c.args, '--quiet'], { cwd: work, timeout: 240_000 })
       expect(r.status, r.stderr).toBe(0)
       expect(r.stdout).toMatch(/^rounds\s+\d+ \(target reached\)/m)
-      const out = c.args[c.args.indexOf('--out') + 1]!
-      expect(JSON.parse(readFileSync(join(work, out, 'summary.json'), 'utf8')).converged).toBe(true)
+      // the run directory as the command reports it (an example without --out gets runs/<swarm id>-<time>)
+      const out = /^run directory\s+(\S+)$/m.exec(r.stdout)?.[1] ?? ''
+      expect(JSON.parse(readFileSync(resolve(work, out, 'summary.json'), 'utf8')).converged).toBe(true)
     }, 300_000)
   }
 })
