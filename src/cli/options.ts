@@ -7,8 +7,7 @@ import { join, resolve } from 'node:path'
 import { Option } from 'commander'
 import { ConfigError } from '../config/errors.js'
 import { loadExperiment, type LoadedExperiment } from '../config/load.js'
-import { parseDashboardAddress, type DashboardAddress } from '../observe/dashboard-server.js'
-import { parseMetricsAddress, type MetricsAddress } from '../observe/metrics-server.js'
+import { parseDashboardAddress, parseMetricsAddress, type DashboardAddress, type MetricsAddress } from '../observe/addresses.js'
 
 const collect = (value: string, previous: string[]): string[] => [...previous, value]
 

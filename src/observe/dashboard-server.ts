@@ -11,24 +11,10 @@ import { createRequire } from 'node:module'
 import type { AddressInfo } from 'node:net'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import type { DashboardAddress } from './addresses.js'
 import { DashboardFeed, type DashboardPeer, type SwarmMeta } from './dashboard-feed.js'
 
-export interface DashboardAddress {
-  host: string
-  port: number
-}
-
-/** The default port of `--dashboard` without a value. */
-export const DASHBOARD_PORT = 8090
-
-/** `--dashboard` (true: the default), `--dashboard 8090`, `--dashboard 0.0.0.0:8090`: where to serve. */
-export function parseDashboardAddress(value: string | true): DashboardAddress {
-  if (value === true) return { host: '127.0.0.1', port: DASHBOARD_PORT }
-  const m = /^(?:(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]+):)?(\d{1,5})$/.exec(value)
-  const port = m ? Number(m[2]) : NaN
-  if (!m || port > 65535) throw new RangeError(`--dashboard ${value}: expected a port (8090) or HOST:PORT (0.0.0.0:8090)`)
-  return { host: (m[1] ?? '127.0.0.1').replace(/^\[|\]$/g, ''), port }
-}
+export { DASHBOARD_PORT, parseDashboardAddress, type DashboardAddress } from './addresses.js'
 
 export interface DashboardServer {
   /** http://host:port/ as bound */

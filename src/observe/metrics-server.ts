@@ -6,24 +6,9 @@
 import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import type { Registry } from 'prom-client'
+import type { MetricsAddress } from './addresses.js'
 
-export interface MetricsAddress {
-  host: string
-  port: number
-}
-
-/** `--metrics 9464` (all interfaces) or `--metrics /ip4/127.0.0.1/tcp/9464` (or /ip6/...): where to serve. */
-export function parseMetricsAddress(text: string): MetricsAddress {
-  const port = (p: string): number => {
-    const n = Number(p)
-    if (!Number.isInteger(n) || n < 0 || n > 65535) throw new RangeError(`--metrics ${text}: port ${p} is not 0..65535`)
-    return n
-  }
-  if (/^\d+$/.test(text)) return { host: '0.0.0.0', port: port(text) }
-  const m = /^\/(ip4|ip6)\/([^/]+)\/tcp\/(\d+)$/.exec(text)
-  if (!m) throw new RangeError(`--metrics ${text}: expected a port (9464) or a multiaddr such as /ip4/0.0.0.0/tcp/9464`)
-  return { host: m[2]!, port: port(m[3]!) }
-}
+export { parseMetricsAddress, type MetricsAddress } from './addresses.js'
 
 export interface MetricsEndpoint {
   /** http://host:port/metrics as bound (the port the system chose when 0 was asked) */
