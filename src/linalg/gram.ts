@@ -7,7 +7,8 @@
  * tiles (four dot products share four loads and run four independent sums). Measured at N = 64, d = 10^6: the
  * plain pairwise dot product took 2.6 s, the blocked kernel 1.2 s (loaded 2-core machine).
  * `scatterMatrix`: X^T X (d x d) for the opposite shape, N d^2 / 2 multiply-adds as rank-2 updates.
- * Summation order is fixed (chunk by chunk, then in row order), so results are reproducible bit for bit.
+ * Summation order is fixed (chunk by chunk within each of at most GRAM_PARTS parts, then the parts in order), so
+ * results are reproducible bit for bit, and the same when the parts are computed apart (theory/planted-gram.ts).
  */
 
 /** Entries of one row chunk; 4 rows of 2048 float64 are 64 KB, and all N rows' chunks fit in L2 for N <= 64. */
@@ -19,6 +20,29 @@ function checkRows(op: string, rows: readonly Float64Array[], dim: number): void
   }
 }
 
+/**
+ * The parts [k0, k1) of 0..dim that the Gram matrix of N rows is summed in: up to GRAM_PARTS, each a whole number
+ * of chunks, fewer when N is large (a threaded sum holds every part's N x N sum: at most about 256 MB of them).
+ * Each part's sum starts from zero and the parts are added in order, so a part can be computed anywhere (a worker)
+ * and the result is the same bits however many threads did the work.
+ */
+export function gramParts(dim: number, rows: number): Array<[number, number]> {
+  const chunks = Math.ceil(dim / GRAM_CHUNK)
+  const byMemory = Math.floor(GRAM_PARTS_BYTES / (8 * rows * rows))
+  const count = Math.max(1, Math.min(GRAM_PARTS, chunks, byMemory))
+  const parts: Array<[number, number]> = []
+  for (let p = 0; p < count; p++) {
+    const c0 = Math.floor((p * chunks) / count)
+    const c1 = Math.floor(((p + 1) * chunks) / count)
+    parts.push([c0 * GRAM_CHUNK, Math.min(dim, c1 * GRAM_CHUNK)])
+  }
+  return parts
+}
+
+/** Parts of a Gram matrix, for parallel work: enough that threads of unequal speed finish together. */
+export const GRAM_PARTS = 16
+const GRAM_PARTS_BYTES = 2 ** 28
+
 /** G = X X^T for the rows of X (each of length dim), row-major N x N. */
 export function gramMatrix(rows: readonly Float64Array[], dim: number, out?: Float64Array): Float64Array {
   checkRows('gramMatrix', rows, dim)
@@ -26,24 +50,42 @@ export function gramMatrix(rows: readonly Float64Array[], dim: number, out?: Flo
   if (out && out.length !== N * N) throw new RangeError(`gramMatrix: out has ${out.length} entries for ${N} x ${N}`)
   const G = out ?? new Float64Array(N * N)
   G.fill(0)
-  const sums = new Float64Array(4)
-  for (let k0 = 0; k0 < dim; k0 += GRAM_CHUNK) {
-    const k1 = Math.min(dim, k0 + GRAM_CHUNK)
-    for (let a = 0; a < N; a += 2) {
-      const a1 = Math.min(a + 1, N - 1) // an odd last row pairs with itself; its duplicate sums are not stored
-      for (let b = a; b < N; b += 2) {
-        const b1 = Math.min(b + 1, N - 1)
-        tile2x2(rows[a], rows[a1], rows[b], rows[b1], k0, k1, sums)
-        G[a * N + b] += sums[0]
-        if (b1 > b) G[a * N + b1] += sums[1]
-        if (a1 > a && b > a) G[a1 * N + b] += sums[2]
-        if (a1 > a && b1 > b) G[a1 * N + b1] += sums[3]
-      }
-    }
+  const part = new Float64Array(N * N)
+  for (const [p0, p1] of gramParts(dim, N)) {
+    part.fill(0)
+    for (let k0 = p0; k0 < p1; k0 += GRAM_CHUNK) addGramChunk(rows, k0, Math.min(p1, k0 + GRAM_CHUNK), part)
+    addUpperTriangle(G, part, N)
   }
   for (let a = 0; a < N; a++) for (let b = 0; b < a; b++) G[a * N + b] = G[b * N + a]
   return G
 }
+
+/** G += part on and above the diagonal (N x N). */
+export function addUpperTriangle(G: Float64Array, part: Float64Array, N: number): void {
+  for (let a = 0; a < N; a++) for (let b = a; b < N; b++) G[a * N + b] += part[a * N + b]
+}
+
+/**
+ * Add the dot products of every pair of rows over entries k0..k1-1 (one chunk: k1 - k0 <= GRAM_CHUNK) to the upper
+ * triangle of G (N x N), in 2 x 2 tiles. The rows may be views of a chunk only (then k0 = 0).
+ */
+export function addGramChunk(rows: readonly Float64Array[], k0: number, k1: number, G: Float64Array): void {
+  const N = rows.length
+  const sums = SUMS
+  for (let a = 0; a < N; a += 2) {
+    const a1 = Math.min(a + 1, N - 1) // an odd last row pairs with itself; its duplicate sums are not stored
+    for (let b = a; b < N; b += 2) {
+      const b1 = Math.min(b + 1, N - 1)
+      tile2x2(rows[a], rows[a1], rows[b], rows[b1], k0, k1, sums)
+      G[a * N + b] += sums[0]
+      if (b1 > b) G[a * N + b1] += sums[1]
+      if (a1 > a && b > a) G[a1 * N + b] += sums[2]
+      if (a1 > a && b1 > b) G[a1 * N + b1] += sums[3]
+    }
+  }
+}
+
+const SUMS = new Float64Array(4)
 
 /** The four dot products of x0, x1 with y0, y1 over entries k0..k1-1, into sums[0..3] = 00, 01, 10, 11. */
 function tile2x2(x0: Float64Array, x1: Float64Array, y0: Float64Array, y1: Float64Array, k0: number, k1: number, sums: Float64Array): void {

@@ -11,7 +11,7 @@
 import { scatterMatrix } from '../linalg/gram.js'
 import { symmetricEigen, symmetricEigenvalues } from '../linalg/symmetric-eigen.js'
 import type { Shard } from '../problems/types.js'
-import { sampleGram } from './sample-gram.js'
+import { sampleGram, sampleRowsOf } from './sample-gram.js'
 
 export const RANK_TOLERANCE = 1e-12
 
@@ -33,16 +33,13 @@ export interface SampleBasis {
   readonly coords: Float64Array
 }
 
-function sampleRows(shards: readonly Shard[]): { rows: Float64Array[]; offsets: Int32Array; peerOf: Int32Array } {
-  const rows: Float64Array[] = []
+/** Where each peer's samples lie among all N (peer order, then row order). */
+function sampleOffsets(shards: readonly Shard[]): { offsets: Int32Array; peerOf: Int32Array } {
   const offsets = new Int32Array(shards.length + 1)
-  shards.forEach((shard, i) => {
-    for (let s = 0; s < shard.rows; s++) rows.push(shard.features.subarray(s * shard.dim, (s + 1) * shard.dim))
-    offsets[i + 1] = rows.length
-  })
-  const peerOf = new Int32Array(rows.length)
+  shards.forEach((shard, i) => (offsets[i + 1] = offsets[i] + shard.rows))
+  const peerOf = new Int32Array(offsets[shards.length])
   for (let i = 0; i < shards.length; i++) peerOf.fill(i, offsets[i], offsets[i + 1])
-  return { rows, offsets, peerOf }
+  return { offsets, peerOf }
 }
 
 /** Indices of the eigenvalues kept as the range (above the rank threshold). */
@@ -58,9 +55,8 @@ function keptIndices(values: Float64Array, samples: number, dim: number): number
 }
 
 /** X Q from the Gram matrix (N < d; formed once per problem, sample-gram.ts). */
-function coordsFromGram(shards: readonly Shard[], rows: Float64Array[], dim: number): { coords: Float64Array; rank: number } {
-  const N = rows.length
-  const { values, vectors } = symmetricEigen(sampleGram(shards, rows), N)
+function coordsFromGram(shards: readonly Shard[], N: number, dim: number): { coords: Float64Array; rank: number } {
+  const { values, vectors } = symmetricEigen(sampleGram(shards), N)
   const kept = keptIndices(values, N, dim)
   const r = kept.length
   const coords = new Float64Array(N * r)
@@ -95,9 +91,9 @@ function coordsFromScatter(rows: Float64Array[], dim: number): { coords: Float64
 
 export function sampleBasis(shards: readonly Shard[]): SampleBasis {
   const dim = shards[0].dim
-  const { rows, offsets, peerOf } = sampleRows(shards)
-  const N = rows.length
-  const { coords, rank } = N < dim ? coordsFromGram(shards, rows, dim) : coordsFromScatter(rows, dim)
+  const { offsets, peerOf } = sampleOffsets(shards)
+  const N = peerOf.length
+  const { coords, rank } = N < dim ? coordsFromGram(shards, N, dim) : coordsFromScatter(sampleRowsOf(shards), dim)
   for (let s = 0; s < N; s++) {
     const i = peerOf[s]
     const w = 1 / Math.sqrt(offsets[i + 1] - offsets[i])

@@ -3,6 +3,7 @@
  * elastic basis (elastic-basis.ts) both need it, and at N = 64, d = 10^6 each forming cost about 0.7 s of a
  * `meshgd theory` run. Cached against the shards array, so a problem's Gram lives as long as the problem; rows in
  * shard order, the order both callers use, so the matrix is the one each would have formed. Treat it as read-only.
+ * Where it is known, neither caller reads the shards' features (for N < d).
  */
 import { gramMatrix } from '../linalg/gram.js'
 import type { Shard } from '../problems/types.js'
@@ -16,11 +17,21 @@ export function sampleRowsOf(shards: readonly Shard[]): Float64Array[] {
   return rows
 }
 
-/** G = X X^T of `rows` (sampleRowsOf(shards)), formed at the first call for these shards. */
-export function sampleGram(shards: readonly Shard[], rows: readonly Float64Array[] = sampleRowsOf(shards)): Float64Array {
+/** G = X X^T of sampleRowsOf(shards), formed at the first call for these shards unless given (seedSampleGram). */
+export function sampleGram(shards: readonly Shard[]): Float64Array {
   const known = cache.get(shards)
   if (known) return known
-  const G = gramMatrix(rows, shards[0]!.dim)
+  const G = gramMatrix(sampleRowsOf(shards), shards[0]!.dim)
   cache.set(shards, G)
   return G
+}
+
+/**
+ * Give the Gram matrix of these shards, computed elsewhere bit for bit as sampleGram would (theory/planted-gram.ts
+ * in worker threads), so that the theory never reads the shards' features.
+ */
+export function seedSampleGram(shards: readonly Shard[], G: Float64Array): void {
+  const N = shards.reduce((sum, s) => sum + s.rows, 0)
+  if (G.length !== N * N) throw new RangeError(`seedSampleGram: ${G.length} entries for ${N} samples`)
+  cache.set(shards, G)
 }

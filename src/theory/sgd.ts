@@ -35,26 +35,30 @@ export interface SampleSpectrum {
   trace: number
 }
 
-/** Spectrum of H = (1/N) sum over every sample of x x^T (dense eigen-solve of the smaller Gram matrix). */
+/**
+ * Spectrum of H = (1/N) sum over every sample of x x^T (dense eigen-solve of the smaller Gram matrix); |x|^2 from the
+ * Gram matrix's diagonal when N <= d, so that a Gram matrix given ahead (sample-gram.ts) is all it reads.
+ */
 export function sampleSpectrum(shards: readonly Shard[]): SampleSpectrum {
-  const rows = sampleRowsOf(shards)
-  const N = rows.length
+  const N = shards.reduce((sum, s) => sum + s.rows, 0)
   const d = shards[0]!.dim
-  let beta = 0
-  let trace = 0
-  for (const x of rows) {
-    let q = 0
-    for (let k = 0; k < x.length; k++) q += x[k] * x[k] // indexed: a Float64Array iterator cost 0.3 s at N d = 6.4e7
-    beta = Math.max(beta, q)
-    trace += q / N
-  }
   // The nonzero eigenvalues of (1/N) X^T X equal those of (1/N) X X^T: use the smaller one.
   const size = Math.min(N, d)
-  const G = N <= d ? sampleGram(shards, rows) : scatterMatrix(rows, d)
+  const rows = N <= d ? null : sampleRowsOf(shards)
+  const G = rows === null ? sampleGram(shards) : scatterMatrix(rows, d)
+  const norms = rows === null ? Array.from({ length: N }, (_, s) => G[s * N + s]) : rows.map(squaredNorm)
+  const beta = norms.reduce((a, b) => Math.max(a, b), 0)
+  const trace = norms.reduce((sum, q) => sum + q / N, 0)
   const ev = Array.from(symmetricEigenvalues(G.map((v) => v / N), size))
   const top = ev[ev.length - 1]!
   const lambda_n = ev.find((v) => v > top * Math.max(N, d) * 1e-12) ?? 0
   return { samples: N, beta, lambda_1: top, lambda_n, trace }
+}
+
+function squaredNorm(x: Float64Array): number {
+  let q = 0
+  for (let k = 0; k < x.length; k++) q += x[k] * x[k] // indexed: a Float64Array iterator cost 0.3 s at N d = 6.4e7
+  return q
 }
 
 /** g(lambda; m, eta) of 002_... Sec. 4.1. */

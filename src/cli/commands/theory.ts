@@ -5,6 +5,7 @@
 import type { Command } from 'commander'
 import { resolveExperiment } from '../../exchange/resolve.js'
 import { theoryReport } from '../../theory/predict.js'
+import { seedPlantedGram } from '../gram-threads.js'
 import { loadForCommand, setOption } from '../options.js'
 import { printTheory } from '../output.js'
 import { EXIT_OK, type Exit } from '../process.js'
@@ -17,6 +18,7 @@ export interface TheoryCommandOptions {
 export async function commandTheory(file: string, opts: TheoryCommandOptions): Promise<number> {
   const loaded = loadForCommand(file, opts.set)
   const resolved = resolveExperiment(loaded.experiment, loaded.baseDir)
+  await seedPlantedGram(resolved)
   const report = theoryReport(resolved)
   if (opts.json) console.log(JSON.stringify(report, null, 2))
   else printTheory(report)
