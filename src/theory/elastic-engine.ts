@@ -31,8 +31,12 @@ export interface HessianFacts {
 export interface ElasticEngine {
   readonly method: ElasticMethod
   readonly hessian: HessianFacts
-  /** Extremes of A's spectrum off its null space at (eta, mu), and the path that computed them. */
-  spectrum(eta: number, mu: number): Extremes & { method: ElasticMethod }
+  /**
+   * Extremes of A's spectrum off its null space at (eta, mu), and the path that computed them. `tolerance`: the
+   * relative accuracy a path that bisects may stop at (a scan over mu compares rates, it does not report them);
+   * 1e-14 when absent, and ignored by the paths that solve directly.
+   */
+  spectrum(eta: number, mu: number, tolerance?: number): Extremes & { method: ElasticMethod }
   /** lambda_max(A) < 2: the iteration is stable. */
   stable(eta: number, mu: number): boolean
   /**

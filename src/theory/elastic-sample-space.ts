@@ -22,7 +22,7 @@
  * r = d the reduced operator answers (elastic-reduced.ts).
  *
  * Every bisection step is a Cholesky (N^3 / 3) plus forming F (n^3 / 2); bisection stops at 1e-14 relative, far
- * inside the 1e-10 the rate is quoted to.
+ * inside the 1e-10 the rate is quoted to (or at the looser tolerance a scan over mu asks for).
  */
 import { choleskyInPlace, solveLowerInPlace } from '../linalg/cholesky.js'
 import { symmetricEigenvalues } from '../linalg/symmetric-eigen.js'
@@ -72,12 +72,31 @@ function laplacianFunction(ws: Workspace, h: (lambda: number) => number, skipCon
     const hk = skipConstant && k === 0 ? 0 : h(values[k])
     for (let i = 0; i < n; i++) Vh[i * n + k] = V[i * n + k] * hk
   }
-  for (let i = 0; i < n; i++) {
-    for (let j = i; j < n; j++) {
-      let s = 0
-      for (let k = 0; k < n; k++) s += Vh[i * n + k] * V[j * n + k]
-      ws.F[i * n + j] = s
-      ws.F[j * n + i] = s
+  // F_ij = sum_k Vh_ik V_jk in k order for j >= i, mirrored; four entries at a time (2 x 2 tiles share their loads)
+  const F = ws.F
+  for (let i = 0; i < n; i += 2) {
+    const i1 = Math.min(i + 1, n - 1)
+    for (let j = i; j < n; j += 2) {
+      const j1 = Math.min(j + 1, n - 1)
+      let s00 = 0
+      let s01 = 0
+      let s10 = 0
+      let s11 = 0
+      for (let k = 0; k < n; k++) {
+        const a0 = Vh[i * n + k]
+        const a1 = Vh[i1 * n + k]
+        const b0 = V[j * n + k]
+        const b1 = V[j1 * n + k]
+        s00 += a0 * b0
+        s01 += a0 * b1
+        s10 += a1 * b0
+        s11 += a1 * b1
+      }
+      // each entry on or above the diagonal from its own sum (an odd last row or column pairs with itself)
+      F[i * n + j] = F[j * n + i] = s00
+      if (j1 > j) F[i * n + j1] = F[j1 * n + i] = s01
+      if (i1 > i && j > i) F[i1 * n + j] = F[j * n + i1] = s10
+      if (i1 > i && j1 > j) F[i1 * n + j1] = F[j1 * n + i1] = s11
     }
   }
 }
@@ -128,8 +147,8 @@ function belowBottom(ws: Workspace, eta: number, mu: number, t: number): boolean
 }
 
 /** The boundary of a monotone test: above(lo) false, above(hi) true; to BISECTION_TOLERANCE relative. */
-function boundary(above: (t: number) => boolean, lo: number, hi: number): number {
-  for (let k = 0; k < 400 && hi - lo > BISECTION_TOLERANCE * hi; k++) {
+function boundary(above: (t: number) => boolean, lo: number, hi: number, tolerance = BISECTION_TOLERANCE): number {
+  for (let k = 0; k < 400 && hi - lo > tolerance * hi; k++) {
     const mid = lo + (hi - lo) / 2
     if (above(mid)) hi = mid
     else lo = mid
@@ -137,23 +156,46 @@ function boundary(above: (t: number) => boolean, lo: number, hi: number): number
   return lo + (hi - lo) / 2
 }
 
-function top(ws: Workspace, hessian: HessianFacts, eta: number, mu: number): number {
+/**
+ * An extreme of A_U known at a nearby mu' (a scan over mu): A_U(mu) - A_U(mu') = (mu - mu') (L kron I), so by Weyl
+ * the extreme at mu lies within |mu - mu'| lambda_max(L) of it.
+ */
+interface Hint {
+  readonly value: number
+  readonly shift: number
+}
+
+/**
+ * [lo, hi] narrowed to the hint's bracket when that is at least 16 times narrower and its two ends test as they
+ * must (rounding could move them); the full bracket otherwise.
+ */
+function narrowed(above: (t: number) => boolean, lo: number, hi: number, hint: Hint | null): [number, number] {
+  if (hint === null) return [lo, hi]
+  const a = Math.max(lo, hint.value - hint.shift)
+  const b = Math.min(hi, hint.value + hint.shift * (1 + 1e-9) + 1e-300)
+  if (!(a < b && 16 * (b - a) < hi - lo)) return [lo, hi]
+  return !above(a) && above(b) ? [a, b] : [lo, hi]
+}
+
+function top(ws: Workspace, hessian: HessianFacts, eta: number, mu: number, tolerance: number, hint: Hint | null): number {
   const base = mu * ws.lap.values[ws.lap.n - 1]
-  let lo = base
-  let hi = (base + eta * hessian.lambdaMaxHi) * (1 + 1e-12) + 1e-300 // Weyl: lambda_max(A_U) <= this
-  for (let k = 0; k < 60 && !aboveTop(ws, eta, mu, hi); k++) {
+  const above = (t: number): boolean => aboveTop(ws, eta, mu, t)
+  const weyl = (base + eta * hessian.lambdaMaxHi) * (1 + 1e-12) + 1e-300 // Weyl: lambda_max(A_U) <= this
+  let [lo, hi] = narrowed(above, base, weyl, hint)
+  for (let k = 0; k < 60 && hi === weyl && !above(hi); k++) {
     lo = hi
     hi *= 2
   }
-  return boundary((t) => aboveTop(ws, eta, mu, t), lo, hi)
+  return boundary(above, lo, hi, tolerance)
 }
 
 /** lambda_min(A_U) when it is below `cap` (<= mu lambda_2), else null. */
-function bottom(ws: Workspace, eta: number, mu: number, cap: number): number | null {
+function bottom(ws: Workspace, eta: number, mu: number, cap: number, tolerance: number, hint: Hint | null): number | null {
   if (!(cap > 0)) return null
   const edge = cap * (1 - 1e-13)
-  if (belowBottom(ws, eta, mu, edge)) return null
-  return boundary((t) => !belowBottom(ws, eta, mu, t), 0, edge)
+  const above = (t: number): boolean => !belowBottom(ws, eta, mu, t)
+  if (!above(edge)) return null
+  return boundary(above, ...narrowed(above, 0, edge, hint), tolerance)
 }
 
 /**
@@ -171,10 +213,8 @@ function countBelow(ws: Workspace, eta: number, mu: number, t: number): number {
   return ws.basis.rank * below + positive - N
 }
 
-/** lambda_min(A_U) exactly, also where it is above mu lambda_2 (the excited-modes rate needs it there). */
+/** lambda_min(A_U) above cap, where `bottom` found none below it (the excited-modes rate needs it there). */
 function bottomAnywhere(ws: Workspace, eta: number, mu: number, max: number, cap: number): number {
-  const below = bottom(ws, eta, mu, cap)
-  if (below !== null) return below
   return boundary((t) => countBelow(ws, eta, mu, t) >= 1, Math.max(cap, 0), max * (1 + 1e-12))
 }
 
@@ -184,34 +224,82 @@ function couplingGap(lap: LaplacianEigen, mu: number): number {
   return lap.values[1] > CONNECTED_TOLERANCE * lap.values[lap.n - 1] ? mu * lap.values[1] : 0
 }
 
-/** Extremes of A_U. */
-function spectrumU(graph: Graph, ws: Workspace, hessian: HessianFacts, eta: number, mu: number, fallback: ReducedMethod) {
-  const basis = ws.basis
-  if (basis.rank === 0) return { min: Infinity, max: -Infinity, method: 'sample-space' as const }
-  const max = top(ws, hessian, eta, mu)
+/** lambda_max(A_U) and the bottom test's answer at one (eta, mu): `spectrum` and `spectrumU` both need them. */
+interface Extremes {
+  readonly max: number
+  /** mu lambda_2 capped at max: the top of the interval the bottom test holds on */
+  readonly cap: number
+  /** lambda_min(A_U) when below cap, else null */
+  readonly min: number | null
+}
+
+/** The extremes at (eta, mu); `near`: those at a nearby mu with the same eta, to start the bisections from. */
+function extremesOf(ws: Workspace, hessian: HessianFacts, eta: number, mu: number, tolerance: number, near: Near | null): Extremes {
+  const shift = near === null ? 0 : Math.abs(mu - near.mu) * ws.lap.values[ws.lap.n - 1]
+  const max = top(ws, hessian, eta, mu, tolerance, near === null ? null : { value: near.extremes.max, shift })
   const cap = Math.min(couplingGap(ws.lap, mu), max)
-  const min = bottom(ws, eta, mu, cap)
+  const min = bottom(ws, eta, mu, cap, tolerance, near?.extremes.min == null ? null : { value: near.extremes.min, shift })
+  return { max, cap, min }
+}
+
+interface Near {
+  readonly eta: number
+  readonly mu: number
+  readonly extremes: Extremes
+}
+
+/**
+ * The extremes of A_U at (eta, mu), remembered: `spectrum` and `spectrumU` ask for the same point, and a scan over
+ * mu at a loose tolerance starts each point's bisections from the nearest point it has done (Hint). At the full
+ * tolerance the bisections always start from the whole bracket, so a reported rate does not depend on what was
+ * asked before it.
+ */
+function extremesMemo(ws: Workspace, hessian: HessianFacts): (eta: number, mu: number, tolerance?: number) => Extremes {
+  let last: { eta: number; mu: number; tolerance: number; extremes: Extremes } | null = null
+  const scanned: Near[] = []
+  return (eta, mu, tolerance = BISECTION_TOLERANCE) => {
+    if (last !== null && last.eta === eta && last.mu === mu && last.tolerance === tolerance) return last.extremes
+    const loose = tolerance > BISECTION_TOLERANCE
+    const near = loose ? nearest(scanned, eta, mu) : null
+    const extremes = extremesOf(ws, hessian, eta, mu, tolerance, near)
+    if (loose) scanned.push({ eta, mu, extremes })
+    last = { eta, mu, tolerance, extremes }
+    return extremes
+  }
+}
+
+function nearest(done: readonly Near[], eta: number, mu: number): Near | null {
+  let best: Near | null = null
+  for (const p of done) if (p.eta === eta && (best === null || Math.abs(p.mu - mu) < Math.abs(best.mu - mu))) best = p
+  return best
+}
+
+/** Extremes of A_U. */
+function spectrumU(graph: Graph, ws: Workspace, e: Extremes, eta: number, mu: number, fallback: ReducedMethod) {
+  const { max, cap, min } = e
   if (min !== null) return { min, max, method: 'sample-space' as const }
   if (cap >= max) return { min: max, max, method: 'sample-space' as const }
   // lambda_min(A_U) >= mu lambda_2: the U-perp modes are there when r < d; otherwise solve the reduced operator
-  if (basis.rank < basis.dim) return { min: cap, max, method: 'sample-space' as const }
-  return { min: reducedSpectrum(graph, basis, eta, mu, fallback).min, max, method: fallback }
+  if (ws.basis.rank < ws.basis.dim) return { min: cap, max, method: 'sample-space' as const }
+  return { min: reducedSpectrum(graph, ws.basis, eta, mu, fallback).min, max, method: fallback }
 }
 
 export function sampleSpaceEngine(graph: Graph, basis: SampleBasis, lap: LaplacianEigen, hessian: HessianFacts, fallback: ReducedMethod): ElasticEngine {
   const ws = workspace(basis, lap)
+  const extremes = extremesMemo(ws, hessian)
   return {
     method: 'sample-space',
     hessian,
-    spectrum: (eta, mu) => {
-      const u = spectrumU(graph, ws, hessian, eta, mu, fallback)
+    spectrum: (eta, mu, tolerance) => {
+      if (basis.rank === 0) return { ...withComplement({ min: Infinity, max: -Infinity }, basis, lap, mu), method: 'sample-space' }
+      const u = spectrumU(graph, ws, extremes(eta, mu, tolerance), eta, mu, fallback)
       return { ...withComplement(u, basis, lap, mu), method: u.method }
     },
     stable: (eta, mu) => (basis.rank === 0 ? mu * lap.values[lap.n - 1] < 2 : aboveTop(ws, eta, mu, 2)),
     spectrumU: (eta, mu) => {
       if (basis.rank === 0) return { min: Infinity, max: -Infinity }
-      const max = top(ws, hessian, eta, mu)
-      return { min: bottomAnywhere(ws, eta, mu, max, Math.min(couplingGap(ws.lap, mu), max)), max }
+      const { max, cap, min } = extremes(eta, mu)
+      return { min: min ?? bottomAnywhere(ws, eta, mu, max, cap), max }
     },
   }
 }
