@@ -12,7 +12,7 @@ import { performance } from 'node:perf_hooks'
 import { experimentFrom } from '../src/config/load.js'
 import { resolveExperiment } from '../src/exchange/resolve.js'
 import { seedPlantedGram } from '../src/cli/gram-threads.js'
-import { theoryReport } from '../src/theory/predict.js'
+import { prepareGraphTheory, theoryReport } from '../src/theory/predict.js'
 import { sampleGram } from '../src/theory/sample-gram.js'
 import { Rng } from '../src/util/rng.js'
 
@@ -62,7 +62,7 @@ async function split(body: Record<string, unknown>): Promise<{ resolveS: number;
   const t0 = performance.now()
   const resolved = resolveExperiment(experimentFrom(body), '.')
   const t1 = performance.now()
-  const threads = await seedPlantedGram(resolved)
+  const threads = await seedPlantedGram(resolved, { whileDrawing: () => prepareGraphTheory(resolved.graph) })
   if (!threads) sampleGram(resolved.problem.shards)
   const t2 = performance.now()
   theoryReport(resolved)

@@ -50,18 +50,28 @@ function drawParts(data: Omit<GramWorkerData, 'parts' | 'next'>, parts: number, 
   }).finally(() => workers.forEach((w) => void w.terminate()))
 }
 
+export interface SeedOptions {
+  /** worker threads (default: the cores there are) */
+  threads?: number
+  /** work of this thread's to do while the workers draw (the theory's graph part) */
+  whileDrawing?: () => void
+}
+
 /**
  * When the experiment's theory will need the Gram matrix of a large planted problem, form it on every core and
  * hand it to the theory. Returns whether it did.
  */
-export async function seedPlantedGram(resolved: ResolvedExperiment, threads = availableParallelism()): Promise<boolean> {
+export async function seedPlantedGram(resolved: ResolvedExperiment, opts: SeedOptions = {}): Promise<boolean> {
+  const threads = opts.threads ?? availableParallelism()
   if (!threadedGramApplies(resolved)) return false
   const spec = resolved.experiment.problem
   if (spec.kind !== 'planted') return false
   const { problem } = resolved
   const N = problem.shards.reduce((sum, s) => sum + s.rows, 0)
   const parts = gramParts(problem.dim, N).length
-  const sums = await drawParts({ spec, peers: problem.shards.length }, parts, threads)
+  const drawing = drawParts({ spec, peers: problem.shards.length }, parts, threads)
+  opts.whileDrawing?.()
+  const sums = await drawing
   if (sums === null) return false
   const G = new Float64Array(N * N)
   for (const sum of sums) addUpperTriangle(G, sum, N)

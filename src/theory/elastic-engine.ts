@@ -62,12 +62,19 @@ export interface LaplacianEigen {
   readonly vectors: Float64Array
 }
 
+const laplacianEigens = new WeakMap<Graph, LaplacianEigen>()
+
+/** L's eigen-decomposition, once per graph (a graph is not changed once built). */
 export function laplacianEigen(graph: Graph): LaplacianEigen {
+  const known = laplacianEigens.get(graph)
+  if (known) return known
   const L = laplacian(graph)
   const n = graph.n
   const a = new Float64Array(n * n)
   for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) a[i * n + j] = L.get(i, j)
-  return { n, ...symmetricEigen(a, n) }
+  const eigen = { n, ...symmetricEigen(a, n) }
+  laplacianEigens.set(graph, eigen)
+  return eigen
 }
 
 /**

@@ -4,10 +4,11 @@
  */
 import type { Experiment } from '../config/schema.js'
 import type { Problem } from '../problems/types.js'
-import { degreeStats, spectralFacts } from '../topology/index.js'
+import { degreeStats } from '../topology/index.js'
 import type { Graph } from '../topology/types.js'
 import { qsgdOmega } from '../codec/quantize.js'
 import { elasticTheory, elasticTheoryCost, type ElasticTheory } from './elastic.js'
+import { laplacianEigen } from './elastic-engine.js'
 import { localDecay, optimalLocalSteps } from './local.js'
 import { predictedMeanLoss, quorumStationaryNoise } from './quorum.js'
 import { mbbTheory, mitraBernoulli, sampleSpectrum, type SgdTheory } from './sgd.js'
@@ -137,9 +138,18 @@ function elasticReport(t: ElasticTheory): Omit<ElasticReport, 'eta' | 'mu'> {
   }
 }
 
+/**
+ * The part of the theory that needs only the graph (L's eigen-decomposition), done ahead: `meshgd theory` does it
+ * while its worker threads draw the Gram matrix of the samples, and the report then finds it done.
+ */
+export function prepareGraphTheory(graph: Graph): void {
+  laplacianEigen(graph)
+}
+
 export function theoryReport(resolved: Resolved, opts: { optimiseMu?: boolean } = {}): TheoryReport {
   const { experiment, graph, problem } = resolved
-  const spectral = spectralFacts(graph)
+  const lap = laplacianEigen(graph)
+  const spectral = { algebraicConnectivity: graph.n > 1 ? lap.values[1]! : 0, lambdaMax: lap.values[graph.n - 1]! }
   const a = experiment.algorithm
   const note = whyNoPrediction(experiment, problem)
   const scan = muScan(problem, opts.optimiseMu ?? true)

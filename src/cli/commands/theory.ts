@@ -4,7 +4,7 @@
  */
 import type { Command } from 'commander'
 import { resolveExperiment } from '../../exchange/resolve.js'
-import { theoryReport } from '../../theory/predict.js'
+import { prepareGraphTheory, theoryReport } from '../../theory/predict.js'
 import { seedPlantedGram } from '../gram-threads.js'
 import { loadForCommand, setOption } from '../options.js'
 import { printTheory } from '../output.js'
@@ -18,7 +18,7 @@ export interface TheoryCommandOptions {
 export async function commandTheory(file: string, opts: TheoryCommandOptions): Promise<number> {
   const loaded = loadForCommand(file, opts.set)
   const resolved = resolveExperiment(loaded.experiment, loaded.baseDir)
-  await seedPlantedGram(resolved)
+  await seedPlantedGram(resolved, { whileDrawing: () => prepareGraphTheory(resolved.graph) })
   const report = theoryReport(resolved)
   if (opts.json) console.log(JSON.stringify(report, null, 2))
   else printTheory(report)
