@@ -157,22 +157,23 @@ function boundary(above: (t: number) => boolean, lo: number, hi: number, toleran
 }
 
 /**
- * An extreme of A_U known at a nearby mu' (a scan over mu): A_U(mu) - A_U(mu') = (mu - mu') (L kron I), so by Weyl
- * the extreme at mu lies within |mu - mu'| lambda_max(L) of it.
+ * Where an extreme of A_U must lie, from the points of a scan over mu done on either side: A_U(mu) = eta B^T B +
+ * mu (L kron I) grows with mu (L >= 0), so each extreme is non-decreasing in mu, and by Weyl it moves by at most
+ * |mu - mu'| lambda_max(L). `null` when no point is known.
  */
 interface Hint {
-  readonly value: number
-  readonly shift: number
+  readonly lo: number
+  readonly hi: number
 }
 
 /**
- * [lo, hi] narrowed to the hint's bracket when that is at least 16 times narrower and its two ends test as they
- * must (rounding could move them); the full bracket otherwise.
+ * [lo, hi] narrowed to the hint (widened by 1e-9 relative for the neighbours' own bisection error) when that is at
+ * least 16 times narrower and its two ends test as they must; the full bracket otherwise.
  */
 function narrowed(above: (t: number) => boolean, lo: number, hi: number, hint: Hint | null): [number, number] {
   if (hint === null) return [lo, hi]
-  const a = Math.max(lo, hint.value - hint.shift)
-  const b = Math.min(hi, hint.value + hint.shift * (1 + 1e-9) + 1e-300)
+  const a = Math.max(lo, hint.lo * (1 - 1e-9))
+  const b = Math.min(hi, hint.hi * (1 + 1e-9) + 1e-300)
   if (!(a < b && 16 * (b - a) < hi - lo)) return [lo, hi]
   return !above(a) && above(b) ? [a, b] : [lo, hi]
 }
@@ -234,11 +235,11 @@ interface Extremes {
 }
 
 /** The extremes at (eta, mu); `near`: those at a nearby mu with the same eta, to start the bisections from. */
-function extremesOf(ws: Workspace, hessian: HessianFacts, eta: number, mu: number, tolerance: number, near: Near | null): Extremes {
-  const shift = near === null ? 0 : Math.abs(mu - near.mu) * ws.lap.values[ws.lap.n - 1]
-  const max = top(ws, hessian, eta, mu, tolerance, near === null ? null : { value: near.extremes.max, shift })
+function extremesOf(ws: Workspace, hessian: HessianFacts, eta: number, mu: number, tolerance: number, near: Neighbours): Extremes {
+  const slope = ws.lap.values[ws.lap.n - 1]
+  const max = top(ws, hessian, eta, mu, tolerance, hintOf(near, mu, slope, (e) => e.max))
   const cap = Math.min(couplingGap(ws.lap, mu), max)
-  const min = bottom(ws, eta, mu, cap, tolerance, near?.extremes.min == null ? null : { value: near.extremes.min, shift })
+  const min = bottom(ws, eta, mu, cap, tolerance, hintOf(near, mu, slope, (e) => e.min))
   return { max, cap, min }
 }
 
@@ -248,11 +249,33 @@ interface Near {
   readonly extremes: Extremes
 }
 
+/** The nearest points done below and above mu (same eta). */
+interface Neighbours {
+  readonly below: Near | null
+  readonly above: Near | null
+}
+
+function hintOf(near: Neighbours, mu: number, slope: number, pick: (e: Extremes) => number | null): Hint | null {
+  const below = near.below ? pick(near.below.extremes) : null
+  const above = near.above ? pick(near.above.extremes) : null
+  let lo = -Infinity
+  let hi = Infinity
+  if (below !== null) {
+    lo = below
+    hi = below + (mu - near.below!.mu) * slope
+  }
+  if (above !== null) {
+    lo = Math.max(lo, above - (near.above!.mu - mu) * slope)
+    hi = Math.min(hi, above)
+  }
+  return below === null && above === null ? null : { lo, hi }
+}
+
 /**
  * The extremes of A_U at (eta, mu), remembered: `spectrum` and `spectrumU` ask for the same point, and a scan over
- * mu at a loose tolerance starts each point's bisections from the nearest point it has done (Hint). At the full
- * tolerance the bisections always start from the whole bracket, so a reported rate does not depend on what was
- * asked before it.
+ * mu at a loose tolerance starts each point's bisections from the points it has done on either side (Hint). At
+ * the full tolerance the bisections always start from the whole bracket, so a reported rate does not depend on what
+ * was asked before it.
  */
 function extremesMemo(ws: Workspace, hessian: HessianFacts): (eta: number, mu: number, tolerance?: number) => Extremes {
   let last: { eta: number; mu: number; tolerance: number; extremes: Extremes } | null = null
@@ -260,7 +283,7 @@ function extremesMemo(ws: Workspace, hessian: HessianFacts): (eta: number, mu: n
   return (eta, mu, tolerance = BISECTION_TOLERANCE) => {
     if (last !== null && last.eta === eta && last.mu === mu && last.tolerance === tolerance) return last.extremes
     const loose = tolerance > BISECTION_TOLERANCE
-    const near = loose ? nearest(scanned, eta, mu) : null
+    const near = loose ? neighbours(scanned, eta, mu) : { below: null, above: null }
     const extremes = extremesOf(ws, hessian, eta, mu, tolerance, near)
     if (loose) scanned.push({ eta, mu, extremes })
     last = { eta, mu, tolerance, extremes }
@@ -268,10 +291,15 @@ function extremesMemo(ws: Workspace, hessian: HessianFacts): (eta: number, mu: n
   }
 }
 
-function nearest(done: readonly Near[], eta: number, mu: number): Near | null {
-  let best: Near | null = null
-  for (const p of done) if (p.eta === eta && (best === null || Math.abs(p.mu - mu) < Math.abs(best.mu - mu))) best = p
-  return best
+function neighbours(done: readonly Near[], eta: number, mu: number): Neighbours {
+  let below: Near | null = null
+  let above: Near | null = null
+  for (const p of done) {
+    if (p.eta !== eta) continue
+    if (p.mu <= mu && (below === null || p.mu > below.mu)) below = p
+    if (p.mu >= mu && (above === null || p.mu < above.mu)) above = p
+  }
+  return { below, above }
 }
 
 /** Extremes of A_U. */
