@@ -95,6 +95,9 @@ export function createCore(opts: PeerOptions): PeerCore {
   const i = opts.index
   if (!Number.isInteger(i) || i < 0 || i >= graph.n) throw new RangeError(`--index ${i}: must be 0..${graph.n - 1}`)
   const neighbours = graph.neighbours[i]!
+  // Planted shards are drawn when first read: draw this peer's own now, at start-up, not inside its first round's
+  // compute time (a ReLU problem's reference is w* itself and reads no shard before the rounds begin).
+  void problem.shards[i]!.features
   const d = problem.paramDim
   const codec = vectorCodecOf(experiment)
   const compression = experiment.compression
