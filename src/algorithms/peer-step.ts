@@ -36,6 +36,11 @@ export interface PeerStep {
   combine(round: number, inbox: ReadonlyArray<Float64Array | null>, own?: Float64Array): void
   /** Everything the next rounds depend on (parameters, centre copy, random streams), for a checkpoint. */
   snapshot(): StepState
+  /**
+   * The random streams alone (cheap: a few words each). `prepare` draws from them and changes nothing else, so
+   * these taken before `prepare(t)`, with `snapshot()`'s vectors, are the state at the start of round t.
+   */
+  randomStates(): Record<string, RngState>
   /** Continue from a snapshot of the same algorithm, peer and dimension (throws RangeError otherwise). */
   restore(state: StepState): void
 }
@@ -157,9 +162,14 @@ abstract class BaseStep implements PeerStep {
     return {}
   }
 
-  snapshot(): StepState {
+  randomStates(): Record<string, RngState> {
     const rngs: Record<string, RngState> = { sampling: this.context.rng.state() }
     if (this.context.noiseRng) rngs.noise = this.context.noiseRng.state()
+    return rngs
+  }
+
+  snapshot(): StepState {
+    const rngs = this.randomStates()
     const vectors: Record<string, Float64Array> = { params: Float64Array.from(this.params) }
     for (const [name, v] of Object.entries(this.extraState())) vectors[name] = Float64Array.from(v)
     return { vectors, rngs }

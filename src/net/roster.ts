@@ -100,6 +100,8 @@ export interface RosterInit {
 export class Roster {
   readonly byIndex = new Map<number, RosterEntry>()
   readonly byPeer = new Map<string, number>()
+  /** indices whose entry was heard in this life (announced, or from the directory), not only recalled from a cache */
+  private readonly current = new Set<number>()
   private timer: ReturnType<typeof setTimeout> | null = null
 
   private self: RosterEntry | null
@@ -177,13 +179,14 @@ export class Roster {
     return pin !== undefined && pin !== entry.peerId
   }
 
-  private learn(entry: RosterEntry): void {
+  private learn(entry: RosterEntry, current = true): void {
     if (this.contradictsPin(entry)) return
     const known = this.byIndex.get(entry.index)
     if (known && known.peerId !== entry.peerId) {
       this.init.onConflict?.(entry.index, known.peerId, entry)
       return
     }
+    if (current) this.current.add(entry.index)
     if (!known || known.addrs.join(' ') !== entry.addrs.join(' ')) {
       // new, or the same peer back with other addresses (restarted on another port): the newest entry wins
       this.byIndex.set(entry.index, entry)
@@ -198,13 +201,32 @@ export class Roster {
     if (known) this.byPeer.delete(known.peerId)
     this.byIndex.set(entry.index, entry)
     this.byPeer.set(entry.peerId, entry.index)
+    this.current.add(entry.index)
     this.init.onEntry?.(entry)
   }
 
-  /** Take an entry known from elsewhere (a restarted peer's cache of its neighbours), as if it had been announced. */
+  /** Take an entry of this life known from elsewhere (the bootstrap's directory), as if it had been announced. */
   remember(entry: RosterEntry): void {
-    if (entry.swarm !== this.init.swarm || !Number.isInteger(entry.index) || entry.index < 0 || entry.index >= this.init.peers) return
+    if (this.foreign(entry)) return
     this.learn(entry)
+  }
+
+  /**
+   * Take an entry from a restarted peer's cache of its neighbours: who holds the index, and addresses worth a try,
+   * but not news of this life (a whole swarm restarted listens on new ports), so `isCurrent` stays false for it.
+   */
+  recall(entry: RosterEntry): void {
+    if (this.foreign(entry)) return
+    this.learn(entry, false)
+  }
+
+  /** Was index `index`'s entry heard in this life (announced, from the directory, or rebound)? */
+  isCurrent(index: number): boolean {
+    return this.current.has(index)
+  }
+
+  private foreign(entry: RosterEntry): boolean {
+    return entry.swarm !== this.init.swarm || !Number.isInteger(entry.index) || entry.index < 0 || entry.index >= this.init.peers
   }
 
   async announce(): Promise<void> {

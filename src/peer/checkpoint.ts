@@ -6,7 +6,9 @@
  *
  *     "MESHGDCK" | u32le version (1) | u32le body length | body (msgpack) | sha256(everything before)
  *
- * body = {swarm, index, dim, algorithm, fingerprint, round, vectors: {name: little-endian float64 bytes}, rngs: {name: state}}.
+ * body = {swarm, index, dim, algorithm, fingerprint, round, vectors: {name: little-endian float64 bytes}, rngs: {name: state},
+ * frame?: bytes}: `frame` is the params frame this peer sent in its newest completed round, which a neighbour one
+ * round behind still needs when the whole swarm is started again (src/peer/recovery.ts).
  * Writing: a temporary file, fsync, rename, fsync of the directory; the newest two checkpoints are kept, so a
  * checkpoint found corrupt (bad checksum, truncated, foreign) is reported and the previous one is used. Nothing is
  * ever loaded that does not pass the checksum and the field checks.
@@ -16,6 +18,7 @@ import { closeSync, fsyncSync, openSync, readdirSync, readFileSync, renameSync, 
 import { open, rename } from 'node:fs/promises'
 import { join } from 'node:path'
 import { pack, unpack } from 'msgpackr'
+import { frameCapForDim } from '../codec/index.js'
 import type { RngState } from '../util/rng.js'
 import { float64LeBytes, readFloat64Le } from '../observe/run-dir.js'
 
@@ -35,7 +38,12 @@ export interface CheckpointData {
   round: number
   vectors: Record<string, Float64Array>
   rngs: Record<string, RngState>
+  /** the frame sent in the newest completed round that sent one (absent before the first, and in older files) */
+  frame?: Uint8Array
 }
+
+/** A checkpoint's frame is at most one params frame (its body's cap and the length prefix). */
+const frameCap = (dim: number): number => frameCapForDim(dim) + 8
 
 export class CheckpointError extends Error {
   override readonly name = 'CheckpointError'
@@ -101,7 +109,9 @@ export function decodeCheckpoint(bytes: Uint8Array, expect: Expect): CheckpointD
     if (!isRngState(r)) throw new CheckpointError(`random stream ${name} is malformed`)
     rngs[name] = r
   }
-  return { ...expect, round, vectors, rngs }
+  const frame = body.frame
+  if (frame !== undefined && !(frame instanceof Uint8Array && frame.length <= frameCap(expect.dim))) throw new CheckpointError('the last frame is not bytes of a params frame')
+  return { ...expect, round, vectors, rngs, ...(frame !== undefined ? { frame } : {}) }
 }
 
 /** Test hook (MESHGD_TEST_CRASH_IN_CHECKPOINT=<round>): SIGKILL this process halfway through that checkpoint's write. */

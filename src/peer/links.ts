@@ -24,8 +24,12 @@ export class PeerLinks {
   /** stops the outbound queue when the peer stops */
   readonly controller = new AbortController()
   outbox: Outbox | null = null
-  /** this peer's newest params frame and, once done, its final frame: what a neighbour back from away needs */
+  /**
+   * This peer's newest params frame, the frame of its newest completed round (the same, or the one before while a
+   * round waits) and, once done, its final frame: what a neighbour back from away needs.
+   */
   lastFrame: Uint8Array | null = null
+  completedFrame: Uint8Array | null = null
   finalFrame: Uint8Array | null = null
   readonly roster: Roster
   readonly rebinder: Rebinder
@@ -65,7 +69,8 @@ export class PeerLinks {
   }
 
   resend(k: number): void {
-    this.sendTo(k, [this.lastFrame, this.finalFrame].filter((f): f is Uint8Array => f !== null))
+    const frames = [this.completedFrame, this.lastFrame, this.finalFrame].filter((f): f is Uint8Array => f !== null)
+    this.sendTo(k, frames.filter((f, at) => frames.indexOf(f) === at))
   }
 
   /** Is there an open connection to the neighbour at position k? */
@@ -79,6 +84,17 @@ export class PeerLinks {
     return this.pins.has(j) || this.roster.byIndex.has(j)
   }
 
+  /**
+   * Do we know where neighbour index j is now: pinned, its entry heard in this life, or an open connection to the
+   * peer ID remembered from the last life? (An entry recalled from `state/neighbours.json` alone names the peer, but
+   * its addresses may be of a process that is gone: a whole swarm started again listens on new ports.)
+   */
+  located(j: number): boolean {
+    if (this.pins.has(j) || this.roster.isCurrent(j)) return true
+    const entry = this.roster.byIndex.get(j)
+    return entry !== undefined && this.node.getConnections(peerIdFromString(entry.peerId)).some((c) => c.status === 'open')
+  }
+
   /** Ask the bootstrap directory who holds these neighbour indices now, and judge each claim it returns. */
   async askWhoHolds(indices: readonly number[]): Promise<void> {
     const { opts, swarm, graph } = this.core
@@ -87,7 +103,9 @@ export class PeerLinks {
         const answer = await this.node.services.directory.lookup(multiaddr(b), { swarm, want: [...indices], self: null }, { signal: opts.signal })
         for (const record of answer.records) {
           const entry = await openRosterRecord(record, swarm, graph.n)
-          if (entry && indices.includes(entry.index)) this.rebinder.claim(entry)
+          if (!entry || !indices.includes(entry.index)) continue
+          // the same identity at new addresses (restarted on another port) is news too: dial it there
+          if (this.rebinder.claim(entry) === 'same') this.roster.remember(entry)
         }
       } catch {
         // a bootstrap away: the next check asks again
@@ -119,9 +137,10 @@ function createRoster(core: PeerCore, links: PeerLinks): Roster {
     onImpostor: (index, claimed) => core.reject(`roster: index ${index} claimed against its pin`, claimed),
     onConflict: (_index, _known, claimed) => void links.rebinder.claim(claimed),
     onEntry: (entry) => {
-      // a neighbour (re)announced: remember where it says it is now; the first round's send opens the connection
+      // a neighbour (re)announced: where it says it is now replaces where it was (a restarted process listens on a
+      // new port, and dialling the old one first only delays); the first round's send opens the connection
       if (!core.position.has(entry.index) || pins.has(entry.index)) return
-      void node.peerStore.merge(peerIdFromString(entry.peerId), { multiaddrs: entry.addrs.map((a) => multiaddr(a)) }).catch(() => undefined)
+      void node.peerStore.patch(peerIdFromString(entry.peerId), { multiaddrs: entry.addrs.map((a) => multiaddr(a)) }).catch(() => undefined)
     },
   })
 }

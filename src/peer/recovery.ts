@@ -9,6 +9,7 @@ import { existsSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { encodeFrame } from '../codec/index.js'
 import type { Experiment } from '../config/schema.js'
+import type { RngState } from '../util/rng.js'
 import type { RoundRecord } from '../exchange/records.js'
 import { parseRosterEntry, type RosterEntry } from '../net/roster.js'
 import { writeFileAtomic } from '../observe/run-dir.js'
@@ -33,8 +34,11 @@ function checkpointExpect(core: PeerCore): Pick<CheckpointData, 'swarm' | 'index
   return { swarm: core.swarm, index: core.i, dim: core.d, algorithm: core.experiment.algorithm.kind, fingerprint: stateFingerprint(core.experiment) }
 }
 
-/** Load the newest sound checkpoint into the step and the copies, and set the round; null for a fresh start. */
-export function resumeFromCheckpoint(core: PeerCore): Resumed | null {
+/**
+ * Load the newest sound checkpoint into the step and the copies, set the round, and take back the frame of the
+ * round before (`PeerLinks.completedFrame`); null for a fresh start.
+ */
+export function resumeFromCheckpoint(core: PeerCore, links: PeerLinks): Resumed | null {
   const { i, log } = core
   let resumed: Resumed | null
   try {
@@ -64,22 +68,54 @@ export function resumeFromCheckpoint(core: PeerCore): Resumed | null {
     throw new PeerError('CHECKPOINT', `peer ${i}: ${resumed.file}: ${(err as Error).message}`)
   }
   core.round = resumed.round
+  links.completedFrame = resumed.frame ?? null
   log(`peer ${i}: resuming from ${resumed.file} (round ${resumed.round})`)
   return resumed
+}
+
+/** What a round changes before its combine: its random draws, and in difference mode the public self copy. */
+interface RoundStart {
+  rngs: Record<string, RngState>
+  quantize: RngState
 }
 
 /**
  * Checkpoints are written off the event loop (the disk's fsync would stall the round loop, and with it the
  * neighbours): a snapshot now, the write in the background; a periodic one is skipped while the last is still
  * being written; the final one waits for it. A failed write is reported and the run goes on.
+ *
+ * A checkpoint is the state at the start of its round. A periodic one is written between rounds; the final one of
+ * a peer stopped while it waited on round t (Ctrl-C) takes the random streams and the public self copy as round t
+ * began (`beginRound`), so round t is run again from the same bits and sends the same frame. It also holds the
+ * frame of the round before, which a neighbour stopped one round behind still needs: a whole swarm started again
+ * resumes exactly where it was (README "Faults and restarts").
  */
 export class Checkpointer {
   private writing: Promise<void> | null = null
+  private roundStart: RoundStart | null = null
+  private readonly selfAtStart: Float64Array
   /** checkpoints written by this process, and how long the newest took (s): for the metrics endpoint */
   written = 0
   lastSeconds = 0
 
-  constructor(private readonly core: PeerCore) {}
+  constructor(
+    private readonly core: PeerCore,
+    private readonly links: PeerLinks,
+  ) {
+    this.selfAtStart = new Float64Array(core.difference ? core.d : 0)
+  }
+
+  /** Round `core.round` begins: keep what it changes before its combine (a few words, and a copy in difference mode). */
+  beginRound(): void {
+    const { core } = this
+    this.roundStart = { rngs: core.step.randomStates(), quantize: core.quantRng.state() }
+    if (core.difference) this.selfAtStart.set(core.selfCopy)
+  }
+
+  /** The round was combined (or skipped by a jump): the state is whole again. */
+  endRound(): void {
+    this.roundStart = null
+  }
 
   async write(done: number, final = false): Promise<void> {
     const core = this.core
@@ -87,12 +123,15 @@ export class Checkpointer {
     if (this.writing && !final) return
     await this.writing
     const state = core.step.snapshot()
+    const start = this.roundStart
     const vectors = { ...state.vectors }
     if (core.difference) {
-      vectors['public.self'] = Float64Array.from(core.selfCopy)
+      vectors['public.self'] = Float64Array.from(start ? this.selfAtStart : core.selfCopy)
       core.neighbours.forEach((j, k) => (vectors[`public.${j}`] = Float64Array.from(core.neighbourCopies[k]!)))
     }
-    const data = { ...checkpointExpect(core), round: done, vectors, rngs: { ...state.rngs, quantize: core.quantRng.state() } }
+    const rngs = { ...(start ? start.rngs : state.rngs), quantize: start ? start.quantize : core.quantRng.state() }
+    const frame = this.links.completedFrame
+    const data = { ...checkpointExpect(core), round: done, vectors, rngs, ...(frame ? { frame } : {}) }
     const started = performance.now()
     const mine = saveCheckpointAsync(core.stateDir, data).then(
       () => {
@@ -131,13 +170,16 @@ export function hadPreviousLife(core: PeerCore, resumed: Resumed | null): boolea
   return resumed !== null || existsSync(neighboursFile(core))
 }
 
-/** A restarted peer knows its neighbours from its last life: no need to wait for their next announcement. */
+/**
+ * A restarted peer knows its neighbours from its last life: who holds each index (so their streams are accepted at
+ * once) and addresses worth a first try. Whether they are still there, start-up finds out (`PeerLinks.located`).
+ */
 export function rememberNeighbours(core: PeerCore, links: PeerLinks): void {
   try {
     const cached = JSON.parse(readFileSync(neighboursFile(core), 'utf8')) as unknown[]
     for (const raw of cached) {
       const entry = parseRosterEntry(new TextEncoder().encode(JSON.stringify(raw)), core.swarm, core.graph.n)
-      if (entry && core.position.has(entry.index)) links.roster.remember(entry)
+      if (entry && core.position.has(entry.index)) links.roster.recall(entry)
     }
   } catch {
     // no cache or an unreadable one: the roster announcements will do
@@ -148,8 +190,13 @@ export function saveNeighbours(core: PeerCore, entries: readonly RosterEntry[]):
   writeFileAtomic(neighboursFile(core), JSON.stringify(entries) + '\n')
 }
 
-/** Tell the neighbours we are back, at which round: they answer with their newest vector. */
+/**
+ * Tell the neighbours we are back, at which round: they answer with their newest vectors. Our frame of the round
+ * before follows the hello, for a neighbour stopped one round behind us (a whole swarm started again); in the same
+ * queue, it reaches the neighbour before anything of this life.
+ */
 export function sayHello(core: PeerCore, links: PeerLinks): void {
   const hello = encodeFrame({ swarm: core.swarm, round: core.round, from: core.i, kind: 'hello', codec: 'f64', dim: core.d }, new Uint8Array(0))
-  core.neighbours.forEach((_, k) => links.sendTo(k, [hello]))
+  const frames = links.completedFrame ? [hello, links.completedFrame] : [hello]
+  core.neighbours.forEach((_, k) => links.sendTo(k, frames))
 }

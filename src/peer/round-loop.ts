@@ -53,6 +53,7 @@ export async function runRounds(core: PeerCore, links: PeerLinks, recorder: Reco
     if (opts.signal.aborted) return true
     const t = core.round
     core.times.beginRound()
+    checkpointer.beginRound()
     const message = step.prepare(t)
     let own: Float64Array | undefined
     let jumpTo: number | null = null
@@ -69,12 +70,15 @@ export async function runRounds(core: PeerCore, links: PeerLinks, recorder: Reco
       core.log(`peer ${core.i}: rejoining at round ${jumpTo} (was at ${t})`)
       core.jumped += jumpTo - t
       core.round = Math.min(jumpTo, rounds0)
+      checkpointer.endRound()
       book.prune(core.round)
       core.times.endRound()
       continue
     }
     combineRound(core, recorder, t, message !== null, own, t % every === 0)
+    if (message) links.completedFrame = links.lastFrame
     core.round = t + 1
+    checkpointer.endRound()
     book.prune(core.round)
     if (core.round % 16 === 0 && !withinBounds(step.params)) {
       throw new PeerError('DIVERGED', `peer ${core.i}: the run diverged at round ${core.round}; lower algorithm.eta or the coupling`)

@@ -32,9 +32,9 @@ export async function runPeer(opts: PeerOptions): Promise<PeerInfo> {
   const privateKey = await pinnedIdentity(core, pins)
   const registry = opts.metrics ? new Registry() : undefined
   const links = await PeerLinks.create(core, privateKey, pins, registry)
-  const resumed = resumeFromCheckpoint(core)
+  const resumed = resumeFromCheckpoint(core, links)
   const previousLife = hadPreviousLife(core, resumed)
-  const checkpointer = new Checkpointer(core)
+  const checkpointer = new Checkpointer(core, links)
   const stopSending = (): void => links.controller.abort(new Error('meshgd: peer stopping'))
   opts.signal.addEventListener('abort', stopSending, { once: true })
   const recorder = new Recorder(core, links, resumed)

@@ -35,7 +35,10 @@ export interface FindNeighboursInit {
   /** this peer's own entry, signed */
   self: SignedRecord
   neighbours: readonly number[]
+  /** do we know where neighbour index j is now? */
   known: (j: number) => boolean
+  /** try to reach these missing neighbours directly (a restarted peer: at the addresses of its last life) */
+  reach?: (missing: readonly number[]) => void
   bootstraps: readonly string[]
   /** fail after this long without learning a new neighbour */
   timeoutMs: number
@@ -71,6 +74,7 @@ export async function findNeighbours(o: FindNeighboursInit): Promise<void> {
   let wait = 100
   while (!o.signal.aborted && learnt < o.neighbours.length) {
     const missing = o.neighbours.filter((j) => !o.known(j))
+    o.reach?.(missing)
     const answers = await Promise.allSettled(o.bootstraps.map((b) => askDirectory(o, b, missing)))
     for (const a of answers) if (a.status === 'rejected' && a.reason instanceof PeerError && a.reason.code === 'INDEX_TAKEN') throw a.reason
     const registered = Math.max(0, ...answers.map((a) => (a.status === 'fulfilled' ? a.value : 0)))
@@ -117,7 +121,8 @@ export async function joinSwarm(core: PeerCore, links: PeerLinks, privateKey: Pr
     index: core.i,
     self: await signRosterEntry(privateKey, self),
     neighbours: core.neighbours,
-    known: (j) => links.known(j),
+    known: (j) => links.located(j),
+    ...(previousLife ? { reach: (missing: readonly number[]) => dialRecalled(links, missing, opts.signal) } : {}),
     bootstraps: opts.bootstrap,
     timeoutMs: startupTimeout,
     signal: opts.signal,
@@ -130,6 +135,19 @@ export async function joinSwarm(core: PeerCore, links: PeerLinks, privateKey: Pr
   return startupTimeout
 }
 
+/**
+ * Dial the neighbours a restarted peer remembers, at the addresses of its last life: a neighbour that did not
+ * restart is still there, and is found even with the bootstrap gone. One that did restart is found through the
+ * directory instead. A dial in progress is not repeated (libp2p joins it).
+ */
+function dialRecalled(links: PeerLinks, missing: readonly number[], signal: AbortSignal): void {
+  for (const j of missing) {
+    const entry = links.roster.byIndex.get(j)
+    if (!entry || links.pins.has(j)) continue
+    void links.node.dial(peerIdFromString(entry.peerId), { signal: AbortSignal.any([signal, AbortSignal.timeout(5000)]) }).catch(() => undefined)
+  }
+}
+
 /** Where each neighbour's frames go (its pin, else its roster entry); returns the entries, for the cache. */
 async function targetNeighbours(core: PeerCore, links: PeerLinks): Promise<RosterEntry[]> {
   const entries: RosterEntry[] = []
@@ -138,7 +156,10 @@ async function targetNeighbours(core: PeerCore, links: PeerLinks): Promise<Roste
     const entry = links.roster.byIndex.get(j)
     if (!pin && !entry) continue // interrupted before every neighbour was known
     const id = peerIdFromString(pin?.peerId ?? entry!.peerId)
-    await links.node.peerStore.merge(id, { multiaddrs: pin ? [multiaddr(pin.addr)] : entry!.addrs.map((a) => multiaddr(a)) })
+    // a pin adds its address; an entry of this life says where the peer is now (one only recalled from the last
+    // life may be stale: the open connection that located it, and what identify learnt of it, are kept)
+    if (pin) await links.node.peerStore.merge(id, { multiaddrs: [multiaddr(pin.addr)] })
+    else if (links.roster.isCurrent(j)) await links.node.peerStore.patch(id, { multiaddrs: entry!.addrs.map((a) => multiaddr(a)) })
     links.targets.set(j, id)
     if (entry) entries.push(entry)
   }

@@ -34,6 +34,27 @@ describe('roster messages', () => {
     expect(hostile).toEqual({ index: 1, round: 3, loss: 0.5, disagreement: 0.1, relative_error: null, done: false })
   })
 
+  it("recalls a restarted peer's cached entries as hints, not as news of this life", () => {
+    // nothing here touches the node: recall, remember and isCurrent are bookkeeping
+    const seen: string[] = []
+    const roster = new Roster({} as MeshNode, { swarm: 's', peers: 4, self: null, onEntry: (e) => seen.push(e.addrs.join(' ')) })
+    const old = { swarm: 's', index: 1, peerId: '12D3KooWa', addrs: ['/ip4/127.0.0.1/tcp/1111'] }
+    roster.recall(old)
+    expect(roster.byIndex.get(1)).toEqual(old) // whom index 1 is: its streams are accepted at once
+    expect(roster.isCurrent(1)).toBe(false) // but where it is now is not known
+    roster.recall({ ...old, swarm: 'other', index: 2 })
+    expect(roster.byIndex.has(2)).toBe(false)
+    // the same identity heard in this life at a new port: the newest entry wins, and it is current
+    roster.remember({ ...old, addrs: ['/ip4/127.0.0.1/tcp/2222'] })
+    expect(roster.isCurrent(1)).toBe(true)
+    expect(roster.byIndex.get(1)!.addrs).toEqual(['/ip4/127.0.0.1/tcp/2222'])
+    expect(seen).toEqual(['/ip4/127.0.0.1/tcp/1111', '/ip4/127.0.0.1/tcp/2222'])
+    // unchanged addresses heard again still count as heard
+    roster.recall({ ...old, index: 3, peerId: '12D3KooWb' })
+    roster.remember({ ...old, index: 3, peerId: '12D3KooWb' })
+    expect(roster.isCurrent(3)).toBe(true)
+  })
+
   it('travel through a hub; an index claimed by a second peer ID is reported, not taken', async () => {
     const hub = await createMeshNode({ privateKey: await generateKeyPair('Ed25519'), listen: ['/ip4/127.0.0.1/tcp/0'], hub: true })
     nodes.push(hub)

@@ -52,6 +52,14 @@ describe('checkpoint file', () => {
     expect(() => decodeCheckpoint(Uint8Array.from([...bytes, 0]), expect0)).toThrow(/truncated or padded/)
   })
 
+  it("keeps the last frame's bytes, and refuses one larger than a params frame of this dimension", () => {
+    const frame = Uint8Array.from({ length: 40 }, (_, k) => k * 7)
+    const back = decodeCheckpoint(encodeCheckpoint({ ...data(5), frame }), expect0)
+    expect(Array.from(back.frame!)).toEqual(Array.from(frame))
+    expect(decodeCheckpoint(encodeCheckpoint(data(5)), expect0).frame).toBeUndefined()
+    expect(() => decodeCheckpoint(encodeCheckpoint({ ...data(5), frame: new Uint8Array(8 * 3 + 100_000) }), expect0)).toThrow(/not bytes of a params frame/)
+  })
+
   it('refuses a sound checkpoint of another experiment or peer as a mismatch (not as damage)', () => {
     const bytes = encodeCheckpoint(data(3))
     expect(() => decodeCheckpoint(bytes, { ...expect0, fingerprint: 'other' })).toThrow(CheckpointMismatch)
@@ -129,6 +137,36 @@ describe('a restored peer step', () => {
         b.prepare(t)
         b.combine(t, inbox(t))
       }
+      expect(Array.from(b.params)).toEqual(Array.from(a.params))
+    })
+  }
+
+  for (const algorithm of [
+    { kind: 'elastic', eta: 0.3, mu: 0.2 },
+    { kind: 'quorum', eta: 0.3, k: 0.5 },
+    { kind: 'easgd', eta: 0.3, alpha: 0.1 },
+    { kind: 'local', eta: 0.2, local_steps: 3 },
+    { kind: 'allreduce-sgd', eta: 0.3 },
+  ]) {
+    it(`${algorithm.kind}: random states taken before prepare(t), with the vectors after it, are round t's start`, () => {
+      // what a peer stopped while it waits on round t checkpoints (src/peer/recovery.ts, Checkpointer.beginRound)
+      const { experiment, problem, graph } = resolveExperiment(experimentFrom(body(algorithm)), '.')
+      const inbox = (t: number): Float64Array[] => [Float64Array.from({ length: 6 }, (_, k) => Math.sin(t + k)), Float64Array.from({ length: 6 }, (_, k) => Math.cos(t * k))]
+      const a = createPeerStep(experiment, problem, graph, 1)
+      for (let t = 0; t < 5; t++) {
+        a.prepare(t)
+        a.combine(t, inbox(t))
+      }
+      const whole = a.snapshot()
+      const rngs = a.randomStates()
+      const sent = Float64Array.from(a.prepare(5) ?? [])
+      const cut = { vectors: a.snapshot().vectors, rngs } // prepared, never combined: stopped here
+      for (const [name, v] of Object.entries(whole.vectors)) expect(Array.from(cut.vectors[name]!), name).toEqual(Array.from(v))
+      a.combine(5, inbox(5))
+      const b = createPeerStep(experiment, problem, graph, 1)
+      b.restore(cut)
+      expect(Array.from(b.prepare(5) ?? [])).toEqual(Array.from(sent)) // the same message again
+      b.combine(5, inbox(5))
       expect(Array.from(b.params)).toEqual(Array.from(a.params))
     })
   }
