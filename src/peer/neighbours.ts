@@ -42,8 +42,13 @@ interface Neighbour {
   lastHeard: number
 }
 
-/** How many rounds ahead of its own a peer keeps neighbours' vectors for (sync). */
-const SLOTS_AHEAD = 2
+/**
+ * How many rounds ahead of its own a peer keeps neighbours' vectors for (sync): a neighbour can be a whole
+ * communication period ahead (it has our round-c vector, runs the silent rounds and sends round c + p while we
+ * still wait on round c), and a vector not kept would be replaced as the neighbour's newest by a later one (or its
+ * final vector) and stand in for the wrong round. Two for a period of 1, as before.
+ */
+const slotsAhead = (period: number): number => Math.max(2, period + 1)
 
 export interface Inbox {
   /** per neighbour position: the vector to use this round, or null (left out) */
@@ -84,7 +89,7 @@ export class NeighbourBook {
       n.latest = vector
       n.latestRound = round
     }
-    if ((this.options.mode === 'sync' || this.options.standIns === false) && round >= own && round <= own + SLOTS_AHEAD) n.slots.set(round, vector)
+    if ((this.options.mode === 'sync' || this.options.standIns === false) && round >= own && round <= own + slotsAhead(this.options.period ?? 1)) n.slots.set(round, vector)
     return { revived }
   }
 

@@ -85,6 +85,23 @@ describe('NeighbourBook, sync mode', () => {
     expect(periodic.jumpTarget(10)).toBe(13)
   })
 
+  it('keeps a vector a whole period ahead (EASGD with period 3), so a later one cannot stand in for it', () => {
+    // found by issue 25's target test: at round 3 (still waiting on another neighbour) neighbour 0's round-6 vector
+    // came in 3 rounds ahead and was not kept; its round-9 vector (or its final one) then stood in for round 6
+    for (const later of [{ round: 9, final: false }, { round: 8, final: true }]) {
+      const book = new NeighbourBook(2, { mode: 'sync', maxStaleness: 0, period: 3 })
+      book.receive(0, 3, v(3), 3, 0)
+      book.receive(0, 6, v(6), 3, 0)
+      book.receive(1, 3, v(103), 3, 0)
+      book.prune(6)
+      book.receive(0, later.round, v(later.round), 6, 0, later.final)
+      book.receive(1, 6, v(106), 6, 0)
+      expect(book.waitingOn(6)).toEqual([])
+      expect(book.inbox(6).vectors.map((x) => x?.[0])).toEqual([6, 106])
+      expect(book.inbox(6).staleness).toBe(0)
+    }
+  })
+
   it('voids what a restarted neighbour sent from the restart round on', () => {
     const book = new NeighbourBook(1, { mode: 'sync', maxStaleness: 0 })
     book.receive(0, 50, v(50), 50, 0)
