@@ -241,9 +241,15 @@ function peerArgs(names: K8sNames, opts: K8sOptions): string[] {
     '--out',
     '/data/run',
     '--log-json',
+    ...metricsArgs(opts),
     ...keyArgs,
   ]
 }
+
+/** `--metrics-port P`: every process serves Prometheus metrics on P, all interfaces (the scrape comes from another pod). */
+const metricsArgs = (opts: K8sOptions): string[] => (opts.metricsPort === null ? [] : ['--metrics', String(opts.metricsPort)])
+
+const metricsPorts = (opts: K8sOptions): IContainer['ports'] => (opts.metricsPort === null ? [] : [{ name: 'metrics', containerPort: opts.metricsPort, protocol: 'TCP' }])
 
 /** What both containers share: image, environment, volumes, resources, a locked-down security context. */
 function containerBase(opts: K8sOptions): Omit<IContainer, 'name'> {
@@ -287,7 +293,7 @@ function podSpec(container: IContainer, names: K8sNames, opts: K8sOptions, withE
 
 function statefulSet(experiment: ExperimentInput, name: string, component: 'peer' | 'bootstrap', replicas: number, pod: IPodSpec, opts: K8sOptions): IStatefulSet {
   const labels = labelsOf(experiment, component)
-  const metrics = component === 'peer' && opts.metricsPort !== null
+  const metrics = opts.metricsPort !== null
   const annotations = metrics ? { 'prometheus.io/scrape': 'true', 'prometheus.io/port': String(opts.metricsPort), 'prometheus.io/path': '/metrics' } : undefined
   return {
     apiVersion: 'apps/v1',
@@ -319,7 +325,7 @@ function peerSet(experiment: ExperimentInput, names: K8sNames, opts: K8sOptions)
     command: ['/bin/sh', '-c', PEER_WRAPPER, 'meshgd'],
     args: peerArgs(names, opts),
     env: [...(base.env ?? []), { name: 'MESHGD_DONE_FILE', value: DONE_FILE }],
-    ports: [{ name: 'p2p', containerPort: opts.port, protocol: 'TCP' }, ...(opts.metricsPort === null ? [] : [{ name: 'metrics', containerPort: opts.metricsPort, protocol: 'TCP' as const }])],
+    ports: [{ name: 'p2p', containerPort: opts.port, protocol: 'TCP' }, ...metricsPorts(opts)!],
     volumeMounts: [...(base.volumeMounts ?? []), { name: 'experiment', mountPath: EXPERIMENT_DIR, readOnly: true }],
     // compose's healthcheck: start_period 60 s, every 15 s, 3 retries
     livenessProbe: healthProbe(60, 60, 15),
@@ -342,9 +348,10 @@ function bootstrapSet(experiment: ExperimentInput, names: K8sNames, opts: K8sOpt
       `/dns4/${names.bootstrap}-0.${names.bootstrap}.${opts.namespace}.svc.${opts.clusterDomain}/tcp/${opts.port}`,
       '--key',
       '/data/bootstrap.key',
+      ...metricsArgs(opts),
       ...keyArgs,
     ],
-    ports: [{ name: 'p2p', containerPort: opts.port, protocol: 'TCP' }],
+    ports: [{ name: 'p2p', containerPort: opts.port, protocol: 'TCP' }, ...metricsPorts(opts)!],
     livenessProbe: healthProbe(60, 10, 15),
     readinessProbe: healthProbe(30, 2, 10),
   }

@@ -187,8 +187,9 @@ describe('meshgd k8s', () => {
     writeFileSync(join(work, 'ring8', 'resolved.json'), json)
     expect(loadExperiment(join(work, 'ring8', 'resolved.json')).experiment).toEqual(expected)
     expect(expected.run.rounds).toBe(77)
-    // no metrics port, no scrape annotations
+    // no metrics port, no scrape annotations, nothing served
     expect(byKind(g, 'StatefulSet', 'meshgd-ring8').spec.template.metadata.annotations).toBeUndefined()
+    expect(byKind(g, 'StatefulSet', 'meshgd-ring8').spec.template.spec.containers[0].args).not.toContain('--metrics')
   })
 
   it('a torus of 64 in another namespace, with Prometheus annotations', () => {
@@ -197,6 +198,12 @@ describe('meshgd k8s', () => {
     const set = byKind(g, 'StatefulSet', 'meshgd-torus-64')
     expect(set.spec.template.metadata.annotations).toEqual({ 'prometheus.io/scrape': 'true', 'prometheus.io/port': '9464', 'prometheus.io/path': '/metrics' })
     expect(set.spec.template.spec.containers[0].ports).toContainEqual({ name: 'metrics', containerPort: 9464, protocol: 'TCP' })
+    // issue 25 item 4: the processes serve what the annotations point at
+    const args: string[] = set.spec.template.spec.containers[0].args
+    expect(args.slice(args.indexOf('--metrics'), args.indexOf('--metrics') + 2)).toEqual(['--metrics', '9464'])
+    const boot = byKind(g, 'StatefulSet', 'meshgd-torus-64-bootstrap').spec.template
+    expect(boot.spec.containers[0].args.join(' ')).toContain('--metrics 9464')
+    expect(boot.metadata.annotations['prometheus.io/port']).toBe('9464')
     for (const o of g.manifests) expect(o.metadata.namespace).toBe('lab')
   })
 

@@ -117,7 +117,7 @@ export function registerK8sCommand(program: Command, exit: Exit): void {
     .option('--namespace <ns>', 'the namespace the swarm runs in (part of every peer\'s address)', 'default')
     .option('--swarm-key <file>', 'swarm key file to put in a Secret (default: swarm.key_file)')
     .option('--port <port>', 'TCP port every pod listens on', '4001')
-    .option('--metrics-port <port>', 'add Prometheus scrape annotations for this port (default: none)')
+    .option('--metrics-port <port>', 'every peer and the bootstrap serve Prometheus /metrics on this port, with scrape annotations (default: none)')
     .option('--cluster-domain <domain>', "the cluster's DNS domain", 'cluster.local')
     .option('--storage <size>', "size of each pod's /data volume claim", '1Gi')
     .addOption(setOption())
