@@ -16,7 +16,7 @@ export function printSummary(summary: Omit<RunSummary, 'mode'> & { mode: string;
   const lines = [
     `run directory     ${out}`,
     `peers             ${summary.peers}`,
-    `rounds            ${summary.rounds}${summary.converged ? ' (target reached)' : ''}${summary.diverged ? ' (diverged: the figures below are from the last round)' : ''}`,
+    `rounds            ${summary.rounds}${summary.converged ? targetNote(summary) : ''}${summary.diverged ? ' (diverged: the figures below are from the last round)' : ''}`,
     `wall time         ${summary.wall_s.toFixed(2)} s`,
     `bytes sent        ${summary.bytes_sent}${summary.bits_per_coordinate === null ? '' : ` (${fmt(summary.bytes_per_round, 0)} per round, ${fmt(summary.bits_per_coordinate, 2)} bits per coordinate)`}`,
     `rate measured     ${fmt(summary.rate_measured)}`,
@@ -32,6 +32,13 @@ export function printSummary(summary: Omit<RunSummary, 'mode'> & { mode: string;
     lines.push(`1-R measured vs predicted: ${(100 * gap).toFixed(2)}% apart`)
   }
   console.log(lines.join('\n'))
+}
+
+/** ` (target reached at round 683: every peer knew it 4 rounds later)`, or ` (target reached)` for older summaries. */
+function targetNote(summary: { rounds: number; target_round?: number | null }): string {
+  const at = summary.target_round
+  if (at === undefined || at === null) return ' (target reached)'
+  return at === summary.rounds ? ` (target reached at round ${at})` : ` (target reached at round ${at}; every peer knew it ${summary.rounds - at} rounds later)`
 }
 
 /** `; the modes w^0 excites: 0.97` where that rate is below the full one (the run should show it). */

@@ -3,7 +3,7 @@
  *
  *   frame    = uvarint(bodyLength) body                     (unsigned LEB128, as js-libp2p's length prefix)
  *   body     = u16be(envLength) envelope payload
- *   envelope = msgpack map {swarm, round, from, kind, codec, dim}
+ *   envelope = msgpack map {swarm, round, from, kind, codec, dim[, stop]}
  *   payload  = f64: dim IEEE-754 float64, little-endian (8 dim bytes)
  *              f32: dim IEEE-754 float32, little-endian (4 dim bytes)
  *
@@ -25,6 +25,11 @@ export interface Envelope {
   kind: MessageKind
   codec: CodecName
   dim: number
+  /**
+   * `params` frames of a run with `run.target` and a reference: the sender's window of "within the target" bits
+   * (src/exchange/target-stop.ts), of a size fixed by the experiment
+   */
+  stop?: Uint8Array
 }
 
 export class WireError extends Error {
@@ -81,20 +86,17 @@ export function payloadBytes(codec: CodecName, dim: number): number {
   }
 }
 
-/** The largest frame body a peer accepts for vectors of dimension `dim` (float64 payload plus the allowance). */
-export function frameCapForDim(dim: number): number {
-  return 8 * dim + ENVELOPE_ALLOWANCE
+/**
+ * The largest frame body a peer accepts for vectors of dimension `dim` (float64 payload plus the allowance, and the
+ * `stop` window's bytes where frames carry one).
+ */
+export function frameCapForDim(dim: number, stopBytes = 0): number {
+  return 8 * dim + ENVELOPE_ALLOWANCE + stopBytes
 }
 
 export function encodeEnvelope(envelope: Envelope): Uint8Array {
-  return packr.pack({
-    swarm: envelope.swarm,
-    round: envelope.round,
-    from: envelope.from,
-    kind: envelope.kind,
-    codec: envelope.codec,
-    dim: envelope.dim,
-  })
+  const fields = { swarm: envelope.swarm, round: envelope.round, from: envelope.from, kind: envelope.kind, codec: envelope.codec, dim: envelope.dim }
+  return packr.pack(envelope.stop ? { ...fields, stop: envelope.stop } : fields)
 }
 
 /** A whole frame (prefix + body) holding `envelope` and `payload`. */
@@ -164,6 +166,8 @@ export interface EnvelopeLimits {
   dim: number
   maxPeers: number
   roundWindow?: { own: number; behind: number; ahead: number }
+  /** the size of the `stop` window a params frame carries (absent or 0: none may) */
+  stopBytes?: number
 }
 
 /** Accept an untrusted decoded envelope or throw a WireError naming the field. */
@@ -171,7 +175,12 @@ export function guardEnvelope(x: unknown, limits: EnvelopeLimits): Envelope {
   if (x === null || typeof x !== 'object' || Array.isArray(x)) throw new WireError('BAD_ENVELOPE', 'envelope is not a map')
   const e = x as Record<string, unknown>
   const keys = Object.keys(e)
-  if (keys.length !== 6) throw new WireError('BAD_ENVELOPE', `envelope has ${keys.length} fields, expected 6`)
+  const stopBytes = limits.stopBytes ?? 0
+  const expected = 'stop' in e ? 7 : 6
+  if (keys.length !== expected) throw new WireError('BAD_ENVELOPE', `envelope has ${keys.length} fields, expected ${expected}`)
+  if ('stop' in e && (stopBytes === 0 || e.kind !== 'params' || !(e.stop instanceof Uint8Array) || e.stop.length !== stopBytes)) {
+    throw new WireError('BAD_ENVELOPE', stopBytes === 0 ? 'envelope.stop where this run has no target window' : `envelope.stop is not a params frame's ${stopBytes}-byte window`)
+  }
   if (typeof e.swarm !== 'string' || e.swarm.length > 64) throw new WireError('BAD_ENVELOPE', 'envelope.swarm is not a short string')
   if (e.swarm !== limits.swarm) throw new WireError('WRONG_SWARM', `envelope.swarm "${e.swarm}" is not this swarm`)
   if (typeof e.round !== 'number' || !Number.isSafeInteger(e.round) || e.round < 0) {
@@ -187,7 +196,9 @@ export function guardEnvelope(x: unknown, limits: EnvelopeLimits): Envelope {
   if (w && (e.round < w.own - w.behind || e.round > w.own + w.ahead)) {
     throw new WireError('ROUND_OUT_OF_WINDOW', `envelope.round ${e.round} outside ${w.own - w.behind}..${w.own + w.ahead}`)
   }
-  return { swarm: e.swarm, round: e.round, from: e.from, kind: e.kind as MessageKind, codec: e.codec as CodecName, dim: e.dim }
+  const envelope: Envelope = { swarm: e.swarm, round: e.round, from: e.from, kind: e.kind as MessageKind, codec: e.codec as CodecName, dim: e.dim }
+  if (e.stop instanceof Uint8Array) envelope.stop = e.stop
+  return envelope
 }
 
 /** Split a frame body into its guarded envelope and its payload bytes. */

@@ -18,6 +18,8 @@ export interface SummaryFigures {
   peers: number
   rounds: number
   converged: boolean
+  /** the first round every peer was within run.target (the run stopped the graph's diameter later) */
+  target_round?: number | null
   diverged?: boolean
   wall_s: number
   bytes_sent: number
@@ -31,6 +33,7 @@ export interface SummaryFigures {
 /** The numeric columns of a row that come from the summary (what `--plot field:metric` may name). */
 export const SUMMARY_METRICS = [
   'rounds',
+  'target_round',
   'wall_s',
   'bytes_sent',
   'bits_per_coordinate',
@@ -48,6 +51,7 @@ export function summaryColumns(s: SummaryFigures): SweepRow {
   const row: SweepRow = {
     peers: s.peers,
     rounds: s.rounds,
+    target_round: s.target_round ?? null,
     converged: s.converged,
     diverged: s.diverged ?? false,
     wall_s: s.wall_s,

@@ -40,6 +40,8 @@ export interface CheckpointData {
   rngs: Record<string, RngState>
   /** the frame sent in the newest completed round that sent one (absent before the first, and in older files) */
   frame?: Uint8Array
+  /** the run.target window at `round` (src/exchange/target-stop.ts), where the run watches a target */
+  target?: { round: number; bits: Uint8Array }
 }
 
 /** A checkpoint's frame is at most one params frame (its body's cap and the length prefix). */
@@ -111,7 +113,12 @@ export function decodeCheckpoint(bytes: Uint8Array, expect: Expect): CheckpointD
   }
   const frame = body.frame
   if (frame !== undefined && !(frame instanceof Uint8Array && frame.length <= frameCap(expect.dim))) throw new CheckpointError('the last frame is not bytes of a params frame')
-  return { ...expect, round, vectors, rngs, ...(frame !== undefined ? { frame } : {}) }
+  const target = body.target as { round?: unknown; bits?: unknown } | undefined
+  if (target !== undefined && !(typeof target === 'object' && target !== null && Number.isSafeInteger(target.round) && target.bits instanceof Uint8Array && target.bits.length <= 1 << 16)) {
+    throw new CheckpointError('the target window is malformed')
+  }
+  const watched = target ? { target: { round: target.round as number, bits: target.bits as Uint8Array } } : {}
+  return { ...expect, round, vectors, rngs, ...(frame !== undefined ? { frame } : {}), ...watched }
 }
 
 /** Test hook (MESHGD_TEST_CRASH_IN_CHECKPOINT=<round>): SIGKILL this process halfway through that checkpoint's write. */

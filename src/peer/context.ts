@@ -14,6 +14,7 @@ import type { Experiment } from '../config/schema.js'
 import { differenceScale, vectorCodecOf } from '../exchange/codec-choice.js'
 import { runReference } from '../exchange/reference.js'
 import { resolveExperiment } from '../exchange/resolve.js'
+import { targetLag, TargetWatch, watchesTarget, windowBytes } from '../exchange/target-stop.js'
 import { norm } from '../linalg/kernels.js'
 import { RejectLog } from '../observe/log.js'
 import type { Problem } from '../problems/types.js'
@@ -71,6 +72,10 @@ export interface PeerCore {
   readonly step: PeerStep
   readonly reference: { w: Float64Array; kind: string } | null
   readonly referenceScale: number
+  /** with run.target and a reference: the window that stops every peer on the same round (exchange/target-stop.ts) */
+  readonly targetWatch: TargetWatch | null
+  /** the size of the `stop` window params frames carry (0: none) */
+  readonly stopBytes: number
   readonly peerDir: string
   readonly stateDir: string
   readonly book: NeighbourBook
@@ -110,6 +115,7 @@ export function createCore(opts: PeerOptions): PeerCore {
   const rejects: Record<string, number> = {}
   const rejectLog = new RejectLog(log)
   const strict = difference || experiment.algorithm.kind === 'allreduce-sgd'
+  const targetWatch = watchesTarget(experiment, reference !== null) ? new TargetWatch(targetLag(experiment, graph), neighbours.length) : null
   return {
     opts,
     experiment,
@@ -131,6 +137,8 @@ export function createCore(opts: PeerOptions): PeerCore {
     step: createPeerStep(experiment, problem, graph, i),
     reference,
     referenceScale: reference ? norm(reference.w) || 1 : 1,
+    targetWatch,
+    stopBytes: targetWatch ? windowBytes(targetWatch.lag) : 0,
     peerDir,
     stateDir: join(peerDir, 'state'),
     book: new NeighbourBook(neighbours.length, {

@@ -87,6 +87,7 @@ function peerInfo(core: PeerCore, links: PeerLinks, interrupted: boolean, resume
     jumped_rounds: core.jumped,
     neighbours_down: core.downs,
     rebound_neighbours: links.rebinder.rebound,
+    target_round: core.targetWatch?.reached() ? core.targetWatch.metAt() : null,
     final: {
       loss: localLoss(problem.loss, problem.shards[i]!, step.params, problem.classes),
       error: reference ? distance(step.params, reference.w) : null,

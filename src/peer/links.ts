@@ -181,7 +181,7 @@ function createTransport(core: PeerCore, links: PeerLinks): ParamsTransport {
   const indexOf = (remote: string): number | undefined => pinnedIndex.get(remote) ?? links.roster.byPeer.get(remote)
   const transport = links.node.services.params
   transport.serve({
-    maxFrameBytes: frameCapForDim(core.d),
+    maxFrameBytes: frameCapForDim(core.d, core.stopBytes),
     isAllowed: async (remote) => {
       // Before every neighbour is known a neighbour's stream may beat its roster entry: wait a little for it.
       // After that, anyone not in the roster is a stranger and is refused at once.
@@ -212,7 +212,7 @@ function onFrame(core: PeerCore, links: PeerLinks, from: number | undefined, rem
   try {
     // a neighbour may be anywhere from round 0 (restarted without a checkpoint) to the last round
     const roundWindow = { own: 0, behind: 0, ahead: core.experiment.run.rounds + 1 }
-    ;({ envelope, payload } = decodeBody(body, { swarm: core.swarm, dim: d, maxPeers: core.graph.n, roundWindow }))
+    ;({ envelope, payload } = decodeBody(body, { swarm: core.swarm, dim: d, maxPeers: core.graph.n, roundWindow, stopBytes: core.stopBytes }))
   } catch (err) {
     return core.reject((err as { code?: string }).code ?? 'bad frame', remote)
   }
@@ -237,6 +237,7 @@ function onFrame(core: PeerCore, links: PeerLinks, from: number | undefined, rem
     return core.reject((err as { code?: string }).code ?? 'bad payload', remote)
   }
   const { revived } = book.receive(k, envelope.round, vector, core.round, now, isFinal)
+  if (envelope.stop) core.targetWatch?.heard(k, envelope.round, envelope.stop)
   if (revived) {
     core.log(`peer ${i}: neighbour ${from} is back (round ${envelope.round})`)
     links.resend(k) // what we sent while it was away may be lost

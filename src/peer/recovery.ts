@@ -69,6 +69,7 @@ export function resumeFromCheckpoint(core: PeerCore, links: PeerLinks): Resumed 
   }
   core.round = resumed.round
   links.completedFrame = resumed.frame ?? null
+  if (resumed.target) core.targetWatch?.restore(resumed.target)
   log(`peer ${i}: resuming from ${resumed.file} (round ${resumed.round})`)
   return resumed
 }
@@ -131,7 +132,8 @@ export class Checkpointer {
     }
     const rngs = { ...(start ? start.rngs : state.rngs), quantize: start ? start.quantize : core.quantRng.state() }
     const frame = this.links.completedFrame
-    const data = { ...checkpointExpect(core), round: done, vectors, rngs, ...(frame ? { frame } : {}) }
+    const target = core.targetWatch ? { target: core.targetWatch.state() } : {}
+    const data = { ...checkpointExpect(core), round: done, vectors, rngs, ...(frame ? { frame } : {}), ...target }
     const started = performance.now()
     const mine = saveCheckpointAsync(core.stateDir, data).then(
       () => {

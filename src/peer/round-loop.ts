@@ -14,7 +14,8 @@ import { AlgorithmError } from '../algorithms/peer-step.js'
 import { decodeVector, encodeVectorFrame } from '../codec/index.js'
 import { applyDifference } from '../exchange/codec-choice.js'
 import { recordInterval } from '../exchange/records.js'
-import { withinBounds } from '../linalg/kernels.js'
+import { sendsIn } from '../exchange/target-stop.js'
+import { distance, withinBounds } from '../linalg/kernels.js'
 import type { PeerCore } from './context.js'
 import { PeerError } from './errors.js'
 import type { PeerLinks } from './links.js'
@@ -49,8 +50,10 @@ export async function runRounds(core: PeerCore, links: PeerLinks, recorder: Reco
     startingUntil: performance.now() + 5 * timing.startupTimeout,
     firstRound: core.round,
   }
+  watchTarget(core, core.round)
   while (core.round < rounds0) {
     if (opts.signal.aborted) return true
+    if (targetReached(core)) return false
     const t = core.round
     core.times.beginRound()
     checkpointer.beginRound()
@@ -71,6 +74,7 @@ export async function runRounds(core: PeerCore, links: PeerLinks, recorder: Reco
       core.jumped += jumpTo - t
       core.round = Math.min(jumpTo, rounds0)
       checkpointer.endRound()
+      watchTarget(core, core.round)
       book.prune(core.round)
       core.times.endRound()
       continue
@@ -79,6 +83,7 @@ export async function runRounds(core: PeerCore, links: PeerLinks, recorder: Reco
     if (message) links.completedFrame = links.lastFrame
     core.round = t + 1
     checkpointer.endRound()
+    watchTarget(core, core.round)
     book.prune(core.round)
     if (core.round % 16 === 0 && !withinBounds(step.params)) {
       throw new PeerError('DIVERGED', `peer ${core.i}: the run diverged at round ${core.round}; lower algorithm.eta or the coupling`)
@@ -93,10 +98,27 @@ export async function runRounds(core: PeerCore, links: PeerLinks, recorder: Reco
   return false
 }
 
+/** Round t's window of "within run.target" bits (exchange/target-stop.ts): this peer's own, and its neighbours' of t - 1. */
+function watchTarget(core: PeerCore, t: number): void {
+  const { targetWatch, reference, experiment } = core
+  if (!targetWatch || !reference || experiment.run.target === null) return
+  const within = distance(core.step.params, reference.w) <= experiment.run.target * core.referenceScale
+  targetWatch.advance(t, within, sendsIn(experiment, t - 1))
+}
+
+/** Every peer was within run.target the lag ago: this round is where the simulator stops too. */
+function targetReached(core: PeerCore): boolean {
+  const watch = core.targetWatch
+  if (!watch?.reached()) return false
+  core.log(`peer ${core.i}: every peer was within run.target at round ${watch.metAt()}; stopping at round ${core.round}, when every peer knows it`)
+  return true
+}
+
 /** Encode and send this round's message to every neighbour; returns what the peer's own terms use (or undefined). */
 function sendRound(core: PeerCore, links: PeerLinks, t: number, message: Float64Array): Float64Array | undefined {
   const { codec, d, quantRng } = core
-  const envelope = { swarm: core.swarm, round: t, from: core.i, kind: 'params', codec: codec.codec, dim: d } as const
+  const stop = core.targetWatch ? { stop: core.targetWatch.current() } : {}
+  const envelope = { swarm: core.swarm, round: t, from: core.i, kind: 'params', codec: codec.codec, dim: d, ...stop } as const
   let encoded: { frame: Uint8Array; payload: Uint8Array }
   let own: Float64Array | undefined
   if (core.difference) {

@@ -52,6 +52,8 @@ export interface PeerInfo {
   neighbours_down: number
   /** times a neighbour's index passed to a new identity (it came back without its state) */
   rebound_neighbours: number
+  /** the first round at which every peer was within run.target, as this peer learnt it (null: not reached) */
+  target_round: number | null
   final: { loss: number; error: number | null }
   /** where the round time went (round-times.ts): totals over this process's rounds, in ms */
   time: { compute_ms: number; wait_ms: number; send_ms: number; rounds: number }

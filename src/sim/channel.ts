@@ -9,8 +9,11 @@ import { Rng } from '../util/rng.js'
 
 export type Channel = (round: number, from: number, v: Float64Array) => { decoded: Float64Array; bytes: number }
 
-/** A channel for lossy codecs (null for float64 direct, which the engine passes through untouched). */
-export function createChannel(experiment: Experiment, peers: number, dim: number): Channel | null {
+/**
+ * A channel for lossy codecs (null for float64 direct, which the engine passes through untouched); `extra` is what
+ * the envelope carries besides (the target window: its size counts in the bytes).
+ */
+export function createChannel(experiment: Experiment, peers: number, dim: number, extra: { stop?: Uint8Array } = {}): Channel | null {
   const codec = vectorCodecOf(experiment)
   const c = experiment.compression
   const difference = 'mode' in c && c.mode === 'difference'
@@ -25,14 +28,14 @@ export function createChannel(experiment: Experiment, peers: number, dim: number
       const copy = copies[from]!
       for (let k = 0; k < dim; k++) delta[k] = v[k]! - copy[k]!
       const payload = encodeVector(codec, delta, rngs[from]!)
-      const frame = encodeFrame({ swarm: experiment.swarm.id, round, from, kind: 'params', codec: codec.codec, dim }, payload)
+      const frame = encodeFrame({ swarm: experiment.swarm.id, round, from, kind: 'params', codec: codec.codec, dim, ...extra }, payload)
       applyDifference(copy, decodeVector(codec, payload, dim, decoded[from]!), scale)
       return { decoded: copy, bytes: frame.length }
     }
   }
   return (round, from, v) => {
     const payload = encodeVector(codec, v, rngs[from]!)
-    const frame = encodeFrame({ swarm: experiment.swarm.id, round, from, kind: 'params', codec: codec.codec, dim }, payload)
+    const frame = encodeFrame({ swarm: experiment.swarm.id, round, from, kind: 'params', codec: codec.codec, dim, ...extra }, payload)
     return { decoded: decodeVector(codec, payload, dim, decoded[from]!), bytes: frame.length }
   }
 }

@@ -27,6 +27,11 @@ export interface SimulationInput {
   readonly messageBytes: (round: number, from: number) => number
   /** A lossy codec between peers (src/sim/channel.ts); it also gives the bytes. Absent: float64, untouched. */
   readonly channel?: Channel | null
+  /**
+   * Rounds the run goes on after every peer is within `run.target` (src/exchange/target-stop.ts): `meshgd sim` passes
+   * the graph's `targetLag`, so it stops on the round a swarm can know to stop on. Absent: 0, stop at once.
+   */
+  readonly targetLag?: number
 }
 
 export interface SimulationHooks {
@@ -43,8 +48,10 @@ export interface SimulationHooks {
 export interface SimulationResult {
   /** Rounds (updates) actually run. */
   readonly rounds: number
-  /** run.target was set and reached. */
+  /** run.target was set and reached (within it on the last round). */
   readonly converged: boolean
+  /** the first round at which every peer was within run.target (null: never, or no target) */
+  readonly targetRound: number | null
   readonly interrupted: boolean
   readonly params: readonly Float64Array[]
   /** max_i |w_i^t - w_ref| for t = 0..rounds (empty without a reference). */
@@ -121,16 +128,23 @@ export function simulate(input: SimulationInput, hooks: SimulationHooks = {}): S
   let t = 0
   let messagesSent = 0
   let converged = false
+  let targetRound: number | null = null
   let interrupted = false
   let diverged = false
+  const lag = input.targetLag ?? 0
   for (;;) {
     const e = maxError()
     if (reference) maxErrors.push(e)
-    if (reference && target !== null && e <= target * errorScale) {
+    const within = reference !== null && target !== null && e <= target * errorScale
+    if (within && targetRound === null) targetRound = t
+    if (targetRound !== null && t >= targetRound + lag) {
       converged = true
       break
     }
-    if (t >= rounds) break
+    if (t >= rounds) {
+      converged = within
+      break
+    }
     if (hooks.shouldStop?.()) {
       interrupted = true
       break
@@ -185,6 +199,7 @@ export function simulate(input: SimulationInput, hooks: SimulationHooks = {}): S
   return {
     rounds: t,
     converged,
+    targetRound,
     interrupted,
     params: peers.map((p) => p.params),
     maxErrorHistory: Float64Array.from(maxErrors),

@@ -4,6 +4,7 @@
 import { performance } from 'node:perf_hooks'
 import { wireBytesOfVector } from '../codec/index.js'
 import { resolveExperiment } from '../exchange/resolve.js'
+import { stopFieldFor, targetLag } from '../exchange/target-stop.js'
 import type { RoundRecord } from '../exchange/records.js'
 import { runReference } from '../exchange/reference.js'
 import type { Experiment, ExperimentInput } from '../config/schema.js'
@@ -27,6 +28,11 @@ export interface RunSummary {
   peers: number
   rounds: number
   converged: boolean
+  /**
+   * The first round at which every peer was within run.target (null: not reached, or no target); the run stopped
+   * the graph's diameter later (src/exchange/target-stop.ts), when every peer of a swarm can know it
+   */
+  target_round: number | null
   interrupted: boolean
   diverged: boolean
   wall_s: number
@@ -74,15 +80,18 @@ export function runSimulation(input: ExperimentInput, options: SimOptions): { su
   const dir = new RunDirectory(options.out, graph.n)
   try {
     let lastRecords: readonly RoundRecord[] = []
+    const stop = stopFieldFor(experiment, graph, reference !== null)
     const result = simulate(
       {
         experiment,
         graph,
         problem,
         reference: reference?.w ?? null,
-        channel: createChannel(experiment, graph.n, problem.paramDim),
+        channel: createChannel(experiment, graph.n, problem.paramDim, stop),
         messageBytes: (round, from) =>
-          wireBytesOfVector({ swarm: experiment.swarm.id, round, from, kind: 'params', codec: 'f64', dim: problem.paramDim }),
+          wireBytesOfVector({ swarm: experiment.swarm.id, round, from, kind: 'params', codec: 'f64', dim: problem.paramDim, ...stop }),
+        // stop where a swarm of this experiment stops: the rounds that news of the target takes to cross the graph
+        targetLag: targetLag(experiment, graph),
       },
       {
         now: () => performance.now(),
@@ -103,6 +112,7 @@ export function runSimulation(input: ExperimentInput, options: SimOptions): { su
       peers: graph.n,
       rounds: result.rounds,
       converged: result.converged,
+      target_round: result.targetRound,
       interrupted: result.interrupted,
       diverged: result.diverged,
       wall_s: result.wallMs / 1000,

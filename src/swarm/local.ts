@@ -382,6 +382,7 @@ function gather(out: string, resolved: ReturnType<typeof resolveExperiment>, wal
       peers: n,
       rounds,
       converged: experiment.run.target !== null && relative !== null && relative <= experiment.run.target,
+      target_round: infos.every((x) => typeof x.target_round === 'number') ? Math.max(...infos.map((x) => x.target_round!)) : null,
       interrupted: stopped || infos.some((x) => x.interrupted),
       diverged: false,
       wall_s: wallS,

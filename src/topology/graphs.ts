@@ -125,6 +125,35 @@ export function connectedComponents(g: Graph): number[][] {
   return components(g.n, g.edges)
 }
 
+/**
+ * The largest number of hops between two peers (breadth-first search from every peer; Infinity when disconnected).
+ * How many communicating rounds news takes to reach every peer.
+ */
+export function graphDiameter(g: Graph): number {
+  let diameter = 0
+  const hops = new Int32Array(g.n)
+  const queue = new Int32Array(g.n)
+  for (let source = 0; source < g.n; source++) {
+    hops.fill(-1)
+    hops[source] = 0
+    let head = 0
+    let tail = 0
+    queue[tail++] = source
+    while (head < tail) {
+      const v = queue[head++]!
+      for (const u of g.neighbours[v]!) {
+        if (hops[u] === -1) {
+          hops[u] = hops[v]! + 1
+          queue[tail++] = u
+        }
+      }
+    }
+    if (tail < g.n) return Infinity
+    diameter = Math.max(diameter, hops[queue[tail - 1]!]!)
+  }
+  return diameter
+}
+
 function describeComponent(c: readonly number[]): string {
   return c.length <= 8 ? `{${c.join(',')}}` : `{${c.slice(0, 6).join(',')},... ${c.length} peers}`
 }

@@ -1,5 +1,5 @@
 export type { EdgeWeights, Graph, TopologyKind, TopologySpec } from './types.js'
-export { TopologyError, assertConnected, buildGraph, connectedComponents, graphFromEdges } from './graphs.js'
+export { TopologyError, assertConnected, buildGraph, connectedComponents, graphDiameter, graphFromEdges } from './graphs.js'
 export {
   degreeStats,
   laplacian,

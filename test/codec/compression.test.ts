@@ -33,7 +33,8 @@ describe('CHOCO difference mode on a ring of 8 peers, one sample each, d = 1024,
     expect(f64.converged && u3.converged).toBe(true)
     expect(u3.rounds).toBeLessThanOrEqual(1.05 * f64.rounds)
     expect(f64.bytes_per_round! / u3.bytes_per_round!).toBeGreaterThanOrEqual(17)
-    expect(u3.bits_per_coordinate!).toBeLessThan(3.6) // 3 bits plus the scale and the frame (~0.5 bit at d = 1024)
+    // 3 bits plus the scale and the frame (~0.55 bit at d = 1024, the run.target window's 8 bytes included)
+    expect(u3.bits_per_coordinate!).toBeLessThan(3.65)
     expect(u3.final.relative_max_error!).toBeLessThanOrEqual(1e-10) // the exact solution, not a noise floor
   })
 

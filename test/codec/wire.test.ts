@@ -38,6 +38,24 @@ describe('wire format', () => {
     expect(new Uint8Array(back.buffer)).toEqual(new Uint8Array(v.buffer))
   })
 
+  it('carries the run.target window on params frames of the size the run expects, and nowhere else', () => {
+    // docs/protocol.md: `stop`, ceil((L + 1) / 8) bytes; a hand-counted frame: the map gains a key (5 bytes) and a bin
+    const stop = Uint8Array.of(0b101)
+    const frame = encodeFrame({ ...envelope, stop }, encodeF64(Float64Array.of(1, 2, 3)))
+    expect(frame.length).toBe(wireBytesOfVector(envelope) + 5 + 2 + 1)
+    expect(frame.length).toBe(wireBytesOfVector({ ...envelope, stop }))
+    const body = frame.subarray(1)
+    const { envelope: back } = decodeBody(body, { ...limits, stopBytes: 1 })
+    expect(Array.from(back.stop!)).toEqual([0b101])
+    // where the run has no window, or of another size, or on another kind: refused, never taken
+    expect(codeOf(() => decodeBody(body, limits))).toBe('BAD_ENVELOPE')
+    expect(codeOf(() => decodeBody(body, { ...limits, stopBytes: 2 }))).toBe('BAD_ENVELOPE')
+    const hello = encodeFrame({ ...envelope, kind: 'hello', stop }, new Uint8Array(0)).subarray(1)
+    expect(codeOf(() => decodeBody(hello, { ...limits, stopBytes: 1 }))).toBe('BAD_ENVELOPE')
+    // a frame without it is still fine where the run has one (a final frame, an older peer's frame)
+    expect(decodeBody(encodeFrame(envelope, encodeF64(Float64Array.of(1, 2, 3))).subarray(1), { ...limits, stopBytes: 1 }).envelope.stop).toBeUndefined()
+  })
+
   it('rejects an oversized length prefix before buffering, and bad envelopes and payloads by code', () => {
     const decoder = new FrameDecoder(100)
     expect(codeOf(() => [...decoder.push(Uint8Array.of(0x80, 0x80, 0x80, 0x80, 0x08))])).toBe('FRAME_TOO_LARGE') // 2 GiB

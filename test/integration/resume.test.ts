@@ -21,8 +21,9 @@ const PEERS = 8
 const ROUNDS = 3000
 const EVERY = 50
 
-const cases = [
-  { name: 'ring-elastic', problem: { samples_per_peer: 1, seed: 1 }, algorithm: { kind: 'elastic', eta: 1.0, mu: 0.3 } },
+const cases: Array<{ name: string; problem: Record<string, unknown>; algorithm: Record<string, unknown>; compression?: Record<string, unknown>; target?: number }> = [
+  // run.target stops it at round 1461 (every peer within at 1457): the stop window is resumed too
+  { name: 'ring-elastic', problem: { samples_per_peer: 1, seed: 1 }, algorithm: { kind: 'elastic', eta: 1.0, mu: 0.3 }, target: 1e-13 },
   // random draws in every round (mini-batches, QSGD) and public copies: the round cut short must be replayed exactly
   {
     name: 'ring-quorum-batch-qsgd-difference',
@@ -68,15 +69,15 @@ describe('a whole swarm interrupted twice resumes to the same bits as meshgd sim
         problem: { kind: 'planted', loss: 'squared', dim: 64, ...c.problem },
         algorithm: c.algorithm,
         ...(c.compression ? { compression: c.compression } : {}),
-        run: { rounds: ROUNDS, target: null, record_every: EVERY, checkpoint_every: 500 },
+        run: { rounds: ROUNDS, target: c.target ?? null, record_every: EVERY, checkpoint_every: 500 },
       })
       const simOut = join(work, `${c.name}-sim`)
       expect(meshgd(['sim', file, '--out', simOut, '--quiet']).status).toBe(0)
       const out = join(work, `${c.name}-net`)
 
-      const first = await interruptAfter(file, out, 600)
+      const first = await interruptAfter(file, out, 500)
       expect(first.resumedFrom).toBeNull()
-      const second = await interruptAfter(file, out, 600)
+      const second = await interruptAfter(file, out, 500)
       // it says where it resumes, from the checkpoints Ctrl-C left (each peer wrote one where it stopped)
       expect(second.resumedFrom).toBeGreaterThanOrEqual(first.stoppedAt)
       // and the rounds advance within seconds of the start (before the fix they never did)
@@ -86,8 +87,10 @@ describe('a whole swarm interrupted twice resumes to the same bits as meshgd sim
       const last = startMeshgd(['swarm', file, '--out', out, '--quiet'])
       expect(await firstLine(last, 'stderr')).toMatch(/^meshgd: resuming from round \d+ /)
       expect(await exitCode(last), last.stderr()).toBe(0)
-      const summary = JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8')) as { rounds: number; interrupted: boolean }
-      expect(summary.rounds).toBe(ROUNDS)
+      const summaryOf = (dir: string): { rounds: number; interrupted: boolean; target_round: number | null } => JSON.parse(readFileSync(join(dir, 'summary.json'), 'utf8'))
+      const [summary, simSummary] = [summaryOf(out), summaryOf(simOut)]
+      expect(summary.rounds).toBe(c.target ? simSummary.rounds : ROUNDS)
+      expect(summary.target_round).toBe(simSummary.target_round)
       expect(summary.interrupted).toBe(false)
       for (let i = 0; i < PEERS; i++) expect(paramsBytes(out, i).equals(paramsBytes(simOut, i)), `peer ${i}`).toBe(true)
     }, 300_000)

@@ -23,6 +23,8 @@ const cases = [
   // ring-elastic: test/smoke/swarm.test.ts (npm test)
   { name: 'ring-quorum', peers: 6, topology: 'ring', algorithm: { kind: 'quorum', eta: 0.6, k: 0.7, sampling: { kind: 'batch', size: 1 } } },
   { name: 'ring-easgd', peers: 6, topology: 'ring', algorithm: { kind: 'easgd', eta: 0.6, alpha: 0.1, period: 2 } },
+  // a neighbour can be a whole period ahead: with period 3 its vector of round t + 3 came before round t was read
+  { name: 'ring-easgd-period3', peers: 6, topology: 'ring', algorithm: { kind: 'easgd', eta: 0.6, alpha: 0.1, period: 3 } },
   { name: 'ring-local', peers: 6, topology: 'ring', algorithm: { kind: 'local', eta: 0.6, local_steps: 3, sampling: { kind: 'bernoulli', size: 1 } } },
   { name: 'complete-elastic', peers: 4, topology: 'complete', algorithm: { kind: 'elastic', eta: 0.8, mu: 0.1 } },
   { name: 'complete-quorum', peers: 4, topology: 'complete', algorithm: { kind: 'quorum', eta: 0.6, k: 0.5 } },
@@ -62,6 +64,49 @@ describe('meshgd swarm equals meshgd sim bit for bit (sync; float64 and compress
       expect(summary.rejected_messages).toBe(0)
       const merged = readFileSync(join(work, `${c.name}-net`, 'metrics.jsonl'), 'utf8').trim().split('\n')
       expect(merged.length).toBe(c.peers * 7) // rounds 0, 10, ..., 50 and the final 60
+    })
+  }
+})
+
+describe('run.target stops the swarm on the round the simulator stops on, with the same bits (issue 25 item 3)', () => {
+  const targetProblem = { kind: 'planted', loss: 'squared', dim: 32, samples_per_peer: 1, seed: 5 }
+  const targetCases = [
+    // the README's own example, as a user runs it: the file as it is
+    { name: 'readme-ring', file: join(root, 'topology', 'ring.yaml'), peers: 8, lag: 4 },
+    // EASGD talks every 3 rounds: the news takes diameter x 3 rounds, and rounds without messages still count
+    {
+      name: 'target-ring-easgd-period3',
+      peers: 6,
+      lag: 9,
+      body: { topology: { kind: 'ring' }, problem: targetProblem, algorithm: { kind: 'easgd', eta: 1.0, alpha: 0.3, period: 3 }, run: { rounds: 3000, target: 1e-4, record_every: 50 } },
+    },
+    // difference mode: the window rides on compressed frames too
+    {
+      name: 'target-ring-uniform3-difference',
+      peers: 6,
+      lag: 3,
+      body: { topology: { kind: 'ring' }, problem: targetProblem, algorithm: { kind: 'elastic', eta: 0.8, mu: 0.2 }, compression: { kind: 'uniform', bits: 3, mode: 'difference' }, run: { rounds: 3000, target: 1e-8, record_every: 50 } },
+    },
+  ] as Array<{ name: string; peers: number; lag: number; file?: string; body?: Record<string, unknown> }>
+  for (const c of targetCases) {
+    it(c.name, () => {
+      const file = c.file ?? experiment(c.name, { swarm: { id: c.name, peers: c.peers }, ...c.body })
+      const sim = meshgd(['sim', file, '--out', join(work, `${c.name}-sim`), '--quiet'])
+      expect(sim.status, sim.stderr).toBe(0)
+      const net = meshgd(['swarm', file, '--out', join(work, `${c.name}-net`), '--quiet'])
+      expect(net.status, net.stderr).toBe(0)
+      const summaryOf = (dir: string): { rounds: number; target_round: number; converged: boolean; experiment: { run: { rounds: number } } } =>
+        JSON.parse(readFileSync(join(work, dir, 'summary.json'), 'utf8'))
+      const [s, w] = [summaryOf(`${c.name}-sim`), summaryOf(`${c.name}-net`)]
+      expect(s.converged && w.converged).toBe(true)
+      expect(s.rounds).toBeLessThan(s.experiment.run.rounds) // the target, not run.rounds, ended both
+      expect(s.rounds).toBe(s.target_round + c.lag)
+      expect(w.rounds).toBe(s.rounds)
+      expect(w.target_round).toBe(s.target_round)
+      const a = params(join(work, `${c.name}-sim`), c.peers)
+      const b = params(join(work, `${c.name}-net`), c.peers)
+      for (let i = 0; i < c.peers; i++) expect(b[i]!.equals(a[i]!), `peer ${i}`).toBe(true)
+      expect(net.stdout).toMatch(new RegExp(`^rounds +${s.rounds} \\(target reached at round ${s.target_round}; every peer knew it ${c.lag} rounds later\\)$`, 'm'))
     })
   }
 })
