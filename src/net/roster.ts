@@ -29,6 +29,8 @@ export interface StatusMessage {
   done: boolean
   /** how many peers the swarm has (absent from older peers), so an observer knows whom it has not heard */
   peers?: number
+  /** the swarm's run.rounds, as its peers run it (an observer's experiment file may say otherwise) */
+  rounds?: number
   /** bytes this peer has sent and received on parameter streams, and messages it rejected (absent from older peers) */
   bytes_sent?: number
   bytes_received?: number
@@ -66,7 +68,8 @@ export function parseStatus(data: Uint8Array, peers: number): StatusMessage | nu
   if (typeof x.round !== 'number' || typeof x.loss !== 'number' || typeof x.disagreement !== 'number') return null
   const relative = typeof x.relative_error === 'number' && Number.isFinite(x.relative_error) && x.relative_error >= 0 ? x.relative_error : null
   const size = typeof x.peers === 'number' && Number.isInteger(x.peers) && x.peers > x.index && x.peers <= peers ? { peers: x.peers } : {}
-  return { index: x.index, round: x.round, loss: x.loss, disagreement: x.disagreement, relative_error: relative, done: x.done === true, ...size, ...counters(x) }
+  const rounds = typeof x.rounds === 'number' && Number.isSafeInteger(x.rounds) && x.rounds > 0 ? { rounds: x.rounds } : {}
+  return { index: x.index, round: x.round, loss: x.loss, disagreement: x.disagreement, relative_error: relative, done: x.done === true, ...size, ...rounds, ...counters(x) }
 }
 
 /** The optional counters of a status, each kept only when it is a finite count (>= 0). */

@@ -4,6 +4,7 @@
  * other point when full, so a long run costs bounded memory and a reload still draws the whole curve. Pure: the
  * server (dashboard-server.ts) turns it into JSON for a snapshot and events for a stream.
  */
+import { atFloor, measuredRateFromPoints, type ErrorPoint } from './measured-rate.js'
 
 /** A peer as the dashboard draws it (the fields of `meshgd watch --json`, plus the counters a status carries). */
 export interface DashboardPeer {
@@ -43,10 +44,18 @@ export interface SwarmMeta {
   rate_predicted: number | null
 }
 
+/** The measured rate as the summary defines it (measured-rate.ts), from the curves heard so far. */
+export interface MeasuredRate {
+  rate_measured: number | null
+  /** every point heard is at the floating-point floor: nothing left to measure */
+  at_floor: boolean
+}
+
 export interface SwarmSnapshot {
   meta: SwarmMeta
   peers: DashboardPeer[]
   history: Record<number, CurvePoint[]>
+  measured: MeasuredRate
 }
 
 export class DashboardFeed {
@@ -101,12 +110,43 @@ export class DashboardFeed {
     const peers = [...(this.peers.get(swarm)?.values() ?? [])].sort((a, b) => a.peer - b.peer)
     const history: Record<number, CurvePoint[]> = {}
     for (const [peer, curve] of this.curves.get(swarm) ?? []) history[peer] = [...curve]
-    return { meta, peers, history }
+    return { meta, peers, history, measured: this.measured(swarm) }
+  }
+
+  /** The summary's measured rate over the max-error curve heard (statuses come at each peer's own rounds). */
+  measured(swarm: string): MeasuredRate {
+    const points = maxErrorCurve([...(this.curves.get(swarm)?.values() ?? [])])
+    return { rate_measured: measuredRateFromPoints(points, 1), at_floor: atFloor(points, 1) }
   }
 
   views(swarm: string): DashboardPeer[] {
     return [...(this.peers.get(swarm)?.values() ?? [])].sort((a, b) => a.peer - b.peer)
   }
+}
+
+/**
+ * max over peers of the relative error at every round some peer reported, each peer's curve read between its
+ * points log-linearly (a status comes at whatever round the peer is at); only rounds that every peer's curve
+ * spans, so a peer not heard yet cannot lower the max.
+ */
+export function maxErrorCurve(curves: ReadonlyArray<readonly CurvePoint[]>): ErrorPoint[] {
+  const known = curves.map((c) => c.filter((p): p is [number, number, number] => p[1] !== null && p[1] > 0 && Number.isFinite(p[1]))).filter((c) => c.length > 0)
+  if (known.length === 0) return []
+  const from = Math.max(...known.map((c) => c[0]![0]))
+  const to = Math.min(...known.map((c) => c.at(-1)![0]))
+  const rounds = [...new Set(known.flatMap((c) => c.map((p) => p[0])))].filter((r) => r >= from && r <= to).sort((a, b) => a - b)
+  const at = known.map(() => 0)
+  return rounds.map((round) => {
+    let max = 0
+    known.forEach((c, s) => {
+      while (at[s]! < c.length - 1 && c[at[s]! + 1]![0] <= round) at[s]!++
+      const a = c[at[s]!]!
+      const b = c[Math.min(at[s]! + 1, c.length - 1)]!
+      const e = b[0] === a[0] ? a[1] : Math.exp(Math.log(a[1]) + ((round - a[0]) / (b[0] - a[0])) * (Math.log(b[1]) - Math.log(a[1])))
+      max = Math.max(max, e)
+    })
+    return { round, error: max }
+  })
 }
 
 /** Keep every other point, and always the newest. */

@@ -11,7 +11,7 @@ import { createRequire } from 'node:module'
 import type { AddressInfo } from 'node:net'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import type { DashboardAddress } from './addresses.js'
+import { listenOn, type DashboardAddress } from './addresses.js'
 import { DashboardFeed, type DashboardPeer, type SwarmMeta } from './dashboard-feed.js'
 
 export { DASHBOARD_PORT, parseDashboardAddress, type DashboardAddress } from './addresses.js'
@@ -43,10 +43,7 @@ export async function startDashboard(address: DashboardAddress, feed = new Dashb
     for (const res of streams) res.write(text)
   }
   const server = createServer((req, res) => route(req, res, feed, streams))
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject)
-    server.listen(address.port, address.host, () => resolve())
-  })
+  await listenOn(server, address, '--dashboard')
   const keepAlive = setInterval(() => {
     for (const res of streams) res.write(': keep-alive\n\n')
   }, 15_000)
@@ -62,7 +59,7 @@ export async function startDashboard(address: DashboardAddress, feed = new Dashb
     },
     refresh: (swarm, views) => {
       feed.refresh(views)
-      send('views', { swarm, peers: views })
+      send('views', { swarm, peers: views, measured: feed.measured(swarm) })
     },
     close: async () => {
       clearInterval(keepAlive)
@@ -79,6 +76,7 @@ function route(req: IncomingMessage, res: ServerResponse, feed: DashboardFeed, s
   if (req.method !== 'GET') return void res.writeHead(405, { allow: 'GET' }).end()
   if (url.pathname === '/api/snapshot') return void json(res, snapshotOf(feed, url.searchParams.get('swarm')))
   if (url.pathname === '/events') return openStream(res, feed, url.searchParams.get('swarm'), streams)
+  if (url.pathname === '/favicon.ico') return void res.writeHead(204).end()
   const file = STATIC[url.pathname]
   if (!file) return void res.writeHead(404, { 'content-type': 'text/plain' }).end('not found\n')
   res.writeHead(200, { 'content-type': file.type, 'cache-control': 'no-cache' }).end(staticFile(file.file))

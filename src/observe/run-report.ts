@@ -104,7 +104,7 @@ function runCharts(
       spec: timeChart(records),
       note: `no time split: ${s.mode === 'sim' ? 'a simulated run has no network to wait on' : 'the records carry no compute_ms/wait_ms'}`,
     },
-    { file: 'topology', title: 'The graph', spec: topologyChart(input.graph, records), note: '' },
+    { file: 'topology', title: 'The graph', spec: topologyChart(input.graph, records, referenceNorm(input.summary)), note: '' },
   ]
 }
 
@@ -143,4 +143,10 @@ export async function writeRunReport(input: RunReportInput): Promise<RunReportFi
   writeFileAtomic(join(input.dir, 'report.html'), html)
   written.push('report.html')
   return { written, notes }
+}
+
+/** |w_ref| from the summary's final error and its relative form (1 where either is unknown). */
+function referenceNorm(s: ReportedSummary): number {
+  const { max_error: e, relative_max_error: r } = s.final
+  return e !== null && r !== null && r !== undefined && e > 0 && r > 0 ? e / r : 1
 }

@@ -6,6 +6,7 @@ import { closeSync, openSync, writeSync } from 'node:fs'
 import { join } from 'node:path'
 import { performance } from 'node:perf_hooks'
 import type { RoundRecord } from '../exchange/records.js'
+import type { StatusMessage } from '../net/roster.js'
 import { distance, norm } from '../linalg/kernels.js'
 import { localLoss } from '../problems/losses.js'
 import type { PeerCore } from './context.js'
@@ -81,25 +82,41 @@ export class Recorder {
     closeSync(this.fd)
   }
 
-  /** Publish the status of `round` done when the last one is old enough. */
+  /**
+   * Publish the status of `round` done when the last one is old enough. Its figures are of that round, computed now
+   * (a few passes over the vectors once a second): the newest record can be `run.record_every` rounds older, and an
+   * observer draws each status at its round (the dashboard's curves and measured rate were off by those rounds).
+   */
   maybePublishStatus(round: number): void {
     const now = performance.now()
     if (now - this.lastStatus <= this.statusEveryMs) return
     this.lastStatus = now
-    const e = this.newest
-    const relative = e?.error === undefined || e.error === null ? null : e.error / this.core.referenceScale
-    const counts = { bytes_sent: e?.bytes_sent ?? 0, bytes_received: e?.bytes_received ?? 0, rejected: e?.rejected ?? 0 }
-    void this.links.roster.publishStatus({ index: this.core.i, round, loss: e?.loss ?? 0, disagreement: e?.disagreement ?? 0, relative_error: relative, done: false, peers: this.core.graph.n, ...counts })
+    void this.links.roster.publishStatus(this.statusOf(round, false))
   }
 
   /** The last status: the final state, and whether the run is done (not interrupted). */
   publishFinalStatus(round: number, done: boolean): void {
+    void this.links.roster.publishStatus(this.statusOf(round, done))
+  }
+
+  private statusOf(round: number, done: boolean): StatusMessage {
     const { core } = this
     const w = core.step.params
-    const relative = core.reference ? distance(w, core.reference.w) / core.referenceScale : null
-    const loss = localLoss(core.problem.loss, core.problem.shards[core.i]!, w, core.problem.classes)
+    let disagreement = 0
+    for (const v of core.book.newest()) if (v) disagreement = Math.max(disagreement, distance(w, v))
     const { stats } = this.links.transport
-    const counts = { bytes_sent: stats.bytesSent, bytes_received: stats.bytesReceived, rejected: Object.values(core.rejects).reduce((a, b) => a + b, 0) }
-    void this.links.roster.publishStatus({ index: core.i, round, loss, disagreement: 0, relative_error: relative, done, peers: core.graph.n, ...counts })
+    return {
+      index: core.i,
+      round,
+      loss: localLoss(core.problem.loss, core.problem.shards[core.i]!, w, core.problem.classes),
+      disagreement,
+      relative_error: core.reference ? distance(w, core.reference.w) / core.referenceScale : null,
+      done,
+      peers: core.graph.n,
+      rounds: core.experiment.run.rounds,
+      bytes_sent: stats.bytesSent,
+      bytes_received: stats.bytesReceived,
+      rejected: Object.values(core.rejects).reduce((a, b) => a + b, 0),
+    }
   }
 }

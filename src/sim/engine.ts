@@ -10,6 +10,7 @@
  */
 import { createPeerStep } from '../algorithms/peer-step.js'
 import { distance, norm, withinBounds } from '../linalg/kernels.js'
+import { measuredRateFromPoints } from '../observe/measured-rate.js'
 import type { Channel } from './channel.js'
 import { recordInterval, type RoundRecord } from '../exchange/records.js'
 import type { Experiment } from '../config/schema.js'
@@ -212,18 +213,9 @@ export function simulate(input: SimulationInput, hooks: SimulationHooks = {}): S
 }
 
 /**
- * The measured linear rate (ALGORITHMS.md "Metrics"): the geometric mean of the per-round contraction of
- * e(t) = max_i |w_i^t - w_ref| over the last half of the run, before e(t) falls below 1e-13 relative to |w_ref|.
- * Null when there is no reference or too few rounds.
+ * The measured linear rate of a run with a max-error value every round (src/observe/measured-rate.ts: the one
+ * definition the swarm and the dashboard use too). Null when there is no reference or too few rounds.
  */
 export function measuredRate(maxErrorHistory: Float64Array, refNorm: number): number | null {
-  const scale = refNorm > 0 ? refNorm : 1
-  let end = maxErrorHistory.length - 1
-  while (end > 0 && !(maxErrorHistory[end]! >= 1e-13 * scale)) end--
-  const begin = Math.floor(end / 2)
-  if (end - begin < 1) return null
-  const e0 = maxErrorHistory[begin]!
-  const e1 = maxErrorHistory[end]!
-  if (!(e0 > 0) || !(e1 > 0) || !Number.isFinite(e0) || !Number.isFinite(e1)) return null
-  return Math.exp(Math.log(e1 / e0) / (end - begin))
+  return measuredRateFromPoints(Array.from(maxErrorHistory, (error, round) => ({ round, error })), refNorm)
 }

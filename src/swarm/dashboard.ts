@@ -33,6 +33,7 @@ export async function openDashboard(opts: DashboardOptions): Promise<LiveDashboa
   const server = await startDashboard(opts.address)
   const n = opts.resolved?.graph.n ?? 0
   const watch = new SwarmWatch(opts.downAfterMs ?? Math.max(5000, 100 * n))
+  const rounds = new Map<string, number>()
   if (opts.resolved) describeSwarm(opts.resolved, (meta) => server.describe(meta))
   const tick = setInterval(() => {
     const now = performance.now()
@@ -42,7 +43,14 @@ export async function openDashboard(opts: DashboardOptions): Promise<LiveDashboa
   tick.unref()
   return {
     url: server.url,
-    onStatus: (swarm, status) => server.heard(dashboardPeer(watch.update(swarm, status, performance.now()))),
+    onStatus: (swarm, status) => {
+      // the swarm's own run.rounds wins over a file the watcher was given (which may lack the run's --set)
+      if (status.rounds !== undefined && rounds.get(swarm) !== status.rounds) {
+        rounds.set(swarm, status.rounds)
+        server.describe({ swarm, rounds: status.rounds })
+      }
+      server.heard(dashboardPeer(watch.update(swarm, status, performance.now())))
+    },
     close: async () => {
       clearInterval(tick)
       await server.close()

@@ -27,6 +27,10 @@ describe('roster messages', () => {
     expect(parseStatus(enc({ index: 1, round: 3, loss: 0.5, disagreement: 0.1, relative_error: 2e-9 }), 4)?.relative_error).toBe(2e-9)
     expect(parseStatus(enc({ index: 1, round: 3, loss: 0.5, disagreement: 0.1, relative_error: -1 }), 4)?.relative_error).toBeNull()
     expect(parseStatus(enc({ index: 9, round: 3, loss: 0.5, disagreement: 0.1 }), 4)).toBeNull()
+    // the swarm's run.rounds rides along (issue 25 item 8); anything but a positive integer is dropped
+    expect(parseStatus(enc({ index: 1, round: 3, loss: 0.5, disagreement: 0.1, rounds: 20_000 }), 4)?.rounds).toBe(20_000)
+    expect(parseStatus(enc({ index: 1, round: 3, loss: 0.5, disagreement: 0.1, rounds: -1 }), 4)).not.toHaveProperty('rounds')
+    expect(parseStatus(enc({ index: 1, round: 3, loss: 0.5, disagreement: 0.1, rounds: 'x' }), 4)).not.toHaveProperty('rounds')
     // the counters the dashboard shows: kept when they are counts, dropped otherwise (the status itself stands)
     const counted = parseStatus(enc({ index: 1, round: 3, loss: 0.5, disagreement: 0.1, bytes_sent: 800, bytes_received: 1600, rejected: 0 }), 4)
     expect(counted).toMatchObject({ bytes_sent: 800, bytes_received: 1600, rejected: 0 })

@@ -4,7 +4,12 @@
  * `--dashboard` values parsed or refused in one line; the server's snapshot and event stream carry what it heard.
  */
 import { afterAll, describe, expect, it } from 'vitest'
-import { DashboardFeed, type DashboardPeer } from '../../src/observe/dashboard-feed.js'
+import { readFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { DashboardFeed, maxErrorCurve, type DashboardPeer } from '../../src/observe/dashboard-feed.js'
+import { measuredRateFromPoints } from '../../src/observe/measured-rate.js'
+import { ERROR_COLOURS, errorColourScale } from '../../src/observe/plots/error-colours.js'
+import { root } from '../helpers/meshgd.js'
 import { parseDashboardAddress, startDashboard, type DashboardServer } from '../../src/observe/dashboard-server.js'
 
 const view = (peer: number, round: number, relative_error: number | null = 0.5): DashboardPeer => ({
@@ -53,6 +58,44 @@ describe('DashboardFeed', () => {
     expect(feed.views('s').map((v) => v.state)).toEqual(['down'])
     expect(feed.snapshot('other')).toBeNull()
     expect(() => new DashboardFeed(1)).toThrow(RangeError)
+  })
+})
+
+describe("the measured rate (issue 25 item 5: one definition, the summary's)", () => {
+  it("the dashboard's rate equals the summary's over the same max-error points, and says when all are at the floor", () => {
+    // peers at staggered rounds, each e_i(t) = c_i 0.97^t: the max is peer 0's (c = 2), and log-linear reading
+    // between a peer's points is exact for a geometric curve
+    const feed = new DashboardFeed()
+    const c = [2, 1, 0.5]
+    for (let t = 0; t <= 1200; t += 40) c.forEach((ci, i) => feed.heard(view(i, t + 7 * i, ci * 0.97 ** (t + 7 * i))))
+    const curves = Object.values(feed.snapshot('s')!.history)
+    const points = maxErrorCurve(curves)
+    expect(points[0]!.round).toBe(14) // every peer's curve spans it
+    for (const p of points) expect(p.error).toBeCloseTo(2 * 0.97 ** p.round, 12)
+    const measured = feed.measured('s')
+    expect(measured.rate_measured).toBe(measuredRateFromPoints(points, 1))
+    expect(measured.rate_measured!).toBeCloseTo(0.97, 12)
+    expect(measured.at_floor).toBe(false)
+    // the curve runs into the floor: the window ends at the last point above 1e-13, as in the summary
+    for (let t = 1240; t <= 3000; t += 40) c.forEach((ci, i) => feed.heard(view(i, t + 7 * i, Math.max(ci * 0.97 ** (t + 7 * i), 3e-16))))
+    expect(feed.measured('s').rate_measured!).toBeCloseTo(0.97, 9)
+    // a watcher that joins once the swarm is at the floor: no rate, and it says why
+    const late = new DashboardFeed()
+    for (let t = 5000; t < 5100; t += 10) late.heard(view(0, t, 2e-15))
+    expect(late.measured('s')).toEqual({ rate_measured: null, at_floor: true })
+  })
+})
+
+describe('the error colours', () => {
+  it('are the same fixed log scale in the report and in the page', () => {
+    const page = readFileSync(join(root, 'web', 'dashboard', 'dashboard.js'), 'utf8')
+    const m = /const ERROR_COLOURS = \{ low: ([^,]+), high: ([^,]+), from: \[([^\]]+)\], to: \[([^\]]+)\] \}/.exec(page)
+    expect(m).not.toBeNull()
+    expect(Number(m![1])).toBe(ERROR_COLOURS.low)
+    expect(Number(m![2])).toBe(ERROR_COLOURS.high)
+    expect(m![3]!.split(',').map(Number)).toEqual([...ERROR_COLOURS.from])
+    expect(m![4]!.split(',').map(Number)).toEqual([...ERROR_COLOURS.to])
+    expect(errorColourScale()).toMatchObject({ type: 'log', domain: [1e-12, 1], clamp: true, range: ['#38a169', '#e53e3e'] })
   })
 })
 

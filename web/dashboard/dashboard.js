@@ -3,7 +3,7 @@
 // table of every peer's counters. A reload, or a server that comes back, starts again from a fresh snapshot.
 'use strict'
 
-const state = { swarm: null, meta: null, peers: new Map(), history: new Map(), charts: null, dirty: false }
+const state = { swarm: null, meta: null, peers: new Map(), history: new Map(), measured: null, charts: null, dirty: false }
 const params = new URLSearchParams(location.search)
 const PER_PEER_SERIES = 32 // above this many peers the charts show the max and the median only
 
@@ -34,9 +34,10 @@ function connect() {
     schedule()
   })
   source.addEventListener('views', (e) => {
-    const { swarm, peers } = JSON.parse(e.data)
+    const { swarm, peers, measured } = JSON.parse(e.data)
     if (swarm !== state.swarm) return
     for (const v of peers) state.peers.set(v.peer, v)
+    if (measured) state.measured = measured
     schedule()
   })
 }
@@ -60,6 +61,7 @@ function loadSnapshot(body) {
   state.meta = body.snapshot.meta
   state.peers = new Map(body.snapshot.peers.map((v) => [v.peer, v]))
   state.history = new Map(Object.entries(body.snapshot.history).map(([peer, curve]) => [Number(peer), curve]))
+  state.measured = body.snapshot.measured ?? null
   drawGraphFrame()
   schedule()
 }
@@ -92,14 +94,22 @@ function schedule() {
 function draw() {
   $('swarm').textContent = state.swarm ?? 'waiting for a swarm'
   const views = [...state.peers.values()].sort((a, b) => a.peer - b.peer)
-  const rounds = views.map((v) => v.round)
-  $('round').textContent = rounds.length ? String(Math.max(...rounds)) : '-'
+  const round = views.reduce((m, v) => Math.max(m, v.round), -1)
+  $('round').textContent = round >= 0 ? String(round) : '-'
   $('rounds').textContent = state.meta?.rounds ? ` of ${state.meta.rounds}` : ''
   for (const s of ['live', 'down', 'done']) $(s).textContent = String(views.filter((v) => v.state === s).length)
   $('topology').textContent = state.meta?.topology ?? ''
-  drawPeers(views)
-  drawTable(views)
-  drawCharts()
+  // each part on its own: one that fails (a chart on data it cannot draw) leaves the others standing, and says so
+  const failed = []
+  for (const [name, part] of [['graph', () => drawPeers(views)], ['table', () => drawTable(views)], ['charts', drawCharts]]) {
+    try {
+      part()
+    } catch (err) {
+      failed.push(`${name}: ${err.message}`)
+      console.error(err)
+    }
+  }
+  $('problem').textContent = failed.length ? `could not draw ${failed.join('; ')}` : ''
 }
 
 // ---- the graph ------------------------------------------------------------------------------------------------
@@ -153,24 +163,27 @@ function edge(ns, a, b, wraps) {
 
 function drawPeers(views) {
   if (Number($('graph').dataset.peers) !== peerCount()) drawGraphFrame()
-  const errors = views.map((v) => v.relative_error).filter((e) => e !== null && e > 0)
-  const lo = Math.log10(Math.min(...errors, 1)), hi = Math.log10(Math.max(...errors, 1e-300))
   for (const v of views) {
     const c = $('graph').querySelector(`circle.peer[data-peer="${v.peer}"]`)
     if (!c) continue
     c.dataset.state = v.state
     c.dataset.round = String(v.round)
-    const t = v.relative_error === null || v.relative_error <= 0 || hi <= lo ? 0 : (Math.log10(v.relative_error) - lo) / (hi - lo)
-    c.setAttribute('fill', colour(v.relative_error === null ? null : t))
+    c.setAttribute('fill', errorColour(v.relative_error))
     c.firstChild.textContent = `peer ${v.peer}: ${v.state}, round ${v.round}, relative error ${fmt(v.relative_error)}`
   }
 }
 
-/** Green (lowest error heard) to red (highest); grey-blue without a reference. */
-function colour(t) {
-  if (t === null) return '#90cdf4'
-  const mix = (a, b) => Math.round(a + (b - a) * t)
-  return `rgb(${mix(56, 229)},${mix(161, 62)},${mix(105, 62)})`
+// The error colours, the same as the report's topology picture (src/observe/plots/error-colours.ts): log10 of the
+// relative error on a fixed scale, green at 1e-12 and below, red at 1 and above, so noise at the floor stays green.
+const ERROR_COLOURS = { low: 1e-12, high: 1, from: [56, 161, 105], to: [229, 62, 62] }
+
+/** A relative error's colour; grey-blue without a reference. */
+function errorColour(e) {
+  if (e === null || e === undefined || !Number.isFinite(e)) return '#90cdf4'
+  const { low, high, from, to } = ERROR_COLOURS
+  const t = e <= low ? 0 : e >= high ? 1 : (Math.log10(e) - Math.log10(low)) / (Math.log10(high) - Math.log10(low))
+  const mix = (k) => Math.round(from[k] + (to[k] - from[k]) * t)
+  return `rgb(${mix(0)},${mix(1)},${mix(2)})`
 }
 
 function drawTable(views) {
@@ -186,12 +199,16 @@ function drawTable(views) {
 
 // ---- the curves -----------------------------------------------------------------------------------------------
 
-/** The series aligned on every round heard (uPlot.join), each peer's value carried forward, and its max and median. */
+/**
+ * The series aligned on every round heard (uPlot.join), each peer's value carried forward, and its max and median,
+ * all as log10 of the value: the charts draw exponents on a linear axis and label them as powers of ten (uPlot's own
+ * log axis ran away on a range it could not split, and threw `Invalid array length` on long runs).
+ */
 function curves(column) {
   const peers = [...state.history.keys()].sort((a, b) => a - b)
   const tables = peers.map((p) => {
-    const curve = state.history.get(p).filter((pt) => pt[column] !== null && pt[column] > 0)
-    return [curve.map((pt) => pt[0]), curve.map((pt) => pt[column])]
+    const curve = state.history.get(p).filter((pt) => pt[column] !== null && pt[column] > 0 && Number.isFinite(pt[column]))
+    return [curve.map((pt) => pt[0]), curve.map((pt) => Math.log10(pt[column]))]
   }).filter((t) => t[0].length > 0)
   if (tables.length === 0) return null
   const joined = uPlot.join(tables)
@@ -207,53 +224,75 @@ function curves(column) {
   return { xs, perPeer: joined.slice(1), max, median }
 }
 
-/** From the max error curve: the rate per round over its second half (above the floating-point floor). */
-function measuredRate(c) {
-  const points = c.xs.map((x, k) => [x, c.max[k]]).filter(([, e]) => e !== null && e > 1e-12)
-  if (points.length < 3) return null
-  const [r1, e1] = points[points.length - 1]
-  const [r0, e0] = points.find(([r]) => r >= r1 / 2) ?? points[0]
-  return r1 > r0 ? Math.pow(e1 / e0, 1 / (r1 - r0)) : null
-}
-
 function drawCharts() {
   const error = curves(1)
   const disagreement = curves(2)
-  const measured = error ? measuredRate(error) : null
-  $('rate-measured').textContent = fmt(measured, 5)
+  // the summary's definition, computed by the server over every peer's curve (src/observe/measured-rate.ts)
+  const m = state.measured
+  $('rate-measured').textContent = m?.at_floor ? 'at the floor' : fmt(m?.rate_measured ?? null, 5)
   $('rate-predicted').textContent = fmt(state.meta?.rate_predicted ?? null, 5)
   if (error) plot('error-chart', error, state.meta?.rate_predicted ?? null)
   if (disagreement) plot('disagreement-chart', disagreement, null)
 }
 
-/** A log axis' label: 0.01 .. 100 as they are, powers of ten beyond as 1e-8. */
-function tick(v) {
-  if (v === null || v === undefined) return ''
-  return v >= 0.01 && v <= 100 ? String(Number(v.toPrecision(2))) : v.toExponential(0).replace('e+', 'e')
+/** A power of ten's label: 0.01 .. 100 as they are, beyond as 1e-8. */
+function powerLabel(k) {
+  return k >= -2 && k <= 2 ? String(10 ** k >= 1 ? 10 ** k : Number((10 ** k).toPrecision(1))) : `1e${k}`
+}
+
+/** Whole decades around the curves' exponents (never empty, never infinite), and ticks on at most 8 of them. */
+function decadeRange(series) {
+  let lo = Infinity, hi = -Infinity
+  for (const s of series) for (const v of s) if (v !== null && Number.isFinite(v)) {
+    if (v < lo) lo = v
+    if (v > hi) hi = v
+  }
+  if (!(hi >= lo)) return [-1, 0]
+  const a = Math.floor(lo), b = Math.ceil(hi)
+  return b > a ? [a, b] : [a, a + 1]
+}
+
+function decadeTicks(min, max) {
+  const step = Math.max(1, Math.ceil((max - min) / 8))
+  const ticks = []
+  for (let k = Math.ceil(min); k <= max && ticks.length < 64; k += step) ticks.push(k)
+  return ticks
 }
 
 function plot(id, c, rate) {
   const perPeer = c.perPeer.length <= PER_PEER_SERIES ? c.perPeer : []
   const first = c.xs.findIndex((_, k) => c.max[k] !== null)
-  const predicted = rate && first >= 0 ? c.xs.map((x) => c.max[first] * Math.pow(rate, x - c.xs[first])) : null
-  const data = [c.xs, c.max, c.median, ...(predicted ? [predicted] : []), ...perPeer]
+  const range = decadeRange([c.max, c.median, ...perPeer])
+  // the predicted line from the first max, in exponents (log10 R per round: no underflow however long the run), drawn
+  // while it stays within the measured curves' decades
+  const slope = rate && rate > 0 && rate < 1 ? Math.log10(rate) : null
+  const predicted = slope !== null && first >= 0 ? c.xs.map((x) => {
+    const v = c.max[first] + slope * (x - c.xs[first])
+    return v >= range[0] ? v : null
+  }) : null
+  // uPlot draws the series in order: each peer's thin grey line first, then the max, median and predicted on top
+  const data = [c.xs, ...perPeer, c.max, c.median, ...(predicted ? [predicted] : [])]
   const series = [
     { label: 'round' },
+    ...perPeer.map((_, k) => ({ label: `peer ${k}`, stroke: 'rgba(113,128,150,0.35)', width: 1, spanGaps: true })),
     { label: 'max', stroke: '#c53030', width: 2 },
     { label: 'median', stroke: '#2b6cb0', width: 1.5 },
     ...(predicted ? [{ label: 'predicted rate', stroke: '#1d2430', dash: [6, 4], width: 1.5 }] : []),
-    ...perPeer.map((_, k) => ({ label: `peer ${k}`, stroke: 'rgba(113,128,150,0.35)', width: 1, spanGaps: true })),
   ]
   const el = $(id)
   const key = `${series.length}`
   if (!state.charts) state.charts = {}
   const existing = state.charts[id]
-  if (existing && existing.key === key) return existing.chart.setData(data)
+  if (existing && existing.key === key) {
+    existing.range = range
+    return existing.chart.setData(data)
+  }
   if (existing) existing.chart.destroy()
   for (const s of series.slice(1)) s.points = { show: false }
-  const axes = [{}, { size: 60, values: (_u, ticks) => ticks.map(tick) }]
-  const opts = { width: Math.max(320, el.clientWidth || 640), height: 230, scales: { x: { time: false }, y: { distr: 3 } }, axes, series, legend: { live: false } }
-  state.charts[id] = { key, chart: new uPlot(opts, data, el) }
+  const axes = [{}, { size: 60, splits: (u) => decadeTicks(u.scales.y.min, u.scales.y.max), values: (_u, ticks) => ticks.map(powerLabel) }]
+  const opts = { width: Math.max(320, el.clientWidth || 640), height: 230, scales: { x: { time: false }, y: { range: () => state.charts[id].range } }, axes, series, legend: { live: false } }
+  state.charts[id] = { key, range, chart: null }
+  state.charts[id].chart = new uPlot(opts, data, el)
 }
 
 $('swarms').addEventListener('change', (e) => {

@@ -14,7 +14,7 @@ import type { ResolvedExperiment } from '../../exchange/resolve.js'
 import { ConfigError } from '../../config/errors.js'
 import { DASHBOARD_PORT } from '../../observe/dashboard-server.js'
 import type { LiveDashboard } from '../../swarm/dashboard.js'
-import { checkMultiaddrs, dashboardAddressOf, loadForCommand, repeatableOption } from '../options.js'
+import { checkMultiaddrs, dashboardAddressOf, loadForCommand, repeatableOption, setOption } from '../options.js'
 import { abortOnSignals, EXIT_FAILED, EXIT_OK, type Exit } from '../process.js'
 
 export interface WatchCommandOptions {
@@ -26,6 +26,7 @@ export interface WatchCommandOptions {
   connectTimeout: string
   dashboard?: string | true
   experiment?: string
+  set: string[]
 }
 
 export async function commandWatch(opts: WatchCommandOptions): Promise<number> {
@@ -36,7 +37,8 @@ export async function commandWatch(opts: WatchCommandOptions): Promise<number> {
   const { readSwarmKey } = await import('../../net/identity.js')
   const { SwarmWatch, watchSwarms, watchTable } = await import('../../swarm/watch.js')
   const swarmKey = opts.swarmKey ? readSwarmKey(opts.swarmKey) : null
-  const resolved = opts.experiment === undefined ? undefined : await resolvedExperiment(opts.experiment)
+  if (opts.set.length > 0 && opts.experiment === undefined) throw new ConfigError(`--set ${opts.set[0]}: watch applies --set to --experiment FILE; give the file (the swarm's own run.rounds is learnt from its statuses)`)
+  const resolved = opts.experiment === undefined ? undefined : await resolvedExperiment(opts.experiment, opts.set)
   const swarm = opts.swarm ?? resolved?.experiment.swarm.id
   const dashboard = opts.dashboard === undefined ? null : await openWatchDashboard(opts.dashboard, resolved)
   const controller = new AbortController()
@@ -105,9 +107,9 @@ function whenQuiet(lastHeard: () => number, quietMs: number, controller: AbortCo
   }
 }
 
-/** `--experiment FILE`: the swarm's graph and theory for the dashboard, and the swarm to follow. */
-async function resolvedExperiment(file: string): Promise<ResolvedExperiment> {
-  const loaded = loadForCommand(file, [])
+/** `--experiment FILE` (and its `--set`s): the swarm's graph and theory for the dashboard, and the swarm to follow. */
+async function resolvedExperiment(file: string, sets: readonly string[]): Promise<ResolvedExperiment> {
+  const loaded = loadForCommand(file, sets)
   const { resolveExperiment } = await import('../../exchange/resolve.js')
   return resolveExperiment(loaded.experiment, loaded.baseDir)
 }
@@ -140,6 +142,7 @@ export function registerWatchCommand(program: Command, exit: Exit): void {
     .option('--connect-timeout <s>', 'give up connecting to the bootstrap after this many seconds', '15')
     .option('--dashboard [port]', `serve a live web page of the swarm instead of the table, on PORT or HOST:PORT (default 127.0.0.1:${DASHBOARD_PORT})`)
     .option('--experiment <file>', "the experiment the swarm runs: the dashboard draws its graph and predicted rate, and only its swarm is followed")
+    .addOption(setOption())
     .action(async (opts: WatchCommandOptions) => {
       throw exit(await commandWatch(opts))
     })

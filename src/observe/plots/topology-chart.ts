@@ -1,10 +1,11 @@
 /**
- * The run's graph drawn as a vega-lite chart: peers as dots coloured by their final error (or final loss where the
- * problem has no reference solution), edges as lines. The layout is deterministic, so two reports of one run look
+ * The run's graph drawn as a vega-lite chart: peers as dots coloured by their final relative error on the fixed
+ * scale of error-colours.ts (or by their final loss where the problem has no reference solution), edges as lines. The layout is deterministic, so two reports of one run look
  * the same: a grid or torus on its rows x cols lattice, every other graph on a circle in peer order (peer 0 on top,
  * clockwise), which is the picture of a ring and reads well enough for the rest.
  */
 import type { TopLevelSpec } from 'vega-lite'
+import { errorColourScale } from './error-colours.js'
 import { lastRecordOfEachPeer, type PlotRecord } from './run-records.js'
 
 /** The graph as the report draws it: peers 0..n-1 and edges i < j (the topology module's `Graph` fits). */
@@ -40,11 +41,14 @@ export function layoutPeers(graph: DrawnGraph): Array<{ x: number; y: number }> 
   })
 }
 
-/** What colours the dots: each peer's last recorded error, or its last loss where no error is known. */
-function finalValues(records: readonly PlotRecord[], n: number): { field: string; values: Array<number | null> } {
+/** What colours the dots: each peer's last recorded relative error, or its last loss where no error is known. */
+function finalValues(records: readonly PlotRecord[], n: number, errorScale: number): { field: string; values: Array<number | null> } {
   const last = lastRecordOfEachPeer(records)
-  const errors = Array.from({ length: n }, (_, i) => last.get(i)?.error ?? null)
-  if (errors.some((e) => e !== null)) return { field: 'final error', values: errors }
+  const errors = Array.from({ length: n }, (_, i) => {
+    const e = last.get(i)?.error
+    return e === null || e === undefined ? null : e / errorScale
+  })
+  if (errors.some((e) => e !== null)) return { field: 'final relative error', values: errors }
   return { field: 'final loss', values: Array.from({ length: n }, (_, i) => last.get(i)?.loss ?? null) }
 }
 
@@ -69,13 +73,8 @@ function peerLayers(
 ): Array<Record<string, unknown>> {
   const positive = known.every((p) => p.value! > 0)
   const outline = { size: dot, opacity: 1, stroke: '#333333', strokeWidth: 0.5 }
-  const colour = {
-    field: 'value',
-    type: 'quantitative',
-    title: field,
-    scale: { type: positive ? 'log' : 'linear', scheme: 'viridis' },
-    legend: { format: '.2e' },
-  }
+  const scale = field === 'final relative error' ? errorColourScale() : { type: positive ? 'log' : 'linear', scheme: 'viridis' }
+  const colour = { field: 'value', type: 'quantitative', title: field, scale, legend: { format: '.0e' } }
   return [
     {
       name: 'topology_peers',
@@ -92,9 +91,10 @@ function peerLayers(
   ]
 }
 
-export function topologyChart(graph: DrawnGraph, records: readonly PlotRecord[]): TopLevelSpec {
+/** `errorScale`: |w_ref|, which turns the records' errors into relative ones (1 where unknown). */
+export function topologyChart(graph: DrawnGraph, records: readonly PlotRecord[], errorScale = 1): TopLevelSpec {
   const at = layoutPeers(graph)
-  const { field, values } = finalValues(records, graph.n)
+  const { field, values } = finalValues(records, graph.n, errorScale > 0 && Number.isFinite(errorScale) ? errorScale : 1)
   const nodes: Node[] = at.map((p, i) => ({ peer: i, x: p.x, y: p.y, value: values[i] }))
   const edges = graph.edges.map(([i, j]) => ({ x: at[i]!.x, y: at[i]!.y, x2: at[j]!.x, y2: at[j]!.y }))
   const known = nodes.filter((p) => p.value !== null && p.value !== undefined && Number.isFinite(p.value))
