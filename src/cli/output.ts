@@ -12,11 +12,12 @@ export function fmt(x: number | null | undefined, digits = 6): string {
   return Math.abs(x) !== 0 && (Math.abs(x) < 1e-3 || Math.abs(x) >= 1e6) ? x.toExponential(3) : x.toFixed(digits)
 }
 
-export function printSummary(summary: Omit<RunSummary, 'mode'> & { mode: string; peer_addrs?: string[]; time?: SwarmTimeSplit | null }, out: string): void {
+export function printSummary(summary: Omit<RunSummary, 'mode' | 'topology'> & { mode: string; topology?: string; peer_addrs?: string[]; time?: SwarmTimeSplit | null }, out: string): void {
   const lines = [
     `run directory     ${out}`,
-    `peers             ${summary.peers}`,
-    `rounds            ${summary.rounds}${summary.converged ? targetNote(summary) : ''}${summary.diverged ? ' (diverged: the figures below are from the last round)' : ''}`,
+    `peers             ${summary.peers}${summary.topology ? ` (${summary.topology})` : ''}`,
+    `rounds            ${summary.rounds}${summary.interrupted ? ` (interrupted at round ${summary.rounds} of ${summary.experiment.run.rounds})` : ''}${summary.converged ? targetNote(summary) : ''}${summary.diverged ? ' (diverged: the figures below are from the last round)' : ''}`,
+    `algorithm         ${algorithmLine(summary.experiment.algorithm)}`,
     `wall time         ${summary.wall_s.toFixed(2)} s`,
     `bytes sent        ${summary.bytes_sent}${summary.bits_per_coordinate === null ? '' : ` (${fmt(summary.bytes_per_round, 0)} per round, ${fmt(summary.bits_per_coordinate, 2)} bits per coordinate)`}`,
     `rate measured     ${fmt(summary.rate_measured)}`,
@@ -25,13 +26,19 @@ export function printSummary(summary: Omit<RunSummary, 'mode'> & { mode: string;
     `disagreement      ${fmt(summary.final.disagreement)}`,
     `mean loss         ${fmt(summary.final.mean_loss)}`,
   ]
-  if (summary.time) lines.splice(4, 0, `round time        ${timeSplitLine(summary.time)}`)
+  if (summary.time) lines.splice(5, 0, `round time        ${timeSplitLine(summary.time)}`)
   if (summary.peer_addrs) lines.splice(2, 0, `peer addresses    ${summary.peer_addrs.length} peers, e.g. ${summary.peer_addrs[0]}`)
   if (summary.rate_measured !== null && summary.rate_predicted !== null) {
     const gap = Math.abs(1 - summary.rate_measured - (1 - summary.rate_predicted)) / (1 - summary.rate_predicted)
     lines.push(`1-R measured vs predicted: ${(100 * gap).toFixed(2)}% apart`)
   }
   console.log(lines.join('\n'))
+}
+
+/** `elastic, eta = 1, mu = 0.3`: the values the run used (an `auto` one resolved: the theory's choice). */
+function algorithmLine(a: RunSummary['experiment']['algorithm']): string {
+  const coupling = a.kind === 'elastic' ? `, mu = ${fmt(a.mu, 6)}` : a.kind === 'quorum' ? `, k = ${fmt(a.k, 6)}` : a.kind === 'easgd' ? `, alpha = ${fmt(a.alpha, 6)}` : ''
+  return `${a.kind}, eta = ${fmt(a.eta, 6)}${coupling}`
 }
 
 /** ` (target reached at round 683: every peer knew it 4 rounds later)`, or ` (target reached)` for older summaries. */
@@ -94,7 +101,10 @@ export function printTheory(report: TheoryReport): void {
 }
 
 export function simExitCode(summary: RunSummary): number {
-  if (summary.interrupted) return EXIT_INTERRUPTED
+  if (summary.interrupted) {
+    console.error(`meshgd: interrupted at round ${summary.rounds} of ${summary.experiment.run.rounds}; the outputs are of the rounds done`)
+    return EXIT_INTERRUPTED
+  }
   if (summary.diverged) {
     console.error(`meshgd: the run diverged by round ${summary.rounds} (a parameter grew past 1e150 in magnitude, or became NaN); lower algorithm.eta or algorithm.mu (\`meshgd theory\` gives the stable ranges)`)
     return EXIT_FAILED

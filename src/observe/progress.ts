@@ -1,5 +1,6 @@
 /**
- * Progress of long runs on stderr: a live bar (cli-progress) on a terminal, a line every 10% otherwise (CI logs).
+ * Progress of long runs on stderr: a live bar (cli-progress) on a terminal; otherwise (CI logs, containers, a pipe)
+ * a line every 10% of the rounds and at least every `LINE_EVERY_MS` while rounds go on.
  */
 import cliProgress from 'cli-progress'
 
@@ -10,11 +11,14 @@ export interface Progress {
   stop(): void
 }
 
+/** Without a terminal, the longest silence while rounds go on (a 200,000-round run took 20 s per 10%). */
+export const LINE_EVERY_MS = 5000
+
 function formatError(relError: number | null): string {
   return relError === null ? 'n/a' : relError.toExponential(2)
 }
 
-export function createProgress(label: string, total: number, stream: NodeJS.WriteStream = process.stderr): Progress {
+export function createProgress(label: string, total: number, stream: NodeJS.WriteStream = process.stderr, now: () => number = Date.now): Progress {
   if (stream.isTTY && total > 0) {
     const bar = new cliProgress.SingleBar(
       {
@@ -34,14 +38,23 @@ export function createProgress(label: string, total: number, stream: NodeJS.Writ
     }
   }
   let nextShown = 0.1
+  let lastLine = now()
+  let lastRound = -1
   return {
     update: (round, relError) => {
-      if (total > 0 && round / total >= nextShown) {
+      const milestone = total > 0 && round / total >= nextShown
+      const quiet = round !== lastRound && now() - lastLine >= LINE_EVERY_MS
+      if (milestone || quiet) {
         stream.write(`${label}: round ${round}/${total}, relative error ${formatError(relError)}\n`)
-        while (round / total >= nextShown) nextShown += 0.1
+        lastLine = now()
+        lastRound = round
+        while (total > 0 && round / total >= nextShown) nextShown += 0.1
       }
     },
-    status: (text) => void stream.write(`${label}: ${text}\n`),
+    status: (text) => {
+      stream.write(`${label}: ${text}\n`)
+      lastLine = now()
+    },
     stop: () => undefined,
   }
 }

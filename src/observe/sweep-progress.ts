@@ -1,8 +1,10 @@
 /**
  * Progress of `meshgd sweep` on stderr, counted in cells: a live bar (cli-progress) on a terminal, one line per
- * finished cell otherwise (CI logs, tests), each naming the cell and its measured rate.
+ * finished cell otherwise (CI logs, tests), each naming the cell and its measured rate, and a line at least every
+ * 5 s while cells run (a long cell left the log silent for 45 s).
  */
 import cliProgress from 'cli-progress'
+import { LINE_EVERY_MS } from './progress.js'
 
 export interface SweepProgress {
   /** a cell finished: its key and a short note (its rate) */
@@ -32,8 +34,18 @@ export function createSweepProgress(
       stop: () => bar.stop(),
     }
   }
+  const started = Date.now()
+  let lastLine = started
+  const line = (text: string): void => {
+    stream.write(text)
+    lastLine = Date.now()
+  }
+  const ticker = setInterval(() => {
+    if (Date.now() - lastLine >= LINE_EVERY_MS) line(`sweep: ${done}/${total} cells, still running (${Math.round((Date.now() - started) / 1000)} s)\n`)
+  }, 1000)
+  ticker.unref()
   return {
-    finished: (key, note) => void stream.write(`sweep: ${++done}/${total} cells, ${key}: ${note}\n`),
-    stop: () => undefined,
+    finished: (key, note) => line(`sweep: ${++done}/${total} cells, ${key}: ${note}\n`),
+    stop: () => clearInterval(ticker),
   }
 }

@@ -18,12 +18,14 @@ import { Roster } from '../net/roster.js'
 import { openLab, type Lab } from '../lab/netns.js'
 import { createProgress } from '../observe/progress.js'
 import { distance, norm } from '../linalg/kernels.js'
+import { measuredRateFromPoints } from '../observe/measured-rate.js'
 import { readFloat64Le, RunDirectory } from '../observe/run-dir.js'
 import type { PeerInfo } from '../peer/runtime.js'
 import type { RoundRecord } from '../exchange/records.js'
 import { runReference } from '../exchange/reference.js'
 import { wireAccounting, type RunSummary } from '../sim/run.js'
 import { predictRate } from '../theory/predict.js'
+import { topologyName } from '../topology/index.js'
 import { summariseTimes, type SwarmTimeSplit } from './time-split.js'
 import { openDashboard, type LiveDashboard } from './dashboard.js'
 import type { DashboardAddress } from '../observe/dashboard-server.js'
@@ -56,6 +58,8 @@ export interface SwarmSummary extends Omit<RunSummary, 'mode'> {
   /** `swarm`: launched here; `report`: gathered afterwards from peers' folders (`meshgd report`) */
   mode: 'swarm' | 'report'
   peer_addrs: string[]
+  /** the bootstrap the launcher started (`meshgd watch --bootstrap` follows the swarm there); null for a report */
+  bootstrap: string | null
   rejected_messages: number
   /** where the peers' round time went (compute, waiting on neighbours, sending); null for peers without it */
   time: SwarmTimeSplit | null
@@ -150,21 +154,6 @@ export function startingWave(cores = availableParallelism()): number {
   return Math.max(4, 2 * cores)
 }
 
-/** Geometric-mean contraction per round of the recorded max errors over the last half, before 1e-13 relative. */
-export function measuredRateFromPoints(points: ReadonlyArray<{ round: number; error: number }>, refNorm: number): number | null {
-  const scale = refNorm > 0 ? refNorm : 1
-  let end = points.length - 1
-  while (end > 0 && !(points[end]!.error >= 1e-13 * scale)) end--
-  if (end < 1) return null
-  const half = points[end]!.round / 2
-  let begin = 0
-  while (begin < end - 1 && points[begin]!.round < half) begin++
-  const a = points[begin]!
-  const b = points[end]!
-  if (!(a.error > 0 && b.error > 0) || b.round === a.round) return null
-  return Math.exp(Math.log(b.error / a.error) / (b.round - a.round))
-}
-
 /**
  * Starts n peer processes, at most `startingWave()` of them starting at once (spawned, not yet listening), and
  * follows their stderr: each one's last error line, and `onJoined(count, seconds)` as each finds its neighbours.
@@ -248,6 +237,7 @@ async function launch(opts: SwarmOptions, resolved: ResolvedExperiment, started:
   const progress = opts.quiet ? null : createProgress('swarm', experiment.run.rounds)
   try {
     const bootAddr = await firstLine(bootstrap, 30_000)
+    if (!opts.quiet) process.stderr.write(`meshgd: bootstrap ${bootAddr} (follow the swarm from anywhere: meshgd watch --bootstrap ${bootAddr})\n`)
     const listen = (i: number): string => pins.get(i)?.addr.replace(/\/p2p\/[^/]+$/, '') ?? hostListen(lab?.peerIp(i), lab?.port ?? 0)
     const { peers, lastError } = await startInWaves(
       n,
@@ -307,8 +297,8 @@ async function launch(opts: SwarmOptions, resolved: ResolvedExperiment, started:
     const interrupted = opts.signal.aborted || codes.some((c) => c !== 0)
     if (!interrupted) progress?.update(experiment.run.rounds, worstError())
     progress?.stop()
-    if (interrupted) return gatherInterrupted(opts.out, resolved, (performance.now() - started) / 1000)
-    return gather(opts.out, resolved, (performance.now() - started) / 1000)
+    if (interrupted) return gatherInterrupted(opts.out, resolved, (performance.now() - started) / 1000, bootAddr)
+    return gather(opts.out, resolved, (performance.now() - started) / 1000, 'swarm', false, bootAddr)
   } finally {
     stopPolling()
     progress?.stop()
@@ -324,10 +314,10 @@ async function launch(opts: SwarmOptions, resolved: ResolvedExperiment, started:
  * summary and merged metrics of the rounds done are written as for a finished run. A peer that wrote nothing (killed
  * before its first round) leaves no summary to write.
  */
-function gatherInterrupted(out: string, resolved: ReturnType<typeof resolveExperiment>, wallS: number): SwarmSummary {
+function gatherInterrupted(out: string, resolved: ReturnType<typeof resolveExperiment>, wallS: number, bootstrap: string): SwarmSummary {
   const missing = Array.from({ length: resolved.graph.n }, (_, i) => i).filter((i) => !existsSync(join(out, 'peers', String(i), 'info.json')) || !existsSync(join(out, 'params', `${i}.f64`)))
   if (missing.length > 0) throw new SwarmError('INTERRUPTED', `interrupted: every peer was stopped; no summary (peer ${missing.slice(0, 4).join(', ')}${missing.length > 4 ? ', ...' : ''} wrote no outputs yet)`)
-  return gather(out, resolved, wallS, 'swarm', true)
+  return gather(out, resolved, wallS, 'swarm', true, bootstrap)
 }
 
 /**
@@ -344,10 +334,23 @@ export function report(out: string, experiment: ExperimentInput, baseDir: string
     throw new SwarmError('MISSING_OUTPUT', `${out}: missing ${missing.slice(0, 4).join(', ')}${missing.length > 4 ? ` and ${missing.length - 4} more` : ''} (copy every peer's peers/<i>/ and params/<i>.f64 here)`)
   }
   const wall = Math.max(...Array.from({ length: resolved.graph.n }, (_, i) => (JSON.parse(readFileSync(join(out, 'peers', String(i), 'info.json'), 'utf8')) as PeerInfo).wall_s))
-  return gather(out, resolved, wall, 'report')
+  // a launcher's own summary keeps its wall time (start to finish, start-up included) and its bootstrap
+  const launched = launcherSummary(out)
+  return gather(out, resolved, launched?.wall_s ?? wall, 'report', false, launched?.bootstrap ?? null)
 }
 
-function gather(out: string, resolved: ReturnType<typeof resolveExperiment>, wallS: number, mode: SwarmSummary['mode'] = 'swarm', stopped = false): SwarmSummary {
+/** The summary `meshgd swarm` wrote into `out`, if that is what is there. */
+function launcherSummary(out: string): { wall_s: number; bootstrap: string | null } | null {
+  try {
+    const s = JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8')) as { mode?: unknown; wall_s?: unknown; bootstrap?: unknown }
+    if (s.mode !== 'swarm' || typeof s.wall_s !== 'number') return null
+    return { wall_s: s.wall_s, bootstrap: typeof s.bootstrap === 'string' ? s.bootstrap : null }
+  } catch {
+    return null
+  }
+}
+
+function gather(out: string, resolved: ReturnType<typeof resolveExperiment>, wallS: number, mode: SwarmSummary['mode'] = 'swarm', stopped = false, bootstrap: string | null = null): SwarmSummary {
   const { experiment, graph } = resolved
   const n = graph.n
   const infos: PeerInfo[] = []
@@ -380,6 +383,7 @@ function gather(out: string, resolved: ReturnType<typeof resolveExperiment>, wal
       mode,
       swarm: experiment.swarm.id,
       peers: n,
+      topology: topologyName(experiment.topology, n),
       rounds,
       converged: experiment.run.target !== null && relative !== null && relative <= experiment.run.target,
       target_round: infos.every((x) => typeof x.target_round === 'number') ? Math.max(...infos.map((x) => x.target_round!)) : null,
@@ -406,6 +410,7 @@ function gather(out: string, resolved: ReturnType<typeof resolveExperiment>, wal
       },
       experiment: resolved.experiment,
       peer_addrs: infos.map((x) => x.addrs[0] ?? ''),
+      bootstrap,
       rejected_messages: infos.reduce((s, x) => s + Object.values(x.rejects).reduce((a, b) => a + b, 0), 0),
       time: summariseTimes(infos),
     }

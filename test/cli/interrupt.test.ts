@@ -40,6 +40,8 @@ describe('meshgd sim under a signal', () => {
       expect(summary.rounds).toBeGreaterThan(0)
       expect(summary.rounds).toBeLessThan(100000000)
       expect(existsSync(join(out, 'params', '7.f64'))).toBe(true)
+      // issue 25 item 13: said in words, with the round
+      expect(r.stderr).toContain(`meshgd: interrupted at round ${summary.rounds} of 100000000; the outputs are of the rounds done`)
     })
   }
 

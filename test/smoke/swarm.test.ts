@@ -27,8 +27,11 @@ describe('a real swarm', () => {
     expect(meshgd(['sim', file, ...set, '--out', join(work, 'sim'), '--quiet']).status).toBe(0)
     const net = meshgd(['swarm', file, ...set, '--out', join(work, 'net')])
     expect(net.status, net.stderr).toBe(0)
-    // stderr holds progress and nothing else (no warnings), and the bar shows the error (issue 18, item 6)
-    const lines = net.stderr.trim().split('\n')
+    // stderr holds the bootstrap's address first (issue 25 item 7), then progress and nothing else (no warnings),
+    // and the bar shows the error (issue 18, item 6)
+    const [first, ...lines] = net.stderr.trim().split('\n')
+    expect(first).toMatch(/^meshgd: bootstrap (\/ip4\/127\.0\.0\.1\/tcp\/\d+\/p2p\/12D3KooW\w+) \(follow the swarm from anywhere: meshgd watch --bootstrap \1\)$/)
+    expect(JSON.parse(readFileSync(join(work, 'net', 'summary.json'), 'utf8')).bootstrap).toBe(/bootstrap (\S+)/.exec(first!)![1])
     for (const line of lines) expect(line).toMatch(/^swarm: (\d+\/6 peers joined( in [\d.]+ s)?|round \d+\/200, relative error (n\/a|\d\.\d\de[-+]\d+))$/)
     expect(lines.some((l) => /relative error \d/.test(l))).toBe(true)
     expect(JSON.parse(readFileSync(join(work, 'net', 'experiment.json'), 'utf8')).run.rounds).toBe(200)

@@ -56,13 +56,18 @@ export async function commandNode(file: string, opts: NodeCommandOptions): Promi
       signal: controller.signal,
       log,
       ...(opts.delayMs !== undefined ? { delayMs: delayOf(opts.delayMs) } : {}),
-      ...(metrics ? { metrics: { ...metrics, onListening: (url: string) => console.error(`peer ${index}: metrics at ${url}`) } } : {}),
+      ...(metrics ? { metrics: { ...metrics, onListening: (url: string) => (log ?? console.error)(`peer ${index}: metrics at ${url}`) } } : {}),
     })
-    if (!opts.quiet) console.error(`peer ${index}: done after ${info.rounds} rounds, ${info.bytes_sent} bytes sent`)
+    if (!opts.quiet) {
+      const line = info.interrupted ? `interrupted at round ${info.rounds}` : `done after ${info.rounds} rounds`
+      log?.(`peer ${index}: ${line}, ${info.bytes_sent} bytes sent`)
+    }
     return info.interrupted ? EXIT_INTERRUPTED : EXIT_OK
   } catch (err) {
     if (err instanceof Error && err.name === 'PeerError') {
-      console.error(`meshgd: ${err.message}`)
+      // with --log-json the error is a JSON line too (level error), so a log collector sees one stream
+      if (opts.logJson && log) log(`meshgd: ${err.message}`, 'error')
+      else console.error(`meshgd: ${err.message}`)
       // a second process with a live peer's index is the operator's input, not a failed run
       return (err as { code?: string }).code === 'INDEX_TAKEN' ? EXIT_CONFIG : EXIT_FAILED
     }
@@ -74,12 +79,13 @@ export async function commandNode(file: string, opts: NodeCommandOptions): Promi
 }
 
 /** The peer's log lines: none with `--quiet`, JSON objects with `--log-json`, else plain lines; all on stderr. */
-async function peerLog(opts: Pick<NodeCommandOptions, 'quiet' | 'logJson'>, index: number, swarm: string): Promise<((line: string) => void) | undefined> {
+async function peerLog(opts: Pick<NodeCommandOptions, 'quiet' | 'logJson'>, index: number, swarm: string): Promise<((line: string, level?: 'info' | 'error') => void) | undefined> {
   if (opts.logJson) {
-    // one JSON object per line on stderr (pino), for log collectors on VMs and in containers
+    // one JSON object per line on stderr (pino), for log collectors on VMs and in containers: every line the peer
+    // writes, its last one and its errors included
     const { pino } = await import('pino')
     const logger = pino({ base: { peer: index, swarm } }, pino.destination({ fd: 2, sync: true }))
-    return (line) => logger.info(line)
+    return (line, level = 'info') => logger[level](line)
   }
   return opts.quiet ? undefined : (line) => console.error(line)
 }

@@ -50,7 +50,8 @@ export async function commandReport(first: string, second: string | undefined, o
     if (recorded === null) writeFileSync(recordFile, experimentText(experiment))
     printSummary(summary, dir)
     if (opts.plots !== false) await writePlots(dir, summary, experiment)
-    if (summary.rounds < experiment.run.rounds) return notFinished(summary.rounds, experiment, summary.interrupted)
+    // a swarm that run.target stopped early is finished (target_round says so); one stopped short otherwise is not
+    if (summary.interrupted || (summary.rounds < experiment.run.rounds && summary.target_round === null)) return notFinished(summary.rounds, experiment, summary.interrupted)
     return targetExitCode(summary)
   } catch (err) {
     if (err instanceof Error && err.name === 'SwarmError') {

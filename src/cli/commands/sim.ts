@@ -9,7 +9,7 @@ import { ConfigError } from '../../config/errors.js'
 import { portableExperiment } from '../../config/portable.js'
 import { createProgress } from '../../observe/progress.js'
 import type { RunSummary } from '../../sim/run.js'
-import { defaultOutDir, loadForCommand, setOption } from '../options.js'
+import { defaultOutDir, loadForCommand, setOption, warnDegenerateTopology } from '../options.js'
 import { printSummary, simExitCode } from '../output.js'
 import { EXIT_INTERRUPTED, type Exit } from '../process.js'
 import { claimRunDirectory } from '../run-claim.js'
@@ -25,6 +25,7 @@ export interface SimCommandOptions {
 
 export async function commandSim(file: string, opts: SimCommandOptions): Promise<number> {
   const loaded = loadForCommand(file, opts.set)
+  if (!opts.quiet) warnDegenerateTopology(loaded.experiment)
   const out = resolve(opts.out ?? defaultOutDir(loaded.experiment.swarm.id))
   claimRunDirectory(out, portableExperiment(loaded.experiment, loaded.baseDir), { force: opts.force ?? false })
   if (!opts.quiet && loaded.experiment.run.mode === 'async') {

@@ -9,7 +9,7 @@ import type { Command } from 'commander'
 import { ConfigError } from '../../config/errors.js'
 import { EXPERIMENT_FILE, portableExperiment } from '../../config/portable.js'
 import { DASHBOARD_PORT } from '../../observe/dashboard-server.js'
-import { dashboardAddressOf, defaultOutDir, keyFileOf, loadForCommand, setOption } from '../options.js'
+import { dashboardAddressOf, defaultOutDir, keyFileOf, loadForCommand, setOption, warnDegenerateTopology } from '../options.js'
 import { printSummary, targetExitCode } from '../output.js'
 import { abortOnSignals, EXIT_FAILED, EXIT_INTERRUPTED, type Exit } from '../process.js'
 import { claimRunDirectory } from '../run-claim.js'
@@ -26,6 +26,7 @@ export interface SwarmCommandOptions {
 
 export async function commandSwarm(file: string, opts: SwarmCommandOptions): Promise<number> {
   const loaded = loadForCommand(file, opts.set)
+  if (!opts.quiet) warnDegenerateTopology(loaded.experiment)
   const out = resolve(opts.out ?? defaultOutDir(loaded.experiment.swarm.id))
   const experiment = portableExperiment(loaded.experiment, loaded.baseDir)
   const dashboard = opts.dashboard === undefined ? undefined : dashboardAddressOf(opts.dashboard)
