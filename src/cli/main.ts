@@ -35,7 +35,7 @@ const COMMANDS: ReadonlyArray<readonly [string, () => Promise<Register>]> = [
 ]
 
 /** Errors from the pure layers that are the user's input, not a bug: printed as one line, exit 2. */
-const INPUT_ERROR_NAMES = new Set(['ConfigError', 'TopologyError', 'ProblemError', 'AlgorithmError', 'SwarmKeyError'])
+const INPUT_ERROR_NAMES = new Set(['ConfigError', 'TopologyError', 'ProblemError', 'AlgorithmError', 'SwarmKeyError', 'AddressError'])
 
 /** What a command handler throws to end the program with an exit status (caught in main). */
 class ExitCode extends Error {

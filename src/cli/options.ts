@@ -7,6 +7,8 @@ import { join, resolve } from 'node:path'
 import { Option } from 'commander'
 import { ConfigError } from '../config/errors.js'
 import { loadExperiment, type LoadedExperiment } from '../config/load.js'
+import type { ExperimentInput } from '../config/schema.js'
+import { latticeWarning } from '../topology/index.js'
 import { parseDashboardAddress, parseMetricsAddress, type DashboardAddress, type MetricsAddress } from '../observe/addresses.js'
 
 const collect = (value: string, previous: string[]): string[] => [...previous, value]
@@ -43,6 +45,12 @@ export function loadForCommand(file: string, sets: readonly string[]): LoadedExp
   const loaded = loadExperiment(file, sets)
   locateLast = loaded.locate
   return loaded
+}
+
+/** One line on stderr when the experiment's grid or torus degenerates (a side of 1 or 2): what it is instead. */
+export function warnDegenerateTopology(experiment: ExperimentInput): void {
+  const warning = latticeWarning(experiment.topology, experiment.swarm.peers)
+  if (warning) console.error(`meshgd: warning: ${warning}`)
 }
 
 /**

@@ -2,6 +2,7 @@
  * The experiment file: one schema, every default in one place (STYLE.md 5: defaults, then merge, then validate
  * once). README.md "Experiment files" documents each field; `test/config` checks that the two agree.
  */
+import { isIPv4, isIPv6 } from 'node:net'
 import { z } from 'zod'
 
 const int = (min: number): z.ZodNumber => z.number().int().min(min)
@@ -142,8 +143,8 @@ const localStepsField = int(1).max(1_000_000).default(1)
 const elasticSchema = z.strictObject({
   kind: z.literal('elastic'),
   ...common,
-  /** Per-round coupling gain mu of Eq. 14 (it already contains the step). */
-  mu: z.number().min(0).default(0.2),
+  /** Per-round coupling gain mu of Eq. 14 (it already contains the step), or `auto`: the theory's rate-optimal mu. */
+  mu: z.union([z.number().min(0), z.literal('auto')]).default(0.2),
   local_steps: localStepsField,
 })
 
@@ -243,7 +244,24 @@ const outputSchema = z.strictObject({
   params: z.boolean().default(true),
 })
 
-const multiaddrField = z.string().max(256).regex(/^\/(ip4|ip6|dns|dns4|dns6)\//, 'must be a multiaddr such as /ip4/10.0.0.5/tcp/4001')
+/** What is wrong with a multiaddr's address or port (an IPv4 address out of range, a port above 65535), or null. */
+export function multiaddrProblem(text: string): string | null {
+  const [, protocol, host, transport, port] = /^\/(ip4|ip6|dns|dns4|dns6)\/([^/]*)(?:\/(tcp|udp)\/([^/]*))?/.exec(text) ?? []
+  if (protocol === 'ip4' && !isIPv4(host ?? '')) return `${host} is not an IPv4 address (four numbers 0..255)`
+  if (protocol === 'ip6' && !isIPv6(host ?? '')) return `${host} is not an IPv6 address`
+  if (!host) return 'no host'
+  if (transport && !(/^\d{1,5}$/.test(port ?? '') && Number(port) <= 65535)) return `${transport} port ${port} is not 0..65535`
+  return null
+}
+
+const multiaddrField = z
+  .string()
+  .max(256)
+  .regex(/^\/(ip4|ip6|dns|dns4|dns6)\//, 'must be a multiaddr such as /ip4/10.0.0.5/tcp/4001')
+  .superRefine((text, ctx) => {
+    const problem = multiaddrProblem(text)
+    if (problem) ctx.addIssue({ code: 'custom', message: problem })
+  })
 
 /**
  * A static list of peers for fixed deployments (DESIGN.md "Discovery"), dialled at start: plain multiaddrs, or
@@ -328,9 +346,9 @@ export const experimentSchema = z.strictObject({
   network: networkSchema.prefault({}),
 })
 
-/** An experiment as written: `algorithm.eta` may still be `auto`. */
+/** An experiment as written: `algorithm.eta` (and an elastic `mu`) may still be `auto`. */
 export type ExperimentInput = z.infer<typeof experimentSchema>
-type NumericEta<A> = A extends { eta: unknown } ? Omit<A, 'eta'> & { eta: number } : never
+type NumericEta<A> = A extends { eta: unknown } ? Omit<A, 'eta' | 'mu'> & { eta: number } & (A extends { mu: unknown } ? { mu: number } : unknown) : never
 /** A resolved experiment (src/config/resolve.ts): every value concrete. */
 export type Experiment = Omit<ExperimentInput, 'algorithm'> & { algorithm: NumericEta<ExperimentInput['algorithm']> }
 export type SamplingSpec = Experiment['algorithm']['sampling']

@@ -7,21 +7,16 @@ import { readFileSync } from 'node:fs'
 import { isAbsolute, resolve } from 'node:path'
 import { buildProblem } from '../problems/index.js'
 import type { Problem, ProblemSpec } from '../problems/types.js'
-import { buildGraph } from '../topology/index.js'
+import { buildGraph, latticeShape } from '../topology/index.js'
 import type { Graph, TopologySpec } from '../topology/types.js'
 import { ConfigError } from '../config/errors.js'
 import { pinsOf } from '../config/pins.js'
 import { checkAlgorithm } from '../algorithms/peer-step.js'
-import { optimalEta } from '../theory/elastic.js'
+import { optimalEta, optimalMu } from '../theory/elastic.js'
 import { mbbTheory, mitraBernoulli, sampleSpectrum } from '../theory/sgd.js'
 import type { Experiment, ExperimentInput } from '../config/schema.js'
 
-/** The most nearly square factorisation rows x cols = n with rows <= cols. */
-export function nearSquare(n: number): { rows: number; cols: number } {
-  let rows = Math.floor(Math.sqrt(n))
-  while (rows > 1 && n % rows !== 0) rows--
-  return { rows, cols: n / rows }
-}
+export { nearSquare } from '../topology/index.js'
 
 export function topologySpecOf(experiment: ExperimentInput): TopologySpec {
   const t = experiment.topology
@@ -30,9 +25,9 @@ export function topologySpecOf(experiment: ExperimentInput): TopologySpec {
   switch (t.kind) {
     case 'grid':
     case 'torus': {
-      const auto = nearSquare(n)
-      spec.rows = t.rows ?? (t.cols ? n / t.cols : auto.rows)
-      spec.cols = t.cols ?? (t.rows ? n / t.rows : auto.cols)
+      const shape = latticeShape(t, n)!
+      spec.rows = shape.rows
+      spec.cols = shape.cols
       break
     }
     case 'random-regular':
@@ -96,9 +91,30 @@ export function autoEta(experiment: ExperimentInput, graph: Graph, problem: Prob
     case 'bernoulli':
       return mitraBernoulli(spectrum, a.sampling.size).eta_star
     case 'full':
-      if (a.kind === 'elastic') return optimalEta(graph, problem.shards, a.mu)
+      if (a.kind === 'elastic') return optimalEta(graph, problem.shards, a.mu === 'auto' ? 0.2 : a.mu)
       return mbbTheory(spectrum, spectrum.samples).eta_star
   }
+}
+
+/**
+ * `eta` and an elastic `mu`, with `auto` replaced: the theory's rate-optimal value of each at the other. Both auto:
+ * eta* at the default mu, then mu* at that eta, then eta* at that mu (coordinate descent on a rate convex in each).
+ */
+function autoCoupling(input: ExperimentInput, graph: Graph, problem: Problem): { eta: number; mu?: number } {
+  const a = input.algorithm
+  const withMu = (mu: number): ExperimentInput => ({ ...input, algorithm: { ...a, mu } }) as ExperimentInput
+  if (a.kind !== 'elastic' || a.mu !== 'auto') return { eta: a.eta === 'auto' ? autoEta(input, graph, problem) : a.eta }
+  const eta0 = a.eta === 'auto' ? autoEta(withMu(0.2), graph, problem) : a.eta
+  const mu = autoMu(graph, problem, eta0)
+  return { eta: a.eta === 'auto' ? autoEta(withMu(mu), graph, problem) : eta0, mu }
+}
+
+/** `algorithm.mu: auto`: the theory's best mu at step eta (squared loss; a graph on which mu matters). */
+function autoMu(graph: Graph, problem: Problem, eta: number): number {
+  if (problem.loss !== 'squared') throw new ConfigError(`algorithm.mu: auto needs squared loss (the elastic theory is for it); give a number for ${problem.loss} loss`)
+  const mu = optimalMu(graph, problem.shards, eta)
+  if (mu === null) throw new ConfigError(`algorithm.mu: auto: no coupling is stable at algorithm.eta ${eta}, or mu has no effect here (meshgd theory says which); give a number`)
+  return mu
 }
 
 /** Build the graph and the problem and fix every value; errors from the pure layers keep their one-line messages. */
@@ -116,8 +132,7 @@ export function resolveExperiment(input: ExperimentInput, baseDir: string): Reso
       }
     })
   }
-  const eta = input.algorithm.eta === 'auto' ? autoEta(input, graph, problem) : input.algorithm.eta
-  const experiment = { ...input, algorithm: { ...input.algorithm, eta } } as Experiment
+  const experiment = { ...input, algorithm: { ...input.algorithm, ...autoCoupling(input, graph, problem) } } as Experiment
   checkAlgorithm(experiment, graph)
   pinsOf(experiment)
   return { experiment, graph, problem }

@@ -12,6 +12,8 @@ import { mkdirSync, writeFileSync } from 'node:fs'
 import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import type { Experiment, ExperimentInput } from '../config/schema.js'
+import { topologySpecOf } from '../exchange/resolve.js'
+import { buildGraph } from '../topology/index.js'
 
 const EMULATOR = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', 'lab', 'linkemu.py')
 const PORT = 4001
@@ -189,6 +191,7 @@ export async function openLab(opts: { experiment: Experiment; out: string; log: 
     throw err
   }
   const state = schedule.map(() => ({ cut: false, healed: false }))
+  const graphEdges = new Set(buildGraph(topologySpecOf(opts.experiment), n).edges.map(([a, b]) => `${a} ${b}`))
   const command = (verb: 'cut' | 'heal', links: ReadonlyArray<[number, number]>): void => {
     for (const [a, b] of links) emulator?.stdin?.write(`${verb} ${a} ${b}\n`)
   }
@@ -205,7 +208,7 @@ export async function openLab(opts: { experiment: Experiment; out: string; log: 
         if (!s.cut && round >= p.at) {
           s.cut = true
           command('cut', p.links)
-          opts.log(`lab: round ${round}: partition ${k} cuts ${p.links.length} links`)
+          opts.log(`lab: round ${round}: partition ${k} cuts ${describeCut(p.links, graphEdges)}`)
         }
         if (s.cut && !s.healed && round >= p.heal) {
           s.healed = true
@@ -216,4 +219,13 @@ export async function openLab(opts: { experiment: Experiment; out: string; log: 
     },
     close,
   }
+}
+
+/**
+ * What a partition cuts: the peer pairs apart (every pair across its groups: no packet crosses) and, of those, the
+ * graph's edges, which are what the peers feel (`9 peer pairs, 2 of them graph edges`).
+ */
+export function describeCut(pairs: ReadonlyArray<readonly [number, number]>, graphEdges: ReadonlySet<string>): string {
+  const edges = pairs.filter(([a, b]) => graphEdges.has(`${Math.min(a, b)} ${Math.max(a, b)}`)).length
+  return `${pairs.length} peer pair${pairs.length === 1 ? '' : 's'}, ${edges} of them graph edge${edges === 1 ? '' : 's'}`
 }

@@ -2,6 +2,7 @@
  * Where `--dashboard` and `--metrics` serve, parsed from their option values. Kept apart from the servers so that
  * parsing a command's options does not load node:http (and with it undici: 40 ms of every command's start).
  */
+import type { Server } from 'node:net'
 
 export interface DashboardAddress {
   host: string
@@ -36,4 +37,21 @@ export function parseMetricsAddress(text: string): MetricsAddress {
   const m = /^\/(ip4|ip6)\/([^/]+)\/tcp\/(\d+)$/.exec(text)
   if (!m) throw new RangeError(`--metrics ${text}: expected a port (9464) or a multiaddr such as /ip4/0.0.0.0/tcp/9464`)
   return { host: m[2]!, port: port(m[3]!) }
+}
+
+/** A server's address cannot be had (in use, not this machine's, not allowed): bad input naming the flag, exit 2. */
+export class AddressError extends Error {
+  override readonly name = 'AddressError'
+}
+
+/** Listen on `address`, or reject with one line naming `flag` (`--dashboard 127.0.0.1:8090: the port is in use`). */
+export function listenOn(server: Server, address: { host: string; port: number }, flag: string): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    server.once('error', (err: NodeJS.ErrnoException) => {
+      const why: Record<string, string> = { EADDRINUSE: 'the port is in use', EACCES: 'not allowed to listen there', EADDRNOTAVAIL: 'not an address of this machine' }
+      const reason = err.code !== undefined ? why[err.code] : undefined
+      reject(reason ? new AddressError(`${flag} ${address.host}:${address.port}: ${reason} (${err.code}); choose another (port 0 takes a free one)`) : err)
+    })
+    server.listen(address.port, address.host, () => resolve())
+  })
 }

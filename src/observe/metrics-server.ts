@@ -6,7 +6,7 @@
 import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import type { Registry } from 'prom-client'
-import type { MetricsAddress } from './addresses.js'
+import { listenOn, type MetricsAddress } from './addresses.js'
 
 export { parseMetricsAddress, type MetricsAddress } from './addresses.js'
 
@@ -28,10 +28,7 @@ export async function serveMetrics(registry: Registry, address: MetricsAddress):
       (err: Error) => res.writeHead(500, { 'content-type': 'text/plain' }).end(`${err.message}\n`),
     )
   })
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject)
-    server.listen(address.port, address.host, () => resolve())
-  })
+  await listenOn(server, address, '--metrics')
   const bound = server.address() as AddressInfo
   const host = bound.family === 'IPv6' ? `[${bound.address}]` : bound.address
   return {

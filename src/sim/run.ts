@@ -5,6 +5,7 @@ import { performance } from 'node:perf_hooks'
 import { wireBytesOfVector } from '../codec/index.js'
 import { resolveExperiment } from '../exchange/resolve.js'
 import { stopFieldFor, targetLag } from '../exchange/target-stop.js'
+import { topologyName } from '../topology/index.js'
 import type { RoundRecord } from '../exchange/records.js'
 import { runReference } from '../exchange/reference.js'
 import type { Experiment, ExperimentInput } from '../config/schema.js'
@@ -26,6 +27,8 @@ export interface RunSummary {
   mode: 'sim'
   swarm: string
   peers: number
+  /** the topology as it was built: `torus 2 x 4`, `ring` */
+  topology: string
   rounds: number
   converged: boolean
   /**
@@ -110,6 +113,7 @@ export function runSimulation(input: ExperimentInput, options: SimOptions): { su
       mode: 'sim',
       swarm: experiment.swarm.id,
       peers: graph.n,
+      topology: topologyName(experiment.topology, graph.n),
       rounds: result.rounds,
       converged: result.converged,
       target_round: result.targetRound,

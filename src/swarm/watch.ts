@@ -79,9 +79,11 @@ export class SwarmWatch {
 
 /** The table `meshgd watch` redraws: one row per peer, aligned columns. */
 export function watchTable(rows: readonly PeerView[], unheard: (swarm: string) => number[]): string {
-  const num = (x: number | null, digits: number): string => (x === null || !Number.isFinite(x) ? 'n/a' : Math.abs(x) !== 0 && (Math.abs(x) < 1e-3 || Math.abs(x) >= 1e6) ? x.toExponential(2) : x.toFixed(digits))
+  // loss and error span many decades: one format for both (8.87e-31, 2.50e-1, 0), never 0.0000 beside 8.87e-31
+  const sci = (x: number | null): string => (x === null || !Number.isFinite(x) ? 'n/a' : x === 0 ? '0' : x.toExponential(2))
+  const pace = (x: number | null): string => (x === null || !Number.isFinite(x) ? 'n/a' : x.toFixed(1))
   const header = ['swarm', 'peer', 'round', 'loss', 'rel. error', 'state', 'rounds/s']
-  const body = rows.map((r) => [r.swarm, String(r.peer), String(r.round), num(r.loss, 4), num(r.relative_error, 4), r.state, num(r.rounds_per_second, 1)])
+  const body = rows.map((r) => [r.swarm, String(r.peer), String(r.round), sci(r.loss), sci(r.relative_error), r.state, pace(r.rounds_per_second)])
   const widths = header.map((h, c) => Math.max(h.length, ...body.map((b) => b[c]!.length)))
   const line = (cells: string[]): string => cells.map((cell, c) => (c < 1 || c === 5 ? cell.padEnd(widths[c]!) : cell.padStart(widths[c]!))).join('  ')
   const swarms = [...new Set(rows.map((r) => r.swarm))]

@@ -235,6 +235,17 @@ function minimiseOver(f: (x: number) => number, hi: number): { x: number; value:
   return fc < fe ? { x: c, value: fc } : { x: e, value: fe }
 }
 
+/**
+ * The coupling mu in (0, muMax(eta)) that minimises the predicted rate of `elastic` at step eta (the theory's best
+ * mu, `algorithm.mu: auto`); null when no mu is stable at this eta, or every mu is (mu has no effect: one peer).
+ */
+export function optimalMu(graph: Graph, shards: readonly Shard[], eta: number, opts: { method?: 'auto' | ElasticMethod } = {}): number | null {
+  const { engine } = createEngine(graph, shards, opts.method ?? 'auto')
+  const muMax = bisectStable((m) => engine.stable(eta, m), 1)
+  if (!(muMax > 0) || !Number.isFinite(muMax)) return null
+  return minimiseOver((m) => rateOf(engine.spectrum(eta, m, SCAN_TOLERANCE)), muMax).x
+}
+
 /** The step eta in (0, etaMax(mu)) that minimises the predicted rate of `elastic` at coupling mu. */
 export function optimalEta(graph: Graph, shards: readonly Shard[], mu: number, opts: { method?: 'auto' | ElasticMethod } = {}): number {
   const { engine } = createEngine(graph, shards, opts.method ?? 'auto')

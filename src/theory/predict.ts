@@ -4,7 +4,7 @@
  */
 import type { Experiment } from '../config/schema.js'
 import type { Problem } from '../problems/types.js'
-import { degreeStats } from '../topology/index.js'
+import { degreeStats, topologyName } from '../topology/index.js'
 import type { Graph } from '../topology/types.js'
 import { qsgdOmega } from '../codec/quantize.js'
 import { elasticTheory, elasticTheoryCost, type ElasticTheory } from './elastic.js'
@@ -200,7 +200,7 @@ export function theoryReport(resolved: Resolved, opts: { optimiseMu?: boolean } 
     experiment: {
       swarm: experiment.swarm.id,
       peers: graph.n,
-      topology: experiment.topology.kind,
+      topology: topologyName(experiment.topology, graph.n),
       algorithm: a.kind,
       loss: problem.loss,
       dim: problem.paramDim,

@@ -10,3 +10,4 @@ export {
   spectralFacts,
   type MixingWeights,
 } from './matrices.js'
+export { latticeShape, latticeWarning, nearSquare, topologyName, type LatticeTopology } from './lattice.js'

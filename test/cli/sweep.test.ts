@@ -114,16 +114,40 @@ describe('meshgd sweep', () => {
     )
     refused(
       ['--grid', 'algorithm.mu=0.1,abc'],
-      /^meshgd: sweep cell algorithm\.mu-abc_r0: --grid: algorithm\.mu: expected number, got "abc"$/,
+      /^meshgd: sweep cell algorithm\.mu-abc_r0: --grid: algorithm\.mu: expected a number or "auto", got "abc"$/,
     )
     refused(
       ['--grid', 'topology.kind=ring,hypercube', '--set', 'swarm.peers=3'],
       /^meshgd: sweep cell topology\.kind-hypercube_r0: .*power-of-two/,
     )
+    // another sweep in the same folder is refused naming the first thing that differs (issue 25 item 9)
     refused(
       ['--grid', 'algorithm.mu=0.1', '--out', out],
-      /^meshgd: --out \S+grid: holds a sweep of another experiment, grid, repeat count, runner or theory setting; pass --force/,
+      /^meshgd: --out \S+grid: holds another sweep: it sweeps topology\.kind, algorithm\.mu, this --grid algorithm\.mu \(add values to the same fields to extend it\); pass --force/,
+    )
+    refused(
+      [...GRID, '--set', 'algorithm.eta=0.4', '--out', out],
+      /^meshgd: --out \S+grid: holds another sweep: the experiment differs \(algorithm\.eta: 0\.5 there, 0\.4 here\); pass --force/,
     )
     expect(lines(rowsFile)).toHaveLength(18) // left as it was
+  }, 120_000)
+
+  it('grows by a grid value and a repeat, running only the new cells (issue 25 item 9)', () => {
+    const before = new Map(lines(rowsFile).map((l) => JSON.parse(l) as { cell: string }).map((r) => [r.cell, statSync(join(out, 'cells', r.cell, 'summary.json')).mtimeMs]))
+    expect(before.size).toBe(18)
+    const grown = ['--grid', 'topology.kind=ring,torus,complete', '--grid', 'algorithm.mu=0.1,0.2,0.3,0.4', '--repeat', '3', '--jobs', '2']
+    const r = meshgd(['sweep', experiment, ...grown, '--out', out, '--no-plots'])
+    expect(r.status, r.stderr).toBe(0)
+    // 3 x 4 x 3 = 36 cells, 18 of them done before
+    expect(r.stderr).toMatch(/^sweep: 36 cells; 18 finished before, skipped; 18 to run/m)
+    const rows = lines(rowsFile).map((l) => JSON.parse(l) as { cell: string })
+    expect(new Set(rows.map((x) => x.cell)).size).toBe(36)
+    for (const [cell, mtime] of before) expect(statSync(join(out, 'cells', cell, 'summary.json')).mtimeMs, cell).toBe(mtime)
+    expect(lines(join(out, 'sweep.csv'))).toHaveLength(37) // a header and every cell, old and new
+    // the smaller sweep again is the grown one: nothing to run, nothing lost
+    const again = meshgd(['sweep', experiment, ...GRID, '--out', out, '--no-plots'])
+    expect(again.status, again.stderr).toBe(0)
+    expect(again.stderr).toMatch(/^sweep: 36 cells; 36 finished before, skipped; 0 to run/m)
+    expect(lines(join(out, 'sweep.csv'))).toHaveLength(37)
   }, 120_000)
 })

@@ -71,7 +71,7 @@ output: { params: true }
 
   it('blames --set, not the file, for a bad override', () => {
     const path = file('ok.yaml', 'swarm: { peers: 4 }\n')
-    expect(errorOf(() => loadExperiment(path, ['algorithm.mu=abc'])).message).toMatch(/^--set: algorithm.mu: expected number, got "abc"/)
+    expect(errorOf(() => loadExperiment(path, ['algorithm.mu=abc'])).message).toMatch(/^--set: algorithm.mu: expected a number or "auto", got "abc"/)
     expect(errorOf(() => loadExperiment(path, ['nonsense'])).message).toMatch(/--set nonsense: expected dotted.path=value/)
     expect(errorOf(() => loadExperiment(path, ['swarm.colour=red'])).message).toMatch(/^--set: swarm.colour: unknown field/)
   })

@@ -41,8 +41,11 @@ describe('SwarmWatch', () => {
     w.update('ring', status(2, 7), 0)
     const lines = watchTable(w.rows(0), (s) => w.unheard(s)).split('\n')
     expect(lines[0]).toMatch(/^swarm\s+peer\s+round\s+loss\s+rel\. error\s+state\s+rounds\/s$/)
-    expect(lines[1]).toMatch(/^ring\s+2\s+7\s+0\.5000\s+0\.2500\s+live\s+n\/a$/)
+    expect(lines[1]).toMatch(/^ring\s+2\s+7\s+5\.00e-1\s+2\.50e-1\s+live\s+n\/a$/)
     expect(lines[0]!.length).toBe(lines[1]!.length)
     expect(lines[2]).toBe('ring: not heard yet from peer(s) 0, 1')
+    // issue 25 item 16: one format for loss and error, a converged peer's exact 0 and its tiny error alike
+    w.update('ring', { ...status(0, 9), loss: 0, relative_error: 8.87e-31 }, 0)
+    expect(watchTable(w.rows(0), (s) => w.unheard(s)).split('\n')[1]).toMatch(/^ring\s+0\s+9\s+0\s+8\.87e-31\s+live/)
   })
 })

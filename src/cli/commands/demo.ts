@@ -2,7 +2,7 @@
  * `meshgd demo [--sim]`: the shipped demo experiment (topology/demo.yaml) as a swarm of processes on this machine,
  * or simulated in this process with `--sim`; prints the predicted against the measured rate.
  */
-import { mkdtempSync } from 'node:fs'
+import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -18,15 +18,23 @@ export function shippedExperiment(name: string): string {
   return resolve(here, '..', '..', '..', '..', 'topology', name)
 }
 
+/** Without `--out` the run goes to a temporary folder, removed when the demo ends (Ctrl-C included). */
 export async function commandDemo(opts: { out?: string; set: string[]; sim?: boolean }): Promise<number> {
   const file = shippedExperiment('demo.yaml')
   const out = opts.out ?? mkdtempSync(join(tmpdir(), 'meshgd-demo-'))
-  if (opts.sim) {
-    console.log(`meshgd demo: ${file}, the whole swarm simulated in this process\n`)
-    return commandSim(file, { out, set: opts.set, theory: true })
+  try {
+    if (opts.sim) {
+      console.log(`meshgd demo: ${file}, the whole swarm simulated in this process\n`)
+      return await commandSim(file, { out, set: opts.set, theory: true })
+    }
+    console.log(`meshgd demo: ${file} as a real swarm: a bootstrap and one process per peer over TCP on this machine\n`)
+    return await commandSwarm(file, { out, set: opts.set })
+  } finally {
+    if (opts.out === undefined) {
+      rmSync(out, { recursive: true, force: true })
+      console.log(`(the run's folder was temporary and is gone: meshgd demo --out DIR keeps it)`)
+    }
   }
-  console.log(`meshgd demo: ${file} as a real swarm: a bootstrap and one process per peer over TCP on this machine\n`)
-  return commandSwarm(file, { out, set: opts.set })
 }
 
 /** Adds `meshgd demo` to the program; `exit` turns the handler's exit status into what the program throws. */

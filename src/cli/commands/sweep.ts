@@ -72,19 +72,12 @@ function planSweep(file: string, opts: SweepCommandOptions): SweepPlan {
   const jobs = opts.swarm ? 1 : opts.jobs === undefined ? availableParallelism() : positiveInt('--jobs', opts.jobs)
   const base = loadForCommand(file, opts.set)
   const out = resolve(opts.out ?? defaultOutDir(`sweep-${base.experiment.swarm.id}`))
-  const cells = loadCells(file, opts.set, expandCells(axes, repeat, base.experiment.run.seed), out)
-  claimSweepDirectory(
-    out,
-    {
-      experiment: portableExperiment(base.experiment, base.baseDir),
-      grid: axes,
-      repeat,
-      runner: opts.swarm ? 'swarm' : 'sim',
-      theory: opts.theory,
-    },
-    opts.force ?? false,
-  )
-  return { out, axes, plots, repeat, cells, jobs }
+  // every asked cell is checked before anything is written; then the sweep in DIR, grown by what is new, is planned
+  loadCells(file, opts.set, expandCells(axes, repeat, base.experiment.run.seed), out)
+  const asked = { experiment: portableExperiment(base.experiment, base.baseDir), grid: axes, repeat, runner: opts.swarm ? ('swarm' as const) : ('sim' as const), theory: opts.theory }
+  const claimed = claimSweepDirectory(out, asked, opts.force ?? false)
+  const cells = loadCells(file, opts.set, expandCells(claimed.grid, claimed.repeat, base.experiment.run.seed), out)
+  return { out, axes: [...claimed.grid], plots, repeat: claimed.repeat, cells, jobs }
 }
 
 /** Stops the sweep on the first SIGINT/SIGTERM (running cells stop between rounds); a second exits at once. */

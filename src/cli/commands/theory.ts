@@ -6,7 +6,7 @@ import type { Command } from 'commander'
 import { resolveExperiment } from '../../exchange/resolve.js'
 import { prepareGraphTheory, theoryReport } from '../../theory/predict.js'
 import { seedPlantedGram } from '../gram-threads.js'
-import { loadForCommand, setOption } from '../options.js'
+import { loadForCommand, setOption, warnDegenerateTopology } from '../options.js'
 import { printTheory } from '../output.js'
 import { EXIT_OK, type Exit } from '../process.js'
 
@@ -17,6 +17,7 @@ export interface TheoryCommandOptions {
 
 export async function commandTheory(file: string, opts: TheoryCommandOptions): Promise<number> {
   const loaded = loadForCommand(file, opts.set)
+  warnDegenerateTopology(loaded.experiment)
   const resolved = resolveExperiment(loaded.experiment, loaded.baseDir)
   await seedPlantedGram(resolved, { whileDrawing: () => prepareGraphTheory(resolved.graph) })
   const report = theoryReport(resolved)

@@ -7,7 +7,7 @@ import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs'
 import { join } from 'node:path'
 import { Worker } from 'node:worker_threads'
 import { ConfigError } from '../../config/errors.js'
-import { EXPERIMENT_FILE, portableExperiment } from '../../config/portable.js'
+import { EXPERIMENT_FILE, portableExperiment, runDifference } from '../../config/portable.js'
 import type { ExperimentInput } from '../../config/schema.js'
 import { topologySpecOf } from '../../exchange/resolve.js'
 import { writeFileAtomic } from '../../observe/run-dir.js'
@@ -70,20 +70,54 @@ export function loadCells(
   })
 }
 
-/** Claims DIR for this sweep: a sweep of other settings there is refused (or, with --force, removed). */
-export function claimSweepDirectory(out: string, record: unknown, force: boolean): void {
+/** What a sweep directory records of its sweep (sweep.json). */
+export interface SweepRecord {
+  experiment: unknown
+  grid: readonly GridAxis[]
+  repeat: number
+  runner: 'sim' | 'swarm'
+  theory: boolean
+}
+
+/**
+ * Why a sweep recorded in DIR cannot go on as `asked`, naming the first thing that differs, or null. A sweep may
+ * grow: more values of its swept fields, or more repeats, run only the new cells (the finished ones keep their rows);
+ * another experiment, other swept fields, another runner or theory setting is another sweep.
+ */
+export function sweepDifference(recorded: SweepRecord, asked: SweepRecord): string | null {
+  const experiment = runDifference(recorded.experiment, asked.experiment as ExperimentInput)
+  if (experiment !== null) return `the experiment differs (${experiment})`
+  const paths = (r: SweepRecord): string => r.grid.map((a) => a.path).join(', ')
+  if (paths(recorded) !== paths(asked)) return `it sweeps ${paths(recorded)}, this --grid ${paths(asked)} (add values to the same fields to extend it)`
+  if (recorded.runner !== asked.runner) return `it ran cells ${recorded.runner === 'swarm' ? 'as swarms (--swarm)' : 'in the simulator'}, this asks ${asked.runner === 'swarm' ? '--swarm' : 'the simulator'}`
+  if (recorded.theory !== asked.theory) return `its theory setting was ${recorded.theory ? 'on' : '--no-theory'}, this asks ${asked.theory ? 'for it' : '--no-theory'}`
+  return null
+}
+
+/**
+ * Claims DIR for this sweep. The same sweep, or one grown by values or repeats, goes on there (the record becomes
+ * the union, so what ran before stays part of it); another is refused naming what differs (with --force, removed).
+ * Returns the sweep to run: the record written.
+ */
+export function claimSweepDirectory(out: string, record: SweepRecord, force: boolean): SweepRecord {
   const file = join(out, SWEEP_RECORD)
-  const text = JSON.stringify(record, null, 2) + '\n'
-  if (existsSync(file) && readFileSync(file, 'utf8') !== text) {
-    if (!force)
-      throw new ConfigError(
-        `--out ${out}: holds a sweep of another experiment, grid, repeat count, runner or theory setting; pass --force to replace it, or choose another --out`,
-      )
-    for (const f of [SWEEP_RECORD, 'sweep.jsonl', 'sweep.csv', 'cells'])
-      rmSync(join(out, f), { recursive: true, force: true })
+  let claimed = record
+  if (existsSync(file)) {
+    const recorded = JSON.parse(readFileSync(file, 'utf8')) as SweepRecord
+    const difference = sweepDifference(recorded, record)
+    if (difference !== null && !force) throw new ConfigError(`--out ${out}: holds another sweep: ${difference}; pass --force to replace it, or choose another --out`)
+    if (difference !== null) for (const f of [SWEEP_RECORD, 'sweep.jsonl', 'sweep.csv', 'cells']) rmSync(join(out, f), { recursive: true, force: true })
+    else claimed = grownSweep(recorded, record)
   }
   mkdirSync(out, { recursive: true })
-  writeFileAtomic(file, text)
+  writeFileAtomic(file, JSON.stringify(claimed, null, 2) + '\n')
+  return claimed
+}
+
+/** The recorded sweep with the asked one's new values (after its own, in the asked order) and the larger repeat count. */
+function grownSweep(recorded: SweepRecord, asked: SweepRecord): SweepRecord {
+  const grid = recorded.grid.map((axis, k) => ({ ...axis, values: [...axis.values, ...asked.grid[k]!.values.filter((v) => !axis.values.includes(v))] }))
+  return { ...asked, grid, repeat: Math.max(recorded.repeat, asked.repeat) }
 }
 
 type WorkerMessage =

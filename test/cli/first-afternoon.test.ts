@@ -1,0 +1,44 @@
+/**
+ * A researcher's first afternoon (issue 25), the steps a command answers in a second: the lattice of a grid or
+ * torus said in `theory` and in the summary, with a warning when it degenerates (item 11). What needs a swarm is in
+ * test/integration/first-afternoon.test.ts.
+ */
+import { mkdirSync, readdirSync, readFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { describe, expect, it } from 'vitest'
+import { fileWriter, meshgdRunner, workDir } from '../helpers/meshgd.js'
+
+const work = workDir('afternoon-cli')
+const file = fileWriter(work)
+const meshgd = meshgdRunner({ cwd: work, timeout: 120_000 })
+
+describe("a researcher's first afternoon", () => {
+  it('11: a torus of 7 is said to be a ring, one of 8 to be 2 x 4 of degree 3, in one line each; the shape is in theory and the summary', () => {
+    const torus = file('torus.yaml', 'swarm: { id: t, peers: 8 }\ntopology: { kind: torus }\nproblem: { dim: 16 }\nrun: { rounds: 20, target: null }\n')
+    const theory = meshgd(['theory', torus])
+    expect(theory.status).toBe(0)
+    expect(theory.stderr.trim()).toBe('meshgd: warning: topology: torus 2 x 4: a side of 2 wraps onto the same neighbour, so peers have degree 3, not 4; set topology.rows and topology.cols')
+    expect(theory.stdout).toMatch(/^experiment +t: 8 peers, torus 2 x 4, elastic/m)
+    expect(theory.stdout).toMatch(/^graph +12 edges, degree 3\.\.3/m)
+    const out = join(work, 'torus-sim')
+    const sim = meshgd(['sim', torus, '--out', out])
+    expect(sim.stderr).toContain('meshgd: warning: topology: torus 2 x 4:')
+    expect(sim.stdout).toMatch(/^peers +8 \(torus 2 x 4\)$/m)
+    expect(JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8')).topology).toBe('torus 2 x 4')
+    const seven = meshgd(['theory', torus, '--set', 'swarm.peers=7', '--json'])
+    expect(seven.stderr.trim()).toBe('meshgd: warning: topology: torus 1 x 7 is a ring: set topology.rows and topology.cols, or a number of peers that is not prime (7 is)')
+    expect(JSON.parse(seven.stdout).experiment.topology).toBe('torus 1 x 7')
+    const sound = meshgd(['theory', torus, '--set', 'swarm.peers=9'])
+    expect(sound.stderr).toBe('')
+    expect(sound.stdout).toMatch(/torus 3 x 3/)
+  })
+
+  it('16: meshgd demo without --out leaves no temporary folder behind', () => {
+    const tmp = join(work, 'tmp')
+    mkdirSync(tmp, { recursive: true })
+    const r = meshgd(['demo', '--sim', '--set', 'run.rounds=50'], { env: { TMPDIR: tmp } })
+    expect(r.status).toBe(1) // 50 rounds do not reach the demo's target
+    expect(r.stdout).toMatch(/^run directory +\S+meshgd-demo-/m)
+    expect(readdirSync(tmp)).toEqual([])
+  })
+})
