@@ -1,9 +1,13 @@
 /**
- * `npm run experiments [name...]`: regenerate the figures of every seed paper (or of the named ones) into
- * experiments/<name>/, with one line of progress per figure. Each paper's make.ts holds its data and its figures.
+ * `npm run experiments [-- --update] [name...]`: regenerate the figures of every seed paper (or of the named ones),
+ * with one line of progress per figure, into runs/experiments/<name>/; with `--update`, over the figures kept in git
+ * (experiments/<name>/, which the READMEs show). Some figures measure time on this machine (the lab's), so a plain
+ * run leaves the committed ones as they are. Each paper's make.ts holds its data and its figures.
  */
+import { mkdirSync } from 'node:fs'
+import { join } from 'node:path'
 import { performance } from 'node:perf_hooks'
-import { paperDir } from './common.js'
+import { paperDir, repoRoot } from './common.js'
 import * as mitra from './000-mitra/make.js'
 import * as mbb from './002-ma-bassily-belkin/make.js'
 import * as zhangLi from './001-zhang-li/make.js'
@@ -17,7 +21,9 @@ interface Paper {
 
 const PAPERS: readonly Paper[] = [mitra, zhangLi, mbb, kalan, boffiSlotine]
 
-async function main(names: readonly string[]): Promise<void> {
+async function main(args: readonly string[]): Promise<void> {
+  const update = args.includes('--update')
+  const names = args.filter((a) => a !== '--update')
   const chosen =
     names.length === 0 ? PAPERS : PAPERS.filter((p) => names.some((n) => p.PAPER === n || p.PAPER.startsWith(n)))
   if (chosen.length === 0) {
@@ -27,7 +33,10 @@ async function main(names: readonly string[]): Promise<void> {
   const start = performance.now()
   for (const paper of chosen) {
     const t0 = performance.now()
-    await paper.make(paperDir(paper.PAPER), (line) => console.log(line))
+    const out = update ? paperDir(paper.PAPER) : join(repoRoot(), 'runs', 'experiments', paper.PAPER)
+    mkdirSync(out, { recursive: true })
+    console.log(`${paper.PAPER}: figures into ${out}`)
+    await paper.make(out, (line) => console.log(line))
     console.log(`${paper.PAPER}: done in ${((performance.now() - t0) / 1000).toFixed(1)} s`)
   }
   console.log(`experiments: ${chosen.length} paper(s) in ${((performance.now() - start) / 1000).toFixed(1)} s`)

@@ -37,8 +37,9 @@ export function printSummary(summary: Omit<RunSummary, 'mode' | 'topology'> & { 
 
 /** `elastic, eta = 1, mu = 0.3`: the values the run used (an `auto` one resolved: the theory's choice). */
 function algorithmLine(a: RunSummary['experiment']['algorithm']): string {
-  const coupling = a.kind === 'elastic' ? `, mu = ${fmt(a.mu, 6)}` : a.kind === 'quorum' ? `, k = ${fmt(a.k, 6)}` : a.kind === 'easgd' ? `, alpha = ${fmt(a.alpha, 6)}` : ''
-  return `${a.kind}, eta = ${fmt(a.eta, 6)}${coupling}`
+  const short = (x: number): string => String(Number(x.toPrecision(6)))
+  const coupling = a.kind === 'elastic' ? `, mu = ${short(a.mu)}` : a.kind === 'quorum' ? `, k = ${short(a.k)}` : a.kind === 'easgd' ? `, alpha = ${short(a.alpha)}` : ''
+  return `${a.kind}, eta = ${short(a.eta)}${coupling}`
 }
 
 /** ` (target reached at round 683: every peer knew it 4 rounds later)`, or ` (target reached)` for older summaries. */

@@ -25,7 +25,7 @@ export interface ReportedSummary extends SummaryFigures {
     topology: { kind: string }
     algorithm: { kind: string }
     problem: { kind: string; loss?: string; dim?: number }
-    run: { rounds: number }
+    run: { rounds: number; target: number | null }
   }
 }
 

@@ -56,6 +56,12 @@ function sweepCharts(
   return charts
 }
 
+/** The table's columns: the cell and its swept values, then the rates and whether it converged, then the rest. */
+function ratesFirst(columns: readonly string[], paths: readonly string[]): string[] {
+  const first = ['cell', ...paths, 'rate_measured', 'rate_predicted', 'converged', 'target_round'].filter((c) => columns.includes(c))
+  return [...first, ...columns.filter((c) => !first.includes(c))]
+}
+
 /** Draws the sweep's charts into its folder and writes sweep.html; returns the files written and why any is missing. */
 export async function writeSweepReport(input: SweepReportInput): Promise<{ written: string[]; notes: string[] }> {
   const written: string[] = []
@@ -73,9 +79,14 @@ export async function writeSweepReport(input: SweepReportInput): Promise<{ writt
     written.push(`${c.file}.svg`, `${c.file}.png`)
     figures.push({ file: `${c.file}.svg`, title: c.title, svg })
   }
-  const columns = columnsOf(input.rows)
-  const cellText = (v: unknown): string =>
-    v === null || v === undefined ? '' : typeof v === 'number' && !Number.isInteger(v) ? v.toPrecision(6) : String(v)
+  const columns = ratesFirst(columnsOf(input.rows), input.grid.map((g) => g.path))
+  const cellText = (column: string, v: unknown): string => {
+    if (v === null || v === undefined) return ''
+    if (typeof v !== 'number' || Number.isInteger(v)) return String(v)
+    // rates differ in their sixth digit; everything else in short form
+    if (column.startsWith('rate_')) return v.toPrecision(6)
+    return Math.abs(v) < 1e-3 || Math.abs(v) >= 1e6 ? v.toExponential(2) : String(Number(v.toPrecision(4)))
+  }
   const html = reportPageHtml({
     title: 'meshgd sweep',
     lead: input.lead,
@@ -84,7 +95,7 @@ export async function writeSweepReport(input: SweepReportInput): Promise<{ writt
       ['repeats', String(input.repeat)],
       ['runs', String(input.rows.length)],
     ],
-    table: { columns, rows: input.rows.map((r) => columns.map((c) => cellText(r[c]))) },
+    table: { columns, rows: input.rows.map((r) => columns.map((c) => cellText(c, r[c]))) },
     figures,
   })
   writeFileAtomic(join(input.dir, 'sweep.html'), html)

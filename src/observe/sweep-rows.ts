@@ -28,6 +28,8 @@ export interface SummaryFigures {
   rate_predicted: number | null
   final: { max_error: number | null; relative_max_error?: number | null; disagreement: number; mean_loss: number }
   time?: { per_round: { compute_ms: number; wait_ms: number; send_ms: number } } | null
+  /** the run's experiment: its run.target says whether `converged` was asked for */
+  experiment?: { run: { target: number | null } }
 }
 
 /** The numeric columns of a row that come from the summary (what `--plot field:metric` may name). */
@@ -53,6 +55,7 @@ export function summaryColumns(s: SummaryFigures): SweepRow {
     rounds: s.rounds,
     target_round: s.target_round ?? null,
     converged: s.converged,
+    target: s.experiment?.run.target ?? null,
     diverged: s.diverged ?? false,
     wall_s: s.wall_s,
     bytes_sent: s.bytes_sent,

@@ -93,6 +93,19 @@ describe('meshgd sweep', () => {
     expect(html.match(/<svg\b/g)).toHaveLength(2)
     expect(externalReferences(html)).toEqual([])
     expect(html.match(/<tr>/g)!.length).toBeGreaterThanOrEqual(18)
+    // issue 25 item 12: 1 - R on log axes, the open dots of runs that missed the target, the rates first in the page
+    expect(rates).toContain('1 - R predicted')
+    expect(rates).toContain('1 - R measured')
+    const header = [.../<tr>(<th>cell<\/th>.*?)<\/tr>/.exec(html)![1]!.matchAll(/<th>([^<]*)<\/th>/g)].map((m) => m[1])
+    expect(header.slice(0, 5)).toEqual(['cell', 'topology.kind', 'algorithm.mu', 'rate_measured', 'rate_predicted'])
+    // the graph's own figures, against closed forms for 4 peers: a ring (= the 2 x 2 torus) has Laplacian
+    // eigenvalues 0, 2, 2, 4 and diameter 2; the complete graph 0, 4, 4, 4 and diameter 1
+    const rows = lines(rowsFile).map((l) => JSON.parse(l) as Record<string, number | string>)
+    const ring = rows.find((r) => r['topology.kind'] === 'ring')!
+    const complete = rows.find((r) => r['topology.kind'] === 'complete')!
+    expect([ring.lambda_2, ring.lambda_max, ring.degree, ring.diameter].map((v) => Number((v as number).toFixed(9)))).toEqual([2, 4, 2, 2])
+    expect([complete.lambda_2, complete.lambda_max, complete.degree, complete.diameter].map((v) => Number((v as number).toFixed(9)))).toEqual([4, 4, 3, 1])
+    expect(lines(join(out, 'sweep.csv'))[0]).toMatch(/lambda_2,lambda_max,degree,diameter/)
   })
 
   it('refuses a bad grid, an unknown plot, a bad cell and another sweep in the same folder, in one line', () => {

@@ -13,7 +13,7 @@ import { topologySpecOf } from '../../exchange/resolve.js'
 import { writeFileAtomic } from '../../observe/run-dir.js'
 import { summaryColumns, type SummaryFigures, type SweepRow } from '../../observe/sweep-rows.js'
 import type { RunSummary } from '../../sim/run.js'
-import { buildGraph } from '../../topology/index.js'
+import { buildGraph, degreeStats, graphDiameter, spectralFacts } from '../../topology/index.js'
 import { loadForCommand } from '../options.js'
 import type { SimWorkerData } from '../sim-worker.js'
 import type { GridAxis, SweepCell } from './grid.js'
@@ -193,5 +193,24 @@ export function rowOf(c: LoadedCell, axes: readonly GridAxis[], summary: Summary
   for (const a of axes) row[a.path] = valueAt(c.experiment, a.path)
   row.repeat = c.cell.repeat
   row['run.seed'] = c.cell.seed
-  return { ...row, ...summaryColumns(summary) }
+  return { ...row, ...summaryColumns(summary), ...graphColumns(c.experiment) }
+}
+
+const graphFacts = new Map<string, SweepRow>()
+
+/**
+ * What the cell's graph is, for comparing topologies: its Laplacian's algebraic connectivity (lambda_2) and largest
+ * eigenvalue, mean degree and diameter (one eigen-solve per distinct graph of the sweep).
+ */
+function graphColumns(experiment: ExperimentInput): SweepRow {
+  const spec = topologySpecOf(experiment)
+  const key = JSON.stringify([spec, experiment.swarm.peers])
+  let facts = graphFacts.get(key)
+  if (!facts) {
+    const graph = buildGraph(spec, experiment.swarm.peers)
+    const { algebraicConnectivity, lambdaMax } = spectralFacts(graph)
+    facts = { lambda_2: algebraicConnectivity, lambda_max: lambdaMax, degree: degreeStats(graph).mean, diameter: graphDiameter(graph) }
+    graphFacts.set(key, facts)
+  }
+  return facts
 }
