@@ -20,6 +20,19 @@ export interface Claim {
   resumeFrom: number
   /** the folder holds a finished run of this experiment (its summary.json, no peer interrupted) */
   finished: boolean
+  /** the folder held this experiment with fewer rounds: it goes on to the new run.rounds (null: not extended) */
+  extended: { from: number; to: number } | null
+}
+
+/**
+ * The rounds a recorded run is extended by, when `asked` is the same experiment but for a larger run.rounds (its
+ * peers' checkpoints do not depend on run.rounds: they go on where they stopped), else null.
+ */
+function extension(recorded: unknown, asked: ExperimentInput): { from: number; to: number } | null {
+  const run = (recorded as { run?: { rounds?: unknown } } | null)?.run
+  if (typeof run?.rounds !== 'number' || !(asked.run.rounds > run.rounds)) return null
+  const same = runDifference(recorded, { ...asked, run: { ...asked.run, rounds: run.rounds } } as ExperimentInput) === null
+  return same ? { from: run.rounds, to: asked.run.rounds } : null
 }
 
 /** The recorded experiment of a run directory, or null when it has none. */
@@ -42,7 +55,8 @@ export function claimRunDirectory(dir: string, experiment: ExperimentInput, opts
   const flag = opts.flag ?? '--out'
   const present = existsSync(dir) ? RUN_FILES.filter((f) => existsSync(join(dir, f))) : []
   const recorded = present.includes(EXPERIMENT_FILE) ? recordedExperiment(dir) : null
-  const difference = recorded === null ? (present.length > 0 ? 'no experiment.json' : null) : runDifference(recorded, experiment)
+  const extended = recorded === null || opts.force ? null : extension(recorded, experiment)
+  const difference = recorded === null ? (present.length > 0 ? 'no experiment.json' : null) : extended ? null : runDifference(recorded, experiment)
   if (difference !== null && !opts.force) {
     const what = recorded === null ? `a run of an unrecorded experiment (${present.join(', ')}, no experiment.json)` : `a run of another experiment (${difference})`
     throw new ConfigError(`${flag} ${dir}: holds ${what}; pass --force to replace it, or choose another ${flag}`)
@@ -53,7 +67,7 @@ export function claimRunDirectory(dir: string, experiment: ExperimentInput, opts
   mkdirSync(dir, { recursive: true })
   writeFileAtomic(join(dir, EXPERIMENT_FILE), experimentText(experiment))
   const same = !replace && recorded !== null
-  return { same, resumeFrom: same ? checkpointRound(dir, experiment.swarm.peers) : 0, finished: same && finishedRun(dir) }
+  return { same, resumeFrom: same ? checkpointRound(dir, experiment.swarm.peers) : 0, finished: same && extended === null && finishedRun(dir), extended }
 }
 
 /** The newest checkpoint round that every peer has (from the file names; the peers check the contents). */
@@ -83,10 +97,12 @@ function finishedRun(dir: string): boolean {
  */
 export function claimPeerDirectory(dir: string, experiment: ExperimentInput, index: number): void {
   const recorded = recordedExperiment(dir)
-  const difference = recorded === null ? null : runDifference(recorded, experiment)
+  const extended = recorded === null ? null : extension(recorded, experiment)
+  const difference = recorded === null || extended ? null : runDifference(recorded, experiment)
   if (difference !== null) {
     throw new ConfigError(`--out ${dir}: peer ${index}: the run there is of another experiment (${difference}); give this peer another --out, or remove that run`)
   }
   mkdirSync(dir, { recursive: true })
-  if (recorded === null) writeFileAtomic(join(dir, EXPERIMENT_FILE), experimentText(experiment))
+  // a run given more rounds goes on from this peer's checkpoint (the record says the rounds it now runs)
+  if (recorded === null || extended) writeFileAtomic(join(dir, EXPERIMENT_FILE), experimentText(experiment))
 }

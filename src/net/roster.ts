@@ -6,8 +6,9 @@
  * rejects what does not parse, belongs to another swarm, or names a peerId other than the message's signer; an
  * index claimed by a second peer ID is reported through `onConflict` and not taken. Start-up at scale does not rest
  * on this topic alone: see the bootstrap's directory (src/net/roster-directory.ts).
- * `meshgd/<swarm>/status`: compact progress {index, round, loss, disagreement, relative_error, done, peers, bytes_sent,
- * bytes_received, rejected}, read by observers only (`meshgd watch`, the dashboard).
+ * `meshgd/<swarm>/status`: compact progress {index, round, loss, disagreement, relative_error, done, peers, rounds,
+ * bytes_sent, bytes_received, rejected}, each of the status's own round, read by observers only (`meshgd watch`, the
+ * dashboard).
  */
 import { TopicValidatorResult, type Message } from '@libp2p/gossipsub'
 import type { MeshNode } from './node.js'

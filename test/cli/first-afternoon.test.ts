@@ -6,7 +6,7 @@
 import { mkdirSync, readdirSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
-import { fileWriter, meshgdRunner, workDir } from '../helpers/meshgd.js'
+import { fileWriter, meshgdRunner, root, workDir } from '../helpers/meshgd.js'
 
 const work = workDir('afternoon-cli')
 const file = fileWriter(work)
@@ -40,5 +40,21 @@ describe("a researcher's first afternoon", () => {
     expect(r.status).toBe(1) // 50 rounds do not reach the demo's target
     expect(r.stdout).toMatch(/^run directory +\S+meshgd-demo-/m)
     expect(readdirSync(tmp)).toEqual([])
+  })
+
+  it('9: a finished sim given more rounds runs them (the same bits as a run of that length), another change is refused naming it', () => {
+    const demoFile = join(root, 'topology', 'demo.yaml')
+    const out = join(work, 'extend-sim')
+    const set = ['--set', 'run.target=null', '--quiet', '--no-theory']
+    expect(meshgd(['sim', demoFile, '--out', out, ...set, '--set', 'run.rounds=100']).status).toBe(0)
+    const more = meshgd(['sim', demoFile, '--out', out, '--set', 'run.target=null', '--no-theory', '--set', 'run.rounds=300'])
+    expect(more.status, more.stderr).toBe(0)
+    expect(more.stderr).toMatch(/^meshgd: extending the run in \S+ from run\.rounds 100 to 300 /m)
+    const fresh = join(work, 'extend-fresh')
+    expect(meshgd(['sim', demoFile, '--out', fresh, ...set, '--set', 'run.rounds=300']).status).toBe(0)
+    for (let i = 0; i < 8; i++) expect(readFileSync(join(out, 'params', `${i}.f64`)).equals(readFileSync(join(fresh, 'params', `${i}.f64`)))).toBe(true)
+    const other = meshgd(['sim', demoFile, '--out', out, ...set, '--set', 'run.rounds=300', '--set', 'algorithm.mu=0.2'])
+    expect(other.status).toBe(2)
+    expect(other.stderr.trim()).toMatch(/holds a run of another experiment \(algorithm\.mu: 0\.3 there, 0\.2 here\)/)
   })
 })

@@ -96,3 +96,30 @@ describe('a whole swarm interrupted twice resumes to the same bits as meshgd sim
     }, 300_000)
   }
 })
+
+describe('a finished run given more rounds goes on from its checkpoints (issue 25 item 9)', () => {
+  it(`${PEERS}-peer ring: 800 rounds, then --set run.rounds=1600, equals meshgd sim of 1600 bit for bit`, () => {
+    const file = experiment('extended', {
+      swarm: { id: 'extended', peers: PEERS },
+      topology: { kind: 'ring' },
+      problem: { kind: 'planted', loss: 'squared', dim: 64, samples_per_peer: 2, seed: 4 },
+      algorithm: { kind: 'quorum', eta: 0.3, k: 0.5, sampling: { kind: 'batch', size: 1 } },
+      run: { rounds: 800, target: null, record_every: EVERY },
+    })
+    const out = join(work, 'extended-net')
+    expect(meshgd(['swarm', file, '--out', out, '--quiet']).status).toBe(0)
+    const extended = meshgd(['swarm', file, '--out', out, '--quiet', '--set', 'run.rounds=1600'])
+    expect(extended.status, extended.stderr).toBe(0)
+    expect(extended.stderr).toMatch(/^meshgd: extending the run in \S+ from run\.rounds 800 to 1600\nmeshgd: resuming from round 800 /)
+    const simOut = join(work, 'extended-sim')
+    expect(meshgd(['sim', file, '--out', simOut, '--quiet', '--set', 'run.rounds=1600']).status).toBe(0)
+    for (let i = 0; i < PEERS; i++) expect(paramsBytes(out, i).equals(paramsBytes(simOut, i)), `peer ${i}`).toBe(true)
+    const summary = JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8')) as { rounds: number; experiment: { run: { rounds: number } } }
+    expect(summary.rounds).toBe(1600)
+    expect(summary.experiment.run.rounds).toBe(1600)
+    // fewer rounds than it ran is another experiment, refused naming the field
+    const fewer = meshgd(['swarm', file, '--out', out, '--quiet', '--set', 'run.rounds=400'])
+    expect(fewer.status).toBe(2)
+    expect(fewer.stderr.trim()).toMatch(/^meshgd: --out \S+: holds a run of another experiment \(run\.rounds: 1600 there, 400 here\); pass --force/)
+  }, 300_000)
+})

@@ -27,7 +27,9 @@ export async function commandSim(file: string, opts: SimCommandOptions): Promise
   const loaded = loadForCommand(file, opts.set)
   if (!opts.quiet) warnDegenerateTopology(loaded.experiment)
   const out = resolve(opts.out ?? defaultOutDir(loaded.experiment.swarm.id))
-  claimRunDirectory(out, portableExperiment(loaded.experiment, loaded.baseDir), { force: opts.force ?? false })
+  const claim = claimRunDirectory(out, portableExperiment(loaded.experiment, loaded.baseDir), { force: opts.force ?? false })
+  // the simulator keeps no checkpoints: it runs the longer run from round 0, which gives the bits of continuing
+  if (claim.extended && !opts.quiet) console.error(`meshgd: extending the run in ${out} from run.rounds ${claim.extended.from} to ${claim.extended.to} (the simulator runs all ${claim.extended.to} rounds again: the same bits as going on)`)
   if (!opts.quiet && loaded.experiment.run.mode === 'async') {
     console.error('meshgd: run.mode async: the simulator runs the sync schedule (every peer a round at a time); async applies to networked runs')
   }

@@ -34,6 +34,7 @@ export async function commandSwarm(file: string, opts: SwarmCommandOptions): Pro
   if (keyFile) (await import('../../net/identity.js')).readSwarmKey(keyFile) // a bad key is refused here, not in every peer
   const claim = claimRunDirectory(out, experiment, { force: opts.force ?? false })
   if (claim.finished) throw new ConfigError(`--out ${out}: holds the finished run of this experiment; pass --force to run it again (meshgd report ${out} summarises it)`)
+  if (claim.extended) console.error(`meshgd: extending the run in ${out} from run.rounds ${claim.extended.from} to ${claim.extended.to}`)
   if (claim.resumeFrom > 0) console.error(`meshgd: resuming from round ${claim.resumeFrom} (this experiment's checkpoints in ${out}; --force starts over)`)
   const { runSwarm } = await import('../../swarm/local.js')
   const controller = new AbortController()
