@@ -5,7 +5,9 @@
  */
 import { mkdirSync, readdirSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
+import { createServer } from 'node:net'
 import { describe, expect, it } from 'vitest'
+import { startMeshgd } from '../helpers/processes.js'
 import { fileWriter, meshgdRunner, root, workDir } from '../helpers/meshgd.js'
 
 const work = workDir('afternoon-cli')
@@ -57,4 +59,30 @@ describe("a researcher's first afternoon", () => {
     expect(other.status).toBe(2)
     expect(other.stderr.trim()).toMatch(/holds a run of another experiment \(algorithm\.mu: 0\.3 there, 0\.2 here\)/)
   })
+
+  it('16: an address out of range in peers: and a busy --dashboard port are one line naming what is wrong, exit 2', async () => {
+    const bad = file('bad-peers.yaml', 'swarm: { id: b, peers: 2 }\npeers: ["/ip4/999.0.0.1/tcp/4001", "/ip4/10.0.0.2/tcp/4001"]\n')
+    const r = meshgd(['theory', bad])
+    expect(r.status).toBe(2)
+    expect(r.stderr.trim()).toMatch(/^meshgd: \S+bad-peers\.yaml:2: peers\.0: 999\.0\.0\.1 is not an IPv4 address \(four numbers 0\.\.255\)/)
+    const port = file('bad-port.yaml', 'swarm: { id: b, peers: 2 }\npeers: ["/ip4/10.0.0.1/tcp/70000", "/ip4/10.0.0.2/tcp/4001"]\n')
+    expect(meshgd(['theory', port]).stderr.trim()).toMatch(/peers\.0: tcp port 70000 is not 0\.\.65535/)
+    // a port already taken: the watcher's dashboard is refused before it connects anywhere
+    const server = createServer()
+    await new Promise<void>((r2) => server.listen(0, '127.0.0.1', () => r2()))
+    const busy = (server.address() as { port: number }).port
+    try {
+      const w = await runAsync(['watch', '--bootstrap', '/ip4/127.0.0.1/tcp/9/p2p/12D3KooWEyoppNCUx8Yx66oV9fJnriXwCcXwDDUA2kj6vnc6iDEp', '--dashboard', `127.0.0.1:${busy}`])
+      expect(w.status).toBe(2)
+      expect(w.stderr.trim()).toBe(`meshgd: --dashboard 127.0.0.1:${busy}: the port is in use (EADDRINUSE); choose another (port 0 takes a free one)`)
+    } finally {
+      server.close()
+    }
+  })
 })
+
+/** meshgd ARGS without blocking this process (a server of the test's must answer meanwhile). */
+function runAsync(args: string[]): Promise<{ status: number | null; stderr: string }> {
+  const p = startMeshgd(args, { cwd: work })
+  return p.exit.then(({ code }) => ({ status: code, stderr: p.stderr() }))
+}

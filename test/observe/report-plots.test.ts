@@ -89,7 +89,9 @@ describe('meshgd report on a simulator run', () => {
     expect(existsSync(join(torus, 'error.svg'))).toBe(false)
     const topology = checkSvgAndPng(join(torus, 'topology.svg')).svg
     expect(markItems(topology, 'topology_peers', 'path')).toBe(9)
-    expect(markItems(topology, 'topology_edges', 'line')).toBe(18) // 3 x 3 torus: 2n edges
+    // 3 x 3 torus: 2n = 18 edges, 12 of them inside the lattice and 6 wrapping around, each drawn as two stubs
+    // across the border (issue 25 item 16: drawn straight, the wrap-around edges lay on top of the lattice's)
+    expect(markItems(topology, 'topology_edges', 'line')).toBe(12 + 2 * 6)
     expect(topology).toContain('final loss')
     // lattice positions: three distinct columns of dots
     const xs = new Set(

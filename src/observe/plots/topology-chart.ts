@@ -62,6 +62,21 @@ function frame(at: ReadonlyArray<{ x: number; y: number }>): { xDomain: number[]
 }
 
 type Node = { peer: number; x: number; y: number; value: number | null | undefined }
+type Segment = { x: number; y: number; x2: number; y2: number }
+
+/**
+ * An edge as drawn: a straight segment; on a lattice, an edge that wraps around (a torus's, more than one cell
+ * long) is two stubs leaving each end outwards across the border, so it neither hides nor is hidden by the cells
+ * between its ends (drawn straight, a 4 x 4 torus showed 24 of its 32 edges).
+ */
+function edgeSegments(a: { x: number; y: number }, b: { x: number; y: number }): Segment[] {
+  const dx = b.x - a.x
+  const dy = b.y - a.y
+  const wraps = (Math.abs(dx) > 1 && dy === 0) || (Math.abs(dy) > 1 && dx === 0)
+  if (!wraps) return [{ x: a.x, y: a.y, x2: b.x, y2: b.y }]
+  const out = (p: { x: number; y: number }, sx: number, sy: number): Segment => ({ x: p.x, y: p.y, x2: p.x + 0.45 * sx, y2: p.y + 0.45 * sy })
+  return [out(a, -Math.sign(dx), -Math.sign(dy)), out(b, Math.sign(dx), Math.sign(dy))]
+}
 
 /** Every peer in grey (one whose value is unknown or not finite, as after a divergence, stays so), then the colours. */
 function peerLayers(
@@ -96,7 +111,8 @@ export function topologyChart(graph: DrawnGraph, records: readonly PlotRecord[],
   const at = layoutPeers(graph)
   const { field, values } = finalValues(records, graph.n, errorScale > 0 && Number.isFinite(errorScale) ? errorScale : 1)
   const nodes: Node[] = at.map((p, i) => ({ peer: i, x: p.x, y: p.y, value: values[i] }))
-  const edges = graph.edges.map(([i, j]) => ({ x: at[i]!.x, y: at[i]!.y, x2: at[j]!.x, y2: at[j]!.y }))
+  const lattice = graph.kind === 'torus' && graph.rows !== undefined && graph.cols !== undefined && graph.rows * graph.cols === graph.n
+  const edges = graph.edges.flatMap(([i, j]) => (lattice ? edgeSegments(at[i]!, at[j]!) : [{ x: at[i]!.x, y: at[i]!.y, x2: at[j]!.x, y2: at[j]!.y }]))
   const known = nodes.filter((p) => p.value !== null && p.value !== undefined && Number.isFinite(p.value))
   const { xDomain, yDomain, unit } = frame(at)
   const x = { field: 'x', type: 'quantitative', axis: null, scale: { domain: xDomain } }
