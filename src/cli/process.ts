@@ -4,6 +4,7 @@
  * aborting on SIGINT/SIGTERM, and the heartbeat file `meshgd health` reads.
  */
 import { writeFileSync } from 'node:fs'
+import { PARENT_PIPE_ENV } from '../swarm/parent-pipe.js'
 
 export const EXIT_OK = 0
 export const EXIT_FAILED = 1
@@ -13,14 +14,27 @@ export const EXIT_INTERRUPTED = 130
 /** What a command handler throws: `exit(code)` (see main.ts) turns its exit status into one of these. */
 export type Exit = (code: number) => Error
 
-/** Abort on the first SIGINT/SIGTERM; the returned function removes the handlers. */
+/**
+ * Abort on the first SIGINT/SIGTERM; the returned function removes the handlers. A process started by
+ * `meshgd swarm` (PARENT_PIPE_ENV set) also stops when its stdin, a pipe the launcher never writes to, closes: the
+ * launcher has gone, even killed with SIGKILL, and nothing of its swarm should outlive it.
+ */
 export function abortOnSignals(controller: AbortController): () => void {
   const onSignal = (): void => controller.abort(new Error('interrupted'))
   process.once('SIGINT', onSignal)
   process.once('SIGTERM', onSignal)
+  const withParent = process.env[PARENT_PIPE_ENV] === '1'
+  if (withParent) {
+    process.stdin.once('end', onSignal)
+    process.stdin.resume()
+  }
   return () => {
     process.off('SIGINT', onSignal)
     process.off('SIGTERM', onSignal)
+    if (withParent) {
+      process.stdin.off('end', onSignal)
+      process.stdin.pause()
+    }
   }
 }
 

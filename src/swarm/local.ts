@@ -28,6 +28,7 @@ import { predictRate } from '../theory/predict.js'
 import { topologyName } from '../topology/index.js'
 import { summariseTimes, type SwarmTimeSplit } from './time-split.js'
 import { openDashboard, type LiveDashboard } from './dashboard.js'
+import { PARENT_PIPE_ENV } from './parent-pipe.js'
 import type { DashboardAddress } from '../observe/dashboard-server.js'
 
 /**
@@ -225,7 +226,8 @@ async function launch(opts: SwarmOptions, resolved: ResolvedExperiment, started:
   /** A process of the swarm: here, or inside its lab namespace. */
   const start = (where: number | 'bootstrap', argv: string[], stdio: ['ignore', 'pipe' | 'ignore', 'pipe']): ChildProcess => {
     const line = lab ? lab.wrap(where, [process.execPath, ...PEER_V8_FLAGS, BIN, ...argv]) : { command: process.execPath, args: [...PEER_V8_FLAGS, BIN, ...argv] }
-    return spawn(line.command, line.args, { stdio })
+    // stdin a pipe this process never writes to: it closes when we go, and the child stops (./parent-pipe.ts)
+    return spawn(line.command, line.args, { stdio: ['pipe', stdio[1], stdio[2]], env: { ...process.env, [PARENT_PIPE_ENV]: '1' } })
   }
   const hostListen = (ip: string | undefined, port: number): string => `/ip4/${ip ?? '127.0.0.1'}/tcp/${port}`
   const bootstrap = start('bootstrap', ['bootstrap', '--listen', hostListen(lab?.bootstrapIp, lab?.port ?? 0), ...keyArgs], ['ignore', 'pipe', 'pipe'])

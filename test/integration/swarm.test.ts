@@ -269,6 +269,13 @@ describe('the launcher stops what it started', () => {
     expect(await stopped, resuming.stderr()).toBe(130)
   })
 
+  it('a launcher killed with SIGKILL takes its whole swarm with it (each child sees its stdin pipe close)', async () => {
+    const { launcher, kids } = await startLongSwarm('orphans')
+    launcher.kill('SIGKILL')
+    for (let k = 0; k < 150 && kids.some(alive); k++) await new Promise((r) => setTimeout(r, 100))
+    expect(kids.filter(alive)).toEqual([])
+  })
+
   it('a failing peer stops the swarm with exit 1 and its error', async () => {
     const { launcher, kids, stderr } = await startLongSwarm('failing', { neighbour_timeout_ms: 2000 })
     const exit = new Promise<number>((r) => launcher.once('exit', (code) => r(code ?? -1)))
