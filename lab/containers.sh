@@ -6,7 +6,8 @@
 # - With a Docker engine (`docker info` answers; a docker client alone is not enough): `docker build`, nothing else.
 # - Otherwise Podman, on a Debian machine like the CI one (root, no image registry, the npm registry reachable from
 #   the host only):
-#   1. installs podman, runc, podman-compose and debootstrap with apt-get where they are missing;
+#   1. installs podman, runc, podman-compose, debootstrap and CNI's dnsname plugin (container names resolve) with
+#      apt-get where they are missing;
 #   2. writes /etc/containers/containers.conf where the machine has none: runc as the runtime (crun fails with
 #      "cgroups in hybrid mode not supported") and no default ulimits ("setrlimit RLIMIT_NPROC: Operation not
 #      permitted");
@@ -69,6 +70,9 @@ install_packages() {
   command -v runc >/dev/null || missing+=(runc)
   command -v podman-compose >/dev/null || missing+=(podman-compose)
   command -v debootstrap >/dev/null || missing+=(debootstrap)
+  # CNI, Debian 12's default network backend for podman, resolves service names (the peers' /dns4/bootstrap) only
+  # with this plugin, a Recommends that --no-install-recommends leaves out: without it every peer fails ENOTFOUND
+  [ -x /usr/lib/cni/dnsname ] || missing+=(golang-github-containernetworking-plugin-dnsname)
   [ ${#missing[@]} -eq 0 ] && return
   [ "$(id -u)" -eq 0 ] || die "missing ${missing[*]}, and installing them needs root"
   say "installing ${missing[*]}"
