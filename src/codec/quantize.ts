@@ -1,7 +1,7 @@
 /**
- * Quantizers of ALGORITHMS.md "Compression of what is sent" (pure, RNG passed in).
+ * Quantizers of docs/algorithms.md "Compression" (pure, RNG passed in).
  *
- * - `qsgd` (003_... Sec. 2.2): Q_s(v)_k = |v|_2 sgn(v_k) xi_k with r = |v_k| s / |v|_2, h = floor(r) (h = s - 1 when
+ * - `qsgd` (Kalan et al. 2019, Sec. 2.2, after Alistarh et al. 2017): Q_s(v)_k = |v|_2 sgn(v_k) xi_k with r = |v_k| s / |v|_2, h = floor(r) (h = s - 1 when
  *   r = s), xi_k = (h + 1)/s with probability r - h, else h/s. Unbiased; E|Q|^2 <= (1 + omega)|v|^2,
  *   omega = min(d/s^2, sqrt(d)/s). Represented as the norm (rounded to float32, as on the wire) and a signed
  *   level in {-s..s} per coordinate.
@@ -29,7 +29,7 @@ export interface Quantized {
 
 const f32 = Math.fround
 
-/** qsgd variance factor omega = min(d / s^2, sqrt(d) / s) (003_... Lemma / Alistarh et al.). */
+/** qsgd variance factor omega = min(d / s^2, sqrt(d) / s) (Kalan et al. 2019; Alistarh et al. 2017; docs/algorithms.md "Compression"). */
 export function qsgdOmega(d: number, s: number): number {
   return Math.min(d / (s * s), Math.sqrt(d) / s)
 }

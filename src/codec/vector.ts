@@ -1,5 +1,5 @@
 /**
- * Vector payloads for every codec of ALGORITHMS.md "Compression of what is sent" (pure, RNG passed in):
+ * Vector payloads for every codec of docs/algorithms.md "Compression" (pure, RNG passed in):
  *   f64      8 d bytes, little-endian float64 (lossless)
  *   f32      4 d bytes, little-endian float32 (round to nearest)
  *   qsgd     float32 LE |v|_2, then d signed levels in {-s..s}, bit-packed in ceil(log2(2s + 1)) bits

@@ -1,5 +1,5 @@
 /**
- * The libp2p node every meshgd process runs (DESIGN.md "The network, concretely"): TCP, Noise (one socket write per
+ * The libp2p node every meshgd process runs (docs/protocol.md "Connections: libp2p, the swarm key, the gater"): TCP, Noise (one socket write per
  * encrypted message: write-coalescing.ts), Yamux, identify, ping, gossipsub for control traffic, bootstrap
  * discovery, an optional private-network key.
  */
@@ -153,7 +153,7 @@ export async function connectBootstrap(node: MeshNode, addrs: readonly string[],
 }
 
 /**
- * Keep dialling a static list of peers (DESIGN.md: a fixed deployment's `peers:`), each until it answers or the
+ * Keep dialling a static list of peers (a fixed deployment's `peers:`, README "Pinned peers"), each until it answers or the
  * time is up; runs in the background and returns at once.
  */
 export function dialStaticPeers(node: MeshNode, addrs: readonly string[], timeoutMs: number, signal: AbortSignal): void {

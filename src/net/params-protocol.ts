@@ -1,5 +1,5 @@
 /**
- * `/meshgd/params/1.0.0`: parameter vectors peer to peer (DESIGN.md). One long-lived outbound stream per
+ * `/meshgd/params/1.0.0`: parameter vectors peer to peer (docs/protocol.md "`/meshgd/params/1.0.0`: streams and message kinds"). One long-lived outbound stream per
  * neighbour, opened on first use and reopened with backoff when it breaks; length-prefixed frames (src/codec);
  * backpressure honoured (`send` false -> wait for 'drain'). Inbound streams are accepted only from peers that
  * `isAllowed` names (graph neighbours); a frame the decoder rejects aborts that stream, is reported through

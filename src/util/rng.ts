@@ -2,7 +2,7 @@
  * Seeded pseudo-random numbers for everything random in meshgd (data, topologies, sampling, quantization).
  *
  * xoshiro128** (Blackman & Vigna) on four uint32 words, seeded through splitmix32 from a 32-bit hash of
- * `(run seed, peer index, purpose)` as ALGORITHMS.md "Sampling" requires, so that a peer's stream depends only on
+ * `(run seed, peer index, purpose)` as docs/algorithms.md "Determinism: summation order and random streams" requires, so that a peer's stream depends only on
  * those three things and the simulator and a networked peer draw the same numbers. The state is four integers plus
  * the spare Gaussian, so it can be checkpointed exactly (`state()` / `Rng.fromState`). Pure: no clock, no I/O.
  */
