@@ -2,8 +2,8 @@
  * The experiment file: one schema, every default in one place (STYLE.md 5: defaults, then merge, then validate
  * once). README.md "Experiment files" documents each field; `test/config` checks that the two agree.
  */
-import { isIPv4, isIPv6 } from 'node:net'
 import { z } from 'zod'
+import { multiaddrField } from './multiaddr.js'
 
 const int = (min: number): z.ZodNumber => z.number().int().min(min)
 const positive = (): z.ZodNumber => z.number().positive()
@@ -243,25 +243,6 @@ const outputSchema = z.strictObject({
   /** Write params/<index>.f64 (each peer's final w_i, little-endian float64). */
   params: z.boolean().default(true),
 })
-
-/** What is wrong with a multiaddr's address or port (an IPv4 address out of range, a port above 65535), or null. */
-export function multiaddrProblem(text: string): string | null {
-  const [, protocol, host, transport, port] = /^\/(ip4|ip6|dns|dns4|dns6)\/([^/]*)(?:\/(tcp|udp)\/([^/]*))?/.exec(text) ?? []
-  if (protocol === 'ip4' && !isIPv4(host ?? '')) return `${host} is not an IPv4 address (four numbers 0..255)`
-  if (protocol === 'ip6' && !isIPv6(host ?? '')) return `${host} is not an IPv6 address`
-  if (!host) return 'no host'
-  if (transport && !(/^\d{1,5}$/.test(port ?? '') && Number(port) <= 65535)) return `${transport} port ${port} is not 0..65535`
-  return null
-}
-
-const multiaddrField = z
-  .string()
-  .max(256)
-  .regex(/^\/(ip4|ip6|dns|dns4|dns6)\//, 'must be a multiaddr such as /ip4/10.0.0.5/tcp/4001')
-  .superRefine((text, ctx) => {
-    const problem = multiaddrProblem(text)
-    if (problem) ctx.addIssue({ code: 'custom', message: problem })
-  })
 
 /**
  * A static list of peers for fixed deployments (DESIGN.md "Discovery"), dialled at start: plain multiaddrs, or

@@ -25,6 +25,9 @@ import type { ISecret } from 'kubernetes-models/v1/Secret'
 import type { IService } from 'kubernetes-models/v1/Service'
 import { ConfigError } from '../config/errors.js'
 import type { ExperimentInput } from '../config/schema.js'
+import { checkNamespace, k8sNames, podHost, type K8sNames } from './k8s-names.js'
+
+export { checkNamespace, k8sNames, peerHost, peerIndexFromName, podHost, type K8sNames } from './k8s-names.js'
 
 /**
  * Resources of one peer container (the bootstrap gets the same). Measured at d = 256 with the image's
@@ -80,57 +83,6 @@ export interface Kustomization {
   apiVersion: 'kustomize.config.k8s.io/v1beta1'
   kind: 'Kustomization'
   resources: string[]
-}
-
-/** Names of everything the manifests create, from the swarm id. */
-export interface K8sNames {
-  /** the peers' StatefulSet and their headless Service */
-  readonly peers: string
-  readonly bootstrap: string
-  readonly experiment: string
-  readonly swarmKey: string
-}
-
-/**
- * The base of every name: `meshgd-` and the swarm id as a DNS label (lowercase letters, digits, dashes). At most
- * 42 characters, so that `<base>-bootstrap` stays within the 52 a StatefulSet name may have (its pods carry a
- * `controller-revision-hash` label of the name plus 11 characters, and a label value has at most 63).
- */
-export function k8sNames(swarmId: string): K8sNames {
-  const id = swarmId.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-+|-+$/g, '')
-  const base = `meshgd-${id || 'swarm'}`.slice(0, 42).replace(/-+$/, '')
-  return { peers: base, bootstrap: `${base}-bootstrap`, experiment: `${base}-experiment`, swarmKey: `${base}-swarm-key` }
-}
-
-/** A namespace name: a DNS label (RFC 1123), 1-63 characters. */
-export function checkNamespace(namespace: string): void {
-  if (namespace.length > 63 || !/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(namespace)) {
-    throw new ConfigError(`--namespace ${namespace}: must be a DNS label (1-63 lowercase letters, digits and dashes, starting and ending with a letter or digit)`)
-  }
-}
-
-/**
- * The peer index in a StatefulSet pod's name (the hostname inside the pod): the number after its last `-`
- * (`meshgd-demo-3` is peer 3), or the whole text when it is a number (an index in an environment variable).
- */
-export function peerIndexFromName(name: string, peers: number, source: string): number {
-  const match = /(?:^|-)(\d+)$/.exec(name)
-  if (!match) throw new ConfigError(`${source} "${name}": no peer index in it (expected a StatefulSet pod name such as meshgd-demo-3)`)
-  const index = Number(match[1])
-  if (!Number.isSafeInteger(index) || index >= peers) {
-    throw new ConfigError(`${source} "${name}": index ${match[1]} is not a peer of this swarm (0..${peers - 1})`)
-  }
-  return index
-}
-
-/** The DNS name of a peer's pod (`<base>-<i>`, or `$(POD_NAME)` in the pod template), through the headless Service. */
-export function podHost(names: K8sNames, podName: string, opts: Pick<K8sOptions, 'namespace' | 'clusterDomain'>): string {
-  return `${podName}.${names.peers}.${opts.namespace}.svc.${opts.clusterDomain}`
-}
-
-/** The DNS name of peer i's pod. */
-export function peerHost(names: K8sNames, index: number, opts: Pick<K8sOptions, 'namespace' | 'clusterDomain'>): string {
-  return podHost(names, `${names.peers}-${index}`, opts)
 }
 
 function labelsOf(experiment: ExperimentInput, component: 'peer' | 'bootstrap' | 'config'): Record<string, string> {

@@ -109,6 +109,7 @@ export class Checkpointer {
   /** Round `core.round` begins: keep what it changes before its combine (a few words, and a copy in difference mode). */
   beginRound(): void {
     const { core } = this
+    if (core.experiment.run.checkpoint_every === null) return // no checkpoints: nothing to keep
     this.roundStart = { rngs: core.step.randomStates(), quantize: core.quantRng.state() }
     if (core.difference) this.selfAtStart.set(core.selfCopy)
   }

@@ -8,7 +8,7 @@
  * No file system here: the caller gets records through `onRecord` and the final state in the result. The clock is
  * injected (`now`) so the engine stays deterministic apart from the reported times.
  */
-import { createPeerStep } from '../algorithms/peer-step.js'
+import { createPeerStep, type PeerStep } from '../algorithms/peer-step.js'
 import { distance, norm, withinBounds } from '../linalg/kernels.js'
 import { measuredRateFromPoints } from '../observe/measured-rate.js'
 import type { Channel } from './channel.js'
@@ -101,29 +101,7 @@ export function simulate(input: SimulationInput, hooks: SimulationHooks = {}): S
   }
 
   const record = (t: number, gradsValid: boolean): void => {
-    if (!hooks.onRecord) return
-    const tMs = now() - start
-    const records: RoundRecord[] = []
-    for (let i = 0; i < n; i++) {
-      const w = current(i)
-      let disagreement = 0
-      for (const j of graph.neighbours[i]!) disagreement = Math.max(disagreement, distance(w, current(j)))
-      // grad_norm is |g_i(w_i^t)|, the gradient used in round t; at the last state (no round follows) the full
-      // local gradient stands in for it.
-      const g = gradsValid ? peers[i]!.gradient : localGradient(problem.loss, problem.shards[i]!, w, problem.classes, scratch)
-      records.push({
-        round: t,
-        peer: i,
-        loss: localLoss(problem.loss, problem.shards[i]!, w, problem.classes),
-        grad_norm: norm(g),
-        disagreement,
-        error: reference ? distance(w, reference) : null,
-        bytes_sent: bytesSent[i]!,
-        bytes_received: bytesReceived[i]!,
-        t_ms: Math.round(tMs * 1000) / 1000,
-      })
-    }
-    hooks.onRecord(records)
+    if (hooks.onRecord) hooks.onRecord(roundRecords({ input, peers, bytesSent, bytesReceived, scratch }, t, gradsValid, now() - start))
   }
 
   let t = 0
@@ -158,30 +136,9 @@ export function simulate(input: SimulationInput, hooks: SimulationHooks = {}): S
     // peer combines the round-t messages of its neighbours (never a round-(t+1) value).
     for (let i = 0; i < n; i++) outbox[i] = peers[i]!.prepare(t)
     if (t % every === 0) record(t, true)
-    for (let i = 0; i < n; i++) {
-      const message = outbox[i]
-      if (message === null || message === undefined) continue
-      let bytes: number
-      if (input.channel) {
-        let sent: { decoded: Float64Array; bytes: number }
-        try {
-          sent = input.channel(t, i, message)
-        } catch (err) {
-          // a vector the codec cannot represent (its scale overflows float32): the swarm has diverged
-          if (err instanceof RangeError) {
-            diverged = true
-            break
-          }
-          throw err
-        }
-        outbox[i] = sent.decoded
-        bytes = sent.bytes
-      } else bytes = input.messageBytes(t, i)
-      const ns = graph.neighbours[i]!
-      bytesSent[i]! += bytes * ns.length
-      messagesSent += ns.length
-      for (const j of ns) bytesReceived[j]! += bytes
-    }
+    const delivered = deliver(input, t, outbox, bytesSent, bytesReceived)
+    messagesSent += delivered.messages
+    diverged = delivered.diverged
     if (diverged) break
     for (let i = 0; i < n; i++) {
       const ns = graph.neighbours[i]!
@@ -218,4 +175,62 @@ export function simulate(input: SimulationInput, hooks: SimulationHooks = {}): S
  */
 export function measuredRate(maxErrorHistory: Float64Array, refNorm: number): number | null {
   return measuredRateFromPoints(Array.from(maxErrorHistory, (error, round) => ({ round, error })), refNorm)
+}
+
+/** Every peer's record of round t (`gradsValid`: the round's gradients are there; after the last, the full one). */
+function roundRecords(
+  c: { input: SimulationInput; peers: readonly PeerStep[]; bytesSent: Float64Array; bytesReceived: Float64Array; scratch: Float64Array },
+  t: number,
+  gradsValid: boolean,
+  tMs: number,
+): RoundRecord[] {
+  const { graph, problem, reference } = c.input
+  return c.peers.map((peer, i) => {
+    const w = peer.params
+    let disagreement = 0
+    for (const j of graph.neighbours[i]!) disagreement = Math.max(disagreement, distance(w, c.peers[j]!.params))
+    // grad_norm is |g_i(w_i^t)|, the gradient used in round t; at the last state (no round follows) the full local
+    // gradient stands in for it.
+    const g = gradsValid ? peer.gradient : localGradient(problem.loss, problem.shards[i]!, w, problem.classes, c.scratch)
+    return {
+      round: t,
+      peer: i,
+      loss: localLoss(problem.loss, problem.shards[i]!, w, problem.classes),
+      grad_norm: norm(g),
+      disagreement,
+      error: reference ? distance(w, reference) : null,
+      bytes_sent: c.bytesSent[i]!,
+      bytes_received: c.bytesReceived[i]!,
+      t_ms: Math.round(tMs * 1000) / 1000,
+    }
+  })
+}
+
+/**
+ * Round t's messages through the channel (a lossy codec: `outbox` gets what the neighbours decode), their bytes
+ * counted; returns the messages sent, and whether the codec met one it cannot represent (its scale overflows: the
+ * swarm has diverged, and the round stops there).
+ */
+function deliver(input: SimulationInput, t: number, outbox: Array<Float64Array | null>, bytesSent: Float64Array, bytesReceived: Float64Array): { messages: number; diverged: boolean } {
+  let messages = 0
+  for (let i = 0; i < outbox.length; i++) {
+    const message = outbox[i]
+    if (message === null || message === undefined) continue
+    let bytes: number
+    if (input.channel) {
+      try {
+        const sent = input.channel(t, i, message)
+        outbox[i] = sent.decoded
+        bytes = sent.bytes
+      } catch (err) {
+        if (err instanceof RangeError) return { messages, diverged: true }
+        throw err
+      }
+    } else bytes = input.messageBytes(t, i)
+    const ns = input.graph.neighbours[i]!
+    bytesSent[i]! += bytes * ns.length
+    messages += ns.length
+    for (const j of ns) bytesReceived[j]! += bytes
+  }
+  return { messages, diverged: false }
 }
