@@ -1,10 +1,8 @@
 /**
- * The libp2p node every meshgd process runs (docs/protocol.md "Connections: libp2p, the swarm key, the gater"): TCP, Noise (one socket write per
- * encrypted message: write-coalescing.ts), Yamux, identify, ping, gossipsub for control traffic, bootstrap
- * discovery, an optional private-network key.
+ * The libp2p node every meshgd process runs (docs/protocol.md "Connections: libp2p, the swarm key, the gater"): TCP, Noise
+ * (noise-tuning.ts), Yamux (yamux-tuning.ts), identify, ping, gossipsub for control traffic, bootstrap discovery, an
+ * optional private-network key (pnet-chunks.ts).
  */
-import { noise } from '@chainsafe/libp2p-noise'
-import { yamux } from '@chainsafe/libp2p-yamux'
 import { bootstrap } from '@libp2p/bootstrap'
 import { gossipsub, type GossipSub } from '@libp2p/gossipsub'
 import { identify, type Identify } from '@libp2p/identify'
@@ -18,7 +16,9 @@ import { createLibp2p, type Libp2p } from 'libp2p'
 import type { Registry } from 'prom-client'
 import { paramsTransport, type ParamsTransport } from './params-protocol.js'
 import { rosterDirectory, type RosterDirectory } from './roster-directory.js'
-import { coalescingWrites } from './write-coalescing.js'
+import { tunedNoise } from './noise-tuning.js'
+import { tunedYamux } from './yamux-tuning.js'
+import { boundedXorWrites } from './pnet-chunks.js'
 
 export interface MeshNodeInit {
   privateKey: PrivateKey
@@ -43,10 +43,17 @@ export interface MeshNodeInit {
   metricsRegistry?: Registry
 }
 
-export type MeshServices = { identify: Identify; ping: Ping; pubsub: GossipSub; directory: RosterDirectory; params: ParamsTransport }
+export type MeshServices = {
+  identify: Identify
+  ping: Ping
+  pubsub: GossipSub
+  directory: RosterDirectory
+  params: ParamsTransport
+}
 export type MeshNode = Libp2p<MeshServices>
 
-const hex = (bytes: Uint8Array | undefined): string => (bytes ? Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('hex') : '')
+const hex = (bytes: Uint8Array | undefined): string =>
+  bytes ? Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('hex') : ''
 
 /** A gossipsub message's author and sequence number, as one string. */
 export function fastMessageId(msg: { from?: Uint8Array; seqno?: Uint8Array }): string {
@@ -87,19 +94,25 @@ function connectionLimits(init: MeshNodeInit, node: () => MeshNode | null): Conn
 
 export async function createMeshNode(init: MeshNodeInit): Promise<MeshNode> {
   let created: MeshNode | null = null
+  if (init.swarmKey) boundedXorWrites()
   created = await createLibp2p({
     connectionGater: connectionLimits(init, () => created),
     ...(init.metricsRegistry ? { metrics: prometheusMetrics({ registry: init.metricsRegistry }) } : {}),
     privateKey: init.privateKey,
     addresses: { listen: init.listen, announce: init.announce ?? [] },
     transports: [tcp()],
-    connectionEncrypters: [coalescingWrites(noise())],
-    streamMuxers: [yamux()],
+    connectionEncrypters: [tunedNoise()],
+    streamMuxers: [tunedYamux()],
     ...(init.swarmKey ? { connectionProtector: preSharedKey({ psk: init.swarmKey }) } : {}),
-    peerDiscovery: init.bootstrap && init.bootstrap.length > 0 ? [bootstrap({ list: init.bootstrap, timeout: 100 })] : [],
+    peerDiscovery:
+      init.bootstrap && init.bootstrap.length > 0 ? [bootstrap({ list: init.bootstrap, timeout: 100 })] : [],
     // Whole swarms start on one host in tests and labs: the default of 5 inbound connections per second per host
     // would refuse most of them.
-    connectionManager: { maxConnections: init.maxConnections ?? 64, inboundConnectionThreshold: 10_000, maxIncomingPendingConnections: 256 },
+    connectionManager: {
+      maxConnections: init.maxConnections ?? 64,
+      inboundConnectionThreshold: 10_000,
+      maxIncomingPendingConnections: 256,
+    },
     services: {
       identify: identify(),
       ping: ping(),
@@ -132,7 +145,12 @@ export async function createMeshNode(init: MeshNodeInit): Promise<MeshNode> {
 }
 
 /** Dial the bootstrap nodes until at least one answers (the discovery module tries only once). */
-export async function connectBootstrap(node: MeshNode, addrs: readonly string[], timeoutMs: number, signal: AbortSignal): Promise<void> {
+export async function connectBootstrap(
+  node: MeshNode,
+  addrs: readonly string[],
+  timeoutMs: number,
+  signal: AbortSignal,
+): Promise<void> {
   if (addrs.length === 0) return
   const deadline = Date.now() + timeoutMs
   let delay = 100
@@ -146,7 +164,8 @@ export async function connectBootstrap(node: MeshNode, addrs: readonly string[],
         last = (err as Error).message
       }
     }
-    if (Date.now() > deadline) throw new Error(`no bootstrap node answered within ${timeoutMs} ms (${addrs.join(', ')}): ${last}`)
+    if (Date.now() > deadline)
+      throw new Error(`no bootstrap node answered within ${timeoutMs} ms (${addrs.join(', ')}): ${last}`)
     await new Promise((resolve) => setTimeout(resolve, delay))
     delay = Math.min(2000, delay * 2)
   }
@@ -156,7 +175,12 @@ export async function connectBootstrap(node: MeshNode, addrs: readonly string[],
  * Keep dialling a static list of peers (a fixed deployment's `peers:`, README "Pinned peers"), each until it answers or the
  * time is up; runs in the background and returns at once.
  */
-export function dialStaticPeers(node: MeshNode, addrs: readonly string[], timeoutMs: number, signal: AbortSignal): void {
+export function dialStaticPeers(
+  node: MeshNode,
+  addrs: readonly string[],
+  timeoutMs: number,
+  signal: AbortSignal,
+): void {
   const own = new Set(node.getMultiaddrs().map((a) => a.toString()))
   for (const addr of addrs) {
     if (own.has(addr) || [...own].some((a) => a.startsWith(addr))) continue
