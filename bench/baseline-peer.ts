@@ -1,9 +1,10 @@
 /**
  * One peer of the bare baseline of `npm run bench swarm` (issue 15 item 2, an honest floor in the same language):
  * the same synchronous rounds and the same arithmetic as a meshgd peer (the project's `PeerStep`, codec and CHOCO
- * difference-mode copies, as src/peer/round-loop.ts uses them), but over plain `node:net` sockets on 127.0.0.1
- * with TCP_NODELAY and the frames of bench/baseline-frames.ts: no libp2p, no encryption, no envelope, no timeouts,
- * no recovery. What is left is the floor: compute, encoding and the kernel's loopback.
+ * difference-mode copies, as src/peer/round-loop.ts uses them) and the same frames (src/codec/wire.ts: length
+ * prefix, msgpack envelope, payload; a `hello` envelope names a dialling peer), but over plain `node:net` sockets on
+ * 127.0.0.1 with TCP_NODELAY: no libp2p, no encryption, no timeouts, no recovery. What is left is what every meshgd
+ * peer pays besides the network stack: compute, encoding and decoding, and the kernel's loopback.
  *
  *   node dist/bench/baseline-peer.js <index> <experiment.json> <params dir>
  *
@@ -18,18 +19,28 @@ import { createConnection, createServer, type AddressInfo, type Server, type Soc
 import { dirname, join } from 'node:path'
 import { performance } from 'node:perf_hooks'
 import { createPeerStep, type PeerStep } from '../src/algorithms/peer-step.js'
-import { decodeVector, encodeVector, vectorPayloadBytes, type VectorCodec } from '../src/codec/index.js'
+import {
+  decodeBody,
+  decodeVector,
+  encodeFrame,
+  encodeVectorFrame,
+  FrameDecoder,
+  frameCapForDim,
+  type Envelope,
+  type VectorCodec,
+} from '../src/codec/index.js'
 import { experimentFrom } from '../src/config/load.js'
 import { applyDifference, differenceScale, vectorCodecOf } from '../src/exchange/codec-choice.js'
 import { resolveExperiment } from '../src/exchange/resolve.js'
 import { Rng } from '../src/util/rng.js'
-import { FrameReader, frameHeader, HELLO_ROUND, helloFrame } from './baseline-frames.js'
 
 const HOST = '127.0.0.1'
 
 /** What a peer needs for its rounds: its step, codec and public copies, exactly as src/peer/context.ts builds them. */
 interface BaselinePeer {
   readonly i: number
+  readonly n: number
+  readonly swarm: string
   readonly rounds: number
   readonly neighbours: readonly number[]
   readonly d: number
@@ -52,6 +63,8 @@ function createBaselinePeer(i: number, file: string): BaselinePeer {
   const neighbours = graph.neighbours[i]!
   return {
     i,
+    n: graph.n,
+    swarm: experiment.swarm.id,
     rounds: experiment.run.rounds,
     neighbours,
     d,
@@ -76,7 +89,8 @@ class Inbox {
 
   put(round: number, k: number, vector: Float64Array): void {
     let entry = this.byRound.get(round)
-    if (!entry) this.byRound.set(round, (entry = { vectors: new Array<Float64Array | null>(this.size).fill(null), count: 0 }))
+    if (!entry)
+      this.byRound.set(round, (entry = { vectors: new Array<Float64Array | null>(this.size).fill(null), count: 0 }))
     if (entry.vectors[k] === null) entry.count++
     entry.vectors[k] = vector
     if (round === this.waitingFor && entry.count === this.size) this.wake?.()
@@ -98,19 +112,27 @@ class Inbox {
  * Feed a socket's frames to the inbox; a hello names the neighbour of an accepted socket (`known` undefined until
  * then) and calls `onHello`.
  */
-function attach(peer: BaselinePeer, socket: Socket, inbox: Inbox, known: number | undefined, onHello: (k: number) => void): void {
-  const reader = new FrameReader(vectorPayloadBytes(peer.codec, peer.d))
+function attach(
+  peer: BaselinePeer,
+  socket: Socket,
+  inbox: Inbox,
+  known: number | undefined,
+  onHello: (k: number) => void,
+): void {
+  const decoder = new FrameDecoder(frameCapForDim(peer.d, 0))
+  const limits = { swarm: peer.swarm, dim: peer.d, maxPeers: peer.n }
   let k = known
   socket.setNoDelay(true)
   socket.on('data', (chunk: Buffer) => {
     try {
-      for (const frame of reader.push(chunk)) {
-        if (frame.round === HELLO_ROUND) {
-          k = peer.neighbours.indexOf(frame.payload.readUInt32LE(0))
+      for (const body of decoder.push(chunk)) {
+        const { envelope, payload } = decodeBody(body, limits)
+        if (envelope.kind === 'hello') {
+          k = peer.neighbours.indexOf(envelope.from)
           if (k < 0) throw new RangeError(`peer ${peer.i}: hello from a peer that is not a neighbour`)
           onHello(k)
         } else if (k === undefined) throw new RangeError(`peer ${peer.i}: a vector before the hello`)
-        else inbox.put(frame.round, k, decodeVector(peer.codec, frame.payload, peer.d))
+        else inbox.put(envelope.round, k, decodeVector(peer.codec, payload, peer.d))
       }
     } catch (err) {
       fail(err)
@@ -137,44 +159,58 @@ function acceptNeighbours(peer: BaselinePeer, server: Server, inbox: Inbox, sock
 }
 
 /** Dial the higher-index neighbours into `sockets` (neighbour order), each greeted with this peer's hello. */
-async function dialNeighbours(peer: BaselinePeer, ports: readonly number[], inbox: Inbox, sockets: Socket[]): Promise<void> {
+async function dialNeighbours(
+  peer: BaselinePeer,
+  ports: readonly number[],
+  inbox: Inbox,
+  sockets: Socket[],
+): Promise<void> {
   const dialled = peer.neighbours.map(async (j, k) => {
     if (j < peer.i) return
     const socket = createConnection({ host: HOST, port: ports[j]! })
     await once(socket, 'connect')
     attach(peer, socket, inbox, k, () => fail(new RangeError(`peer ${peer.i}: a hello on a dialled socket`)))
-    socket.write(helloFrame(peer.i))
+    socket.write(encodeFrame(envelopeOf(peer, 'hello', 0), new Uint8Array(0)))
     sockets[k] = socket
   })
   await Promise.all(dialled)
 }
 
+/** The envelope of this peer's frames (src/peer/round-loop.ts sendRound writes the same). */
+function envelopeOf(peer: BaselinePeer, kind: 'params' | 'hello', round: number): Envelope {
+  return { swarm: peer.swarm, round, from: peer.i, kind, codec: peer.codec.codec, dim: peer.d }
+}
+
 /** Encode and send round t's message to every neighbour (src/peer/round-loop.ts sendRound); returns `own`. */
-function sendRound(peer: BaselinePeer, sockets: readonly Socket[], t: number, message: Float64Array): Float64Array | undefined {
+function sendRound(
+  peer: BaselinePeer,
+  sockets: readonly Socket[],
+  t: number,
+  message: Float64Array,
+): Float64Array | undefined {
   const { codec, d } = peer
-  let payload: Uint8Array
+  let encoded: { frame: Uint8Array; payload: Uint8Array }
   let own: Float64Array | undefined
   if (peer.difference) {
     for (let k = 0; k < d; k++) peer.delta[k] = message[k]! - peer.selfCopy[k]!
-    payload = encodeVector(codec, peer.delta, peer.quantRng)
-    applyDifference(peer.selfCopy, decodeVector(codec, payload, d), peer.diffScale)
+    encoded = encodeVectorFrame(envelopeOf(peer, 'params', t), codec, peer.delta, peer.quantRng)
+    applyDifference(peer.selfCopy, decodeVector(codec, encoded.payload, d), peer.diffScale)
     own = peer.selfCopy
   } else {
-    payload = encodeVector(codec, message, peer.quantRng)
-    if (codec.codec !== 'f64') own = decodeVector(codec, payload, d)
+    encoded = encodeVectorFrame(envelopeOf(peer, 'params', t), codec, message, peer.quantRng)
+    if (codec.codec !== 'f64') own = decodeVector(codec, encoded.payload, d)
   }
-  const header = frameHeader(payload.length, t)
-  for (const socket of sockets) {
-    socket.cork()
-    socket.write(header)
-    socket.write(payload)
-    socket.uncork()
-  }
+  for (const socket of sockets) socket.write(encoded.frame)
   return own
 }
 
 /** Combine round t (src/peer/round-loop.ts combineRound): difference mode goes through the public copies. */
-function combineRound(peer: BaselinePeer, t: number, received: Array<Float64Array | null>, own: Float64Array | undefined): void {
+function combineRound(
+  peer: BaselinePeer,
+  t: number,
+  received: Array<Float64Array | null>,
+  own: Float64Array | undefined,
+): void {
   const inbox = peer.difference
     ? received.map((q, k) => {
         if (!q) return null
@@ -190,7 +226,8 @@ async function runRounds(peer: BaselinePeer, sockets: readonly Socket[], inbox: 
   let started = performance.now()
   for (let t = 0; t < peer.rounds; t++) {
     const message = peer.step.prepare(t)
-    if (message === null) throw new RangeError('baseline: the algorithm sent nothing in a round; only every-round algorithms are supported')
+    if (message === null)
+      throw new RangeError('baseline: the algorithm sent nothing in a round; only every-round algorithms are supported')
     const own = sendRound(peer, sockets, t, message)
     const received = await inbox.take(t)
     if (t === 0) started = performance.now()
@@ -212,7 +249,8 @@ function fail(err: unknown): never {
 
 async function main(): Promise<void> {
   const [index, file, paramsDir] = process.argv.slice(2)
-  if (index === undefined || file === undefined || paramsDir === undefined) throw new RangeError('usage: baseline-peer <index> <experiment.json> <params dir>')
+  if (index === undefined || file === undefined || paramsDir === undefined)
+    throw new RangeError('usage: baseline-peer <index> <experiment.json> <params dir>')
   const peer = createBaselinePeer(Number(index), file)
   const inbox = new Inbox(peer.neighbours.length)
   const sockets = new Array<Socket>(peer.neighbours.length)

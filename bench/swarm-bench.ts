@@ -1,9 +1,10 @@
 /**
  * The 8-peer ring benchmarks: a meshgd swarm on loopback (runSwarm), the simulator on the same rounds, and, for
- * `npm run bench swarm` (issue 15 item 2, an honest floor in the same language), the bare baseline of
- * bench/baseline-peer.ts: 8 Node processes doing the same Eq. 14 step (000_... Eq. 14) with the same codec over plain
- * TCP. Both are clocked on the peers' own clocks from round 0 to the end, start-up excluded, slowest peer; both are
- * checked bit for bit against the simulator.
+ * `npm run bench swarm`, two floors in the same language: the bare baseline of bench/baseline-peer.ts (8 Node
+ * processes doing meshgd's own Eq. 14 step, Mitra et al., with its codec over plain TCP) and the plain-Node
+ * yardstick of bench/yardstick-peer.ts (the same ring with nothing of meshgd in it). All are clocked on the peers'
+ * own clocks from round 0 to the end, start-up excluded, slowest peer; meshgd and the baseline are checked bit for
+ * bit against the simulator.
  */
 import { spawn, type ChildProcess } from 'node:child_process'
 import { once } from 'node:events'
@@ -21,6 +22,7 @@ import { PEER_V8_FLAGS, runSwarm, type SwarmSummary } from '../src/swarm/local.j
 
 const PEERS = 8
 const BASELINE_PEER = join(import.meta.dirname, 'baseline-peer.js')
+const YARDSTICK_PEER = join(import.meta.dirname, 'yardstick-peer.js')
 /** A baseline run that takes longer than this is stuck (a peer died): its processes are stopped. */
 const BASELINE_TIMEOUT_MS = 300_000
 const UNIFORM3 = { kind: 'uniform', bits: 3, mode: 'difference' }
@@ -56,9 +58,18 @@ export function writeRingExperiment(spec: RingSpec): RingFiles {
 }
 
 /** The meshgd swarm; `seconds` from the peers' own clocks: first record (round 0) to the final one, slowest peer. */
-export async function meshgdRing(ring: RingFiles): Promise<{ seconds: number; summary: SwarmSummary; paramsDir: string }> {
+export async function meshgdRing(
+  ring: RingFiles,
+): Promise<{ seconds: number; summary: SwarmSummary; paramsDir: string }> {
   const out = join(ring.dir, 'net')
-  const summary = await runSwarm({ file: ring.file, experiment: ring.input, baseDir: ring.dir, out, signal: new AbortController().signal, quiet: true })
+  const summary = await runSwarm({
+    file: ring.file,
+    experiment: ring.input,
+    baseDir: ring.dir,
+    out,
+    signal: new AbortController().signal,
+    quiet: true,
+  })
   let seconds = 0
   for (let i = 0; i < PEERS; i++) {
     const recs = readFileSync(join(out, 'peers', String(i), 'metrics.jsonl'), 'utf8')
@@ -81,7 +92,9 @@ export function simulateRing(ring: RingFiles): { seconds: number; params: readon
 
 /** Whether `<dir>/<i>.f64` holds the simulator's w_i bit for bit, for every peer. */
 export function sameAsSim(params: readonly Float64Array[], dir: string): boolean {
-  return params.every((w, i) => readFileSync(join(dir, `${i}.f64`)).equals(new Uint8Array(w.buffer, w.byteOffset, w.byteLength)))
+  return params.every((w, i) =>
+    readFileSync(join(dir, `${i}.f64`)).equals(new Uint8Array(w.buffer, w.byteOffset, w.byteLength)),
+  )
 }
 
 /** The next line of a child's stdout as JSON; a child that ended without one is an error. */
@@ -91,12 +104,13 @@ async function nextJson<T>(lines: AsyncIterator<string>, what: string): Promise<
   return JSON.parse(line.value as string) as T
 }
 
-/** The bare baseline: 8 processes, ports picked by the OS and handed round by this process; slowest peer's seconds. */
-export async function baselineRing(ring: RingFiles): Promise<{ seconds: number; paramsDir: string }> {
-  const paramsDir = join(ring.dir, 'baseline')
-  mkdirSync(paramsDir)
+/**
+ * 8 processes of a plain TCP ring (`script` with `args(i)`), ports picked by the OS and handed round by this
+ * process; the slowest peer's seconds.
+ */
+async function plainRing(script: string, args: (i: number) => string[]): Promise<number> {
   const children: ChildProcess[] = Array.from({ length: PEERS }, (_, i) =>
-    spawn(process.execPath, [...PEER_V8_FLAGS, BASELINE_PEER, String(i), ring.file, paramsDir], { stdio: ['pipe', 'pipe', 'inherit'] }),
+    spawn(process.execPath, [...PEER_V8_FLAGS, script, ...args(i)], { stdio: ['pipe', 'pipe', 'inherit'] }),
   )
   const exited = children.map((c) => once(c, 'exit'))
   const timer = setTimeout(() => children.forEach((c) => c.kill()), BASELINE_TIMEOUT_MS)
@@ -106,48 +120,102 @@ export async function baselineRing(ring: RingFiles): Promise<{ seconds: number; 
     for (const c of children) c.stdin!.end(JSON.stringify(ports) + '\n')
     const results = await Promise.all(lines.map((l) => nextJson<{ seconds: number }>(l, 'a result')))
     await Promise.all(exited)
-    return { seconds: Math.max(...results.map((r) => r.seconds)), paramsDir }
+    return Math.max(...results.map((r) => r.seconds))
   } finally {
     clearTimeout(timer)
     for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill()
   }
 }
 
-/** One row of the table: meshgd and the baseline on one ring, each checked against the simulator. */
-async function compareOn(spec: RingSpec): Promise<string> {
-  const ring = writeRingExperiment(spec)
-  const meshgd = await meshgdRing(ring)
-  const baseline = await baselineRing(ring)
-  const sim = simulateRing(ring)
-  const yes = (dir: string): string => (sameAsSim(sim.params, dir) ? 'yes' : 'NO')
-  const meshgdRate = spec.rounds / meshgd.seconds
-  const baselineRate = spec.rounds / baseline.seconds
+/** The bare baseline (bench/baseline-peer.ts): meshgd's step and codec over plain TCP; parameters in `paramsDir`. */
+export async function baselineRing(ring: RingFiles): Promise<{ seconds: number; paramsDir: string }> {
+  const paramsDir = join(ring.dir, 'baseline')
+  mkdirSync(paramsDir)
+  const seconds = await plainRing(BASELINE_PEER, (i) => [String(i), ring.file, paramsDir])
+  return { seconds, paramsDir }
+}
+
+/** The plain-Node yardstick (bench/yardstick-peer.ts) on a ring of the same size, d and rounds. */
+export function yardstickRing(d: number, rounds: number): Promise<number> {
+  return plainRing(YARDSTICK_PEER, (i) => [String(i), String(PEERS), String(d), String(rounds)])
+}
+
+/** Issue 26's targets, as fractions of the yardstick's float64 rounds/s on the same d. */
+const TARGETS: Record<string, number> = {
+  'meshgd 1e3 float64': 0.25,
+  'meshgd 1e5 float64': 0.5,
+  'meshgd 1e5 uniform3-diff': 0.8,
+  'baseline float64': 1 / 1.3,
+}
+
+function targetOf(who: 'meshgd' | 'baseline', d: number, codec: string): number | undefined {
+  return (
+    TARGETS[`${who} ${d.toExponential().replace('+', '')} ${codec}`] ??
+    (who === 'baseline' ? TARGETS[`baseline ${codec}`] : undefined)
+  )
+}
+
+/** One row: a rate, its ratio to the yardstick, the target ratio and whether it is met, and the check against sim. */
+function row(
+  d: number,
+  codec: string,
+  who: 'meshgd' | 'baseline',
+  rate: number,
+  yardstick: number,
+  same: boolean,
+): string {
+  const ratio = rate / yardstick
+  const target = targetOf(who, d, codec)
+  const verdict = target === undefined ? '' : `${target.toFixed(2)}x ${ratio >= target ? 'met' : 'MISSED'}`
   return [
-    spec.d.toExponential().replace('+', '').padEnd(6),
-    String(spec.rounds).padStart(6),
-    (spec.compression ? 'uniform3-diff' : 'float64').padEnd(14),
-    meshgdRate.toFixed(1).padStart(10),
-    baselineRate.toFixed(1).padStart(12),
-    (meshgdRate / baselineRate).toFixed(3).padStart(15),
-    `  ${yes(meshgd.paramsDir)}, ${yes(baseline.paramsDir)}`,
+    d.toExponential().replace('+', '').padEnd(6),
+    codec.padEnd(14),
+    who.padEnd(9),
+    rate.toFixed(1).padStart(9),
+    ratio.toFixed(3).padStart(12),
+    verdict.padEnd(13),
+    same ? 'yes' : 'NO',
   ].join(' ')
 }
 
+/** The rows of one d: meshgd and the baseline in both codecs, against the yardstick run before and after them. */
+async function compareAt(d: number, rounds: number): Promise<string[]> {
+  const before = rounds / (await yardstickRing(d, rounds))
+  const rows: Array<[string, 'meshgd' | 'baseline', number, boolean]> = []
+  for (const compression of [undefined, UNIFORM3]) {
+    const codec = compression ? 'uniform3-diff' : 'float64'
+    const ring = writeRingExperiment({ d, rounds, compression, run: { checkpoint_every: null } })
+    const meshgd = await meshgdRing(ring)
+    const baseline = await baselineRing(ring)
+    const sim = simulateRing(ring)
+    rows.push([codec, 'meshgd', rounds / meshgd.seconds, sameAsSim(sim.params, meshgd.paramsDir)])
+    rows.push([codec, 'baseline', rounds / baseline.seconds, sameAsSim(sim.params, baseline.paramsDir)])
+  }
+  const after = rounds / (await yardstickRing(d, rounds))
+  const yardstick = (before + after) / 2
+  return [
+    `${d.toExponential().replace('+', '').padEnd(6)} float64        yardstick ${yardstick.toFixed(1).padStart(9)}        1.000               (runs before and after: ${before.toFixed(1)}, ${after.toFixed(1)})`,
+    ...rows.map(([codec, who, rate, same]) => row(d, codec, who, rate, yardstick, same)),
+  ]
+}
+
 /**
- * `npm run bench swarm`: meshgd against the bare baseline on the same 8-peer ring, d = 1e3 (1000 rounds) and
- * d = 1e5 (100 rounds), float64 and uniform 3-bit difference mode. Checkpoints are off on both sides (the
- * `checkpoints` bench prices them), so the ratio is the cost of the runtime and libp2p alone.
+ * `npm run bench swarm` (issue 26): on the same 8-peer ring, meshgd (libp2p), the bare baseline (meshgd's step and
+ * codec over plain TCP) and the plain-Node yardstick (bench/yardstick-peer.ts), at d = 1e3 (3000 rounds) and
+ * d = 1e5 (200 rounds), float64 and uniform 3-bit difference mode; each rate as a ratio to the yardstick's float64
+ * rate at that d, with the issue's target. Checkpoints are off (the `checkpoints` bench prices them).
  */
 export async function swarmVsBaseline(): Promise<{ name: string; lines: string[] }> {
-  const lines = ['d      rounds codec          meshgd r/s baseline r/s meshgd/baseline  bit-identical to sim (meshgd, baseline)']
+  const lines = ['d      codec          who        rounds/s  / yardstick target        bit-identical to sim']
   for (const [d, rounds] of [
-    [1_000, 1_000],
-    [100_000, 100],
+    [1_000, 3_000],
+    [100_000, 200],
   ] as const) {
-    for (const compression of [undefined, UNIFORM3]) {
-      lines.push(await compareOn({ d, rounds, compression, run: { checkpoint_every: null } }))
-    }
+    lines.push(...(await compareAt(d, rounds)))
   }
-  lines.push('rounds/s: slowest peer, its own clock, round 0 to the end (start-up excluded); meshgd peers and baseline peers both run with ' + PEER_V8_FLAGS.join(' '))
-  return { name: 'swarm vs a bare baseline: 8-peer ring on loopback, meshgd (libp2p) against plain node:net TCP, same step and codec (elastic)', lines }
+  lines.push(
+    'rounds/s: slowest peer, its own clock, round 0 to the end (start-up excluded); every process runs with ' +
+      PEER_V8_FLAGS.join(' '),
+  )
+  return { name: 'swarm against a bare baseline and a plain-Node yardstick: 8-peer ring on loopback (elastic)', lines }
 }

@@ -76,10 +76,11 @@ export function decodeVector(
   c: VectorCodec,
   payload: Uint8Array,
   dim: number,
-  out: Float64Array = new Float64Array(dim),
+  out?: Float64Array,
   littleEndian: boolean = HOST_LITTLE_ENDIAN,
 ): Float64Array {
   if (c.codec === 'f64' || c.codec === 'f32') return decodeFloats(c.codec, payload, dim, out, littleEndian)
+  out ??= new Float64Array(dim)
   const expected = vectorPayloadBytes(c, dim)
   if (payload.length !== expected) throw new WireError('WRONG_LENGTH', `${c.codec} payload of ${payload.length} bytes, expected ${expected} for dim ${dim}`)
   const scale = new DataView(payload.buffer, payload.byteOffset, 4).getFloat32(0, true)

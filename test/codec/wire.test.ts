@@ -35,7 +35,7 @@ describe('wire format', () => {
     const { envelope: env, payload } = decodeBody(bodies[0]!, limits)
     expect(env).toEqual(envelope)
     const back = decodeVector({ codec: 'f64' }, payload, 3)
-    expect(new Uint8Array(back.buffer)).toEqual(new Uint8Array(v.buffer))
+    expect(new Uint8Array(back.buffer, back.byteOffset, back.byteLength)).toEqual(new Uint8Array(v.buffer))
   })
 
   it('carries the run.target window on params frames of the size the run expects, and nowhere else', () => {
