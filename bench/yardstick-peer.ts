@@ -64,7 +64,6 @@ class Receiver {
 
 async function main(): Promise<void> {
   const [i, n, d, rounds] = process.argv.slice(2).map(Number) as [number, number, number, number]
-  const left = (i + n - 1) % n
   const right = (i + 1) % n
   let wake: (() => void) | null = null
   const onVector = (): void => {
