@@ -34,12 +34,15 @@ function seal(
   if (plaintext.byteLength < NATIVE_FROM_BYTES) return asCrypto.chaCha20Poly1305Encrypt(plaintext, nonce, ad, k)
   const cipher = createCipheriv(CHACHA, keyObjectOf(k), nonce, { authTagLength: TAG_BYTES })
   cipher.setAAD(ad, { plaintextLength: plaintext.byteLength })
-  if (plaintext instanceof Uint8Array) {
-    const sealed = cipher.update(plaintext)
-    cipher.final() // a stream cipher: nothing held back
-    return Buffer.concat([sealed, cipher.getAuthTag()], sealed.byteLength + TAG_BYTES)
-  }
+  // ciphertext and tag as a list, not joined: the connection joins each message's parts into one write anyway
+  // (noise-tuning.ts), so joining here would copy every message twice
   const out = new Uint8ArrayList()
+  if (plaintext instanceof Uint8Array) {
+    out.append(cipher.update(plaintext))
+    cipher.final() // a stream cipher: nothing held back
+    out.append(cipher.getAuthTag())
+    return out
+  }
   for (const part of plaintext) out.append(cipher.update(part))
   cipher.final()
   out.append(cipher.getAuthTag())
