@@ -156,10 +156,13 @@ export function decodeFloats(
     throw new WireError('WRONG_LENGTH', `${codec} payload of ${payload.length} bytes, expected ${width * dim} for dim ${dim}`)
   }
   if (out && out.length !== dim) throw new RangeError(`decodeFloats: out has ${out.length} entries for dim ${dim}`)
-  const bad = firstNonFinite(payload, width, dim)
-  if (bad < 0 && !out && width === 8 && littleEndian && payload.byteOffset % 8 === 0 && assembled.has(payload.buffer)) {
-    return new Float64Array(payload.buffer, payload.byteOffset, dim)
+  if (!out && width === 8 && littleEndian && payload.byteOffset % 8 === 0 && assembled.has(payload.buffer)) {
+    const inPlace = new Float64Array(payload.buffer, payload.byteOffset, dim)
+    const at = firstNonFiniteOf(inPlace)
+    if (at >= 0) throw new WireError('NON_FINITE', `${codec} payload: value ${inPlace[at]} at index ${at}`)
+    return inPlace
   }
+  const bad = firstNonFinite(payload, width, dim)
   out ??= new Float64Array(dim)
   readFloats(payload, width, bad < 0 ? dim : bad, out, littleEndian)
   if (bad >= 0) throw new WireError('NON_FINITE', `${codec} payload: value ${floatAt(payload, width, bad)} at index ${bad}`)
@@ -224,6 +227,12 @@ export function decodeBody(body: Uint8Array, limits: EnvelopeLimits): { envelope
  * Reassembles frames from a byte stream: `push(chunk)` yields every complete body. A length prefix above the cap
  * throws before anything beyond the cap is buffered; buffered bytes never exceed cap + 10.
  */
+/** Index of the first NaN or infinity in v, or -1 (x - x is 0 for every finite x, NaN otherwise). */
+function firstNonFiniteOf(v: Float64Array): number {
+  for (let k = 0; k < v.length; k++) if (v[k]! - v[k]! !== 0) return k
+  return -1
+}
+
 /**
  * The buffers of bodies FrameDecoder assembled from several chunks: each is the only holder of its bytes, placed so
  * that a float64 payload starts 8-byte aligned, and decodeFloats reads such a payload in place instead of copying it
