@@ -33,10 +33,16 @@ export interface TransportStats {
 
 export interface ParamsComponents {
   registrar: {
-    handle(protocol: string, handler: StreamHandler, options?: { maxInboundStreams?: number; maxOutboundStreams?: number }): Promise<void>
+    handle(
+      protocol: string,
+      handler: StreamHandler,
+      options?: { maxInboundStreams?: number; maxOutboundStreams?: number },
+    ): Promise<void>
     unhandle(protocol: string): Promise<void>
   }
-  connectionManager: { openStream(peer: PeerId | Multiaddr | Multiaddr[], protocol: string, options?: AbortOptions): Promise<Stream> }
+  connectionManager: {
+    openStream(peer: PeerId | Multiaddr | Multiaddr[], protocol: string, options?: AbortOptions): Promise<Stream>
+  }
 }
 
 export class ParamsTransport implements Startable {
@@ -63,10 +69,14 @@ export class ParamsTransport implements Startable {
   async listen(): Promise<void> {
     if (!this.handlers || this.handling) return
     this.handling = true
-    await this.components.registrar.handle(PARAMS_PROTOCOL, (stream, connection) => this.handleInbound(stream, connection), {
-      maxInboundStreams: 256,
-      maxOutboundStreams: 256,
-    })
+    await this.components.registrar.handle(
+      PARAMS_PROTOCOL,
+      (stream, connection) => this.handleInbound(stream, connection),
+      {
+        maxInboundStreams: 256,
+        maxOutboundStreams: 256,
+      },
+    )
   }
 
   private get init(): ParamsHandlers {
@@ -85,9 +95,12 @@ export class ParamsTransport implements Startable {
     const decoder = new FrameDecoder(this.init.maxFrameBytes)
     try {
       for await (const chunk of stream) {
-        const bytes = chunk instanceof Uint8Array ? chunk : chunk.subarray()
-        this.stats.bytesReceived += bytes.length
-        for (const body of decoder.push(bytes)) this.init.onFrame(remote, body)
+        this.stats.bytesReceived += chunk.byteLength
+        // a list's parts one by one, not joined: the decoder copies a frame of many parts once, into a body of its
+        // own where a float64 payload is read in place (src/codec/wire.ts)
+        for (const part of chunk instanceof Uint8Array ? [chunk] : chunk) {
+          for (const body of decoder.push(part)) this.init.onFrame(remote, body)
+        }
       }
     } catch (err) {
       if (this.stopping) return
