@@ -55,7 +55,7 @@ export function mixInto(
 }
 
 /**
- * out = w - eta g + eta kappa (z - s): quorum-sensing coupling (004_... Eq. 7, discretised with step eta); s is w,
+ * out = w - eta g + eta kappa (z - s): quorum-sensing coupling (Boffi & Slotine 2020 Eq. 7, discretised with step eta); s is w,
  * or the peer's public copy in CHOCO difference mode.
  */
 export function quorumUpdate(
@@ -99,7 +99,7 @@ export function copyMixInto(
   return out
 }
 
-/** EASGD's message c + beta (x - c) (004_... Eqs. 5-6, adapt-then-combine). */
+/** EASGD's message c + beta (x - c) (Boffi & Slotine 2020 Eqs. 5-6, adapt-then-combine). */
 export function easgdMessage(out: Float64Array, x: Float64Array, c: Float64Array, beta: number): Float64Array {
   const d = x.length
   if (out.length !== d || c.length !== d) throw new RangeError(`easgdMessage: sizes x ${d}, c ${c.length}, out ${out.length}`)
@@ -107,7 +107,7 @@ export function easgdMessage(out: Float64Array, x: Float64Array, c: Float64Array
   return out
 }
 
-/** x' = x - eta g - alpha (x - c) (004_... Eq. 5). With alpha = 0 this is a plain local step. */
+/** x' = x - eta g - alpha (x - c) (Boffi & Slotine 2020 Eq. 5). With alpha = 0 this is a plain local step. */
 export function easgdLocalUpdate(
   out: Float64Array,
   x: Float64Array,
@@ -132,7 +132,7 @@ export function gradientStep(u: Float64Array, g: Float64Array, eta: number): Flo
 }
 
 /**
- * allreduce-sgd (003_... Eq. 2.2): out = w - eta * (1/n) sum_j q_j over ALL peers j in ascending index (the
+ * allreduce-sgd (Kalan et al. 2019 Eq. 2.2): out = w - eta * (1/n) sum_j q_j over ALL peers j in ascending index (the
  * peer's own quantized gradient included), so every replica computes the same bits.
  */
 export function averagedStep(out: Float64Array, w: Float64Array, gradients: readonly Float64Array[], eta: number): Float64Array {

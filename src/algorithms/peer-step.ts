@@ -91,7 +91,7 @@ function present(
   return { vectors, weights: kept }
 }
 
-/** Step size of peer i: eta_per_peer[i] when given (004_... Sec. 3.3), else eta. */
+/** Step size of peer i: eta_per_peer[i] when given (Boffi & Slotine 2020 Sec. 3.3), else eta. */
 function stepOf(experiment: Experiment, index: number): number {
   return experiment.algorithm.eta_per_peer?.[index] ?? experiment.algorithm.eta
 }
@@ -194,7 +194,7 @@ abstract class BaseStep implements PeerStep {
     this.spare = old
   }
 
-  /** T - 1 plain local steps from w into `u` (001_...), then the gradient at u; returns u (w itself when T = 1). */
+  /** T - 1 plain local steps from w into `u` (Zhang & Li 2022), then the gradient at u; returns u (w itself when T = 1). */
   protected localSteps(u: Float64Array, steps: number): Float64Array {
     if (steps <= 1) {
       stochasticGradient(this.context, this.params, this.gradient)
@@ -228,7 +228,7 @@ function presentMixing(
 }
 
 /**
- * `elastic` (000_... Eq. 14): send w_i^t; combine with the a_ij-weighted differences. With local_steps T > 1,
+ * `elastic` (Mitra 2018 Eq. 14): send w_i^t; combine with the a_ij-weighted differences. With local_steps T > 1,
  * T - 1 plain gradient steps come first and the coupled step starts from their result u_i (which is sent).
  */
 class ElasticStep extends BaseStep {
@@ -260,7 +260,7 @@ class ElasticStep extends BaseStep {
   }
 }
 
-/** `quorum` (004_... Eq. 7, neighbour-only quorum z_i = sum W_ij w_j), with an optional k schedule. */
+/** `quorum` (Boffi & Slotine 2020 Eq. 7, neighbour-only quorum z_i = sum W_ij w_j), with an optional k schedule. */
 class QuorumStep extends BaseStep {
   private readonly mixing: MixingWeights
   private readonly algorithm: Algorithm<'quorum'>
@@ -302,7 +302,7 @@ export function couplingAt(algorithm: { k: number; k_schedule: ReadonlyArray<rea
 }
 
 /**
- * `easgd` without a server (004_... Eqs. 5-6, adapt-then-combine): x_i and a centre copy c_i; the message is
+ * `easgd` without a server (Boffi & Slotine 2020 Eqs. 5-6, adapt-then-combine): x_i and a centre copy c_i; the message is
  * c_i + beta (x_i - c_i); only rounds with t mod period = 0 communicate and couple.
  */
 class EasgdStep extends BaseStep {
@@ -364,7 +364,7 @@ class EasgdStep extends BaseStep {
 }
 
 /**
- * `local` (001_... Algorithm 1, neighbour-only): T local steps (or, with T = infinity, until |grad l_i(u)|^2 <= tol,
+ * `local` (Zhang & Li 2022 Algorithm 1, neighbour-only): T local steps (or, with T = infinity, until |grad l_i(u)|^2 <= tol,
  * at most max_steps), then w_i = sum W_ij u_j.
  */
 class LocalStep extends BaseStep {
@@ -424,7 +424,7 @@ class LocalStep extends BaseStep {
 
 
 /**
- * `allreduce-sgd` (003_... Eq. 2.2): send g_i (quantized by the codec in `direct` mode); every peer applies the
+ * `allreduce-sgd` (Kalan et al. 2019 Eq. 2.2): send g_i (quantized by the codec in `direct` mode); every peer applies the
  * same averaged step with all n gradients, its own (as sent) included.
  */
 class AllreduceStep extends BaseStep {

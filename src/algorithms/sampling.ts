@@ -16,7 +16,7 @@ export interface GradientContext {
   readonly rng: Rng
   /** Scratch for kernels that need one (softmax: length >= classes). */
   readonly scratch: Float64Array
-  /** Standard deviation of Gaussian noise added to each coordinate (004_... Eq. 1), drawn from `noiseRng`. */
+  /** Standard deviation of Gaussian noise added to each coordinate (Boffi & Slotine 2020 Eq. 1), drawn from `noiseRng`. */
   readonly noise?: number
   readonly noiseRng?: Rng
 }
@@ -38,7 +38,7 @@ function sampledGradient(ctx: GradientContext, w: Float64Array, out: Float64Arra
     case 'full':
       return localGradient(loss, shard, w, classes, out)
     case 'batch': {
-      // m indices uniform with replacement (002_... Sec. 2, 003_... Alg. 1); g = (1/m) sum grad l_s, in draw order.
+      // m indices uniform with replacement (Ma, Bassily & Belkin 2017 Sec. 2, Kalan et al. 2019 Alg. 1); g = (1/m) sum grad l_s, in draw order.
       out.fill(0)
       const m = sampling.size
       const scale = 1 / m
@@ -46,7 +46,7 @@ function sampledGradient(ctx: GradientContext, w: Float64Array, out: Float64Arra
       return out
     }
     case 'bernoulli': {
-      // Each sample with probability p = m / m_i, divided by the expected batch m (000_... Eq. 8: unbiased).
+      // Each sample with probability p = m / m_i, divided by the expected batch m (Mitra 2018 Eq. 8: unbiased).
       out.fill(0)
       const m = sampling.size
       const p = m / shard.rows

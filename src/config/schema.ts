@@ -82,7 +82,7 @@ const plantedSchema = z.strictObject({
   noise: z.number().min(0).default(0),
   /** softmax only: number of classes K. */
   classes: int(2).default(3),
-  /** unit-norm: Gaussian rows scaled by 1/sqrt(dim), so |x| is about 1; standard: N(0, 1) entries (003_...). */
+  /** unit-norm: Gaussian rows scaled by 1/sqrt(dim), so |x| is about 1; standard: N(0, 1) entries (Kalan et al. 2019). */
   feature_scale: z.enum(['unit-norm', 'standard']).default('unit-norm'),
 })
 
@@ -108,21 +108,21 @@ const samplingSchema = z.preprocess(
   (v) => (typeof v === 'string' ? { kind: v } : v),
   z.discriminatedUnion('kind', [
     z.strictObject({ kind: z.literal('full') }),
-    /** m indices uniform with replacement (002_..., 003_...). */
+    /** m indices uniform with replacement (Ma, Bassily & Belkin 2017, Kalan et al. 2019). */
     z.strictObject({ kind: z.literal('batch'), size: int(1).default(1), replace: z.literal(true).default(true) }),
-    /** each sample independently with probability size / m_i; divide by the expected batch (000_... Eq. 8). */
+    /** each sample independently with probability size / m_i; divide by the expected batch (Mitra 2018 Eq. 8). */
     z.strictObject({ kind: z.literal('bernoulli'), size: positive().default(1) }),
   ]),
 )
 
 /** Fields every algorithm shares. */
 const common = {
-  /** Gradient step eta, or `auto`: eta*(m) of 002_... for sampled gradients, the rate-optimal step for elastic. */
+  /** Gradient step eta, or `auto`: eta*(m) of Ma, Bassily & Belkin 2017 for sampled gradients, the rate-optimal step for elastic. */
   eta: z.union([positive(), z.literal('auto')]).default(0.5),
-  /** Standard deviation of Gaussian noise added to every gradient coordinate (004_... Eq. 1's zeta / sqrt(b)). */
+  /** Standard deviation of Gaussian noise added to every gradient coordinate (Boffi & Slotine 2020 Eq. 1's zeta / sqrt(b)). */
   gradient_noise: z.number().min(0).default(0),
   sampling: samplingSchema.prefault('full'),
-  /** Agent-specific learning rates (004_... Sec. 3.3): peer i uses eta_per_peer[i] in place of eta. */
+  /** Agent-specific learning rates (Boffi & Slotine 2020 Sec. 3.3): peer i uses eta_per_peer[i] in place of eta. */
   eta_per_peer: z.array(positive()).nullable().default(null),
   /** Opt-in defences against faulty neighbours (SECURITY.md); they cost exactness, see README "Robust options". */
   robust: z
@@ -137,7 +137,7 @@ const common = {
     .prefault({}),
 }
 
-/** Local gradient steps per round before the communication step (001_...): 1 is the plain update. */
+/** Local gradient steps per round before the communication step (Zhang & Li 2022): 1 is the plain update. */
 const localStepsField = int(1).max(1_000_000).default(1)
 
 const elasticSchema = z.strictObject({
@@ -151,9 +151,9 @@ const elasticSchema = z.strictObject({
 const quorumSchema = z.strictObject({
   kind: z.literal('quorum'),
   ...common,
-  /** Coupling strength k of 004_... Eq. 7. */
+  /** Coupling strength k of Boffi & Slotine 2020 Eq. 7. */
   k: z.number().min(0).default(0.5),
-  /** Piecewise-constant schedule [[from_round, k], ...] (004_... recommends low k early, higher later). */
+  /** Piecewise-constant schedule [[from_round, k], ...] (Boffi & Slotine 2020 recommends low k early, higher later). */
   k_schedule: z
     .array(z.tuple([int(0), z.number().min(0)]))
     .nullable()
@@ -164,18 +164,18 @@ const quorumSchema = z.strictObject({
 const easgdSchema = z.strictObject({
   kind: z.literal('easgd'),
   ...common,
-  /** Elastic pull of each x_i towards its centre copy (004_... Eq. 5: alpha = eta k). */
+  /** Elastic pull of each x_i towards its centre copy (Boffi & Slotine 2020 Eq. 5: alpha = eta k). */
   alpha: z.number().min(0).max(1).default(0.1),
-  /** Pull of the centre towards the peers (null: min(0.9, n alpha); 004_...: beta = eta n k). */
+  /** Pull of the centre towards the peers (null: min(0.9, n alpha); Boffi & Slotine 2020: beta = eta n k). */
   beta: z.number().min(0).max(1).nullable().default(null),
-  /** Communicate every `period` rounds; other rounds are plain local steps (tau in 004_...). */
+  /** Communicate every `period` rounds; other rounds are plain local steps (tau in Boffi & Slotine 2020). */
   period: int(1).default(1),
 })
 
 const localSchema = z.strictObject({
   kind: z.literal('local'),
   ...common,
-  /** T local steps before each averaging (001_... Algorithm 1); `infinity`: until |grad l_i|^2 <= tol. */
+  /** T local steps before each averaging (Zhang & Li 2022 Algorithm 1); `infinity`: until |grad l_i|^2 <= tol. */
   local_steps: z.union([int(1).max(1_000_000), z.literal('infinity')]).default(10),
   /** With local_steps: infinity, stop local steps once |grad l_i(u)|^2 <= tol ... */
   tol: positive().default(1e-20),
@@ -200,7 +200,7 @@ const compressionSchema = z.preprocess(
     z.strictObject({ kind: z.literal('none') }),
     /** round to float32 on the wire */
     z.strictObject({ kind: z.literal('float32'), mode: z.enum(['direct', 'difference']).default('direct') }),
-    /** QSGD Q_s (003_... Sec. 2.2), unbiased; `direct` sends C(v) in place of v, `difference` (CHOCO) sends
+    /** QSGD Q_s (Kalan et al. 2019 Sec. 2.2), unbiased; `direct` sends C(v) in place of v, `difference` (CHOCO) sends
      *  C(v - v_hat) and keeps public copies v_hat (qsgd then scaled by 1 / (1 + omega)) */
     z.strictObject({ kind: z.literal('qsgd'), levels: int(1).max(32767).default(16), mode: z.enum(['direct', 'difference']).default('direct') }),
     /** deterministic max-norm quantizer with b bits */

@@ -75,13 +75,13 @@ function readData(path: string): string {
 }
 
 /**
- * `algorithm.eta: auto`: eta*(m) of 002_... Theorem 4 for batch sampling, Mitra's eta* (000_... Eq. 11) for
+ * `algorithm.eta: auto`: eta*(m) of Ma, Bassily & Belkin 2017 Theorem 4 for batch sampling, Mitra's eta* (Mitra 2018 Eq. 11) for
  * Bernoulli sampling, and for full gradients the step that minimises the predicted rate of `elastic` (or eta*(N),
  * the optimal full-batch step 2N / (beta + (N - 1)(lambda_1 + lambda_n)), for the other algorithms).
  */
 export function autoEta(experiment: ExperimentInput, graph: Graph, problem: Problem): number {
   if (problem.loss !== 'squared') {
-    throw new ConfigError(`algorithm.eta: auto needs squared loss (the step theory of 002_... is for it); give a number for ${problem.loss} loss`)
+    throw new ConfigError(`algorithm.eta: auto needs squared loss (the step theory of Ma, Bassily & Belkin 2017 is for it); give a number for ${problem.loss} loss`)
   }
   const spectrum = sampleSpectrum(problem.shards)
   const a = experiment.algorithm

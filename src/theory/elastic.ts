@@ -1,5 +1,5 @@
 /**
- * Theory of `elastic` with squared loss and full gradients (ALGORITHMS.md section 1, 000_... Sec. III).
+ * Theory of `elastic` with squared loss and full gradients (ALGORITHMS.md section 1, Mitra 2018 Sec. III).
  *
  * The swarm is the linear iteration w^{t+1} = M w^t + c with M = I - A, A = eta blockdiag(H_i) + mu (L kron I_d),
  * H_i = X_i^T X_i / m_i (X_i: peer i's m_i samples as rows). A is symmetric PSD and its null space is exactly
@@ -51,7 +51,7 @@ export interface ElasticTheory {
   rateExcited: number | null
   /** The path that computed R (see the file header). */
   method: ElasticMethod
-  /** 000_... Sec. III corrected: R >= 1 - eta lambda_min^+(Hbar), Hbar = (1/n) sum_i H_i. */
+  /** Mitra 2018 Sec. III corrected: R >= 1 - eta lambda_min^+(Hbar), Hbar = (1/n) sum_i H_i. */
   mitra: { lowerBound: number; upperBound: 1 }
   lambdaMinPlusH: number
   lambdaMaxH: number

@@ -18,7 +18,7 @@ export interface RatePrediction {
   /** Predicted linear rate R (per round) of max_i |w_i - w_ref|. */
   rate: number
   method: string
-  /** 000_... Sec. III in its corrected form: R >= 1 - eta * lambda_min^+(H), H = (1/n) sum_i H_i. */
+  /** Mitra 2018 Sec. III in its corrected form: R >= 1 - eta * lambda_min^+(H), H = (1/n) sum_i H_i. */
   mitra_lower_bound: number
   /**
    * The rate of the modes the run's start excites: with run.init zeros (every w_i^0 = 0) only R^n kron U, U the span
@@ -37,7 +37,7 @@ interface Resolved {
 export function whyNoPrediction(experiment: Experiment, problem: Problem): string | null {
   const a = experiment.algorithm
   if (a.kind !== 'elastic') return `no rate theory for algorithm ${a.kind}`
-  if (problem.loss !== 'squared') return `the rate theory of 000_... holds for squared loss (this is ${problem.loss})`
+  if (problem.loss !== 'squared') return `the rate theory of Mitra 2018 holds for squared loss (this is ${problem.loss})`
   if (a.sampling.kind !== 'full') return 'the linear-rate prediction needs full gradients (sampling: full)'
   if (a.local_steps !== 1) return 'the rate theory is for one gradient step per round (local_steps: 1)'
   if (a.eta_per_peer) return 'the rate theory is for one step size shared by all peers'
@@ -81,15 +81,15 @@ export interface TheoryReport {
     laplacian_lambda_max: number
   }
   elastic: ElasticReport | null
-  /** 002_... Theorem 4 over the union of all samples (squared loss), for the configured batch size m. */
+  /** Ma, Bassily & Belkin 2017 Theorem 4 over the union of all samples (squared loss), for the configured batch size m. */
   sgd: SgdTheory | null
-  /** 000_... Eqs. 11-12 for Bernoulli sampling with expected batch m. */
+  /** Mitra 2018 Eqs. 11-12 for Bernoulli sampling with expected batch m. */
   bernoulli: { m: number; eta_star: number; g_star: number } | null
-  /** 001_... Sec. 4: local decay beta of the configured step and the cost-optimal T* for cost ratios r = C_g / C_c. */
+  /** Zhang & Li 2022 Sec. 4: local decay beta of the configured step and the cost-optimal T* for cost ratios r = C_g / C_c. */
   local: { beta: number; t_star: Array<{ r: number; t_star: number; asymptotic: number }> } | null
-  /** 004_... at a quadratic minimum: predicted loss of the mean eta Tr(H) / (4 b p) and the noise of the swarm. */
+  /** Boffi & Slotine 2020 at a quadratic minimum: predicted loss of the mean eta Tr(H) / (4 b p) and the noise of the swarm. */
   quorum: { mean_loss: number; agent_deviation_variance: number | null; mean_variance: number | null } | null
-  /** QSGD (003_... Sec. 2.2): variance factor 1 + min(d/s^2, sqrt(d)/s) and bits per message for some levels s. */
+  /** QSGD (Kalan et al. 2019 Sec. 2.2): variance factor 1 + min(d/s^2, sqrt(d)/s) and bits per message for some levels s. */
   qsgd: Array<{ levels: number; variance_factor: number; bits_per_message: number }> | null
   /** Why there is no elastic rate theory, or why part of it (the best-mu scan) was left out; null otherwise. */
   note: string | null

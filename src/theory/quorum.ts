@@ -1,5 +1,5 @@
 /**
- * Boffi & Slotine (004_...): noise of a coupled swarm at a quadratic minimum f = (h/2)|x - x*|^2 with gradient
+ * Boffi & Slotine (Boffi & Slotine 2020): noise of a coupled swarm at a quadratic minimum f = (h/2)|x - x*|^2 with gradient
  * noise of covariance sigma^2 I / b per agent (Eq. 1), p agents, quorum coupling k on the complete graph (Eq. 7).
  *
  * Continuous-time (their SDEs): the swarm mean is an Ornstein-Uhlenbeck process with variance eta sigma^2 / (2 h b p)
@@ -39,7 +39,7 @@ export function predictedMeanLoss(eta: number, traceH: number, b: number, p: num
   return (eta * traceH) / (4 * b * p)
 }
 
-/** EASGD's stationary centre variance k sigma^2 / (2 h (h + k (1 + p))) (004_... (C.6), corrected). */
+/** EASGD's stationary centre variance k sigma^2 / (2 h (h + k (1 + p))) (Boffi & Slotine 2020 (C.6), corrected). */
 export function easgdCentreVariance(k: number, sigma: number, h: number, p: number): number {
   return (k * sigma * sigma) / (2 * h * (h + k * (1 + p)))
 }

@@ -1,7 +1,7 @@
 /**
  * Theory of sampled gradients on squared loss, over the union of all peers' samples (pure).
  *
- * Ma, Bassily & Belkin (002_...), interpolation regime, mini-batch m drawn with replacement:
+ * Ma, Bassily & Belkin (Ma, Bassily & Belkin 2017), interpolation regime, mini-batch m drawn with replacement:
  *   g(lambda; m, eta) = (1 - eta lambda)^2 + (eta^2 lambda / m)(beta - lambda)                     (Sec. 4.1)
  *   eta*(m) = m / (beta + (m - 1) lambda_n)                 if m <= beta / (lambda_1 - lambda_n) + 1  (Eq. 9)
  *           = 2m / (beta + (m - 1)(lambda_1 + lambda_n))    otherwise
@@ -13,7 +13,7 @@
  * H = (1/N) sum x x^T, lambda_1 its largest and lambda_n its smallest NONZERO eigenvalue, beta = max |x|^2.
  * E|w_{t+1} - w*|^2 <= g(m, eta) E|w_t - w*|^2.
  *
- * Mitra (000_... Eqs. 10-12), Bernoulli sampling with expected batch m out of N samples, normalised rows; with
+ * Mitra (Mitra 2018 Eqs. 10-12), Bernoulli sampling with expected batch m out of N samples, normalised rows; with
  * |x|^2 <= beta in general the noise term scales by beta:
  *   g(m, eta, lambda) = (1 - eta lambda)^2 + (eta^2 lambda beta / m)(1 - m / N)
  *   eta* = 2 / (lambda_1 + lambda_n + c), g* = 1 - 4 lambda_1 lambda_n / (lambda_1 + lambda_n + c)^2,
@@ -61,7 +61,7 @@ function squaredNorm(x: Float64Array): number {
   return q
 }
 
-/** g(lambda; m, eta) of 002_... Sec. 4.1. */
+/** g(lambda; m, eta) of Ma, Bassily & Belkin 2017 Sec. 4.1. */
 export function mbbContraction(lambda: number, m: number, eta: number, beta: number): number {
   return (1 - eta * lambda) ** 2 + ((eta * eta * lambda) / m) * (beta - lambda)
 }
@@ -108,7 +108,7 @@ export interface BernoulliTheory {
   g_star: number
 }
 
-/** Mitra's Bernoulli-SGD optimum (000_... Eqs. 11-12, with the beta scaling above). */
+/** Mitra's Bernoulli-SGD optimum (Mitra 2018 Eqs. 11-12, with the beta scaling above). */
 export function mitraBernoulli(spec: SampleSpectrum, m: number): BernoulliTheory {
   const c = spec.beta * (1 / m - 1 / spec.samples)
   const s = spec.lambda_1 + spec.lambda_n + c

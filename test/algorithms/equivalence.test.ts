@@ -70,7 +70,7 @@ function expectClose(a: Vec[], b: Vec[], tol = 1e-12): void {
 
 const zeros = (n: number, d: number): Vec[] => Array.from({ length: n }, () => new Array<number>(d).fill(0))
 
-describe('quorum (004_... Eq. 7)', () => {
+describe('quorum (Boffi & Slotine 2020 Eq. 7)', () => {
   for (const topology of ['complete', 'ring']) {
     it(`equals the dense recursion on the ${topology} graph${topology === 'complete' ? ' (the global mean: Eq. 7 exactly)' : ''}`, () => {
       const eta = 0.6
@@ -105,7 +105,7 @@ describe('quorum (004_... Eq. 7)', () => {
   })
 })
 
-describe('easgd (004_... Eqs. 5-6, serverless)', () => {
+describe('easgd (Boffi & Slotine 2020 Eqs. 5-6, serverless)', () => {
   it('equals centralised synchronous EASGD on the complete graph, every centre copy equal', () => {
     const eta = 0.5
     const alpha = 0.1
@@ -154,7 +154,7 @@ describe('easgd (004_... Eqs. 5-6, serverless)', () => {
   })
 })
 
-describe('local (001_... Algorithm 1)', () => {
+describe('local (Zhang & Li 2022 Algorithm 1)', () => {
   for (const topology of ['complete', 'ring']) {
     it(`equals T local steps then Metropolis averaging on the ${topology} graph`, () => {
       const eta = 0.7
@@ -191,7 +191,7 @@ describe('local (001_... Algorithm 1)', () => {
   })
 })
 
-describe('allreduce-sgd (003_... Eq. 2.2)', () => {
+describe('allreduce-sgd (Kalan et al. 2019 Eq. 2.2)', () => {
   it('keeps every replica identical and equals centralised GD with full gradients', () => {
     const eta = 0.7
     const n = 4

@@ -67,7 +67,7 @@ describe('CHOCO difference mode on a ring of 8 peers, one sample each, d = 1024,
   })
 })
 
-describe("Kalan et al.'s experiment at small scale (003_...)", () => {
+describe("Kalan et al.'s experiment at small scale (Kalan et al. 2019)", () => {
   // planted ReLU, d = 100, 1000 samples on 4 peers, allreduce-sgd, batch 20 per peer
   const base = {
     swarm: { peers: 4 },

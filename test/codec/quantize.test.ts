@@ -17,7 +17,7 @@ function randomVector(d: number, seed: number): Float64Array {
 
 const norm2 = (v: ArrayLike<number>): number => Math.sqrt(Array.from(v).reduce((s, x) => s + x * x, 0))
 
-describe('qsgd Q_s (003_... Sec. 2.2)', () => {
+describe('qsgd Q_s (Kalan et al. 2019 Sec. 2.2)', () => {
   it('is unbiased and its second moment stays under (1 + omega)|v|^2 (Monte Carlo, 20000 draws)', () => {
     for (const [d, s] of [
       [16, 1],

@@ -97,7 +97,7 @@ function minNormByNormalEquations(problem: Problem): number[] {
 
 const noBytes = (): number => 0
 
-describe('elastic simulator (000_... Eq. 14)', () => {
+describe('elastic simulator (Mitra 2018 Eq. 14)', () => {
   for (const g of GRAPHS) {
     it(`equals a dense recursion of Eq. 14 to 1e-12 on ${g.name}`, () => {
       for (const rounds of [1, 7, 60]) {

@@ -52,7 +52,7 @@ function meanSquaredContraction(sampling: Record<string, unknown>): { contractio
   return { contraction: (sum[rounds]! / sum[0]!) ** (1 / rounds), spectrum: spectrum! }
 }
 
-describe('Ma, Bassily & Belkin (002_...): optimal step and critical batch', () => {
+describe('Ma, Bassily & Belkin (Ma, Bassily & Belkin 2017): optimal step and critical batch', () => {
   const problem = { kind: 'planted', loss: 'squared', dim: 60, samples_per_peer: 30, seed: 2 }
 
   it('meshgd theory --json reports eta*, g*, m* matching a dense eigen-solve (1e-9)', () => {
@@ -123,7 +123,7 @@ describe('Ma, Bassily & Belkin (002_...): optimal step and critical batch', () =
   })
 })
 
-describe('Zhang & Li (001_...): local steps', () => {
+describe('Zhang & Li (Zhang & Li 2022): local steps', () => {
   const problem = { kind: 'planted', loss: 'squared', dim: 40, samples_per_peer: 4, seed: 6 }
   const steps = [1, 10, 100, 'infinity'] as const
 
@@ -183,7 +183,7 @@ describe('Zhang & Li (001_...): local steps', () => {
   })
 })
 
-describe('Boffi & Slotine (004_...): noise of a coupled swarm at a quadratic minimum', () => {
+describe('Boffi & Slotine (Boffi & Slotine 2020): noise of a coupled swarm at a quadratic minimum', () => {
   // f(w) = (1/2)(w - 1)^2 for every agent (one sample x = 1, y = 1), Gaussian gradient noise sigma.
   writeFileSync(join(work, 'quad.csv'), 'x,y\n' + Array.from({ length: 16 }, () => '1,1').join('\n') + '\n')
   const sigma = 0.5
@@ -247,7 +247,7 @@ function simulateValues(resolved: ResolvedExperiment, rounds: number): number[][
   return out
 }
 
-describe('Kalan, Soltanolkotabi & Avestimehr (003_...): planted ReLU', () => {
+describe('Kalan, Soltanolkotabi & Avestimehr (Kalan et al. 2019): planted ReLU', () => {
   // n = 200 samples around 10 d (d = 20), 4 peers, batch 10 per peer, Gaussian features
   const base = {
     swarm: { peers: 4 },
@@ -283,7 +283,7 @@ describe('Kalan, Soltanolkotabi & Avestimehr (003_...): planted ReLU', () => {
   })
 })
 
-describe("Mitra (000_... Eqs. 10-12): Bernoulli sampling", () => {
+describe("Mitra (Mitra 2018 Eqs. 10-12): Bernoulli sampling", () => {
   it('the measured contraction of E|w - w*|^2 at Mitra eta* is within g*', () => {
     for (const m of [2, 8]) {
       const { contraction, spectrum } = meanSquaredContraction({ kind: 'bernoulli', size: m })

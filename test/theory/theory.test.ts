@@ -63,7 +63,7 @@ describe('Lanczos', () => {
   })
 })
 
-describe('elastic theory (000_... Eq. 14)', () => {
+describe('elastic theory (Mitra 2018 Eq. 14)', () => {
   it('matches the hand-worked 2-peer, d = 1 case', () => {
     // x_0 = 1, x_1 = 2 (d = 1): H = diag(1, 4); L = [[1,-1],[-1,1]]; M = [[1 - eta - mu, mu], [mu, 1 - 4 eta - mu]]
     const g = buildGraph({ kind: 'path', seed: 1, weights: { kind: 'unit' } }, 2)
