@@ -441,6 +441,28 @@ describe('a keyed swarm (libp2p private network)', () => {
     const b = params(out, n)
     for (let i = 0; i < n; i++) expect(b[i]!.equals(a[i]!)).toBe(true)
   })
+
+  it('carries frames of 800 kB (d = 100,000), which stopped every peer within 30 rounds (issue 26)', async () => {
+    const keyFile = join(work, 'swarm-large.key')
+    expect(meshgd(['keygen', '-o', keyFile]).status).toBe(0)
+    const n = 4
+    const file = experiment('keyed-large', {
+      swarm: { id: 'keyedlarge', peers: n, key_file: 'swarm-large.key' },
+      topology: { kind: 'ring' },
+      problem: { kind: 'planted', loss: 'squared', dim: 100_000, samples_per_peer: 1, seed: 3 },
+      algorithm: { kind: 'elastic', eta: 1, mu: 0.2 },
+      run: { rounds: 80, record_every: 40, checkpoint_every: null },
+    })
+    const boot = await startBootstrap(['--swarm-key', keyFile])
+    const out = join(work, 'keyed-large-net')
+    const exits = Array.from({ length: n }, (_, i) => exitCode(startPeer(file, i, out, boot.addr, { args: ['--quiet'] })))
+    expect(await Promise.all(exits)).toEqual(new Array(n).fill(0))
+    boot.stop()
+    expect(meshgd(['sim', file, '--out', join(work, 'keyed-large-sim'), '--quiet']).status).toBe(0)
+    const a = params(join(work, 'keyed-large-sim'), n)
+    const b = params(out, n)
+    for (let i = 0; i < n; i++) expect(b[i]!.equals(a[i]!)).toBe(true)
+  })
 })
 
 describe('addressed as on a compose network (/dns4 names), then gathered with meshgd report', () => {
