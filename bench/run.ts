@@ -15,6 +15,7 @@ import { resolveExperiment } from '../src/exchange/resolve.js'
 import { simulate } from '../src/sim/engine.js'
 import { childProcesses, sampleMemory } from '../src/observe/proc-memory.js'
 import { meshgdRing, simulateRing, swarmVsBaseline, writeRingExperiment } from './swarm-bench.js'
+import { memoryOverTime } from './memory-bench.js'
 import { theoryBench } from './theory-bench.js'
 
 const BIN = join(import.meta.dirname, '..', '..', 'bin', 'meshgd.js')
@@ -35,7 +36,7 @@ function bareRoundMs(n: number, d: number, rounds: number): number {
       const l = a[(i + n - 1) % n]!
       const r = a[(i + 1) % n]!
       const o = b[i]!
-      for (let k = 0; k < d; k++) o[k] = w[k]! - 0.5 * w[k]! + 0.2 * ((l[k]! - w[k]!) + (r[k]! - w[k]!))
+      for (let k = 0; k < d; k++) o[k] = w[k]! - 0.5 * w[k]! + 0.2 * (l[k]! - w[k]! + (r[k]! - w[k]!))
     }
   }
   return (performance.now() - t0) / rounds
@@ -69,7 +70,12 @@ function simRing(): BenchResult {
 }
 
 /** An 8-peer ring as real processes on loopback, against the simulator on the same rounds. */
-async function swarmRing(d: number, rounds: number, compression?: Record<string, unknown>, run: Record<string, unknown> = {}): Promise<BenchResult & { seconds: number }> {
+async function swarmRing(
+  d: number,
+  rounds: number,
+  compression?: Record<string, unknown>,
+  run: Record<string, unknown> = {},
+): Promise<BenchResult & { seconds: number }> {
   const ring = writeRingExperiment({ d, rounds, compression, run })
   const { seconds, summary } = await meshgdRing(ring)
   const payload = rounds * 8 * 2 * 8 * d
@@ -113,7 +119,10 @@ function swarmTimeline(out: string, n: number): { allStarted: number; allDone: n
     const dir = join(out, 'peers', String(i))
     const info = JSON.parse(readFileSync(join(dir, 'info.json'), 'utf8')) as { wall_s: number }
     const start = statSync(join(dir, 'info.json')).mtimeMs - offset - 1000 * info.wall_s
-    const recs = readFileSync(join(dir, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { t_ms: number })
+    const recs = readFileSync(join(dir, 'metrics.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { t_ms: number })
     allStarted = Math.max(allStarted, start + recs[0]!.t_ms)
     allDone = Math.max(allDone, start + recs.at(-1)!.t_ms)
   }
@@ -141,12 +150,23 @@ async function swarmScale(): Promise<BenchResult> {
     const input = experimentFrom(body)
     const sampler = sampleMemory(() => childProcesses(process.pid, / node .*--index /), 10_000)
     const launched = performance.now()
-    await runSwarm({ file, experiment: input, baseDir: dir, out: join(dir, 'net'), signal: new AbortController().signal, quiet: true })
+    await runSwarm({
+      file,
+      experiment: input,
+      baseDir: dir,
+      out: join(dir, 'net'),
+      signal: new AbortController().signal,
+      quiet: true,
+    })
     const samples = sampler.stop()
     const { allStarted, allDone } = swarmTimeline(join(dir, 'net'), n)
     const { experiment, graph, problem } = resolveExperiment(input, dir)
     const sim = simulate({ experiment, graph, problem, reference: null, messageBytes: () => 0 })
-    const equal = sim.params.every((w, i) => Buffer.from(readFileSync(join(dir, 'net', 'params', `${i}.f64`))).equals(Buffer.from(w.buffer, w.byteOffset, w.byteLength)))
+    const equal = sim.params.every((w, i) =>
+      Buffer.from(readFileSync(join(dir, 'net', 'params', `${i}.f64`))).equals(
+        Buffer.from(w.buffer, w.byteOffset, w.byteLength),
+      ),
+    )
     const median = (key: 'pssKb' | 'rssKb' | 'anonKb'): string => {
       const v = samples.map((m) => m[key]).sort((a, b) => a - b)
       return (v[Math.floor(v.length / 2)]! / 1024).toFixed(0)
@@ -155,7 +175,10 @@ async function swarmScale(): Promise<BenchResult> {
       `${String(n).padStart(2)} peers: start-up ${((allStarted - launched) / 1000).toFixed(1)} s (launch to the last peer's round 0), ${((1000 * 300) / (allDone - allStarted)).toFixed(1)} rounds/s after it, per peer Pss ${median('pssKb')} MB (RssAnon ${median('anonKb')} MB, VmRSS ${median('rssKb')} MB; medians of ${samples.length} samples), bit-identical to sim: ${equal ? 'yes' : 'NO'}`,
     )
   }
-  return { name: 'swarm at scale: 16, 32 and 64 peer processes on a torus, d = 256, 300 rounds (elastic, float64)', lines }
+  return {
+    name: 'swarm at scale: 16, 32 and 64 peer processes on a torus, d = 256, 300 rounds (elastic, float64)',
+    lines,
+  }
 }
 
 /**
@@ -179,7 +202,9 @@ async function simThousand(): Promise<BenchResult> {
         output: { params: false },
       }),
     )
-    const child = spawn(process.execPath, [BIN, 'sim', file, '--out', join(dir, 'out'), '--quiet', '--no-theory'], { stdio: 'ignore' })
+    const child = spawn(process.execPath, [BIN, 'sim', file, '--out', join(dir, 'out'), '--quiet', '--no-theory'], {
+      stdio: 'ignore',
+    })
     const sampler = sampleMemory(() => [child.pid!], 100)
     const started = performance.now()
     await new Promise((done) => child.once('exit', done))
@@ -203,11 +228,17 @@ async function readmeFirst(): Promise<BenchResult> {
   const dir = mkdtempSync(join(tmpdir(), 'meshgd-bench-readme-'))
   symlinkSync(join(import.meta.dirname, '..', '..', 'topology'), join(dir, 'topology'))
   const lines: string[] = []
-  for (const c of readmeCommands(join(import.meta.dirname, '..', '..', 'README.md')).filter((x) => x.section === 'A first experiment')) {
+  for (const c of readmeCommands(join(import.meta.dirname, '..', '..', 'README.md')).filter(
+    (x) => x.section === 'A first experiment',
+  )) {
     const started = performance.now()
-    const code = await new Promise<number | null>((done) => spawn(process.execPath, [BIN, ...c.args], { cwd: dir, stdio: 'ignore' }).once('exit', done))
+    const code = await new Promise<number | null>((done) =>
+      spawn(process.execPath, [BIN, ...c.args], { cwd: dir, stdio: 'ignore' }).once('exit', done),
+    )
     const s = (performance.now() - started) / 1000
-    lines.push(`${s.toFixed(2)} s (${(s / 5).toFixed(2)} of the 5 s promise), exit ${code}: npx meshgd ${c.args.join(' ')}`)
+    lines.push(
+      `${s.toFixed(2)} s (${(s / 5).toFixed(2)} of the 5 s promise), exit ${code}: npx meshgd ${c.args.join(' ')}`,
+    )
   }
   return { name: 'README "A first experiment": each command, whole process', lines }
 }
@@ -215,7 +246,12 @@ async function readmeFirst(): Promise<BenchResult> {
 /** Encode and decode throughput of each codec, in GB/s of float64 input. */
 function codecThroughput(): BenchResult {
   const lines: string[] = []
-  const codecs: VectorCodec[] = [{ codec: 'f64' }, { codec: 'f32' }, { codec: 'qsgd', levels: 16 }, { codec: 'uniform', bits: 3 }]
+  const codecs: VectorCodec[] = [
+    { codec: 'f64' },
+    { codec: 'f32' },
+    { codec: 'qsgd', levels: 16 },
+    { codec: 'uniform', bits: 3 },
+  ]
   for (const d of [1_000, 100_000, 1_000_000]) {
     const v = Float64Array.from({ length: d }, (_, k) => Math.sin(k))
     const out = new Float64Array(d)
@@ -251,9 +287,12 @@ const ALL: Record<string, () => BenchResult | Promise<BenchResult>> = {
   'sim-1000': simThousand,
   readme: readmeFirst,
   theory: theoryBench,
+  memory: memoryOverTime,
 }
+/** Run only when named: they take many minutes by design. */
+const LONG = new Set(['memory'])
 const BENCHES = Object.entries(ALL)
-  .filter(([name]) => !only || name === only)
+  .filter(([name]) => (only ? name === only : !LONG.has(name)))
   .map(([, bench]) => bench)
 
 for (const bench of BENCHES) {
