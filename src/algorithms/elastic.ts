@@ -1,5 +1,5 @@
 /**
- * `elastic`: Mitra's graph elastic penalty, Mitra 2018 Eq. 14 (ALGORITHMS.md section 1):
+ * `elastic`: Mitra's graph elastic penalty, Mitra 2018 Eq. 14 (docs/algorithms.md "1. `elastic`: graph elastic penalty"):
  *
  *     w_i^{t+1} = w_i^t - eta * g_i(w_i^t) + mu * sum_{j in N(i)} a_ij (w_j^t - w_i^t)
  *

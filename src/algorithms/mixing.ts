@@ -1,5 +1,5 @@
 /**
- * Kernels of the mixing-matrix algorithms (ALGORITHMS.md sections 2-4), pure over Float64Array.
+ * Kernels of the mixing-matrix algorithms (docs/algorithms.md sections 2-4), pure over Float64Array.
  *
  * Summation order, fixed once for every implementation: sum_{j in N(i) or j = i} W_ij v_j runs over
  * N(i) ∪ {i} in ascending index, the peer's own term at its own place in that order.

@@ -1,5 +1,5 @@
 /**
- * One peer's side of a synchronous round, shared by the simulator and the networked peer (STYLE.md 3: decide in a
+ * One peer's side of a synchronous round, shared by the simulator and the networked peer (docs/design.md "Decide in a pure function, act in the runtime": decide in a
  * pure function, act in the runtime). A round t has two phases:
  *
  *   1. `prepare(t)`: compute what this round needs from the peer's own state (the stochastic gradient, local
@@ -50,7 +50,7 @@ export interface StepState {
   rngs: Record<string, RngState>
 }
 
-/** Each peer's starting point w_i^0 (ALGORITHMS.md "Notation": zeros, or a seeded draw per peer). */
+/** Each peer's starting point w_i^0 (docs/algorithms.md "Notation": zeros, or a seeded draw per peer). */
 export function initialParams(experiment: Experiment, index: number, paramDim: number): Float64Array {
   const w = new Float64Array(paramDim)
   const init = experiment.run.init

@@ -1,5 +1,5 @@
 /**
- * The stochastic gradient g_i of ALGORITHMS.md "Sampling": full, batch with replacement, Bernoulli.
+ * The stochastic gradient g_i of docs/algorithms.md "Sampling: the stochastic gradient g_i": full, batch with replacement, Bernoulli.
  * Randomness comes from the peer's own stream (`Rng.derive(run seed, peer index, 'sampling')`), drawn in a fixed
  * order, so a networked peer draws exactly what the simulator draws for it.
  */

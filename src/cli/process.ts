@@ -1,7 +1,7 @@
 /**
- * How a command's process ends and what keeps it honest while it runs: the exit statuses (DESIGN.md "Interface
- * contract": 0 the run did what was asked; 1 it ran but did not; 2 bad configuration or input; 130 interrupted),
- * aborting on SIGINT/SIGTERM, and the heartbeat file `meshgd health` reads.
+ * How a command's process ends and what keeps it honest while it runs: the exit statuses (0 the run did what was
+ * asked; 1 it ran but did not; 2 bad configuration or input; 130 interrupted), aborting on SIGINT/SIGTERM, and the
+ * heartbeat file `meshgd health` reads.
  */
 import { writeFileSync } from 'node:fs'
 import { PARENT_PIPE_ENV } from '../swarm/parent-pipe.js'

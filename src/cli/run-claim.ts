@@ -1,7 +1,7 @@
 /**
  * Claiming a run directory before anything is written (`--out`): a folder holding a run of another experiment is
  * refused in one line (`--force` replaces it), so two runs never mix their files; a folder holding this
- * experiment's checkpoints is resumed, and says so. The claim writes `experiment.json` first (DESIGN.md).
+ * experiment's checkpoints is resumed, and says so. The claim writes `experiment.json` first (docs/design.md "The run directory").
  */
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs'
 import { join } from 'node:path'

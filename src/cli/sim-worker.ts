@@ -1,5 +1,5 @@
 /**
- * `meshgd sim`'s run in a worker thread (STYLE.md 18): the round loop and the theory are synchronous, and a
+ * `meshgd sim`'s run in a worker thread: the round loop and the theory are synchronous, and a
  * signal handler runs only on an idle event loop, so the main thread keeps its loop free for Ctrl-C and SIGTERM
  * and tells this thread to stop through a shared flag, read between rounds. Messages to the main thread:
  * `{kind: 'progress', round, relError}`, then `{kind: 'done', summary}` or `{kind: 'error', name, message}`.

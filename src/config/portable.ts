@@ -1,5 +1,5 @@
 /**
- * The resolved experiment as a file (DESIGN.md "A run directory"): `experiment.json`, the experiment file plus
+ * The resolved experiment as a file (docs/design.md "The run directory"): `experiment.json`, the experiment file plus
  * every `--set` with every default filled in. It is written first into each run directory, every process a
  * launcher starts reads it instead of the user's file and flags, and `meshgd report` judges a run against it.
  * Pure: no I/O.

@@ -1,5 +1,5 @@
 /**
- * The experiment file: one schema, every default in one place (STYLE.md 5: defaults, then merge, then validate
+ * The experiment file: one schema, every default in one place (defaults, then merge, then validate
  * once). README.md "Experiment files" documents each field; `test/config` checks that the two agree.
  */
 import { z } from 'zod'
@@ -245,7 +245,7 @@ const outputSchema = z.strictObject({
 })
 
 /**
- * A static list of peers for fixed deployments (DESIGN.md "Discovery"), dialled at start: plain multiaddrs, or
+ * A static list of peers for fixed deployments (README "Pinned peers"), dialled at start: plain multiaddrs, or
  * pinned entries {index, peer_id, addr} so a peer trusts exactly these identities and not the roster.
  */
 const peersSchema = z

@@ -9,7 +9,7 @@
  *   rescheduled pod resumes where it was.
  * - `<base>-bootstrap` StatefulSet of one with its key on a volume claim (a stable peer ID) and its headless
  *   Service; peers dial it as `/dns4/<base>-bootstrap.<ns>.svc.<domain>/tcp/PORT`.
- * - `<base>-experiment` ConfigMap: the fully resolved experiment as JSON (file plus every `--set`, STYLE.md 19)
+ * - `<base>-experiment` ConfigMap: the fully resolved experiment as JSON (file plus every `--set`)
  *   and, for a CSV problem, the data file, mounted at /experiment.
  * - `<base>-swarm-key` Secret with the swarm key, mounted and passed as `--swarm-key`, when the swarm has one.
  *

@@ -20,7 +20,7 @@ export function vectorCodecOf(experiment: Experiment): VectorCodec {
 }
 
 /**
- * CHOCO difference mode (ALGORITHMS.md): peer `from` sends q = C(v - c_from) and everyone, itself included, adds
+ * CHOCO difference mode (docs/algorithms.md "`mode: difference` (CHOCO-gossip)"): peer `from` sends q = C(v - c_from) and everyone, itself included, adds
  * q (qsgd scaled by 1 / (1 + omega), so the compressor is contractive) to the public copy c_from. Every copy of c_from
  * receives the same bits, so the simulator keeps one per peer; what a neighbour (and the peer's own coupling
  * term) sees is c_from.

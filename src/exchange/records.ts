@@ -3,7 +3,7 @@
  */
 import type { Experiment } from '../config/schema.js'
 
-/** One line of metrics.jsonl (ALGORITHMS.md "Metrics every run reports"). */
+/** One line of metrics.jsonl (docs/algorithms.md "Metrics"). */
 export interface RoundRecord {
   round: number
   peer: number

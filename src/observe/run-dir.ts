@@ -1,5 +1,5 @@
 /**
- * The run directory of DESIGN.md: summary.json, metrics.jsonl, params/<i>.f64, peers/<i>/metrics.jsonl.
+ * The run directory of docs/design.md ("The run directory"): summary.json, metrics.jsonl, params/<i>.f64, peers/<i>/metrics.jsonl.
  * Writes are synchronous and batched: a record batch is one write per file.
  */
 import { closeSync, mkdirSync, openSync, renameSync, writeFileSync, writeSync } from 'node:fs'

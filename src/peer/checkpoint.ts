@@ -1,5 +1,5 @@
 /**
- * A peer's checkpoints (DESIGN.md "src/peer"): everything its next rounds depend on, written atomically under
+ * A peer's checkpoints (docs/design.md "Faults and restarts"): everything its next rounds depend on, written atomically under
  * `peers/<i>/state/` and checked on load, so a peer killed at any moment resumes where it was.
  *
  * File `checkpoint-<round, 10 digits>.bin`:

@@ -1,4 +1,4 @@
-/** The ways a peer's run fails, each with a code callers and tests branch on (STYLE.md 7). */
+/** The ways a peer's run fails, each with a code callers and tests branch on. */
 export class PeerError extends Error {
   override readonly name = 'PeerError'
   constructor(

@@ -1,5 +1,5 @@
 /**
- * What a peer knows of each neighbour, and the decisions that follow from it (STYLE.md 3: decide in a pure
+ * What a peer knows of each neighbour, and the decisions that follow from it (docs/design.md "Decide in a pure function, act in the runtime": decide in a pure
  * function, act in the runtime). No I/O and no clock of its own: the runtime passes `now`.
  *
  * Per neighbour: up or down, finished or not, the freshest vector and its round, the vectors of the rounds just

@@ -1,5 +1,5 @@
 /**
- * The round loop of one peer (ALGORITHMS.md through the same `PeerStep` the simulator calls), driven by what the
+ * The round loop of one peer (docs/algorithms.md, through the same `PeerStep` the simulator calls), driven by what the
  * pure `NeighbourBook` says.
  *
  * Sync mode: the peer sends its round-t message to every neighbour (never waiting on the send: a queue per

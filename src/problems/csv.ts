@@ -1,5 +1,5 @@
 /**
- * CSV data (pure: the caller reads the file). Rows are sharded in file order (DESIGN.md): `contiguous` gives peer
+ * CSV data (pure: the caller reads the file). Rows are sharded in file order: `contiguous` gives peer
  * i the i-th block of ceil(rows / peers) rows, `round-robin` gives it rows i, i + n, i + 2n, ...
  * Every error is one line naming the file, the line (1-based, as an editor shows it) and the column.
  */

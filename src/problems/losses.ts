@@ -1,5 +1,5 @@
 /**
- * Per-sample losses and gradients of ALGORITHMS.md "Per-sample losses and gradients" (pure kernels).
+ * Per-sample losses and gradients of docs/algorithms.md "Losses and gradients" (pure kernels).
  *
  * With z = x . w:
  *   squared   1/2 (z - y)^2                  grad (z - y) x

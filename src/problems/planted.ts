@@ -1,5 +1,5 @@
 /**
- * Planted problems: Gaussian features, a planted w*, targets from w* (ALGORITHMS.md; Kalan et al. 2019 for ReLU).
+ * Planted problems: Gaussian features, a planted w*, targets from w* (docs/algorithms.md "Losses and gradients"; Kalan et al. 2019 for ReLU).
  * A peer's rows depend only on (seed, peer index), so a networked peer regenerates its own shard alone; a problem's
  * shards are drawn when first read.
  */

@@ -1,5 +1,5 @@
 /**
- * Theory of `elastic` with squared loss and full gradients (ALGORITHMS.md section 1, Mitra 2018 Sec. III).
+ * Theory of `elastic` with squared loss and full gradients (docs/algorithms.md "Exact rate of `elastic`", Mitra 2018 Sec. III).
  *
  * The swarm is the linear iteration w^{t+1} = M w^t + c with M = I - A, A = eta blockdiag(H_i) + mu (L kron I_d),
  * H_i = X_i^T X_i / m_i (X_i: peer i's m_i samples as rows). A is symmetric PSD and its null space is exactly
@@ -22,7 +22,7 @@
  * lambda_min^+(Hbar) and lambda_max(Hbar) come from Q^T Hbar Q (r x r), lambda_max(H_i) from the smaller of
  * X_i X_i^T / m_i and Q^T H_i Q.
  *
- * Stability. ALGORITHMS.md calls `eta lambda_max(H_i) < 2` and `mu lambda_max(L) < 2` sufficient; they are not
+ * Stability. The usual statement calls `eta lambda_max(H_i) < 2` and `mu lambda_max(L) < 2` sufficient; they are not
  * (2 peers, d = 1, H = h: the eigenvalue 1 - eta h - 2 mu is below -1 when both products are 1.9). The sufficient
  * condition is the sum eta max_i lambda_max(H_i) + mu lambda_max(L) < 2 (Weyl), reported beside the exact ranges:
  * A's eigenvalues grow monotonically with eta and with mu, so the stable range of each (the other fixed) is an

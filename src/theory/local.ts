@@ -1,7 +1,7 @@
 /**
  * Zhang & Li (Zhang & Li 2022 Sec. 4): how many local steps T between communications minimise the cost to a target, for a
  * local error that decays like h(t) = beta^t and a cost ratio r = C_g / C_c (one gradient step over one
- * communication round). ALGORITHMS.md corrects the paper's asymptotics: T* ~ log(1 + log(1/beta)/r) / log(1/beta),
+ * communication round). docs/algorithms.md ("Corrections to the papers") corrects the paper's asymptotics: T* ~ log(1 + log(1/beta)/r) / log(1/beta),
  * computed exactly as T* = u / b with b = log(1/beta) and u > 0 solving e^u = 1 + b/r + u.
  */
 import { EigenvalueDecomposition, Matrix } from 'ml-matrix'

@@ -9,7 +9,7 @@
  * The discrete recursions (what the simulator runs) give the exact values with 2 - eta h (resp. 2 - eta (h + k))
  * in place of 2; both are reported.
  *
- * EASGD stationary centre variance, corrected (ALGORITHMS.md: the paper's (C.6) is twice this):
+ * EASGD stationary centre variance, corrected (docs/algorithms.md "Corrections to the papers": the paper's (C.6) is twice this):
  * k sigma^2 / (2 h (h + k (1 + p))).
  */
 

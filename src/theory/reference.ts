@@ -1,9 +1,9 @@
 /**
- * The solution a run is measured against (DESIGN.md `error`, `max_error`, `rate_measured`).
+ * The solution a run is measured against (`error`, `max_error`, `rate_measured` of docs/algorithms.md "Metrics").
  *
  * For `squared` and `quartic` losses the swarm's fixed points on interpolating data are the interpolants, and from
  * w^0 = 0 every update stays in the row space of X, so the limit is the minimum-norm interpolant X^+ y
- * (ALGORITHMS.md section 1); it is computed centrally from all peers' samples. For `relu` with a noise-free planted
+ * (docs/algorithms.md "1. `elastic`: graph elastic penalty"); it is computed centrally from all peers' samples. For `relu` with a noise-free planted
  * w*, w* itself. Otherwise no reference is known (null).
  */
 import { minNormSolution } from '../linalg/min-norm.js'

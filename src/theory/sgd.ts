@@ -8,7 +8,7 @@
  *   g*(m)   = 1 - m lambda_n / (beta + (m - 1) lambda_n)     resp. 1 - 4 m (m - 1) lambda_1 lambda_n /
  *                                                            (beta + (m - 1)(lambda_1 + lambda_n))^2  (Eq. 10)
  *   eta_hat(m), g_hat(m): the lambda_n-free rule of Theorem 5 (Eqs. 11-12), N = total samples.
- *   m* = beta / lambda_1 (ALGORITHMS.md: beta bounds |x|^2 and stands for tr H), and Eq. 14's
+ *   m* = beta / lambda_1 (docs/algorithms.md: beta bounds |x|^2 and stands for tr H), and Eq. 14's
  *   beta / (lambda_1 - lambda_n) + 1 under its own name.
  * H = (1/N) sum x x^T, lambda_1 its largest and lambda_n its smallest NONZERO eigenvalue, beta = max |x|^2.
  * E|w_{t+1} - w*|^2 <= g(m, eta) E|w_t - w*|^2.

@@ -1,5 +1,5 @@
 /**
- * Graph builders (pure, seeded): every kind of DESIGN.md's `topology.kind`, edge weights, and the connectivity
+ * Graph builders (pure, seeded): every `topology.kind` of the experiment file, edge weights, and the connectivity
  * check. A graph that cannot be built is a TopologyError naming the field.
  */
 import { Rng } from '../util/rng.js'

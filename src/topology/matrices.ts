@@ -1,6 +1,6 @@
 /**
  * Matrices of a graph (pure): the weighted Laplacian L = D - A, Metropolis-Hastings mixing weights, degree
- * statistics, and spectral facts through ml-matrix (ALGORITHMS.md "Notation").
+ * statistics, and spectral facts through ml-matrix (docs/algorithms.md "Notation").
  */
 import { EigenvalueDecomposition, Matrix } from 'ml-matrix'
 import type { Graph } from './types.js'

@@ -6,7 +6,7 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 
-/** One line of metrics.jsonl, as far as the charts read it (DESIGN.md "A run directory"). */
+/** One line of metrics.jsonl, as far as the charts read it (docs/design.md "The run directory"). */
 export interface PlotRecord {
   round: number
   peer: number
