@@ -1,5 +1,5 @@
 /**
- * Every algorithm of ALGORITHMS.md against an independent dense recursion written here from the text (no project
+ * Every algorithm of docs/algorithms.md against an independent dense recursion written here from the text (no project
  * kernels): on the complete graph against the papers' centralised forms, and on a ring with Metropolis weights.
  */
 import { describe, expect, it } from 'vitest'
@@ -38,7 +38,7 @@ function grad(problem: Problem, i: number, w: Vec): Vec {
   return g
 }
 
-/** Metropolis-Hastings W from ALGORITHMS.md "Notation". */
+/** Metropolis-Hastings W from docs/algorithms.md "Notation". */
 function metropolis(graph: Graph): number[][] {
   const n = graph.n
   const deg = graph.neighbours.map((ns) => ns.length)

@@ -27,7 +27,7 @@ function meanOf(sampling: SamplingSpec, draws: number, seed: number): number[] {
   return sum.map((s) => s / draws)
 }
 
-describe('sampling (ALGORITHMS.md)', () => {
+describe('sampling (docs/algorithms.md)', () => {
   it('full is the hand-computed local gradient', () => {
     expect(Array.from(meanOf({ kind: 'full' }, 1, 1))).toEqual(fullGradient.map((v) => expect.closeTo(v, 14)))
   })

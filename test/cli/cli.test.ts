@@ -24,7 +24,7 @@ describe('meshgd sim', () => {
     }
   })
 
-  it('writes the run directory of DESIGN.md and exits 0 when the target is reached', () => {
+  it('writes the documented run directory and exits 0 when the target is reached', () => {
     const exp = experimentFile(
       'small.yaml',
       'swarm: { id: small, peers: 5 }\nproblem: { dim: 12 }\nalgorithm: { eta: 1, mu: 0.3 }\nrun: { rounds: 20000, target: 1e-10, record_every: 10 }\n',

@@ -1,6 +1,6 @@
 /**
  * Compression end to end in the simulator (which uses the real encoder and decoder), against the figures of
- * ALGORITHMS.md "Compression of what is sent" and the issue that asked for them.
+ * docs/algorithms.md "Compression" and the issue that asked for them.
  */
 import { mkdtempSync } from 'node:fs'
 import { tmpdir } from 'node:os'

@@ -24,7 +24,7 @@ describe('experiment files', () => {
     expect(e.output).toEqual({ params: true })
   })
 
-  it('reads the DESIGN.md example in YAML and the same in JSON', () => {
+  it('reads the documented example in YAML and the same in JSON', () => {
     const yaml = file(
       'design.yaml',
       `swarm: { id: demo, peers: 16 }

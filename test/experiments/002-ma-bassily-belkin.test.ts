@@ -5,7 +5,7 @@
  * - saturation: past m*, larger batches save little: t(m*)/t(GD) < 4 (Sec. 5.2's claim), t(4m*)/t(GD) < 1.5,
  *   and the computation m t(m) there is over 3 times that of m = 1;
  * - the bound is a bound: every measured count is below Theorem 4's log(1e8)/log(1/g*(m)).
- * Ratios, not absolute counts (ALGORITHMS.md: the bound is pessimistic by 1.4-2.8x). Seeds: run.seed = 1..3.
+ * Ratios, not absolute counts (docs/algorithms.md: the bound is pessimistic by 1.4-2.8x). Seeds: run.seed = 1..3.
  */
 import { describe, expect, it } from 'vitest'
 import { iterationsAgainstBatch } from '../../experiments/002-ma-bassily-belkin/make.js'

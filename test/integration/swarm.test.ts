@@ -1,6 +1,6 @@
 /**
  * Real processes over TCP on loopback: `meshgd swarm` and `meshgd node` against `meshgd bootstrap`, compared
- * byte for byte with `meshgd sim` on the same file (DESIGN.md: the first test that the network runs the
+ * byte for byte with `meshgd sim` on the same file (docs/design.md: the first test that the network runs the
  * algorithm and nothing else).
  */
 import type { ChildProcess } from 'node:child_process'

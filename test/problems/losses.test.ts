@@ -26,7 +26,7 @@ function numericGradient(loss: LossKind, shard: Shard, row: number, w: Float64Ar
   return g
 }
 
-describe('losses (ALGORITHMS.md table)', () => {
+describe('losses (docs/algorithms.md table)', () => {
   const x = [0.5, -1, 2]
   it('take their hand-computed values', () => {
     const w = Float64Array.from([1, 1, 1]) // z = 1.5

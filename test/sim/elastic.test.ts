@@ -47,7 +47,7 @@ function experiment(g: (typeof GRAPHS)[number], extra: Record<string, unknown> =
   })
 }
 
-/** Eq. 14 as a dense recursion on an n x d array, written from ALGORITHMS.md without the project's kernels. */
+/** Eq. 14 as a dense recursion on an n x d array, written from docs/algorithms.md without the project's kernels. */
 function denseRecursion(graph: Graph, problem: Problem, eta: number, mu: number, rounds: number): number[][] {
   const n = graph.n
   const d = problem.paramDim

@@ -1,6 +1,6 @@
 /**
  * The one real swarm of `npm test`: a bootstrap and 6 peer processes on a ring over TCP on this machine, started by
- * `meshgd swarm`, give bit for bit the parameters of `meshgd sim` (DESIGN.md: the first test that the network runs
+ * `meshgd swarm`, give bit for bit the parameters of `meshgd sim` (docs/design.md: the first test that the network runs
  * the algorithm and nothing else). Every other algorithm, compression, faults, the lab and 32 processes run in
  * `npm run test:integration`.
  */
