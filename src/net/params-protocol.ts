@@ -1,13 +1,13 @@
 /**
- * `/meshgd/params/1.0.0`: parameter vectors peer to peer (docs/protocol.md "`/meshgd/params/1.0.0`: streams and message kinds"). One long-lived outbound stream per
- * neighbour, opened on first use and reopened with backoff when it breaks; length-prefixed frames (src/codec);
- * backpressure honoured (`send` false -> wait for 'drain'). Inbound streams are accepted only from peers that
- * `isAllowed` names (graph neighbours); a frame the decoder rejects aborts that stream, is reported through
- * `onReject`, and never reaches the peer's state.
+ * `/meshgd/params/1.0.0`: parameter vectors peer to peer (docs/protocol.md "`/meshgd/params/1.0.0`: streams and message
+ * kinds"). One long-lived outbound stream per neighbour, opened on first use and reopened with backoff when it breaks;
+ * length-prefixed frames (src/codec); backpressure honoured (`send` false -> wait for 'drain'). Inbound streams are
+ * accepted only from peers that `isAllowed` names (graph neighbours); a frame the decoder rejects aborts that stream,
+ * is reported through `onReject`, and never reaches the peer's state.
  *
- * A libp2p service shaped as js-libp2p's own protocols (protocol-ping): `paramsTransport()(components)`, Startable,
- * a narrow components bag. Every node has it; only a peer gives it handlers (`serve`, then `listen`), so a
- * bootstrap or an observer never handles the protocol.
+ * A libp2p service shaped as js-libp2p's own protocols (protocol-ping): `paramsTransport()(components)`, Startable, a
+ * narrow components bag. Every node has it; only a peer gives it handlers (`serve`, then `listen`), so a bootstrap or
+ * an observer never handles the protocol.
  */
 import { performance } from 'node:perf_hooks'
 import type { AbortOptions, Connection, PeerId, Startable, Stream, StreamHandler } from '@libp2p/interface'

@@ -34,8 +34,10 @@ export function pnetXsalsa20(): XSalsa20Module {
 }
 
 /** Split every XSalsa20 update of the package `@libp2p/pnet` uses into pieces of at most XOR_PIECE_BYTES. */
-export function boundedXorWrites(module: XSalsa20Module = pnetXsalsa20()): void {
-  if (installed && module === pnetXsalsa20()) return
+export function boundedXorWrites(): void {
+  if (installed) return
+  installed = true
+  const module = pnetXsalsa20()
   const update = module.prototype.update
   module.prototype.update = function (this: XorStream, input: Uint8Array, output?: Uint8Array): Uint8Array {
     if (input.length <= XOR_PIECE_BYTES) return update.call(this, input, output)
@@ -46,5 +48,4 @@ export function boundedXorWrites(module: XSalsa20Module = pnetXsalsa20()): void 
     }
     return out
   }
-  if (module === pnetXsalsa20()) installed = true
 }

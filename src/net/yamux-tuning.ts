@@ -21,25 +21,26 @@ interface WindowFields {
   sendWindowUpdate(): void
 }
 
-let installed: boolean | null = null
+let installed = false
 
 /**
  * Send a stream's window update only once half its receive window has been read (or when the update carries a
- * flag: the first frame's SYN/ACK). Returns whether the rule is in place.
+ * flag: the first frame's SYN/ACK). Installed once per process.
  */
-export function halfWindowUpdates(proto: WindowFields = YamuxStream.prototype as unknown as WindowFields): boolean {
-  if (proto === (YamuxStream.prototype as unknown) && installed !== null) return installed
+export function halfWindowUpdates(): void {
+  if (installed) return
+  installed = true
+  const proto = YamuxStream.prototype as unknown as WindowFields
   const original = proto.sendWindowUpdate
-  const ok = typeof original === 'function' && original.length === 0
-  if (ok) {
-    proto.sendWindowUpdate = function (this: WindowFields): void {
-      const read = this.recvWindow - this.recvWindowCapacity
-      if (this.state === StreamState.Established && read < this.recvWindow / 2) return
-      original.call(this)
-    }
-  } else process.emitWarning('meshgd: @chainsafe/libp2p-yamux changed shape; window updates stay one per data frame')
-  if (proto === (YamuxStream.prototype as unknown)) installed = ok
-  return ok
+  if (typeof original !== 'function') {
+    process.emitWarning('meshgd: @chainsafe/libp2p-yamux changed shape; window updates stay one per data frame')
+    return
+  }
+  proto.sendWindowUpdate = function (this: WindowFields): void {
+    const read = this.recvWindow - this.recvWindowCapacity
+    if (this.state === StreamState.Established && read < this.recvWindow / 2) return
+    original.call(this)
+  }
 }
 
 /** Yamux with the window-update rule above. */
