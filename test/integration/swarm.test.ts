@@ -18,6 +18,14 @@ const meshgd = meshgdRunner({ cwd: work, timeout: 180_000 })
 const experiment = jsonWriter(work)
 const params = (dir: string, n: number): Buffer[] => Array.from({ length: n }, (_, i) => paramsBytes(dir, i))
 
+/** `meshgd sim` of the same file into work/<simName> exits 0, and the networked run's params in `out` equal it bit for bit. */
+function expectSameAsSim(file: string, simName: string, out: string, n: number): void {
+  expect(meshgd(['sim', file, '--out', join(work, simName), '--quiet']).status).toBe(0)
+  const a = params(join(work, simName), n)
+  const b = params(out, n)
+  for (let i = 0; i < n; i++) expect(b[i]!.equals(a[i]!)).toBe(true)
+}
+
 const problem = { kind: 'planted', loss: 'squared', dim: 12, samples_per_peer: 2, seed: 5 }
 const cases = [
   // ring-elastic: test/smoke/swarm.test.ts (npm test)
@@ -133,10 +141,7 @@ describe('peers started one by one against a bootstrap, in shuffled order', () =
     }
     expect(await Promise.all(exits)).toEqual([0, 0, 0, 0, 0])
     boot.stop()
-    expect(meshgd(['sim', file, '--out', join(work, 'manual-sim'), '--quiet']).status).toBe(0)
-    const a = params(join(work, 'manual-sim'), n)
-    const b = params(out, n)
-    for (let i = 0; i < n; i++) expect(b[i]!.equals(a[i]!)).toBe(true)
+    expectSameAsSim(file, 'manual-sim', out, n)
     // bytes on the wire: 40 round frames and one final frame (holding the final vector) to each of 2 neighbours
     const info = JSON.parse(readFileSync(join(out, 'peers', '0', 'info.json'), 'utf8'))
     let expected = 0
@@ -204,10 +209,7 @@ describe('a stranger during a run', () => {
     expect(attempts).toBe(4 * n)
     expect(await Promise.all(exits)).toEqual(new Array(n).fill(0))
     boot.stop()
-    expect(meshgd(['sim', file, '--out', join(work, 'stranger-sim'), '--quiet']).status).toBe(0)
-    const a = params(join(work, 'stranger-sim'), n)
-    const b = params(out, n)
-    for (let i = 0; i < n; i++) expect(b[i]!.equals(a[i]!)).toBe(true)
+    expectSameAsSim(file, 'stranger-sim', out, n)
     const refused = Array.from({ length: n }, (_, i) => JSON.parse(readFileSync(join(out, 'peers', String(i), 'info.json'), 'utf8')).refused_streams as number)
     expect(refused.reduce((s, x) => s + x, 0)).toBeGreaterThan(0)
   })
@@ -334,10 +336,7 @@ describe('a neighbour sending malformed frames over its real stream', () => {
           }),
         ),
       )
-      expect(meshgd(['sim', file, '--out', join(work, 'hostile-sim'), '--quiet']).status).toBe(0)
-      const a = params(join(work, 'hostile-sim'), n)
-      const b = params(out, n)
-      for (let i = 0; i < n; i++) expect(b[i]!.equals(a[i]!)).toBe(true)
+      expectSameAsSim(file, 'hostile-sim', out, n)
       // peers 0 and 2 are peer 1's neighbours: 6 injection rounds (0, 5, ..., 25), one of each kind
       for (const victim of [0, 2]) {
         expect(infos[victim]!.rejects).toEqual({
@@ -436,10 +435,7 @@ describe('a keyed swarm (libp2p private network)', () => {
     }
     expect(await Promise.all(exits)).toEqual(new Array(n).fill(0))
     boot.stop()
-    expect(meshgd(['sim', file, '--out', join(work, 'keyed-sim'), '--quiet']).status).toBe(0)
-    const a = params(join(work, 'keyed-sim'), n)
-    const b = params(out, n)
-    for (let i = 0; i < n; i++) expect(b[i]!.equals(a[i]!)).toBe(true)
+    expectSameAsSim(file, 'keyed-sim', out, n)
   })
 
   it('carries frames of 800 kB (d = 100,000), which stopped every peer within 30 rounds (issue 26)', async () => {
@@ -458,10 +454,7 @@ describe('a keyed swarm (libp2p private network)', () => {
     const exits = Array.from({ length: n }, (_, i) => exitCode(startPeer(file, i, out, boot.addr, { args: ['--quiet'] })))
     expect(await Promise.all(exits)).toEqual(new Array(n).fill(0))
     boot.stop()
-    expect(meshgd(['sim', file, '--out', join(work, 'keyed-large-sim'), '--quiet']).status).toBe(0)
-    const a = params(join(work, 'keyed-large-sim'), n)
-    const b = params(out, n)
-    for (let i = 0; i < n; i++) expect(b[i]!.equals(a[i]!)).toBe(true)
+    expectSameAsSim(file, 'keyed-large-sim', out, n)
   })
 })
 
@@ -485,10 +478,7 @@ describe('addressed as on a compose network (/dns4 names), then gathered with me
     })
     expect(await Promise.all(exits)).toEqual([0, 0, 0])
     boot.stop()
-    expect(meshgd(['sim', file, '--out', join(work, 'dns-sim'), '--quiet']).status).toBe(0)
-    const a = params(join(work, 'dns-sim'), n)
-    const b = params(out, n)
-    for (let i = 0; i < n; i++) expect(b[i]!.equals(a[i]!)).toBe(true)
+    expectSameAsSim(file, 'dns-sim', out, n)
     const reported = meshgd(['report', file, out])
     expect(reported.status).toBe(0)
     expect(reported.stdout).toMatch(/rounds\s+40/)
