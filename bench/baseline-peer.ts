@@ -27,6 +27,7 @@ import {
   FrameDecoder,
   frameCapForDim,
   type Envelope,
+  BodyPool,
   type VectorCodec,
 } from '../src/codec/index.js'
 import { experimentFrom } from '../src/config/load.js'
@@ -52,6 +53,10 @@ interface BaselinePeer {
   readonly selfCopy: Float64Array
   readonly neighbourCopies: Float64Array[]
   readonly delta: Float64Array
+  /** spare bodies for received frames, given back once combined (as src/peer/neighbours.ts does) */
+  readonly bodies: BodyPool
+  /** sent frames every socket has written out, for the next round's frame */
+  readonly spareFrames: Uint8Array[]
 }
 
 function createBaselinePeer(i: number, file: string): BaselinePeer {
@@ -76,6 +81,8 @@ function createBaselinePeer(i: number, file: string): BaselinePeer {
     selfCopy: new Float64Array(difference ? d : 0),
     neighbourCopies: neighbours.map(() => new Float64Array(difference ? d : 0)),
     delta: new Float64Array(difference ? d : 0),
+    bodies: new BodyPool(),
+    spareFrames: [],
   }
 }
 
@@ -119,7 +126,7 @@ function attach(
   known: number | undefined,
   onHello: (k: number) => void,
 ): void {
-  const decoder = new FrameDecoder(frameCapForDim(peer.d, 0))
+  const decoder = new FrameDecoder(frameCapForDim(peer.d, 0), peer.bodies)
   const limits = { swarm: peer.swarm, dim: peer.d, maxPeers: peer.n }
   let k = known
   socket.setNoDelay(true)
@@ -193,14 +200,16 @@ function sendRound(
   let own: Float64Array | undefined
   if (peer.difference) {
     for (let k = 0; k < d; k++) peer.delta[k] = message[k]! - peer.selfCopy[k]!
-    encoded = encodeVectorFrame(envelopeOf(peer, 'params', t), codec, peer.delta, peer.quantRng)
+    encoded = encodeVectorFrame(envelopeOf(peer, 'params', t), codec, peer.delta, peer.quantRng, peer.spareFrames.pop())
     applyDifference(peer.selfCopy, decodeVector(codec, encoded.payload, d), peer.diffScale)
     own = peer.selfCopy
   } else {
-    encoded = encodeVectorFrame(envelopeOf(peer, 'params', t), codec, message, peer.quantRng)
+    encoded = encodeVectorFrame(envelopeOf(peer, 'params', t), codec, message, peer.quantRng, peer.spareFrames.pop())
     if (codec.codec !== 'f64') own = decodeVector(codec, encoded.payload, d)
   }
-  for (const socket of sockets) socket.write(encoded.frame)
+  const { frame } = encoded
+  let writing = sockets.length
+  for (const socket of sockets) socket.write(frame, () => --writing === 0 && peer.spareFrames.push(frame))
   return own
 }
 
@@ -219,6 +228,7 @@ function combineRound(
       })
     : received
   peer.step.combine(t, inbox, own)
+  for (const q of received) if (q) peer.bodies.give(q)
 }
 
 /** The synchronous rounds; returns the seconds from round 0's complete inbox to the last combine. */

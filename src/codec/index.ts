@@ -1,3 +1,5 @@
 export * from './wire.js'
+export * from './frame-decoder.js'
+export { BodyPool } from './bodies.js'
 export * from './quantize.js'
 export * from './vector.js'

@@ -41,10 +41,17 @@ export function encodeVector(c: VectorCodec, v: Float64Array, rng: Rng | null, l
 /**
  * A whole frame carrying v under the codec, the payload encoded straight into it (no payload buffer, no second
  * copy: at d = 100,000 that was an 800 kB allocation, zeroing and copy per round). The same bytes as
- * `encodeFrame(envelope, encodeVector(c, v, rng))`; returns the frame and the payload inside it.
+ * `encodeFrame(envelope, encodeVector(c, v, rng))`; returns the frame and the payload inside it. A `spare` frame of
+ * the same size, no longer held by any socket, is written over (wire.ts frameFor).
  */
-export function encodeVectorFrame(envelope: Envelope, c: VectorCodec, v: Float64Array, rng: Rng | null): { frame: Uint8Array; payload: Uint8Array } {
-  const { frame, payloadAt } = frameFor(envelope, vectorPayloadBytes(c, v.length))
+export function encodeVectorFrame(
+  envelope: Envelope,
+  c: VectorCodec,
+  v: Float64Array,
+  rng: Rng | null,
+  spare?: Uint8Array,
+): { frame: Uint8Array; payload: Uint8Array } {
+  const { frame, payloadAt } = frameFor(envelope, vectorPayloadBytes(c, v.length), spare)
   const payload = frame.subarray(payloadAt)
   encodeVectorInto(c, v, rng, payload, HOST_LITTLE_ENDIAN)
   return { frame, payload }

@@ -13,6 +13,7 @@
  * envelope is `unknown` until `guardEnvelope` accepts it.
  */
 import { Packr } from 'msgpackr'
+import { isAssembled } from './bodies.js'
 import { firstNonFinite, floatAt, HOST_LITTLE_ENDIAN, readFloats, writeF32, writeF64 } from './floats.js'
 
 export type MessageKind = 'params' | 'centre' | 'grad' | 'final' | 'hello'
@@ -106,12 +107,16 @@ export function encodeFrame(envelope: Envelope, payload: Uint8Array): Uint8Array
   return frame
 }
 
-/** A frame for `envelope` and a payload of `payloadLength` bytes, all but the payload written; where it goes. */
-export function frameFor(envelope: Envelope, payloadLength: number): { frame: Uint8Array; payloadAt: number } {
+/**
+ * A frame for `envelope` and a payload of `payloadLength` bytes, all but the payload written; where it goes. A
+ * `spare` frame of exactly the size needed (one its sender has finished with) is written over instead of a new one.
+ */
+export function frameFor(envelope: Envelope, payloadLength: number, spare?: Uint8Array): { frame: Uint8Array; payloadAt: number } {
   const env = encodeEnvelope(envelope)
   if (env.length > 0xffff) throw new WireError('BAD_ENVELOPE', `envelope of ${env.length} bytes`)
   const bodyLength = 2 + env.length + payloadLength
-  const frame = new Uint8Array(uvarintLength(bodyLength) + bodyLength)
+  const size = uvarintLength(bodyLength) + bodyLength
+  const frame = spare?.length === size ? spare : new Uint8Array(size)
   let at = writeUvarint(bodyLength, frame, 0)
   frame[at++] = env.length >> 8
   frame[at++] = env.length & 0xff
@@ -156,7 +161,7 @@ export function decodeFloats(
     throw new WireError('WRONG_LENGTH', `${codec} payload of ${payload.length} bytes, expected ${width * dim} for dim ${dim}`)
   }
   if (out && out.length !== dim) throw new RangeError(`decodeFloats: out has ${out.length} entries for dim ${dim}`)
-  if (!out && width === 8 && littleEndian && payload.byteOffset % 8 === 0 && assembled.has(payload.buffer)) {
+  if (!out && width === 8 && littleEndian && payload.byteOffset % 8 === 0 && isAssembled(payload.buffer)) {
     const inPlace = new Float64Array(payload.buffer, payload.byteOffset, dim)
     const at = firstNonFiniteOf(inPlace)
     if (at >= 0) throw new WireError('NON_FINITE', `${codec} payload: value ${inPlace[at]} at index ${at}`)
@@ -205,7 +210,8 @@ export function guardEnvelope(x: unknown, limits: EnvelopeLimits): Envelope {
     throw new WireError('ROUND_OUT_OF_WINDOW', `envelope.round ${e.round} outside ${w.own - w.behind}..${w.own + w.ahead}`)
   }
   const envelope: Envelope = { swarm: e.swarm, round: e.round, from: e.from, kind: e.kind as MessageKind, codec: e.codec as CodecName, dim: e.dim }
-  if (e.stop instanceof Uint8Array) envelope.stop = e.stop
+  // a copy: msgpackr's bin is a view on the body, whose buffer a BodyPool may reuse for a later frame
+  if (e.stop instanceof Uint8Array) envelope.stop = e.stop.slice()
   return envelope
 }
 
@@ -223,110 +229,8 @@ export function decodeBody(body: Uint8Array, limits: EnvelopeLimits): { envelope
   return { envelope: guardEnvelope(raw, limits), payload: body.subarray(2 + envLength) }
 }
 
-/**
- * Reassembles frames from a byte stream: `push(chunk)` yields every complete body. A length prefix above the cap
- * throws before anything beyond the cap is buffered; buffered bytes never exceed cap + 10.
- */
 /** Index of the first NaN or infinity in v, or -1 (x - x is 0 for every finite x, NaN otherwise). */
 function firstNonFiniteOf(v: Float64Array): number {
   for (let k = 0; k < v.length; k++) if (v[k]! - v[k]! !== 0) return k
   return -1
-}
-
-/**
- * The buffers of bodies FrameDecoder assembled from several chunks: each is the only holder of its bytes, placed so
- * that a float64 payload starts 8-byte aligned, and decodeFloats reads such a payload in place instead of copying it
- * (a frame of d = 100,000 is copied once on its way in, not twice).
- */
-const assembled = new WeakSet<ArrayBufferLike>()
-
-/**
- * A new body of `count` bytes whose payload, after the u16 envelope length and the envelope that the first two
- * buffered bytes announce, starts at a multiple of 8 bytes of its own buffer.
- */
-function alignedBody(chunks: readonly Uint8Array[], count: number): Uint8Array {
-  const first = chunks[0]!
-  const second = first.length > 1 ? first[1]! : chunks[1]![0]!
-  const payloadAt = 2 + ((first[0]! << 8) | second)
-  const pad = (8 - (payloadAt % 8)) % 8
-  const body = new Uint8Array(new ArrayBuffer(pad + count), pad, count)
-  assembled.add(body.buffer)
-  return body
-}
-
-export class FrameDecoder {
-  private chunks: Uint8Array[] = []
-  private buffered = 0
-  private expected = -1
-
-  constructor(readonly maxBodyBytes: number) {}
-
-  *push(chunk: Uint8Array): Generator<Uint8Array> {
-    if (chunk.length > 0) {
-      this.chunks.push(chunk)
-      this.buffered += chunk.length
-    }
-    for (;;) {
-      if (this.expected < 0) {
-        const prefix = this.readPrefix()
-        if (prefix === null) {
-          if (this.buffered > 10) throw new WireError('BAD_VARINT', 'length prefix longer than 10 bytes')
-          return
-        }
-        if (prefix.value > this.maxBodyBytes) {
-          throw new WireError('FRAME_TOO_LARGE', `frame of ${prefix.value} bytes over the cap of ${this.maxBodyBytes}`)
-        }
-        this.consume(prefix.length)
-        this.expected = prefix.value
-      }
-      if (this.buffered < this.expected) return
-      const body = this.take(this.expected)
-      this.expected = -1
-      yield body
-    }
-  }
-
-  private readPrefix(): { value: number; length: number } | null {
-    let value = 0
-    let factor = 1
-    let length = 0
-    for (const c of this.chunks) {
-      for (let k = 0; k < c.length; k++) {
-        const b = c[k]!
-        value += (b & 0x7f) * factor
-        length++
-        if ((b & 0x80) === 0) return { value, length }
-        factor *= 128
-        if (length >= 8) throw new WireError('BAD_VARINT', 'length prefix longer than 8 bytes')
-      }
-    }
-    return null
-  }
-
-  private consume(count: number): void {
-    this.take(count)
-  }
-
-  private take(count: number): Uint8Array {
-    const first = this.chunks[0]
-    if (first && first.length >= count) {
-      const out = first.subarray(0, count)
-      if (first.length === count) this.chunks.shift()
-      else this.chunks[0] = first.subarray(count)
-      this.buffered -= count
-      return out
-    }
-    const out = alignedBody(this.chunks, count)
-    let at = 0
-    while (at < count) {
-      const c = this.chunks[0]!
-      const n = Math.min(c.length, count - at)
-      out.set(c.subarray(0, n), at)
-      at += n
-      if (n === c.length) this.chunks.shift()
-      else this.chunks[0] = c.subarray(n)
-    }
-    this.buffered -= count
-    return out
-  }
 }

@@ -12,7 +12,7 @@
 import { performance } from 'node:perf_hooks'
 import type { AbortOptions, Connection, PeerId, Startable, Stream, StreamHandler } from '@libp2p/interface'
 import type { Multiaddr } from '@multiformats/multiaddr'
-import { FrameDecoder, WireError } from '../codec/index.js'
+import { FrameDecoder, WireError, type BodyPool } from '../codec/index.js'
 
 export const PARAMS_PROTOCOL = '/meshgd/params/1.0.0'
 
@@ -22,6 +22,8 @@ export interface ParamsHandlers {
   isAllowed: (remote: string) => Promise<boolean>
   onFrame: (remote: string, body: Uint8Array) => void
   onReject: (remote: string, error: Error) => void
+  /** spare buffers for frame bodies that span chunks; `onFrame`'s receiver gives them back when done with them */
+  bodies?: BodyPool
 }
 
 export interface TransportStats {
@@ -92,12 +94,12 @@ export class ParamsTransport implements Startable {
       return
     }
     this.inbound.add(stream)
-    const decoder = new FrameDecoder(this.init.maxFrameBytes)
+    const decoder = new FrameDecoder(this.init.maxFrameBytes, this.init.bodies)
     try {
       for await (const chunk of stream) {
         this.stats.bytesReceived += chunk.byteLength
         // a list's parts one by one, not joined: the decoder copies a frame of many parts once, into a body of its
-        // own where a float64 payload is read in place (src/codec/wire.ts)
+        // own where a float64 payload is read in place (src/codec/frame-decoder.ts)
         for (const part of chunk instanceof Uint8Array ? [chunk] : chunk) {
           for (const body of decoder.push(part)) this.init.onFrame(remote, body)
         }

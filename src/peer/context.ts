@@ -9,7 +9,7 @@ import { mkdirSync } from 'node:fs'
 import { join } from 'node:path'
 import { performance } from 'node:perf_hooks'
 import { createPeerStep, type PeerStep } from '../algorithms/peer-step.js'
-import type { VectorCodec } from '../codec/index.js'
+import { BodyPool, type VectorCodec } from '../codec/index.js'
 import type { Experiment } from '../config/schema.js'
 import { differenceScale, vectorCodecOf } from '../exchange/codec-choice.js'
 import { runReference } from '../exchange/reference.js'
@@ -79,6 +79,8 @@ export interface PeerCore {
   readonly peerDir: string
   readonly stateDir: string
   readonly book: NeighbourBook
+  /** spare buffers for received frames: the book gives a vector's back when it lets go of it */
+  readonly bodies: BodyPool
   readonly news: News
   readonly rejects: Record<string, number>
   readonly started: number
@@ -115,7 +117,10 @@ export function createCore(opts: PeerOptions): PeerCore {
   const rejects: Record<string, number> = {}
   const rejectLog = new RejectLog(log)
   const strict = difference || experiment.algorithm.kind === 'allreduce-sgd'
-  const targetWatch = watchesTarget(experiment, reference !== null) ? new TargetWatch(targetLag(experiment, graph), neighbours.length) : null
+  const targetWatch = watchesTarget(experiment, reference !== null)
+    ? new TargetWatch(targetLag(experiment, graph), neighbours.length)
+    : null
+  const bodies = new BodyPool()
   return {
     opts,
     experiment,
@@ -146,7 +151,9 @@ export function createCore(opts: PeerOptions): PeerCore {
       maxStaleness: experiment.run.max_staleness,
       standIns: !strict,
       period: experiment.algorithm.kind === 'easgd' ? experiment.algorithm.period : 1,
+      release: (vector) => bodies.give(vector),
     }),
+    bodies,
     news: new News(),
     rejects,
     started,

@@ -45,7 +45,12 @@ export class PeerLinks {
     this.transport = createTransport(core, this)
   }
 
-  static async create(core: PeerCore, privateKey: PrivateKey, pins: ReadonlyMap<number, Pin>, metricsRegistry?: Registry): Promise<PeerLinks> {
+  static async create(
+    core: PeerCore,
+    privateKey: PrivateKey,
+    pins: ReadonlyMap<number, Pin>,
+    metricsRegistry?: Registry,
+  ): Promise<PeerLinks> {
     const { opts, experiment, graph, neighbours } = core
     const node = await createMeshNode({
       privateKey,
@@ -70,7 +75,10 @@ export class PeerLinks {
 
   resend(k: number): void {
     const frames = [this.completedFrame, this.lastFrame, this.finalFrame].filter((f): f is Uint8Array => f !== null)
-    this.sendTo(k, frames.filter((f, at) => frames.indexOf(f) === at))
+    this.sendTo(
+      k,
+      frames.filter((f, at) => frames.indexOf(f) === at),
+    )
   }
 
   /** Is there an open connection to the neighbour at position k? */
@@ -92,7 +100,9 @@ export class PeerLinks {
   located(j: number): boolean {
     if (this.pins.has(j) || this.roster.isCurrent(j)) return true
     const entry = this.roster.byIndex.get(j)
-    return entry !== undefined && this.node.getConnections(peerIdFromString(entry.peerId)).some((c) => c.status === 'open')
+    return (
+      entry !== undefined && this.node.getConnections(peerIdFromString(entry.peerId)).some((c) => c.status === 'open')
+    )
   }
 
   /** Ask the bootstrap directory who holds these neighbour indices now, and judge each claim it returns. */
@@ -100,7 +110,11 @@ export class PeerLinks {
     const { opts, swarm, graph } = this.core
     for (const b of opts.bootstrap) {
       try {
-        const answer = await this.node.services.directory.lookup(multiaddr(b), { swarm, want: [...indices], self: null }, { signal: opts.signal })
+        const answer = await this.node.services.directory.lookup(
+          multiaddr(b),
+          { swarm, want: [...indices], self: null },
+          { signal: opts.signal },
+        )
         for (const record of answer.records) {
           const entry = await openRosterRecord(record, swarm, graph.n)
           if (!entry || !indices.includes(entry.index)) continue
@@ -121,7 +135,10 @@ export class PeerLinks {
   suspectIndices(): number[] {
     const { neighbours, book } = this.core
     const timeoutMs = this.core.experiment.run.neighbour_timeout_ms
-    return neighbours.filter((j, k) => !this.pins.has(j) && !this.connected(k) && (!book.isUp(k) || performance.now() - book.lastHeard(k) > timeoutMs))
+    return neighbours.filter(
+      (j, k) =>
+        !this.pins.has(j) && !this.connected(k) && (!book.isUp(k) || performance.now() - book.lastHeard(k) > timeoutMs),
+    )
   }
 }
 
@@ -140,7 +157,9 @@ function createRoster(core: PeerCore, links: PeerLinks): Roster {
       // a neighbour (re)announced: where it says it is now replaces where it was (a restarted process listens on a
       // new port, and dialling the old one first only delays); the first round's send opens the connection
       if (!core.position.has(entry.index) || pins.has(entry.index)) return
-      void node.peerStore.patch(peerIdFromString(entry.peerId), { multiaddrs: entry.addrs.map((a) => multiaddr(a)) }).catch(() => undefined)
+      void node.peerStore
+        .patch(peerIdFromString(entry.peerId), { multiaddrs: entry.addrs.map((a) => multiaddr(a)) })
+        .catch(() => undefined)
     },
   })
 }
@@ -160,7 +179,9 @@ function createRebinder(core: PeerCore, links: PeerLinks): Rebinder {
     },
     rebind: (k, entry, previous) => {
       const j = neighbours[k]!
-      core.log(`peer ${i}: index ${j} now belongs to ${entry.peerId} (its previous identity ${previous} is gone: no connection, silent past run.neighbour_timeout_ms)`)
+      core.log(
+        `peer ${i}: index ${j} now belongs to ${entry.peerId} (its previous identity ${previous} is gone: no connection, silent past run.neighbour_timeout_ms)`,
+      )
       links.roster.rebind(entry)
       const id = peerIdFromString(entry.peerId)
       void links.node.peerStore.merge(id, { multiaddrs: entry.addrs.map((a) => multiaddr(a)) }).catch(() => undefined)
@@ -199,6 +220,7 @@ function createTransport(core: PeerCore, links: PeerLinks): ParamsTransport {
     },
     onReject: (remote, err) => core.reject(`stream: ${(err as { code?: string }).code ?? err.message}`, remote),
     onFrame: (remote, body) => onFrame(core, links, indexOf(remote), remote, body),
+    bodies: core.bodies,
   })
   return transport
 }
@@ -212,7 +234,13 @@ function onFrame(core: PeerCore, links: PeerLinks, from: number | undefined, rem
   try {
     // a neighbour may be anywhere from round 0 (restarted without a checkpoint) to the last round
     const roundWindow = { own: 0, behind: 0, ahead: core.experiment.run.rounds + 1 }
-    ;({ envelope, payload } = decodeBody(body, { swarm: core.swarm, dim: d, maxPeers: core.graph.n, roundWindow, stopBytes: core.stopBytes }))
+    ;({ envelope, payload } = decodeBody(body, {
+      swarm: core.swarm,
+      dim: d,
+      maxPeers: core.graph.n,
+      roundWindow,
+      stopBytes: core.stopBytes,
+    }))
   } catch (err) {
     return core.reject((err as { code?: string }).code ?? 'bad frame', remote)
   }
@@ -236,6 +264,8 @@ function onFrame(core: PeerCore, links: PeerLinks, from: number | undefined, rem
   } catch (err) {
     return core.reject((err as { code?: string }).code ?? 'bad payload', remote)
   }
+  // a decoded copy (quantized codecs) leaves the body free at once; a vector read in place goes back via the book
+  if (vector.buffer !== body.buffer) core.bodies.give(body)
   const { revived } = book.receive(k, envelope.round, vector, core.round, now, isFinal)
   if (envelope.stop) core.targetWatch?.heard(k, envelope.round, envelope.stop)
   if (revived) {

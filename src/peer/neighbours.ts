@@ -30,6 +30,11 @@ export interface BookOptions {
   standIns?: boolean
   /** Rounds between two that send (EASGD's period; default 1): how far ahead a neighbour that is with us can be. */
   period?: number
+  /**
+   * Called with each vector the book lets go of (no slot and no `latest` holds it any more, and it was not handed
+   * out for a round still being combined): its buffer may be reused for a later frame (src/codec/bodies.ts).
+   */
+  release?: (vector: Float64Array) => void
 }
 
 interface Neighbour {
@@ -66,16 +71,31 @@ export class NeighbourBook {
     readonly count: number,
     private readonly options: BookOptions,
   ) {
-    this.book = Array.from({ length: count }, () => ({ up: true, final: false, latestRound: -1, latest: null, slots: new Map(), lastHeard: -Infinity }))
+    this.book = Array.from({ length: count }, () => ({
+      up: true,
+      final: false,
+      latestRound: -1,
+      latest: null,
+      slots: new Map(),
+      lastHeard: -Infinity,
+    }))
   }
 
   /**
    * A vector of round `round` from neighbour k while this peer is at round `own`. A final vector marks the
    * neighbour finished (it stands for every later round). Returns whether the neighbour was down until now.
    */
-  receive(k: number, round: number, vector: Float64Array, own: number, now: number, final = false): { revived: boolean } {
+  receive(
+    k: number,
+    round: number,
+    vector: Float64Array,
+    own: number,
+    now: number,
+    final = false,
+  ): { revived: boolean } {
     const n = this.at(k)
     const revived = !n.up
+    const previous = n.latest
     n.up = true
     n.lastHeard = now
     if (final) {
@@ -83,13 +103,25 @@ export class NeighbourBook {
       n.latest = vector
       n.latestRound = round
       // the slots stay: the rounds before its last may still be ahead of ours here
+      this.letGo(n, previous)
       return { revived }
     }
     if (round >= n.latestRound) {
       n.latest = vector
       n.latestRound = round
     }
-    if ((this.options.mode === 'sync' || this.options.standIns === false) && round >= own && round <= own + slotsAhead(this.options.period ?? 1)) n.slots.set(round, vector)
+    let replaced: Float64Array | undefined
+    if (
+      (this.options.mode === 'sync' || this.options.standIns === false) &&
+      round >= own &&
+      round <= own + slotsAhead(this.options.period ?? 1)
+    ) {
+      replaced = n.slots.get(round)
+      n.slots.set(round, vector)
+      this.letGo(n, replaced)
+    }
+    if (previous !== replaced) this.letGo(n, previous)
+    this.letGo(n, vector) // a vector from a round nobody will use
     return { revived }
   }
 
@@ -100,7 +132,7 @@ export class NeighbourBook {
     n.up = true
     n.final = false
     n.lastHeard = now
-    for (const r of [...n.slots.keys()]) if (r >= round) n.slots.delete(r)
+    for (const [r, v] of [...n.slots]) if (r >= round) this.dropSlot(n, r, v)
     n.latestRound = Math.min(n.latestRound, round - 1)
     return { revived }
   }
@@ -201,7 +233,19 @@ export class NeighbourBook {
 
   /** Forget the slots of rounds before `t`. */
   prune(t: number): void {
-    for (const n of this.book) for (const r of n.slots.keys()) if (r < t) n.slots.delete(r)
+    for (const n of this.book) for (const [r, v] of n.slots) if (r < t) this.dropSlot(n, r, v)
+  }
+
+  private dropSlot(n: Neighbour, round: number, vector: Float64Array): void {
+    n.slots.delete(round)
+    this.letGo(n, vector)
+  }
+
+  /** Release `vector` if neither a slot nor `latest` of its neighbour holds it. */
+  private letGo(n: Neighbour, vector: Float64Array | null | undefined): void {
+    if (!vector || !this.options.release || vector === n.latest) return
+    for (const v of n.slots.values()) if (v === vector) return
+    this.options.release(vector)
   }
 
   private at(k: number): Neighbour {
