@@ -31,6 +31,7 @@ import {
   type VectorCodec,
 } from '../src/codec/index.js'
 import { experimentFrom } from '../src/config/load.js'
+import { isDifferenceMode } from '../src/config/schema.js'
 import { applyDifference, differenceScale, vectorCodecOf } from '../src/exchange/codec-choice.js'
 import { resolveExperiment } from '../src/exchange/resolve.js'
 import { Rng } from '../src/util/rng.js'
@@ -64,7 +65,7 @@ function createBaselinePeer(i: number, file: string): BaselinePeer {
   const { experiment, graph, problem } = resolveExperiment(input, dirname(file))
   const d = problem.paramDim
   const codec = vectorCodecOf(experiment)
-  const difference = 'mode' in experiment.compression && experiment.compression.mode === 'difference'
+  const difference = isDifferenceMode(experiment.compression)
   const neighbours = graph.neighbours[i]!
   return {
     i,

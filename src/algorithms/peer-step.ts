@@ -12,7 +12,7 @@
  * (`*-step.ts`, on `BaseStep` of step-base.ts); this one checks an experiment's algorithm against its graph and
  * builds the step.
  */
-import type { Experiment } from '../config/schema.js'
+import { isDifferenceMode, type Experiment } from '../config/schema.js'
 import type { Problem } from '../problems/types.js'
 import type { Graph } from '../topology/types.js'
 import { metropolisWeights, type MixingWeights } from '../topology/index.js'
@@ -32,49 +32,55 @@ export function checkAlgorithm(experiment: Experiment, graph: Graph): void {
   if (a.kind === 'allreduce-sgd' && graph.edges.length !== (graph.n * (graph.n - 1)) / 2) {
     throw new AlgorithmError(
       'NOT_COMPLETE',
-      `algorithm.kind: allreduce-sgd averages every peer's gradient and needs topology.kind: complete (got ${experiment.topology.kind})`,
+      `allreduce-sgd averages every peer's gradient and needs topology.kind: complete (got ${experiment.topology.kind})`,
+      'algorithm.kind',
     )
   }
-  const c = experiment.compression
-  if (a.kind === 'allreduce-sgd' && 'mode' in c && c.mode === 'difference') {
+  const difference = isDifferenceMode(experiment.compression)
+  if (a.kind === 'allreduce-sgd' && difference) {
     throw new AlgorithmError(
       'BAD_OPTION',
-      'compression.mode: difference keeps public copies of parameter vectors; allreduce-sgd exchanges gradients, use mode: direct',
+      'difference keeps public copies of parameter vectors; allreduce-sgd exchanges gradients, use mode: direct',
+      'compression.mode',
     )
   }
   if (a.robust.aggregate !== 'weighted') {
-    const field = `algorithm.robust.aggregate: ${a.robust.aggregate}`
+    const field = 'algorithm.robust.aggregate'
     if (a.kind === 'elastic' || a.kind === 'allreduce-sgd') {
       throw new AlgorithmError(
         'BAD_OPTION',
-        `${field} replaces a mixing-matrix average; use it with quorum, easgd or local (for ${a.kind}, use robust.clip)`,
+        `${a.robust.aggregate} replaces a mixing-matrix average; use it with quorum, easgd or local (for ${a.kind}, use robust.clip)`,
+        field,
       )
     }
-    if ('mode' in c && c.mode === 'difference') {
+    if (difference) {
       throw new AlgorithmError(
         'BAD_OPTION',
-        `${field} needs the neighbours' vectors themselves; use compression.mode: direct`,
+        `${a.robust.aggregate} needs the neighbours' vectors themselves; use compression.mode: direct`,
+        field,
       )
     }
     const minDegree = Math.min(...graph.neighbours.map((ns) => ns.length))
     if (a.robust.aggregate === 'trimmed-mean' && 2 * a.robust.trim >= minDegree + 1) {
       throw new AlgorithmError(
         'BAD_OPTION',
-        `algorithm.robust.trim: ${a.robust.trim} from each end leaves nothing of the ${minDegree + 1} values of a peer with ${minDegree} neighbours (need 2 * trim <= degree)`,
+        `${a.robust.trim} from each end leaves nothing of the ${minDegree + 1} values of a peer with ${minDegree} neighbours (need 2 * trim <= degree)`,
+        'algorithm.robust.trim',
       )
     }
   }
-  if (experiment.run.mode === 'async' && (a.kind === 'allreduce-sgd' || ('mode' in c && c.mode === 'difference'))) {
+  if (experiment.run.mode === 'async' && (a.kind === 'allreduce-sgd' || difference)) {
     const why =
       a.kind === 'allreduce-sgd'
         ? "allreduce-sgd averages every peer's gradient of the same round"
         : 'compression.mode: difference keeps public copies every neighbour updates in step'
-    throw new AlgorithmError('BAD_OPTION', `run.mode: async: ${why}; use run.mode: sync`)
+    throw new AlgorithmError('BAD_OPTION', `async: ${why}; use run.mode: sync`, 'run.mode')
   }
   if (a.eta_per_peer && a.eta_per_peer.length !== graph.n) {
     throw new AlgorithmError(
       'BAD_OPTION',
-      `algorithm.eta_per_peer: ${a.eta_per_peer.length} values for ${graph.n} peers`,
+      `${a.eta_per_peer.length} values for ${graph.n} peers`,
+      'algorithm.eta_per_peer',
     )
   }
 }

@@ -3,13 +3,14 @@
  * that the simulator and the networked peer both drive, the starting point, the gradient context, and `BaseStep`
  * with the peer's parameters, random stream and the mixing of what neighbours sent.
  */
-import type { Experiment } from '../config/schema.js'
+import { isDifferenceMode, type Experiment } from '../config/schema.js'
 import type { Problem } from '../problems/types.js'
 import type { Graph } from '../topology/types.js'
 import { Rng, type RngState } from '../util/rng.js'
 import { clipNorm, clipTowards, robustAggregate } from './robust.js'
 import { gradientStep } from './mixing.js'
 import { stochasticGradient, type GradientContext } from './sampling.js'
+import { MeshgdError } from '../util/errors.js'
 
 export interface PeerStep {
   readonly index: number
@@ -114,7 +115,7 @@ export abstract class BaseStep implements PeerStep {
     this.context = gradientContext(experiment, problem, index)
     this.eta = stepOf(experiment, index)
     this.neighbourIndices = graph.neighbours[index]!
-    this.difference = 'mode' in experiment.compression && experiment.compression.mode === 'difference'
+    this.difference = isDifferenceMode(experiment.compression)
     this.robust = experiment.algorithm.robust
   }
 
@@ -230,12 +231,10 @@ export function presentMixing(
  * T - 1 plain gradient steps come first and the coupled step starts from their result u_i (which is sent).
  */
 
-export class AlgorithmError extends Error {
+/** An algorithm that cannot run as configured (exit 2; a peer turns one met mid-run into a PeerError). */
+export class AlgorithmError extends MeshgdError<'NOT_COMPLETE' | 'MISSING_GRADIENT' | 'BAD_OPTION'> {
   override readonly name = 'AlgorithmError'
-  constructor(
-    readonly code: 'NOT_COMPLETE' | 'MISSING_GRADIENT' | 'BAD_OPTION',
-    message: string,
-  ) {
-    super(message)
+  constructor(code: AlgorithmError['code'], message: string, field?: string) {
+    super(code, message, { outcome: 'input', ...(field ? { field } : {}) })
   }
 }

@@ -5,9 +5,9 @@
  * 2 bad configuration or input; 130 interrupted.
  */
 import { Command, CommanderError } from 'commander'
-import { ConfigError } from '../config/errors.js'
-import { withLocation } from './options.js'
-import { EXIT_CONFIG, EXIT_OK, type Exit } from './process.js'
+import { MeshgdError } from '../util/errors.js'
+import { located } from './options.js'
+import { EXIT_CONFIG, EXIT_OK, exitStatusOf, type Exit } from './process.js'
 
 export { EXIT_CONFIG, EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK } from './process.js'
 
@@ -33,9 +33,6 @@ const COMMANDS: ReadonlyArray<readonly [string, () => Promise<Register>]> = [
   ['keygen', async () => (await import('./commands/keygen.js')).registerKeygenCommand],
   ['bootstrap', async () => (await import('./commands/bootstrap.js')).registerBootstrapCommand],
 ]
-
-/** Errors from the pure layers that are the user's input, not a bug: printed as one line, exit 2. */
-const INPUT_ERROR_NAMES = new Set(['ConfigError', 'TopologyError', 'ProblemError', 'AlgorithmError', 'SwarmKeyError', 'AddressError'])
 
 /** What a command handler throws to end the program with an exit status (caught in main). */
 class ExitCode extends Error {
@@ -72,13 +69,13 @@ export async function main(argv: readonly string[]): Promise<number> {
   } catch (err) {
     if (err instanceof ExitCode) return err.code
     if (err instanceof CommanderError) {
-      if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help') return EXIT_OK
+      if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help')
+        return EXIT_OK
       return EXIT_CONFIG
     }
-    if (err instanceof ConfigError || (err instanceof Error && INPUT_ERROR_NAMES.has(err.name))) {
-      console.error(`meshgd: ${withLocation(err.message)}`)
-      return EXIT_CONFIG
-    }
-    throw err
+    // meshgd's own errors are one line (an input error's field with the file and line it came from); others are bugs
+    if (!(err instanceof MeshgdError)) throw err
+    console.error(`meshgd: ${located(err)}`)
+    return exitStatusOf(err)
   }
 }

@@ -9,7 +9,13 @@ import { ConfigError } from '../config/errors.js'
 import { loadExperiment, type LoadedExperiment } from '../config/load.js'
 import type { ExperimentInput } from '../config/schema.js'
 import { latticeWarning } from '../topology/index.js'
-import { parseDashboardAddress, parseMetricsAddress, type DashboardAddress, type MetricsAddress } from '../observe/addresses.js'
+import {
+  parseDashboardAddress,
+  parseMetricsAddress,
+  type DashboardAddress,
+  type MetricsAddress,
+} from '../observe/addresses.js'
+import type { MeshgdError } from '../util/errors.js'
 
 const collect = (value: string, previous: string[]): string[] => [...previous, value]
 
@@ -33,14 +39,17 @@ export async function checkMultiaddrs(flag: string, values: readonly string[]): 
     try {
       multiaddr(value)
     } catch (err) {
-      throw new ConfigError(`${flag} ${value}: not a multiaddr (${(err as Error).message}); e.g. /ip4/0.0.0.0/tcp/4001`)
+      throw new ConfigError(
+        'CONFIG_INVALID',
+        `${flag} ${value}: not a multiaddr (${(err as Error).message}); e.g. /ip4/0.0.0.0/tcp/4001`,
+      )
     }
   }
 }
 
 let locateLast: ((dotted: string) => string) | null = null
 
-/** loadExperiment for a command: remembers where the fields came from, for `withLocation`. */
+/** loadExperiment for a command: remembers where the fields came from, for `located`. */
 export function loadForCommand(file: string, sets: readonly string[]): LoadedExperiment {
   const loaded = loadExperiment(file, sets)
   locateLast = loaded.locate
@@ -57,9 +66,8 @@ export function warnDegenerateTopology(experiment: ExperimentInput): void {
  * An input error from a later stage (building the graph or the problem) names its field but not where it came
  * from: `topology.degree: ...` becomes `ring.yaml:3: topology.degree: ...` (or `--set: ...`).
  */
-export function withLocation(message: string): string {
-  const field = /^([a-z_]+(?:\.[a-z_0-9]+)*): /.exec(message)
-  return field && locateLast ? `${locateLast(field[1]!)}: ${message}` : message
+export function located(err: MeshgdError): string {
+  return err.field && locateLast ? `${locateLast(err.field)}: ${err.message}` : err.message
 }
 
 /** `runs/<swarm id>-<time>`: the run directory when `--out` is left out. */
@@ -69,7 +77,10 @@ export function defaultOutDir(id: string): string {
 }
 
 /** The swarm key file: `--swarm-key`, else the experiment's `swarm.key_file` (relative to the experiment file). */
-export function keyFileOf(flag: string | undefined, loaded: { experiment: { swarm: { key_file: string | null } }; baseDir: string }): string | null {
+export function keyFileOf(
+  flag: string | undefined,
+  loaded: { experiment: { swarm: { key_file: string | null } }; baseDir: string },
+): string | null {
   if (flag) return resolve(flag)
   const file = loaded.experiment.swarm.key_file
   return file ? resolve(loaded.baseDir, file) : null
@@ -80,7 +91,7 @@ export function metricsAddressOf(text: string): MetricsAddress {
   try {
     return parseMetricsAddress(text)
   } catch (err) {
-    throw new ConfigError((err as Error).message)
+    throw new ConfigError('CONFIG_INVALID', (err as Error).message)
   }
 }
 
@@ -89,6 +100,6 @@ export function dashboardAddressOf(value: string | true): DashboardAddress {
   try {
     return parseDashboardAddress(value)
   } catch (err) {
-    throw new ConfigError((err as Error).message)
+    throw new ConfigError('CONFIG_INVALID', (err as Error).message)
   }
 }

@@ -5,11 +5,17 @@
  */
 import { writeFileSync } from 'node:fs'
 import { PARENT_PIPE_ENV } from '../swarm/parent-pipe.js'
+import type { MeshgdError } from '../util/errors.js'
 
 export const EXIT_OK = 0
 export const EXIT_FAILED = 1
 export const EXIT_CONFIG = 2
 export const EXIT_INTERRUPTED = 130
+
+/** The exit status a meshgd error means (src/util/errors.ts): input 2, failure 1, interrupted 130. */
+export function exitStatusOf(err: MeshgdError): number {
+  return err.outcome === 'input' ? EXIT_CONFIG : err.outcome === 'interrupted' ? EXIT_INTERRUPTED : EXIT_FAILED
+}
 
 /** What a command handler throws: `exit(code)` (see main.ts) turns its exit status into one of these. */
 export type Exit = (code: number) => Error

@@ -42,7 +42,7 @@ export function recordedExperiment(dir: string): unknown {
   try {
     return JSON.parse(readFileSync(file, 'utf8')) as unknown
   } catch (err) {
-    throw new ConfigError(`${file}: not a readable experiment record (${(err as Error).message}); pass --force to replace the run`)
+    throw new ConfigError('CONFIG_INVALID', `${file}: not a readable experiment record (${(err as Error).message}); pass --force to replace the run`)
   }
 }
 
@@ -59,7 +59,7 @@ export function claimRunDirectory(dir: string, experiment: ExperimentInput, opts
   const difference = recorded === null ? (present.length > 0 ? 'no experiment.json' : null) : extended ? null : runDifference(recorded, experiment)
   if (difference !== null && !opts.force) {
     const what = recorded === null ? `a run of an unrecorded experiment (${present.join(', ')}, no experiment.json)` : `a run of another experiment (${difference})`
-    throw new ConfigError(`${flag} ${dir}: holds ${what}; pass --force to replace it, or choose another ${flag}`)
+    throw new ConfigError('CONFIG_INVALID', `${flag} ${dir}: holds ${what}; pass --force to replace it, or choose another ${flag}`)
   }
   // --force starts over: meshgd's files go, whether the run there is of another experiment or of this one
   const replace = difference !== null || (opts.force === true && present.length > 0)
@@ -100,7 +100,7 @@ export function claimPeerDirectory(dir: string, experiment: ExperimentInput, ind
   const extended = recorded === null ? null : extension(recorded, experiment)
   const difference = recorded === null || extended ? null : runDifference(recorded, experiment)
   if (difference !== null) {
-    throw new ConfigError(`--out ${dir}: peer ${index}: the run there is of another experiment (${difference}); give this peer another --out, or remove that run`)
+    throw new ConfigError('CONFIG_INVALID', `--out ${dir}: peer ${index}: the run there is of another experiment (${difference}); give this peer another --out, or remove that run`)
   }
   mkdirSync(dir, { recursive: true })
   // a run given more rounds goes on from this peer's checkpoint (the record says the rounds it now runs)

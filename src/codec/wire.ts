@@ -15,6 +15,7 @@
 import { Packr } from 'msgpackr'
 import { isAssembled } from './bodies.js'
 import { firstNonFinite, floatAt, HOST_LITTLE_ENDIAN, readFloats, writeF32, writeF64 } from './floats.js'
+import { MeshgdError } from '../util/errors.js'
 
 export type MessageKind = 'params' | 'centre' | 'grad' | 'final' | 'hello'
 export type CodecName = 'f64' | 'f32' | 'qsgd' | 'uniform'
@@ -33,23 +34,20 @@ export interface Envelope {
   stop?: Uint8Array
 }
 
-export class WireError extends Error {
+export type WireErrorCode =
+  | 'FRAME_TOO_LARGE'
+  | 'BAD_VARINT'
+  | 'TRUNCATED'
+  | 'BAD_ENVELOPE'
+  | 'WRONG_SWARM'
+  | 'WRONG_LENGTH'
+  | 'NON_FINITE'
+  | 'UNKNOWN_CODEC'
+  | 'ROUND_OUT_OF_WINDOW'
+
+/** A frame refused: the peer counts and logs it and goes on (it never reaches the command line). */
+export class WireError extends MeshgdError<WireErrorCode> {
   override readonly name = 'WireError'
-  constructor(
-    readonly code:
-      | 'FRAME_TOO_LARGE'
-      | 'BAD_VARINT'
-      | 'TRUNCATED'
-      | 'BAD_ENVELOPE'
-      | 'WRONG_SWARM'
-      | 'WRONG_LENGTH'
-      | 'NON_FINITE'
-      | 'UNKNOWN_CODEC'
-      | 'ROUND_OUT_OF_WINDOW',
-    message: string,
-  ) {
-    super(message)
-  }
 }
 
 const packr = new Packr({ useRecords: false, mapsAsObjects: true, variableMapSize: true })

@@ -30,7 +30,7 @@ export function parseExperimentText(text: string, file: string): { raw: unknown;
     const err = doc.errors[0]!
     const pos = err.linePos?.[0] ?? lineCounter.linePos(err.pos[0])
     const where = `${file}:${pos.line}:${pos.col}`
-    throw new ConfigError(`${where}: YAML syntax error: ${err.message.split('\n')[0]}`, 'CONFIG_SYNTAX')
+    throw new ConfigError('CONFIG_SYNTAX', `${where}: YAML syntax error: ${err.message.split('\n')[0]}`)
   }
   const raw: unknown = doc.toJS() ?? {}
   const locate: Locate = (path) => {
@@ -50,11 +50,11 @@ export function applyOverrides(raw: unknown, sets: readonly string[]): { value: 
   const fromSet = new Set<string>()
   for (const assignment of sets) {
     const eq = assignment.indexOf('=')
-    if (eq <= 0) throw new ConfigError(`--set ${assignment}: expected dotted.path=value`)
+    if (eq <= 0) throw new ConfigError('CONFIG_INVALID', `--set ${assignment}: expected dotted.path=value`)
     const path = assignment.slice(0, eq).trim()
     const text = assignment.slice(eq + 1)
     if (!/^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*$/.test(path)) {
-      throw new ConfigError(`--set ${assignment}: "${path}" is not a dotted field path`)
+      throw new ConfigError('CONFIG_INVALID', `--set ${assignment}: "${path}" is not a dotted field path`)
     }
     let value: unknown
     try {
@@ -146,7 +146,7 @@ export function validateExperiment(raw: unknown, locate: Locate, fromSet: Readon
     const { path, text } = formatIssue(parsed.error.issues[0]!, raw)
     const dotted = path.map(String).join('.') || '(top level)'
     const where = overriddenBy(fromSet, dotted) ? '--set' : locate(path)
-    throw new ConfigError(`${where}: ${dotted}: ${text}`)
+    throw new ConfigError('CONFIG_INVALID', `${where}: ${dotted}: ${text}`)
   }
   return parsed.data
 }
@@ -178,7 +178,7 @@ function strictJson(text: string, file: string): void {
     const offset = at ? Number(at[1]) : 0
     const before = text.slice(0, offset).split('\n')
     const reason = message.replace(/ in JSON at position \d+.*$/, '').replace(/\s*\(line \d+ column \d+\)$/, '')
-    throw new ConfigError(`${file}:${before.length}:${before.at(-1)!.length + 1}: JSON syntax error: ${reason}`, 'CONFIG_SYNTAX')
+    throw new ConfigError('CONFIG_SYNTAX', `${file}:${before.length}:${before.at(-1)!.length + 1}: JSON syntax error: ${reason}`)
   }
 }
 
@@ -195,11 +195,11 @@ export function loadExperiment(file: string, sets: readonly string[] = []): Load
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code
     const reason = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'it is a directory (give the experiment file, e.g. topology/ring.yaml)' : code === 'EACCES' ? 'permission denied' : (err as Error).message
-    throw new ConfigError(`${file}: cannot read experiment file: ${reason}`, 'CONFIG_READ')
+    throw new ConfigError('CONFIG_READ', `${file}: cannot read experiment file: ${reason}`)
   }
   if (/\.json$/i.test(file)) strictJson(text, file) // YAML would accept what JSON does not (a trailing comma)
   const { raw, locate } = parseExperimentText(text, file)
-  if (!isPlainObject(raw)) throw new ConfigError(`${file}: the experiment must be a mapping of sections (swarm, topology, ...)`)
+  if (!isPlainObject(raw)) throw new ConfigError('CONFIG_INVALID', `${file}: the experiment must be a mapping of sections (swarm, topology, ...)`)
   const { value, fromSet } = applyOverrides(raw, sets)
   const experiment = validateExperiment(value, locate, fromSet)
   const locateField = (dotted: string): string => (overriddenBy(fromSet, dotted) ? '--set' : locate(dotted.split('.')))

@@ -336,3 +336,9 @@ export type SamplingSpec = Experiment['algorithm']['sampling']
 export type AlgorithmSpec = Experiment['algorithm']
 export type RunSpec = Experiment['run']
 export type InitSpec = Experiment['run']['init']
+export type CompressionSpec = ExperimentInput['compression']
+
+/** Whether the experiment sends compressed differences against public copies (CHOCO), not the vectors themselves. */
+export function isDifferenceMode(compression: CompressionSpec): boolean {
+  return 'mode' in compression && compression.mode === 'difference'
+}

@@ -110,7 +110,7 @@ function configMap(experiment: ExperimentInput, names: K8sNames, opts: K8sOption
   const bytes = Object.entries(data).reduce((sum, [k, v]) => sum + Buffer.byteLength(k) + Buffer.byteLength(v), 0)
   if (bytes > CONFIGMAP_MAX_BYTES) {
     const what = opts.data ? `problem.path ${opts.data.name}: the data` : 'the experiment'
-    throw new ConfigError(`${what} (${(bytes / CONFIGMAP_MAX_BYTES).toFixed(2)} MiB with the experiment) is above a ConfigMap's 1 MiB limit; put it in the image or on a volume`)
+    throw new ConfigError('CONFIG_INVALID', `${what} (${(bytes / CONFIGMAP_MAX_BYTES).toFixed(2)} MiB with the experiment) is above a ConfigMap's 1 MiB limit; put it in the image or on a volume`)
   }
   return {
     apiVersion: 'v1',
@@ -317,7 +317,7 @@ function bootstrapSet(experiment: ExperimentInput, names: K8sNames, opts: K8sOpt
 export function k8sManifests(experiment: ExperimentInput, opts: K8sOptions): K8sFile[] {
   checkNamespace(opts.namespace)
   if (experiment.peers.length > 0) {
-    throw new ConfigError('peers: static or pinned peer addresses do not apply on Kubernetes, where pods find each other through the bootstrap; leave peers: out')
+    throw new ConfigError('CONFIG_INVALID', 'static or pinned peer addresses do not apply on Kubernetes, where pods find each other through the bootstrap; leave peers: out', 'peers')
   }
   const names = k8sNames(experiment.swarm.id)
   const files: K8sFile[] = [

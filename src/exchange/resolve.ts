@@ -44,7 +44,7 @@ export function topologySpecOf(experiment: ExperimentInput): TopologySpec {
       spec.m = t.m
       break
     case 'edges':
-      if (!t.edges) throw new ConfigError('topology.edges: required when topology.kind is "edges"')
+      if (!t.edges) throw new ConfigError('CONFIG_INVALID', 'required when topology.kind is "edges"', 'topology.edges')
       spec.edges = t.edges
       break
     default:
@@ -70,7 +70,7 @@ function readData(path: string): string {
     return readFileSync(path, 'utf8')
   } catch (err) {
     const reason = (err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (err as Error).message
-    throw new ConfigError(`${path}: cannot read data file (problem.path): ${reason}`, 'CONFIG_READ')
+    throw new ConfigError('CONFIG_READ', `${path}: cannot read data file (problem.path): ${reason}`)
   }
 }
 
@@ -81,7 +81,11 @@ function readData(path: string): string {
  */
 export function autoEta(experiment: ExperimentInput, graph: Graph, problem: Problem): number {
   if (problem.loss !== 'squared') {
-    throw new ConfigError(`algorithm.eta: auto needs squared loss (the step theory of Ma, Bassily & Belkin 2017 is for it); give a number for ${problem.loss} loss`)
+    throw new ConfigError(
+      'CONFIG_INVALID',
+      `auto needs squared loss (the step theory of Ma, Bassily & Belkin 2017 is for it); give a number for ${problem.loss} loss`,
+      'algorithm.eta',
+    )
   }
   const spectrum = sampleSpectrum(problem.shards)
   const a = experiment.algorithm
@@ -111,9 +115,19 @@ function autoCoupling(input: ExperimentInput, graph: Graph, problem: Problem): {
 
 /** `algorithm.mu: auto`: the theory's best mu at step eta (squared loss; a graph on which mu matters). */
 function autoMu(graph: Graph, problem: Problem, eta: number): number {
-  if (problem.loss !== 'squared') throw new ConfigError(`algorithm.mu: auto needs squared loss (the elastic theory is for it); give a number for ${problem.loss} loss`)
+  if (problem.loss !== 'squared')
+    throw new ConfigError(
+      'CONFIG_INVALID',
+      `auto needs squared loss (the elastic theory is for it); give a number for ${problem.loss} loss`,
+      'algorithm.mu',
+    )
   const mu = optimalMu(graph, problem.shards, eta)
-  if (mu === null) throw new ConfigError(`algorithm.mu: auto: no coupling is stable at algorithm.eta ${eta}, or mu has no effect here (meshgd theory says which); give a number`)
+  if (mu === null)
+    throw new ConfigError(
+      'CONFIG_INVALID',
+      `auto: no coupling is stable at algorithm.eta ${eta}, or mu has no effect here (meshgd theory says which); give a number`,
+      'algorithm.mu',
+    )
   return mu
 }
 
@@ -127,12 +141,17 @@ export function resolveExperiment(input: ExperimentInput, baseDir: string): Reso
     problem.shards.forEach((shard, i) => {
       if (sampling.size > shard.rows) {
         throw new ConfigError(
-          `algorithm.sampling.size: ${sampling.size} is more than the ${shard.rows} samples of peer ${i} (Bernoulli sampling takes each sample with probability size / samples)`,
+          'CONFIG_INVALID',
+          `${sampling.size} is more than the ${shard.rows} samples of peer ${i} (Bernoulli sampling takes each sample with probability size / samples)`,
+          'algorithm.sampling.size',
         )
       }
     })
   }
-  const experiment = { ...input, algorithm: { ...input.algorithm, ...autoCoupling(input, graph, problem) } } as Experiment
+  const experiment = {
+    ...input,
+    algorithm: { ...input.algorithm, ...autoCoupling(input, graph, problem) },
+  } as Experiment
   checkAlgorithm(experiment, graph)
   pinsOf(experiment)
   return { experiment, graph, problem }

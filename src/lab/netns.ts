@@ -14,19 +14,18 @@ import { fileURLToPath } from 'node:url'
 import type { Experiment, ExperimentInput } from '../config/schema.js'
 import { topologySpecOf } from '../exchange/resolve.js'
 import { buildGraph } from '../topology/index.js'
+import { MeshgdError } from '../util/errors.js'
 
 const EMULATOR = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', 'lab', 'linkemu.py')
 const PORT = 4001
 /** namespaces this lab creates: mgd<launcher pid, base 36>-p<i> and -b */
 const NAME = /^mgd([0-9a-z]+)-(p\d+|b)$/
 
-export class LabError extends Error {
+/** The network lab cannot run: a bad `network:` section or a too large swarm is input; the rest a failure. */
+export class LabError extends MeshgdError<'NOT_ROOT' | 'MISSING_TOOL' | 'TOO_MANY_PEERS' | 'BAD_NETWORK' | 'EMULATOR_FAILED'> {
   override readonly name = 'LabError'
-  constructor(
-    readonly code: 'NOT_ROOT' | 'MISSING_TOOL' | 'TOO_MANY_PEERS' | 'BAD_NETWORK' | 'EMULATOR_FAILED',
-    message: string,
-  ) {
-    super(message)
+  constructor(code: LabError['code'], message: string) {
+    super(code, message, { outcome: code === 'BAD_NETWORK' ? 'input' : 'failure' })
   }
 }
 

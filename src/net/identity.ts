@@ -3,6 +3,7 @@ import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { generateKeyPair, privateKeyFromProtobuf, privateKeyToProtobuf } from '@libp2p/crypto/keys'
 import type { PrivateKey } from '@libp2p/interface'
+import { MeshgdError } from '../util/errors.js'
 
 export async function loadOrCreateIdentity(dir: string): Promise<PrivateKey> {
   return loadOrCreateKeyFile(join(dir, 'identity.key'))
@@ -42,9 +43,11 @@ export function readSwarmKey(path: string): Uint8Array {
   return new TextEncoder().encode(lines.join('\n') + '\n')
 }
 
-export class SwarmKeyError extends Error {
+export class SwarmKeyError extends MeshgdError<'BAD_SWARM_KEY'> {
   override readonly name = 'SwarmKeyError'
-  readonly code = 'BAD_SWARM_KEY'
+  constructor(message: string) {
+    super('BAD_SWARM_KEY', message, { outcome: 'input' })
+  }
 }
 
 /** A new swarm key file's text: the libp2p private-network format with 32 random bytes. */

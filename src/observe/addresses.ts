@@ -3,6 +3,7 @@
  * parsing a command's options does not load node:http (and with it undici: 40 ms of every command's start).
  */
 import type { Server } from 'node:net'
+import { MeshgdError } from '../util/errors.js'
 
 export interface DashboardAddress {
   host: string
@@ -40,8 +41,11 @@ export function parseMetricsAddress(text: string): MetricsAddress {
 }
 
 /** A server's address cannot be had (in use, not this machine's, not allowed): bad input naming the flag, exit 2. */
-export class AddressError extends Error {
+export class AddressError extends MeshgdError<'ADDRESS_UNUSABLE'> {
   override readonly name = 'AddressError'
+  constructor(message: string) {
+    super('ADDRESS_UNUSABLE', message, { outcome: 'input' })
+  }
 }
 
 /** Listen on `address`, or reject with one line naming `flag` (`--dashboard 127.0.0.1:8090: the port is in use`). */

@@ -21,6 +21,7 @@ import { pack, unpack } from 'msgpackr'
 import { frameCapForDim } from '../codec/index.js'
 import type { RngState } from '../util/rng.js'
 import { float64LeBytes, readFloat64Le } from '../observe/run-dir.js'
+import { MeshgdError } from '../util/errors.js'
 
 const MAGIC = Buffer.from('MESHGDCK', 'latin1')
 const VERSION = 1
@@ -47,12 +48,20 @@ export interface CheckpointData {
 /** A checkpoint's frame is at most one params frame (its body's cap and the length prefix). */
 const frameCap = (dim: number): number => frameCapForDim(dim) + 8
 
-export class CheckpointError extends Error {
-  override readonly name = 'CheckpointError'
+export class CheckpointError extends MeshgdError<'CHECKPOINT_DAMAGED' | 'CHECKPOINT_MISMATCH'> {
+  override readonly name: string = 'CheckpointError'
+  constructor(message: string, code: CheckpointError['code'] = 'CHECKPOINT_DAMAGED') {
+    super(code, message)
+  }
 }
 
 /** A sound checkpoint of another experiment, peer or swarm: not this run's state, and not to be overwritten. */
-export class CheckpointMismatch extends CheckpointError {}
+export class CheckpointMismatch extends CheckpointError {
+  override readonly name = 'CheckpointMismatch'
+  constructor(message: string) {
+    super(message, 'CHECKPOINT_MISMATCH')
+  }
+}
 
 type Expect = Pick<CheckpointData, 'swarm' | 'index' | 'dim' | 'algorithm' | 'fingerprint'>
 
@@ -65,25 +74,38 @@ export function encodeCheckpoint(data: CheckpointData): Uint8Array {
   out.writeUInt32LE(VERSION, 8)
   out.writeUInt32LE(body.length, 12)
   out.set(body, HEADER)
-  createHash('sha256').update(out.subarray(0, HEADER + body.length)).digest().copy(out, HEADER + body.length)
+  createHash('sha256')
+    .update(out.subarray(0, HEADER + body.length))
+    .digest()
+    .copy(out, HEADER + body.length)
   return out
 }
 
 function isRngState(x: unknown): x is RngState {
   const r = x as RngState
   return (
-    typeof r === 'object' && r !== null && Array.isArray(r.s) && r.s.length === 4 && r.s.every((w) => Number.isInteger(w) && w >= 0 && w < 2 ** 32) && (r.spare === null || Number.isFinite(r.spare))
+    typeof r === 'object' &&
+    r !== null &&
+    Array.isArray(r.s) &&
+    r.s.length === 4 &&
+    r.s.every((w) => Number.isInteger(w) && w >= 0 && w < 2 ** 32) &&
+    (r.spare === null || Number.isFinite(r.spare))
   )
 }
 
 /** Decode and check a checkpoint against what this peer expects; throws CheckpointError saying what is wrong. */
 export function decodeCheckpoint(bytes: Uint8Array, expect: Expect): CheckpointData {
   const buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length)
-  if (buf.length < HEADER + DIGEST || !buf.subarray(0, 8).equals(MAGIC)) throw new CheckpointError('not a meshgd checkpoint (bad magic or too short)')
-  if (buf.readUInt32LE(8) !== VERSION) throw new CheckpointError(`checkpoint version ${buf.readUInt32LE(8)}, expected ${VERSION}`)
+  if (buf.length < HEADER + DIGEST || !buf.subarray(0, 8).equals(MAGIC))
+    throw new CheckpointError('not a meshgd checkpoint (bad magic or too short)')
+  if (buf.readUInt32LE(8) !== VERSION)
+    throw new CheckpointError(`checkpoint version ${buf.readUInt32LE(8)}, expected ${VERSION}`)
   const length = buf.readUInt32LE(12)
-  if (buf.length !== HEADER + length + DIGEST) throw new CheckpointError(`truncated or padded: ${buf.length} bytes, expected ${HEADER + length + DIGEST}`)
-  const digest = createHash('sha256').update(buf.subarray(0, HEADER + length)).digest()
+  if (buf.length !== HEADER + length + DIGEST)
+    throw new CheckpointError(`truncated or padded: ${buf.length} bytes, expected ${HEADER + length + DIGEST}`)
+  const digest = createHash('sha256')
+    .update(buf.subarray(0, HEADER + length))
+    .digest()
   if (!digest.equals(buf.subarray(HEADER + length))) throw new CheckpointError('checksum mismatch')
   let body: Record<string, unknown>
   try {
@@ -93,7 +115,10 @@ export function decodeCheckpoint(bytes: Uint8Array, expect: Expect): CheckpointD
   }
   for (const key of ['swarm', 'index', 'dim', 'algorithm', 'fingerprint'] as const) {
     if (body[key] !== expect[key]) {
-      const what = key === 'fingerprint' ? 'another experiment (problem, topology, algorithm, compression, seed or init differ)' : `${key} ${String(body[key])}, this peer has ${String(expect[key])}`
+      const what =
+        key === 'fingerprint'
+          ? 'another experiment (problem, topology, algorithm, compression, seed or init differ)'
+          : `${key} ${String(body[key])}, this peer has ${String(expect[key])}`
       throw new CheckpointMismatch(`written for ${what}`)
     }
   }
@@ -101,7 +126,8 @@ export function decodeCheckpoint(bytes: Uint8Array, expect: Expect): CheckpointD
   if (typeof round !== 'number' || !Number.isInteger(round) || round < 0) throw new CheckpointError('bad round')
   const vectors: Record<string, Float64Array> = {}
   for (const [name, raw] of Object.entries((body.vectors ?? {}) as Record<string, unknown>)) {
-    if (!(raw instanceof Uint8Array) || raw.length % 8 !== 0) throw new CheckpointError(`vector ${name} is not float64 bytes`)
+    if (!(raw instanceof Uint8Array) || raw.length % 8 !== 0)
+      throw new CheckpointError(`vector ${name} is not float64 bytes`)
     const v = readFloat64Le(raw)
     for (const x of v) if (!Number.isFinite(x)) throw new CheckpointError(`vector ${name} holds a non-finite value`)
     vectors[name] = v
@@ -112,9 +138,19 @@ export function decodeCheckpoint(bytes: Uint8Array, expect: Expect): CheckpointD
     rngs[name] = r
   }
   const frame = body.frame
-  if (frame !== undefined && !(frame instanceof Uint8Array && frame.length <= frameCap(expect.dim))) throw new CheckpointError('the last frame is not bytes of a params frame')
+  if (frame !== undefined && !(frame instanceof Uint8Array && frame.length <= frameCap(expect.dim)))
+    throw new CheckpointError('the last frame is not bytes of a params frame')
   const target = body.target as { round?: unknown; bits?: unknown } | undefined
-  if (target !== undefined && !(typeof target === 'object' && target !== null && Number.isSafeInteger(target.round) && target.bits instanceof Uint8Array && target.bits.length <= 1 << 16)) {
+  if (
+    target !== undefined &&
+    !(
+      typeof target === 'object' &&
+      target !== null &&
+      Number.isSafeInteger(target.round) &&
+      target.bits instanceof Uint8Array &&
+      target.bits.length <= 1 << 16
+    )
+  ) {
     throw new CheckpointError('the target window is malformed')
   }
   const watched = target ? { target: { round: target.round as number, bits: target.bits as Uint8Array } } : {}
@@ -217,7 +253,9 @@ export function loadLatestCheckpoint(
   } catch {
     // no state directory yet
   }
-  for (const f of names) if (NAME.test(f.replace(/\.tmp$/, '')) && f.endsWith('.tmp')) problems.push(`${join(dir, f)}: an unfinished write (ignored)`)
+  for (const f of names)
+    if (NAME.test(f.replace(/\.tmp$/, '')) && f.endsWith('.tmp'))
+      problems.push(`${join(dir, f)}: an unfinished write (ignored)`)
   for (const { file } of listCheckpoints(dir)) {
     const path = join(dir, file)
     try {

@@ -10,7 +10,7 @@ import { join } from 'node:path'
 import { performance } from 'node:perf_hooks'
 import { createPeerStep, type PeerStep } from '../algorithms/peer-step.js'
 import { BodyPool, type VectorCodec } from '../codec/index.js'
-import type { Experiment } from '../config/schema.js'
+import { isDifferenceMode, type Experiment } from '../config/schema.js'
 import { differenceScale, vectorCodecOf } from '../exchange/codec-choice.js'
 import { runReference } from '../exchange/reference.js'
 import { resolveExperiment } from '../exchange/resolve.js'
@@ -108,7 +108,7 @@ export function createCore(opts: PeerOptions): PeerCore {
   const d = problem.paramDim
   const codec = vectorCodecOf(experiment)
   const compression = experiment.compression
-  const difference = 'mode' in compression && compression.mode === 'difference'
+  const difference = isDifferenceMode(compression)
   const reference = runReference({ experiment, graph, problem })
   const peerDir = join(opts.out, 'peers', String(i))
   mkdirSync(join(peerDir, 'state'), { recursive: true })

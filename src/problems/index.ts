@@ -12,7 +12,7 @@ export { parseCsvProblem, shardRows } from './csv.js'
 
 export function buildProblem(spec: ProblemSpec, peers: number, readText?: (path: string) => string): Problem {
   if (spec.kind === 'planted') return plantedProblem(spec, peers)
-  if (!readText) throw new ProblemError('INVALID', 'problem.path: a CSV problem needs its file read by the caller')
+  if (!readText) throw new ProblemError('INVALID', 'a CSV problem needs its file read by the caller', 'problem.path')
   return parseCsvProblem(readText(spec.path), spec.path, spec, peers)
 }
 

@@ -14,13 +14,13 @@ function classesOf(spec: PlantedSpec): number {
 }
 
 function validate(spec: PlantedSpec): void {
-  if (!Number.isInteger(spec.dim) || spec.dim < 1) throw new ProblemError('INVALID', `problem.dim: must be a positive integer, got ${spec.dim}`)
+  if (!Number.isInteger(spec.dim) || spec.dim < 1) throw new ProblemError('INVALID', `must be a positive integer, got ${spec.dim}`, 'problem.dim')
   if (!Number.isInteger(spec.samples_per_peer) || spec.samples_per_peer < 1) {
-    throw new ProblemError('INVALID', `problem.samples_per_peer: must be a positive integer, got ${spec.samples_per_peer}`)
+    throw new ProblemError('INVALID', `must be a positive integer, got ${spec.samples_per_peer}`, 'problem.samples_per_peer')
   }
-  if (!(spec.noise >= 0)) throw new ProblemError('INVALID', `problem.noise: must be >= 0, got ${spec.noise}`)
+  if (!(spec.noise >= 0)) throw new ProblemError('INVALID', `must be >= 0, got ${spec.noise}`, 'problem.noise')
   if (spec.loss === 'softmax' && !(Number.isInteger(spec.classes) && spec.classes >= 2)) {
-    throw new ProblemError('INVALID', `problem.classes: softmax needs at least 2 classes, got ${spec.classes}`)
+    throw new ProblemError('INVALID', `softmax needs at least 2 classes, got ${spec.classes}`, 'problem.classes')
   }
 }
 

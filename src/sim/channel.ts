@@ -4,7 +4,7 @@
  */
 import { decodeVector, encodeFrame, encodeVector } from '../codec/index.js'
 import { applyDifference, differenceScale, vectorCodecOf } from '../exchange/codec-choice.js'
-import type { Experiment } from '../config/schema.js'
+import { isDifferenceMode, type Experiment } from '../config/schema.js'
 import { Rng } from '../util/rng.js'
 
 export type Channel = (round: number, from: number, v: Float64Array) => { decoded: Float64Array; bytes: number }
@@ -16,7 +16,7 @@ export type Channel = (round: number, from: number, v: Float64Array) => { decode
 export function createChannel(experiment: Experiment, peers: number, dim: number, extra: { stop?: Uint8Array } = {}): Channel | null {
   const codec = vectorCodecOf(experiment)
   const c = experiment.compression
-  const difference = 'mode' in c && c.mode === 'difference'
+  const difference = isDifferenceMode(c)
   if (codec.codec === 'f64') return null
   const rngs = Array.from({ length: peers }, (_, i) => Rng.derive(experiment.run.seed, i, 'quantize'))
   const decoded = Array.from({ length: peers }, () => new Float64Array(dim))

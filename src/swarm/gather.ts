@@ -17,6 +17,7 @@ import { wireAccounting, type RunSummary } from '../sim/run.js'
 import { predictRate } from '../theory/predict.js'
 import { topologyName } from '../topology/index.js'
 import { summariseTimes, type SwarmTimeSplit } from './time-split.js'
+import { MeshgdError, type Outcome } from '../util/errors.js'
 
 export interface SwarmSummary extends Omit<RunSummary, 'mode'> {
   /** `swarm`: launched here; `report`: gathered afterwards from peers' folders (`meshgd report`) */
@@ -29,14 +30,17 @@ export interface SwarmSummary extends Omit<RunSummary, 'mode'> {
   time: SwarmTimeSplit | null
 }
 
-export class SwarmError extends Error {
+export class SwarmError extends MeshgdError<'BOOTSTRAP_FAILED' | 'PEER_FAILED' | 'INTERRUPTED' | 'MISSING_OUTPUT'> {
   override readonly name = 'SwarmError'
-  constructor(
-    readonly code: 'BOOTSTRAP_FAILED' | 'PEER_FAILED' | 'INTERRUPTED' | 'MISSING_OUTPUT' | 'BAD_LAB',
-    message: string,
-  ) {
-    super(message)
+  constructor(code: SwarmError['code'], message: string) {
+    super(code, message, { outcome: SWARM_OUTCOMES[code] ?? 'failure' })
   }
+}
+
+/** `meshgd report` on a folder without a run's outputs is the user's input; a stopped swarm was interrupted. */
+const SWARM_OUTCOMES: Partial<Record<SwarmError['code'], Outcome>> = {
+  INTERRUPTED: 'interrupted',
+  MISSING_OUTPUT: 'input',
 }
 
 /**
@@ -44,9 +48,20 @@ export class SwarmError extends Error {
  * summary and merged metrics of the rounds done are written as for a finished run. A peer that wrote nothing (killed
  * before its first round) leaves no summary to write.
  */
-export function gatherInterrupted(out: string, resolved: ReturnType<typeof resolveExperiment>, wallS: number, bootstrap: string): SwarmSummary {
-  const missing = Array.from({ length: resolved.graph.n }, (_, i) => i).filter((i) => !existsSync(join(out, 'peers', String(i), 'info.json')) || !existsSync(join(out, 'params', `${i}.f64`)))
-  if (missing.length > 0) throw new SwarmError('INTERRUPTED', `interrupted: every peer was stopped; no summary (peer ${missing.slice(0, 4).join(', ')}${missing.length > 4 ? ', ...' : ''} wrote no outputs yet)`)
+export function gatherInterrupted(
+  out: string,
+  resolved: ReturnType<typeof resolveExperiment>,
+  wallS: number,
+  bootstrap: string,
+): SwarmSummary {
+  const missing = Array.from({ length: resolved.graph.n }, (_, i) => i).filter(
+    (i) => !existsSync(join(out, 'peers', String(i), 'info.json')) || !existsSync(join(out, 'params', `${i}.f64`)),
+  )
+  if (missing.length > 0)
+    throw new SwarmError(
+      'INTERRUPTED',
+      `interrupted: every peer was stopped; no summary (peer ${missing.slice(0, 4).join(', ')}${missing.length > 4 ? ', ...' : ''} wrote no outputs yet)`,
+    )
   return gather(out, resolved, wallS, 'swarm', true, bootstrap)
 }
 
@@ -58,12 +73,21 @@ export function report(out: string, experiment: ExperimentInput, baseDir: string
   const resolved = resolveExperiment(experiment, baseDir)
   const missing: string[] = []
   for (let i = 0; i < resolved.graph.n; i++) {
-    for (const f of [join('peers', String(i), 'info.json'), join('params', `${i}.f64`)]) if (!existsSync(join(out, f))) missing.push(f)
+    for (const f of [join('peers', String(i), 'info.json'), join('params', `${i}.f64`)])
+      if (!existsSync(join(out, f))) missing.push(f)
   }
   if (missing.length > 0) {
-    throw new SwarmError('MISSING_OUTPUT', `${out}: missing ${missing.slice(0, 4).join(', ')}${missing.length > 4 ? ` and ${missing.length - 4} more` : ''} (copy every peer's peers/<i>/ and params/<i>.f64 here)`)
+    throw new SwarmError(
+      'MISSING_OUTPUT',
+      `${out}: missing ${missing.slice(0, 4).join(', ')}${missing.length > 4 ? ` and ${missing.length - 4} more` : ''} (copy every peer's peers/<i>/ and params/<i>.f64 here)`,
+    )
   }
-  const wall = Math.max(...Array.from({ length: resolved.graph.n }, (_, i) => (JSON.parse(readFileSync(join(out, 'peers', String(i), 'info.json'), 'utf8')) as PeerInfo).wall_s))
+  const wall = Math.max(
+    ...Array.from(
+      { length: resolved.graph.n },
+      (_, i) => (JSON.parse(readFileSync(join(out, 'peers', String(i), 'info.json'), 'utf8')) as PeerInfo).wall_s,
+    ),
+  )
   // a launcher's own summary keeps its wall time (start to finish, start-up included) and its bootstrap
   const launched = launcherSummary(out)
   return gather(out, resolved, launched?.wall_s ?? wall, 'report', false, launched?.bootstrap ?? null)
@@ -72,7 +96,11 @@ export function report(out: string, experiment: ExperimentInput, baseDir: string
 /** The summary `meshgd swarm` wrote into `out`, if that is what is there. */
 function launcherSummary(out: string): { wall_s: number; bootstrap: string | null } | null {
   try {
-    const s = JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8')) as { mode?: unknown; wall_s?: unknown; bootstrap?: unknown }
+    const s = JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8')) as {
+      mode?: unknown
+      wall_s?: unknown
+      bootstrap?: unknown
+    }
     if (s.mode !== 'swarm' || typeof s.wall_s !== 'number') return null
     return { wall_s: s.wall_s, bootstrap: typeof s.bootstrap === 'string' ? s.bootstrap : null }
   } catch {
@@ -80,7 +108,14 @@ function launcherSummary(out: string): { wall_s: number; bootstrap: string | nul
   }
 }
 
-export function gather(out: string, resolved: ReturnType<typeof resolveExperiment>, wallS: number, mode: SwarmSummary['mode'] = 'swarm', stopped = false, bootstrap: string | null = null): SwarmSummary {
+export function gather(
+  out: string,
+  resolved: ReturnType<typeof resolveExperiment>,
+  wallS: number,
+  mode: SwarmSummary['mode'] = 'swarm',
+  stopped = false,
+  bootstrap: string | null = null,
+): SwarmSummary {
   const { experiment, graph } = resolved
   const n = graph.n
   const infos: PeerInfo[] = []
@@ -106,7 +141,8 @@ export function gather(out: string, resolved: ReturnType<typeof resolveExperimen
     const finals = records.filter((r) => r.round === rounds)
     const maxError = reference ? Math.max(...params.map((w) => distance(w, reference.w))) : null
     let disagreement = 0
-    for (let a = 0; a < n; a++) for (let b = a + 1; b < n; b++) disagreement = Math.max(disagreement, distance(params[a]!, params[b]!))
+    for (let a = 0; a < n; a++)
+      for (let b = a + 1; b < n; b++) disagreement = Math.max(disagreement, distance(params[a]!, params[b]!))
     const theory = predictRate(resolved)
     const relative = maxError === null ? null : maxError / (refNorm > 0 ? refNorm : 1)
     const summary: SwarmSummary = {
@@ -116,7 +152,9 @@ export function gather(out: string, resolved: ReturnType<typeof resolveExperimen
       topology: topologyName(experiment.topology, n),
       rounds,
       converged: experiment.run.target !== null && relative !== null && relative <= experiment.run.target,
-      target_round: infos.every((x) => typeof x.target_round === 'number') ? Math.max(...infos.map((x) => x.target_round!)) : null,
+      target_round: infos.every((x) => typeof x.target_round === 'number')
+        ? Math.max(...infos.map((x) => x.target_round!))
+        : null,
       interrupted: stopped || infos.some((x) => x.interrupted),
       diverged: false,
       wall_s: wallS,

@@ -11,6 +11,7 @@ import { performance } from 'node:perf_hooks'
 import { fileURLToPath } from 'node:url'
 import { generateKeyPair } from '@libp2p/crypto/keys'
 import { resolveExperiment, type ResolvedExperiment } from '../exchange/resolve.js'
+import { ConfigError } from '../config/errors.js'
 import { pinsOf } from '../config/pins.js'
 import type { ExperimentInput } from '../config/schema.js'
 import { connectBootstrap, createMeshNode } from '../net/node.js'
@@ -192,7 +193,7 @@ async function launch(opts: SwarmOptions, resolved: ResolvedExperiment, started:
   const keyArgs = opts.swarmKeyFile ? ['--swarm-key', opts.swarmKeyFile] : []
   let lab: Lab | null = null
   if (opts.netns) {
-    if (pins.size > 0 || experiment.peers.length > 0) throw new SwarmError('BAD_LAB', 'peers: the lab gives every peer its own address; run --netns without a static peers list')
+    if (pins.size > 0 || experiment.peers.length > 0) throw new ConfigError('CONFIG_INVALID', 'the lab gives every peer its own address; run --netns without a static peers list', 'peers')
     lab = await openLab({ experiment, out: opts.out, log: opts.quiet ? () => undefined : (line) => process.stderr.write(`meshgd: ${line}\n`) })
   }
   /** A process of the swarm: here, or inside its lab namespace. */

@@ -4,19 +4,17 @@
  */
 import { Rng } from '../util/rng.js'
 import type { EdgeWeights, Graph, TopologySpec } from './types.js'
+import { MeshgdError } from '../util/errors.js'
 
-export class TopologyError extends Error {
+export class TopologyError extends MeshgdError<'INVALID' | 'DISCONNECTED'> {
   override readonly name = 'TopologyError'
-  constructor(
-    readonly code: 'INVALID' | 'DISCONNECTED',
-    message: string,
-  ) {
-    super(message)
+  constructor(code: TopologyError['code'], message: string, field?: string) {
+    super(code, message, { outcome: 'input', ...(field ? { field } : {}) })
   }
 }
 
 function invalid(field: string, message: string): TopologyError {
-  return new TopologyError('INVALID', `topology.${field}: ${message}`)
+  return new TopologyError('INVALID', message, `topology.${field}`)
 }
 
 /** Accumulates undirected edges without duplicates or self-loops. */
@@ -164,7 +162,7 @@ export function assertConnected(g: Graph): void {
   if (comps.length > 1) {
     const shown = comps.slice(0, 6).map(describeComponent).join(' ')
     const more = comps.length > 6 ? ` and ${comps.length - 6} more` : ''
-    throw new TopologyError('DISCONNECTED', `topology: graph is disconnected: ${comps.length} components ${shown}${more}`)
+    throw new TopologyError('DISCONNECTED', `graph is disconnected: ${comps.length} components ${shown}${more}`, 'topology')
   }
 }
 
@@ -197,7 +195,7 @@ export function graphFromEdges(n: number, weighted: ReadonlyArray<readonly [numb
 }
 
 export function buildGraph(spec: TopologySpec, n: number): Graph {
-  if (!Number.isInteger(n) || n < 1) throw new TopologyError('INVALID', `swarm.peers: must be a positive integer, got ${n}`)
+  if (!Number.isInteger(n) || n < 1) throw new TopologyError('INVALID', `must be a positive integer, got ${n}`, 'swarm.peers')
   const rng = Rng.derive(spec.seed, -1, `topology:${spec.kind}`)
   const fresh = (): EdgeSet => new EdgeSet(n)
   let edges = fresh()

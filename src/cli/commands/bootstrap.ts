@@ -41,7 +41,11 @@ export async function commandBootstrap(opts: BootstrapCommandOptions): Promise<n
   const pubsub = node.services.pubsub
   pubsub.addEventListener('subscription-change', (evt) => {
     for (const sub of evt.detail.subscriptions) {
-      if (sub.subscribe && /^meshgd\/[A-Za-z0-9._-]{1,64}\/(roster|status)$/.test(sub.topic) && !pubsub.getTopics().includes(sub.topic)) {
+      if (
+        sub.subscribe &&
+        /^meshgd\/[A-Za-z0-9._-]{1,64}\/(roster|status)$/.test(sub.topic) &&
+        !pubsub.getTopics().includes(sub.topic)
+      ) {
         pubsub.subscribe(sub.topic)
       }
     }
@@ -63,12 +67,17 @@ export async function commandBootstrap(opts: BootstrapCommandOptions): Promise<n
 export function registerBootstrapCommand(program: Command, exit: Exit): void {
   program
     .command('bootstrap')
-    .description('a discovery-only libp2p node; prints each multiaddr it listens on, one per line (it never sees parameters)')
+    .description(
+      'a discovery-only libp2p node; prints each multiaddr it listens on, one per line (it never sees parameters)',
+    )
     .addOption(repeatableOption('--listen <multiaddr>', 'address to listen on', '/ip4/0.0.0.0/tcp/0'))
     .addOption(repeatableOption('--announce <multiaddr>', 'address to tell the others', 'the listening addresses'))
     .option('--key <file>', 'persistent identity key file (created when absent)')
     .option('--swarm-key <file>', 'libp2p private-network key')
-    .option('--metrics <addr>', 'serve Prometheus metrics (libp2p\'s own) at /metrics on this port or multiaddr; off by default')
+    .option(
+      '--metrics <addr>',
+      "serve Prometheus metrics (libp2p's own) at /metrics on this port or multiaddr; off by default",
+    )
     .action(async (opts: BootstrapCommandOptions) => {
       throw exit(await commandBootstrap(opts))
     })

@@ -41,7 +41,9 @@ export async function commandDemo(opts: { out?: string; set: string[]; sim?: boo
 export function registerDemoCommand(program: Command, exit: Exit): void {
   program
     .command('demo')
-    .description('run the demo experiment (topology/demo.yaml) as a swarm of processes and print predicted vs measured rate')
+    .description(
+      'run the demo experiment (topology/demo.yaml) as a swarm of processes and print predicted vs measured rate',
+    )
     .option('--out <dir>', 'run directory (default: a temporary directory)')
     .option('--sim', 'simulate in this process instead')
     .addOption(setOption())

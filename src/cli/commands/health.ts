@@ -11,9 +11,11 @@ import { EXIT_FAILED, EXIT_OK, type Exit } from '../process.js'
 
 export function commandHealth(opts: { file?: string; maxAge: string }): number {
   const file = opts.file ?? process.env.MESHGD_HEALTH_FILE
-  if (!file) throw new ConfigError('meshgd health: no heartbeat file (set MESHGD_HEALTH_FILE or pass --file)')
+  if (!file)
+    throw new ConfigError('CONFIG_INVALID', 'meshgd health: no heartbeat file (set MESHGD_HEALTH_FILE or pass --file)')
   const maxAge = Number(opts.maxAge)
-  if (opts.maxAge.trim() === '' || !Number.isFinite(maxAge)) throw new ConfigError(`--max-age ${opts.maxAge}: must be a number of seconds`)
+  if (opts.maxAge.trim() === '' || !Number.isFinite(maxAge))
+    throw new ConfigError('CONFIG_INVALID', `--max-age ${opts.maxAge}: must be a number of seconds`)
   const problem = heartbeatProblem(file, maxAge)
   if (problem) console.error(`meshgd: ${problem}`)
   return problem ? EXIT_FAILED : EXIT_OK

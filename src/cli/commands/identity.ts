@@ -9,7 +9,8 @@ import { ConfigError } from '../../config/errors.js'
 import { EXIT_OK, type Exit } from '../process.js'
 
 export async function commandIdentity(opts: { index: string; out: string }): Promise<number> {
-  if (!/^\d+$/.test(opts.index)) throw new ConfigError(`--index ${opts.index}: must be a non-negative integer`)
+  if (!/^\d+$/.test(opts.index))
+    throw new ConfigError('CONFIG_INVALID', `--index ${opts.index}: must be a non-negative integer`)
   const { loadOrCreateIdentity } = await import('../../net/identity.js')
   const { peerIdFromPrivateKey } = await import('@libp2p/peer-id')
   const key = await loadOrCreateIdentity(join(resolve(opts.out), 'peers', opts.index, 'state'))
@@ -21,7 +22,9 @@ export async function commandIdentity(opts: { index: string; out: string }): Pro
 export function registerIdentityCommand(program: Command, exit: Exit): void {
   program
     .command('identity')
-    .description("print a peer's libp2p peer ID (for pinned peers: [{index, peer_id, addr}]), creating its identity key when absent")
+    .description(
+      "print a peer's libp2p peer ID (for pinned peers: [{index, peer_id, addr}]), creating its identity key when absent",
+    )
     .requiredOption('--index <i>', "the peer's index")
     .requiredOption('--out <dir>', 'its run directory (the key is <dir>/peers/<i>/state/identity.key)')
     .action(async (opts: { index: string; out: string }) => {

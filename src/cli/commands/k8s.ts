@@ -36,42 +36,69 @@ export interface NodeIndexOptions {
 }
 
 /** The peer index of `meshgd node` from --index, --index-from-hostname or --index-from-env (ConfigError if bad). */
-export function nodeIndexOf(opts: NodeIndexOptions, peers: number, host: string = hostname(), env: NodeJS.ProcessEnv = process.env): number {
-  const given = [opts.index !== undefined, opts.indexFromHostname === true, opts.indexFromEnv !== undefined].filter(Boolean).length
-  if (given !== 1) throw new ConfigError('meshgd node: give exactly one of --index I, --index-from-hostname or --index-from-env VAR')
+export function nodeIndexOf(
+  opts: NodeIndexOptions,
+  peers: number,
+  host: string = hostname(),
+  env: NodeJS.ProcessEnv = process.env,
+): number {
+  const given = [opts.index !== undefined, opts.indexFromHostname === true, opts.indexFromEnv !== undefined].filter(
+    Boolean,
+  ).length
+  if (given !== 1)
+    throw new ConfigError(
+      'CONFIG_INVALID',
+      'meshgd node: give exactly one of --index I, --index-from-hostname or --index-from-env VAR',
+    )
   if (opts.indexFromHostname) return peerIndexFromName(host, peers, 'hostname')
   if (opts.indexFromEnv !== undefined) {
     const value = env[opts.indexFromEnv]
-    if (value === undefined || value === '') throw new ConfigError(`--index-from-env ${opts.indexFromEnv}: the variable is not set`)
+    if (value === undefined || value === '')
+      throw new ConfigError('CONFIG_INVALID', `--index-from-env ${opts.indexFromEnv}: the variable is not set`)
     return peerIndexFromName(value, peers, `--index-from-env ${opts.indexFromEnv}`)
   }
   const index = Number(opts.index)
-  if (!Number.isInteger(index) || index < 0 || index >= peers) throw new ConfigError(`--index ${opts.index}: must be an integer in 0..${peers - 1}`)
+  if (!Number.isInteger(index) || index < 0 || index >= peers)
+    throw new ConfigError('CONFIG_INVALID', `--index ${opts.index}: must be an integer in 0..${peers - 1}`)
   return index
 }
 
 function portOf(flag: string, text: string): number {
   const port = Number(text)
-  if (!Number.isInteger(port) || port < 1 || port > 65535) throw new ConfigError(`${flag} ${text}: must be a TCP port (1..65535)`)
+  if (!Number.isInteger(port) || port < 1 || port > 65535)
+    throw new ConfigError('CONFIG_INVALID', `${flag} ${text}: must be a TCP port (1..65535)`)
   return port
 }
 
 /** The swarm key's text: `--swarm-key`, else the experiment's `swarm.key_file`; checked as every process would. */
 async function swarmKeyTextOf(flag: string | undefined, loaded: LoadedExperiment): Promise<string | null> {
-  const keyFile = flag ? resolve(flag) : loaded.experiment.swarm.key_file ? resolve(loaded.baseDir, loaded.experiment.swarm.key_file) : null
+  const keyFile = flag
+    ? resolve(flag)
+    : loaded.experiment.swarm.key_file
+      ? resolve(loaded.baseDir, loaded.experiment.swarm.key_file)
+      : null
   if (keyFile === null) return null
-  if (!existsSync(keyFile)) throw new ConfigError(`${keyFile}: swarm key file not found (create it with meshgd keygen -o ${keyFile})`)
+  if (!existsSync(keyFile))
+    throw new ConfigError(
+      'CONFIG_INVALID',
+      `${keyFile}: swarm key file not found (create it with meshgd keygen -o ${keyFile})`,
+    )
   const { readSwarmKey } = await import('../../net/identity.js')
   return new TextDecoder().decode(readSwarmKey(keyFile))
 }
 
 /** The options of the generator, each checked (one line naming the flag). */
 async function k8sOptionsOf(opts: K8sCommandOptions, loaded: LoadedExperiment): Promise<K8sOptions> {
-  if (!/^[0-9]+(\.[0-9]+)?(Ki|Mi|Gi|Ti|Pi|Ei|k|M|G|T|P|E)?$/.test(opts.storage)) throw new ConfigError(`--storage ${opts.storage}: must be a quantity such as 1Gi or 500Mi`)
+  if (!/^[0-9]+(\.[0-9]+)?(Ki|Mi|Gi|Ti|Pi|Ei|k|M|G|T|P|E)?$/.test(opts.storage))
+    throw new ConfigError('CONFIG_INVALID', `--storage ${opts.storage}: must be a quantity such as 1Gi or 500Mi`)
   if (!/^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/.test(opts.clusterDomain)) {
-    throw new ConfigError(`--cluster-domain ${opts.clusterDomain}: must be a DNS name such as cluster.local`)
+    throw new ConfigError(
+      'CONFIG_INVALID',
+      `--cluster-domain ${opts.clusterDomain}: must be a DNS name such as cluster.local`,
+    )
   }
-  if (opts.image.trim() === '' || /\s/.test(opts.image)) throw new ConfigError(`--image "${opts.image}": must be an image name such as meshgd:latest`)
+  if (opts.image.trim() === '' || /\s/.test(opts.image))
+    throw new ConfigError('CONFIG_INVALID', `--image "${opts.image}": must be an image name such as meshgd:latest`)
   const problem = loaded.experiment.problem
   const dataFile = problem.kind === 'csv' ? resolve(loaded.baseDir, problem.path) : null
   return {
@@ -100,9 +127,12 @@ export async function commandK8s(file: string, opts: K8sCommandOptions): Promise
     writeFileSync(join(dir, name), header + stringify(manifest, { lineWidth: 0, aliasDuplicateObjects: false }))
     if (manifest.kind === 'Secret') chmodSync(join(dir, name), 0o600) // it holds the swarm key
   }
-  const note = '# the namespace is part of every peer\'s address: regenerate with --namespace rather than setting one here\n'
+  const note =
+    "# the namespace is part of every peer's address: regenerate with --namespace rather than setting one here\n"
   writeFileSync(join(dir, 'kustomization.yaml'), header + note + stringify(kustomization(files)))
-  console.error(`meshgd: wrote ${files.length + 1} files to ${dir} (${loaded.experiment.swarm.peers} peers and a bootstrap); start with: kubectl apply -k ${opts.out}`)
+  console.error(
+    `meshgd: wrote ${files.length + 1} files to ${dir} (${loaded.experiment.swarm.peers} peers and a bootstrap); start with: kubectl apply -k ${opts.out}`,
+  )
   return EXIT_OK
 }
 
@@ -110,14 +140,23 @@ export async function commandK8s(file: string, opts: K8sCommandOptions): Promise
 export function registerK8sCommand(program: Command, exit: Exit): void {
   program
     .command('k8s')
-    .description('write Kubernetes manifests for the experiment: a StatefulSet of peers, a bootstrap, the experiment and key, a kustomization.yaml')
+    .description(
+      'write Kubernetes manifests for the experiment: a StatefulSet of peers, a bootstrap, the experiment and key, a kustomization.yaml',
+    )
     .argument('<experiment>', 'experiment file (YAML or JSON)')
     .option('-o, --out <dir>', 'where to write the files', 'k8s')
-    .option('--image <name>', 'the meshgd image (build it from the Dockerfile and push it where the cluster pulls from)', 'meshgd:latest')
-    .option('--namespace <ns>', 'the namespace the swarm runs in (part of every peer\'s address)', 'default')
+    .option(
+      '--image <name>',
+      'the meshgd image (build it from the Dockerfile and push it where the cluster pulls from)',
+      'meshgd:latest',
+    )
+    .option('--namespace <ns>', "the namespace the swarm runs in (part of every peer's address)", 'default')
     .option('--swarm-key <file>', 'swarm key file to put in a Secret (default: swarm.key_file)')
     .option('--port <port>', 'TCP port every pod listens on', '4001')
-    .option('--metrics-port <port>', 'every peer and the bootstrap serve Prometheus /metrics on this port, with scrape annotations (default: none)')
+    .option(
+      '--metrics-port <port>',
+      'every peer and the bootstrap serve Prometheus /metrics on this port, with scrape annotations (default: none)',
+    )
     .option('--cluster-domain <domain>', "the cluster's DNS domain", 'cluster.local')
     .option('--storage <size>', "size of each pod's /data volume claim", '1Gi')
     .addOption(setOption())

@@ -14,12 +14,16 @@ export async function commandKeygen(opts: { out?: string }): Promise<number> {
     process.stdout.write(text)
     return EXIT_OK
   }
-  if (existsSync(opts.out)) throw new ConfigError(`${opts.out}: already exists; not overwriting a swarm key`)
+  if (existsSync(opts.out))
+    throw new ConfigError('CONFIG_INVALID', `${opts.out}: already exists; not overwriting a swarm key`)
   try {
     writeFileSync(opts.out, text, { mode: 0o600 })
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code
-    throw new ConfigError(`-o ${opts.out}: cannot write the key: ${code === 'ENOENT' ? 'no such directory' : code === 'EACCES' ? 'permission denied' : (err as Error).message}`)
+    throw new ConfigError(
+      'CONFIG_INVALID',
+      `-o ${opts.out}: cannot write the key: ${code === 'ENOENT' ? 'no such directory' : code === 'EACCES' ? 'permission denied' : (err as Error).message}`,
+    )
   }
   console.error(`meshgd: wrote a swarm key to ${opts.out}`)
   return EXIT_OK

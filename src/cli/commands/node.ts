@@ -9,8 +9,16 @@ import { ConfigError } from '../../config/errors.js'
 import { pinsOf } from '../../config/pins.js'
 import { portableExperiment } from '../../config/portable.js'
 import type { ExperimentInput } from '../../config/schema.js'
-import { checkMultiaddrs, keyFileOf, loadForCommand, metricsAddressOf, repeatableOption, setOption } from '../options.js'
-import { abortOnSignals, EXIT_CONFIG, EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, heartbeat, type Exit } from '../process.js'
+import {
+  checkMultiaddrs,
+  keyFileOf,
+  loadForCommand,
+  metricsAddressOf,
+  repeatableOption,
+  setOption,
+} from '../options.js'
+import { MeshgdError } from '../../util/errors.js'
+import { abortOnSignals, EXIT_INTERRUPTED, EXIT_OK, exitStatusOf, heartbeat, type Exit } from '../process.js'
 import { claimPeerDirectory } from '../run-claim.js'
 import { nodeIndexOf, type NodeIndexOptions } from './k8s.js'
 
@@ -56,7 +64,14 @@ export async function commandNode(file: string, opts: NodeCommandOptions): Promi
       signal: controller.signal,
       log,
       ...(opts.delayMs !== undefined ? { delayMs: delayOf(opts.delayMs) } : {}),
-      ...(metrics ? { metrics: { ...metrics, onListening: (url: string) => (log ?? console.error)(`peer ${index}: metrics at ${url}`) } } : {}),
+      ...(metrics
+        ? {
+            metrics: {
+              ...metrics,
+              onListening: (url: string) => (log ?? console.error)(`peer ${index}: metrics at ${url}`),
+            },
+          }
+        : {}),
     })
     if (!opts.quiet) {
       const line = info.interrupted ? `interrupted at round ${info.rounds}` : `done after ${info.rounds} rounds`
@@ -64,14 +79,10 @@ export async function commandNode(file: string, opts: NodeCommandOptions): Promi
     }
     return info.interrupted ? EXIT_INTERRUPTED : EXIT_OK
   } catch (err) {
-    if (err instanceof Error && err.name === 'PeerError') {
-      // with --log-json the error is a JSON line too (level error), so a log collector sees one stream
-      if (opts.logJson && log) log(`meshgd: ${err.message}`, 'error')
-      else console.error(`meshgd: ${err.message}`)
-      // a second process with a live peer's index is the operator's input, not a failed run
-      return (err as { code?: string }).code === 'INDEX_TAKEN' ? EXIT_CONFIG : EXIT_FAILED
-    }
-    throw err
+    // with --log-json the error is a JSON line too (level error), so a log collector sees one stream
+    if (!(err instanceof MeshgdError && opts.logJson && log)) throw err
+    log(`meshgd: ${err.message}`, 'error')
+    return exitStatusOf(err)
   } finally {
     stopBeat()
     release()
@@ -79,7 +90,11 @@ export async function commandNode(file: string, opts: NodeCommandOptions): Promi
 }
 
 /** The peer's log lines: none with `--quiet`, JSON objects with `--log-json`, else plain lines; all on stderr. */
-async function peerLog(opts: Pick<NodeCommandOptions, 'quiet' | 'logJson'>, index: number, swarm: string): Promise<((line: string, level?: 'info' | 'error') => void) | undefined> {
+async function peerLog(
+  opts: Pick<NodeCommandOptions, 'quiet' | 'logJson'>,
+  index: number,
+  swarm: string,
+): Promise<((line: string, level?: 'info' | 'error') => void) | undefined> {
   if (opts.logJson) {
     // one JSON object per line on stderr (pino), for log collectors on VMs and in containers: every line the peer
     // writes, its last one and its errors included
@@ -92,7 +107,8 @@ async function peerLog(opts: Pick<NodeCommandOptions, 'quiet' | 'logJson'>, inde
 
 function delayOf(text: string): number {
   const ms = Number(text)
-  if (!Number.isFinite(ms) || ms < 0 || ms > 600_000) throw new ConfigError(`--delay-ms ${text}: must be a number of milliseconds in 0..600000`)
+  if (!Number.isFinite(ms) || ms < 0 || ms > 600_000)
+    throw new ConfigError('CONFIG_INVALID', `--delay-ms ${text}: must be a number of milliseconds in 0..600000`)
   return ms
 }
 
@@ -108,9 +124,15 @@ export function registerNodeCommand(program: Command, exit: Exit): void {
     .command('node')
     .description('run one peer (what a container or VM runs)')
     .argument('<experiment>', 'experiment file (YAML or JSON)')
-    .option('--index <i>', 'this peer\'s index in the graph')
-    .option('--index-from-hostname', 'the index is the number after the last - of the hostname (a Kubernetes StatefulSet pod, meshgd-demo-3)')
-    .option('--index-from-env <var>', 'the index is in this environment variable (a number, or a name ending in -<index>)')
+    .option('--index <i>', "this peer's index in the graph")
+    .option(
+      '--index-from-hostname',
+      'the index is the number after the last - of the hostname (a Kubernetes StatefulSet pod, meshgd-demo-3)',
+    )
+    .option(
+      '--index-from-env <var>',
+      'the index is in this environment variable (a number, or a name ending in -<index>)',
+    )
     .addOption(repeatableOption('--listen <multiaddr>', 'address to listen on', '/ip4/0.0.0.0/tcp/0'))
     .addOption(repeatableOption('--announce <multiaddr>', 'address to tell the others', 'the listening addresses'))
     .addOption(repeatableOption('--bootstrap <multiaddr>', 'bootstrap node'))
@@ -119,7 +141,10 @@ export function registerNodeCommand(program: Command, exit: Exit): void {
     .option('--quiet', 'no log lines')
     .option('--log-json', 'log lines as JSON objects (pino) on stderr')
     .option('--delay-ms <ms>', 'sleep this long after every round: a deliberately slow peer (straggler experiments)')
-    .option('--metrics <addr>', 'serve Prometheus metrics at /metrics on this port or multiaddr (/ip4/0.0.0.0/tcp/9464); off by default')
+    .option(
+      '--metrics <addr>',
+      'serve Prometheus metrics at /metrics on this port or multiaddr (/ip4/0.0.0.0/tcp/9464); off by default',
+    )
     .addOption(setOption())
     .action(async (file: string, opts: NodeCommandOptions) => {
       throw exit(await commandNode(file, opts))

@@ -17,7 +17,7 @@ import type { RunSummary } from '../../sim/run.js'
 import { buildGraph } from '../../topology/index.js'
 import { loadForCommand, setOption } from '../options.js'
 import { printSummary, simExitCode, targetExitCode } from '../output.js'
-import { EXIT_CONFIG, EXIT_FAILED, type Exit } from '../process.js'
+import { EXIT_FAILED, type Exit } from '../process.js'
 import { recordedExperiment } from '../run-claim.js'
 
 export interface ReportCommandOptions {
@@ -26,18 +26,27 @@ export interface ReportCommandOptions {
   plots?: boolean
 }
 
-export async function commandReport(first: string, second: string | undefined, opts: ReportCommandOptions): Promise<number> {
+export async function commandReport(
+  first: string,
+  second: string | undefined,
+  opts: ReportCommandOptions,
+): Promise<number> {
   const dir = resolve(second ?? first)
   const recordFile = join(dir, EXPERIMENT_FILE)
   if (second === undefined && !existsSync(recordFile)) {
-    const why = existsSync(dir) && statSync(dir).isDirectory() ? `${dir}: no ${EXPERIMENT_FILE}` : `${first}: not a run directory`
-    throw new ConfigError(`${why}; name the experiment the peers ran: meshgd report EXPERIMENT DIR`)
+    const why =
+      existsSync(dir) && statSync(dir).isDirectory() ? `${dir}: no ${EXPERIMENT_FILE}` : `${first}: not a run directory`
+    throw new ConfigError('CONFIG_INVALID', `${why}; name the experiment the peers ran: meshgd report EXPERIMENT DIR`)
   }
   const loaded = loadForCommand(second === undefined ? recordFile : first, opts.set)
   const experiment = portableExperiment(loaded.experiment, loaded.baseDir)
   const recorded = recordedExperiment(dir)
   const difference = recorded === null ? null : runDifference(recorded, experiment)
-  if (difference !== null) throw new ConfigError(`${dir}: holds a run of another experiment (${difference}); its summary is left as it was`)
+  if (difference !== null)
+    throw new ConfigError(
+      'CONFIG_INVALID',
+      `${dir}: holds a run of another experiment (${difference}); its summary is left as it was`,
+    )
   const simulated = simulatorSummary(dir, experiment)
   if (simulated !== null) {
     printSummary(simulated, dir)
@@ -45,21 +54,14 @@ export async function commandReport(first: string, second: string | undefined, o
     return simReportExit(simulated, experiment)
   }
   const { report } = await import('../../swarm/local.js')
-  try {
-    const summary = report(dir, experiment, loaded.baseDir)
-    if (recorded === null) writeFileSync(recordFile, experimentText(experiment))
-    printSummary(summary, dir)
-    if (opts.plots !== false) await writePlots(dir, summary, experiment)
-    // a swarm that run.target stopped early is finished (target_round says so); one stopped short otherwise is not
-    if (summary.interrupted || (summary.rounds < experiment.run.rounds && summary.target_round === null)) return notFinished(summary.rounds, experiment, summary.interrupted)
-    return targetExitCode(summary)
-  } catch (err) {
-    if (err instanceof Error && err.name === 'SwarmError') {
-      console.error(`meshgd: ${err.message}`)
-      return (err as { code?: string }).code === 'MISSING_OUTPUT' ? EXIT_CONFIG : EXIT_FAILED
-    }
-    throw err
-  }
+  const summary = report(dir, experiment, loaded.baseDir)
+  if (recorded === null) writeFileSync(recordFile, experimentText(experiment))
+  printSummary(summary, dir)
+  if (opts.plots !== false) await writePlots(dir, summary, experiment)
+  // a swarm that run.target stopped early is finished (target_round says so); one stopped short otherwise is not
+  if (summary.interrupted || (summary.rounds < experiment.run.rounds && summary.target_round === null))
+    return notFinished(summary.rounds, experiment, summary.interrupted)
+  return targetExitCode(summary)
 }
 
 /**
@@ -75,19 +77,24 @@ function simulatorSummary(dir: string, experiment: ExperimentInput): RunSummary 
   try {
     summary = JSON.parse(readFileSync(file, 'utf8'))
   } catch (err) {
-    throw new ConfigError(`${file}: not a readable summary (${(err as Error).message})`)
+    throw new ConfigError('CONFIG_INVALID', `${file}: not a readable summary (${(err as Error).message})`)
   }
-  return summary !== null && typeof summary === 'object' && (summary as { mode?: unknown }).mode === 'sim' ? (summary as RunSummary) : null
+  return summary !== null && typeof summary === 'object' && (summary as { mode?: unknown }).mode === 'sim'
+    ? (summary as RunSummary)
+    : null
 }
 
 /** A simulated run is finished when it ran every round, reached its target or diverged (then judged as `meshgd sim` does). */
 function simReportExit(summary: RunSummary, experiment: ExperimentInput): number {
-  if (summary.interrupted || (summary.rounds < experiment.run.rounds && !summary.converged && !summary.diverged)) return notFinished(summary.rounds, experiment, summary.interrupted)
+  if (summary.interrupted || (summary.rounds < experiment.run.rounds && !summary.converged && !summary.diverged))
+    return notFinished(summary.rounds, experiment, summary.interrupted)
   return simExitCode(summary)
 }
 
 function notFinished(rounds: number, experiment: ExperimentInput, interrupted: boolean): number {
-  console.error(`meshgd: the run stopped at round ${rounds} of ${experiment.run.rounds}${interrupted ? ' (interrupted)' : ''}: it is not finished`)
+  console.error(
+    `meshgd: the run stopped at round ${rounds} of ${experiment.run.rounds}${interrupted ? ' (interrupted)' : ''}: it is not finished`,
+  )
   return EXIT_FAILED
 }
 
@@ -98,9 +105,13 @@ async function writePlots(dir: string, summary: ReportedSummary, experiment: Exp
   const graph = buildGraph(spec, experiment.swarm.peers)
   let files
   try {
-    files = await writeRunReport({ dir, summary, graph: { n: graph.n, edges: graph.edges, kind: spec.kind, rows: spec.rows, cols: spec.cols } })
+    files = await writeRunReport({
+      dir,
+      summary,
+      graph: { n: graph.n, edges: graph.edges, kind: spec.kind, rows: spec.rows, cols: spec.cols },
+    })
   } catch (err) {
-    if (err instanceof SyntaxError) throw new ConfigError(`${dir}: ${err.message}`)
+    if (err instanceof SyntaxError) throw new ConfigError('CONFIG_INVALID', `${dir}: ${err.message}`)
     throw err
   }
   const charts = files.written.filter((f) => f.endsWith('.svg'))
@@ -116,7 +127,10 @@ export function registerReportCommand(program: Command, exit: Exit): void {
     .description(
       "summarise a finished run and draw its plots (SVG, PNG) and report.html into DIR: a simulator's run, or every peer's peers/<i>/ and params/<i>.f64 gathered in DIR, judged against DIR/experiment.json",
     )
-    .argument('<dir|experiment>', 'the run directory; or the experiment file the peers ran, then DIR (it must be the experiment DIR/experiment.json records)')
+    .argument(
+      '<dir|experiment>',
+      'the run directory; or the experiment file the peers ran, then DIR (it must be the experiment DIR/experiment.json records)',
+    )
     .argument('[dir]', 'the run directory holding peers/ and params/, when an experiment file comes first')
     .addOption(setOption())
     .option('--no-plots', 'only the summary: no charts and no report.html')

@@ -9,9 +9,16 @@ import type { Command } from 'commander'
 import { ConfigError } from '../../config/errors.js'
 import { EXPERIMENT_FILE, portableExperiment } from '../../config/portable.js'
 import { DASHBOARD_PORT } from '../../observe/dashboard-server.js'
-import { dashboardAddressOf, defaultOutDir, keyFileOf, loadForCommand, setOption, warnDegenerateTopology } from '../options.js'
+import {
+  dashboardAddressOf,
+  defaultOutDir,
+  keyFileOf,
+  loadForCommand,
+  setOption,
+  warnDegenerateTopology,
+} from '../options.js'
 import { printSummary, targetExitCode } from '../output.js'
-import { abortOnSignals, EXIT_FAILED, EXIT_INTERRUPTED, type Exit } from '../process.js'
+import { abortOnSignals, EXIT_INTERRUPTED, type Exit } from '../process.js'
 import { claimRunDirectory } from '../run-claim.js'
 
 export interface SwarmCommandOptions {
@@ -33,9 +40,17 @@ export async function commandSwarm(file: string, opts: SwarmCommandOptions): Pro
   const keyFile = keyFileOf(opts.swarmKey, loaded)
   if (keyFile) (await import('../../net/identity.js')).readSwarmKey(keyFile) // a bad key is refused here, not in every peer
   const claim = claimRunDirectory(out, experiment, { force: opts.force ?? false })
-  if (claim.finished) throw new ConfigError(`--out ${out}: holds the finished run of this experiment; pass --force to run it again (meshgd report ${out} summarises it)`)
-  if (claim.extended) console.error(`meshgd: extending the run in ${out} from run.rounds ${claim.extended.from} to ${claim.extended.to}`)
-  if (claim.resumeFrom > 0) console.error(`meshgd: resuming from round ${claim.resumeFrom} (this experiment's checkpoints in ${out}; --force starts over)`)
+  if (claim.finished)
+    throw new ConfigError(
+      'CONFIG_INVALID',
+      `--out ${out}: holds the finished run of this experiment; pass --force to run it again (meshgd report ${out} summarises it)`,
+    )
+  if (claim.extended)
+    console.error(`meshgd: extending the run in ${out} from run.rounds ${claim.extended.from} to ${claim.extended.to}`)
+  if (claim.resumeFrom > 0)
+    console.error(
+      `meshgd: resuming from round ${claim.resumeFrom} (this experiment's checkpoints in ${out}; --force starts over)`,
+    )
   const { runSwarm } = await import('../../swarm/local.js')
   const controller = new AbortController()
   const release = abortOnSignals(controller)
@@ -53,29 +68,15 @@ export async function commandSwarm(file: string, opts: SwarmCommandOptions): Pro
     })
     printSummary(summary, out)
     if (summary.interrupted) {
-      console.error(`meshgd: interrupted at round ${summary.rounds} of ${experiment.run.rounds}: every peer was stopped; the summary is of the rounds done (run the same command again to resume)`)
+      console.error(
+        `meshgd: interrupted at round ${summary.rounds} of ${experiment.run.rounds}: every peer was stopped; the summary is of the rounds done (run the same command again to resume)`,
+      )
       return EXIT_INTERRUPTED
     }
     return targetExitCode(summary)
-  } catch (err) {
-    return swarmFailure(err)
   } finally {
     release()
   }
-}
-
-/** A failed swarm or network lab: one line and exit 1 (130 when interrupted); a bad network: section is exit 2. */
-function swarmFailure(err: unknown): number {
-  if (err instanceof Error && err.name === 'SwarmError') {
-    console.error(`meshgd: ${err.message}`)
-    return (err as { code?: string }).code === 'INTERRUPTED' ? EXIT_INTERRUPTED : EXIT_FAILED
-  }
-  if (err instanceof Error && err.name === 'LabError') {
-    if ((err as { code?: string }).code === 'BAD_NETWORK') throw new ConfigError(err.message)
-    console.error(`meshgd: ${err.message}`)
-    return EXIT_FAILED
-  }
-  throw err
 }
 
 /** Adds `meshgd swarm` to the program; `exit` turns the handler's exit status into what the program throws. */
@@ -86,8 +87,14 @@ export function registerSwarmCommand(program: Command, exit: Exit): void {
     .argument('<experiment>', 'experiment file (YAML or JSON)')
     .option('--out <dir>', 'run directory (default runs/<swarm id>-<time>)')
     .option('--swarm-key <file>', 'libp2p private-network key for every process')
-    .option('--netns', "the network lab: every process in its own network namespace, links shaped by the experiment's network: section (root)")
-    .option('--dashboard [port]', `serve a live dashboard of the swarm while it runs, on PORT or HOST:PORT (default 127.0.0.1:${DASHBOARD_PORT})`)
+    .option(
+      '--netns',
+      "the network lab: every process in its own network namespace, links shaped by the experiment's network: section (root)",
+    )
+    .option(
+      '--dashboard [port]',
+      `serve a live dashboard of the swarm while it runs, on PORT or HOST:PORT (default 127.0.0.1:${DASHBOARD_PORT})`,
+    )
     .option('--quiet', 'no progress output')
     .option('--force', 'replace a run of another experiment (or a finished one) in --out instead of refusing')
     .addOption(setOption())

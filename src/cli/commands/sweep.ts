@@ -12,6 +12,7 @@ import { availableParallelism } from 'node:os'
 import { join, resolve } from 'node:path'
 import type { Command } from 'commander'
 import { ConfigError } from '../../config/errors.js'
+import { isInputError, MeshgdError, prefixed } from '../../util/errors.js'
 import { portableExperiment } from '../../config/portable.js'
 import { createSweepProgress } from '../../observe/sweep-progress.js'
 import {
@@ -68,13 +69,22 @@ function planSweep(file: string, opts: SweepCommandOptions): SweepPlan {
   const plots = parsePlots(opts.plot, axes)
   const repeat = positiveInt('--repeat', opts.repeat)
   if (repeat > 1 && axes.some((a) => a.path === 'run.seed'))
-    throw new ConfigError('--repeat: the repeats set run.seed, which the grid sweeps too; give one or the other')
+    throw new ConfigError(
+      'CONFIG_INVALID',
+      '--repeat: the repeats set run.seed, which the grid sweeps too; give one or the other',
+    )
   const jobs = opts.swarm ? 1 : opts.jobs === undefined ? availableParallelism() : positiveInt('--jobs', opts.jobs)
   const base = loadForCommand(file, opts.set)
   const out = resolve(opts.out ?? defaultOutDir(`sweep-${base.experiment.swarm.id}`))
   // every asked cell is checked before anything is written; then the sweep in DIR, grown by what is new, is planned
   loadCells(file, opts.set, expandCells(axes, repeat, base.experiment.run.seed), out)
-  const asked = { experiment: portableExperiment(base.experiment, base.baseDir), grid: axes, repeat, runner: opts.swarm ? ('swarm' as const) : ('sim' as const), theory: opts.theory }
+  const asked = {
+    experiment: portableExperiment(base.experiment, base.baseDir),
+    grid: axes,
+    repeat,
+    runner: opts.swarm ? ('swarm' as const) : ('sim' as const),
+    theory: opts.theory,
+  }
   const claimed = claimSweepDirectory(out, asked, opts.force ?? false)
   const cells = loadCells(file, opts.set, expandCells(claimed.grid, claimed.repeat, base.experiment.run.seed), out)
   return { out, axes: [...claimed.grid], plots, repeat: claimed.repeat, cells, jobs }
@@ -136,9 +146,7 @@ export async function commandSweep(file: string, opts: SweepCommandOptions): Pro
       async (c) => {
         claimRunDirectory(c.dir, c.experiment, { force: true, flag: 'sweep cell' })
         const run = opts.swarm ? swarmCell(c, controller.signal, keyFile) : simulateCell(c, stop, opts.theory)
-        const summary = await run.catch((err: Error) =>
-          Promise.reject(Object.assign(new Error(`cell ${c.cell.key}: ${err.message}`), { name: err.name })),
-        )
+        const summary = await run.catch((err: unknown) => Promise.reject(prefixed(err, `cell ${c.cell.key}`)))
         if (summary.interrupted) return
         const row = rowOf(c, plan.axes, summary)
         appendSweepRow(plan.out, row)
@@ -149,7 +157,8 @@ export async function commandSweep(file: string, opts: SweepCommandOptions): Pro
       signals.stopAll,
     )
   } catch (err) {
-    if (!signals.stopped() || !(err instanceof Error && err.name === 'SwarmError')) return cellFailure(err, plan, done)
+    // after Ctrl-C, a cell's swarm that stopped short is the stop's doing, not a failure
+    if (!signals.stopped() || !(err instanceof MeshgdError)) return cellFailure(err, plan, done)
   } finally {
     progress?.stop()
     signals.release()
@@ -163,7 +172,7 @@ function cellFailure(err: unknown, plan: SweepPlan, done: Map<string, SweepRow>)
     plan.out,
     plan.cells.filter((c) => done.has(c.cell.key)).map((c) => done.get(c.cell.key)!),
   )
-  if (err instanceof ConfigError) throw err
+  if (isInputError(err)) throw err
   console.error(
     `meshgd: sweep: a cell failed: ${err instanceof Error ? err.message : String(err)}; the ${done.size} finished rows are kept in ${join(plan.out, 'sweep.jsonl')}`,
   )

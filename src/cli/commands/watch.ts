@@ -30,14 +30,26 @@ export interface WatchCommandOptions {
 }
 
 export async function commandWatch(opts: WatchCommandOptions): Promise<number> {
-  if (opts.bootstrap.length === 0) throw new ConfigError('meshgd watch: --bootstrap ADDR is required (the swarm bootstrap\'s multiaddr, as meshgd bootstrap prints it)')
+  if (opts.bootstrap.length === 0)
+    throw new ConfigError(
+      'CONFIG_INVALID',
+      "meshgd watch: --bootstrap ADDR is required (the swarm bootstrap's multiaddr, as meshgd bootstrap prints it)",
+    )
   await checkMultiaddrs('--bootstrap', opts.bootstrap)
   const timeoutS = Number(opts.connectTimeout)
-  if (!(timeoutS > 0)) throw new ConfigError(`--connect-timeout ${opts.connectTimeout}: must be a positive number of seconds`)
+  if (!(timeoutS > 0))
+    throw new ConfigError(
+      'CONFIG_INVALID',
+      `--connect-timeout ${opts.connectTimeout}: must be a positive number of seconds`,
+    )
   const { readSwarmKey } = await import('../../net/identity.js')
   const { SwarmWatch, watchSwarms, watchTable } = await import('../../swarm/watch.js')
   const swarmKey = opts.swarmKey ? readSwarmKey(opts.swarmKey) : null
-  if (opts.set.length > 0 && opts.experiment === undefined) throw new ConfigError(`--set ${opts.set[0]}: watch applies --set to --experiment FILE; give the file (the swarm's own run.rounds is learnt from its statuses)`)
+  if (opts.set.length > 0 && opts.experiment === undefined)
+    throw new ConfigError(
+      'CONFIG_INVALID',
+      `--set ${opts.set[0]}: watch applies --set to --experiment FILE; give the file (the swarm's own run.rounds is learnt from its statuses)`,
+    )
   const resolved = opts.experiment === undefined ? undefined : await resolvedExperiment(opts.experiment, opts.set)
   const swarm = opts.swarm ?? resolved?.experiment.swarm.id
   const dashboard = opts.dashboard === undefined ? null : await openWatchDashboard(opts.dashboard, resolved)
@@ -66,10 +78,15 @@ export async function commandWatch(opts: WatchCommandOptions): Promise<number> {
     await dashboard?.close()
     if (controller.signal.aborted) return EXIT_OK
     const hint = swarmKey ? '' : ' (a keyed swarm refuses observers without its key: pass --swarm-key FILE)'
-    console.error(`meshgd: cannot connect to ${opts.bootstrap.join(', ')} within ${timeoutS} s${hint}: ${(err as Error).message}`)
+    console.error(
+      `meshgd: cannot connect to ${opts.bootstrap.join(', ')} within ${timeoutS} s${hint}: ${(err as Error).message}`,
+    )
     return EXIT_FAILED
   }
-  const redraw = opts.json || dashboard ? null : setInterval(() => drawTable(watchTable(state.rows(performance.now()), (s) => state.unheard(s))), 1000)
+  const redraw =
+    opts.json || dashboard
+      ? null
+      : setInterval(() => drawTable(watchTable(state.rows(performance.now()), (s) => state.unheard(s))), 1000)
   lastHeard = performance.now()
   const quiet = opts.exitWhenDone ? whenQuiet(() => lastHeard, 1000 * Math.max(QUIET_S, timeoutS), controller) : null
   await new Promise<void>((resolve) => controller.signal.addEventListener('abort', () => resolve(), { once: true }))
@@ -79,7 +96,9 @@ export async function commandWatch(opts: WatchCommandOptions): Promise<number> {
   await observer.stop()
   await dashboard?.close()
   if (quiet?.stop()) {
-    console.error(`meshgd: no status from any peer for ${Math.max(QUIET_S, timeoutS)} s${state.allDone() ? '' : state.rows(0).length === 0 ? ': no swarm is running behind this bootstrap (or it has finished)' : ': the swarm stopped before every peer was done'}`)
+    console.error(
+      `meshgd: no status from any peer for ${Math.max(QUIET_S, timeoutS)} s${state.allDone() ? '' : state.rows(0).length === 0 ? ': no swarm is running behind this bootstrap (or it has finished)' : ': the swarm stopped before every peer was done'}`,
+    )
     return EXIT_FAILED
   }
   return EXIT_OK
@@ -115,7 +134,10 @@ async function resolvedExperiment(file: string, sets: readonly string[]): Promis
 }
 
 /** The dashboard, its address on stderr (the first line a script reads). */
-async function openWatchDashboard(value: string | true, resolved: ResolvedExperiment | undefined): Promise<LiveDashboard> {
+async function openWatchDashboard(
+  value: string | true,
+  resolved: ResolvedExperiment | undefined,
+): Promise<LiveDashboard> {
   const address = dashboardAddressOf(value)
   const { openDashboard } = await import('../../swarm/dashboard.js')
   const dashboard = await openDashboard({ address, ...(resolved ? { resolved } : {}) })
@@ -133,15 +155,24 @@ function drawTable(table: string): void {
 export function registerWatchCommand(program: Command, exit: Exit): void {
   program
     .command('watch')
-    .description('follow a running swarm\'s status from anywhere its bootstrap is reachable: a table, or JSON lines')
-    .addOption(repeatableOption('--bootstrap <multiaddr>', 'the swarm\'s bootstrap (as meshgd bootstrap prints it)'))
+    .description("follow a running swarm's status from anywhere its bootstrap is reachable: a table, or JSON lines")
+    .addOption(repeatableOption('--bootstrap <multiaddr>', "the swarm's bootstrap (as meshgd bootstrap prints it)"))
     .option('--swarm-key <file>', 'the swarm key of a private swarm')
     .option('--swarm <id>', 'follow only this swarm (default: every swarm the bootstrap relays)')
     .option('--json', 'one JSON line per status update instead of the table')
-    .option('--exit-when-done', 'exit once every peer of every swarm followed has finished (exit 1 after 15 s without any status)')
+    .option(
+      '--exit-when-done',
+      'exit once every peer of every swarm followed has finished (exit 1 after 15 s without any status)',
+    )
     .option('--connect-timeout <s>', 'give up connecting to the bootstrap after this many seconds', '15')
-    .option('--dashboard [port]', `serve a live web page of the swarm instead of the table, on PORT or HOST:PORT (default 127.0.0.1:${DASHBOARD_PORT})`)
-    .option('--experiment <file>', "the experiment the swarm runs: the dashboard draws its graph and predicted rate, and only its swarm is followed")
+    .option(
+      '--dashboard [port]',
+      `serve a live web page of the swarm instead of the table, on PORT or HOST:PORT (default 127.0.0.1:${DASHBOARD_PORT})`,
+    )
+    .option(
+      '--experiment <file>',
+      'the experiment the swarm runs: the dashboard draws its graph and predicted rate, and only its swarm is followed',
+    )
     .addOption(setOption())
     .action(async (opts: WatchCommandOptions) => {
       throw exit(await commandWatch(opts))

@@ -7,6 +7,7 @@ import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs'
 import { join } from 'node:path'
 import { Worker } from 'node:worker_threads'
 import { ConfigError } from '../../config/errors.js'
+import { isInputError, reviveError, type SerializedError } from '../../util/errors.js'
 import { EXPERIMENT_FILE, portableExperiment, runDifference } from '../../config/portable.js'
 import type { ExperimentInput } from '../../config/schema.js'
 import { topologySpecOf } from '../../exchange/resolve.js'
@@ -30,8 +31,6 @@ function valueAt(experiment: unknown, path: string): SweepRow[string] {
 }
 
 /** Errors of a cell's experiment that are the user's input (as main.ts treats them): refused before anything runs. */
-const INPUT_ERRORS = new Set(['ConfigError', 'TopologyError', 'ProblemError', 'AlgorithmError'])
-
 export interface LoadedCell {
   cell: SweepCell
   experiment: ExperimentInput
@@ -58,14 +57,14 @@ export function loadCells(
         dir: join(out, 'cells', cell.key),
       }
     } catch (err) {
-      if (!(err instanceof Error && INPUT_ERRORS.has(err.name))) throw err
+      if (!isInputError(err)) throw err
       // the cell's values reach the experiment as --set overrides; a bad one is the grid's
       const gridField = /^--set: ([a-z0-9_.]+):/.exec(err.message)
       const message =
         gridField && cell.overrides.some(([path]) => path === gridField[1])
           ? err.message.replace(/^--set/, '--grid')
           : err.message
-      throw new ConfigError(`sweep cell ${cell.key}: ${message}`)
+      throw new ConfigError('CONFIG_INVALID', `sweep cell ${cell.key}: ${message}`)
     }
   })
 }
@@ -88,9 +87,12 @@ export function sweepDifference(recorded: SweepRecord, asked: SweepRecord): stri
   const experiment = runDifference(recorded.experiment, asked.experiment as ExperimentInput)
   if (experiment !== null) return `the experiment differs (${experiment})`
   const paths = (r: SweepRecord): string => r.grid.map((a) => a.path).join(', ')
-  if (paths(recorded) !== paths(asked)) return `it sweeps ${paths(recorded)}, this --grid ${paths(asked)} (add values to the same fields to extend it)`
-  if (recorded.runner !== asked.runner) return `it ran cells ${recorded.runner === 'swarm' ? 'as swarms (--swarm)' : 'in the simulator'}, this asks ${asked.runner === 'swarm' ? '--swarm' : 'the simulator'}`
-  if (recorded.theory !== asked.theory) return `its theory setting was ${recorded.theory ? 'on' : '--no-theory'}, this asks ${asked.theory ? 'for it' : '--no-theory'}`
+  if (paths(recorded) !== paths(asked))
+    return `it sweeps ${paths(recorded)}, this --grid ${paths(asked)} (add values to the same fields to extend it)`
+  if (recorded.runner !== asked.runner)
+    return `it ran cells ${recorded.runner === 'swarm' ? 'as swarms (--swarm)' : 'in the simulator'}, this asks ${asked.runner === 'swarm' ? '--swarm' : 'the simulator'}`
+  if (recorded.theory !== asked.theory)
+    return `its theory setting was ${recorded.theory ? 'on' : '--no-theory'}, this asks ${asked.theory ? 'for it' : '--no-theory'}`
   return null
 }
 
@@ -105,8 +107,14 @@ export function claimSweepDirectory(out: string, record: SweepRecord, force: boo
   if (existsSync(file)) {
     const recorded = JSON.parse(readFileSync(file, 'utf8')) as SweepRecord
     const difference = sweepDifference(recorded, record)
-    if (difference !== null && !force) throw new ConfigError(`--out ${out}: holds another sweep: ${difference}; pass --force to replace it, or choose another --out`)
-    if (difference !== null) for (const f of [SWEEP_RECORD, 'sweep.jsonl', 'sweep.csv', 'cells']) rmSync(join(out, f), { recursive: true, force: true })
+    if (difference !== null && !force)
+      throw new ConfigError(
+        'CONFIG_INVALID',
+        `--out ${out}: holds another sweep: ${difference}; pass --force to replace it, or choose another --out`,
+      )
+    if (difference !== null)
+      for (const f of [SWEEP_RECORD, 'sweep.jsonl', 'sweep.csv', 'cells'])
+        rmSync(join(out, f), { recursive: true, force: true })
     else claimed = grownSweep(recorded, record)
   }
   mkdirSync(out, { recursive: true })
@@ -116,12 +124,15 @@ export function claimSweepDirectory(out: string, record: SweepRecord, force: boo
 
 /** The recorded sweep with the asked one's new values (after its own, in the asked order) and the larger repeat count. */
 function grownSweep(recorded: SweepRecord, asked: SweepRecord): SweepRecord {
-  const grid = recorded.grid.map((axis, k) => ({ ...axis, values: [...axis.values, ...asked.grid[k]!.values.filter((v) => !axis.values.includes(v))] }))
+  const grid = recorded.grid.map((axis, k) => ({
+    ...axis,
+    values: [...axis.values, ...asked.grid[k]!.values.filter((v) => !axis.values.includes(v))],
+  }))
   return { ...asked, grid, repeat: Math.max(recorded.repeat, asked.repeat) }
 }
 
 type WorkerMessage =
-  { kind: 'progress' } | { kind: 'done'; summary: RunSummary } | { kind: 'error'; name: string; message: string }
+  { kind: 'progress' } | { kind: 'done'; summary: RunSummary } | { kind: 'error'; error: SerializedError }
 
 /** One cell through the simulator in a worker thread (../sim-worker.ts); `stop` is shared by every cell. */
 export function simulateCell(c: LoadedCell, stop: SharedArrayBuffer, theory: boolean): Promise<RunSummary> {
@@ -137,7 +148,7 @@ export function simulateCell(c: LoadedCell, stop: SharedArrayBuffer, theory: boo
   return new Promise<RunSummary>((resolveRun, reject) => {
     worker.on('message', (m: WorkerMessage) => {
       if (m.kind === 'done') resolveRun(m.summary)
-      else if (m.kind === 'error') reject(Object.assign(new Error(m.message), { name: m.name }))
+      else if (m.kind === 'error') reject(reviveError(m.error))
     })
     worker.once('error', reject)
     worker.once('exit', (code) => reject(new Error(`the simulation stopped (worker exit ${code})`)))
@@ -209,7 +220,12 @@ function graphColumns(experiment: ExperimentInput): SweepRow {
   if (!facts) {
     const graph = buildGraph(spec, experiment.swarm.peers)
     const { algebraicConnectivity, lambdaMax } = spectralFacts(graph)
-    facts = { lambda_2: algebraicConnectivity, lambda_max: lambdaMax, degree: degreeStats(graph).mean, diameter: graphDiameter(graph) }
+    facts = {
+      lambda_2: algebraicConnectivity,
+      lambda_max: lambdaMax,
+      degree: degreeStats(graph).mean,
+      diameter: graphDiameter(graph),
+    }
     graphFacts.set(key, facts)
   }
   return facts
