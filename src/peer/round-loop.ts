@@ -22,34 +22,31 @@ import type { PeerLinks } from './links.js'
 import type { Recorder } from './recorder.js'
 import type { Checkpointer } from './recovery.js'
 import { sleep } from './sleep.js'
+import { WaitPolicy } from './wait-policy.js'
 
 export interface LoopTiming {
   /** the start-up timeout: the first rounds after a (re)start wait this long */
   readonly startupTimeout: number
 }
 
-interface Wait {
-  readonly timeoutMs: number
-  readonly startupTimeout: number
-  readonly isolatedLimitMs: number
-  /** how long the first rounds may wait on neighbours that are connected but not yet sending */
-  readonly startingUntil: number
-  readonly firstRound: number
-}
-
 /** Run rounds until `run.rounds` or an interrupt; returns whether it was interrupted. */
-export async function runRounds(core: PeerCore, links: PeerLinks, recorder: Recorder, checkpointer: Checkpointer, timing: LoopTiming): Promise<boolean> {
+export async function runRounds(
+  core: PeerCore,
+  links: PeerLinks,
+  recorder: Recorder,
+  checkpointer: Checkpointer,
+  timing: LoopTiming,
+): Promise<boolean> {
   const { opts, experiment, step, book } = core
   const rounds0 = experiment.run.rounds
   const every = recordInterval(experiment)
-  const timeoutMs = experiment.run.neighbour_timeout_ms
-  const wait: Wait = {
-    timeoutMs,
-    startupTimeout: timing.startupTimeout,
-    isolatedLimitMs: Math.max(timing.startupTimeout, 10 * timeoutMs),
-    startingUntil: performance.now() + 5 * timing.startupTimeout,
-    firstRound: core.round,
+  const settings = {
+    timeoutMs: experiment.run.neighbour_timeout_ms,
+    startupTimeoutMs: timing.startupTimeout,
+    peers: core.graph.n,
+    strict: core.strict,
   }
+  const wait = new WaitPolicy(settings, core.round, performance.now())
   watchTarget(core, core.round)
   while (core.round < rounds0) {
     if (opts.signal.aborted) return true
@@ -86,11 +83,15 @@ export async function runRounds(core: PeerCore, links: PeerLinks, recorder: Reco
     watchTarget(core, core.round)
     book.prune(core.round)
     if (core.round % 16 === 0 && !withinBounds(step.params)) {
-      throw new PeerError('DIVERGED', `peer ${core.i}: the run diverged at round ${core.round}; lower algorithm.eta or the coupling`)
+      throw new PeerError(
+        'DIVERGED',
+        `peer ${core.i}: the run diverged at round ${core.round}; lower algorithm.eta or the coupling`,
+      )
     }
     if (t % every === 0) recorder.flush()
     const checkpointEvery = experiment.run.checkpoint_every
-    if (checkpointEvery !== null && core.round % checkpointEvery === 0 && core.round < rounds0) void checkpointer.write(core.round)
+    if (checkpointEvery !== null && core.round % checkpointEvery === 0 && core.round < rounds0)
+      void checkpointer.write(core.round)
     recorder.maybePublishStatus(core.round)
     if (opts.delayMs) await sleep(opts.delayMs, opts.signal)
     core.times.endRound()
@@ -110,7 +111,9 @@ function watchTarget(core: PeerCore, t: number): void {
 function targetReached(core: PeerCore): boolean {
   const watch = core.targetWatch
   if (!watch?.reached()) return false
-  core.log(`peer ${core.i}: every peer was within run.target at round ${watch.metAt()}; stopping at round ${core.round}, when every peer knows it`)
+  core.log(
+    `peer ${core.i}: every peer was within run.target at round ${watch.metAt()}; stopping at round ${core.round}, when every peer knows it`,
+  )
   return true
 }
 
@@ -118,7 +121,15 @@ function targetReached(core: PeerCore): boolean {
 function sendRound(core: PeerCore, links: PeerLinks, t: number, message: Float64Array): Float64Array | undefined {
   const { codec, d, quantRng } = core
   const stop = core.targetWatch ? { stop: core.targetWatch.current() } : {}
-  const envelope = { swarm: core.swarm, round: t, from: core.i, kind: 'params', codec: codec.codec, dim: d, ...stop } as const
+  const envelope = {
+    swarm: core.swarm,
+    round: t,
+    from: core.i,
+    kind: 'params',
+    codec: codec.codec,
+    dim: d,
+    ...stop,
+  } as const
   let encoded: { frame: Uint8Array; payload: Uint8Array }
   let own: Float64Array | undefined
   if (core.difference) {
@@ -126,7 +137,8 @@ function sendRound(core: PeerCore, links: PeerLinks, t: number, message: Float64
     try {
       encoded = encodeVectorFrame(envelope, codec, core.delta, quantRng)
     } catch (err) {
-      if (err instanceof RangeError) throw new PeerError('DIVERGED', `peer ${core.i}: the run diverged at round ${t} (${err.message})`)
+      if (err instanceof RangeError)
+        throw new PeerError('DIVERGED', `peer ${core.i}: the run diverged at round ${t} (${err.message})`)
       throw err
     }
     applyDifference(core.selfCopy, decodeVector(codec, encoded.payload, d), core.diffScale)
@@ -143,73 +155,78 @@ function sendRound(core: PeerCore, links: PeerLinks, t: number, message: Float64
 }
 
 /**
- * Wait for the live neighbours (sync: their round-t vectors; async: fresh enough ones). Returns the round to jump
- * to, null to combine round t, or 'aborted'. The first rounds after a (re)start also absorb start-up skew:
- * processes start at different times, and a late peer delays its neighbours' neighbours too, one hop per round,
- * so for as many rounds as there are peers (at least the graph's diameter) the wait is the start-up timeout.
+ * Wait for the live neighbours (sync: their round-t vectors; async: fresh enough ones) as the wait policy says
+ * (wait-policy.ts). Returns the round to jump to, null to combine round t, or 'aborted'.
  */
-async function awaitNeighbours(core: PeerCore, links: PeerLinks, t: number, w: Wait): Promise<number | null | 'aborted'> {
+async function awaitNeighbours(
+  core: PeerCore,
+  links: PeerLinks,
+  t: number,
+  policy: WaitPolicy,
+): Promise<number | null | 'aborted'> {
   const { opts, book, neighbours, i } = core
-  const starting = t - w.firstRound < core.graph.n
-  const patience = starting ? Math.max(w.timeoutMs, w.startupTimeout) : w.timeoutMs
-  let deadline = performance.now() + patience
-  let isolatedSince: number | null = null
+  const wait = policy.round(t, performance.now())
   while (!opts.signal.aborted) {
-    if (book.isolated()) {
-      // every neighbour is down: wait for one to come back rather than run alone
-      const now = performance.now()
-      if (isolatedSince === null) {
-        isolatedSince = now
-        core.log(`peer ${i}: every neighbour is down at round ${t}; waiting up to ${Math.round(w.isolatedLimitMs / 1000)} s for one to return`)
-      }
-      if (now - isolatedSince > w.isolatedLimitMs) {
-        throw new PeerError('ISOLATED', `peer ${i}: every neighbour (${neighbours.join(', ')}) was down for ${Math.round(w.isolatedLimitMs / 1000)} s at round ${t}`)
-      }
-      await core.news.wait(250)
-      continue
+    const step = wait.next(performance.now(), book, (k) => links.connected(k))
+    switch (step.do) {
+      case 'combine':
+        return null
+      case 'jump':
+        return step.to
+      case 'wait':
+        if (step.isolated)
+          core.log(
+            `peer ${i}: every neighbour is down at round ${t}; waiting up to ${Math.round(policy.isolatedLimitMs / 1000)} s for one to return`,
+          )
+        await core.news.wait(step.ms)
+        break
+      case 'markDown':
+        markDown(core, t, step.positions, step.patienceMs)
+        break
+      case 'fail':
+        if (step.code === 'ISOLATED') {
+          throw new PeerError(
+            'ISOLATED',
+            `peer ${i}: every neighbour (${neighbours.join(', ')}) was down for ${Math.round(step.limitMs / 1000)} s at round ${t}`,
+          )
+        }
+        throw timeoutFailure(core, t, step.positions, step.patienceMs)
     }
-    if (isolatedSince !== null) {
-      isolatedSince = null
-      deadline = performance.now() + w.timeoutMs
-    }
-    // first: were we away (every live neighbour well ahead)? then rejoin them rather than replay the rounds
-    const jumpTo = core.strict ? null : book.jumpTarget(t)
-    if (jumpTo !== null) return jumpTo
-    const waiting = book.waitingOn(t)
-    if (waiting.length === 0) return null
-    const left = deadline - performance.now()
-    if (left <= 0 && starting && waiting.every((k) => links.connected(k)) && performance.now() < w.startingUntil) {
-      // the swarm is still starting: a neighbour still connected to us is waiting for its own neighbours
-      // (a large swarm takes minutes to start on a few cores), not gone; a crashed one drops the connection
-      deadline = performance.now() + w.timeoutMs
-      continue
-    }
-    if (left <= 0) {
-      giveUpOn(core, t, waiting, patience)
-      deadline = performance.now() + w.timeoutMs
-      continue
-    }
-    await core.news.wait(Math.min(left, 250))
   }
   return 'aborted'
 }
 
-/** Neighbours silent past the patience: down (left out until heard again), or fatal where none may be left out. */
-function giveUpOn(core: PeerCore, t: number, waiting: readonly number[], patience: number): void {
-  const silent = waiting.map((k) => core.neighbours[k]!)
-  if (core.strict) {
-    const why = core.difference
-      ? 'compression.mode: difference keeps copies every neighbour must update, so a lost neighbour is fatal here; compression.mode: direct goes on without it and takes it back'
-      : 'algorithm.kind: allreduce-sgd needs every gradient, so a lost neighbour is fatal here; elastic, quorum, easgd and local go on without it and take it back'
-    throw new PeerError('NEIGHBOUR_TIMEOUT', `peer ${core.i}: no round-${t} vector from neighbour(s) ${silent.join(', ')} within ${patience} ms (run.neighbour_timeout_ms): ${why}`)
-  }
-  for (const k of waiting) core.book.markDown(k)
-  core.downs += waiting.length
-  core.log(`peer ${core.i}: neighbour(s) ${silent.join(', ')} silent for ${patience} ms at round ${t} (run.neighbour_timeout_ms): going on without them`)
+/** Where no neighbour may be left out (allreduce-sgd, difference mode), a silent one ends the run. */
+function timeoutFailure(core: PeerCore, t: number, positions: readonly number[], patience: number): PeerError {
+  const silent = positions.map((k) => core.neighbours[k]!)
+  const why = core.difference
+    ? 'compression.mode: difference keeps copies every neighbour must update, so a lost neighbour is fatal here; compression.mode: direct goes on without it and takes it back'
+    : 'algorithm.kind: allreduce-sgd needs every gradient, so a lost neighbour is fatal here; elastic, quorum, easgd and local go on without it and take it back'
+  return new PeerError(
+    'NEIGHBOUR_TIMEOUT',
+    `peer ${core.i}: no round-${t} vector from neighbour(s) ${silent.join(', ')} within ${patience} ms (run.neighbour_timeout_ms): ${why}`,
+  )
+}
+
+/** Neighbours silent past the patience: down, left out until heard again. */
+function markDown(core: PeerCore, t: number, positions: readonly number[], patience: number): void {
+  const silent = positions.map((k) => core.neighbours[k]!)
+  for (const k of positions) core.book.markDown(k)
+  core.downs += positions.length
+  core.log(
+    `peer ${core.i}: neighbour(s) ${silent.join(', ')} silent for ${patience} ms at round ${t} (run.neighbour_timeout_ms): going on without them`,
+  )
 }
 
 /** Combine round t with what arrived (difference mode: through the public copies), recording it when due. */
-function combineRound(core: PeerCore, recorder: Recorder, t: number, communicated: boolean, own: Float64Array | undefined, due: boolean): void {
+function combineRound(
+  core: PeerCore,
+  recorder: Recorder,
+  t: number,
+  communicated: boolean,
+  own: Float64Array | undefined,
+  due: boolean,
+): void {
   const { book, step } = core
   const inbox = communicated ? book.inbox(t) : { vectors: core.neighbours.map(() => null), used: 0, staleness: 0 }
   let received: Array<Float64Array | null> = inbox.vectors
@@ -224,7 +241,8 @@ function combineRound(core: PeerCore, recorder: Recorder, t: number, communicate
   try {
     step.combine(t, received, own)
   } catch (err) {
-    if (err instanceof AlgorithmError) throw new PeerError('NEIGHBOUR_TIMEOUT', `peer ${core.i}: round ${t}: ${err.message}`)
+    if (err instanceof AlgorithmError)
+      throw new PeerError('NEIGHBOUR_TIMEOUT', `peer ${core.i}: round ${t}: ${err.message}`)
     throw err
   }
 }
