@@ -205,6 +205,8 @@ export class Outbox {
     private readonly transport: Pick<ParamsTransport, 'send'>,
     private readonly signal: AbortSignal,
     private readonly limit = 8,
+    /** the busy clock's time source (tests pass a fake one) */
+    private readonly now: () => number = () => performance.now(),
   ) {}
 
   push(remote: string, target: PeerId, frame: Uint8Array): void {
@@ -214,7 +216,7 @@ export class Outbox {
       this.queues.set(remote, q)
     }
     q.target = target
-    if (this.busySince === null) this.busySince = performance.now()
+    if (this.busySince === null) this.busySince = this.now()
     q.frames.push(frame)
     while (q.frames.length > this.limit) q.frames.shift()
     if (!q.pumping) void this.pump(remote, q)
@@ -229,7 +231,7 @@ export class Outbox {
 
   /** Milliseconds the outbox has held frames not yet written, so far. */
   busyMs(): number {
-    return this.busyTotal + (this.busySince === null ? 0 : performance.now() - this.busySince)
+    return this.busyTotal + (this.busySince === null ? 0 : this.now() - this.busySince)
   }
 
   /** Resolves once every queue is empty, or after `timeoutMs`. */
@@ -260,7 +262,7 @@ export class Outbox {
     } finally {
       q.pumping = false
       if (this.pending() === 0) {
-        if (this.busySince !== null) this.busyTotal += performance.now() - this.busySince
+        if (this.busySince !== null) this.busyTotal += this.now() - this.busySince
         this.busySince = null
         for (const w of [...this.idleWaiters]) w()
       }

@@ -16,6 +16,9 @@ export interface TimeSplit {
 
 /** Accumulates compute and wait per round; the send time is the outbox's own clock, passed in when asked. */
 export class RoundTimes {
+  /** `now`: the clock (tests pass a fake one) */
+  constructor(private readonly now: () => number = () => performance.now()) {}
+
   private computeMs = 0
   private waitMs = 0
   private roundStart = 0
@@ -25,21 +28,21 @@ export class RoundTimes {
   rounds = 0
 
   beginRound(): void {
-    this.roundStart = performance.now()
+    this.roundStart = this.now()
     this.waitInRound = 0
   }
 
   beginWait(): void {
-    this.waitStart = performance.now()
+    this.waitStart = this.now()
   }
 
   endWait(): void {
-    this.waitInRound += performance.now() - this.waitStart
+    this.waitInRound += this.now() - this.waitStart
   }
 
   /** Close the round: what was not waiting was the peer's own work. */
   endRound(): void {
-    const total = performance.now() - this.roundStart
+    const total = this.now() - this.roundStart
     this.waitMs += this.waitInRound
     this.computeMs += Math.max(0, total - this.waitInRound)
     this.rounds++

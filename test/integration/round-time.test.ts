@@ -56,7 +56,9 @@ describe('compute, wait and send time per round', () => {
       expect(fast.wait, `peer ${i} wait per round`).toBeGreaterThan(0.7 * DELAY)
       expect(fast.wait, `peer ${i} wait per round`).toBeLessThan(1.6 * DELAY)
       expect(fast.compute, `peer ${i} compute per round`).toBeLessThan(0.3 * DELAY)
-      expect(fast.send).toBeGreaterThanOrEqual(0)
+      // each round writes 8 kB frames to two neighbours: the outbox is busy a little every round, never for long
+      expect(fast.send, `peer ${i} send per round`).toBeGreaterThan(0)
+      expect(fast.send, `peer ${i} send per round`).toBeLessThan(0.3 * DELAY)
     }
     // info.json: totals over the process's rounds; the gathered summary: sums and means of them
     const infos = [0, 1, 2, 3, 4, 5].map((i) => info(out, i) as unknown as { time: { compute_ms: number; wait_ms: number; send_ms: number; rounds: number } })
