@@ -330,7 +330,7 @@ export const experimentSchema = z.strictObject({
 /** An experiment as written: `algorithm.eta` (and an elastic `mu`) may still be `auto`. */
 export type ExperimentInput = z.infer<typeof experimentSchema>
 type NumericEta<A> = A extends { eta: unknown } ? Omit<A, 'eta' | 'mu'> & { eta: number } & (A extends { mu: unknown } ? { mu: number } : unknown) : never
-/** A resolved experiment (src/config/resolve.ts): every value concrete. */
+/** A resolved experiment (src/exchange/resolve.ts): every value concrete. */
 export type Experiment = Omit<ExperimentInput, 'algorithm'> & { algorithm: NumericEta<ExperimentInput['algorithm']> }
 export type SamplingSpec = Experiment['algorithm']['sampling']
 export type AlgorithmSpec = Experiment['algorithm']

@@ -1,5 +1,5 @@
 /**
- * One peer's runtime (docs/design.md "src/peer"): the rooms in order. context.ts builds what they share; the
+ * One peer's runtime (docs/design.md "Layers and the import rule", `src/peer/`): the rooms in order. context.ts builds what they share; the
  * identity is checked against its pin; links.ts makes the node, roster and params transport; recovery.ts resumes a
  * previous life; startup.ts joins the swarm and finds the neighbours; round-loop.ts runs the rounds; finish.ts
  * writes the outputs, lingers for the neighbours and reports. Everything started here is stopped here.
