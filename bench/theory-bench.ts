@@ -27,7 +27,11 @@ interface TheoryCase {
 const CASES: TheoryCase[] = [
   { label: '64-peer ring, d = 1,000,000, 1 sample each', targetS: 2, body: ring(64, 1_000_000, {}) },
   { label: '5-peer ring, d = 2,000, 1 sample each', targetS: 0.5, body: ring(5, 2000, {}) },
-  { label: '8-peer ring, d = 1,024, qsgd 16 levels', targetS: null, body: ring(8, 1024, { compression: { kind: 'qsgd', levels: 16 } }) },
+  {
+    label: '8-peer ring, d = 1,024, qsgd 16 levels',
+    targetS: null,
+    body: ring(8, 1024, { compression: { kind: 'qsgd', levels: 16 } }),
+  },
 ]
 
 function ring(n: number, dim: number, extra: Record<string, unknown>): Record<string, unknown> {
@@ -58,7 +62,9 @@ async function wholeCommand(file: string): Promise<{ seconds: number; method: st
  * Gram matrix of the samples (drawn in worker threads where gram-threads.ts applies, else formed from the shards in
  * this thread), and the theory from it.
  */
-async function split(body: Record<string, unknown>): Promise<{ resolveS: number; gramS: number; threads: boolean; theoryS: number }> {
+async function split(
+  body: Record<string, unknown>,
+): Promise<{ resolveS: number; gramS: number; threads: boolean; theoryS: number }> {
   const t0 = performance.now()
   const resolved = resolveExperiment(experimentFrom(body), '.')
   const t1 = performance.now()
@@ -91,10 +97,14 @@ export async function theoryBench(): Promise<{ name: string; lines: string[] }> 
     const whole = await wholeCommand(file)
     const parts = await split(c.body)
     const target = c.targetS === null ? '' : ` (${(whole.seconds / c.targetS).toFixed(2)} of the ${c.targetS} s target)`
-    lines.push(`${c.label.padEnd(42)} ${whole.seconds.toFixed(2)} s${target}, method ${whole.method}; in-process: resolve ${parts.resolveS.toFixed(2)} s, Gram ${parts.gramS.toFixed(2)} s (${parts.threads ? `${availableParallelism()} threads` : 'this thread'}), theory ${parts.theoryS.toFixed(2)} s`)
+    lines.push(
+      `${c.label.padEnd(42)} ${whole.seconds.toFixed(2)} s${target}, method ${whole.method}; in-process: resolve ${parts.resolveS.toFixed(2)} s, Gram ${parts.gramS.toFixed(2)} s (${parts.threads ? `${availableParallelism()} threads` : 'this thread'}), theory ${parts.theoryS.toFixed(2)} s`,
+    )
     if (k === 0) {
       const yardstick = drawingOnOneCore(64, 1_000_000)
-      lines.push(`${''.padEnd(42)} yardstick: its features drawn on one core, nothing else, ${yardstick.toFixed(2)} s; whole command / yardstick ${(whole.seconds / yardstick).toFixed(2)}`)
+      lines.push(
+        `${''.padEnd(42)} yardstick: its features drawn on one core, nothing else, ${yardstick.toFixed(2)} s; whole command / yardstick ${(whole.seconds / yardstick).toFixed(2)}`,
+      )
     }
   }
   return { name: 'meshgd theory: whole command against issue 16 targets, and the data/theory split', lines }

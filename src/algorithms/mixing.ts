@@ -21,7 +21,9 @@ export function mixInto(
   const d = own.length
   if (out.length !== d) throw new RangeError(`mixInto: out ${out.length}, own ${d}`)
   if (vectors.length !== neighbourIndices.length || weights.length !== vectors.length) {
-    throw new RangeError(`mixInto: ${neighbourIndices.length} indices, ${vectors.length} vectors, ${weights.length} weights`)
+    throw new RangeError(
+      `mixInto: ${neighbourIndices.length} indices, ${vectors.length} vectors, ${weights.length} weights`,
+    )
   }
   for (const v of vectors) {
     if (v.length !== d) throw new RangeError(`mixInto: vector of length ${v.length}, expected ${d}`)
@@ -69,7 +71,9 @@ export function quorumUpdate(
 ): Float64Array {
   const d = w.length
   if (out.length !== d || g.length !== d || z.length !== d || self.length !== d) {
-    throw new RangeError(`quorumUpdate: sizes w ${d}, g ${g.length}, z ${z.length}, self ${self.length}, out ${out.length}`)
+    throw new RangeError(
+      `quorumUpdate: sizes w ${d}, g ${g.length}, z ${z.length}, self ${self.length}, out ${out.length}`,
+    )
   }
   const ek = eta * kappa
   for (let k = 0; k < d; k++) out[k] = w[k]! - eta * g[k]! + ek * (z[k]! - self[k]!)
@@ -88,8 +92,10 @@ export function copyMixInto(
   weights: ArrayLike<number>,
 ): Float64Array {
   const d = base.length
-  if (out.length !== d || ownCopy.length !== d) throw new RangeError(`copyMixInto: sizes base ${d}, own ${ownCopy.length}, out ${out.length}`)
-  for (const v of vectors) if (v.length !== d) throw new RangeError(`copyMixInto: vector of length ${v.length}, expected ${d}`)
+  if (out.length !== d || ownCopy.length !== d)
+    throw new RangeError(`copyMixInto: sizes base ${d}, own ${ownCopy.length}, out ${out.length}`)
+  for (const v of vectors)
+    if (v.length !== d) throw new RangeError(`copyMixInto: vector of length ${v.length}, expected ${d}`)
   for (let k = 0; k < d; k++) {
     const ck = ownCopy[k]!
     let acc = 0
@@ -102,7 +108,8 @@ export function copyMixInto(
 /** EASGD's message c + beta (x - c) (Boffi & Slotine 2020 Eqs. 5-6, adapt-then-combine). */
 export function easgdMessage(out: Float64Array, x: Float64Array, c: Float64Array, beta: number): Float64Array {
   const d = x.length
-  if (out.length !== d || c.length !== d) throw new RangeError(`easgdMessage: sizes x ${d}, c ${c.length}, out ${out.length}`)
+  if (out.length !== d || c.length !== d)
+    throw new RangeError(`easgdMessage: sizes x ${d}, c ${c.length}, out ${out.length}`)
   for (let k = 0; k < d; k++) out[k] = c[k]! + beta * (x[k]! - c[k]!)
   return out
 }
@@ -135,11 +142,17 @@ export function gradientStep(u: Float64Array, g: Float64Array, eta: number): Flo
  * allreduce-sgd (Kalan et al. 2019 Eq. 2.2): out = w - eta * (1/n) sum_j q_j over ALL peers j in ascending index (the
  * peer's own quantized gradient included), so every replica computes the same bits.
  */
-export function averagedStep(out: Float64Array, w: Float64Array, gradients: readonly Float64Array[], eta: number): Float64Array {
+export function averagedStep(
+  out: Float64Array,
+  w: Float64Array,
+  gradients: readonly Float64Array[],
+  eta: number,
+): Float64Array {
   const d = w.length
   const n = gradients.length
   if (out.length !== d) throw new RangeError(`averagedStep: out ${out.length}, w ${d}`)
-  for (const g of gradients) if (g.length !== d) throw new RangeError(`averagedStep: gradient of length ${g.length}, expected ${d}`)
+  for (const g of gradients)
+    if (g.length !== d) throw new RangeError(`averagedStep: gradient of length ${g.length}, expected ${d}`)
   for (let k = 0; k < d; k++) {
     let s = 0
     for (let j = 0; j < n; j++) s += gradients[j]![k]!

@@ -14,7 +14,8 @@
 /** out = self + (v - self) * min(1, tau / |v - self|); returns out (v itself, untouched, when within tau). */
 export function clipTowards(out: Float64Array, v: Float64Array, self: Float64Array, tau: number): Float64Array {
   const d = v.length
-  if (self.length !== d || out.length !== d) throw new RangeError(`clipTowards: sizes differ (${d}, ${self.length}, ${out.length})`)
+  if (self.length !== d || out.length !== d)
+    throw new RangeError(`clipTowards: sizes differ (${d}, ${self.length}, ${out.length})`)
   let sq = 0
   for (let k = 0; k < d; k++) {
     const e = v[k]! - self[k]!
@@ -54,9 +55,11 @@ export function robustAggregate(
 ): Float64Array {
   const m = vectors.length
   if (m === 0) throw new RangeError('robustAggregate: no vectors')
-  if (kind === 'trimmed-mean' && 2 * trim >= m) throw new RangeError(`robustAggregate: trimming ${trim} from each end of ${m} values leaves none`)
+  if (kind === 'trimmed-mean' && 2 * trim >= m)
+    throw new RangeError(`robustAggregate: trimming ${trim} from each end of ${m} values leaves none`)
   const d = out.length
-  for (const v of vectors) if (v.length !== d) throw new RangeError(`robustAggregate: vector of length ${v.length}, expected ${d}`)
+  for (const v of vectors)
+    if (v.length !== d) throw new RangeError(`robustAggregate: vector of length ${v.length}, expected ${d}`)
   const values = scratch.subarray(0, m)
   for (let k = 0; k < d; k++) {
     for (let j = 0; j < m; j++) values[j] = vectors[j]![k]!

@@ -26,11 +26,20 @@ export function threadedGramApplies(resolved: ResolvedExperiment): boolean {
   const spec = resolved.experiment.problem
   const { problem } = resolved
   const samples = problem.shards.reduce((sum, s) => sum + s.rows, 0)
-  return spec.kind === 'planted' && problem.loss === 'squared' && samples < problem.dim && samples * problem.dim >= THREADED_GRAM_MIN_ENTRIES
+  return (
+    spec.kind === 'planted' &&
+    problem.loss === 'squared' &&
+    samples < problem.dim &&
+    samples * problem.dim >= THREADED_GRAM_MIN_ENTRIES
+  )
 }
 
 /** Draw the parts on up to `threads` workers; resolves with every part's sum, or null when one is irregular. */
-function drawParts(data: Omit<GramWorkerData, 'parts' | 'next'>, parts: number, threads: number): Promise<Float64Array[] | null> {
+function drawParts(
+  data: Omit<GramWorkerData, 'parts' | 'next'>,
+  parts: number,
+  threads: number,
+): Promise<Float64Array[] | null> {
   const count = Math.max(1, Math.min(threads, parts))
   const sums: Float64Array[] = new Array<Float64Array>(parts)
   const workers: Worker[] = []
@@ -38,7 +47,9 @@ function drawParts(data: Omit<GramWorkerData, 'parts' | 'next'>, parts: number, 
   return new Promise<Float64Array[] | null>((resolve, reject) => {
     let received = 0
     for (let w = 0; w < count; w++) {
-      const worker = new Worker(new URL('./gram-worker.js', import.meta.url), { workerData: { ...data, parts, next } satisfies GramWorkerData })
+      const worker = new Worker(new URL('./gram-worker.js', import.meta.url), {
+        workerData: { ...data, parts, next } satisfies GramWorkerData,
+      })
       workers.push(worker)
       worker.on('message', (m: PartMessage) => {
         if (!m.regular) resolve(null)

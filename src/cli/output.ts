@@ -12,7 +12,15 @@ export function fmt(x: number | null | undefined, digits = 6): string {
   return Math.abs(x) !== 0 && (Math.abs(x) < 1e-3 || Math.abs(x) >= 1e6) ? x.toExponential(3) : x.toFixed(digits)
 }
 
-export function printSummary(summary: Omit<RunSummary, 'mode' | 'topology'> & { mode: string; topology?: string; peer_addrs?: string[]; time?: SwarmTimeSplit | null }, out: string): void {
+export function printSummary(
+  summary: Omit<RunSummary, 'mode' | 'topology'> & {
+    mode: string
+    topology?: string
+    peer_addrs?: string[]
+    time?: SwarmTimeSplit | null
+  },
+  out: string,
+): void {
   const lines = [
     `run directory     ${out}`,
     `peers             ${summary.peers}${summary.topology ? ` (${summary.topology})` : ''}`,
@@ -27,7 +35,8 @@ export function printSummary(summary: Omit<RunSummary, 'mode' | 'topology'> & { 
     `mean loss         ${fmt(summary.final.mean_loss)}`,
   ]
   if (summary.time) lines.splice(5, 0, `round time        ${timeSplitLine(summary.time)}`)
-  if (summary.peer_addrs) lines.splice(2, 0, `peer addresses    ${summary.peer_addrs.length} peers, e.g. ${summary.peer_addrs[0]}`)
+  if (summary.peer_addrs)
+    lines.splice(2, 0, `peer addresses    ${summary.peer_addrs.length} peers, e.g. ${summary.peer_addrs[0]}`)
   if (summary.rate_measured !== null && summary.rate_predicted !== null) {
     const gap = Math.abs(1 - summary.rate_measured - (1 - summary.rate_predicted)) / (1 - summary.rate_predicted)
     lines.push(`1-R measured vs predicted: ${(100 * gap).toFixed(2)}% apart`)
@@ -38,7 +47,14 @@ export function printSummary(summary: Omit<RunSummary, 'mode' | 'topology'> & { 
 /** `elastic, eta = 1, mu = 0.3`: the values the run used (an `auto` one resolved: the theory's choice). */
 function algorithmLine(a: RunSummary['experiment']['algorithm']): string {
   const short = (x: number): string => String(Number(x.toPrecision(6)))
-  const coupling = a.kind === 'elastic' ? `, mu = ${short(a.mu)}` : a.kind === 'quorum' ? `, k = ${short(a.k)}` : a.kind === 'easgd' ? `, alpha = ${short(a.alpha)}` : ''
+  const coupling =
+    a.kind === 'elastic'
+      ? `, mu = ${short(a.mu)}`
+      : a.kind === 'quorum'
+        ? `, k = ${short(a.k)}`
+        : a.kind === 'easgd'
+          ? `, alpha = ${short(a.alpha)}`
+          : ''
   return `${a.kind}, eta = ${short(a.eta)}${coupling}`
 }
 
@@ -46,13 +62,17 @@ function algorithmLine(a: RunSummary['experiment']['algorithm']): string {
 function targetNote(summary: { rounds: number; target_round?: number | null }): string {
   const at = summary.target_round
   if (at === undefined || at === null) return ' (target reached)'
-  return at === summary.rounds ? ` (target reached at round ${at})` : ` (target reached at round ${at}; every peer knew it ${summary.rounds - at} rounds later)`
+  return at === summary.rounds
+    ? ` (target reached at round ${at})`
+    : ` (target reached at round ${at}; every peer knew it ${summary.rounds - at} rounds later)`
 }
 
 /** `; the modes w^0 excites: 0.97` where that rate is below the full one (the run should show it). */
 function excitedNote(theory: { rate: number; rate_excited?: number | null } | null): string {
   const excited = theory?.rate_excited
-  return excited === undefined || excited === null || !(excited < theory!.rate - 1e-9) ? '' : `; the modes w^0 excites: ${fmt(excited)}`
+  return excited === undefined || excited === null || !(excited < theory!.rate - 1e-9)
+    ? ''
+    : `; the modes w^0 excites: ${fmt(excited)}`
 }
 
 /** `eta < 1.32`, or in words where the range is empty or unbounded. */
@@ -74,12 +94,17 @@ export function printTheory(report: TheoryReport): void {
   if (t) {
     lines.push(
       `predicted rate    R = ${fmt(t.rate, 8)} per round (${t.method}); 1 - R = ${fmt(1 - t.rate)}`,
-      ...(t.rate_excited !== null && t.rate_excited < t.rate - 1e-9 ? [`excited modes     R = ${fmt(t.rate_excited, 8)} for a start common to every peer (w^0 = 0): the slowest modes lie off the samples' span`] : []),
+      ...(t.rate_excited !== null && t.rate_excited < t.rate - 1e-9
+        ? [
+            `excited modes     R = ${fmt(t.rate_excited, 8)} for a start common to every peer (w^0 = 0): the slowest modes lie off the samples' span`,
+          ]
+        : []),
       `Mitra's bound     R >= 1 - eta lambda_min^+(H) = ${fmt(t.mitra_lower_bound, 8)} (Mitra 2018, Sec. III, corrected)`,
       `stable            ${t.stable ? 'yes' : 'NO'}: ${stableRange('eta', t.eta_max)} at mu = ${t.mu}; ${stableRange('mu', t.mu_max)} at eta = ${t.eta}`,
       `sufficient        eta max_i lambda_max(H_i) + mu lambda_max(L) = ${fmt(t.sufficient.eta_times_lambda_max_hi)} + ${fmt(t.sufficient.mu_times_lambda_max_l)} = ${fmt(t.sufficient.sum)} (< 2 guarantees stability)`,
     )
-    if (t.mu_optimal) lines.push(`best mu           ${fmt(t.mu_optimal.mu)} gives R = ${fmt(t.mu_optimal.rate, 8)} at eta = ${t.eta}`)
+    if (t.mu_optimal)
+      lines.push(`best mu           ${fmt(t.mu_optimal.mu)} gives R = ${fmt(t.mu_optimal.rate, 8)} at eta = ${t.eta}`)
   }
   if (report.sgd) {
     const g = report.sgd
@@ -88,26 +113,40 @@ export function printTheory(report: TheoryReport): void {
       `                  m = ${g.m}: eta* = ${fmt(g.eta_star)}, g* = ${fmt(g.g_star, 8)}; eta_hat = ${fmt(g.eta_hat)}; critical batch m* = beta/lambda_1 = ${fmt(g.m_star, 2)}`,
     )
   }
-  if (report.bernoulli) lines.push(`Bernoulli SGD     (Mitra 2018, Eqs. 11-12) m = ${report.bernoulli.m}: eta* = ${fmt(report.bernoulli.eta_star)}, g* = ${fmt(report.bernoulli.g_star, 8)}`)
+  if (report.bernoulli)
+    lines.push(
+      `Bernoulli SGD     (Mitra 2018, Eqs. 11-12) m = ${report.bernoulli.m}: eta* = ${fmt(report.bernoulli.eta_star)}, g* = ${fmt(report.bernoulli.g_star, 8)}`,
+    )
   if (report.local) {
-    lines.push(`local steps       (Zhang & Li 2022, Sec. 4) local decay beta = ${fmt(report.local.beta)}; T* = ${report.local.t_star.map((x) => `${fmt(x.t_star, 1)} at r = ${x.r}`).join(', ')}`)
+    lines.push(
+      `local steps       (Zhang & Li 2022, Sec. 4) local decay beta = ${fmt(report.local.beta)}; T* = ${report.local.t_star.map((x) => `${fmt(x.t_star, 1)} at r = ${x.r}`).join(', ')}`,
+    )
   }
   if (report.quorum) {
     const q = report.quorum
-    lines.push(`quorum noise      (Boffi & Slotine 2020) stationary loss of the mean eta Tr(H)/(4 b p) = ${fmt(q.mean_loss)}${q.agent_deviation_variance === null ? '' : `; agent deviation variance ${fmt(q.agent_deviation_variance)}`}`)
+    lines.push(
+      `quorum noise      (Boffi & Slotine 2020) stationary loss of the mean eta Tr(H)/(4 b p) = ${fmt(q.mean_loss)}${q.agent_deviation_variance === null ? '' : `; agent deviation variance ${fmt(q.agent_deviation_variance)}`}`,
+    )
   }
-  if (report.qsgd) lines.push(`QSGD              ${report.qsgd.map((q) => `s = ${q.levels}: variance x${fmt(q.variance_factor, 3)}, ${q.bits_per_message} bits`).join('; ')}`)
+  if (report.qsgd)
+    lines.push(
+      `QSGD              ${report.qsgd.map((q) => `s = ${q.levels}: variance x${fmt(q.variance_factor, 3)}, ${q.bits_per_message} bits`).join('; ')}`,
+    )
   if (report.note) lines.push(`note              ${report.note}`)
   console.log(lines.join('\n'))
 }
 
 export function simExitCode(summary: RunSummary): number {
   if (summary.interrupted) {
-    console.error(`meshgd: interrupted at round ${summary.rounds} of ${summary.experiment.run.rounds}; the outputs are of the rounds done`)
+    console.error(
+      `meshgd: interrupted at round ${summary.rounds} of ${summary.experiment.run.rounds}; the outputs are of the rounds done`,
+    )
     return EXIT_INTERRUPTED
   }
   if (summary.diverged) {
-    console.error(`meshgd: the run diverged by round ${summary.rounds} (a parameter grew past 1e150 in magnitude, or became NaN); lower algorithm.eta or algorithm.mu (\`meshgd theory\` gives the stable ranges)`)
+    console.error(
+      `meshgd: the run diverged by round ${summary.rounds} (a parameter grew past 1e150 in magnitude, or became NaN); lower algorithm.eta or algorithm.mu (\`meshgd theory\` gives the stable ranges)`,
+    )
     return EXIT_FAILED
   }
   return targetExitCode(summary)
@@ -121,7 +160,9 @@ export function targetExitCode(summary: Pick<RunSummary, 'experiment' | 'converg
   const target = summary.experiment.run.target
   if (target === null || summary.converged) return EXIT_OK
   if (summary.final.max_error === null) {
-    console.error(`meshgd: run.target ${target} not judged: this problem has no reference solution to measure the error against`)
+    console.error(
+      `meshgd: run.target ${target} not judged: this problem has no reference solution to measure the error against`,
+    )
     return EXIT_OK
   }
   console.error(`meshgd: run.target ${target} not reached in ${summary.rounds} rounds`)

@@ -31,7 +31,8 @@ export interface Claim {
 function extension(recorded: unknown, asked: ExperimentInput): { from: number; to: number } | null {
   const run = (recorded as { run?: { rounds?: unknown } } | null)?.run
   if (typeof run?.rounds !== 'number' || !(asked.run.rounds > run.rounds)) return null
-  const same = runDifference(recorded, { ...asked, run: { ...asked.run, rounds: run.rounds } } as ExperimentInput) === null
+  const same =
+    runDifference(recorded, { ...asked, run: { ...asked.run, rounds: run.rounds } } as ExperimentInput) === null
   return same ? { from: run.rounds, to: asked.run.rounds } : null
 }
 
@@ -42,7 +43,10 @@ export function recordedExperiment(dir: string): unknown {
   try {
     return JSON.parse(readFileSync(file, 'utf8')) as unknown
   } catch (err) {
-    throw new ConfigError('CONFIG_INVALID', `${file}: not a readable experiment record (${(err as Error).message}); pass --force to replace the run`)
+    throw new ConfigError(
+      'CONFIG_INVALID',
+      `${file}: not a readable experiment record (${(err as Error).message}); pass --force to replace the run`,
+    )
   }
 }
 
@@ -51,15 +55,32 @@ export function recordedExperiment(dir: string): unknown {
  * run, or an unrecorded one, unless `force`, which removes meshgd's files there first (also when the run there is
  * of this experiment: `--force` starts over rather than resuming).
  */
-export function claimRunDirectory(dir: string, experiment: ExperimentInput, opts: { force?: boolean; flag?: string } = {}): Claim {
+export function claimRunDirectory(
+  dir: string,
+  experiment: ExperimentInput,
+  opts: { force?: boolean; flag?: string } = {},
+): Claim {
   const flag = opts.flag ?? '--out'
   const present = existsSync(dir) ? RUN_FILES.filter((f) => existsSync(join(dir, f))) : []
   const recorded = present.includes(EXPERIMENT_FILE) ? recordedExperiment(dir) : null
   const extended = recorded === null || opts.force ? null : extension(recorded, experiment)
-  const difference = recorded === null ? (present.length > 0 ? 'no experiment.json' : null) : extended ? null : runDifference(recorded, experiment)
+  const difference =
+    recorded === null
+      ? present.length > 0
+        ? 'no experiment.json'
+        : null
+      : extended
+        ? null
+        : runDifference(recorded, experiment)
   if (difference !== null && !opts.force) {
-    const what = recorded === null ? `a run of an unrecorded experiment (${present.join(', ')}, no experiment.json)` : `a run of another experiment (${difference})`
-    throw new ConfigError('CONFIG_INVALID', `${flag} ${dir}: holds ${what}; pass --force to replace it, or choose another ${flag}`)
+    const what =
+      recorded === null
+        ? `a run of an unrecorded experiment (${present.join(', ')}, no experiment.json)`
+        : `a run of another experiment (${difference})`
+    throw new ConfigError(
+      'CONFIG_INVALID',
+      `${flag} ${dir}: holds ${what}; pass --force to replace it, or choose another ${flag}`,
+    )
   }
   // --force starts over: meshgd's files go, whether the run there is of another experiment or of this one
   const replace = difference !== null || (opts.force === true && present.length > 0)
@@ -67,7 +88,12 @@ export function claimRunDirectory(dir: string, experiment: ExperimentInput, opts
   mkdirSync(dir, { recursive: true })
   writeFileAtomic(join(dir, EXPERIMENT_FILE), experimentText(experiment))
   const same = !replace && recorded !== null
-  return { same, resumeFrom: same ? checkpointRound(dir, experiment.swarm.peers) : 0, finished: same && extended === null && finishedRun(dir), extended }
+  return {
+    same,
+    resumeFrom: same ? checkpointRound(dir, experiment.swarm.peers) : 0,
+    finished: same && extended === null && finishedRun(dir),
+    extended,
+  }
 }
 
 /** The newest checkpoint round that every peer has (from the file names; the peers check the contents). */
@@ -76,7 +102,10 @@ function checkpointRound(dir: string, peers: number): number {
   for (let i = 0; i < peers; i++) {
     const state = join(dir, 'peers', String(i), 'state')
     const names = existsSync(state) ? readdirSync(state) : []
-    const rounds = names.map((n) => /^checkpoint-(\d{10})\.bin$/.exec(n)).filter((m) => m !== null).map((m) => Number(m[1]))
+    const rounds = names
+      .map((n) => /^checkpoint-(\d{10})\.bin$/.exec(n))
+      .filter((m) => m !== null)
+      .map((m) => Number(m[1]))
     round = Math.min(round, rounds.length > 0 ? Math.max(...rounds) : 0)
   }
   return Number.isFinite(round) ? round : 0
@@ -100,7 +129,10 @@ export function claimPeerDirectory(dir: string, experiment: ExperimentInput, ind
   const extended = recorded === null ? null : extension(recorded, experiment)
   const difference = recorded === null || extended ? null : runDifference(recorded, experiment)
   if (difference !== null) {
-    throw new ConfigError('CONFIG_INVALID', `--out ${dir}: peer ${index}: the run there is of another experiment (${difference}); give this peer another --out, or remove that run`)
+    throw new ConfigError(
+      'CONFIG_INVALID',
+      `--out ${dir}: peer ${index}: the run there is of another experiment (${difference}); give this peer another --out, or remove that run`,
+    )
   }
   mkdirSync(dir, { recursive: true })
   // a run given more rounds goes on from this peer's checkpoint (the record says the rounds it now runs)

@@ -68,7 +68,8 @@ function unpack(body: Uint8Array): Record<string, unknown> {
   } catch {
     throw new WireError('BAD_ENVELOPE', 'directory message is not valid msgpack')
   }
-  if (!raw || typeof raw !== 'object' || Array.isArray(raw)) throw new WireError('BAD_ENVELOPE', 'directory message is not a map')
+  if (!raw || typeof raw !== 'object' || Array.isArray(raw))
+    throw new WireError('BAD_ENVELOPE', 'directory message is not a map')
   return raw as Record<string, unknown>
 }
 
@@ -77,7 +78,8 @@ function guardRecord(x: unknown): SignedRecord {
   if (!r || typeof r !== 'object' || !(r.e instanceof Uint8Array) || !(r.s instanceof Uint8Array)) {
     throw new WireError('BAD_ENVELOPE', 'a roster record needs byte fields e and s')
   }
-  if (r.e.length > RECORD_ENTRY_MAX_BYTES || r.s.length > SIGNATURE_MAX_BYTES) throw new WireError('BAD_ENVELOPE', 'roster record too long')
+  if (r.e.length > RECORD_ENTRY_MAX_BYTES || r.s.length > SIGNATURE_MAX_BYTES)
+    throw new WireError('BAD_ENVELOPE', 'roster record too long')
   return { e: r.e, s: r.s }
 }
 
@@ -87,23 +89,36 @@ export function encodeDirectoryRequest(request: DirectoryRequest): Uint8Array {
 
 export function decodeDirectoryRequest(body: Uint8Array): DirectoryRequest {
   const x = unpack(body)
-  if (typeof x.swarm !== 'string' || x.swarm.length === 0 || x.swarm.length > 64) throw new WireError('BAD_ENVELOPE', 'directory request: bad swarm')
+  if (typeof x.swarm !== 'string' || x.swarm.length === 0 || x.swarm.length > 64)
+    throw new WireError('BAD_ENVELOPE', 'directory request: bad swarm')
   const want = x.want
-  if (!Array.isArray(want) || want.length > DIRECTORY_MAX_WANT || !want.every((j) => Number.isInteger(j) && (j as number) >= 0)) {
+  if (
+    !Array.isArray(want) ||
+    want.length > DIRECTORY_MAX_WANT ||
+    !want.every((j) => Number.isInteger(j) && (j as number) >= 0)
+  ) {
     throw new WireError('BAD_ENVELOPE', `directory request: want must be at most ${DIRECTORY_MAX_WANT} indices`)
   }
-  return { swarm: x.swarm, want: want as number[], self: x.self === null || x.self === undefined ? null : guardRecord(x.self) }
+  return {
+    swarm: x.swarm,
+    want: want as number[],
+    self: x.self === null || x.self === undefined ? null : guardRecord(x.self),
+  }
 }
 
 export function encodeDirectoryAnswer(answer: DirectoryAnswer): Uint8Array {
   const heldBy = answer.heldBy === undefined ? {} : { held_by: answer.heldBy }
-  return frame(packr.pack({ records: answer.records.map((r) => ({ e: r.e, s: r.s })), registered: answer.registered, ...heldBy }))
+  return frame(
+    packr.pack({ records: answer.records.map((r) => ({ e: r.e, s: r.s })), registered: answer.registered, ...heldBy }),
+  )
 }
 
 export function decodeDirectoryAnswer(body: Uint8Array): DirectoryAnswer {
   const x = unpack(body)
-  if (!Array.isArray(x.records) || x.records.length > DIRECTORY_MAX_WANT) throw new WireError('BAD_ENVELOPE', 'directory answer: bad records')
+  if (!Array.isArray(x.records) || x.records.length > DIRECTORY_MAX_WANT)
+    throw new WireError('BAD_ENVELOPE', 'directory answer: bad records')
   const registered = Number.isSafeInteger(x.registered) && (x.registered as number) >= 0 ? (x.registered as number) : 0
-  const heldBy = typeof x.held_by === 'string' && x.held_by.length > 0 && x.held_by.length <= 128 ? { heldBy: x.held_by } : {}
+  const heldBy =
+    typeof x.held_by === 'string' && x.held_by.length > 0 && x.held_by.length <= 128 ? { heldBy: x.held_by } : {}
   return { records: x.records.map(guardRecord), registered, ...heldBy }
 }

@@ -15,7 +15,20 @@
  * RangeError (the swarm has diverged), and one whose norm underflows float32 (below ~1.4e-45) is sent as zero.
  */
 import type { Rng } from '../util/rng.js'
-import { CODE_CHUNK, codeChunk, loadWords, packCodeWords, storeWords, throwUnpackError, unpackBytewise, unpackCodes, UNPACK_OK, wordKernelsFit, wordScratch, wordsFor } from './bit-pack.js'
+import {
+  CODE_CHUNK,
+  codeChunk,
+  loadWords,
+  packCodeWords,
+  storeWords,
+  throwUnpackError,
+  unpackBytewise,
+  unpackCodes,
+  UNPACK_OK,
+  wordKernelsFit,
+  wordScratch,
+  wordsFor,
+} from './bit-pack.js'
 import { HOST_LITTLE_ENDIAN } from './floats.js'
 
 export interface Quantized {
@@ -47,16 +60,23 @@ export function checkQsgdLevels(s: number): void {
 /** |v|_2, summed in index order, and the float32 scale it is sent as; throws if that scale overflows. */
 export function qsgdNorm(v: Float64Array): { norm: number; scale: number } {
   let sq = 0
-  for (let start = 0; start < v.length; start += CODE_CHUNK) sq = addSquares(v, start, Math.min(start + CODE_CHUNK, v.length), sq)
+  for (let start = 0; start < v.length; start += CODE_CHUNK)
+    sq = addSquares(v, start, Math.min(start + CODE_CHUNK, v.length), sq)
   const norm = Math.sqrt(sq)
   const scale = f32(norm)
   if (!Number.isFinite(scale)) throw new RangeError(`qsgdQuantize: norm ${norm} does not fit the float32 scale`)
   return { norm, scale }
 }
 
-export function qsgdQuantize(v: Float64Array, s: number, rng: Rng, levels: Int32Array = new Int32Array(v.length)): Quantized {
+export function qsgdQuantize(
+  v: Float64Array,
+  s: number,
+  rng: Rng,
+  levels: Int32Array = new Int32Array(v.length),
+): Quantized {
   checkQsgdLevels(s)
-  if (levels.length !== v.length) throw new RangeError(`qsgdQuantize: levels buffer ${levels.length} for d = ${v.length}`)
+  if (levels.length !== v.length)
+    throw new RangeError(`qsgdQuantize: levels buffer ${levels.length} for d = ${v.length}`)
   const { norm, scale } = qsgdNorm(v)
   if (!(norm > 0) || !(scale > 0)) {
     levels.fill(0)
@@ -87,7 +107,8 @@ function addSquares(v: Float64Array, start: number, end: number, sq: number): nu
 
 /** uniformQuantize's check of b (also run by the fused encoder of packed.ts). */
 export function checkUniformBits(bits: number): void {
-  if (!Number.isInteger(bits) || bits < 2 || bits > 16) throw new RangeError(`uniformQuantize: bits must be 2..16, got ${bits}`)
+  if (!Number.isInteger(bits) || bits < 2 || bits > 16)
+    throw new RangeError(`uniformQuantize: bits must be 2..16, got ${bits}`)
 }
 
 /** The float32 scale of U_b: |v|_inf rounded up to float32; throws if it overflows. */
@@ -106,7 +127,8 @@ export function uniformScale(v: Float64Array): number {
  */
 function maxAbs(v: Float64Array): number {
   let m = 0
-  for (let start = 0; start < v.length; start += CODE_CHUNK) m = Math.max(m, maxAbsChunk(v, start, Math.min(start + CODE_CHUNK, v.length)))
+  for (let start = 0; start < v.length; start += CODE_CHUNK)
+    m = Math.max(m, maxAbsChunk(v, start, Math.min(start + CODE_CHUNK, v.length)))
   return m
 }
 
@@ -126,9 +148,14 @@ function maxAbsChunk(v: Float64Array, start: number, end: number): number {
   return Math.max(Math.max(m0, m1), Math.max(m2, m3))
 }
 
-export function uniformQuantize(v: Float64Array, bits: number, levels: Int32Array = new Int32Array(v.length)): Quantized {
+export function uniformQuantize(
+  v: Float64Array,
+  bits: number,
+  levels: Int32Array = new Int32Array(v.length),
+): Quantized {
   checkUniformBits(bits)
-  if (levels.length !== v.length) throw new RangeError(`uniformQuantize: levels buffer ${levels.length} for d = ${v.length}`)
+  if (levels.length !== v.length)
+    throw new RangeError(`uniformQuantize: levels buffer ${levels.length} for d = ${v.length}`)
   const L = 2 ** (bits - 1) - 1
   const scale = uniformScale(v)
   if (!(scale > 0)) {
@@ -164,13 +191,15 @@ function nextFloat32Up(x: number): number {
  */
 export function packLevels(levels: Int32Array, maxLevel: number, bits: number, out?: Uint8Array): Uint8Array {
   if (bits < 1 || bits > 16) throw new RangeError(`packLevels: bits must be 1..16, got ${bits}`)
-  if (2 * maxLevel + 1 > 2 ** bits) throw new RangeError(`packLevels: ${bits} bits cannot hold levels -${maxLevel}..${maxLevel}`)
+  if (2 * maxLevel + 1 > 2 ** bits)
+    throw new RangeError(`packLevels: ${bits} bits cannot hold levels -${maxLevel}..${maxLevel}`)
   const bytes = Math.ceil((levels.length * bits) / 8)
   const buf = out ?? new Uint8Array(bytes)
   if (buf.length < bytes) throw new RangeError(`packLevels: out has ${buf.length} bytes, need ${bytes}`)
   for (let k = 0; k < levels.length; k++) {
     const level = levels[k]!
-    if (level < -maxLevel || level > maxLevel) throw new RangeError(`packLevels: level ${level} at ${k} outside -${maxLevel}..${maxLevel}`)
+    if (level < -maxLevel || level > maxLevel)
+      throw new RangeError(`packLevels: level ${level} at ${k} outside -${maxLevel}..${maxLevel}`)
   }
   const words = wordScratch(wordsFor(levels.length, bits))
   for (let start = 0, w = 0; start < levels.length; start += CODE_CHUNK) {
@@ -183,9 +212,16 @@ export function packLevels(levels: Int32Array, maxLevel: number, bits: number, o
 }
 
 /** Inverse of packLevels; throws RangeError if a packed value exceeds 2 * maxLevel (a corrupt payload). */
-export function unpackLevels(bytes: Uint8Array, count: number, maxLevel: number, bits: number, out?: Int32Array): Int32Array {
+export function unpackLevels(
+  bytes: Uint8Array,
+  count: number,
+  maxLevel: number,
+  bits: number,
+  out?: Int32Array,
+): Int32Array {
   const need = Math.ceil((count * bits) / 8)
-  if (bytes.length !== need) throw new RangeError(`unpackLevels: ${bytes.length} bytes, expected ${need} for ${count} x ${bits} bits`)
+  if (bytes.length !== need)
+    throw new RangeError(`unpackLevels: ${bytes.length} bytes, expected ${need} for ${count} x ${bits} bits`)
   const levels = out ?? new Int32Array(count)
   if (!wordKernelsFit(maxLevel, bits)) return unpackBytewise(bytes, count, maxLevel, bits, levels)
   const words = loadWords(bytes, wordScratch(Math.ceil(need / 4)), HOST_LITTLE_ENDIAN)

@@ -13,7 +13,8 @@ import { qsgdPackWords, uniformPackWords, unpackScaled } from './packed.js'
 import { bitsForLevels, dequantize, packLevels, qsgdQuantize, unpackLevels } from './quantize.js'
 import { decodeFloats, frameFor, WireError, type CodecName, type Envelope } from './wire.js'
 
-export type VectorCodec = { codec: 'f64' } | { codec: 'f32' } | { codec: 'qsgd'; levels: number } | { codec: 'uniform'; bits: number }
+export type VectorCodec =
+  { codec: 'f64' } | { codec: 'f32' } | { codec: 'qsgd'; levels: number } | { codec: 'uniform'; bits: number }
 
 function packedShape(c: VectorCodec): { maxLevel: number; bits: number } {
   if (c.codec === 'qsgd') return { maxLevel: c.levels, bits: bitsForLevels(c.levels) }
@@ -32,7 +33,12 @@ export function vectorPayloadBytes(c: VectorCodec, dim: number): number {
  * The payload of v under the codec. Quantized codecs go through packed.ts (quantize and pack in one pass) and draw
  * from `rng` exactly as qsgdQuantize does. `littleEndian` is the host's byte order; tests pass false.
  */
-export function encodeVector(c: VectorCodec, v: Float64Array, rng: Rng | null, littleEndian: boolean = HOST_LITTLE_ENDIAN): Uint8Array {
+export function encodeVector(
+  c: VectorCodec,
+  v: Float64Array,
+  rng: Rng | null,
+  littleEndian: boolean = HOST_LITTLE_ENDIAN,
+): Uint8Array {
   const out = new Uint8Array(vectorPayloadBytes(c, v.length))
   encodeVectorInto(c, v, rng, out, littleEndian)
   return out
@@ -58,7 +64,13 @@ export function encodeVectorFrame(
 }
 
 /** Encode v into `out` (exactly its payload length). */
-function encodeVectorInto(c: VectorCodec, v: Float64Array, rng: Rng | null, out: Uint8Array, littleEndian: boolean): void {
+function encodeVectorInto(
+  c: VectorCodec,
+  v: Float64Array,
+  rng: Rng | null,
+  out: Uint8Array,
+  littleEndian: boolean,
+): void {
   switch (c.codec) {
     case 'f64':
       return writeF64(v, out, littleEndian)
@@ -71,7 +83,8 @@ function encodeVectorInto(c: VectorCodec, v: Float64Array, rng: Rng | null, out:
       // more levels than 16 bits hold: quantize (drawing as always), then packLevels refuses the width
       if (c.codec === 'qsgd' && bits > 16) packLevels(qsgdQuantize(v, c.levels, rng!).levels, maxLevel, bits)
       const words = wordScratch(wordsFor(v.length, bits))
-      const scale = c.codec === 'qsgd' ? qsgdPackWords(v, c.levels, bits, rng!, words) : uniformPackWords(v, c.bits, words)
+      const scale =
+        c.codec === 'qsgd' ? qsgdPackWords(v, c.levels, bits, rng!, words) : uniformPackWords(v, c.bits, words)
       new DataView(out.buffer, out.byteOffset, 4).setFloat32(0, scale, true)
       storeWords(words, out, 4, out.length - 4, littleEndian)
     }
@@ -89,7 +102,11 @@ export function decodeVector(
   if (c.codec === 'f64' || c.codec === 'f32') return decodeFloats(c.codec, payload, dim, out, littleEndian)
   out ??= new Float64Array(dim)
   const expected = vectorPayloadBytes(c, dim)
-  if (payload.length !== expected) throw new WireError('WRONG_LENGTH', `${c.codec} payload of ${payload.length} bytes, expected ${expected} for dim ${dim}`)
+  if (payload.length !== expected)
+    throw new WireError(
+      'WRONG_LENGTH',
+      `${c.codec} payload of ${payload.length} bytes, expected ${expected} for dim ${dim}`,
+    )
   const scale = new DataView(payload.buffer, payload.byteOffset, 4).getFloat32(0, true)
   if (!Number.isFinite(scale) || scale < 0) throw new WireError('NON_FINITE', `${c.codec} payload: scale ${scale}`)
   const { maxLevel, bits } = packedShape(c)
@@ -98,7 +115,8 @@ export function decodeVector(
   try {
     // a wrong-sized out: unpack alone first (a corrupt payload is reported as such), then dequantize refuses out;
     // and a shape no codec has (bits above 24, a fractional maxLevel) takes the two-step path as well
-    if (out.length !== dim || !wordKernelsFit(maxLevel, bits)) levels = unpackLevels(payload.subarray(4), dim, maxLevel, bits)
+    if (out.length !== dim || !wordKernelsFit(maxLevel, bits))
+      levels = unpackLevels(payload.subarray(4), dim, maxLevel, bits)
     else unpackScaled(payload.subarray(4), dim, maxLevel, bits, scale, denominator, out, littleEndian)
   } catch (err) {
     throw new WireError('WRONG_LENGTH', `${c.codec} payload: ${(err as Error).message}`)

@@ -94,7 +94,14 @@ export function frameCapForDim(dim: number, stopBytes = 0): number {
 }
 
 export function encodeEnvelope(envelope: Envelope): Uint8Array {
-  const fields = { swarm: envelope.swarm, round: envelope.round, from: envelope.from, kind: envelope.kind, codec: envelope.codec, dim: envelope.dim }
+  const fields = {
+    swarm: envelope.swarm,
+    round: envelope.round,
+    from: envelope.from,
+    kind: envelope.kind,
+    codec: envelope.codec,
+    dim: envelope.dim,
+  }
   return packr.pack(envelope.stop ? { ...fields, stop: envelope.stop } : fields)
 }
 
@@ -109,7 +116,11 @@ export function encodeFrame(envelope: Envelope, payload: Uint8Array): Uint8Array
  * A frame for `envelope` and a payload of `payloadLength` bytes, all but the payload written; where it goes. A
  * `spare` frame of exactly the size needed (one its sender has finished with) is written over instead of a new one.
  */
-export function frameFor(envelope: Envelope, payloadLength: number, spare?: Uint8Array): { frame: Uint8Array; payloadAt: number } {
+export function frameFor(
+  envelope: Envelope,
+  payloadLength: number,
+  spare?: Uint8Array,
+): { frame: Uint8Array; payloadAt: number } {
   const env = encodeEnvelope(envelope)
   if (env.length > 0xffff) throw new WireError('BAD_ENVELOPE', `envelope of ${env.length} bytes`)
   const bodyLength = 2 + env.length + payloadLength
@@ -156,7 +167,10 @@ export function decodeFloats(
 ): Float64Array {
   const width = codec === 'f64' ? 8 : 4
   if (payload.length !== width * dim) {
-    throw new WireError('WRONG_LENGTH', `${codec} payload of ${payload.length} bytes, expected ${width * dim} for dim ${dim}`)
+    throw new WireError(
+      'WRONG_LENGTH',
+      `${codec} payload of ${payload.length} bytes, expected ${width * dim} for dim ${dim}`,
+    )
   }
   if (out && out.length !== dim) throw new RangeError(`decodeFloats: out has ${out.length} entries for dim ${dim}`)
   if (!out && width === 8 && littleEndian && payload.byteOffset % 8 === 0 && isAssembled(payload.buffer)) {
@@ -168,7 +182,8 @@ export function decodeFloats(
   const bad = firstNonFinite(payload, width, dim)
   out ??= new Float64Array(dim)
   readFloats(payload, width, bad < 0 ? dim : bad, out, littleEndian)
-  if (bad >= 0) throw new WireError('NON_FINITE', `${codec} payload: value ${floatAt(payload, width, bad)} at index ${bad}`)
+  if (bad >= 0)
+    throw new WireError('NON_FINITE', `${codec} payload: value ${floatAt(payload, width, bad)} at index ${bad}`)
   return out
 }
 
@@ -183,16 +198,27 @@ export interface EnvelopeLimits {
 
 /** Accept an untrusted decoded envelope or throw a WireError naming the field. */
 export function guardEnvelope(x: unknown, limits: EnvelopeLimits): Envelope {
-  if (x === null || typeof x !== 'object' || Array.isArray(x)) throw new WireError('BAD_ENVELOPE', 'envelope is not a map')
+  if (x === null || typeof x !== 'object' || Array.isArray(x))
+    throw new WireError('BAD_ENVELOPE', 'envelope is not a map')
   const e = x as Record<string, unknown>
   const keys = Object.keys(e)
   const stopBytes = limits.stopBytes ?? 0
   const expected = 'stop' in e ? 7 : 6
-  if (keys.length !== expected) throw new WireError('BAD_ENVELOPE', `envelope has ${keys.length} fields, expected ${expected}`)
-  if ('stop' in e && (stopBytes === 0 || e.kind !== 'params' || !(e.stop instanceof Uint8Array) || e.stop.length !== stopBytes)) {
-    throw new WireError('BAD_ENVELOPE', stopBytes === 0 ? 'envelope.stop where this run has no target window' : `envelope.stop is not a params frame's ${stopBytes}-byte window`)
+  if (keys.length !== expected)
+    throw new WireError('BAD_ENVELOPE', `envelope has ${keys.length} fields, expected ${expected}`)
+  if (
+    'stop' in e &&
+    (stopBytes === 0 || e.kind !== 'params' || !(e.stop instanceof Uint8Array) || e.stop.length !== stopBytes)
+  ) {
+    throw new WireError(
+      'BAD_ENVELOPE',
+      stopBytes === 0
+        ? 'envelope.stop where this run has no target window'
+        : `envelope.stop is not a params frame's ${stopBytes}-byte window`,
+    )
   }
-  if (typeof e.swarm !== 'string' || e.swarm.length > 64) throw new WireError('BAD_ENVELOPE', 'envelope.swarm is not a short string')
+  if (typeof e.swarm !== 'string' || e.swarm.length > 64)
+    throw new WireError('BAD_ENVELOPE', 'envelope.swarm is not a short string')
   if (e.swarm !== limits.swarm) throw new WireError('WRONG_SWARM', `envelope.swarm "${e.swarm}" is not this swarm`)
   if (typeof e.round !== 'number' || !Number.isSafeInteger(e.round) || e.round < 0) {
     throw new WireError('BAD_ENVELOPE', 'envelope.round is not a non-negative integer')
@@ -200,14 +226,26 @@ export function guardEnvelope(x: unknown, limits: EnvelopeLimits): Envelope {
   if (typeof e.from !== 'number' || !Number.isInteger(e.from) || e.from < 0 || e.from >= limits.maxPeers) {
     throw new WireError('BAD_ENVELOPE', `envelope.from is not a peer index in 0..${limits.maxPeers - 1}`)
   }
-  if (typeof e.kind !== 'string' || !KINDS.includes(e.kind as MessageKind)) throw new WireError('BAD_ENVELOPE', 'envelope.kind is unknown')
-  if (typeof e.codec !== 'string' || !CODECS.includes(e.codec as CodecName)) throw new WireError('UNKNOWN_CODEC', 'envelope.codec is unknown')
+  if (typeof e.kind !== 'string' || !KINDS.includes(e.kind as MessageKind))
+    throw new WireError('BAD_ENVELOPE', 'envelope.kind is unknown')
+  if (typeof e.codec !== 'string' || !CODECS.includes(e.codec as CodecName))
+    throw new WireError('UNKNOWN_CODEC', 'envelope.codec is unknown')
   if (e.dim !== limits.dim) throw new WireError('WRONG_LENGTH', `envelope.dim ${String(e.dim)} is not ${limits.dim}`)
   const w = limits.roundWindow
   if (w && (e.round < w.own - w.behind || e.round > w.own + w.ahead)) {
-    throw new WireError('ROUND_OUT_OF_WINDOW', `envelope.round ${e.round} outside ${w.own - w.behind}..${w.own + w.ahead}`)
+    throw new WireError(
+      'ROUND_OUT_OF_WINDOW',
+      `envelope.round ${e.round} outside ${w.own - w.behind}..${w.own + w.ahead}`,
+    )
   }
-  const envelope: Envelope = { swarm: e.swarm, round: e.round, from: e.from, kind: e.kind as MessageKind, codec: e.codec as CodecName, dim: e.dim }
+  const envelope: Envelope = {
+    swarm: e.swarm,
+    round: e.round,
+    from: e.from,
+    kind: e.kind as MessageKind,
+    codec: e.codec as CodecName,
+    dim: e.dim,
+  }
   // a copy: msgpackr's bin is a view on the body, whose buffer a BodyPool may reuse for a later frame
   if (e.stop instanceof Uint8Array) envelope.stop = e.stop.slice()
   return envelope
@@ -217,7 +255,8 @@ export function guardEnvelope(x: unknown, limits: EnvelopeLimits): Envelope {
 export function decodeBody(body: Uint8Array, limits: EnvelopeLimits): { envelope: Envelope; payload: Uint8Array } {
   if (body.length < 2) throw new WireError('TRUNCATED', `frame body of ${body.length} bytes`)
   const envLength = (body[0]! << 8) | body[1]!
-  if (2 + envLength > body.length) throw new WireError('TRUNCATED', `envelope of ${envLength} bytes in a ${body.length}-byte body`)
+  if (2 + envLength > body.length)
+    throw new WireError('TRUNCATED', `envelope of ${envLength} bytes in a ${body.length}-byte body`)
   let raw: unknown
   try {
     raw = packr.unpack(body.subarray(2, 2 + envLength))

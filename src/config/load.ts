@@ -66,7 +66,8 @@ export function applyOverrides(raw: unknown, sets: readonly string[]): { value: 
     let node: Record<string, unknown> = root
     for (const key of keys.slice(0, -1)) {
       const next = node[key]
-      if (typeof next === 'string') node[key] = { kind: next } // `kind` shorthand, e.g. sampling: full
+      if (typeof next === 'string')
+        node[key] = { kind: next } // `kind` shorthand, e.g. sampling: full
       else if (!isPlainObject(next)) node[key] = {}
       node = node[key] as Record<string, unknown>
     }
@@ -100,7 +101,10 @@ function unionExpectation(branches: ReadonlyArray<readonly $ZodIssue[]>): string
   const words = branches.flatMap((issues) => {
     const first = issues[0]
     if (!first) return []
-    if (first.code === 'invalid_type') return [first.expected === 'array' || first.expected === 'object' ? `an ${first.expected}` : `a ${first.expected}`]
+    if (first.code === 'invalid_type')
+      return [
+        first.expected === 'array' || first.expected === 'object' ? `an ${first.expected}` : `a ${first.expected}`,
+      ]
     if (first.code === 'invalid_value') return first.values.map((v) => JSON.stringify(v))
     return [first.message.replace(/^Invalid input: /, '')]
   })
@@ -141,7 +145,8 @@ export function validateExperiment(raw: unknown, locate: Locate, fromSet: Readon
   let parsed = experimentSchema.safeParse(raw)
   // `--set algorithm.kind=quorum` on a file written for elastic: the file's fields the new kind does not have
   // (algorithm.mu) are left out, not reported as unknown; fields given by --set are still checked
-  for (let k = 0; k < 32 && !parsed.success && dropFieldsOfOldKind(raw, parsed.error.issues[0]!, fromSet); k++) parsed = experimentSchema.safeParse(raw)
+  for (let k = 0; k < 32 && !parsed.success && dropFieldsOfOldKind(raw, parsed.error.issues[0]!, fromSet); k++)
+    parsed = experimentSchema.safeParse(raw)
   if (!parsed.success) {
     const { path, text } = formatIssue(parsed.error.issues[0]!, raw)
     const dotted = path.map(String).join('.') || '(top level)'
@@ -162,7 +167,9 @@ function dropFieldsOfOldKind(raw: unknown, issue: $ZodIssue, fromSet: ReadonlySe
   const node = valueAt(raw, issue.path)
   if (node === null || typeof node !== 'object') return false
   // a field the new kind lacks is dropped when it came from the file, or was set to null (`--set algorithm.mu=null`)
-  const keys = issue.keys.filter((key) => !fromSet.has(section ? `${section}.${key}` : key) || (node as Record<string, unknown>)[key] === null)
+  const keys = issue.keys.filter(
+    (key) => !fromSet.has(section ? `${section}.${key}` : key) || (node as Record<string, unknown>)[key] === null,
+  )
   if (keys.length === 0) return false
   for (const key of keys) delete (node as Record<string, unknown>)[key]
   return true
@@ -178,7 +185,10 @@ function strictJson(text: string, file: string): void {
     const offset = at ? Number(at[1]) : 0
     const before = text.slice(0, offset).split('\n')
     const reason = message.replace(/ in JSON at position \d+.*$/, '').replace(/\s*\(line \d+ column \d+\)$/, '')
-    throw new ConfigError('CONFIG_SYNTAX', `${file}:${before.length}:${before.at(-1)!.length + 1}: JSON syntax error: ${reason}`)
+    throw new ConfigError(
+      'CONFIG_SYNTAX',
+      `${file}:${before.length}:${before.at(-1)!.length + 1}: JSON syntax error: ${reason}`,
+    )
   }
 }
 
@@ -194,12 +204,23 @@ export function loadExperiment(file: string, sets: readonly string[] = []): Load
     text = readFileSync(file, 'utf8')
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code
-    const reason = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'it is a directory (give the experiment file, e.g. topology/ring.yaml)' : code === 'EACCES' ? 'permission denied' : (err as Error).message
+    const reason =
+      code === 'ENOENT'
+        ? 'no such file'
+        : code === 'EISDIR'
+          ? 'it is a directory (give the experiment file, e.g. topology/ring.yaml)'
+          : code === 'EACCES'
+            ? 'permission denied'
+            : (err as Error).message
     throw new ConfigError('CONFIG_READ', `${file}: cannot read experiment file: ${reason}`)
   }
   if (/\.json$/i.test(file)) strictJson(text, file) // YAML would accept what JSON does not (a trailing comma)
   const { raw, locate } = parseExperimentText(text, file)
-  if (!isPlainObject(raw)) throw new ConfigError('CONFIG_INVALID', `${file}: the experiment must be a mapping of sections (swarm, topology, ...)`)
+  if (!isPlainObject(raw))
+    throw new ConfigError(
+      'CONFIG_INVALID',
+      `${file}: the experiment must be a mapping of sections (swarm, topology, ...)`,
+    )
   const { value, fromSet } = applyOverrides(raw, sets)
   const experiment = validateExperiment(value, locate, fromSet)
   const locateField = (dotted: string): string => (overriddenBy(fromSet, dotted) ? '--set' : locate(dotted.split('.')))

@@ -7,11 +7,13 @@ import { z } from 'zod'
 
 /** What is wrong with a multiaddr's address or port (an IPv4 address out of range, a port above 65535), or null. */
 export function multiaddrProblem(text: string): string | null {
-  const [, protocol, host, transport, port] = /^\/(ip4|ip6|dns|dns4|dns6)\/([^/]*)(?:\/(tcp|udp)\/([^/]*))?/.exec(text) ?? []
+  const [, protocol, host, transport, port] =
+    /^\/(ip4|ip6|dns|dns4|dns6)\/([^/]*)(?:\/(tcp|udp)\/([^/]*))?/.exec(text) ?? []
   if (protocol === 'ip4' && !isIPv4(host ?? '')) return `${host} is not an IPv4 address (four numbers 0..255)`
   if (protocol === 'ip6' && !isIPv6(host ?? '')) return `${host} is not an IPv6 address`
   if (!host) return 'no host'
-  if (transport && !(/^\d{1,5}$/.test(port ?? '') && Number(port) <= 65535)) return `${transport} port ${port} is not 0..65535`
+  if (transport && !(/^\d{1,5}$/.test(port ?? '') && Number(port) <= 65535))
+    return `${transport} port ${port} is not 0..65535`
   return null
 }
 

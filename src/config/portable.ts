@@ -13,10 +13,20 @@ export const EXPERIMENT_FILE = 'experiment.json'
  * The experiment with its paths (CSV data, swarm key) made absolute against `baseDir`, so that it means the same
  * from any folder; `paths` maps each absolute path to the one the reading process sees (a container's mount).
  */
-export function portableExperiment(experiment: ExperimentInput, baseDir: string, paths: { data?: (abs: string) => string; keyFile?: (abs: string) => string | null } = {}): ExperimentInput {
+export function portableExperiment(
+  experiment: ExperimentInput,
+  baseDir: string,
+  paths: { data?: (abs: string) => string; keyFile?: (abs: string) => string | null } = {},
+): ExperimentInput {
   const absolute = (p: string): string => (isAbsolute(p) ? p : resolve(baseDir, p))
-  const keyFile = experiment.swarm.key_file === null ? null : (paths.keyFile ?? ((p: string) => p))(absolute(experiment.swarm.key_file))
-  const problem = experiment.problem.kind === 'csv' ? { ...experiment.problem, path: (paths.data ?? ((p: string) => p))(absolute(experiment.problem.path)) } : experiment.problem
+  const keyFile =
+    experiment.swarm.key_file === null
+      ? null
+      : (paths.keyFile ?? ((p: string) => p))(absolute(experiment.swarm.key_file))
+  const problem =
+    experiment.problem.kind === 'csv'
+      ? { ...experiment.problem, path: (paths.data ?? ((p: string) => p))(absolute(experiment.problem.path)) }
+      : experiment.problem
   return { ...experiment, swarm: { ...experiment.swarm, key_file: keyFile }, problem }
 }
 

@@ -202,9 +202,17 @@ const compressionSchema = z.preprocess(
     z.strictObject({ kind: z.literal('float32'), mode: z.enum(['direct', 'difference']).default('direct') }),
     /** QSGD Q_s (Kalan et al. 2019 Sec. 2.2), unbiased; `direct` sends C(v) in place of v, `difference` (CHOCO) sends
      *  C(v - v_hat) and keeps public copies v_hat (qsgd then scaled by 1 / (1 + omega)) */
-    z.strictObject({ kind: z.literal('qsgd'), levels: int(1).max(32767).default(16), mode: z.enum(['direct', 'difference']).default('direct') }),
+    z.strictObject({
+      kind: z.literal('qsgd'),
+      levels: int(1).max(32767).default(16),
+      mode: z.enum(['direct', 'difference']).default('direct'),
+    }),
     /** deterministic max-norm quantizer with b bits */
-    z.strictObject({ kind: z.literal('uniform'), bits: int(2).max(16).default(8), mode: z.enum(['direct', 'difference']).default('direct') }),
+    z.strictObject({
+      kind: z.literal('uniform'),
+      bits: int(2).max(16).default(8),
+      mode: z.enum(['direct', 'difference']).default('direct'),
+    }),
   ]),
 )
 
@@ -255,7 +263,9 @@ const peersSchema = z
       z.strictObject({
         index: int(0),
         /** libp2p peer ID (base58btc, as `meshgd identity` prints it) */
-        peer_id: z.string().regex(/^(12D3KooW|Qm)[1-9A-HJ-NP-Za-km-z]{40,50}$/, 'must be a libp2p peer ID such as 12D3KooW...'),
+        peer_id: z
+          .string()
+          .regex(/^(12D3KooW|Qm)[1-9A-HJ-NP-Za-km-z]{40,50}$/, 'must be a libp2p peer ID such as 12D3KooW...'),
         addr: multiaddrField,
       }),
     ),
@@ -307,10 +317,19 @@ const networkSchema = z.strictObject({
           at_round: int(0),
           heal_round: int(1),
           cut: z.array(z.tuple([int(0), int(0)])).optional(),
-          groups: z.array(z.array(int(0)).min(1)).min(2).optional(),
+          groups: z
+            .array(z.array(int(0)).min(1))
+            .min(2)
+            .optional(),
         })
-        .refine((p) => p.heal_round > p.at_round, { message: 'heal_round must come after at_round', path: ['heal_round'] })
-        .refine((p) => (p.cut === undefined) !== (p.groups === undefined), { message: 'give either cut or groups', path: ['cut'] }),
+        .refine((p) => p.heal_round > p.at_round, {
+          message: 'heal_round must come after at_round',
+          path: ['heal_round'],
+        })
+        .refine((p) => (p.cut === undefined) !== (p.groups === undefined), {
+          message: 'give either cut or groups',
+          path: ['cut'],
+        }),
     )
     .default([]),
 })
@@ -329,7 +348,9 @@ export const experimentSchema = z.strictObject({
 
 /** An experiment as written: `algorithm.eta` (and an elastic `mu`) may still be `auto`. */
 export type ExperimentInput = z.infer<typeof experimentSchema>
-type NumericEta<A> = A extends { eta: unknown } ? Omit<A, 'eta' | 'mu'> & { eta: number } & (A extends { mu: unknown } ? { mu: number } : unknown) : never
+type NumericEta<A> = A extends { eta: unknown }
+  ? Omit<A, 'eta' | 'mu'> & { eta: number } & (A extends { mu: unknown } ? { mu: number } : unknown)
+  : never
 /** A resolved experiment (src/exchange/resolve.ts): every value concrete. */
 export type Experiment = Omit<ExperimentInput, 'algorithm'> & { algorithm: NumericEta<ExperimentInput['algorithm']> }
 export type SamplingSpec = Experiment['algorithm']['sampling']

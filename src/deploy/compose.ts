@@ -65,7 +65,10 @@ export interface ComposeDocument {
 
 /** A compose project name: lowercase letters, digits, dashes and underscores, starting with a letter or digit. */
 export function projectName(swarmId: string): string {
-  const name = swarmId.toLowerCase().replace(/[^a-z0-9_-]+/g, '-').replace(/^[-_]+/, '')
+  const name = swarmId
+    .toLowerCase()
+    .replace(/[^a-z0-9_-]+/g, '-')
+    .replace(/^[-_]+/, '')
   return `meshgd-${name || 'swarm'}`
 }
 
@@ -91,7 +94,16 @@ export function composeDocument(experiment: ExperimentInput, opts: ComposeOption
   const services: Record<string, ComposeService> = {
     bootstrap: {
       image: opts.image,
-      command: ['bootstrap', '--listen', listen, '--key', '/data/bootstrap.key', '--metrics', String(METRICS_PORT), ...keyArgs],
+      command: [
+        'bootstrap',
+        '--listen',
+        listen,
+        '--key',
+        '/data/bootstrap.key',
+        '--metrics',
+        String(METRICS_PORT),
+        ...keyArgs,
+      ],
       volumes: [{ type: 'volume', source: 'bootstrap', target: '/data' }],
       networks: ['mesh'],
       restart: 'unless-stopped',
@@ -100,8 +112,21 @@ export function composeDocument(experiment: ExperimentInput, opts: ComposeOption
     },
   }
   const volumes: Record<string, Record<string, never>> = { bootstrap: {} }
-  const mounts: ComposeService['volumes'] = [{ type: 'bind', source: pathFrom(opts.composeFile, opts.experimentRecord), target: CONTAINER_EXPERIMENT, read_only: true }]
-  if (opts.dataDir) mounts.push({ type: 'bind', source: pathFrom(opts.composeFile, opts.dataDir), target: CONTAINER_DATA_DIR, read_only: true })
+  const mounts: ComposeService['volumes'] = [
+    {
+      type: 'bind',
+      source: pathFrom(opts.composeFile, opts.experimentRecord),
+      target: CONTAINER_EXPERIMENT,
+      read_only: true,
+    },
+  ]
+  if (opts.dataDir)
+    mounts.push({
+      type: 'bind',
+      source: pathFrom(opts.composeFile, opts.dataDir),
+      target: CONTAINER_DATA_DIR,
+      read_only: true,
+    })
   for (let i = 0; i < peers; i++) {
     const name = `peer-${i}`
     services[name] = {
@@ -165,7 +190,10 @@ export function prometheusConfig(experiment: ExperimentInput): Record<string, un
         job_name: 'meshgd',
         static_configs: [
           { targets: [target('bootstrap')], labels: { role: 'bootstrap' } },
-          { targets: Array.from({ length: experiment.swarm.peers }, (_, i) => target(`peer-${i}`)), labels: { role: 'peer' } },
+          {
+            targets: Array.from({ length: experiment.swarm.peers }, (_, i) => target(`peer-${i}`)),
+            labels: { role: 'peer' },
+          },
         ],
       },
     ],

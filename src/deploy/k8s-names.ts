@@ -19,15 +19,26 @@ export interface K8sNames {
  * `controller-revision-hash` label of the name plus 11 characters, and a label value has at most 63).
  */
 export function k8sNames(swarmId: string): K8sNames {
-  const id = swarmId.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-+|-+$/g, '')
+  const id = swarmId
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '-')
+    .replace(/^-+|-+$/g, '')
   const base = `meshgd-${id || 'swarm'}`.slice(0, 42).replace(/-+$/, '')
-  return { peers: base, bootstrap: `${base}-bootstrap`, experiment: `${base}-experiment`, swarmKey: `${base}-swarm-key` }
+  return {
+    peers: base,
+    bootstrap: `${base}-bootstrap`,
+    experiment: `${base}-experiment`,
+    swarmKey: `${base}-swarm-key`,
+  }
 }
 
 /** A namespace name: a DNS label (RFC 1123), 1-63 characters. */
 export function checkNamespace(namespace: string): void {
   if (namespace.length > 63 || !/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(namespace)) {
-    throw new ConfigError('CONFIG_INVALID', `--namespace ${namespace}: must be a DNS label (1-63 lowercase letters, digits and dashes, starting and ending with a letter or digit)`)
+    throw new ConfigError(
+      'CONFIG_INVALID',
+      `--namespace ${namespace}: must be a DNS label (1-63 lowercase letters, digits and dashes, starting and ending with a letter or digit)`,
+    )
   }
 }
 
@@ -37,10 +48,17 @@ export function checkNamespace(namespace: string): void {
  */
 export function peerIndexFromName(name: string, peers: number, source: string): number {
   const match = /(?:^|-)(\d+)$/.exec(name)
-  if (!match) throw new ConfigError('CONFIG_INVALID', `${source} "${name}": no peer index in it (expected a StatefulSet pod name such as meshgd-demo-3)`)
+  if (!match)
+    throw new ConfigError(
+      'CONFIG_INVALID',
+      `${source} "${name}": no peer index in it (expected a StatefulSet pod name such as meshgd-demo-3)`,
+    )
   const index = Number(match[1])
   if (!Number.isSafeInteger(index) || index >= peers) {
-    throw new ConfigError('CONFIG_INVALID', `${source} "${name}": index ${match[1]} is not a peer of this swarm (0..${peers - 1})`)
+    throw new ConfigError(
+      'CONFIG_INVALID',
+      `${source} "${name}": index ${match[1]} is not a peer of this swarm (0..${peers - 1})`,
+    )
   }
   return index
 }

@@ -87,14 +87,25 @@ export interface Kustomization {
 
 function labelsOf(experiment: ExperimentInput, component: 'peer' | 'bootstrap' | 'config'): Record<string, string> {
   // a label value: at most 63 characters, starting and ending with a letter or digit
-  const instance = experiment.swarm.id.replace(/^[^A-Za-z0-9]+/, '').slice(0, 63).replace(/[^A-Za-z0-9]+$/, '') || 'swarm'
-  return { 'app.kubernetes.io/name': 'meshgd', 'app.kubernetes.io/instance': instance, 'app.kubernetes.io/component': component }
+  const instance =
+    experiment.swarm.id
+      .replace(/^[^A-Za-z0-9]+/, '')
+      .slice(0, 63)
+      .replace(/[^A-Za-z0-9]+$/, '') || 'swarm'
+  return {
+    'app.kubernetes.io/name': 'meshgd',
+    'app.kubernetes.io/instance': instance,
+    'app.kubernetes.io/component': component,
+  }
 }
 
 /** The experiment as the pods read it: data and key paths pointing where they are mounted. */
 function podExperiment(experiment: ExperimentInput, opts: K8sOptions): ExperimentInput {
   const keyFile = opts.swarmKeyText === null ? null : `${SWARM_KEY_DIR}/${SWARM_KEY_KEY}`
-  const problem = experiment.problem.kind === 'csv' && opts.data ? { ...experiment.problem, path: `${EXPERIMENT_DIR}/${dataKey(opts.data.name)}` } : experiment.problem
+  const problem =
+    experiment.problem.kind === 'csv' && opts.data
+      ? { ...experiment.problem, path: `${EXPERIMENT_DIR}/${dataKey(opts.data.name)}` }
+      : experiment.problem
   return { ...experiment, swarm: { ...experiment.swarm, key_file: keyFile }, problem }
 }
 
@@ -105,12 +116,17 @@ function dataKey(name: string): string {
 }
 
 function configMap(experiment: ExperimentInput, names: K8sNames, opts: K8sOptions): IConfigMap {
-  const data: Record<string, string> = { [EXPERIMENT_KEY]: `${JSON.stringify(podExperiment(experiment, opts), null, 2)}\n` }
+  const data: Record<string, string> = {
+    [EXPERIMENT_KEY]: `${JSON.stringify(podExperiment(experiment, opts), null, 2)}\n`,
+  }
   if (opts.data) data[dataKey(opts.data.name)] = opts.data.text
   const bytes = Object.entries(data).reduce((sum, [k, v]) => sum + Buffer.byteLength(k) + Buffer.byteLength(v), 0)
   if (bytes > CONFIGMAP_MAX_BYTES) {
     const what = opts.data ? `problem.path ${opts.data.name}: the data` : 'the experiment'
-    throw new ConfigError('CONFIG_INVALID', `${what} (${(bytes / CONFIGMAP_MAX_BYTES).toFixed(2)} MiB with the experiment) is above a ConfigMap's 1 MiB limit; put it in the image or on a volume`)
+    throw new ConfigError(
+      'CONFIG_INVALID',
+      `${what} (${(bytes / CONFIGMAP_MAX_BYTES).toFixed(2)} MiB with the experiment) is above a ConfigMap's 1 MiB limit; put it in the image or on a volume`,
+    )
   }
   return {
     apiVersion: 'v1',
@@ -130,7 +146,12 @@ function secret(experiment: ExperimentInput, names: K8sNames, opts: K8sOptions, 
   }
 }
 
-function headlessService(experiment: ExperimentInput, name: string, component: 'peer' | 'bootstrap', opts: K8sOptions): IService {
+function headlessService(
+  experiment: ExperimentInput,
+  name: string,
+  component: 'peer' | 'bootstrap',
+  opts: K8sOptions,
+): IService {
   const labels = labelsOf(experiment, component)
   return {
     apiVersion: 'v1',
@@ -199,9 +220,11 @@ function peerArgs(names: K8sNames, opts: K8sOptions): string[] {
 }
 
 /** `--metrics-port P`: every process serves Prometheus metrics on P, all interfaces (the scrape comes from another pod). */
-const metricsArgs = (opts: K8sOptions): string[] => (opts.metricsPort === null ? [] : ['--metrics', String(opts.metricsPort)])
+const metricsArgs = (opts: K8sOptions): string[] =>
+  opts.metricsPort === null ? [] : ['--metrics', String(opts.metricsPort)]
 
-const metricsPorts = (opts: K8sOptions): IContainer['ports'] => (opts.metricsPort === null ? [] : [{ name: 'metrics', containerPort: opts.metricsPort, protocol: 'TCP' }])
+const metricsPorts = (opts: K8sOptions): IContainer['ports'] =>
+  opts.metricsPort === null ? [] : [{ name: 'metrics', containerPort: opts.metricsPort, protocol: 'TCP' }]
 
 /** What both containers share: image, environment, volumes, resources, a locked-down security context. */
 function containerBase(opts: K8sOptions): Omit<IContainer, 'name'> {
@@ -230,7 +253,13 @@ function containerBase(opts: K8sOptions): Omit<IContainer, 'name'> {
 /** The pod spec around one container: the image's non-root `node` user (uid 1000), its volumes. */
 function podSpec(container: IContainer, names: K8sNames, opts: K8sOptions, withExperiment: boolean): IPodSpec {
   return {
-    securityContext: { runAsUser: 1000, runAsGroup: 1000, fsGroup: 1000, runAsNonRoot: true, seccompProfile: { type: 'RuntimeDefault' } },
+    securityContext: {
+      runAsUser: 1000,
+      runAsGroup: 1000,
+      fsGroup: 1000,
+      runAsNonRoot: true,
+      seccompProfile: { type: 'RuntimeDefault' },
+    },
     // 64 peers would otherwise each get environment variables for every Service in the namespace
     enableServiceLinks: false,
     terminationGracePeriodSeconds: 30,
@@ -238,15 +267,30 @@ function podSpec(container: IContainer, names: K8sNames, opts: K8sOptions, withE
     volumes: [
       { name: 'tmp', emptyDir: { sizeLimit: '16Mi' } },
       ...(withExperiment ? [{ name: 'experiment', configMap: { name: names.experiment } }] : []),
-      ...(opts.swarmKeyText === null ? [] : [{ name: 'swarm-key', secret: { secretName: names.swarmKey, defaultMode: 0o440 } }]),
+      ...(opts.swarmKeyText === null
+        ? []
+        : [{ name: 'swarm-key', secret: { secretName: names.swarmKey, defaultMode: 0o440 } }]),
     ],
   }
 }
 
-function statefulSet(experiment: ExperimentInput, name: string, component: 'peer' | 'bootstrap', replicas: number, pod: IPodSpec, opts: K8sOptions): IStatefulSet {
+function statefulSet(
+  experiment: ExperimentInput,
+  name: string,
+  component: 'peer' | 'bootstrap',
+  replicas: number,
+  pod: IPodSpec,
+  opts: K8sOptions,
+): IStatefulSet {
   const labels = labelsOf(experiment, component)
   const metrics = opts.metricsPort !== null
-  const annotations = metrics ? { 'prometheus.io/scrape': 'true', 'prometheus.io/port': String(opts.metricsPort), 'prometheus.io/path': '/metrics' } : undefined
+  const annotations = metrics
+    ? {
+        'prometheus.io/scrape': 'true',
+        'prometheus.io/port': String(opts.metricsPort),
+        'prometheus.io/path': '/metrics',
+      }
+    : undefined
   return {
     apiVersion: 'apps/v1',
     kind: 'StatefulSet',
@@ -283,7 +327,14 @@ function peerSet(experiment: ExperimentInput, names: K8sNames, opts: K8sOptions)
     livenessProbe: healthProbe(60, 60, 15),
     readinessProbe: healthProbe(30, 5, 10),
   }
-  return statefulSet(experiment, names.peers, 'peer', experiment.swarm.peers, podSpec(container, names, opts, true), opts)
+  return statefulSet(
+    experiment,
+    names.peers,
+    'peer',
+    experiment.swarm.peers,
+    podSpec(container, names, opts, true),
+    opts,
+  )
 }
 
 function bootstrapSet(experiment: ExperimentInput, names: K8sNames, opts: K8sOptions): IStatefulSet {
@@ -317,12 +368,18 @@ function bootstrapSet(experiment: ExperimentInput, names: K8sNames, opts: K8sOpt
 export function k8sManifests(experiment: ExperimentInput, opts: K8sOptions): K8sFile[] {
   checkNamespace(opts.namespace)
   if (experiment.peers.length > 0) {
-    throw new ConfigError('CONFIG_INVALID', 'static or pinned peer addresses do not apply on Kubernetes, where pods find each other through the bootstrap; leave peers: out', 'peers')
+    throw new ConfigError(
+      'CONFIG_INVALID',
+      'static or pinned peer addresses do not apply on Kubernetes, where pods find each other through the bootstrap; leave peers: out',
+      'peers',
+    )
   }
   const names = k8sNames(experiment.swarm.id)
   const files: K8sFile[] = [
     { file: 'experiment-configmap.yaml', manifest: configMap(experiment, names, opts) },
-    ...(opts.swarmKeyText === null ? [] : [{ file: 'swarm-key-secret.yaml', manifest: secret(experiment, names, opts, opts.swarmKeyText) }]),
+    ...(opts.swarmKeyText === null
+      ? []
+      : [{ file: 'swarm-key-secret.yaml', manifest: secret(experiment, names, opts, opts.swarmKeyText) }]),
     { file: 'bootstrap-service.yaml', manifest: headlessService(experiment, names.bootstrap, 'bootstrap', opts) },
     { file: 'bootstrap-statefulset.yaml', manifest: bootstrapSet(experiment, names, opts) },
     { file: 'peers-service.yaml', manifest: headlessService(experiment, names.peers, 'peer', opts) },

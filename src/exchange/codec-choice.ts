@@ -38,4 +38,3 @@ export function differenceScale(codec: VectorCodec, dim: number): number {
 export function applyDifference(copy: Float64Array, q: Float64Array, scale: number): void {
   for (let k = 0; k < copy.length; k++) copy[k] = copy[k]! + scale * q[k]!
 }
-

@@ -36,4 +36,3 @@ export function runReference(resolved: ResolvedExperiment): { w: Float64Array; k
   for (let k = 0; k < d; k++) w[k] = reference.w[k]! + (mean[k]! - rowPart[k]!)
   return { w, kind: `${reference.kind} + null-space part of the mean start` }
 }
-

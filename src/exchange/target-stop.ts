@@ -34,11 +34,14 @@ export function sendsIn(experiment: Experiment, round: number): boolean {
 export const windowBytes = (lag: number): number => Math.ceil((lag + 1) / 8)
 
 /** Is the target watched (a target, and a reference to measure it against)? Then params frames carry `stop`. */
-export const watchesTarget = (experiment: Experiment, hasReference: boolean): boolean => experiment.run.target !== null && hasReference
+export const watchesTarget = (experiment: Experiment, hasReference: boolean): boolean =>
+  experiment.run.target !== null && hasReference
 
 /** The `stop` field a params frame of this run carries (zeros of the right size, for counting bytes), or nothing. */
 export function stopFieldFor(experiment: Experiment, graph: Graph, hasReference: boolean): { stop?: Uint8Array } {
-  return watchesTarget(experiment, hasReference) ? { stop: new Uint8Array(windowBytes(targetLag(experiment, graph))) } : {}
+  return watchesTarget(experiment, hasReference)
+    ? { stop: new Uint8Array(windowBytes(targetLag(experiment, graph))) }
+    : {}
 }
 
 const bit = (bits: Uint8Array, k: number): boolean => (bits[k >> 3]! & (1 << (k & 7))) !== 0
@@ -86,7 +89,12 @@ export class TargetWatch {
     if (t === this.round + 1) {
       const from = previousSent ? this.heardBits.map((map) => this.windowFrom(map, t - 1)) : []
       for (let k = 1; k <= this.lag; k++) {
-        setBit(next, k, bit(this.bits, k - 1) && from.every((w) => w !== null && w.shift + k - 1 <= this.lag && bit(w.bits, w.shift + k - 1)))
+        setBit(
+          next,
+          k,
+          bit(this.bits, k - 1) &&
+            from.every((w) => w !== null && w.shift + k - 1 <= this.lag && bit(w.bits, w.shift + k - 1)),
+        )
       }
     }
     this.bits = next

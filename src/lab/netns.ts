@@ -22,7 +22,9 @@ const PORT = 4001
 const NAME = /^mgd([0-9a-z]+)-(p\d+|b)$/
 
 /** The network lab cannot run: a bad `network:` section or a too large swarm is input; the rest a failure. */
-export class LabError extends MeshgdError<'NOT_ROOT' | 'MISSING_TOOL' | 'TOO_MANY_PEERS' | 'BAD_NETWORK' | 'EMULATOR_FAILED'> {
+export class LabError extends MeshgdError<
+  'NOT_ROOT' | 'MISSING_TOOL' | 'TOO_MANY_PEERS' | 'BAD_NETWORK' | 'EMULATOR_FAILED'
+> {
   override readonly name = 'LabError'
   constructor(code: LabError['code'], message: string) {
     super(code, message, { outcome: code === 'BAD_NETWORK' ? 'input' : 'failure' })
@@ -80,7 +82,10 @@ function removeStale(): string[] {
 }
 
 /** The partition schedule's links as [a, b] peer pairs, checked against the swarm (one line naming the field). */
-export function partitionLinks(network: ExperimentInput['network'], peers: number): Array<{ at: number; heal: number; links: Array<[number, number]> }> {
+export function partitionLinks(
+  network: ExperimentInput['network'],
+  peers: number,
+): Array<{ at: number; heal: number; links: Array<[number, number]> }> {
   const check = (field: string, i: number): void => {
     if (i >= peers) throw new LabError('BAD_NETWORK', `${field}: peer ${i} is not in this swarm of ${peers}`)
   }
@@ -98,23 +103,42 @@ export function partitionLinks(network: ExperimentInput['network'], peers: numbe
     } else {
       const groups = p.groups!
       groups.flat().forEach((i) => check(`network.partition[${k}].groups`, i))
-      for (let g = 0; g < groups.length; g++) for (let h = g + 1; h < groups.length; h++) for (const a of groups[g]!) for (const b of groups[h]!) links.push([a, b])
+      for (let g = 0; g < groups.length; g++)
+        for (let h = g + 1; h < groups.length; h++)
+          for (const a of groups[g]!) for (const b of groups[h]!) links.push([a, b])
     }
     return { at: p.at_round, heal: p.heal_round, links }
   })
 }
 
-export async function openLab(opts: { experiment: Experiment; out: string; log: (line: string) => void }): Promise<Lab> {
-  if (process.getuid?.() !== 0) throw new LabError('NOT_ROOT', 'meshgd swarm --netns needs root (it creates network namespaces and TUN devices); run it as root or with sudo')
+export async function openLab(opts: {
+  experiment: Experiment
+  out: string
+  log: (line: string) => void
+}): Promise<Lab> {
+  if (process.getuid?.() !== 0)
+    throw new LabError(
+      'NOT_ROOT',
+      'meshgd swarm --netns needs root (it creates network namespaces and TUN devices); run it as root or with sudo',
+    )
   for (const [tool, args] of [
     ['ip', ['-V']],
     ['python3', ['--version']],
   ] as const) {
-    if (!run(tool, args).ok) throw new LabError('MISSING_TOOL', `meshgd swarm --netns needs ${tool} (${tool === 'ip' ? 'iproute2' : 'the link emulator is a Python script'}), not found`)
+    if (!run(tool, args).ok)
+      throw new LabError(
+        'MISSING_TOOL',
+        `meshgd swarm --netns needs ${tool} (${tool === 'ip' ? 'iproute2' : 'the link emulator is a Python script'}), not found`,
+      )
   }
-  if (!run('ip', ['netns', 'list']).ok) throw new LabError('MISSING_TOOL', 'network namespaces are not available here (ip netns list failed)')
+  if (!run('ip', ['netns', 'list']).ok)
+    throw new LabError('MISSING_TOOL', 'network namespaces are not available here (ip netns list failed)')
   const n = opts.experiment.swarm.peers
-  if (n > 240) throw new LabError('TOO_MANY_PEERS', `swarm.peers: ${n}: the lab puts every host in one /24 network (at most 240 peers)`)
+  if (n > 240)
+    throw new LabError(
+      'TOO_MANY_PEERS',
+      `swarm.peers: ${n}: the lab puts every host in one /24 network (at most 240 peers)`,
+    )
   const schedule = partitionLinks(opts.experiment.network, n)
   for (const ns of removeStale()) opts.log(`lab: removed ${ns}, left by a launcher that is gone`)
 
@@ -147,11 +171,20 @@ export async function openLab(opts: { experiment: Experiment; out: string; log: 
       if (!made.ok) throw new LabError('MISSING_TOOL', `ip netns add ${ns}: ${made.text}`)
     }
     const network = opts.experiment.network
-    const link = { latency_ms: network.latency_ms, jitter_ms: network.jitter_ms, loss: network.loss, rate_mbit: network.rate_mbit }
+    const link = {
+      latency_ms: network.latency_ms,
+      jitter_ms: network.jitter_ms,
+      loss: network.loss,
+      rate_mbit: network.rate_mbit,
+    }
     const config = {
       seed: opts.experiment.run.seed,
       prefix,
-      hosts: [...peerNs.map((ns, i) => ({ name: `peer-${i}`, netns: ns, ip: peerIp(i) })), { name: 'bootstrap', netns: bootNs, ip: bootstrapIp }, { name: 'launcher', netns: null, ip: observerIp }],
+      hosts: [
+        ...peerNs.map((ns, i) => ({ name: `peer-${i}`, netns: ns, ip: peerIp(i) })),
+        { name: 'bootstrap', netns: bootNs, ip: bootstrapIp },
+        { name: 'launcher', netns: null, ip: observerIp },
+      ],
       default: link,
       links: network.links.map((l) => ({ ...l })),
       unshaped: [n + 1],
@@ -164,7 +197,16 @@ export async function openLab(opts: { experiment: Experiment; out: string; log: 
     await new Promise<void>((ready, fail) => {
       let out = ''
       let err = ''
-      const timer = setTimeout(() => fail(new LabError('EMULATOR_FAILED', `the link emulator did not start within 15 s: ${err.trim().split('\n').at(-1) ?? ''}`)), 15_000)
+      const timer = setTimeout(
+        () =>
+          fail(
+            new LabError(
+              'EMULATOR_FAILED',
+              `the link emulator did not start within 15 s: ${err.trim().split('\n').at(-1) ?? ''}`,
+            ),
+          ),
+        15_000,
+      )
       started.stdout!.on('data', (d: Buffer) => {
         out += d.toString()
         if (out.includes('ready\n')) {
@@ -175,7 +217,9 @@ export async function openLab(opts: { experiment: Experiment; out: string; log: 
       started.stderr!.on('data', (d: Buffer) => (err += d.toString()))
       started.once('exit', (code) => {
         clearTimeout(timer)
-        fail(new LabError('EMULATOR_FAILED', `the link emulator exited (${code}): ${err.trim().split('\n').at(-1) ?? ''}`))
+        fail(
+          new LabError('EMULATOR_FAILED', `the link emulator exited (${code}): ${err.trim().split('\n').at(-1) ?? ''}`),
+        )
       })
     })
     const shaped = [
@@ -184,7 +228,9 @@ export async function openLab(opts: { experiment: Experiment; out: string; log: 
       network.loss > 0 ? `${(network.loss * 100).toFixed(2)}% loss` : null,
       network.rate_mbit !== null ? `${network.rate_mbit} Mbit/s` : null,
     ].filter((x) => x !== null)
-    opts.log(`lab: ${n} peers and a bootstrap, each in its own namespace on ${subnet}.0/24; links: ${shaped.join(', ') || 'unshaped'}${network.links.length > 0 ? ` (${network.links.length} per-edge overrides)` : ''}`)
+    opts.log(
+      `lab: ${n} peers and a bootstrap, each in its own namespace on ${subnet}.0/24; links: ${shaped.join(', ') || 'unshaped'}${network.links.length > 0 ? ` (${network.links.length} per-edge overrides)` : ''}`,
+    )
   } catch (err) {
     await close()
     throw err
@@ -200,7 +246,10 @@ export async function openLab(opts: { experiment: Experiment; out: string; log: 
     observerIp,
     port: PORT,
     namespaces,
-    wrap: (where, argv) => ({ command: 'ip', args: ['netns', 'exec', where === 'bootstrap' ? bootNs : peerNs[where]!, ...argv] }),
+    wrap: (where, argv) => ({
+      command: 'ip',
+      args: ['netns', 'exec', where === 'bootstrap' ? bootNs : peerNs[where]!, ...argv],
+    }),
     onRound: (round) => {
       schedule.forEach((p, k) => {
         const s = state[k]!

@@ -28,8 +28,13 @@ export function choleskyInPlace(a: Float64Array, size: number): boolean {
 }
 
 /** True when the symmetric matrix `a` is positive definite; `a` is left unchanged (`work` is overwritten). */
-export function isPositiveDefinite(a: Float64Array, size: number, work: Float64Array = new Float64Array(a.length)): boolean {
-  if (work.length !== a.length) throw new RangeError(`isPositiveDefinite: work has ${work.length} entries, a ${a.length}`)
+export function isPositiveDefinite(
+  a: Float64Array,
+  size: number,
+  work: Float64Array = new Float64Array(a.length),
+): boolean {
+  if (work.length !== a.length)
+    throw new RangeError(`isPositiveDefinite: work has ${work.length} entries, a ${a.length}`)
   work.set(a)
   return choleskyInPlace(work, size)
 }
@@ -37,7 +42,9 @@ export function isPositiveDefinite(a: Float64Array, size: number, work: Float64A
 /** b <- L^{-1} b for the lower factor L from `choleskyInPlace` and b of size x cols (row-major): forward substitution. */
 export function solveLowerInPlace(l: Float64Array, size: number, b: Float64Array, cols: number): void {
   if (l.length !== size * size || b.length !== size * cols) {
-    throw new RangeError(`solveLowerInPlace: L has ${l.length} entries for ${size} x ${size}, b ${b.length} for ${size} x ${cols}`)
+    throw new RangeError(
+      `solveLowerInPlace: L has ${l.length} entries for ${size} x ${size}, b ${b.length} for ${size} x ${cols}`,
+    )
   }
   for (let i = 0; i < size; i++) {
     const ri = i * size

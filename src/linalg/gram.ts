@@ -88,7 +88,15 @@ export function addGramChunk(rows: readonly Float64Array[], k0: number, k1: numb
 const SUMS = new Float64Array(4)
 
 /** The four dot products of x0, x1 with y0, y1 over entries k0..k1-1, into sums[0..3] = 00, 01, 10, 11. */
-function tile2x2(x0: Float64Array, x1: Float64Array, y0: Float64Array, y1: Float64Array, k0: number, k1: number, sums: Float64Array): void {
+function tile2x2(
+  x0: Float64Array,
+  x1: Float64Array,
+  y0: Float64Array,
+  y1: Float64Array,
+  k0: number,
+  k1: number,
+  sums: Float64Array,
+): void {
   let s00 = 0
   let s01 = 0
   let s10 = 0
@@ -112,7 +120,8 @@ function tile2x2(x0: Float64Array, x1: Float64Array, y0: Float64Array, y1: Float
 /** C = X^T X = sum_s x_s x_s^T, row-major dim x dim (for N >= dim). */
 export function scatterMatrix(rows: readonly Float64Array[], dim: number, out?: Float64Array): Float64Array {
   checkRows('scatterMatrix', rows, dim)
-  if (out && out.length !== dim * dim) throw new RangeError(`scatterMatrix: out has ${out.length} entries for ${dim} x ${dim}`)
+  if (out && out.length !== dim * dim)
+    throw new RangeError(`scatterMatrix: out has ${out.length} entries for ${dim} x ${dim}`)
   const C = out ?? new Float64Array(dim * dim)
   C.fill(0)
   const zero = new Float64Array(dim)

@@ -71,7 +71,12 @@ export function lanczosExtremes(
   }
   if (!(result.iterations === alpha.length)) {
     const { values } = tridiagonalEigen(alpha, beta.slice(0, alpha.length - 1))
-    result = { min: values[0]!, max: values[values.length - 1]!, iterations: alpha.length, converged: alpha.length === size }
+    result = {
+      min: values[0]!,
+      max: values[values.length - 1]!,
+      iterations: alpha.length,
+      converged: alpha.length === size,
+    }
   }
   return result
 }
@@ -82,7 +87,10 @@ export function lanczosExtremes(
  * tql2 (as in JAMA and ml-matrix), with the rotations applied to the last row of the eigenvector matrix only, so
  * O(m^2) instead of the O(m^3) of a full eigen-decomposition (which dominated long Lanczos runs).
  */
-export function tridiagonalEigen(alpha: readonly number[], beta: readonly number[]): { values: number[]; lastComponents: number[] } {
+export function tridiagonalEigen(
+  alpha: readonly number[],
+  beta: readonly number[],
+): { values: number[]; lastComponents: number[] } {
   const n = alpha.length
   const d = Float64Array.from(alpha)
   const e = new Float64Array(n) // e[i] = T[i + 1][i]; e[n - 1] = 0

@@ -78,7 +78,8 @@ export function minNormSolution(X: Float64Array, y: Float64Array, rows: number, 
   const wide = rows <= cols
   // wide: w = X^T (X X^T)^+ y; tall: w = (X^T X)^+ X^T y. Both are X^+ y.
   const pinv = pseudoInverse(wide ? M.mmul(M.transpose()) : M.transpose().mmul(M))
-  const solve = (b: Float64Array): Float64Array => (wide ? matTVec(X, rows, cols, pinv.apply(b)) : pinv.apply(matTVec(X, rows, cols, b)))
+  const solve = (b: Float64Array): Float64Array =>
+    wide ? matTVec(X, rows, cols, pinv.apply(b)) : pinv.apply(matTVec(X, rows, cols, b))
   const w = solve(y)
   for (let step = 0; step < 2; step++) {
     const Xw = matVec(X, rows, cols, w)

@@ -34,11 +34,20 @@ export function readSwarmKey(path: string): Uint8Array {
     text = readFileSync(path, 'utf8')
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code
-    throw new SwarmKeyError(`${path}: cannot read the swarm key: ${code === 'ENOENT' ? 'no such file (create one with meshgd keygen -o FILE)' : (code ?? (err as Error).message)}`)
+    throw new SwarmKeyError(
+      `${path}: cannot read the swarm key: ${code === 'ENOENT' ? 'no such file (create one with meshgd keygen -o FILE)' : (code ?? (err as Error).message)}`,
+    )
   }
   const lines = text.trim().split(/\r?\n/)
-  if (lines.length !== 3 || lines[0] !== '/key/swarm/psk/1.0.0/' || lines[1] !== '/base16/' || !/^[0-9a-fA-F]{64}$/.test(lines[2]!)) {
-    throw new SwarmKeyError(`${path}: not a swarm key: expected the lines /key/swarm/psk/1.0.0/, /base16/ and 64 hex digits`)
+  if (
+    lines.length !== 3 ||
+    lines[0] !== '/key/swarm/psk/1.0.0/' ||
+    lines[1] !== '/base16/' ||
+    !/^[0-9a-fA-F]{64}$/.test(lines[2]!)
+  ) {
+    throw new SwarmKeyError(
+      `${path}: not a swarm key: expected the lines /key/swarm/psk/1.0.0/, /base16/ and 64 hex digits`,
+    )
   }
   return new TextEncoder().encode(lines.join('\n') + '\n')
 }

@@ -46,7 +46,10 @@ export interface RosterDirectoryInit {
 }
 
 export interface RosterDirectoryComponents {
-  registrar: { handle(protocol: string, handler: StreamHandler, options?: { maxInboundStreams?: number }): Promise<void>; unhandle(protocol: string): Promise<void> }
+  registrar: {
+    handle(protocol: string, handler: StreamHandler, options?: { maxInboundStreams?: number }): Promise<void>
+    unhandle(protocol: string): Promise<void>
+  }
   connectionManager: {
     openStream(peer: PeerId | Multiaddr | Multiaddr[], protocol: string, options?: AbortOptions): Promise<Stream>
     getConnections(peerId?: PeerId): Array<{ status: string }>
@@ -62,13 +65,20 @@ function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
 
 /** This peer's entry as a record signed with its own key. */
 export async function signRosterEntry(key: PrivateKey, entry: RosterEntry): Promise<SignedRecord> {
-  const e = new TextEncoder().encode(JSON.stringify({ swarm: entry.swarm, index: entry.index, peerId: entry.peerId, addrs: entry.addrs }))
-  if (e.length > RECORD_ENTRY_MAX_BYTES) throw new RangeError(`roster entry of ${e.length} bytes (at most ${RECORD_ENTRY_MAX_BYTES}): too many addresses`)
+  const e = new TextEncoder().encode(
+    JSON.stringify({ swarm: entry.swarm, index: entry.index, peerId: entry.peerId, addrs: entry.addrs }),
+  )
+  if (e.length > RECORD_ENTRY_MAX_BYTES)
+    throw new RangeError(`roster entry of ${e.length} bytes (at most ${RECORD_ENTRY_MAX_BYTES}): too many addresses`)
   return { e, s: await key.sign(concat(RECORD_DOMAIN, e)) }
 }
 
 /** The entry of a record whose signature is by the peer it names, of this swarm and index range; else null. */
-export async function openRosterRecord(record: SignedRecord, swarm: string, peers: number): Promise<RosterEntry | null> {
+export async function openRosterRecord(
+  record: SignedRecord,
+  swarm: string,
+  peers: number,
+): Promise<RosterEntry | null> {
   const entry = parseRosterEntry(record.e, swarm, peers)
   if (!entry) return null
   try {
@@ -118,7 +128,10 @@ export class RosterDirectory implements Startable {
   }
 
   async start(): Promise<void> {
-    if (this.init.serve) await this.components.registrar.handle(ROSTER_PROTOCOL, (stream) => void this.answer(stream), { maxInboundStreams: 1024 })
+    if (this.init.serve)
+      await this.components.registrar.handle(ROSTER_PROTOCOL, (stream) => void this.answer(stream), {
+        maxInboundStreams: 1024,
+      })
   }
 
   async stop(): Promise<void> {
@@ -140,7 +153,11 @@ export class RosterDirectory implements Startable {
         const found = entries?.get(j)
         return found ? [found.record] : []
       })
-      await sendAll(stream, encodeDirectoryAnswer({ records, registered: entries?.size ?? 0, ...(heldBy ? { heldBy } : {}) }), signal)
+      await sendAll(
+        stream,
+        encodeDirectoryAnswer({ records, registered: entries?.size ?? 0, ...(heldBy ? { heldBy } : {}) }),
+        signal,
+      )
       await stream.close({ signal })
     } catch (err) {
       stream.abort(err as Error)
@@ -179,7 +196,11 @@ export class RosterDirectory implements Startable {
    * The records are returned as received (open each with `openRosterRecord`), with the number of peers of the
    * swarm the directory holds.
    */
-  async lookup(target: PeerId | Multiaddr, request: DirectoryRequest, options: { signal?: AbortSignal } = {}): Promise<DirectoryAnswer> {
+  async lookup(
+    target: PeerId | Multiaddr,
+    request: DirectoryRequest,
+    options: { signal?: AbortSignal } = {},
+  ): Promise<DirectoryAnswer> {
     const signal = AbortSignal.any([AbortSignal.timeout(this.timeoutMs), ...(options.signal ? [options.signal] : [])])
     const stream = await this.components.connectionManager.openStream(target, ROSTER_PROTOCOL, { signal })
     try {
@@ -194,6 +215,8 @@ export class RosterDirectory implements Startable {
   }
 }
 
-export function rosterDirectory(init: RosterDirectoryInit = {}): (components: RosterDirectoryComponents) => RosterDirectory {
+export function rosterDirectory(
+  init: RosterDirectoryInit = {},
+): (components: RosterDirectoryComponents) => RosterDirectory {
   return (components) => new RosterDirectory(components, init)
 }

@@ -58,7 +58,8 @@ export function parseRosterEntry(data: Uint8Array, swarm: string, peers: number)
   if (!x || typeof x !== 'object') return null
   if (x.swarm !== swarm || typeof x.peerId !== 'string' || x.peerId.length > 128) return null
   if (typeof x.index !== 'number' || !Number.isInteger(x.index) || x.index < 0 || x.index >= peers) return null
-  if (!Array.isArray(x.addrs) || x.addrs.length > 16 || !x.addrs.every((a) => typeof a === 'string' && a.length < 256)) return null
+  if (!Array.isArray(x.addrs) || x.addrs.length > 16 || !x.addrs.every((a) => typeof a === 'string' && a.length < 256))
+    return null
   return { swarm, index: x.index, peerId: x.peerId, addrs: x.addrs }
 }
 
@@ -67,10 +68,27 @@ export function parseStatus(data: Uint8Array, peers: number): StatusMessage | nu
   if (!x || typeof x !== 'object') return null
   if (typeof x.index !== 'number' || !Number.isInteger(x.index) || x.index < 0 || x.index >= peers) return null
   if (typeof x.round !== 'number' || typeof x.loss !== 'number' || typeof x.disagreement !== 'number') return null
-  const relative = typeof x.relative_error === 'number' && Number.isFinite(x.relative_error) && x.relative_error >= 0 ? x.relative_error : null
-  const size = typeof x.peers === 'number' && Number.isInteger(x.peers) && x.peers > x.index && x.peers <= peers ? { peers: x.peers } : {}
-  const rounds = typeof x.rounds === 'number' && Number.isSafeInteger(x.rounds) && x.rounds > 0 ? { rounds: x.rounds } : {}
-  return { index: x.index, round: x.round, loss: x.loss, disagreement: x.disagreement, relative_error: relative, done: x.done === true, ...size, ...rounds, ...counters(x) }
+  const relative =
+    typeof x.relative_error === 'number' && Number.isFinite(x.relative_error) && x.relative_error >= 0
+      ? x.relative_error
+      : null
+  const size =
+    typeof x.peers === 'number' && Number.isInteger(x.peers) && x.peers > x.index && x.peers <= peers
+      ? { peers: x.peers }
+      : {}
+  const rounds =
+    typeof x.rounds === 'number' && Number.isSafeInteger(x.rounds) && x.rounds > 0 ? { rounds: x.rounds } : {}
+  return {
+    index: x.index,
+    round: x.round,
+    loss: x.loss,
+    disagreement: x.disagreement,
+    relative_error: relative,
+    done: x.done === true,
+    ...size,
+    ...rounds,
+    ...counters(x),
+  }
 }
 
 /** The optional counters of a status, each kept only when it is a finite count (>= 0). */
@@ -150,7 +168,9 @@ export class Roster {
     if (this.init.onStatus) {
       // only observers read the status topic: a peer publishes to it without receiving everyone's (n^2 messages)
       pubsub.topicValidators.set(status, (_peer, msg: Message) =>
-        msg.type === 'signed' && parseStatus(msg.data, this.init.peers) ? TopicValidatorResult.Accept : TopicValidatorResult.Reject,
+        msg.type === 'signed' && parseStatus(msg.data, this.init.peers)
+          ? TopicValidatorResult.Accept
+          : TopicValidatorResult.Reject,
       )
       pubsub.subscribe(status)
     }
@@ -230,7 +250,12 @@ export class Roster {
   }
 
   private foreign(entry: RosterEntry): boolean {
-    return entry.swarm !== this.init.swarm || !Number.isInteger(entry.index) || entry.index < 0 || entry.index >= this.init.peers
+    return (
+      entry.swarm !== this.init.swarm ||
+      !Number.isInteger(entry.index) ||
+      entry.index < 0 ||
+      entry.index >= this.init.peers
+    )
   }
 
   async announce(): Promise<void> {

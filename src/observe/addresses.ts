@@ -18,7 +18,8 @@ export function parseDashboardAddress(value: string | true): DashboardAddress {
   if (value === true) return { host: '127.0.0.1', port: DASHBOARD_PORT }
   const m = /^(?:(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]+):)?(\d{1,5})$/.exec(value)
   const port = m ? Number(m[2]) : NaN
-  if (!m || port > 65535) throw new RangeError(`--dashboard ${value}: expected a port (8090) or HOST:PORT (0.0.0.0:8090)`)
+  if (!m || port > 65535)
+    throw new RangeError(`--dashboard ${value}: expected a port (8090) or HOST:PORT (0.0.0.0:8090)`)
   return { host: (m[1] ?? '127.0.0.1').replace(/^\[|\]$/g, ''), port }
 }
 
@@ -52,9 +53,19 @@ export class AddressError extends MeshgdError<'ADDRESS_UNUSABLE'> {
 export function listenOn(server: Server, address: { host: string; port: number }, flag: string): Promise<void> {
   return new Promise<void>((resolve, reject) => {
     server.once('error', (err: NodeJS.ErrnoException) => {
-      const why: Record<string, string> = { EADDRINUSE: 'the port is in use', EACCES: 'not allowed to listen there', EADDRNOTAVAIL: 'not an address of this machine' }
+      const why: Record<string, string> = {
+        EADDRINUSE: 'the port is in use',
+        EACCES: 'not allowed to listen there',
+        EADDRNOTAVAIL: 'not an address of this machine',
+      }
       const reason = err.code !== undefined ? why[err.code] : undefined
-      reject(reason ? new AddressError(`${flag} ${address.host}:${address.port}: ${reason} (${err.code}); choose another (port 0 takes a free one)`) : err)
+      reject(
+        reason
+          ? new AddressError(
+              `${flag} ${address.host}:${address.port}: ${reason} (${err.code}); choose another (port 0 takes a free one)`,
+            )
+          : err,
+      )
     })
     server.listen(address.port, address.host, () => resolve())
   })

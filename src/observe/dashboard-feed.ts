@@ -69,7 +69,15 @@ export class DashboardFeed {
 
   /** Set (or complete) what is known of a swarm; fields not given are kept. */
   describe(meta: Partial<SwarmMeta> & { swarm: string }): SwarmMeta {
-    const before = this.metas.get(meta.swarm) ?? { swarm: meta.swarm, peers: null, edges: null, topology: null, positions: null, rounds: null, rate_predicted: null }
+    const before = this.metas.get(meta.swarm) ?? {
+      swarm: meta.swarm,
+      peers: null,
+      edges: null,
+      topology: null,
+      positions: null,
+      rounds: null,
+      rate_predicted: null,
+    }
     const next = { ...before, ...meta }
     this.metas.set(meta.swarm, next)
     return next
@@ -130,11 +138,15 @@ export class DashboardFeed {
  * spans, so a peer not heard yet cannot lower the max.
  */
 export function maxErrorCurve(curves: ReadonlyArray<readonly CurvePoint[]>): ErrorPoint[] {
-  const known = curves.map((c) => c.filter((p): p is [number, number, number] => p[1] !== null && p[1] > 0 && Number.isFinite(p[1]))).filter((c) => c.length > 0)
+  const known = curves
+    .map((c) => c.filter((p): p is [number, number, number] => p[1] !== null && p[1] > 0 && Number.isFinite(p[1])))
+    .filter((c) => c.length > 0)
   if (known.length === 0) return []
   const from = Math.max(...known.map((c) => c[0]![0]))
   const to = Math.min(...known.map((c) => c.at(-1)![0]))
-  const rounds = [...new Set(known.flatMap((c) => c.map((p) => p[0])))].filter((r) => r >= from && r <= to).sort((a, b) => a - b)
+  const rounds = [...new Set(known.flatMap((c) => c.map((p) => p[0])))]
+    .filter((r) => r >= from && r <= to)
+    .sort((a, b) => a - b)
   const at = known.map(() => 0)
   return rounds.map((round) => {
     let max = 0
@@ -142,7 +154,10 @@ export function maxErrorCurve(curves: ReadonlyArray<readonly CurvePoint[]>): Err
       while (at[s]! < c.length - 1 && c[at[s]! + 1]![0] <= round) at[s]!++
       const a = c[at[s]!]!
       const b = c[Math.min(at[s]! + 1, c.length - 1)]!
-      const e = b[0] === a[0] ? a[1] : Math.exp(Math.log(a[1]) + ((round - a[0]) / (b[0] - a[0])) * (Math.log(b[1]) - Math.log(a[1])))
+      const e =
+        b[0] === a[0]
+          ? a[1]
+          : Math.exp(Math.log(a[1]) + ((round - a[0]) / (b[0] - a[0])) * (Math.log(b[1]) - Math.log(a[1])))
       max = Math.max(max, e)
     })
     return { round, error: max }

@@ -89,7 +89,12 @@ function snapshotOf(feed: DashboardFeed, swarm: string | null): unknown {
   return { swarms, swarm: chosen, snapshot: chosen === null ? null : feed.snapshot(chosen) }
 }
 
-function openStream(res: ServerResponse, feed: DashboardFeed, swarm: string | null, streams: Set<ServerResponse>): void {
+function openStream(
+  res: ServerResponse,
+  feed: DashboardFeed,
+  swarm: string | null,
+  streams: Set<ServerResponse>,
+): void {
   res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive' })
   res.write(`retry: 2000\nevent: snapshot\ndata: ${JSON.stringify(snapshotOf(feed, swarm))}\n\n`)
   streams.add(res)
@@ -106,7 +111,9 @@ const cache = new Map<string, Buffer>()
 function staticFile(name: string): Buffer {
   const hit = cache.get(name)
   if (hit) return hit
-  const path = name.startsWith('uplot:') ? join(dirname(createRequire(import.meta.url).resolve('uplot/dist/uPlot.iife.min.js')), name.slice(6)) : join(webRoot(), name)
+  const path = name.startsWith('uplot:')
+    ? join(dirname(createRequire(import.meta.url).resolve('uplot/dist/uPlot.iife.min.js')), name.slice(6))
+    : join(webRoot(), name)
   const body = readFileSync(path)
   cache.set(name, body)
   return body

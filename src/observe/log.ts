@@ -20,7 +20,10 @@ export class RejectLog {
     const burst = this.opts.burst ?? 10
     const windowMs = this.opts.windowMs ?? 60_000
     if (now - this.windowStart >= windowMs) {
-      if (this.suppressed > 0) this.write(`${prefix}${this.suppressed} further rejection line(s) suppressed in the last ${Math.round(windowMs / 1000)} s (all are counted)`)
+      if (this.suppressed > 0)
+        this.write(
+          `${prefix}${this.suppressed} further rejection line(s) suppressed in the last ${Math.round(windowMs / 1000)} s (all are counted)`,
+        )
       this.windowStart = now
       this.linesInWindow = 0
       this.suppressed = 0
@@ -34,6 +37,8 @@ export class RejectLog {
       return
     }
     this.linesInWindow++
-    this.write(`${prefix}rejected a message from ${remote} (${reason}); further ones from it for this reason are only counted`)
+    this.write(
+      `${prefix}rejected a message from ${remote} (${reason}); further ones from it for this reason are only counted`,
+    )
   }
 }

@@ -25,7 +25,8 @@ export function measuredRateFromPoints(points: readonly ErrorPoint[], scale: num
   while (begin < end - 1 && points[begin]!.round < half) begin++
   const a = points[begin]!
   const b = points[end]!
-  if (!(a.error > 0 && b.error > 0) || !Number.isFinite(a.error) || !Number.isFinite(b.error) || b.round === a.round) return null
+  if (!(a.error > 0 && b.error > 0) || !Number.isFinite(a.error) || !Number.isFinite(b.error) || b.round === a.round)
+    return null
   return Math.exp(Math.log(b.error / a.error) / (b.round - a.round))
 }
 

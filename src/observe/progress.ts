@@ -18,7 +18,12 @@ function formatError(relError: number | null): string {
   return relError === null ? 'n/a' : relError.toExponential(2)
 }
 
-export function createProgress(label: string, total: number, stream: NodeJS.WriteStream = process.stderr, now: () => number = Date.now): Progress {
+export function createProgress(
+  label: string,
+  total: number,
+  stream: NodeJS.WriteStream = process.stderr,
+  now: () => number = Date.now,
+): Progress {
   if (stream.isTTY && total > 0) {
     const bar = new cliProgress.SingleBar(
       {

@@ -14,7 +14,8 @@ export function float64LeBytes(v: Float64Array): Uint8Array {
 }
 
 export function readFloat64Le(bytes: Uint8Array): Float64Array {
-  if (bytes.length % 8 !== 0) throw new RangeError(`readFloat64Le: ${bytes.length} bytes is not a whole number of float64`)
+  if (bytes.length % 8 !== 0)
+    throw new RangeError(`readFloat64Le: ${bytes.length} bytes is not a whole number of float64`)
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.length)
   const out = new Float64Array(bytes.length / 8)
   for (let k = 0; k < out.length; k++) out[k] = view.getFloat64(k * 8, true)

@@ -104,7 +104,12 @@ function runCharts(
       spec: timeChart(records),
       note: `no time split: ${s.mode === 'sim' ? 'a simulated run has no network to wait on' : 'the records carry no compute_ms/wait_ms'}`,
     },
-    { file: 'topology', title: 'The graph', spec: topologyChart(input.graph, records, referenceNorm(input.summary)), note: '' },
+    {
+      file: 'topology',
+      title: 'The graph',
+      spec: topologyChart(input.graph, records, referenceNorm(input.summary)),
+      note: '',
+    },
   ]
 }
 

@@ -41,7 +41,8 @@ export function createSweepProgress(
     lastLine = Date.now()
   }
   const ticker = setInterval(() => {
-    if (Date.now() - lastLine >= LINE_EVERY_MS) line(`sweep: ${done}/${total} cells, still running (${Math.round((Date.now() - started) / 1000)} s)\n`)
+    if (Date.now() - lastLine >= LINE_EVERY_MS)
+      line(`sweep: ${done}/${total} cells, still running (${Math.round((Date.now() - started) / 1000)} s)\n`)
   }, 1000)
   ticker.unref()
   return {

@@ -58,7 +58,9 @@ function sweepCharts(
 
 /** The table's columns: the cell and its swept values, then the rates and whether it converged, then the rest. */
 function ratesFirst(columns: readonly string[], paths: readonly string[]): string[] {
-  const first = ['cell', ...paths, 'rate_measured', 'rate_predicted', 'converged', 'target_round'].filter((c) => columns.includes(c))
+  const first = ['cell', ...paths, 'rate_measured', 'rate_predicted', 'converged', 'target_round'].filter((c) =>
+    columns.includes(c),
+  )
   return [...first, ...columns.filter((c) => !first.includes(c))]
 }
 
@@ -79,7 +81,10 @@ export async function writeSweepReport(input: SweepReportInput): Promise<{ writt
     written.push(`${c.file}.svg`, `${c.file}.png`)
     figures.push({ file: `${c.file}.svg`, title: c.title, svg })
   }
-  const columns = ratesFirst(columnsOf(input.rows), input.grid.map((g) => g.path))
+  const columns = ratesFirst(
+    columnsOf(input.rows),
+    input.grid.map((g) => g.path),
+  )
   const cellText = (column: string, v: unknown): string => {
     if (v === null || v === undefined) return ''
     if (typeof v !== 'number' || Number.isInteger(v)) return String(v)

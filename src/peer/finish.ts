@@ -17,7 +17,14 @@ import { sleep } from './sleep.js'
 import type { PeerInfo } from './types.js'
 
 /** Write what the run leaves behind, linger when done, and return (and write) the peer's info. */
-export async function finish(core: PeerCore, links: PeerLinks, recorder: Recorder, checkpointer: Checkpointer, interrupted: boolean, resumed: Resumed | null): Promise<PeerInfo> {
+export async function finish(
+  core: PeerCore,
+  links: PeerLinks,
+  recorder: Recorder,
+  checkpointer: Checkpointer,
+  interrupted: boolean,
+  resumed: Resumed | null,
+): Promise<PeerInfo> {
   const { step, problem, i, d } = core
   await checkpointer.write(core.round, true) // on finishing, and on shutdown
   const full = localGradient(problem.loss, problem.shards[i]!, step.params, problem.classes, new Float64Array(d))
@@ -35,7 +42,10 @@ export async function finish(core: PeerCore, links: PeerLinks, recorder: Recorde
 async function linger(core: PeerCore, links: PeerLinks): Promise<void> {
   const { opts, book, neighbours, i } = core
   const timeoutMs = core.experiment.run.neighbour_timeout_ms
-  const finalFrame = encodeFrame({ swarm: core.swarm, round: core.round, from: i, kind: 'final', codec: 'f64', dim: core.d }, encodeF64(core.step.params))
+  const finalFrame = encodeFrame(
+    { swarm: core.swarm, round: core.round, from: i, kind: 'final', codec: 'f64', dim: core.d },
+    encodeF64(core.step.params),
+  )
   links.finalFrame = finalFrame
   neighbours.forEach((_, k) => links.sendTo(k, [finalFrame]))
   const finishedAt = performance.now()

@@ -21,12 +21,27 @@ type Read = () => number
 
 /** A gauge whose value is read at scrape time. */
 function gauge(registry: Registry, name: string, help: string, read: Read): void {
-  new Gauge({ name, help, registers: [registry], collect() { this.set(read()) } })
+  new Gauge({
+    name,
+    help,
+    registers: [registry],
+    collect() {
+      this.set(read())
+    },
+  })
 }
 
 /** A counter whose running total is read at scrape time (the runtime keeps the totals). */
 function total(registry: Registry, name: string, help: string, read: Read): void {
-  new Counter({ name, help, registers: [registry], collect() { this.reset(); this.inc(read()) } })
+  new Counter({
+    name,
+    help,
+    registers: [registry],
+    collect() {
+      this.reset()
+      this.inc(read())
+    },
+  })
 }
 
 export function registerPeerMetrics(registry: Registry, s: PeerMetricSources): void {
@@ -35,20 +50,55 @@ export function registerPeerMetrics(registry: Registry, s: PeerMetricSources): v
   const split = (): ReturnType<PeerCore['times']['split']> => core.times.split(links.outbox?.busyMs() ?? 0)
   registry.setDefaultLabels({ swarm: core.swarm, peer: String(core.i) })
   gauge(registry, 'meshgd_round', 'the round this peer is at (every round before it is done)', () => core.round)
-  gauge(registry, 'meshgd_rounds_per_second', 'rounds per second over this process\'s rounds (compute and waiting)', () => {
-    const t = split()
-    return core.times.rounds / Math.max(1e-9, (t.compute_ms + t.wait_ms) / 1000)
-  })
+  gauge(
+    registry,
+    'meshgd_rounds_per_second',
+    "rounds per second over this process's rounds (compute and waiting)",
+    () => {
+      const t = split()
+      return core.times.rounds / Math.max(1e-9, (t.compute_ms + t.wait_ms) / 1000)
+    },
+  )
   gauge(registry, 'meshgd_loss', 'local loss at the newest record', () => s.recorder.latest()?.loss ?? Number.NaN)
-  gauge(registry, 'meshgd_disagreement', 'max distance to a neighbour\'s vector at the newest record', () => s.recorder.latest()?.disagreement ?? Number.NaN)
-  gauge(registry, 'meshgd_error', 'distance to the reference solution at the newest record (NaN without one)', () => s.recorder.latest()?.error ?? Number.NaN)
+  gauge(
+    registry,
+    'meshgd_disagreement',
+    "max distance to a neighbour's vector at the newest record",
+    () => s.recorder.latest()?.disagreement ?? Number.NaN,
+  )
+  gauge(
+    registry,
+    'meshgd_error',
+    'distance to the reference solution at the newest record (NaN without one)',
+    () => s.recorder.latest()?.error ?? Number.NaN,
+  )
   total(registry, 'meshgd_bytes_sent_total', 'bytes sent on parameter streams, framing included', () => stats.bytesSent)
-  total(registry, 'meshgd_bytes_received_total', 'bytes received on parameter streams, framing included', () => stats.bytesReceived)
-  total(registry, 'meshgd_compute_seconds_total', 'time on the peer\'s own work in its rounds', () => split().compute_ms / 1000)
+  total(
+    registry,
+    'meshgd_bytes_received_total',
+    'bytes received on parameter streams, framing included',
+    () => stats.bytesReceived,
+  )
+  total(
+    registry,
+    'meshgd_compute_seconds_total',
+    "time on the peer's own work in its rounds",
+    () => split().compute_ms / 1000,
+  )
   total(registry, 'meshgd_wait_seconds_total', 'time blocked on neighbours in its rounds', () => split().wait_ms / 1000)
-  total(registry, 'meshgd_send_seconds_total', 'time frames waited to leave or were being written', () => split().send_ms / 1000)
+  total(
+    registry,
+    'meshgd_send_seconds_total',
+    'time frames waited to leave or were being written',
+    () => split().send_ms / 1000,
+  )
   total(registry, 'meshgd_checkpoint_writes_total', 'checkpoints written', () => s.checkpointer.written)
-  gauge(registry, 'meshgd_checkpoint_seconds', 'how long the newest checkpoint took to write (0 before the first)', () => s.checkpointer.lastSeconds)
+  gauge(
+    registry,
+    'meshgd_checkpoint_seconds',
+    'how long the newest checkpoint took to write (0 before the first)',
+    () => s.checkpointer.lastSeconds,
+  )
   registerRejects(registry, core)
   registerNeighbours(registry, core)
 }
@@ -82,11 +132,13 @@ function registerNeighbours(registry: Registry, core: PeerCore): void {
   })
   new Gauge({
     name: 'meshgd_neighbour_staleness_rounds',
-    help: 'rounds the neighbour\'s newest vector is behind this peer\'s last round (0: up to date)',
+    help: "rounds the neighbour's newest vector is behind this peer's last round (0: up to date)",
     labelNames: ['neighbour'],
     registers: [registry],
     collect() {
-      neighbours.forEach((j, k) => this.set({ neighbour: String(j) }, Math.max(0, core.round - 1 - book.latestRound(k))))
+      neighbours.forEach((j, k) =>
+        this.set({ neighbour: String(j) }, Math.max(0, core.round - 1 - book.latestRound(k))),
+      )
     },
   })
 }

@@ -69,7 +69,9 @@ export class Rebinder {
       this.init.reject('roster: claim on another index than a neighbour', entry.peerId)
       if (!this.loggedForeign.has(entry.index)) {
         this.loggedForeign.add(entry.index)
-        this.init.log(`peer ${index}: index ${entry.index} is claimed by a second identity ${entry.peerId}; not a neighbour of this peer, so nothing changes here`)
+        this.init.log(
+          `peer ${index}: index ${entry.index} is claimed by a second identity ${entry.peerId}; not a neighbour of this peer, so nothing changes here`,
+        )
       }
     }
     return verdict

@@ -38,7 +38,12 @@ export class Recorder {
   }
 
   /** The record of round t: this peer's state and what it combined with (null: none, as after the last round). */
-  record(t: number, received: ReadonlyArray<Float64Array | null> | null, gradient: Float64Array, staleness: number): void {
+  record(
+    t: number,
+    received: ReadonlyArray<Float64Array | null> | null,
+    gradient: Float64Array,
+    staleness: number,
+  ): void {
     const { core, links } = this
     const w = core.step.params
     let disagreement = 0

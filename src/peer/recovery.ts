@@ -26,12 +26,28 @@ export type Resumed = CheckpointData & { file: string }
  */
 export function stateFingerprint(experiment: Experiment): string {
   const { swarm, topology, problem, algorithm, compression, run } = experiment
-  const basis = { swarm: { id: swarm.id, peers: swarm.peers }, topology, problem, algorithm, compression, seed: run.seed, init: run.init }
+  const basis = {
+    swarm: { id: swarm.id, peers: swarm.peers },
+    topology,
+    problem,
+    algorithm,
+    compression,
+    seed: run.seed,
+    init: run.init,
+  }
   return createHash('sha256').update(JSON.stringify(basis)).digest('hex').slice(0, 32)
 }
 
-function checkpointExpect(core: PeerCore): Pick<CheckpointData, 'swarm' | 'index' | 'dim' | 'algorithm' | 'fingerprint'> {
-  return { swarm: core.swarm, index: core.i, dim: core.d, algorithm: core.experiment.algorithm.kind, fingerprint: stateFingerprint(core.experiment) }
+function checkpointExpect(
+  core: PeerCore,
+): Pick<CheckpointData, 'swarm' | 'index' | 'dim' | 'algorithm' | 'fingerprint'> {
+  return {
+    swarm: core.swarm,
+    index: core.i,
+    dim: core.d,
+    algorithm: core.experiment.algorithm.kind,
+    fingerprint: stateFingerprint(core.experiment),
+  }
 }
 
 /**
@@ -47,7 +63,10 @@ export function resumeFromCheckpoint(core: PeerCore, links: PeerLinks): Resumed 
     resumed = found.checkpoint
   } catch (err) {
     if (err instanceof CheckpointMismatch) {
-      throw new PeerError('CHECKPOINT', `peer ${i}: ${err.message}; resume with the experiment it was written for, or use another --out`)
+      throw new PeerError(
+        'CHECKPOINT',
+        `peer ${i}: ${err.message}; resume with the experiment it was written for, or use another --out`,
+      )
     }
     throw err
   }
@@ -199,7 +218,10 @@ export function saveNeighbours(core: PeerCore, entries: readonly RosterEntry[]):
  * queue, it reaches the neighbour before anything of this life.
  */
 export function sayHello(core: PeerCore, links: PeerLinks): void {
-  const hello = encodeFrame({ swarm: core.swarm, round: core.round, from: core.i, kind: 'hello', codec: 'f64', dim: core.d }, new Uint8Array(0))
+  const hello = encodeFrame(
+    { swarm: core.swarm, round: core.round, from: core.i, kind: 'hello', codec: 'f64', dim: core.d },
+    new Uint8Array(0),
+  )
   const frames = links.completedFrame ? [hello, links.completedFrame] : [hello]
   core.neighbours.forEach((_, k) => links.sendTo(k, frames))
 }

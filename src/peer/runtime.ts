@@ -48,10 +48,13 @@ export async function runPeer(opts: PeerOptions): Promise<PeerInfo> {
     }
     const startupTimeout = await joinSwarm(core, links, privateKey, previousLife)
     // while a neighbour may be gone, ask the directory now and then whether its index has a new identity (lost disk)
-    rebindCheck = setInterval(() => {
-      const gone = links.suspectIndices()
-      if (gone.length > 0) void links.askWhoHolds(gone)
-    }, Math.max(1000, core.experiment.run.neighbour_timeout_ms))
+    rebindCheck = setInterval(
+      () => {
+        const gone = links.suspectIndices()
+        if (gone.length > 0) void links.askWhoHolds(gone)
+      },
+      Math.max(1000, core.experiment.run.neighbour_timeout_ms),
+    )
     const interrupted = await runRounds(core, links, recorder, checkpointer, { startupTimeout })
     return await finish(core, links, recorder, checkpointer, interrupted, resumed)
   } finally {
@@ -74,7 +77,10 @@ async function pinnedIdentity(core: PeerCore, pins: ReadonlyMap<number, Pin>): P
     const { peerIdFromPrivateKey } = await import('@libp2p/peer-id')
     const own = peerIdFromPrivateKey(privateKey).toString()
     if (own !== ownPin.peerId) {
-      throw new PeerError('PIN_MISMATCH', `peers: index ${core.i} is pinned to ${ownPin.peerId}, but this peer's identity (${join(core.stateDir, 'identity.key')}) is ${own}`)
+      throw new PeerError(
+        'PIN_MISMATCH',
+        `peers: index ${core.i} is pinned to ${ownPin.peerId}, but this peer's identity (${join(core.stateDir, 'identity.key')}) is ${own}`,
+      )
     }
   }
   return privateKey

@@ -53,9 +53,16 @@ async function askDirectory(o: FindNeighboursInit, bootstrap: string, missing: r
   let registered = 0
   for (let at = 0; at === 0 || at < missing.length; at += DIRECTORY_MAX_WANT) {
     const want = missing.slice(at, at + DIRECTORY_MAX_WANT)
-    const answer = await o.node.services.directory.lookup(multiaddr(bootstrap), { swarm: o.swarm, want, self: o.self }, { signal: o.signal })
+    const answer = await o.node.services.directory.lookup(
+      multiaddr(bootstrap),
+      { swarm: o.swarm, want, self: o.self },
+      { signal: o.signal },
+    )
     if (answer.heldBy !== undefined) {
-      throw new PeerError('INDEX_TAKEN', `peer ${o.index}: index ${o.index} is held by the live peer ${answer.heldBy} (is another process running with --index ${o.index}?); this one does not join`)
+      throw new PeerError(
+        'INDEX_TAKEN',
+        `peer ${o.index}: index ${o.index} is held by the live peer ${answer.heldBy} (is another process running with --index ${o.index}?); this one does not join`,
+      )
     }
     registered = Math.max(registered, answer.registered)
     for (const record of answer.records) {
@@ -76,10 +83,14 @@ export async function findNeighbours(o: FindNeighboursInit): Promise<void> {
     const missing = o.neighbours.filter((j) => !o.known(j))
     o.reach?.(missing)
     const answers = await Promise.allSettled(o.bootstraps.map((b) => askDirectory(o, b, missing)))
-    for (const a of answers) if (a.status === 'rejected' && a.reason instanceof PeerError && a.reason.code === 'INDEX_TAKEN') throw a.reason
+    for (const a of answers)
+      if (a.status === 'rejected' && a.reason instanceof PeerError && a.reason.code === 'INDEX_TAKEN') throw a.reason
     const registered = Math.max(0, ...answers.map((a) => (a.status === 'fulfilled' ? a.value : 0)))
     // wait before asking again (in steps of at most 250 ms: gossip may bring the rest sooner)
-    for (const until = performance.now() + wait; performance.now() < until && count() < o.neighbours.length && !o.signal.aborted; ) {
+    for (
+      const until = performance.now() + wait;
+      performance.now() < until && count() < o.neighbours.length && !o.signal.aborted;
+    ) {
       await sleep(Math.min(250, until - performance.now()), o.signal)
     }
     wait = Math.min(2000, wait * 1.5)
@@ -89,7 +100,10 @@ export async function findNeighbours(o: FindNeighboursInit): Promise<void> {
       deadline = performance.now() + o.timeoutMs
     } else if (performance.now() > deadline) {
       const missingNow = o.neighbours.filter((j) => !o.known(j))
-      throw new PeerError('STARTUP_TIMEOUT', `peer ${o.index}: neighbours ${missingNow.join(', ')} did not appear in the roster or the bootstrap's directory within ${o.timeoutMs} ms`)
+      throw new PeerError(
+        'STARTUP_TIMEOUT',
+        `peer ${o.index}: neighbours ${missingNow.join(', ')} did not appear in the roster or the bootstrap's directory within ${o.timeoutMs} ms`,
+      )
     }
   }
 }
@@ -98,13 +112,23 @@ export async function findNeighbours(o: FindNeighboursInit): Promise<void> {
  * Start the node and find the neighbours; returns the start-up timeout the first rounds wait with. Processes of a
  * large swarm start over a while on a few cores: a minute, or half a second a peer.
  */
-export async function joinSwarm(core: PeerCore, links: PeerLinks, privateKey: PrivateKey, previousLife: boolean): Promise<number> {
+export async function joinSwarm(
+  core: PeerCore,
+  links: PeerLinks,
+  privateKey: PrivateKey,
+  previousLife: boolean,
+): Promise<number> {
   const { opts } = core
   const { node, roster } = links
   await links.transport.listen() // the params protocol, with the handlers links.ts gave it
   await node.start()
   links.outbox = new Outbox(links.transport, links.controller.signal)
-  const self = { swarm: core.swarm, index: core.i, peerId: node.peerId.toString(), addrs: node.getMultiaddrs().map((a) => a.toString()) }
+  const self = {
+    swarm: core.swarm,
+    index: core.i,
+    peerId: node.peerId.toString(),
+    addrs: node.getMultiaddrs().map((a) => a.toString()),
+  }
   roster.setSelf(self)
   if (previousLife) rememberNeighbours(core, links)
   roster.start()
@@ -144,7 +168,9 @@ function dialRecalled(links: PeerLinks, missing: readonly number[], signal: Abor
   for (const j of missing) {
     const entry = links.roster.byIndex.get(j)
     if (!entry || links.pins.has(j)) continue
-    void links.node.dial(peerIdFromString(entry.peerId), { signal: AbortSignal.any([signal, AbortSignal.timeout(5000)]) }).catch(() => undefined)
+    void links.node
+      .dial(peerIdFromString(entry.peerId), { signal: AbortSignal.any([signal, AbortSignal.timeout(5000)]) })
+      .catch(() => undefined)
   }
 }
 
@@ -159,7 +185,8 @@ async function targetNeighbours(core: PeerCore, links: PeerLinks): Promise<Roste
     // a pin adds its address; an entry of this life says where the peer is now (one only recalled from the last
     // life may be stale: the open connection that located it, and what identify learnt of it, are kept)
     if (pin) await links.node.peerStore.merge(id, { multiaddrs: [multiaddr(pin.addr)] })
-    else if (links.roster.isCurrent(j)) await links.node.peerStore.patch(id, { multiaddrs: entry!.addrs.map((a) => multiaddr(a)) })
+    else if (links.roster.isCurrent(j))
+      await links.node.peerStore.patch(id, { multiaddrs: entry!.addrs.map((a) => multiaddr(a)) })
     links.targets.set(j, id)
     if (entry) entries.push(entry)
   }

@@ -48,17 +48,29 @@ export function parseCsvProblem(text: string, file: string, spec: CsvSpec, peers
     const first = records.shift()!
     header = first.fields
     headerLine = first.line
-    if (records.length === 0) throw new ProblemError('CSV_EMPTY', `${file}: empty file (a header at line ${headerLine} and no data rows)`)
+    if (records.length === 0)
+      throw new ProblemError('CSV_EMPTY', `${file}: empty file (a header at line ${headerLine} and no data rows)`)
   }
   const width = header ? header.length : records[0]!.fields.length
   const widthFrom = header ? `the header at line ${headerLine}` : `the first row at line ${records[0]!.line}`
-  if (width < 2) throw new ProblemError('CSV_TARGET', `${file}:${records[0]!.line}: need at least one feature column and a target column`)
+  if (width < 2)
+    throw new ProblemError(
+      'CSV_TARGET',
+      `${file}:${records[0]!.line}: need at least one feature column and a target column`,
+    )
   let target: number
   if (typeof spec.target === 'string') {
-    if (!header) throw new ProblemError('CSV_TARGET', `${file}: problem.target "${spec.target}" names a column but problem.header is false`)
+    if (!header)
+      throw new ProblemError(
+        'CSV_TARGET',
+        `${file}: problem.target "${spec.target}" names a column but problem.header is false`,
+      )
     target = header.indexOf(spec.target)
     if (target < 0) {
-      throw new ProblemError('CSV_TARGET', `${file}:${headerLine}: target column "${spec.target}" not found in header (columns: ${header.join(', ')})`)
+      throw new ProblemError(
+        'CSV_TARGET',
+        `${file}:${headerLine}: target column "${spec.target}" not found in header (columns: ${header.join(', ')})`,
+      )
     }
   } else {
     target = spec.target < 0 ? width + spec.target : spec.target
@@ -73,15 +85,22 @@ export function parseCsvProblem(text: string, file: string, spec: CsvSpec, peers
   const targets = new Float64Array(rows)
   records.forEach(({ line, fields }, r) => {
     if (fields.length !== width) {
-      throw new ProblemError('CSV_RAGGED', `${file}:${line}: ragged row: ${fields.length} fields, expected ${width} (from ${widthFrom})`)
+      throw new ProblemError(
+        'CSV_RAGGED',
+        `${file}:${line}: ragged row: ${fields.length} fields, expected ${width} (from ${widthFrom})`,
+      )
     }
     let k = 0
     fields.forEach((field, c) => {
       if (!NUMBER.test(field)) {
-        throw new ProblemError('CSV_NOT_A_NUMBER', `${file}:${line}: ${columnName(c)}: not a number: "${field.length > 30 ? field.slice(0, 27) + '...' : field}"`)
+        throw new ProblemError(
+          'CSV_NOT_A_NUMBER',
+          `${file}:${line}: ${columnName(c)}: not a number: "${field.length > 30 ? field.slice(0, 27) + '...' : field}"`,
+        )
       }
       const value = Number(field)
-      if (!Number.isFinite(value)) throw new ProblemError('CSV_NOT_A_NUMBER', `${file}:${line}: ${columnName(c)}: not a finite number: "${field}"`)
+      if (!Number.isFinite(value))
+        throw new ProblemError('CSV_NOT_A_NUMBER', `${file}:${line}: ${columnName(c)}: not a finite number: "${field}"`)
       if (c === target) targets[r] = value
       else features[r * dim + k++] = value
     })
@@ -91,17 +110,27 @@ export function parseCsvProblem(text: string, file: string, spec: CsvSpec, peers
     let maxLabel = 0
     records.forEach(({ line }, r) => {
       const y = targets[r]!
-      const ok = spec.loss === 'logistic' ? y === 0 || y === 1 : Number.isInteger(y) && y >= 0 && (spec.classes === 0 || y < spec.classes)
+      const ok =
+        spec.loss === 'logistic'
+          ? y === 0 || y === 1
+          : Number.isInteger(y) && y >= 0 && (spec.classes === 0 || y < spec.classes)
       if (!ok) {
-        const expected = spec.loss === 'logistic' ? '0 or 1' : `an integer class 0..${spec.classes > 0 ? spec.classes - 1 : 'K-1'}`
-        throw new ProblemError('CSV_LABEL', `${file}:${line}: ${columnName(target)}: ${spec.loss} target must be ${expected}, got ${y}`)
+        const expected =
+          spec.loss === 'logistic' ? '0 or 1' : `an integer class 0..${spec.classes > 0 ? spec.classes - 1 : 'K-1'}`
+        throw new ProblemError(
+          'CSV_LABEL',
+          `${file}:${line}: ${columnName(target)}: ${spec.loss} target must be ${expected}, got ${y}`,
+        )
       }
       maxLabel = Math.max(maxLabel, y)
     })
     if (spec.loss === 'softmax') classes = spec.classes > 0 ? spec.classes : Math.max(2, maxLabel + 1)
   }
   if (rows < peers) {
-    throw new ProblemError('CSV_TOO_FEW_ROWS', `${file}: ${rows} data rows for ${peers} peers: each peer needs at least one row`)
+    throw new ProblemError(
+      'CSV_TOO_FEW_ROWS',
+      `${file}: ${rows} data rows for ${peers} peers: each peer needs at least one row`,
+    )
   }
   const assignment = shardRows(rows, peers, spec.shard)
   assignment.forEach((list, i) => {

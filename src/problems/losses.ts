@@ -68,7 +68,14 @@ function scratchFor(classes: number, given?: Float64Array): Float64Array {
   return s
 }
 
-export function sampleLoss(loss: LossKind, shard: Shard, row: number, w: Float64Array, classes: number, scratch?: Float64Array): number {
+export function sampleLoss(
+  loss: LossKind,
+  shard: Shard,
+  row: number,
+  w: Float64Array,
+  classes: number,
+  scratch?: Float64Array,
+): number {
   checkSizes('sampleLoss', shard, row, w, classes)
   const y = shard.targets[row]!
   if (loss === 'softmax') {
@@ -152,7 +159,13 @@ export function localLoss(loss: LossKind, shard: Shard, w: Float64Array, classes
 }
 
 /** out = grad l_i(w) = (1/m_i) sum_s grad l_s(w), rows added in ascending order. */
-export function localGradient(loss: LossKind, shard: Shard, w: Float64Array, classes: number, out: Float64Array): Float64Array {
+export function localGradient(
+  loss: LossKind,
+  shard: Shard,
+  w: Float64Array,
+  classes: number,
+  out: Float64Array,
+): Float64Array {
   out.fill(0)
   const scale = 1 / shard.rows
   for (let row = 0; row < shard.rows; row++) addSampleGradient(loss, shard, row, w, classes, scale, out)

@@ -14,9 +14,14 @@ function classesOf(spec: PlantedSpec): number {
 }
 
 function validate(spec: PlantedSpec): void {
-  if (!Number.isInteger(spec.dim) || spec.dim < 1) throw new ProblemError('INVALID', `must be a positive integer, got ${spec.dim}`, 'problem.dim')
+  if (!Number.isInteger(spec.dim) || spec.dim < 1)
+    throw new ProblemError('INVALID', `must be a positive integer, got ${spec.dim}`, 'problem.dim')
   if (!Number.isInteger(spec.samples_per_peer) || spec.samples_per_peer < 1) {
-    throw new ProblemError('INVALID', `must be a positive integer, got ${spec.samples_per_peer}`, 'problem.samples_per_peer')
+    throw new ProblemError(
+      'INVALID',
+      `must be a positive integer, got ${spec.samples_per_peer}`,
+      'problem.samples_per_peer',
+    )
   }
   if (!(spec.noise >= 0)) throw new ProblemError('INVALID', `must be >= 0, got ${spec.noise}`, 'problem.noise')
   if (spec.loss === 'softmax' && !(Number.isInteger(spec.classes) && spec.classes >= 2)) {

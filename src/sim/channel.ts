@@ -13,7 +13,12 @@ export type Channel = (round: number, from: number, v: Float64Array) => { decode
  * A channel for lossy codecs (null for float64 direct, which the engine passes through untouched); `extra` is what
  * the envelope carries besides (the target window: its size counts in the bytes).
  */
-export function createChannel(experiment: Experiment, peers: number, dim: number, extra: { stop?: Uint8Array } = {}): Channel | null {
+export function createChannel(
+  experiment: Experiment,
+  peers: number,
+  dim: number,
+  extra: { stop?: Uint8Array } = {},
+): Channel | null {
   const codec = vectorCodecOf(experiment)
   const c = experiment.compression
   const difference = isDifferenceMode(c)
@@ -28,14 +33,20 @@ export function createChannel(experiment: Experiment, peers: number, dim: number
       const copy = copies[from]!
       for (let k = 0; k < dim; k++) delta[k] = v[k]! - copy[k]!
       const payload = encodeVector(codec, delta, rngs[from]!)
-      const frame = encodeFrame({ swarm: experiment.swarm.id, round, from, kind: 'params', codec: codec.codec, dim, ...extra }, payload)
+      const frame = encodeFrame(
+        { swarm: experiment.swarm.id, round, from, kind: 'params', codec: codec.codec, dim, ...extra },
+        payload,
+      )
       applyDifference(copy, decodeVector(codec, payload, dim, decoded[from]!), scale)
       return { decoded: copy, bytes: frame.length }
     }
   }
   return (round, from, v) => {
     const payload = encodeVector(codec, v, rngs[from]!)
-    const frame = encodeFrame({ swarm: experiment.swarm.id, round, from, kind: 'params', codec: codec.codec, dim, ...extra }, payload)
+    const frame = encodeFrame(
+      { swarm: experiment.swarm.id, round, from, kind: 'params', codec: codec.codec, dim, ...extra },
+      payload,
+    )
     return { decoded: decodeVector(codec, payload, dim, decoded[from]!), bytes: frame.length }
   }
 }

@@ -101,7 +101,8 @@ export function simulate(input: SimulationInput, hooks: SimulationHooks = {}): S
   }
 
   const record = (t: number, gradsValid: boolean): void => {
-    if (hooks.onRecord) hooks.onRecord(roundRecords({ input, peers, bytesSent, bytesReceived, scratch }, t, gradsValid, now() - start))
+    if (hooks.onRecord)
+      hooks.onRecord(roundRecords({ input, peers, bytesSent, bytesReceived, scratch }, t, gradsValid, now() - start))
   }
 
   let t = 0
@@ -174,12 +175,21 @@ export function simulate(input: SimulationInput, hooks: SimulationHooks = {}): S
  * definition the swarm and the dashboard use too). Null when there is no reference or too few rounds.
  */
 export function measuredRate(maxErrorHistory: Float64Array, refNorm: number): number | null {
-  return measuredRateFromPoints(Array.from(maxErrorHistory, (error, round) => ({ round, error })), refNorm)
+  return measuredRateFromPoints(
+    Array.from(maxErrorHistory, (error, round) => ({ round, error })),
+    refNorm,
+  )
 }
 
 /** Every peer's record of round t (`gradsValid`: the round's gradients are there; after the last, the full one). */
 function roundRecords(
-  c: { input: SimulationInput; peers: readonly PeerStep[]; bytesSent: Float64Array; bytesReceived: Float64Array; scratch: Float64Array },
+  c: {
+    input: SimulationInput
+    peers: readonly PeerStep[]
+    bytesSent: Float64Array
+    bytesReceived: Float64Array
+    scratch: Float64Array
+  },
   t: number,
   gradsValid: boolean,
   tMs: number,
@@ -191,7 +201,9 @@ function roundRecords(
     for (const j of graph.neighbours[i]!) disagreement = Math.max(disagreement, distance(w, c.peers[j]!.params))
     // grad_norm is |g_i(w_i^t)|, the gradient used in round t; at the last state (no round follows) the full local
     // gradient stands in for it.
-    const g = gradsValid ? peer.gradient : localGradient(problem.loss, problem.shards[i]!, w, problem.classes, c.scratch)
+    const g = gradsValid
+      ? peer.gradient
+      : localGradient(problem.loss, problem.shards[i]!, w, problem.classes, c.scratch)
     return {
       round: t,
       peer: i,
@@ -211,7 +223,13 @@ function roundRecords(
  * counted; returns the messages sent, and whether the codec met one it cannot represent (its scale overflows: the
  * swarm has diverged, and the round stops there).
  */
-function deliver(input: SimulationInput, t: number, outbox: Array<Float64Array | null>, bytesSent: Float64Array, bytesReceived: Float64Array): { messages: number; diverged: boolean } {
+function deliver(
+  input: SimulationInput,
+  t: number,
+  outbox: Array<Float64Array | null>,
+  bytesSent: Float64Array,
+  bytesReceived: Float64Array,
+): { messages: number; diverged: boolean } {
   let messages = 0
   for (let i = 0; i < outbox.length; i++) {
     const message = outbox[i]

@@ -75,7 +75,10 @@ function maxPairwiseDistance(params: readonly Float64Array[]): number {
   return m
 }
 
-export function runSimulation(input: ExperimentInput, options: SimOptions): { summary: RunSummary; result: SimulationResult } {
+export function runSimulation(
+  input: ExperimentInput,
+  options: SimOptions,
+): { summary: RunSummary; result: SimulationResult } {
   const resolved = resolveExperiment(input, options.baseDir)
   const { experiment, graph, problem } = resolved
   const reference = runReference(resolved)
@@ -92,7 +95,15 @@ export function runSimulation(input: ExperimentInput, options: SimOptions): { su
         reference: reference?.w ?? null,
         channel: createChannel(experiment, graph.n, problem.paramDim, stop),
         messageBytes: (round, from) =>
-          wireBytesOfVector({ swarm: experiment.swarm.id, round, from, kind: 'params', codec: 'f64', dim: problem.paramDim, ...stop }),
+          wireBytesOfVector({
+            swarm: experiment.swarm.id,
+            round,
+            from,
+            kind: 'params',
+            codec: 'f64',
+            dim: problem.paramDim,
+            ...stop,
+          }),
         // stop where a swarm of this experiment stops: the rounds that news of the target takes to cross the graph
         targetLag: targetLag(experiment, graph),
       },
@@ -122,7 +133,12 @@ export function runSimulation(input: ExperimentInput, options: SimOptions): { su
       wall_s: result.wallMs / 1000,
       bytes_sent: result.bytesSent.reduce((s, x) => s + x, 0),
       bytes_received: result.bytesReceived.reduce((s, x) => s + x, 0),
-      ...wireAccounting(result.bytesSent.reduce((s, x) => s + x, 0), result.rounds, result.messagesSent, problem.paramDim),
+      ...wireAccounting(
+        result.bytesSent.reduce((s, x) => s + x, 0),
+        result.rounds,
+        result.messagesSent,
+        problem.paramDim,
+      ),
       rate_measured: reference ? measuredRate(result.maxErrorHistory, refNorm) : null,
       rate_predicted: theory?.rate ?? null,
       theory,
@@ -143,7 +159,12 @@ export function runSimulation(input: ExperimentInput, options: SimOptions): { su
 }
 
 /** The summary's per-round and per-coordinate view of the bytes on the wire. */
-export function wireAccounting(bytes: number, rounds: number, messages: number, dim: number): { bytes_per_round: number | null; bits_per_coordinate: number | null } {
+export function wireAccounting(
+  bytes: number,
+  rounds: number,
+  messages: number,
+  dim: number,
+): { bytes_per_round: number | null; bits_per_coordinate: number | null } {
   return {
     bytes_per_round: rounds > 0 ? bytes / rounds : null,
     bits_per_coordinate: messages > 0 && dim > 0 ? (8 * bytes) / (messages * dim) : null,

@@ -38,7 +38,11 @@ export async function openDashboard(opts: DashboardOptions): Promise<LiveDashboa
   const tick = setInterval(() => {
     const now = performance.now()
     const rows = watch.rows(now)
-    for (const swarm of new Set(rows.map((r) => r.swarm))) server.refresh(swarm, rows.filter((r) => r.swarm === swarm).map((r) => dashboardPeer(r)))
+    for (const swarm of new Set(rows.map((r) => r.swarm)))
+      server.refresh(
+        swarm,
+        rows.filter((r) => r.swarm === swarm).map((r) => dashboardPeer(r)),
+      )
   }, 1000)
   tick.unref()
   return {
@@ -62,7 +66,14 @@ export async function openDashboard(opts: DashboardOptions): Promise<LiveDashboa
 function describeSwarm(resolved: ResolvedExperiment, describe: DashboardServer['describe']): void {
   const { experiment, graph } = resolved
   const edges = graph.edges.length <= 20_000 ? graph.edges.map(([i, j]): [number, number] => [i, j]) : null
-  describe({ swarm: experiment.swarm.id, peers: graph.n, edges, topology: experiment.topology.kind, positions: gridPositions(experiment), rounds: experiment.run.rounds })
+  describe({
+    swarm: experiment.swarm.id,
+    peers: graph.n,
+    edges,
+    topology: experiment.topology.kind,
+    positions: gridPositions(experiment),
+    rounds: experiment.run.rounds,
+  })
   setImmediate(() => {
     const rate = predictRate(resolved)?.rate ?? null
     describe({ swarm: experiment.swarm.id, rate_predicted: rate })
@@ -76,7 +87,10 @@ function gridPositions(experiment: ResolvedExperiment['experiment']): Array<[num
   const { rows, cols } = spec
   const span = Math.max(rows, cols) - 1 || 1
   const at = (k: number, count: number): number => (2 * k - (count - 1)) / span
-  return Array.from({ length: rows * cols }, (_, i): [number, number] => [at(i % cols, cols), at(Math.floor(i / cols), rows)])
+  return Array.from({ length: rows * cols }, (_, i): [number, number] => [
+    at(i % cols, cols),
+    at(Math.floor(i / cols), rows),
+  ])
 }
 
 function dashboardPeer(v: PeerView): DashboardPeer {

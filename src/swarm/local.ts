@@ -54,7 +54,16 @@ function firstLine(child: ChildProcess, timeoutMs: number): Promise<string> {
   return new Promise((resolveLine, reject) => {
     let buffer = ''
     let stderr = ''
-    const timer = setTimeout(() => reject(new SwarmError('BOOTSTRAP_FAILED', `the bootstrap printed no address within ${timeoutMs} ms ${stderr.trim()}`)), timeoutMs)
+    const timer = setTimeout(
+      () =>
+        reject(
+          new SwarmError(
+            'BOOTSTRAP_FAILED',
+            `the bootstrap printed no address within ${timeoutMs} ms ${stderr.trim()}`,
+          ),
+        ),
+      timeoutMs,
+    )
     child.stderr?.on('data', (d: Buffer) => (stderr += d.toString()))
     child.stdout?.on('data', (d: Buffer) => {
       buffer += d.toString()
@@ -66,7 +75,12 @@ function firstLine(child: ChildProcess, timeoutMs: number): Promise<string> {
     })
     child.once('exit', (code) => {
       clearTimeout(timer)
-      reject(new SwarmError('BOOTSTRAP_FAILED', `the bootstrap exited (${code}) before printing its address: ${stderr.trim().split('\n').at(-1) ?? ''}`))
+      reject(
+        new SwarmError(
+          'BOOTSTRAP_FAILED',
+          `the bootstrap exited (${code}) before printing its address: ${stderr.trim().split('\n').at(-1) ?? ''}`,
+        ),
+      )
     })
   })
 }
@@ -146,7 +160,8 @@ async function startInWaves(
     for (const w of [...waiting]) w()
     waiting.clear()
   }
-  const starting = (): number => peers.filter((c, j) => !listening[j] && c.exitCode === null && c.signalCode === null).length
+  const starting = (): number =>
+    peers.filter((c, j) => !listening[j] && c.exitCode === null && c.signalCode === null).length
   const startedAt = performance.now()
   let joined = 0
   signal.addEventListener('abort', wake, { once: true })
@@ -180,7 +195,12 @@ export async function runSwarm(opts: SwarmOptions): Promise<SwarmSummary> {
   }
 }
 
-async function launch(opts: SwarmOptions, resolved: ResolvedExperiment, started: number, dashboard: LiveDashboard | null): Promise<SwarmSummary> {
+async function launch(
+  opts: SwarmOptions,
+  resolved: ResolvedExperiment,
+  started: number,
+  dashboard: LiveDashboard | null,
+): Promise<SwarmSummary> {
   const { experiment, graph } = resolved
   const n = graph.n
   const pins = pinsOf(opts.experiment)
@@ -193,17 +213,39 @@ async function launch(opts: SwarmOptions, resolved: ResolvedExperiment, started:
   const keyArgs = opts.swarmKeyFile ? ['--swarm-key', opts.swarmKeyFile] : []
   let lab: Lab | null = null
   if (opts.netns) {
-    if (pins.size > 0 || experiment.peers.length > 0) throw new ConfigError('CONFIG_INVALID', 'the lab gives every peer its own address; run --netns without a static peers list', 'peers')
-    lab = await openLab({ experiment, out: opts.out, log: opts.quiet ? () => undefined : (line) => process.stderr.write(`meshgd: ${line}\n`) })
+    if (pins.size > 0 || experiment.peers.length > 0)
+      throw new ConfigError(
+        'CONFIG_INVALID',
+        'the lab gives every peer its own address; run --netns without a static peers list',
+        'peers',
+      )
+    lab = await openLab({
+      experiment,
+      out: opts.out,
+      log: opts.quiet ? () => undefined : (line) => process.stderr.write(`meshgd: ${line}\n`),
+    })
   }
   /** A process of the swarm: here, or inside its lab namespace. */
-  const start = (where: number | 'bootstrap', argv: string[], stdio: ['ignore', 'pipe' | 'ignore', 'pipe']): ChildProcess => {
-    const line = lab ? lab.wrap(where, [process.execPath, ...PEER_V8_FLAGS, BIN, ...argv]) : { command: process.execPath, args: [...PEER_V8_FLAGS, BIN, ...argv] }
+  const start = (
+    where: number | 'bootstrap',
+    argv: string[],
+    stdio: ['ignore', 'pipe' | 'ignore', 'pipe'],
+  ): ChildProcess => {
+    const line = lab
+      ? lab.wrap(where, [process.execPath, ...PEER_V8_FLAGS, BIN, ...argv])
+      : { command: process.execPath, args: [...PEER_V8_FLAGS, BIN, ...argv] }
     // stdin a pipe this process never writes to: it closes when we go, and the child stops (./parent-pipe.ts)
-    return spawn(line.command, line.args, { stdio: ['pipe', stdio[1], stdio[2]], env: { ...process.env, [PARENT_PIPE_ENV]: '1' } })
+    return spawn(line.command, line.args, {
+      stdio: ['pipe', stdio[1], stdio[2]],
+      env: { ...process.env, [PARENT_PIPE_ENV]: '1' },
+    })
   }
   const hostListen = (ip: string | undefined, port: number): string => `/ip4/${ip ?? '127.0.0.1'}/tcp/${port}`
-  const bootstrap = start('bootstrap', ['bootstrap', '--listen', hostListen(lab?.bootstrapIp, lab?.port ?? 0), ...keyArgs], ['ignore', 'pipe', 'pipe'])
+  const bootstrap = start(
+    'bootstrap',
+    ['bootstrap', '--listen', hostListen(lab?.bootstrapIp, lab?.port ?? 0), ...keyArgs],
+    ['ignore', 'pipe', 'pipe'],
+  )
   children.push(bootstrap)
   const onAbort = (): void => void stopAll()
   opts.signal.addEventListener('abort', onAbort, { once: true })
@@ -212,23 +254,51 @@ async function launch(opts: SwarmOptions, resolved: ResolvedExperiment, started:
   const progress = opts.quiet ? null : createProgress('swarm', experiment.run.rounds)
   try {
     const bootAddr = await firstLine(bootstrap, 30_000)
-    if (!opts.quiet) process.stderr.write(`meshgd: bootstrap ${bootAddr} (follow the swarm from anywhere: meshgd watch --bootstrap ${bootAddr})\n`)
-    const listen = (i: number): string => pins.get(i)?.addr.replace(/\/p2p\/[^/]+$/, '') ?? hostListen(lab?.peerIp(i), lab?.port ?? 0)
+    if (!opts.quiet)
+      process.stderr.write(
+        `meshgd: bootstrap ${bootAddr} (follow the swarm from anywhere: meshgd watch --bootstrap ${bootAddr})\n`,
+      )
+    const listen = (i: number): string =>
+      pins.get(i)?.addr.replace(/\/p2p\/[^/]+$/, '') ?? hostListen(lab?.peerIp(i), lab?.port ?? 0)
     const { peers, lastError } = await startInWaves(
       n,
       (i) => {
-        const child = start(i, ['node', opts.file, '--index', String(i), '--listen', listen(i), '--bootstrap', bootAddr, '--out', opts.out, ...keyArgs], ['ignore', 'ignore', 'pipe'])
+        const child = start(
+          i,
+          [
+            'node',
+            opts.file,
+            '--index',
+            String(i),
+            '--listen',
+            listen(i),
+            '--bootstrap',
+            bootAddr,
+            '--out',
+            opts.out,
+            ...keyArgs,
+          ],
+          ['ignore', 'ignore', 'pipe'],
+        )
         children.push(child)
         return child
       },
       opts.signal,
       (joined, seconds) => {
-        if (joined === n || joined % Math.max(1, Math.ceil(n / 4)) === 0) progress?.status(`${joined}/${n} peers joined${joined === n ? ` in ${seconds.toFixed(1)} s` : ''}`)
+        if (joined === n || joined % Math.max(1, Math.ceil(n / 4)) === 0)
+          progress?.status(`${joined}/${n} peers joined${joined === n ? ` in ${seconds.toFixed(1)} s` : ''}`)
       },
     )
     // Progress from the status topic, through an observer node that only listens.
-    const { swarmKey } = opts.swarmKeyFile ? { swarmKey: (await import('../net/identity.js')).readSwarmKey(opts.swarmKeyFile) } : { swarmKey: null }
-    observer = await createMeshNode({ privateKey: await generateKeyPair('Ed25519'), listen: [hostListen(lab?.observerIp, 0)], bootstrap: [bootAddr], swarmKey })
+    const { swarmKey } = opts.swarmKeyFile
+      ? { swarmKey: (await import('../net/identity.js')).readSwarmKey(opts.swarmKeyFile) }
+      : { swarmKey: null }
+    observer = await createMeshNode({
+      privateKey: await generateKeyPair('Ed25519'),
+      listen: [hostListen(lab?.observerIp, 0)],
+      bootstrap: [bootAddr],
+      swarmKey,
+    })
     await observer.start()
     await connectBootstrap(observer, [bootAddr], 30_000, opts.signal)
     const reached = new Array<number>(n).fill(0)
@@ -251,7 +321,8 @@ async function launch(opts: SwarmOptions, resolved: ResolvedExperiment, started:
     // The peers' own metrics files, for progress and the lab's partition schedule: every peer writes to this
     // machine, so the newest recorded round of each is here (every run.record_every rounds).
     const poll = setInterval(() => {
-      for (let i = 0; i < n; i++) reached[i] = Math.max(reached[i]!, lastRecordedRound(join(opts.out, 'peers', String(i), 'metrics.jsonl')))
+      for (let i = 0; i < n; i++)
+        reached[i] = Math.max(reached[i]!, lastRecordedRound(join(opts.out, 'peers', String(i), 'metrics.jsonl')))
       progress?.update(Math.min(...reached), worstError())
       lab?.onRound(Math.max(...reached))
     }, 100)
@@ -261,7 +332,10 @@ async function launch(opts: SwarmOptions, resolved: ResolvedExperiment, started:
       peers.map(async (child, i) => {
         const code = await exitOf(child)
         if (code !== 0 && !opts.signal.aborted) {
-          const failed = new SwarmError('PEER_FAILED', `peer ${i} failed (exit ${code}): ${lastError[i] || 'no message'}`)
+          const failed = new SwarmError(
+            'PEER_FAILED',
+            `peer ${i} failed (exit ${code}): ${lastError[i] || 'no message'}`,
+          )
           void stopAll()
           throw failed
         }

@@ -25,7 +25,9 @@ export function summariseTimes(infos: ReadonlyArray<Pick<PeerInfo, 'time'>>): Sw
   if (infos.length === 0 || infos.some((x) => !x.time)) return null
   const total = figures((key) => infos.reduce((s, x) => s + x.time[key], 0))
   const perPeer = figures((key) => total[key] / infos.length)
-  const perRound = figures((key) => infos.reduce((s, x) => s + x.time[key] / Math.max(1, x.time.rounds), 0) / infos.length)
+  const perRound = figures(
+    (key) => infos.reduce((s, x) => s + x.time[key] / Math.max(1, x.time.rounds), 0) / infos.length,
+  )
   return { total, per_peer: perPeer, per_round: perRound }
 }
 

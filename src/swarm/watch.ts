@@ -38,7 +38,10 @@ export class SwarmWatch {
     if (status.peers !== undefined) this.sizes.set(swarm, status.peers)
     const before = peers.get(status.index)
     const seconds = before ? (now - before.at) / 1000 : 0
-    const rate = before && seconds > 0 && status.round >= before.status.round ? (status.round - before.status.round) / seconds : (before?.rate ?? null)
+    const rate =
+      before && seconds > 0 && status.round >= before.status.round
+        ? (status.round - before.status.round) / seconds
+        : (before?.rate ?? null)
     peers.set(status.index, { status, at: now, rate })
     return this.view(swarm, status.index, now)!
   }
@@ -49,15 +52,32 @@ export class SwarmWatch {
     const age = now - h.at
     const state: PeerState = h.status.done ? 'done' : age > this.silentAfterMs ? 'silent' : 'live'
     const s = h.status
-    const counts = { bytes_sent: s.bytes_sent ?? null, bytes_received: s.bytes_received ?? null, rejected: s.rejected ?? null }
-    return { swarm, peer, round: s.round, loss: s.loss, disagreement: s.disagreement, relative_error: s.relative_error ?? null, done: s.done, rounds_per_second: h.rate, state, age_ms: Math.round(age), ...counts }
+    const counts = {
+      bytes_sent: s.bytes_sent ?? null,
+      bytes_received: s.bytes_received ?? null,
+      rejected: s.rejected ?? null,
+    }
+    return {
+      swarm,
+      peer,
+      round: s.round,
+      loss: s.loss,
+      disagreement: s.disagreement,
+      relative_error: s.relative_error ?? null,
+      done: s.done,
+      rounds_per_second: h.rate,
+      state,
+      age_ms: Math.round(age),
+      ...counts,
+    }
   }
 
   /** Every peer heard, by swarm then index. */
   rows(now: number): PeerView[] {
     const out: PeerView[] = []
     for (const swarm of [...this.heard.keys()].sort()) {
-      for (const peer of [...this.heard.get(swarm)!.keys()].sort((a, b) => a - b)) out.push(this.view(swarm, peer, now)!)
+      for (const peer of [...this.heard.get(swarm)!.keys()].sort((a, b) => a - b))
+        out.push(this.view(swarm, peer, now)!)
     }
     return out
   }
@@ -73,21 +93,38 @@ export class SwarmWatch {
   /** Has every peer of every swarm heard (with a known size) said it is done? */
   allDone(): boolean {
     if (this.heard.size === 0) return false
-    return [...this.heard.keys()].every((swarm) => this.sizes.has(swarm) && this.unheard(swarm).length === 0 && [...this.heard.get(swarm)!.values()].every((h) => h.status.done))
+    return [...this.heard.keys()].every(
+      (swarm) =>
+        this.sizes.has(swarm) &&
+        this.unheard(swarm).length === 0 &&
+        [...this.heard.get(swarm)!.values()].every((h) => h.status.done),
+    )
   }
 }
 
 /** The table `meshgd watch` redraws: one row per peer, aligned columns. */
 export function watchTable(rows: readonly PeerView[], unheard: (swarm: string) => number[]): string {
   // loss and error span many decades: one format for both (8.87e-31, 2.50e-1, 0), never 0.0000 beside 8.87e-31
-  const sci = (x: number | null): string => (x === null || !Number.isFinite(x) ? 'n/a' : x === 0 ? '0' : x.toExponential(2))
+  const sci = (x: number | null): string =>
+    x === null || !Number.isFinite(x) ? 'n/a' : x === 0 ? '0' : x.toExponential(2)
   const pace = (x: number | null): string => (x === null || !Number.isFinite(x) ? 'n/a' : x.toFixed(1))
   const header = ['swarm', 'peer', 'round', 'loss', 'rel. error', 'state', 'rounds/s']
-  const body = rows.map((r) => [r.swarm, String(r.peer), String(r.round), sci(r.loss), sci(r.relative_error), r.state, pace(r.rounds_per_second)])
+  const body = rows.map((r) => [
+    r.swarm,
+    String(r.peer),
+    String(r.round),
+    sci(r.loss),
+    sci(r.relative_error),
+    r.state,
+    pace(r.rounds_per_second),
+  ])
   const widths = header.map((h, c) => Math.max(h.length, ...body.map((b) => b[c]!.length)))
-  const line = (cells: string[]): string => cells.map((cell, c) => (c < 1 || c === 5 ? cell.padEnd(widths[c]!) : cell.padStart(widths[c]!))).join('  ')
+  const line = (cells: string[]): string =>
+    cells.map((cell, c) => (c < 1 || c === 5 ? cell.padEnd(widths[c]!) : cell.padStart(widths[c]!))).join('  ')
   const swarms = [...new Set(rows.map((r) => r.swarm))]
-  const missing = swarms.flatMap((s) => (unheard(s).length > 0 ? [`${s}: not heard yet from peer(s) ${unheard(s).join(', ')}`] : []))
+  const missing = swarms.flatMap((s) =>
+    unheard(s).length > 0 ? [`${s}: not heard yet from peer(s) ${unheard(s).join(', ')}`] : [],
+  )
   return [line(header), ...body.map(line), ...missing].join('\n')
 }
 
@@ -103,7 +140,12 @@ export interface WatchOptions {
 
 /** Start an observer node following the status of the swarm(s) behind `bootstrap`; resolves once connected. */
 export async function watchSwarms(opts: WatchOptions): Promise<{ stop: () => Promise<void> }> {
-  const node = await createMeshNode({ privateKey: await generateKeyPair('Ed25519'), listen: ['/ip4/0.0.0.0/tcp/0'], bootstrap: [...opts.bootstrap], swarmKey: opts.swarmKey })
+  const node = await createMeshNode({
+    privateKey: await generateKeyPair('Ed25519'),
+    listen: ['/ip4/0.0.0.0/tcp/0'],
+    bootstrap: [...opts.bootstrap],
+    swarmKey: opts.swarmKey,
+  })
   await node.start()
   try {
     await connectBootstrap(node, opts.bootstrap, opts.connectTimeoutMs, opts.signal)

@@ -108,14 +108,22 @@ function operator(graph: Graph, shards: readonly Shard[], eta: number, mu: numbe
 }
 
 /** Extremes of A' = A + P (deflated: eigenvalue 1 on the null space). */
-function deflatedSpectrum(graph: Graph, shards: readonly Shard[], eta: number, mu: number, dense: boolean, nullP: Matrix) {
+function deflatedSpectrum(
+  graph: Graph,
+  shards: readonly Shard[],
+  eta: number,
+  mu: number,
+  dense: boolean,
+  nullP: Matrix,
+) {
   const n = graph.n
   const d = shards[0].dim
   if (dense) {
     const A = operatorMatrix(graph, shards, eta, mu)
     for (let i = 0; i < n; i++) {
       for (let j = 0; j < n; j++) {
-        for (let a = 0; a < d; a++) for (let b = 0; b < d; b++) A.set(i * d + a, j * d + b, A.get(i * d + a, j * d + b) + nullP.get(a, b) / n)
+        for (let a = 0; a < d; a++)
+          for (let b = 0; b < d; b++) A.set(i * d + a, j * d + b, A.get(i * d + a, j * d + b) + nullP.get(a, b) / n)
       }
     }
     const ev = symmetricEigenvalues(A)
@@ -128,7 +136,10 @@ function deflatedSpectrum(graph: Graph, shards: readonly Shard[], eta: number, m
 /** lambda_max(A) (no deflation needed: its top is what matters for stability). */
 function topEigenvalue(graph: Graph, shards: readonly Shard[], eta: number, mu: number, dense: boolean): number {
   if (dense) return symmetricEigenvalues(operatorMatrix(graph, shards, eta, mu)).at(-1)!
-  return lanczosExtremes(graph.n * shards[0].dim, operator(graph, shards, eta, mu, null), { maxIterations: 300, tol: 1e-10 }).max
+  return lanczosExtremes(graph.n * shards[0].dim, operator(graph, shards, eta, mu, null), {
+    maxIterations: 300,
+    tol: 1e-10,
+  }).max
 }
 
 function fullHessianFacts(shards: readonly Shard[], n: number): HessianFacts {

@@ -8,10 +8,23 @@ import { lanczosExtremes } from '../linalg/lanczos.js'
 import { symmetricEigenvalues } from '../linalg/symmetric-eigen.js'
 import type { Graph } from '../topology/types.js'
 import type { SampleBasis } from './elastic-basis.js'
-import { withComplement, type ElasticEngine, type Extremes, type HessianFacts, type LaplacianEigen } from './elastic-engine.js'
+import {
+  withComplement,
+  type ElasticEngine,
+  type Extremes,
+  type HessianFacts,
+  type LaplacianEigen,
+} from './elastic-engine.js'
 
 /** A_U as a dense row-major (n r) x (n r) matrix, plus `shift` on the diagonal. */
-export function reducedOperatorMatrix(graph: Graph, basis: SampleBasis, eta: number, mu: number, scale = 1, shift = 0): Float64Array {
+export function reducedOperatorMatrix(
+  graph: Graph,
+  basis: SampleBasis,
+  eta: number,
+  mu: number,
+  scale = 1,
+  shift = 0,
+): Float64Array {
   const r = basis.rank
   const size = graph.n * r
   const Y = basis.coords
@@ -66,7 +79,13 @@ function reducedOperator(graph: Graph, basis: SampleBasis, eta: number, mu: numb
 export type ReducedMethod = 'exact' | 'reduced-lanczos'
 
 /** Extremes of A_U's spectrum (all of it: A_U has no null space of the iteration). */
-export function reducedSpectrum(graph: Graph, basis: SampleBasis, eta: number, mu: number, method: ReducedMethod): Extremes {
+export function reducedSpectrum(
+  graph: Graph,
+  basis: SampleBasis,
+  eta: number,
+  mu: number,
+  method: ReducedMethod,
+): Extremes {
   const size = graph.n * basis.rank
   if (size === 0) return { min: Infinity, max: -Infinity }
   if (method === 'exact') {
@@ -82,15 +101,31 @@ function reducedTopBelowTwo(graph: Graph, basis: SampleBasis, eta: number, mu: n
   const size = graph.n * basis.rank
   if (size === 0) return true
   if (method === 'exact') return isPositiveDefinite(reducedOperatorMatrix(graph, basis, eta, mu, -1, 2), size)
-  return lanczosExtremes(size, reducedOperator(graph, basis, eta, mu), { maxIterations: 300, tol: 1e-10, converge: 'max', stopAbove: 2 }).max < 2
+  return (
+    lanczosExtremes(size, reducedOperator(graph, basis, eta, mu), {
+      maxIterations: 300,
+      tol: 1e-10,
+      converge: 'max',
+      stopAbove: 2,
+    }).max < 2
+  )
 }
 
-export function reducedEngine(graph: Graph, basis: SampleBasis, lap: LaplacianEigen, hessian: HessianFacts, method: ReducedMethod): ElasticEngine {
+export function reducedEngine(
+  graph: Graph,
+  basis: SampleBasis,
+  lap: LaplacianEigen,
+  hessian: HessianFacts,
+  method: ReducedMethod,
+): ElasticEngine {
   const lambdaMaxL = lap.values[lap.n - 1]
   return {
     method,
     hessian,
-    spectrum: (eta, mu) => ({ ...withComplement(reducedSpectrum(graph, basis, eta, mu, method), basis, lap, mu), method }),
+    spectrum: (eta, mu) => ({
+      ...withComplement(reducedSpectrum(graph, basis, eta, mu, method), basis, lap, mu),
+      method,
+    }),
     // lambda_max(A) = max(lambda_max(A_U), mu lambda_max(L)); the second term matters only when A_U is empty
     stable: (eta, mu) => mu * lambdaMaxL < 2 && reducedTopBelowTwo(graph, basis, eta, mu, method),
     spectrumU: (eta, mu) => reducedSpectrum(graph, basis, eta, mu, method),

@@ -61,7 +61,16 @@ function workspace(basis: SampleBasis, lap: LaplacianEigen): Workspace {
     }
   }
   const n = lap.n
-  return { basis, lap, gram, F: new Float64Array(n * n), scaledVectors: new Float64Array(n * n), K: new Float64Array(N * N), W: new Float64Array(N * r), T: new Float64Array(r * r) }
+  return {
+    basis,
+    lap,
+    gram,
+    F: new Float64Array(n * n),
+    scaledVectors: new Float64Array(n * n),
+    K: new Float64Array(N * N),
+    W: new Float64Array(N * r),
+    T: new Float64Array(r * r),
+  }
 }
 
 /** F = sum_k h(lambda_k) v_k v_k^T (n x n), leaving out the constant mode k = 1 when `skipConstant`. */
@@ -178,7 +187,14 @@ function narrowed(above: (t: number) => boolean, lo: number, hi: number, hint: H
   return !above(a) && above(b) ? [a, b] : [lo, hi]
 }
 
-function top(ws: Workspace, hessian: HessianFacts, eta: number, mu: number, tolerance: number, hint: Hint | null): number {
+function top(
+  ws: Workspace,
+  hessian: HessianFacts,
+  eta: number,
+  mu: number,
+  tolerance: number,
+  hint: Hint | null,
+): number {
   const base = mu * ws.lap.values[ws.lap.n - 1]
   const above = (t: number): boolean => aboveTop(ws, eta, mu, t)
   const weyl = (base + eta * hessian.lambdaMaxHi) * (1 + 1e-12) + 1e-300 // Weyl: lambda_max(A_U) <= this
@@ -191,7 +207,14 @@ function top(ws: Workspace, hessian: HessianFacts, eta: number, mu: number, tole
 }
 
 /** lambda_min(A_U) when it is below `cap` (<= mu lambda_2), else null. */
-function bottom(ws: Workspace, eta: number, mu: number, cap: number, tolerance: number, hint: Hint | null): number | null {
+function bottom(
+  ws: Workspace,
+  eta: number,
+  mu: number,
+  cap: number,
+  tolerance: number,
+  hint: Hint | null,
+): number | null {
   if (!(cap > 0)) return null
   const edge = cap * (1 - 1e-13)
   const above = (t: number): boolean => !belowBottom(ws, eta, mu, t)
@@ -235,11 +258,32 @@ interface Extremes {
 }
 
 /** The extremes at (eta, mu); `near`: those at a nearby mu with the same eta, to start the bisections from. */
-function extremesOf(ws: Workspace, hessian: HessianFacts, eta: number, mu: number, tolerance: number, near: Neighbours): Extremes {
+function extremesOf(
+  ws: Workspace,
+  hessian: HessianFacts,
+  eta: number,
+  mu: number,
+  tolerance: number,
+  near: Neighbours,
+): Extremes {
   const slope = ws.lap.values[ws.lap.n - 1]
-  const max = top(ws, hessian, eta, mu, tolerance, hintOf(near, mu, slope, (e) => e.max))
+  const max = top(
+    ws,
+    hessian,
+    eta,
+    mu,
+    tolerance,
+    hintOf(near, mu, slope, (e) => e.max),
+  )
   const cap = Math.min(couplingGap(ws.lap, mu), max)
-  const min = bottom(ws, eta, mu, cap, tolerance, hintOf(near, mu, slope, (e) => e.min))
+  const min = bottom(
+    ws,
+    eta,
+    mu,
+    cap,
+    tolerance,
+    hintOf(near, mu, slope, (e) => e.min),
+  )
   return { max, cap, min }
 }
 
@@ -312,14 +356,21 @@ function spectrumU(graph: Graph, ws: Workspace, e: Extremes, eta: number, mu: nu
   return { min: reducedSpectrum(graph, ws.basis, eta, mu, fallback).min, max, method: fallback }
 }
 
-export function sampleSpaceEngine(graph: Graph, basis: SampleBasis, lap: LaplacianEigen, hessian: HessianFacts, fallback: ReducedMethod): ElasticEngine {
+export function sampleSpaceEngine(
+  graph: Graph,
+  basis: SampleBasis,
+  lap: LaplacianEigen,
+  hessian: HessianFacts,
+  fallback: ReducedMethod,
+): ElasticEngine {
   const ws = workspace(basis, lap)
   const extremes = extremesMemo(ws, hessian)
   return {
     method: 'sample-space',
     hessian,
     spectrum: (eta, mu, tolerance) => {
-      if (basis.rank === 0) return { ...withComplement({ min: Infinity, max: -Infinity }, basis, lap, mu), method: 'sample-space' }
+      if (basis.rank === 0)
+        return { ...withComplement({ min: Infinity, max: -Infinity }, basis, lap, mu), method: 'sample-space' }
       const u = spectrumU(graph, ws, extremes(eta, mu, tolerance), eta, mu, fallback)
       return { ...withComplement(u, basis, lap, mu), method: u.method }
     },

@@ -32,7 +32,14 @@
 import type { Shard } from '../problems/types.js'
 import type { Graph } from '../topology/types.js'
 import { hessianFacts, sampleBasis } from './elastic-basis.js'
-import { checkShards, laplacianEigen, rateOf, type ElasticEngine, type ElasticMethod, type LaplacianEigen } from './elastic-engine.js'
+import {
+  checkShards,
+  laplacianEigen,
+  rateOf,
+  type ElasticEngine,
+  type ElasticMethod,
+  type LaplacianEigen,
+} from './elastic-engine.js'
 import { fullEngine } from './elastic-full.js'
 import { reducedEngine, type ReducedMethod } from './elastic-reduced.js'
 import { sampleSpaceEngine } from './elastic-sample-space.js'
@@ -100,7 +107,12 @@ export interface ElasticCost {
  * Lanczos run of up to 600 steps otherwise; the stable ranges cost about 100 stability tests, the mu scan about 40
  * more rates. r is taken at its bound min(N, d).
  */
-export function elasticTheoryCost(n: number, samples: number, dim: number, opts: Pick<ElasticTheoryOptions, 'ranges' | 'optimiseMu'> = {}): ElasticCost {
+export function elasticTheoryCost(
+  n: number,
+  samples: number,
+  dim: number,
+  opts: Pick<ElasticTheoryOptions, 'ranges' | 'optimiseMu'> = {},
+): ElasticCost {
   const k = Math.min(samples, dim)
   const size = n * k
   const rates = opts.optimiseMu ? 40 : 1
@@ -114,9 +126,19 @@ export function elasticTheoryCost(n: number, samples: number, dim: number, opts:
         ? 10 * size ** 3 * rates + (tests * size ** 3) / 3
         : (rates + tests) * lanczos
   const steps: Array<[number, string]> = [
-    [(k * k * Math.max(samples, dim)) / 2, samples < dim ? `forming the N x N Gram matrix of the samples (N = ${samples}, d = ${dim})` : `forming the d x d scatter matrix of the samples (d = ${dim}, N = ${samples})`],
+    [
+      (k * k * Math.max(samples, dim)) / 2,
+      samples < dim
+        ? `forming the N x N Gram matrix of the samples (N = ${samples}, d = ${dim})`
+        : `forming the d x d scatter matrix of the samples (d = ${dim}, N = ${samples})`,
+    ],
     [10 * k ** 3, `the eigen-solve of the ${k} x ${k} Gram matrix of the samples`],
-    [solve, method === 'sample-space' ? `the ${samples} x ${samples} Cholesky tests of the sample-space path` : `the ${method} solves of the reduced operator of size n r = ${size}`],
+    [
+      solve,
+      method === 'sample-space'
+        ? `the ${samples} x ${samples} Cholesky tests of the sample-space path`
+        : `the ${method} solves of the reduced operator of size n r = ${size}`,
+    ],
   ]
   const dominant = steps.reduce((a, b) => (b[0] > a[0] ? b : a))[1]
   return { multiplyAdds: steps.reduce((sum, [c]) => sum + c, 0), dominant }
@@ -127,7 +149,11 @@ function autoMethod(n: number, samples: number, rank: number): 'sample-space' | 
   return n * rank <= REDUCED_DENSE_LIMIT ? 'exact' : 'reduced-lanczos'
 }
 
-function createEngine(graph: Graph, shards: readonly Shard[], method: 'auto' | ElasticMethod): { engine: ElasticEngine; lap: LaplacianEigen } {
+function createEngine(
+  graph: Graph,
+  shards: readonly Shard[],
+  method: 'auto' | ElasticMethod,
+): { engine: ElasticEngine; lap: LaplacianEigen } {
   checkShards('elasticTheory', graph, shards)
   const lap = laplacianEigen(graph)
   if (method === 'dense' || method === 'lanczos') return { engine: fullEngine(graph, shards, method), lap }
@@ -198,7 +224,11 @@ export function elasticTheory(
     stable: rate < 1,
     etaMax,
     muMax,
-    sufficient: { etaTimesLambdaMaxHi: eta * lambdaMaxHi, muTimesLambdaMaxL: mu * lambdaMaxL, sum: eta * lambdaMaxHi + mu * lambdaMaxL },
+    sufficient: {
+      etaTimesLambdaMaxHi: eta * lambdaMaxHi,
+      muTimesLambdaMaxL: mu * lambdaMaxL,
+      sum: eta * lambdaMaxHi + mu * lambdaMaxL,
+    },
     muOptimal,
   }
 }
@@ -239,7 +269,12 @@ function minimiseOver(f: (x: number) => number, hi: number): { x: number; value:
  * The coupling mu in (0, muMax(eta)) that minimises the predicted rate of `elastic` at step eta (the theory's best
  * mu, `algorithm.mu: auto`); null when no mu is stable at this eta, or every mu is (mu has no effect: one peer).
  */
-export function optimalMu(graph: Graph, shards: readonly Shard[], eta: number, opts: { method?: 'auto' | ElasticMethod } = {}): number | null {
+export function optimalMu(
+  graph: Graph,
+  shards: readonly Shard[],
+  eta: number,
+  opts: { method?: 'auto' | ElasticMethod } = {},
+): number | null {
   const { engine } = createEngine(graph, shards, opts.method ?? 'auto')
   const muMax = bisectStable((m) => engine.stable(eta, m), 1)
   if (!(muMax > 0) || !Number.isFinite(muMax)) return null
@@ -247,7 +282,12 @@ export function optimalMu(graph: Graph, shards: readonly Shard[], eta: number, o
 }
 
 /** The step eta in (0, etaMax(mu)) that minimises the predicted rate of `elastic` at coupling mu. */
-export function optimalEta(graph: Graph, shards: readonly Shard[], mu: number, opts: { method?: 'auto' | ElasticMethod } = {}): number {
+export function optimalEta(
+  graph: Graph,
+  shards: readonly Shard[],
+  mu: number,
+  opts: { method?: 'auto' | ElasticMethod } = {},
+): number {
   const { engine } = createEngine(graph, shards, opts.method ?? 'auto')
   const etaMax = bisectStable((e) => engine.stable(e, mu), 1)
   return minimiseOver((e) => rateOf(engine.spectrum(e, mu)), etaMax).x

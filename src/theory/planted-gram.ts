@@ -51,7 +51,8 @@ export function endsRegular(spec: PlantedSpec, peer: number, end: number, rng: R
 
 /** Part `part` of gramParts(dim, N) of the Gram matrix of every sample of `peers` peers (peer order, then row order). */
 export function plantedGramPart(spec: PlantedSpec, peers: number, part: number): GramPart {
-  if (spec.loss === 'softmax') throw new ProblemError('INVALID', 'plantedGramPart: the sample Gram matrix is for one-output losses')
+  if (spec.loss === 'softmax')
+    throw new ProblemError('INVALID', 'plantedGramPart: the sample Gram matrix is for one-output losses')
   const d = spec.dim
   const m = spec.samples_per_peer
   const N = peers * m

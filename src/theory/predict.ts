@@ -37,7 +37,8 @@ interface Resolved {
 export function whyNoPrediction(experiment: Experiment, problem: Problem): string | null {
   const a = experiment.algorithm
   if (a.kind !== 'elastic') return `no rate theory for algorithm ${a.kind}`
-  if (problem.loss !== 'squared') return `the rate theory of Mitra 2018 holds for squared loss (this is ${problem.loss})`
+  if (problem.loss !== 'squared')
+    return `the rate theory of Mitra 2018 holds for squared loss (this is ${problem.loss})`
   if (a.sampling.kind !== 'full') return 'the linear-rate prediction needs full gradients (sampling: full)'
   if (a.local_steps !== 1) return 'the rate theory is for one gradient step per round (local_steps: 1)'
   if (a.eta_per_peer) return 'the rate theory is for one step size shared by all peers'
@@ -57,7 +58,10 @@ export function whyNoPrediction(experiment: Experiment, problem: Problem): strin
 export const THEORY_COST_LIMIT = 1e12
 export const PREDICTION_COST_LIMIT = 1e10
 
-function costOf(problem: Problem, opts: { ranges?: boolean; optimiseMu?: boolean } = {}): { multiplyAdds: number; dominant: string } {
+function costOf(
+  problem: Problem,
+  opts: { ranges?: boolean; optimiseMu?: boolean } = {},
+): { multiplyAdds: number; dominant: string } {
   const samples = problem.shards.reduce((sum, shard) => sum + shard.rows, 0)
   return elasticTheoryCost(problem.shards.length, samples, problem.paramDim, opts)
 }
@@ -69,7 +73,13 @@ export function predictRate(resolved: Resolved): RatePrediction | null {
   if (costOf(problem, { ranges: false }).multiplyAdds > PREDICTION_COST_LIMIT) return null
   const t = elasticTheory(graph, problem.shards, a.eta, a.mu, { method: 'auto', optimiseMu: false, ranges: false })
   const excited = experiment.run.init.kind === 'zeros' ? t.rateExcited : t.rate
-  return { algorithm: 'elastic', rate: t.rate, method: t.method, mitra_lower_bound: t.mitra.lowerBound, rate_excited: excited }
+  return {
+    algorithm: 'elastic',
+    rate: t.rate,
+    method: t.method,
+    mitra_lower_bound: t.mitra.lowerBound,
+    rate_excited: excited,
+  }
 }
 
 export interface TheoryReport {
@@ -133,7 +143,11 @@ function elasticReport(t: ElasticTheory): Omit<ElasticReport, 'eta' | 'mu'> {
     stable: t.stable,
     eta_max: t.etaMax,
     mu_max: t.muMax,
-    sufficient: { eta_times_lambda_max_hi: t.sufficient.etaTimesLambdaMaxHi, mu_times_lambda_max_l: t.sufficient.muTimesLambdaMaxL, sum: t.sufficient.sum },
+    sufficient: {
+      eta_times_lambda_max_hi: t.sufficient.etaTimesLambdaMaxHi,
+      mu_times_lambda_max_l: t.sufficient.muTimesLambdaMaxL,
+      sum: t.sufficient.sum,
+    },
     mu_optimal: t.muOptimal,
   }
 }
@@ -164,18 +178,27 @@ export function theoryReport(resolved: Resolved, opts: { optimiseMu?: boolean } 
   const squared = problem.loss === 'squared'
   const spectrum = squared ? sampleSpectrum(problem.shards) : null
   const m = a.sampling.kind === 'full' ? (spectrum?.samples ?? 1) : a.sampling.size
-  const sgd = spectrum && a.sampling.kind !== 'full' ? mbbTheory(spectrum, a.sampling.kind === 'batch' ? a.sampling.size : Math.max(1, Math.round(m))) : null
+  const sgd =
+    spectrum && a.sampling.kind !== 'full'
+      ? mbbTheory(spectrum, a.sampling.kind === 'batch' ? a.sampling.size : Math.max(1, Math.round(m)))
+      : null
   const bernoulli = spectrum && a.sampling.kind === 'bernoulli' ? mitraBernoulli(spectrum, a.sampling.size) : null
   let local: TheoryReport['local'] = null
   if (squared && (a.kind === 'local' || ('local_steps' in a && a.local_steps !== 1))) {
     const beta = localDecay(problem.shards, a.eta)
-    local = beta > 0 && beta < 1 ? { beta, t_star: [0.01, 0.1, 1, 10].map((r) => ({ r, ...pick(optimalLocalSteps(beta, r)) })) } : null
+    local =
+      beta > 0 && beta < 1
+        ? { beta, t_star: [0.01, 0.1, 1, 10].map((r) => ({ r, ...pick(optimalLocalSteps(beta, r)) })) }
+        : null
   }
   let quorum: TheoryReport['quorum'] = null
   if (spectrum && (a.kind === 'quorum' || a.kind === 'easgd')) {
     const b = a.sampling.kind === 'full' ? 1 : a.sampling.size
     const k = a.kind === 'quorum' ? a.k : 0
-    const noise = a.gradient_noise > 0 ? quorumStationaryNoise({ eta: a.eta, h: spectrum.lambda_1, k, sigma: a.gradient_noise, b: 1, p: graph.n }) : null
+    const noise =
+      a.gradient_noise > 0
+        ? quorumStationaryNoise({ eta: a.eta, h: spectrum.lambda_1, k, sigma: a.gradient_noise, b: 1, p: graph.n })
+        : null
     quorum = {
       mean_loss: predictedMeanLoss(a.eta, spectrum.trace, b, graph.n),
       agent_deviation_variance: noise?.agentDeviationVariance.discrete ?? null,
@@ -221,7 +244,10 @@ function muScan(problem: Problem, wanted: boolean): { run: boolean; note: string
   if (!wanted) return { run: false, note: null }
   const cost = costOf(problem, { optimiseMu: true })
   if (cost.multiplyAdds <= THEORY_COST_LIMIT) return { run: true, note: null }
-  return { run: false, note: `muOptimal was not computed: the scan over mu would take about ${cost.multiplyAdds.toExponential(1)} multiply-adds, mostly ${cost.dominant}; the limit is ${THEORY_COST_LIMIT.toExponential(0)}` }
+  return {
+    run: false,
+    note: `muOptimal was not computed: the scan over mu would take about ${cost.multiplyAdds.toExponential(1)} multiply-adds, mostly ${cost.dominant}; the limit is ${THEORY_COST_LIMIT.toExponential(0)}`,
+  }
 }
 
 function pick(t: { tStar: number; asymptotic: number }): { t_star: number; asymptotic: number } {

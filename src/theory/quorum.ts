@@ -20,7 +20,15 @@ export interface QuorumNoise {
   meanLoss: number
 }
 
-export function quorumStationaryNoise(opts: { eta: number; h: number; k: number; sigma: number; b: number; p: number; d?: number }): QuorumNoise {
+export function quorumStationaryNoise(opts: {
+  eta: number
+  h: number
+  k: number
+  sigma: number
+  b: number
+  p: number
+  d?: number
+}): QuorumNoise {
   const { eta, h, k, sigma, b, p } = opts
   const d = opts.d ?? 1
   const s2 = (sigma * sigma) / b

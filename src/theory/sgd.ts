@@ -49,7 +49,12 @@ export function sampleSpectrum(shards: readonly Shard[]): SampleSpectrum {
   const norms = rows === null ? Array.from({ length: N }, (_, s) => G[s * N + s]) : rows.map(squaredNorm)
   const beta = norms.reduce((a, b) => Math.max(a, b), 0)
   const trace = norms.reduce((sum, q) => sum + q / N, 0)
-  const ev = Array.from(symmetricEigenvalues(G.map((v) => v / N), size))
+  const ev = Array.from(
+    symmetricEigenvalues(
+      G.map((v) => v / N),
+      size,
+    ),
+  )
   const top = ev[ev.length - 1]!
   const lambda_n = ev.find((v) => v > top * Math.max(N, d) * 1e-12) ?? 0
   return { samples: N, beta, lambda_1: top, lambda_n, trace }
@@ -84,11 +89,16 @@ export function mbbTheory(spec: SampleSpectrum, m: number): SgdTheory {
   const { beta, lambda_1: l1, lambda_n: ln, samples: N } = spec
   const split = l1 > ln ? beta / (l1 - ln) + 1 : Infinity
   const eta_star = m <= split ? m / (beta + (m - 1) * ln) : (2 * m) / (beta + (m - 1) * (l1 + ln))
-  const g_star = m <= split ? 1 - (m * ln) / (beta + (m - 1) * ln) : 1 - (4 * m * (m - 1) * l1 * ln) / (beta + (m - 1) * (l1 + ln)) ** 2
+  const g_star =
+    m <= split
+      ? 1 - (m * ln) / (beta + (m - 1) * ln)
+      : 1 - (4 * m * (m - 1) * l1 * ln) / (beta + (m - 1) * (l1 + ln)) ** 2
   const hatSplit = l1 > beta / N ? beta / (l1 - beta / N) + 1 : Infinity
   const eta_hat = m <= hatSplit ? m / (beta * (1 + (m - 1) / N)) : (2 * m) / (beta + (m - 1) * (l1 + beta / N))
   const g_hat =
-    m <= hatSplit ? 1 - (m * ln) / (beta * (1 + (m - 1) / N)) : 1 - (4 * m * (m - 1) * l1 * ln) / (beta + (m - 1) * (l1 + beta / N)) ** 2
+    m <= hatSplit
+      ? 1 - (m * ln) / (beta * (1 + (m - 1) / N))
+      : 1 - (4 * m * (m - 1) * l1 * ln) / (beta + (m - 1) * (l1 + beta / N)) ** 2
   return {
     ...spec,
     m,

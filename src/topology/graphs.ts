@@ -75,7 +75,10 @@ function shape(spec: TopologySpec, n: number): { rows: number; cols: number } {
 /** Random d-regular graph by the pairing model, retried until simple and connected (seeded). */
 function randomRegular(n: number, degree: number, rng: Rng, edges: () => EdgeSet): EdgeSet {
   if (degree >= n || (n * degree) % 2 !== 0 || degree < 1) {
-    throw invalid('degree', `random-regular needs degree < peers and peers x degree even (peers=${n}, degree=${degree})`)
+    throw invalid(
+      'degree',
+      `random-regular needs degree < peers and peers x degree even (peers=${n}, degree=${degree})`,
+    )
   }
   for (let attempt = 0; attempt < 1000; attempt++) {
     const stubs: number[] = []
@@ -91,7 +94,10 @@ function randomRegular(n: number, degree: number, rng: Rng, edges: () => EdgeSet
     }
     if (ok && components(n, set.list).length === 1) return set
   }
-  throw invalid('degree', `no simple connected random-regular graph found in 1000 attempts (peers=${n}, degree=${degree})`)
+  throw invalid(
+    'degree',
+    `no simple connected random-regular graph found in 1000 attempts (peers=${n}, degree=${degree})`,
+  )
 }
 
 /** Connected components, each sorted, ordered by smallest member. */
@@ -162,7 +168,11 @@ export function assertConnected(g: Graph): void {
   if (comps.length > 1) {
     const shown = comps.slice(0, 6).map(describeComponent).join(' ')
     const more = comps.length > 6 ? ` and ${comps.length - 6} more` : ''
-    throw new TopologyError('DISCONNECTED', `graph is disconnected: ${comps.length} components ${shown}${more}`, 'topology')
+    throw new TopologyError(
+      'DISCONNECTED',
+      `graph is disconnected: ${comps.length} components ${shown}${more}`,
+      'topology',
+    )
   }
 }
 
@@ -195,7 +205,8 @@ export function graphFromEdges(n: number, weighted: ReadonlyArray<readonly [numb
 }
 
 export function buildGraph(spec: TopologySpec, n: number): Graph {
-  if (!Number.isInteger(n) || n < 1) throw new TopologyError('INVALID', `must be a positive integer, got ${n}`, 'swarm.peers')
+  if (!Number.isInteger(n) || n < 1)
+    throw new TopologyError('INVALID', `must be a positive integer, got ${n}`, 'swarm.peers')
   const rng = Rng.derive(spec.seed, -1, `topology:${spec.kind}`)
   const fresh = (): EdgeSet => new EdgeSet(n)
   let edges = fresh()
@@ -240,7 +251,8 @@ export function buildGraph(spec: TopologySpec, n: number): Graph {
       // Watts-Strogatz: ring lattice with k nearest neighbours; each lattice edge (i, i+s) rewired with prob beta.
       const k = spec.k ?? 4
       const beta = spec.beta ?? 0
-      if (k % 2 !== 0 || k < 2 || k >= n) throw invalid('k', `small-world needs an even k with 2 <= k < peers (k=${k}, peers=${n})`)
+      if (k % 2 !== 0 || k < 2 || k >= n)
+        throw invalid('k', `small-world needs an even k with 2 <= k < peers (k=${k}, peers=${n})`)
       if (!(beta >= 0 && beta <= 1)) throw invalid('beta', `must be in [0, 1], got ${beta}`)
       for (let s = 1; s <= k / 2; s++) for (let i = 0; i < n; i++) edges.add(i, (i + s) % n)
       for (let s = 1; s <= k / 2; s++) {
@@ -287,7 +299,8 @@ export function buildGraph(spec: TopologySpec, n: number): Graph {
           throw invalid(`edges.${at}`, `[${edge.join(', ')}] names a peer outside 0..${n - 1}`)
         }
         if (i === j) throw invalid(`edges.${at}`, `[${edge.join(', ')}] is a self-loop`)
-        if (!(w > 0) || !Number.isFinite(w)) throw invalid(`edges.${at}`, `weight must be positive and finite, got ${w}`)
+        if (!(w > 0) || !Number.isFinite(w))
+          throw invalid(`edges.${at}`, `weight must be positive and finite, got ${w}`)
         if (!edges.add(i, j)) throw invalid(`edges.${at}`, `[${edge.join(', ')}] duplicates an earlier edge`)
         explicitWeights!.push(w)
       })
@@ -296,7 +309,8 @@ export function buildGraph(spec: TopologySpec, n: number): Graph {
   }
   const pairs = edges.list
   let weights: number[]
-  if (explicitWeights) weights = spec.weights.kind === 'unit' ? explicitWeights : weightsFor(sortPairs(pairs), spec.weights, spec.seed)
+  if (explicitWeights)
+    weights = spec.weights.kind === 'unit' ? explicitWeights : weightsFor(sortPairs(pairs), spec.weights, spec.seed)
   else weights = weightsFor(sortPairs(pairs), spec.weights, spec.seed)
   const ordered = explicitWeights && spec.weights.kind === 'unit' ? pairs : sortPairs(pairs)
   const graph = graphFromEdges(

@@ -1,5 +1,12 @@
 export type { EdgeWeights, Graph, TopologyKind, TopologySpec } from './types.js'
-export { TopologyError, assertConnected, buildGraph, connectedComponents, graphDiameter, graphFromEdges } from './graphs.js'
+export {
+  TopologyError,
+  assertConnected,
+  buildGraph,
+  connectedComponents,
+  graphDiameter,
+  graphFromEdges,
+} from './graphs.js'
 export {
   degreeStats,
   laplacian,

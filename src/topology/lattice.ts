@@ -44,7 +44,10 @@ export function latticeWarning(topology: LatticeTopology, n: number): string | n
   const fix = `set topology.rows and topology.cols${nearSquare(n).rows === 1 ? `, or a number of peers that is not prime (${n} is)` : ''}`
   if (Math.min(rows, cols) === 1) return `topology: ${name} is a ${topology.kind === 'torus' ? 'ring' : 'path'}: ${fix}`
   if (Math.min(rows, cols) === 2) {
-    const what = topology.kind === 'torus' ? `a side of 2 wraps onto the same neighbour, so peers have degree ${rows === 2 && cols === 2 ? 2 : 3}, not 4` : 'a ladder: a side of 2'
+    const what =
+      topology.kind === 'torus'
+        ? `a side of 2 wraps onto the same neighbour, so peers have degree ${rows === 2 && cols === 2 ? 2 : 3}, not 4`
+        : 'a ladder: a side of 2'
     return `topology: ${name}: ${what}; ${fix}`
   }
   return null

@@ -18,7 +18,11 @@ export function laplacian(g: Graph): Matrix {
 }
 
 /** out = (L kron I_d) x for x in R^(n d) in block form: out_i = sum_j a_ij (x_i - x_j). */
-export function laplacianApply(g: Graph, x: Float64Array, out: Float64Array = new Float64Array(x.length)): Float64Array {
+export function laplacianApply(
+  g: Graph,
+  x: Float64Array,
+  out: Float64Array = new Float64Array(x.length),
+): Float64Array {
   if (x.length % g.n !== 0 || out.length !== x.length) {
     throw new RangeError(`laplacianApply: x has ${x.length} entries for ${g.n} peers (out ${out.length})`)
   }
@@ -81,7 +85,11 @@ function symmetricEigenvalues(M: Matrix): number[] {
 }
 
 /** Algebraic connectivity lambda_2(L) and lambda_max(L), from a dense symmetric eigen-solve. */
-export function spectralFacts(g: Graph): { algebraicConnectivity: number; lambdaMax: number; laplacianEigenvalues: number[] } {
+export function spectralFacts(g: Graph): {
+  algebraicConnectivity: number
+  lambdaMax: number
+  laplacianEigenvalues: number[]
+} {
   const ev = symmetricEigenvalues(laplacian(g))
   return { algebraicConnectivity: g.n > 1 ? ev[1]! : 0, lambdaMax: ev[ev.length - 1]!, laplacianEigenvalues: ev }
 }

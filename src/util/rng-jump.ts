@@ -41,7 +41,8 @@ function apply(M: BitMatrix, v: Uint32Array, out: Uint32Array): void {
 /** A B: column j is A times column j of B. */
 function multiply(A: BitMatrix, B: BitMatrix): BitMatrix {
   const C = new Uint32Array(BITS * WORDS)
-  for (let j = 0; j < BITS; j++) apply(A, B.subarray(j * WORDS, (j + 1) * WORDS), C.subarray(j * WORDS, (j + 1) * WORDS))
+  for (let j = 0; j < BITS; j++)
+    apply(A, B.subarray(j * WORDS, (j + 1) * WORDS), C.subarray(j * WORDS, (j + 1) * WORDS))
   return C
 }
 
@@ -59,13 +60,15 @@ function oneStep(): BitMatrix {
 const powers: BitMatrix[] = []
 
 function power(i: number): BitMatrix {
-  while (powers.length <= i) powers.push(powers.length === 0 ? oneStep() : multiply(powers[powers.length - 1]!, powers[powers.length - 1]!))
+  while (powers.length <= i)
+    powers.push(powers.length === 0 ? oneStep() : multiply(powers[powers.length - 1]!, powers[powers.length - 1]!))
   return powers[i]!
 }
 
 /** Advance the state s (four uint32 words) by `steps` updates, in place; steps a non-negative safe integer. */
 export function jumpState(s: Uint32Array, steps: number): void {
-  if (!Number.isSafeInteger(steps) || steps < 0) throw new RangeError(`jumpState: steps must be a non-negative safe integer, got ${steps}`)
+  if (!Number.isSafeInteger(steps) || steps < 0)
+    throw new RangeError(`jumpState: steps must be a non-negative safe integer, got ${steps}`)
   const scratch = new Uint32Array(WORDS)
   for (let i = 0, rest = steps; rest > 0; i++, rest = Math.floor(rest / 2)) {
     if (rest % 2 === 0) continue

@@ -125,7 +125,8 @@ export class Rng {
    * uint32 views agree) instead of on the fields, which lets the loop run without touching the object.
    */
   fillUniform(out: Float64Array, count: number = out.length): Float64Array {
-    if (!Number.isInteger(count) || count < 0 || count > out.length) throw new RangeError(`Rng.fillUniform: count ${count} for ${out.length} entries`)
+    if (!Number.isInteger(count) || count < 0 || count > out.length)
+      throw new RangeError(`Rng.fillUniform: count ${count} for ${out.length} entries`)
     let s0 = this.s0 | 0
     let s1 = this.s1 | 0
     let s2 = this.s2 | 0
@@ -158,7 +159,8 @@ export class Rng {
 
   /** Uniform integer in [0, n), unbiased (rejection sampling). */
   int(n: number): number {
-    if (!Number.isInteger(n) || n <= 0 || n > TWO_POW_32) throw new RangeError(`Rng.int: n must be in 1..2^32, got ${n}`)
+    if (!Number.isInteger(n) || n <= 0 || n > TWO_POW_32)
+      throw new RangeError(`Rng.int: n must be in 1..2^32, got ${n}`)
     const limit = TWO_POW_32 - (TWO_POW_32 % n)
     for (;;) {
       const x = this.nextUint32()
@@ -193,7 +195,8 @@ export class Rng {
    * certain to be drawn (two per pair, more only when a u = 0 is redrawn), so the stream is never read ahead.
    */
   fillGaussian(out: Float64Array, count: number = out.length): Float64Array {
-    if (!Number.isInteger(count) || count < 0 || count > out.length) throw new RangeError(`Rng.fillGaussian: count ${count} for ${out.length} entries`)
+    if (!Number.isInteger(count) || count < 0 || count > out.length)
+      throw new RangeError(`Rng.fillGaussian: count ${count} for ${out.length} entries`)
     let k = 0
     if (count > 0 && this.spare !== null) {
       out[k++] = this.spare

@@ -54,16 +54,19 @@ function metropolis(graph: Graph): number[][] {
   return W
 }
 
-const mix = (W: number[][], i: number, V: Vec[]): Vec => V[0]!.map((_, k) => V.reduce((s, v, j) => s + W[i]![j]! * v[k]!, 0))
+const mix = (W: number[][], i: number, V: Vec[]): Vec =>
+  V[0]!.map((_, k) => V.reduce((s, v, j) => s + W[i]![j]! * v[k]!, 0))
 const mean = (V: Vec[]): Vec => V[0]!.map((_, k) => V.reduce((s, v) => s + v[k]!, 0) / V.length)
 
 function expectClose(a: Vec[], b: Vec[], tol = 1e-12): void {
   let worst = 0
   let scale = 0
-  a.forEach((row, i) => row.forEach((v, k) => {
-    worst = Math.max(worst, Math.abs(v - b[i]![k]!))
-    scale = Math.max(scale, Math.abs(b[i]![k]!))
-  }))
+  a.forEach((row, i) =>
+    row.forEach((v, k) => {
+      worst = Math.max(worst, Math.abs(v - b[i]![k]!))
+      scale = Math.max(scale, Math.abs(b[i]![k]!))
+    }),
+  )
   expect(scale).toBeGreaterThan(1e-3)
   expect(worst).toBeLessThan(tol * Math.max(1, scale))
 }
@@ -91,7 +94,12 @@ describe('quorum (Boffi & Slotine 2020 Eq. 7)', () => {
 
   it('follows a k schedule', () => {
     const eta = 0.6
-    const { graph, problem, params } = setup('complete', 4, { kind: 'quorum', eta, k: 0.1, k_schedule: [[10, 1.5]] }, 25)
+    const { graph, problem, params } = setup(
+      'complete',
+      4,
+      { kind: 'quorum', eta, k: 0.1, k_schedule: [[10, 1.5]] },
+      25,
+    )
     let X = zeros(graph.n, problem.paramDim)
     for (let t = 0; t < 25; t++) {
       const k = t >= 10 ? 1.5 : 0.1
@@ -187,7 +195,10 @@ describe('local (Zhang & Li 2022 Algorithm 1)', () => {
       const g = mean(gs)
       w = w.map((v, k) => v - eta * g[k]!)
     }
-    expectClose(params, params.map(() => w))
+    expectClose(
+      params,
+      params.map(() => w),
+    )
   })
 })
 
@@ -202,11 +213,16 @@ describe('allreduce-sgd (Kalan et al. 2019 Eq. 2.2)', () => {
       w = w.map((v, k) => v - eta * g[k]!)
     }
     for (const p of params) expect(p).toEqual(params[0])
-    expectClose(params, params.map(() => w))
+    expectClose(
+      params,
+      params.map(() => w),
+    )
   })
 
   it('refuses a graph that is not complete, naming the field', () => {
-    expect(() => setup('ring', 5, { kind: 'allreduce-sgd', eta: 0.5 }, 1)).toThrow(/^algorithm.kind: allreduce-sgd .*needs topology.kind: complete \(got ring\)/)
+    expect(() => setup('ring', 5, { kind: 'allreduce-sgd', eta: 0.5 }, 1)).toThrow(
+      /^algorithm.kind: allreduce-sgd .*needs topology.kind: complete \(got ring\)/,
+    )
   })
 })
 

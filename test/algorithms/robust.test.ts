@@ -74,7 +74,7 @@ describe('robust options in the peer step', () => {
     }
   })
 
-  it('clip bounds an elastic neighbour\'s pull by mu * a_ij * tau, whatever it sends', () => {
+  it("clip bounds an elastic neighbour's pull by mu * a_ij * tau, whatever it sends", () => {
     const r = resolved({ kind: 'elastic', eta: 0.2, mu: 0.1, robust: { clip: 0.5 } }, 'ring', 4)
     const step = createPeerStep(r.experiment, r.problem, r.graph, 0)
     const w = step.prepare(0)!.slice()
@@ -86,18 +86,29 @@ describe('robust options in the peer step', () => {
   })
 
   it('an inactive clip (large tau) gives the plain iterates bit for bit', () => {
-    for (const algorithm of [{ kind: 'elastic', eta: 0.5, mu: 0.3 }, { kind: 'quorum', eta: 0.3, k: 0.5 }, { kind: 'local', eta: 0.3, local_steps: 3 }]) {
+    for (const algorithm of [
+      { kind: 'elastic', eta: 0.5, mu: 0.3 },
+      { kind: 'quorum', eta: 0.3, k: 0.5 },
+      { kind: 'local', eta: 0.3, local_steps: 3 },
+    ]) {
       const plain = resolved(algorithm, 'ring', 6)
       const clipped = resolved({ ...algorithm, robust: { clip: 1e6 } }, 'ring', 6)
       const a = simulate({ ...plain, reference: null, messageBytes: () => 0 })
       const b = simulate({ ...clipped, reference: null, messageBytes: () => 0 })
-      for (let i = 0; i < 6; i++) expect(Buffer.from(b.params[i]!.buffer).equals(Buffer.from(a.params[i]!.buffer))).toBe(true)
+      for (let i = 0; i < 6; i++)
+        expect(Buffer.from(b.params[i]!.buffer).equals(Buffer.from(a.params[i]!.buffer))).toBe(true)
     }
   })
 
   it('refuses options that make no sense, naming the field', () => {
-    expect(() => resolved({ kind: 'elastic', robust: { aggregate: 'median' } })).toThrow(/^algorithm\.robust\.aggregate: median replaces a mixing-matrix average/)
-    expect(() => resolved({ kind: 'quorum', robust: { aggregate: 'trimmed-mean', trim: 2 } }, 'ring', 6)).toThrow(/^algorithm\.robust\.trim: 2/)
-    expect(() => resolved({ kind: 'quorum', robust: { aggregate: 'median' } }, 'ring', 6, { kind: 'qsgd', mode: 'difference' })).toThrow(/mode: direct/)
+    expect(() => resolved({ kind: 'elastic', robust: { aggregate: 'median' } })).toThrow(
+      /^algorithm\.robust\.aggregate: median replaces a mixing-matrix average/,
+    )
+    expect(() => resolved({ kind: 'quorum', robust: { aggregate: 'trimmed-mean', trim: 2 } }, 'ring', 6)).toThrow(
+      /^algorithm\.robust\.trim: 2/,
+    )
+    expect(() =>
+      resolved({ kind: 'quorum', robust: { aggregate: 'median' } }, 'ring', 6, { kind: 'qsgd', mode: 'difference' }),
+    ).toThrow(/mode: direct/)
   })
 })

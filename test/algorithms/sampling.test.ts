@@ -17,7 +17,14 @@ const w = new Float64Array(3)
 const fullGradient = [-1, -2.6, -2.8]
 
 function meanOf(sampling: SamplingSpec, draws: number, seed: number): number[] {
-  const ctx = { loss: 'squared' as const, shard, classes: 1, sampling, rng: Rng.derive(seed, 0, 'sampling'), scratch: new Float64Array(1) }
+  const ctx = {
+    loss: 'squared' as const,
+    shard,
+    classes: 1,
+    sampling,
+    rng: Rng.derive(seed, 0, 'sampling'),
+    scratch: new Float64Array(1),
+  }
   const out = new Float64Array(3)
   const sum = [0, 0, 0]
   for (let k = 0; k < draws; k++) {
@@ -45,7 +52,14 @@ describe('sampling (docs/algorithms.md)', () => {
   it('batch draws exactly size samples with replacement, scaled by 1/size', () => {
     const rng = Rng.derive(9, 0, 'sampling')
     const twin = Rng.derive(9, 0, 'sampling')
-    const ctx = { loss: 'squared' as const, shard, classes: 1, sampling: { kind: 'batch', size: 3, replace: true } as const, rng, scratch: new Float64Array(1) }
+    const ctx = {
+      loss: 'squared' as const,
+      shard,
+      classes: 1,
+      sampling: { kind: 'batch', size: 3, replace: true } as const,
+      rng,
+      scratch: new Float64Array(1),
+    }
     const out = stochasticGradient(ctx, w, new Float64Array(3))
     const expected = [0, 0, 0]
     for (let b = 0; b < 3; b++) {

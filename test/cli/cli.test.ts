@@ -13,14 +13,21 @@ const experimentFile = fileWriter(work)
 
 describe('meshgd sim', () => {
   it('says that it runs the sync schedule for an async experiment, and gives the sync result', () => {
-    const exp = experimentFile('async.yaml', 'swarm: { id: a, peers: 3 }\nproblem: { dim: 6 }\nrun: { rounds: 30, mode: async }\n')
+    const exp = experimentFile(
+      'async.yaml',
+      'swarm: { id: a, peers: 3 }\nproblem: { dim: 6 }\nrun: { rounds: 30, mode: async }\n',
+    )
     const r = meshgd('sim', exp, '--out', join(work, 'run-async'))
     expect(r.status).toBe(0)
     expect(r.stderr).toMatch(/^meshgd: run\.mode async: the simulator runs the sync schedule/)
     const sync = meshgd('sim', exp, '--set', 'run.mode=sync', '--out', join(work, 'run-async-sync'), '--quiet')
     expect(sync.status).toBe(0)
     for (let i = 0; i < 3; i++) {
-      expect(readFileSync(join(work, 'run-async', 'params', `${i}.f64`)).equals(readFileSync(join(work, 'run-async-sync', 'params', `${i}.f64`)))).toBe(true)
+      expect(
+        readFileSync(join(work, 'run-async', 'params', `${i}.f64`)).equals(
+          readFileSync(join(work, 'run-async-sync', 'params', `${i}.f64`)),
+        ),
+      ).toBe(true)
     }
   })
 
@@ -37,10 +44,14 @@ describe('meshgd sim', () => {
     expect(r.stdout).toMatch(/rate predicted\s+0\.\d+/)
     const summary = JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8'))
     expect(summary).toMatchObject({ peers: 5, converged: true })
-    for (const key of ['rounds', 'wall_s', 'bytes_sent', 'rate_measured', 'rate_predicted']) expect(summary).toHaveProperty(key)
+    for (const key of ['rounds', 'wall_s', 'bytes_sent', 'rate_measured', 'rate_predicted'])
+      expect(summary).toHaveProperty(key)
     expect(Object.keys(summary.final).sort()).toEqual(['disagreement', 'max_error', 'mean_loss', 'relative_max_error'])
     expect(summary.final.relative_max_error).toBeLessThanOrEqual(1e-10)
-    const lines = readFileSync(join(out, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l))
+    const lines = readFileSync(join(out, 'metrics.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l))
     expect(Object.keys(lines[0]).sort()).toEqual(
       ['bytes_received', 'bytes_sent', 'disagreement', 'error', 'grad_norm', 'loss', 'peer', 'round', 't_ms'].sort(),
     )
@@ -56,11 +67,24 @@ describe('meshgd sim', () => {
   })
 
   it('exits 1 with a clear line when the target is not reached, and when the run diverges', () => {
-    const exp = experimentFile('short.yaml', 'swarm: { peers: 4 }\nproblem: { dim: 8 }\nrun: { rounds: 3, target: 1e-12 }\n')
+    const exp = experimentFile(
+      'short.yaml',
+      'swarm: { peers: 4 }\nproblem: { dim: 8 }\nrun: { rounds: 3, target: 1e-12 }\n',
+    )
     const r = meshgd('sim', exp, '--out', join(work, 'run-short'), '--quiet')
     expect(r.status).toBe(1)
     expect(r.stderr).toMatch(/run.target 1e-12 not reached in 3 rounds/)
-    const d = meshgd('sim', exp, '--out', join(work, 'run-div'), '--quiet', '--set', 'algorithm.eta=5', '--set', 'run.rounds=5000')
+    const d = meshgd(
+      'sim',
+      exp,
+      '--out',
+      join(work, 'run-div'),
+      '--quiet',
+      '--set',
+      'algorithm.eta=5',
+      '--set',
+      'run.rounds=5000',
+    )
     expect(d.status).toBe(1)
     expect(d.stderr).toMatch(/diverged/)
   })
@@ -71,7 +95,16 @@ describe('meshgd sim', () => {
     expect(r.status).toBe(2)
     expect(r.stderr.trim().split('\n')).toHaveLength(1)
     expect(r.stderr).toMatch(/bad.yaml:4: algorithm.mu: /)
-    const s = meshgd('sim', exp, '--set', 'algorithm.mu=0.1', '--set', 'topology.kind=hypercube', '--set', 'swarm.peers=6')
+    const s = meshgd(
+      'sim',
+      exp,
+      '--set',
+      'algorithm.mu=0.1',
+      '--set',
+      'topology.kind=hypercube',
+      '--set',
+      'swarm.peers=6',
+    )
     expect(s.status).toBe(2)
     expect(s.stderr).toMatch(/topology/)
   })
@@ -89,9 +122,13 @@ describe('meshgd sim', () => {
 
 describe('meshgd theory', () => {
   it('prints one JSON document with the predicted rate and stable ranges', () => {
-    const out = execFileSync(process.execPath, [bin, 'theory', join(root, 'topology', 'ring.yaml'), '--json', '--set', 'problem.dim=64'], {
-      encoding: 'utf8',
-    })
+    const out = execFileSync(
+      process.execPath,
+      [bin, 'theory', join(root, 'topology', 'ring.yaml'), '--json', '--set', 'problem.dim=64'],
+      {
+        encoding: 'utf8',
+      },
+    )
     const report = JSON.parse(out)
     expect(report.elastic.rate).toBeGreaterThan(0)
     expect(report.elastic.rate).toBeLessThan(1)
@@ -99,7 +136,8 @@ describe('meshgd theory', () => {
     expect(report.elastic.eta_max).toBeGreaterThan(1)
     expect(report.elastic.mu_optimal.rate).toBeLessThanOrEqual(report.elastic.rate + 1e-12)
     // one style for every name (issue 18, item 12): snake_case keys all the way down
-    const keys = (x: unknown): string[] => (x && typeof x === 'object' ? Object.entries(x).flatMap(([k, v]) => [k, ...keys(v)]) : [])
+    const keys = (x: unknown): string[] =>
+      x && typeof x === 'object' ? Object.entries(x).flatMap(([k, v]) => [k, ...keys(v)]) : []
     expect(keys(report).filter((k) => !/^[a-z0-9_]+$/.test(k))).toEqual([])
     expect(report.graph.edges).toBe(8)
   })

@@ -10,15 +10,22 @@ import { fileWriter, workDir } from '../helpers/meshgd.js'
 import { startMeshgd } from '../helpers/processes.js'
 
 const work = workDir('interrupt')
-const endless = fileWriter(work)('endless.yaml', 'swarm: { id: endless, peers: 8 }\nproblem: { dim: 64 }\nalgorithm: { eta: 1, mu: 0.2 }\nrun: { rounds: 100000000, target: null, record_every: 1000 }\n')
+const endless = fileWriter(work)(
+  'endless.yaml',
+  'swarm: { id: endless, peers: 8 }\nproblem: { dim: 64 }\nalgorithm: { eta: 1, mu: 0.2 }\nrun: { rounds: 100000000, target: null, record_every: 1000 }\n',
+)
 
 /** Starts an endless `meshgd sim`, waits until it has recorded rounds, sends `signals` and returns what it did. */
-async function interrupt(out: string, signals: NodeJS.Signals[]): Promise<{ status: number | null; stderr: string; seconds: number }> {
+async function interrupt(
+  out: string,
+  signals: NodeJS.Signals[],
+): Promise<{ status: number | null; stderr: string; seconds: number }> {
   const sim = startMeshgd(['sim', endless, '--out', out, '--quiet', '--no-theory'])
   const child = sim.child
   const exited = sim.exit.then(({ code }) => code)
   const metrics = join(out, 'metrics.jsonl')
-  for (let k = 0; k < 300 && !(existsSync(metrics) && statSync(metrics).size > 1000); k++) await new Promise((r) => setTimeout(r, 100))
+  for (let k = 0; k < 300 && !(existsSync(metrics) && statSync(metrics).size > 1000); k++)
+    await new Promise((r) => setTimeout(r, 100))
   expect(existsSync(metrics)).toBe(true)
   const sent = performance.now()
   for (const signal of signals) child.kill(signal)
@@ -41,7 +48,9 @@ describe('meshgd sim under a signal', () => {
       expect(summary.rounds).toBeLessThan(100000000)
       expect(existsSync(join(out, 'params', '7.f64'))).toBe(true)
       // issue 25 item 13: said in words, with the round
-      expect(r.stderr).toContain(`meshgd: interrupted at round ${summary.rounds} of 100000000; the outputs are of the rounds done`)
+      expect(r.stderr).toContain(
+        `meshgd: interrupted at round ${summary.rounds} of 100000000; the outputs are of the rounds done`,
+      )
     })
   }
 

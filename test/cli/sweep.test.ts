@@ -103,8 +103,14 @@ describe('meshgd sweep', () => {
     const rows = lines(rowsFile).map((l) => JSON.parse(l) as Record<string, number | string>)
     const ring = rows.find((r) => r['topology.kind'] === 'ring')!
     const complete = rows.find((r) => r['topology.kind'] === 'complete')!
-    expect([ring.lambda_2, ring.lambda_max, ring.degree, ring.diameter].map((v) => Number((v as number).toFixed(9)))).toEqual([2, 4, 2, 2])
-    expect([complete.lambda_2, complete.lambda_max, complete.degree, complete.diameter].map((v) => Number((v as number).toFixed(9)))).toEqual([4, 4, 3, 1])
+    expect(
+      [ring.lambda_2, ring.lambda_max, ring.degree, ring.diameter].map((v) => Number((v as number).toFixed(9))),
+    ).toEqual([2, 4, 2, 2])
+    expect(
+      [complete.lambda_2, complete.lambda_max, complete.degree, complete.diameter].map((v) =>
+        Number((v as number).toFixed(9)),
+      ),
+    ).toEqual([4, 4, 3, 1])
     expect(lines(join(out, 'sweep.csv'))[0]).toMatch(/lambda_2,lambda_max,degree,diameter/)
   })
 
@@ -146,16 +152,30 @@ describe('meshgd sweep', () => {
   }, 120_000)
 
   it('grows by a grid value and a repeat, running only the new cells (issue 25 item 9)', () => {
-    const before = new Map(lines(rowsFile).map((l) => JSON.parse(l) as { cell: string }).map((r) => [r.cell, statSync(join(out, 'cells', r.cell, 'summary.json')).mtimeMs]))
+    const before = new Map(
+      lines(rowsFile)
+        .map((l) => JSON.parse(l) as { cell: string })
+        .map((r) => [r.cell, statSync(join(out, 'cells', r.cell, 'summary.json')).mtimeMs]),
+    )
     expect(before.size).toBe(18)
-    const grown = ['--grid', 'topology.kind=ring,torus,complete', '--grid', 'algorithm.mu=0.1,0.2,0.3,0.4', '--repeat', '3', '--jobs', '2']
+    const grown = [
+      '--grid',
+      'topology.kind=ring,torus,complete',
+      '--grid',
+      'algorithm.mu=0.1,0.2,0.3,0.4',
+      '--repeat',
+      '3',
+      '--jobs',
+      '2',
+    ]
     const r = meshgd(['sweep', experiment, ...grown, '--out', out, '--no-plots'])
     expect(r.status, r.stderr).toBe(0)
     // 3 x 4 x 3 = 36 cells, 18 of them done before
     expect(r.stderr).toMatch(/^sweep: 36 cells; 18 finished before, skipped; 18 to run/m)
     const rows = lines(rowsFile).map((l) => JSON.parse(l) as { cell: string })
     expect(new Set(rows.map((x) => x.cell)).size).toBe(36)
-    for (const [cell, mtime] of before) expect(statSync(join(out, 'cells', cell, 'summary.json')).mtimeMs, cell).toBe(mtime)
+    for (const [cell, mtime] of before)
+      expect(statSync(join(out, 'cells', cell, 'summary.json')).mtimeMs, cell).toBe(mtime)
     expect(lines(join(out, 'sweep.csv'))).toHaveLength(37) // a header and every cell, old and new
     // the smaller sweep again is the grown one: nothing to run, nothing lost
     const again = meshgd(['sweep', experiment, ...GRID, '--out', out, '--no-plots'])

@@ -77,8 +77,15 @@ describe("Kalan et al.'s experiment at small scale (Kalan et al. 2019)", () => {
     output: { params: false },
   }
   it('QSGD 16 levels in direct mode at eta 0.62 reaches 1e-8 within 300 rounds, like uncompressed SGD at eta 0.8', () => {
-    const plain = sim({ ...base, algorithm: { kind: 'allreduce-sgd', eta: 0.8, sampling: { kind: 'batch', size: 20 } } })
-    const q = sim({ ...base, algorithm: { kind: 'allreduce-sgd', eta: 0.62, sampling: { kind: 'batch', size: 20 } }, compression: { kind: 'qsgd', levels: 16 } })
+    const plain = sim({
+      ...base,
+      algorithm: { kind: 'allreduce-sgd', eta: 0.8, sampling: { kind: 'batch', size: 20 } },
+    })
+    const q = sim({
+      ...base,
+      algorithm: { kind: 'allreduce-sgd', eta: 0.62, sampling: { kind: 'batch', size: 20 } },
+      compression: { kind: 'qsgd', levels: 16 },
+    })
     expect(plain.converged).toBe(true)
     expect(q.converged).toBe(true)
     expect(q.rounds).toBeLessThanOrEqual(300)
@@ -92,18 +99,25 @@ describe('quantized payloads', () => {
     for (const levels of [1, 3, 16, 1000]) {
       const a = encodeVector({ codec: 'qsgd', levels }, v, Rng.derive(4, 1, 'q'))
       const expected = dequantize(qsgdQuantize(v, levels, Rng.derive(4, 1, 'q')))
-      expect(new Uint8Array(decodeVector({ codec: 'qsgd', levels }, a, 1001).buffer)).toEqual(new Uint8Array(expected.buffer))
+      expect(new Uint8Array(decodeVector({ codec: 'qsgd', levels }, a, 1001).buffer)).toEqual(
+        new Uint8Array(expected.buffer),
+      )
     }
     for (const bits of [2, 3, 8, 16]) {
       const a = encodeVector({ codec: 'uniform', bits }, v, null)
       const expected = dequantize(uniformQuantize(v, bits))
-      expect(new Uint8Array(decodeVector({ codec: 'uniform', bits }, a, 1001).buffer)).toEqual(new Uint8Array(expected.buffer))
+      expect(new Uint8Array(decodeVector({ codec: 'uniform', bits }, a, 1001).buffer)).toEqual(
+        new Uint8Array(expected.buffer),
+      )
     }
   })
 
   it('send a vector of subnormals as zero, never NaN', () => {
     const v = Float64Array.from({ length: 9 }, (_, k) => (k - 4) * 5e-324)
-    for (const codec of [{ codec: 'qsgd', levels: 4 }, { codec: 'uniform', bits: 5 }] as const) {
+    for (const codec of [
+      { codec: 'qsgd', levels: 4 },
+      { codec: 'uniform', bits: 5 },
+    ] as const) {
       const out = decodeVector(codec, encodeVector(codec, v, Rng.derive(1, 0, 'q')), 9)
       expect(Array.from(out).every((x) => x === 0)).toBe(true)
     }

@@ -5,7 +5,16 @@
  */
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
-import { decodeBody, decodeVector, encodeF64, encodeFrame, encodeVector, FrameDecoder, WireError, type Envelope } from '../../src/codec/index.js'
+import {
+  decodeBody,
+  decodeVector,
+  encodeF64,
+  encodeFrame,
+  encodeVector,
+  FrameDecoder,
+  WireError,
+  type Envelope,
+} from '../../src/codec/index.js'
 import { parseRosterEntry, parseStatus } from '../../src/net/roster.js'
 import { Rng } from '../../src/util/rng.js'
 
@@ -71,17 +80,23 @@ describe('frame decoder and envelope guard under fuzzing', () => {
       dim: fc.constant(4),
     }) as fc.Arbitrary<Envelope>
     fc.assert(
-      fc.property(envelope, fc.array(fc.double({ noNaN: true, noDefaultInfinity: true }), { minLength: 4, maxLength: 4 }), fc.nat(), fc.integer({ min: 1, max: 255 }), (env, values, at, flip) => {
-        const frame = encodeFrame(env, encodeF64(Float64Array.from(values)))
-        const body = frame.slice(frame.length - (frame.length - 1)) // drop the 1-byte prefix (bodies here are < 128 bytes)
-        body[at % body.length]! ^= flip
-        return ownErrorsOnly(() => {
-          const { envelope: e, payload } = decodeBody(body, limits)
-          expect(e.swarm).toBe('p')
-          expect(e.dim).toBe(4)
-          if (e.kind === 'params') decodeVector({ codec: 'f64' }, payload, 4)
-        })
-      }),
+      fc.property(
+        envelope,
+        fc.array(fc.double({ noNaN: true, noDefaultInfinity: true }), { minLength: 4, maxLength: 4 }),
+        fc.nat(),
+        fc.integer({ min: 1, max: 255 }),
+        (env, values, at, flip) => {
+          const frame = encodeFrame(env, encodeF64(Float64Array.from(values)))
+          const body = frame.slice(frame.length - (frame.length - 1)) // drop the 1-byte prefix (bodies here are < 128 bytes)
+          body[at % body.length]! ^= flip
+          return ownErrorsOnly(() => {
+            const { envelope: e, payload } = decodeBody(body, limits)
+            expect(e.swarm).toBe('p')
+            expect(e.dim).toBe(4)
+            if (e.kind === 'params') decodeVector({ codec: 'f64' }, payload, 4)
+          })
+        },
+      ),
       settings,
     )
   })
@@ -98,7 +113,9 @@ describe('frame decoder and envelope guard under fuzzing', () => {
           const [body] = [...new FrameDecoder(1000).push(frame)]
           const { envelope, payload } = decodeBody(body!, limits)
           const back = decodeVector({ codec: 'f64' }, payload, 4)
-          return envelope.round === round && envelope.from === from && Buffer.from(back.buffer).equals(Buffer.from(v.buffer))
+          return (
+            envelope.round === round && envelope.from === from && Buffer.from(back.buffer).equals(Buffer.from(v.buffer))
+          )
         },
       ),
       settings,
@@ -108,13 +125,22 @@ describe('frame decoder and envelope guard under fuzzing', () => {
   it('quantized payloads of any length either decode or fail with a codec error', () => {
     fc.assert(
       fc.property(fc.uint8Array({ maxLength: 64 }), fc.constantFrom(2, 3, 8, 16), (bytes, bits) => {
-        return ownErrorsOnly(() => decodeVector({ codec: 'uniform', bits }, bytes, 17)) && ownErrorsOnly(() => decodeVector({ codec: 'qsgd', levels: bits }, bytes, 17))
+        return (
+          ownErrorsOnly(() => decodeVector({ codec: 'uniform', bits }, bytes, 17)) &&
+          ownErrorsOnly(() => decodeVector({ codec: 'qsgd', levels: bits }, bytes, 17))
+        )
       }),
       settings,
     )
     // and valid ones always decode
     const v = Float64Array.from({ length: 17 }, (_, k) => k - 8)
-    expect(decodeVector({ codec: 'qsgd', levels: 3 }, encodeVector({ codec: 'qsgd', levels: 3 }, v, Rng.derive(1, 0, 'q')), 17)).toHaveLength(17)
+    expect(
+      decodeVector(
+        { codec: 'qsgd', levels: 3 },
+        encodeVector({ codec: 'qsgd', levels: 3 }, v, Rng.derive(1, 0, 'q')),
+        17,
+      ),
+    ).toHaveLength(17)
   })
 
   it('roster and status parsers accept nothing malformed and never throw', () => {

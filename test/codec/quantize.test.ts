@@ -95,7 +95,9 @@ describe('bit packing', () => {
       const maxLevel = (2 ** bits - 1 - 1) >> 1
       expect(bitsForLevels(maxLevel)).toBeLessThanOrEqual(bits)
       for (const d of [1, 7, 9, 13, 1000]) {
-        const levels = Int32Array.from({ length: d }, (_, k) => (k === 0 ? -maxLevel : k === 1 ? maxLevel : rng.int(2 * maxLevel + 1) - maxLevel))
+        const levels = Int32Array.from({ length: d }, (_, k) =>
+          k === 0 ? -maxLevel : k === 1 ? maxLevel : rng.int(2 * maxLevel + 1) - maxLevel,
+        )
         const packed = packLevels(levels, maxLevel, bits)
         expect(packed.length).toBe(Math.ceil((d * bits) / 8))
         expect(Array.from(unpackLevels(packed, d, maxLevel, bits))).toEqual(Array.from(levels))

@@ -4,10 +4,25 @@
  * random stream left in the same place, for every codec and a range of dimensions.
  */
 import { describe, expect, it } from 'vitest'
-import { decodeBody, encodeFrame, encodeVector, encodeVectorFrame, FrameDecoder, type Envelope, type VectorCodec } from '../../src/codec/index.js'
+import {
+  decodeBody,
+  encodeFrame,
+  encodeVector,
+  encodeVectorFrame,
+  FrameDecoder,
+  type Envelope,
+  type VectorCodec,
+} from '../../src/codec/index.js'
 import { Rng } from '../../src/util/rng.js'
 
-const CODECS: VectorCodec[] = [{ codec: 'f64' }, { codec: 'f32' }, { codec: 'qsgd', levels: 16 }, { codec: 'qsgd', levels: 3 }, { codec: 'uniform', bits: 3 }, { codec: 'uniform', bits: 8 }]
+const CODECS: VectorCodec[] = [
+  { codec: 'f64' },
+  { codec: 'f32' },
+  { codec: 'qsgd', levels: 16 },
+  { codec: 'qsgd', levels: 3 },
+  { codec: 'uniform', bits: 3 },
+  { codec: 'uniform', bits: 8 },
+]
 
 describe('encodeVectorFrame', () => {
   for (const c of CODECS) {

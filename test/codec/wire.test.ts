@@ -21,7 +21,9 @@ const codeOf = (fn: () => unknown): string => thrownBy(fn, WireError).code
 
 describe('wire format', () => {
   it('lays float64 out little-endian: [1, -2] is 00..f0 3f, 00..00 c0', () => {
-    expect(Array.from(encodeF64(Float64Array.from([1, -2])))).toEqual([0, 0, 0, 0, 0, 0, 0xf0, 0x3f, 0, 0, 0, 0, 0, 0, 0, 0xc0])
+    expect(Array.from(encodeF64(Float64Array.from([1, -2])))).toEqual([
+      0, 0, 0, 0, 0, 0, 0xf0, 0x3f, 0, 0, 0, 0, 0, 0, 0, 0xc0,
+    ])
   })
 
   it('round-trips frames bit-exactly (-0, subnormals, extremes) through a decoder fed one byte at a time', () => {
@@ -53,7 +55,10 @@ describe('wire format', () => {
     const hello = encodeFrame({ ...envelope, kind: 'hello', stop }, new Uint8Array(0)).subarray(1)
     expect(codeOf(() => decodeBody(hello, { ...limits, stopBytes: 1 }))).toBe('BAD_ENVELOPE')
     // a frame without it is still fine where the run has one (a final frame, an older peer's frame)
-    expect(decodeBody(encodeFrame(envelope, encodeF64(Float64Array.of(1, 2, 3))).subarray(1), { ...limits, stopBytes: 1 }).envelope.stop).toBeUndefined()
+    expect(
+      decodeBody(encodeFrame(envelope, encodeF64(Float64Array.of(1, 2, 3))).subarray(1), { ...limits, stopBytes: 1 })
+        .envelope.stop,
+    ).toBeUndefined()
   })
 
   it('rejects an oversized length prefix before buffering, and bad envelopes and payloads by code', () => {
@@ -67,9 +72,13 @@ describe('wire format', () => {
     expect(codeOf(() => decodeBody(body({ from: 9 }), limits))).toBe('BAD_ENVELOPE')
     expect(codeOf(() => decodeBody(body({ round: -1 }), limits))).toBe('BAD_ENVELOPE')
     expect(codeOf(() => decodeBody(body({ dim: 4 }), limits))).toBe('WRONG_LENGTH')
-    expect(codeOf(() => decodeBody(body({ round: 50 }), { ...limits, roundWindow: { own: 7, behind: 2, ahead: 2 } }))).toBe('ROUND_OUT_OF_WINDOW')
+    expect(
+      codeOf(() => decodeBody(body({ round: 50 }), { ...limits, roundWindow: { own: 7, behind: 2, ahead: 2 } })),
+    ).toBe('ROUND_OUT_OF_WINDOW')
     expect(codeOf(() => decodeVector({ codec: 'f64' }, new Uint8Array(23), 3))).toBe('WRONG_LENGTH')
-    expect(codeOf(() => decodeVector({ codec: 'f64' }, encodeF64(Float64Array.from([1, NaN, 2])), 3))).toBe('NON_FINITE')
+    expect(codeOf(() => decodeVector({ codec: 'f64' }, encodeF64(Float64Array.from([1, NaN, 2])), 3))).toBe(
+      'NON_FINITE',
+    )
   })
 
   it('quantized payloads decode to what the sender quantized, with exact lengths', () => {

@@ -14,11 +14,33 @@ const errorOf = (fn: () => unknown): ConfigError => thrownBy(fn, ConfigError)
 describe('experiment files', () => {
   it('fills every default from an empty file', () => {
     const e = experimentFrom({})
-    expect(e.swarm).toEqual({ id: 'meshgd', peers: 16, key_file: null, max_connections_per_ip: null, max_connections_per_peer: 4 })
+    expect(e.swarm).toEqual({
+      id: 'meshgd',
+      peers: 16,
+      key_file: null,
+      max_connections_per_ip: null,
+      max_connections_per_peer: 4,
+    })
     expect(e.topology.kind).toBe('ring')
     expect(e.topology.weights).toEqual({ kind: 'unit' })
-    expect(e.problem).toMatchObject({ kind: 'planted', loss: 'squared', dim: 200, samples_per_peer: 1, seed: 1, noise: 0 })
-    expect(e.algorithm).toEqual({ kind: 'elastic', eta: 0.5, mu: 0.2, sampling: { kind: 'full' }, local_steps: 1, eta_per_peer: null, gradient_noise: 0, robust: { clip: null, aggregate: 'weighted', trim: 1 } })
+    expect(e.problem).toMatchObject({
+      kind: 'planted',
+      loss: 'squared',
+      dim: 200,
+      samples_per_peer: 1,
+      seed: 1,
+      noise: 0,
+    })
+    expect(e.algorithm).toEqual({
+      kind: 'elastic',
+      eta: 0.5,
+      mu: 0.2,
+      sampling: { kind: 'full' },
+      local_steps: 1,
+      eta_per_peer: null,
+      gradient_noise: 0,
+      robust: { clip: null, aggregate: 'weighted', trim: 1 },
+    })
     expect(e.compression).toEqual({ kind: 'none' })
     expect(e.run).toMatchObject({ rounds: 500, mode: 'sync', seed: 1, target: null, neighbour_timeout_ms: 5000 })
     expect(e.run.init).toEqual({ kind: 'zeros' })
@@ -42,7 +64,13 @@ describe('experiment files', () => {
 
   it('applies --set overrides by dotted path, typed as YAML scalars', () => {
     const path = file('base.yaml', 'algorithm: { eta: 0.5 }\n')
-    const e = loadExperiment(path, ['algorithm.mu=0.3', 'swarm.peers=4', 'run.target=1e-8', 'algorithm.sampling.kind=batch', 'algorithm.sampling.size=3']).experiment
+    const e = loadExperiment(path, [
+      'algorithm.mu=0.3',
+      'swarm.peers=4',
+      'run.target=1e-8',
+      'algorithm.sampling.kind=batch',
+      'algorithm.sampling.size=3',
+    ]).experiment
     expect(e.algorithm).toMatchObject({ kind: 'elastic', mu: 0.3 })
     expect(e.swarm.peers).toBe(4)
     expect(e.run.target).toBe(1e-8)
@@ -61,16 +89,26 @@ describe('experiment files', () => {
     const path = file('bad.yaml', 'swarm: { peers: 4 }\nalgorithm:\n  eta: -1\n')
     expect(errorOf(() => loadExperiment(path)).message).toMatch(new RegExp(`^${path}:3: algorithm.eta: .*>0.*got -1$`))
     const kind = file('kind.yaml', 'topology: { kind: donut }\n')
-    expect(errorOf(() => loadExperiment(kind)).message).toMatch(/kind.yaml:1: topology.kind: must be one of "ring", .*got "donut"/)
+    expect(errorOf(() => loadExperiment(kind)).message).toMatch(
+      /kind.yaml:1: topology.kind: must be one of "ring", .*got "donut"/,
+    )
     const typed = file('typed.yaml', 'run:\n  rounds: many\n')
-    expect(errorOf(() => loadExperiment(typed)).message).toMatch(/typed.yaml:2: run.rounds: expected number, got "many"/)
+    expect(errorOf(() => loadExperiment(typed)).message).toMatch(
+      /typed.yaml:2: run.rounds: expected number, got "many"/,
+    )
   })
 
   it('blames --set, not the file, for a bad override', () => {
     const path = file('ok.yaml', 'swarm: { peers: 4 }\n')
-    expect(errorOf(() => loadExperiment(path, ['algorithm.mu=abc'])).message).toMatch(/^--set: algorithm.mu: expected a number or "auto", got "abc"/)
-    expect(errorOf(() => loadExperiment(path, ['nonsense'])).message).toMatch(/--set nonsense: expected dotted.path=value/)
-    expect(errorOf(() => loadExperiment(path, ['swarm.colour=red'])).message).toMatch(/^--set: swarm.colour: unknown field/)
+    expect(errorOf(() => loadExperiment(path, ['algorithm.mu=abc'])).message).toMatch(
+      /^--set: algorithm.mu: expected a number or "auto", got "abc"/,
+    )
+    expect(errorOf(() => loadExperiment(path, ['nonsense'])).message).toMatch(
+      /--set nonsense: expected dotted.path=value/,
+    )
+    expect(errorOf(() => loadExperiment(path, ['swarm.colour=red'])).message).toMatch(
+      /^--set: swarm.colour: unknown field/,
+    )
   })
 
   it('reports YAML syntax errors with line and column, and missing files', () => {
@@ -78,7 +116,9 @@ describe('experiment files', () => {
     const err = errorOf(() => loadExperiment(path))
     expect(err.code).toBe('CONFIG_SYNTAX')
     expect(err.message).toMatch(new RegExp(`^${path}:\\d+:\\d+: YAML syntax error`))
-    expect(errorOf(() => loadExperiment(join(dir, 'absent.yaml'))).message).toMatch(/absent.yaml: cannot read experiment file: no such file/)
+    expect(errorOf(() => loadExperiment(join(dir, 'absent.yaml'))).message).toMatch(
+      /absent.yaml: cannot read experiment file: no such file/,
+    )
     const dup = file('dup.yaml', 'swarm: { peers: 4 }\nswarm: { peers: 5 }\n')
     expect(errorOf(() => loadExperiment(dup)).message).toMatch(/dup.yaml:2:\d+: YAML syntax error/)
   })
@@ -111,12 +151,17 @@ describe('experiment.json, the resolved experiment', () => {
 
   it('makes data and key paths absolute, and compares runs without them', async () => {
     const { firstDifference, portableExperiment, runDifference } = await import('../../src/config/portable.js')
-    const e = experimentFrom({ swarm: { peers: 4, key_file: 'k/swarm.key' }, problem: { kind: 'csv', path: 'data.csv' } })
+    const e = experimentFrom({
+      swarm: { peers: 4, key_file: 'k/swarm.key' },
+      problem: { kind: 'csv', path: 'data.csv' },
+    })
     const p = portableExperiment(e, '/srv/exp')
     expect(p.swarm.key_file).toBe('/srv/exp/k/swarm.key')
     expect(p.problem.kind === 'csv' && p.problem.path).toBe('/srv/exp/data.csv')
     expect(runDifference(JSON.parse(JSON.stringify(p)), portableExperiment(e, '/elsewhere'))).toBeNull()
-    expect(runDifference(JSON.parse(JSON.stringify(p)), { ...e, swarm: { ...e.swarm, peers: 5 } })).toBe('swarm.peers: 4 there, 5 here')
+    expect(runDifference(JSON.parse(JSON.stringify(p)), { ...e, swarm: { ...e.swarm, peers: 5 } })).toBe(
+      'swarm.peers: 4 there, 5 here',
+    )
     expect(firstDifference({ a: [1, 2] }, { a: [1, 3] })).toBe('a.1: 2 there, 3 here')
     expect(firstDifference({ a: 1 }, { a: 1, b: null })).toBe('b: absent there, null here')
   })

@@ -15,12 +15,25 @@ import { meshgdRunner, root, workDir } from '../helpers/meshgd.js'
 const work = workDir('compose')
 const meshgd = meshgdRunner({ cwd: work, timeout: 60_000 })
 
-const SERVICE_KEYS = new Set(['image', 'command', 'volumes', 'networks', 'restart', 'depends_on', 'ports', 'secrets', 'healthcheck'])
+const SERVICE_KEYS = new Set([
+  'image',
+  'command',
+  'volumes',
+  'networks',
+  'restart',
+  'depends_on',
+  'ports',
+  'secrets',
+  'healthcheck',
+])
 const RESTART = new Set(['no', 'always', 'on-failure', 'unless-stopped'])
 
 type Doc = {
   name: string
-  services: Record<string, Record<string, unknown> & { command: string[]; volumes: Array<Record<string, unknown>>; networks: string[] }>
+  services: Record<
+    string,
+    Record<string, unknown> & { command: string[]; volumes: Array<Record<string, unknown>>; networks: string[] }
+  >
   networks: Record<string, unknown>
   volumes: Record<string, unknown>
   secrets?: Record<string, { file: string }>
@@ -29,28 +42,38 @@ type Doc = {
 /** The structure checks (what `docker compose config` would refuse), returning the problems found. */
 function composeProblems(doc: Doc, composeDir: string): string[] {
   const problems: string[] = []
-  for (const key of Object.keys(doc)) if (!['name', 'services', 'networks', 'volumes', 'secrets'].includes(key)) problems.push(`unknown top-level key ${key}`)
+  for (const key of Object.keys(doc))
+    if (!['name', 'services', 'networks', 'volumes', 'secrets'].includes(key))
+      problems.push(`unknown top-level key ${key}`)
   if (!/^[a-z0-9][a-z0-9_-]*$/.test(doc.name)) problems.push(`bad project name ${doc.name}`)
   for (const [name, s] of Object.entries(doc.services)) {
     if (!/^[a-zA-Z0-9][a-zA-Z0-9_.-]+$/.test(name)) problems.push(`bad service name ${name}`)
     for (const key of Object.keys(s)) if (!SERVICE_KEYS.has(key)) problems.push(`${name}: unknown key ${key}`)
     if (typeof s.image !== 'string' || s.image === '') problems.push(`${name}: no image`)
-    if (!Array.isArray(s.command) || !s.command.every((c) => typeof c === 'string')) problems.push(`${name}: command is not a list of strings`)
+    if (!Array.isArray(s.command) || !s.command.every((c) => typeof c === 'string'))
+      problems.push(`${name}: command is not a list of strings`)
     if (!RESTART.has(s.restart as string)) problems.push(`${name}: restart ${String(s.restart)}`)
     for (const n of s.networks) if (!(n in doc.networks)) problems.push(`${name}: undeclared network ${n}`)
     for (const v of s.volumes) {
-      if (typeof v.target !== 'string' || !v.target.startsWith('/')) problems.push(`${name}: volume target ${String(v.target)}`)
-      if (v.type === 'volume' && !(String(v.source) in doc.volumes)) problems.push(`${name}: undeclared volume ${String(v.source)}`)
-      if (v.type === 'bind' && !existsSync(resolve(composeDir, String(v.source)))) problems.push(`${name}: bind source ${String(v.source)} does not exist`)
+      if (typeof v.target !== 'string' || !v.target.startsWith('/'))
+        problems.push(`${name}: volume target ${String(v.target)}`)
+      if (v.type === 'volume' && !(String(v.source) in doc.volumes))
+        problems.push(`${name}: undeclared volume ${String(v.source)}`)
+      if (v.type === 'bind' && !existsSync(resolve(composeDir, String(v.source))))
+        problems.push(`${name}: bind source ${String(v.source)} does not exist`)
       if (v.type !== 'volume' && v.type !== 'bind') problems.push(`${name}: volume type ${String(v.type)}`)
     }
-    for (const dep of (s.depends_on as string[] | undefined) ?? []) if (!(dep in doc.services)) problems.push(`${name}: depends on unknown ${dep}`)
-    for (const sec of (s.secrets as string[] | undefined) ?? []) if (!doc.secrets || !(sec in doc.secrets)) problems.push(`${name}: undeclared secret ${sec}`)
-    for (const p of (s.ports as unknown[] | undefined) ?? []) if (typeof p !== 'string' || !/^\d+:\d+$/.test(p)) problems.push(`${name}: port ${String(p)}`)
+    for (const dep of (s.depends_on as string[] | undefined) ?? [])
+      if (!(dep in doc.services)) problems.push(`${name}: depends on unknown ${dep}`)
+    for (const sec of (s.secrets as string[] | undefined) ?? [])
+      if (!doc.secrets || !(sec in doc.secrets)) problems.push(`${name}: undeclared secret ${sec}`)
+    for (const p of (s.ports as unknown[] | undefined) ?? [])
+      if (typeof p !== 'string' || !/^\d+:\d+$/.test(p)) problems.push(`${name}: port ${String(p)}`)
     const hc = s.healthcheck as { test?: unknown[] } | undefined
     if (hc && (!Array.isArray(hc.test) || hc.test[0] !== 'CMD')) problems.push(`${name}: healthcheck test`)
   }
-  for (const [name, sec] of Object.entries(doc.secrets ?? {})) if (!existsSync(resolve(composeDir, sec.file))) problems.push(`secret ${name}: ${sec.file} does not exist`)
+  for (const [name, sec] of Object.entries(doc.secrets ?? {}))
+    if (!existsSync(resolve(composeDir, sec.file))) problems.push(`secret ${name}: ${sec.file} does not exist`)
   return problems
 }
 
@@ -73,7 +96,9 @@ function optionOf(command: string[], flag: string): string | undefined {
 }
 
 function expectPeers(doc: Doc, n: number): void {
-  expect(Object.keys(doc.services).sort()).toEqual(['bootstrap', ...Array.from({ length: n }, (_, i) => `peer-${i}`)].sort())
+  expect(Object.keys(doc.services).sort()).toEqual(
+    ['bootstrap', ...Array.from({ length: n }, (_, i) => `peer-${i}`)].sort(),
+  )
   const announced = new Set<string>()
   for (let i = 0; i < n; i++) {
     const s = doc.services[`peer-${i}`]!
@@ -92,27 +117,50 @@ function expectPeers(doc: Doc, n: number): void {
 
 describe('meshgd compose', () => {
   it('a ring: a bootstrap and one service per peer, structurally valid', () => {
-    const { doc, dir } = generate('ring', { swarm: { id: 'Ring.Demo', peers: 6 }, topology: { kind: 'ring' }, problem: { kind: 'planted', dim: 8 } })
+    const { doc, dir } = generate('ring', {
+      swarm: { id: 'Ring.Demo', peers: 6 },
+      topology: { kind: 'ring' },
+      problem: { kind: 'planted', dim: 8 },
+    })
     expect(composeProblems(doc, dir)).toEqual([])
     expect(doc.name).toBe('meshgd-ring-demo')
     expectPeers(doc, 6)
-    expect(doc.services.bootstrap!.command).toEqual(['bootstrap', '--listen', '/ip4/0.0.0.0/tcp/4001', '--key', '/data/bootstrap.key', '--metrics', '9464'])
+    expect(doc.services.bootstrap!.command).toEqual([
+      'bootstrap',
+      '--listen',
+      '/ip4/0.0.0.0/tcp/4001',
+      '--key',
+      '/data/bootstrap.key',
+      '--metrics',
+      '9464',
+    ])
     for (let i = 0; i < 6; i++) expect(optionOf(doc.services[`peer-${i}`]!.command, '--metrics')).toBe('9464')
     expect(doc.secrets).toBeUndefined()
     // the resolved experiment is written beside the compose file and mounted by a path relative to it
-    expect(doc.services['peer-0']!.volumes.find((v) => v.target === '/experiment/experiment.json')?.source).toBe('./compose.experiment.json')
-    expect(JSON.parse(readFileSync(join(dir, 'compose.experiment.json'), 'utf8')).swarm).toMatchObject({ id: 'Ring.Demo', peers: 6 })
+    expect(doc.services['peer-0']!.volumes.find((v) => v.target === '/experiment/experiment.json')?.source).toBe(
+      './compose.experiment.json',
+    )
+    expect(JSON.parse(readFileSync(join(dir, 'compose.experiment.json'), 'utf8')).swarm).toMatchObject({
+      id: 'Ring.Demo',
+      peers: 6,
+    })
   })
 
   it('--prometheus: a Prometheus service whose scrape config names the bootstrap and every peer', () => {
-    const { doc, dir } = generate('prom', { swarm: { id: 'prom', peers: 5 }, topology: { kind: 'ring' }, problem: { kind: 'planted', dim: 8 } }, ['--prometheus'])
+    const { doc, dir } = generate(
+      'prom',
+      { swarm: { id: 'prom', peers: 5 }, topology: { kind: 'ring' }, problem: { kind: 'planted', dim: 8 } },
+      ['--prometheus'],
+    )
     expect(composeProblems(doc, dir)).toEqual([])
     const prometheus = doc.services.prometheus!
     expect(prometheus.image).toMatch(/^prom\/prometheus:v\d+\.\d+\.\d+$/)
     expect(prometheus.ports).toEqual(['9090:9090'])
     const mount = prometheus.volumes.find((v) => v.target === '/etc/prometheus/prometheus.yml')!
     expect(mount.read_only).toBe(true)
-    const config = parse(readFileSync(resolve(dir, String(mount.source)), 'utf8')) as { scrape_configs: Array<{ static_configs: Array<{ targets: string[] }> }> }
+    const config = parse(readFileSync(resolve(dir, String(mount.source)), 'utf8')) as {
+      scrape_configs: Array<{ static_configs: Array<{ targets: string[] }> }>
+    }
     const targets = config.scrape_configs.flatMap((c) => c.static_configs.flatMap((sc) => sc.targets)).sort()
     expect(targets).toEqual(['bootstrap:9464', ...Array.from({ length: 5 }, (_, i) => `peer-${i}:9464`)].sort())
     // every target is a service of the file that serves /metrics on that port
@@ -120,7 +168,11 @@ describe('meshgd compose', () => {
   })
 
   it('a torus with another image and port', () => {
-    const { doc, dir } = generate('torus', { swarm: { id: 'torus', peers: 9 }, topology: { kind: 'torus' }, problem: { kind: 'planted', dim: 8 } }, ['--image', 'registry.example/meshgd:0.1', '--port', '5001'])
+    const { doc, dir } = generate(
+      'torus',
+      { swarm: { id: 'torus', peers: 9 }, topology: { kind: 'torus' }, problem: { kind: 'planted', dim: 8 } },
+      ['--image', 'registry.example/meshgd:0.1', '--port', '5001'],
+    )
     expect(composeProblems(doc, dir)).toEqual([])
     expect(Object.keys(doc.services)).toHaveLength(10)
     for (const s of Object.values(doc.services)) expect(s.image).toBe('registry.example/meshgd:0.1')
@@ -131,11 +183,17 @@ describe('meshgd compose', () => {
     const dir = join(work, 'keyed')
     mkdirSync(join(dir, 'experiments'), { recursive: true })
     expect(meshgd(['keygen', '-o', join(dir, 'experiments', 'swarm.key')]).status).toBe(0)
-    const { doc, dir: composeDir } = generate('keyed', { swarm: { id: 'keyed', peers: 4, key_file: 'swarm.key' }, topology: { kind: 'ring' }, problem: { kind: 'planted', dim: 8 } })
+    const { doc, dir: composeDir } = generate('keyed', {
+      swarm: { id: 'keyed', peers: 4, key_file: 'swarm.key' },
+      topology: { kind: 'ring' },
+      problem: { kind: 'planted', dim: 8 },
+    })
     expect(composeProblems(doc, composeDir)).toEqual([])
     expectPeers(doc, 4)
     expect(Object.keys(doc.secrets!)).toEqual(['swarm_key'])
-    expect(readFileSync(resolve(composeDir, doc.secrets!.swarm_key!.file), 'utf8')).toMatch(/^\/key\/swarm\/psk\/1\.0\.0\//)
+    expect(readFileSync(resolve(composeDir, doc.secrets!.swarm_key!.file), 'utf8')).toMatch(
+      /^\/key\/swarm\/psk\/1\.0\.0\//,
+    )
     for (const s of Object.values(doc.services)) {
       expect(s.secrets).toEqual(['swarm_key'])
       expect(optionOf(s.command, '--swarm-key')).toBe('/run/secrets/swarm_key')
@@ -176,7 +234,9 @@ describe('the Dockerfile', () => {
     expect(text).toMatch(/^ENTRYPOINT \["meshgd"\]$/m)
     expect(text).toMatch(/^VOLUME \/data$/m)
     // every path it copies from the context exists and is not excluded by .dockerignore
-    const ignored = readFileSync(join(root, '.dockerignore'), 'utf8').split('\n').filter((l) => l && !l.startsWith('#'))
+    const ignored = readFileSync(join(root, '.dockerignore'), 'utf8')
+      .split('\n')
+      .filter((l) => l && !l.startsWith('#'))
     for (const line of text.split('\n').filter((l) => /^COPY (?!--from)/.test(l))) {
       for (const src of line.split(/\s+/).slice(1, -1)) {
         expect(existsSync(join(root, src)), src).toBe(true)
@@ -199,7 +259,9 @@ describe('the Dockerfile', () => {
     expect(quickHealth([], { MESHGD_HEALTH_FILE: beat })).toBe(0)
     expect(quickHealth(['--max-age', '30'], {})).toBeNull() // no file: the command says so
     expect(quickHealth(['--file', beat, '--bogus', '1'], {})).toBeNull()
-    expect(meshgd(['health', '--file', beat, '--max-age', 'soon']).stderr).toMatch(/^meshgd: --max-age soon: must be a number of seconds/)
+    expect(meshgd(['health', '--file', beat, '--max-age', 'soon']).stderr).toMatch(
+      /^meshgd: --max-age soon: must be a number of seconds/,
+    )
   })
 })
 

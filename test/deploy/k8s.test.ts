@@ -7,7 +7,17 @@
  * refusals, one line and exit 2. No cluster runs here, so this is as far as the manifests are checked.
  */
 import { spawn } from 'node:child_process'
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs'
+import {
+  chmodSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  readdirSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs'
 import { join } from 'node:path'
 import { StatefulSet } from 'kubernetes-models/apps/v1/StatefulSet'
 import { ConfigMap } from 'kubernetes-models/v1/ConfigMap'
@@ -43,7 +53,8 @@ function validate(o: Obj): void {
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/
 const DNS_1035 = /^[a-z]([-a-z0-9]*[a-z0-9])?$/
 const LABEL_VALUE = /^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$/
-const LABEL_KEY = /^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/
+const LABEL_KEY =
+  /^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/
 
 function labelProblems(where: string, labels: Obj | undefined): string[] {
   return Object.entries(labels ?? {}).flatMap(([k, v]) => [
@@ -58,22 +69,32 @@ function statefulSetProblems(set: Obj, all: Obj[]): string[] {
   const problems: string[] = []
   if (name.length > 52) problems.push(`${name}: a StatefulSet name over 52 characters`)
   const pod = set.spec.template
-  for (const [k, v] of Object.entries(set.spec.selector.matchLabels)) if (pod.metadata.labels[k] !== v) problems.push(`${name}: selector ${k} does not match the pod labels`)
+  for (const [k, v] of Object.entries(set.spec.selector.matchLabels))
+    if (pod.metadata.labels[k] !== v) problems.push(`${name}: selector ${k} does not match the pod labels`)
   const service = all.find((o) => o.kind === 'Service' && o.metadata.name === set.spec.serviceName)
-  if (!service || service.spec.clusterIP !== 'None') problems.push(`${name}: serviceName ${set.spec.serviceName} is not a headless Service here`)
-  else for (const [k, v] of Object.entries(service.spec.selector)) if (pod.metadata.labels[k] !== v) problems.push(`${name}: its Service does not select its pods`)
+  if (!service || service.spec.clusterIP !== 'None')
+    problems.push(`${name}: serviceName ${set.spec.serviceName} is not a headless Service here`)
+  else
+    for (const [k, v] of Object.entries(service.spec.selector))
+      if (pod.metadata.labels[k] !== v) problems.push(`${name}: its Service does not select its pods`)
   const claims = (set.spec.volumeClaimTemplates as Obj[]).map((c) => c.metadata.name as string)
   const volumes = (pod.spec.volumes as Obj[]).map((v) => v.name as string)
   for (const v of pod.spec.volumes as Obj[]) {
-    if (v.configMap && !all.some((o) => o.kind === 'ConfigMap' && o.metadata.name === v.configMap.name)) problems.push(`${name}: no ConfigMap ${v.configMap.name}`)
-    if (v.secret && !all.some((o) => o.kind === 'Secret' && o.metadata.name === v.secret.secretName)) problems.push(`${name}: no Secret ${v.secret.secretName}`)
+    if (v.configMap && !all.some((o) => o.kind === 'ConfigMap' && o.metadata.name === v.configMap.name))
+      problems.push(`${name}: no ConfigMap ${v.configMap.name}`)
+    if (v.secret && !all.some((o) => o.kind === 'Secret' && o.metadata.name === v.secret.secretName))
+      problems.push(`${name}: no Secret ${v.secret.secretName}`)
   }
   for (const c of pod.spec.containers as Obj[]) {
     const mounts = (c.volumeMounts as Obj[]).map((m) => m.name as string)
-    for (const m of mounts) if (!volumes.includes(m) && !claims.includes(m)) problems.push(`${name}: mount of an undeclared volume ${m}`)
+    for (const m of mounts)
+      if (!volumes.includes(m) && !claims.includes(m)) problems.push(`${name}: mount of an undeclared volume ${m}`)
     for (const claim of claims) if (!mounts.includes(claim)) problems.push(`${name}: claim ${claim} is mounted nowhere`)
-    for (const p of c.ports as Obj[]) if (p.name.length > 15 || !DNS_LABEL.test(p.name)) problems.push(`${name}: port name ${p.name}`)
-    for (const p of service?.spec.ports ?? []) if (!(c.ports as Obj[]).some((cp) => cp.name === p.targetPort)) problems.push(`${name}: Service targets an unknown port ${p.targetPort}`)
+    for (const p of c.ports as Obj[])
+      if (p.name.length > 15 || !DNS_LABEL.test(p.name)) problems.push(`${name}: port name ${p.name}`)
+    for (const p of service?.spec.ports ?? [])
+      if (!(c.ports as Obj[]).some((cp) => cp.name === p.targetPort))
+        problems.push(`${name}: Service targets an unknown port ${p.targetPort}`)
   }
   problems.push(...labelProblems(`${name} pod`, pod.metadata.labels))
   return problems
@@ -85,8 +106,10 @@ function apiServerProblems(all: Obj[]): string[] {
   for (const o of all) {
     const { name, namespace, labels } = o.metadata
     const nameRule = o.kind === 'Service' ? DNS_1035 : DNS_LABEL
-    if (typeof name !== 'string' || name.length > 63 || !nameRule.test(name)) problems.push(`${o.kind} name ${String(name)}`)
-    if (typeof namespace !== 'string' || !DNS_LABEL.test(namespace)) problems.push(`${o.kind} ${name}: namespace ${String(namespace)}`)
+    if (typeof name !== 'string' || name.length > 63 || !nameRule.test(name))
+      problems.push(`${o.kind} name ${String(name)}`)
+    if (typeof namespace !== 'string' || !DNS_LABEL.test(namespace))
+      problems.push(`${o.kind} ${name}: namespace ${String(namespace)}`)
     problems.push(...labelProblems(`${o.kind} ${name}`, labels))
     if (o.kind === 'ConfigMap') {
       for (const key of Object.keys(o.data)) if (!/^[-._a-zA-Z0-9]+$/.test(key)) problems.push(`ConfigMap key ${key}`)
@@ -115,7 +138,12 @@ function generate(name: string, body: string, extra: string[] = []): Generated {
   expect(r.status).toBe(0)
   const files = readdirSync(out).filter((f) => f !== 'kustomization.yaml')
   const manifests = files.map((f) => parse(readFileSync(join(out, f), 'utf8')) as Obj)
-  return { dir: out, files, manifests, kustomization: parse(readFileSync(join(out, 'kustomization.yaml'), 'utf8')) as Obj }
+  return {
+    dir: out,
+    files,
+    manifests,
+    kustomization: parse(readFileSync(join(out, 'kustomization.yaml'), 'utf8')) as Obj,
+  }
 }
 
 function byKind(g: Generated, kind: string, name: string): Obj {
@@ -142,7 +170,11 @@ function expectSwarm(g: Generated, swarmId: string, n: number, ns = 'default'): 
   expect(byKind(g, 'Service', names.peers).spec).toMatchObject({ clusterIP: 'None', publishNotReadyAddresses: true })
   expect(byKind(g, 'StatefulSet', names.bootstrap).spec.replicas).toBe(1)
   expect(byKind(g, 'ConfigMap', names.experiment).data['experiment.json']).toBeDefined()
-  for (const o of g.manifests) expect(o.metadata.labels).toMatchObject({ 'app.kubernetes.io/name': 'meshgd', 'app.kubernetes.io/instance': swarmId })
+  for (const o of g.manifests)
+    expect(o.metadata.labels).toMatchObject({
+      'app.kubernetes.io/name': 'meshgd',
+      'app.kubernetes.io/instance': swarmId,
+    })
   expectAddressing(peers, byKind(g, 'StatefulSet', names.bootstrap), n, ns)
 }
 
@@ -156,7 +188,9 @@ function expectAddressing(peers: Obj, bootstrap: Obj, n: number, ns: string): vo
     const pod = `${peers.metadata.name}-${i}` // how a StatefulSet names its pods
     const announce = optionOf(args, '--announce')!.replace('$(POD_NAME)', pod) // what the kubelet expands
     expect(announce).toBe(`/dns4/${pod}.${peers.spec.serviceName}.${ns}.svc.cluster.local/tcp/4001`)
-    expect(announce).toBe(`/dns4/${peerHost(k8sNames(peers.metadata.labels['app.kubernetes.io/instance']), i, { namespace: ns, clusterDomain: 'cluster.local' })}/tcp/4001`)
+    expect(announce).toBe(
+      `/dns4/${peerHost(k8sNames(peers.metadata.labels['app.kubernetes.io/instance']), i, { namespace: ns, clusterDomain: 'cluster.local' })}/tcp/4001`,
+    )
     expect(nodeIndexOf({ indexFromHostname: true }, n, pod)).toBe(i)
   }
   expect(optionOf(args, '--bootstrap')).toBe(`/dns4/${bootstrap.spec.serviceName}.${ns}.svc.cluster.local/tcp/4001`)
@@ -164,8 +198,12 @@ function expectAddressing(peers: Obj, bootstrap: Obj, n: number, ns: string): vo
   expect(optionOf(args, '--out')).toBe('/data/run')
   // every flag the pods pass is one meshgd has
   const help = meshgd(['node', '--help']).stdout + meshgd(['bootstrap', '--help']).stdout
-  for (const flag of [...args, ...(bootstrap.spec.template.spec.containers[0].args as string[])].filter((a) => a.startsWith('--'))) expect(help, flag).toContain(flag)
-  for (const probe of ['livenessProbe', 'readinessProbe']) expect(container[probe].exec.command.slice(0, 2)).toEqual(['meshgd', 'health'])
+  for (const flag of [...args, ...(bootstrap.spec.template.spec.containers[0].args as string[])].filter((a) =>
+    a.startsWith('--'),
+  ))
+    expect(help, flag).toContain(flag)
+  for (const probe of ['livenessProbe', 'readinessProbe'])
+    expect(container[probe].exec.command.slice(0, 2)).toEqual(['meshgd', 'health'])
   expect(peers.spec.template.spec.securityContext).toMatchObject({ runAsUser: 1000, fsGroup: 1000, runAsNonRoot: true })
   expect(container.resources).toEqual({ requests: { memory: '128Mi', cpu: '100m' }, limits: { memory: '256Mi' } })
   expect(peers.spec.volumeClaimTemplates[0].metadata.name).toBe('data')
@@ -179,7 +217,13 @@ describe('meshgd k8s', () => {
     const sets = ['--set', 'run.rounds=77', '--set', 'algorithm.mu=0.3']
     const g = generate('ring8', ringBody, sets)
     expectSwarm(g, 'ring8', 8)
-    expect(g.files.sort()).toEqual(['bootstrap-service.yaml', 'bootstrap-statefulset.yaml', 'experiment-configmap.yaml', 'peers-service.yaml', 'peers-statefulset.yaml'])
+    expect(g.files.sort()).toEqual([
+      'bootstrap-service.yaml',
+      'bootstrap-statefulset.yaml',
+      'experiment-configmap.yaml',
+      'peers-service.yaml',
+      'peers-statefulset.yaml',
+    ])
     // the ConfigMap holds exactly what loadExperiment returns with the overrides, and reads back the same
     const json = byKind(g, 'ConfigMap', 'meshgd-ring8-experiment').data['experiment.json'] as string
     const expected = loadExperiment(join(work, 'ring8', 'ring8.yaml'), ['run.rounds=77', 'algorithm.mu=0.3']).experiment
@@ -193,11 +237,23 @@ describe('meshgd k8s', () => {
   })
 
   it('a torus of 64 in another namespace, with Prometheus annotations', () => {
-    const g = generate('torus64', 'swarm: { id: Torus.64, peers: 64 }\ntopology: { kind: torus }\nproblem: { dim: 16 }\n', ['--namespace', 'lab', '--metrics-port', '9464'])
+    const g = generate(
+      'torus64',
+      'swarm: { id: Torus.64, peers: 64 }\ntopology: { kind: torus }\nproblem: { dim: 16 }\n',
+      ['--namespace', 'lab', '--metrics-port', '9464'],
+    )
     expectSwarm(g, 'Torus.64', 64, 'lab')
     const set = byKind(g, 'StatefulSet', 'meshgd-torus-64')
-    expect(set.spec.template.metadata.annotations).toEqual({ 'prometheus.io/scrape': 'true', 'prometheus.io/port': '9464', 'prometheus.io/path': '/metrics' })
-    expect(set.spec.template.spec.containers[0].ports).toContainEqual({ name: 'metrics', containerPort: 9464, protocol: 'TCP' })
+    expect(set.spec.template.metadata.annotations).toEqual({
+      'prometheus.io/scrape': 'true',
+      'prometheus.io/port': '9464',
+      'prometheus.io/path': '/metrics',
+    })
+    expect(set.spec.template.spec.containers[0].ports).toContainEqual({
+      name: 'metrics',
+      containerPort: 9464,
+      protocol: 'TCP',
+    })
     // issue 25 item 4: the processes serve what the annotations point at
     const args: string[] = set.spec.template.spec.containers[0].args
     expect(args.slice(args.indexOf('--metrics'), args.indexOf('--metrics') + 2)).toEqual(['--metrics', '9464'])
@@ -214,16 +270,27 @@ describe('meshgd k8s', () => {
     const g = generate('keyed', 'swarm: { id: keyed, peers: 4, key_file: swarm.key }\nproblem: { dim: 8 }\n')
     expectSwarm(g, 'keyed', 4)
     const secret = byKind(g, 'Secret', 'meshgd-keyed-swarm-key')
-    expect(Buffer.from(secret.data['swarm.key'], 'base64').toString('utf8')).toBe(readFileSync(join(dir, 'swarm.key'), 'utf8'))
+    expect(Buffer.from(secret.data['swarm.key'], 'base64').toString('utf8')).toBe(
+      readFileSync(join(dir, 'swarm.key'), 'utf8'),
+    )
     expect(statSync(join(g.dir, 'swarm-key-secret.yaml')).mode & 0o077).toBe(0)
     for (const set of g.manifests.filter((o) => o.kind === 'StatefulSet')) {
       const pod = set.spec.template.spec
-      expect(pod.volumes).toContainEqual({ name: 'swarm-key', secret: { secretName: 'meshgd-keyed-swarm-key', defaultMode: 0o440 } })
+      expect(pod.volumes).toContainEqual({
+        name: 'swarm-key',
+        secret: { secretName: 'meshgd-keyed-swarm-key', defaultMode: 0o440 },
+      })
       expect(optionOf(pod.containers[0].args, '--swarm-key')).toBe('/etc/meshgd/swarm-key/swarm.key')
-      expect(pod.containers[0].volumeMounts).toContainEqual({ name: 'swarm-key', mountPath: '/etc/meshgd/swarm-key', readOnly: true })
+      expect(pod.containers[0].volumeMounts).toContainEqual({
+        name: 'swarm-key',
+        mountPath: '/etc/meshgd/swarm-key',
+        readOnly: true,
+      })
     }
     // the experiment in the pod names the mounted key
-    expect(JSON.parse(byKind(g, 'ConfigMap', 'meshgd-keyed-experiment').data['experiment.json']).swarm.key_file).toBe('/etc/meshgd/swarm-key/swarm.key')
+    expect(JSON.parse(byKind(g, 'ConfigMap', 'meshgd-keyed-experiment').data['experiment.json']).swarm.key_file).toBe(
+      '/etc/meshgd/swarm-key/swarm.key',
+    )
   })
 
   it('a CSV problem: the data goes into the ConfigMap and the experiment points at the mounted file', () => {
@@ -231,14 +298,19 @@ describe('meshgd k8s', () => {
     mkdirSync(join(dir, 'data'), { recursive: true })
     const data = 'a,b,y\n1,2,3\n4,5,9\n7,8,15\n2,2,4\n'
     writeFileSync(join(dir, 'data', 'points.csv'), data)
-    const g = generate('csv', 'swarm: { id: csv, peers: 2 }\nproblem: { kind: csv, path: data/points.csv, target: y }\n')
+    const g = generate(
+      'csv',
+      'swarm: { id: csv, peers: 2 }\nproblem: { kind: csv, path: data/points.csv, target: y }\n',
+    )
     expectSwarm(g, 'csv', 2)
     const cm = byKind(g, 'ConfigMap', 'meshgd-csv-experiment')
     expect(cm.data['points.csv']).toBe(data)
     const inPod = JSON.parse(cm.data['experiment.json'])
     expect(inPod.problem.path).toBe('/experiment/points.csv')
     const expected = loadExperiment(join(dir, 'csv.yaml')).experiment
-    expect(inPod).toEqual(JSON.parse(JSON.stringify({ ...expected, problem: { ...expected.problem, path: '/experiment/points.csv' } })))
+    expect(inPod).toEqual(
+      JSON.parse(JSON.stringify({ ...expected, problem: { ...expected.problem, path: '/experiment/points.csv' } })),
+    )
   })
 
   it('refuses in one line, exit 2: a bad experiment, a missing or invalid key, a bad namespace, data above 1 MiB, pinned peers', () => {
@@ -276,12 +348,18 @@ describe('the peer index from a pod name', () => {
   })
 
   it('refuses, naming what it read: no number, or a number out of range', () => {
-    expect(() => peerIndexFromName('meshgd-demo', 4, 'hostname')).toThrow(/^hostname "meshgd-demo": no peer index in it/)
+    expect(() => peerIndexFromName('meshgd-demo', 4, 'hostname')).toThrow(
+      /^hostname "meshgd-demo": no peer index in it/,
+    )
     expect(() => peerIndexFromName('host3', 4, 'hostname')).toThrow(/no peer index/)
-    expect(() => peerIndexFromName('meshgd-demo-4', 4, 'hostname')).toThrow(/index 4 is not a peer of this swarm \(0\.\.3\)/)
+    expect(() => peerIndexFromName('meshgd-demo-4', 4, 'hostname')).toThrow(
+      /index 4 is not a peer of this swarm \(0\.\.3\)/,
+    )
     expect(() => nodeIndexOf({}, 4)).toThrow(/exactly one of --index/)
     expect(() => nodeIndexOf({ index: '1', indexFromHostname: true }, 4)).toThrow(/exactly one of --index/)
-    expect(() => nodeIndexOf({ indexFromEnv: 'NOPE' }, 4, 'h', {})).toThrow(/--index-from-env NOPE: the variable is not set/)
+    expect(() => nodeIndexOf({ indexFromEnv: 'NOPE' }, 4, 'h', {})).toThrow(
+      /--index-from-env NOPE: the variable is not set/,
+    )
     expect(nodeIndexOf({ indexFromEnv: 'POD' }, 4, 'h', { POD: 'meshgd-demo-2' })).toBe(2)
     expect(nodeIndexOf({ index: '3' }, 4)).toBe(3)
     expect(() => nodeIndexOf({ index: '4' }, 4)).toThrow(/--index 4: must be an integer in 0\.\.3/)
@@ -291,8 +369,16 @@ describe('the peer index from a pod name', () => {
     const file = join(work, 'node.yaml')
     writeFileSync(file, 'swarm: { peers: 4 }\nproblem: { dim: 4 }\n')
     for (const [args, env, pattern] of [
-      [['--index-from-env', 'POD'], { POD: 'meshgd-demo-9' }, /^meshgd: --index-from-env POD "meshgd-demo-9": index 9 is not a peer of this swarm \(0\.\.3\)$/],
-      [['--index-from-env', 'POD'], { POD: 'meshgd-demo' }, /^meshgd: --index-from-env POD "meshgd-demo": no peer index in it/],
+      [
+        ['--index-from-env', 'POD'],
+        { POD: 'meshgd-demo-9' },
+        /^meshgd: --index-from-env POD "meshgd-demo-9": index 9 is not a peer of this swarm \(0\.\.3\)$/,
+      ],
+      [
+        ['--index-from-env', 'POD'],
+        { POD: 'meshgd-demo' },
+        /^meshgd: --index-from-env POD "meshgd-demo": no peer index in it/,
+      ],
       [[], {}, /^meshgd: meshgd node: give exactly one of --index I, --index-from-hostname or --index-from-env VAR$/],
     ] as const) {
       const r = meshgd(['node', file, ...args], { env })
@@ -304,7 +390,16 @@ describe('the peer index from a pod name', () => {
 
 describe('the manifests are really validated', () => {
   const experiment = experimentFrom({ swarm: { id: 'broken', peers: 3 }, problem: { dim: 4 } })
-  const opts = { image: 'meshgd:latest', namespace: 'default', port: 4001, metricsPort: null, clusterDomain: 'cluster.local', storage: '1Gi', swarmKeyText: null, data: null }
+  const opts = {
+    image: 'meshgd:latest',
+    namespace: 'default',
+    port: 4001,
+    metricsPort: null,
+    clusterDomain: 'cluster.local',
+    storage: '1Gi',
+    swarmKeyText: null,
+    data: null,
+  }
   const fresh = (): Obj[] => k8sManifests(experiment, opts).map((f) => structuredClone(f.manifest) as Obj)
   const peersOf = (all: Obj[]): Obj => all.find((o) => o.kind === 'StatefulSet' && o.metadata.name === 'meshgd-broken')!
 
@@ -347,12 +442,24 @@ describe("the peer container's wrapper", () => {
   function wrapper(dir: string, exitCode: number, seconds = 0): ReturnType<typeof spawn> {
     mkdirSync(join(dir, 'bin'), { recursive: true })
     const stub = join(dir, 'bin', 'meshgd')
-    writeFileSync(stub, `#!/bin/sh\ntrap 'echo TERM >> "${dir}/ran"; exit 130' TERM\necho "$@" >> "${dir}/ran"\nsleep ${seconds} & wait $!\nexit ${exitCode}\n`)
+    writeFileSync(
+      stub,
+      `#!/bin/sh\ntrap 'echo TERM >> "${dir}/ran"; exit 130' TERM\necho "$@" >> "${dir}/ran"\nsleep ${seconds} & wait $!\nexit ${exitCode}\n`,
+    )
     chmodSync(stub, 0o755)
-    const env = { ...process.env, PATH: `${join(dir, 'bin')}:${process.env.PATH}`, MESHGD_DONE_FILE: join(dir, 'finished'), MESHGD_HEALTH_FILE: join(dir, 'health') }
-    return spawn('/bin/sh', ['-c', PEER_WRAPPER, 'meshgd', 'node', 'x.json', '--index-from-hostname'], { env, stdio: 'ignore' })
+    const env = {
+      ...process.env,
+      PATH: `${join(dir, 'bin')}:${process.env.PATH}`,
+      MESHGD_DONE_FILE: join(dir, 'finished'),
+      MESHGD_HEALTH_FILE: join(dir, 'health'),
+    }
+    return spawn('/bin/sh', ['-c', PEER_WRAPPER, 'meshgd', 'node', 'x.json', '--index-from-hostname'], {
+      env,
+      stdio: 'ignore',
+    })
   }
-  const exited = (child: ReturnType<typeof spawn>): Promise<number | null> => new Promise((done) => child.on('exit', (code) => done(code)))
+  const exited = (child: ReturnType<typeof spawn>): Promise<number | null> =>
+    new Promise((done) => child.on('exit', (code) => done(code)))
   const until = async (ok: () => boolean): Promise<void> => {
     for (let k = 0; k < 100 && !ok(); k++) await new Promise((r) => setTimeout(r, 50))
   }

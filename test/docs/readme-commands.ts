@@ -41,7 +41,8 @@ export function readmeCommands(file = join(root, 'README.md')): ReadmeCommand[] 
       continue
     }
     let text = line
-    while (text.trimEnd().endsWith('\\') && k + 1 < lines.length) text = text.trimEnd().slice(0, -1) + ' ' + lines[++k]!.trim()
+    while (text.trimEnd().endsWith('\\') && k + 1 < lines.length)
+      text = text.trimEnd().slice(0, -1) + ' ' + lines[++k]!.trim()
     text = text.replace(/\s+#.*$/, '').trim()
     const m = /^(sudo\s+)?npx meshgd\s+(.*)$/.exec(text)
     if (m) found.push({ section, text, args: words(m[2]!), sudo: m[1] !== undefined })

@@ -13,7 +13,12 @@ const commands = readmeCommands().filter((c) => c.args[0] === 'sim' || c.args[0]
 
 describe('README.md: the sim and theory examples run as written', () => {
   it('has them (a first experiment: theory, sim, a stronger coupling, --json)', () => {
-    expect(commands.filter((c) => c.section === 'A first experiment').map((c) => c.args[0])).toEqual(['theory', 'sim', 'sim', 'theory'])
+    expect(commands.filter((c) => c.section === 'A first experiment').map((c) => c.args[0])).toEqual([
+      'theory',
+      'sim',
+      'sim',
+      'theory',
+    ])
   })
 
   for (const c of commands) {

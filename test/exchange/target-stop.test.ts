@@ -21,7 +21,8 @@ function floydDiameter(g: Graph): number {
   const n = g.n
   const d = Array.from({ length: n }, (_, i) => Array.from({ length: n }, (_, j) => (i === j ? 0 : Infinity)))
   for (let i = 0; i < n; i++) for (const j of g.neighbours[i]!) d[i]![j] = 1
-  for (let k = 0; k < n; k++) for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) d[i]![j] = Math.min(d[i]![j]!, d[i]![k]! + d[k]![j]!)
+  for (let k = 0; k < n; k++)
+    for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) d[i]![j] = Math.min(d[i]![j]!, d[i]![k]! + d[k]![j]!)
   return Math.max(...d.map((row) => Math.max(...row)))
 }
 
@@ -29,7 +30,13 @@ function floydDiameter(g: Graph): number {
  * Every peer's window, advanced round by round with only its neighbours' windows of the round before, as the
  * network delivers them; returns the round every peer stops on (they must agree), or null.
  */
-function distributedStop(g: Graph, lag: number, flags: (t: number, i: number) => boolean, sends: (t: number) => boolean, rounds: number): number | null {
+function distributedStop(
+  g: Graph,
+  lag: number,
+  flags: (t: number, i: number) => boolean,
+  sends: (t: number) => boolean,
+  rounds: number,
+): number | null {
   const watches = g.neighbours.map((ns) => new TargetWatch(lag, ns.length))
   for (let t = 0; t <= rounds; t++) {
     watches.forEach((w, i) => w.advance(t, flags(t, i), sends(t - 1)))
@@ -39,23 +46,38 @@ function distributedStop(g: Graph, lag: number, flags: (t: number, i: number) =>
       return t
     }
     // round t's frames: each peer's window reaches its neighbours
-    if (sends(t)) watches.forEach((w, i) => g.neighbours[i]!.forEach((j) => watches[j]!.heard(g.neighbours[j]!.indexOf(i), t, w.current())))
+    if (sends(t))
+      watches.forEach((w, i) =>
+        g.neighbours[i]!.forEach((j) => watches[j]!.heard(g.neighbours[j]!.indexOf(i), t, w.current())),
+      )
   }
   return null
 }
 
 /** The rule as the simulator applies it: s the first round every flag holds, stop at s + lag. */
 function globalStop(n: number, lag: number, flags: (t: number, i: number) => boolean, rounds: number): number | null {
-  for (let s = 0; s + lag <= rounds; s++) if (Array.from({ length: n }, (_, i) => flags(s, i)).every((f) => f)) return s + lag
+  for (let s = 0; s + lag <= rounds; s++)
+    if (Array.from({ length: n }, (_, i) => flags(s, i)).every((f) => f)) return s + lag
   return null
 }
 
 const spec = (kind: string, seed: number): Parameters<typeof buildGraph>[0] =>
-  ({ kind, seed, weights: { kind: 'unit' }, degree: 3, p: 0.5, k: 2, beta: 0.3, m: 2 }) as unknown as Parameters<typeof buildGraph>[0]
+  ({ kind, seed, weights: { kind: 'unit' }, degree: 3, p: 0.5, k: 2, beta: 0.3, m: 2 }) as unknown as Parameters<
+    typeof buildGraph
+  >[0]
 
 describe('the graph diameter', () => {
   it('equals Floyd-Warshall on every built-in kind, and the closed forms of ring, path and complete', () => {
-    for (const kind of ['ring', 'path', 'star', 'complete', 'hypercube', 'exponential', 'random-regular', 'small-world']) {
+    for (const kind of [
+      'ring',
+      'path',
+      'star',
+      'complete',
+      'hypercube',
+      'exponential',
+      'random-regular',
+      'small-world',
+    ]) {
       const g = buildGraph(spec(kind, 3), 16)
       expect(graphDiameter(g), kind).toBe(floydDiameter(g))
     }
@@ -69,21 +91,29 @@ describe('TargetWatch', () => {
   it('stops every peer on the global rule round s + L, from neighbours alone (random graphs and histories)', () => {
     let stopped = 0
     fc.assert(
-      fc.property(fc.integer({ min: 4, max: 14 }), fc.integer({ min: 0, max: 1000 }), fc.integer({ min: 1, max: 3 }), fc.constantFrom('ring', 'path', 'star', 'random-regular', 'exponential'), (n, seed, period, kind) => {
-        // random-regular of degree 3 needs an even number of peers, at least 4
-        const g = buildGraph(spec(kind, seed), kind === 'random-regular' ? Math.max(4, n + (n % 2)) : n)
-        const lag = graphDiameter(g) * period
-        const rng = Rng.derive(seed, 0, 'target-test')
-        // each peer crosses below the target at its own round and mostly stays (a few flips back)
-        const crossing = Array.from({ length: g.n }, () => Math.floor(rng.uniform() * 30))
-        const flips = new Set(Array.from({ length: 6 }, () => `${Math.floor(rng.uniform() * 40)}:${Math.floor(rng.uniform() * g.n)}`))
-        const flags = (t: number, i: number): boolean => t >= crossing[i]! && !flips.has(`${t}:${i}`)
-        const sends = (t: number): boolean => t >= 0 && t % period === 0
-        const rounds = 120
-        const stop = distributedStop(g, lag, flags, sends, rounds)
-        expect(stop).toBe(globalStop(g.n, lag, flags, rounds))
-        if (stop !== null) stopped++
-      }),
+      fc.property(
+        fc.integer({ min: 4, max: 14 }),
+        fc.integer({ min: 0, max: 1000 }),
+        fc.integer({ min: 1, max: 3 }),
+        fc.constantFrom('ring', 'path', 'star', 'random-regular', 'exponential'),
+        (n, seed, period, kind) => {
+          // random-regular of degree 3 needs an even number of peers, at least 4
+          const g = buildGraph(spec(kind, seed), kind === 'random-regular' ? Math.max(4, n + (n % 2)) : n)
+          const lag = graphDiameter(g) * period
+          const rng = Rng.derive(seed, 0, 'target-test')
+          // each peer crosses below the target at its own round and mostly stays (a few flips back)
+          const crossing = Array.from({ length: g.n }, () => Math.floor(rng.uniform() * 30))
+          const flips = new Set(
+            Array.from({ length: 6 }, () => `${Math.floor(rng.uniform() * 40)}:${Math.floor(rng.uniform() * g.n)}`),
+          )
+          const flags = (t: number, i: number): boolean => t >= crossing[i]! && !flips.has(`${t}:${i}`)
+          const sends = (t: number): boolean => t >= 0 && t % period === 0
+          const rounds = 120
+          const stop = distributedStop(g, lag, flags, sends, rounds)
+          expect(stop).toBe(globalStop(g.n, lag, flags, rounds))
+          if (stop !== null) stopped++
+        },
+      ),
       { numRuns: 200, seed: 25 },
     )
     expect(stopped).toBeGreaterThan(150) // most histories do reach the target: the rule is exercised, not only null
@@ -129,7 +159,11 @@ describe('TargetWatch', () => {
   })
 
   it('EASGD talks every period rounds, so news takes diameter x period rounds', () => {
-    const input = experimentFrom({ swarm: { id: 'e', peers: 8 }, topology: { kind: 'ring' }, algorithm: { kind: 'easgd', eta: 0.5, alpha: 0.1, period: 3 } })
+    const input = experimentFrom({
+      swarm: { id: 'e', peers: 8 },
+      topology: { kind: 'ring' },
+      algorithm: { kind: 'easgd', eta: 0.5, alpha: 0.1, period: 3 },
+    })
     const { experiment, graph } = resolveExperiment(input, '.')
     expect(targetLag(experiment, graph)).toBe(12)
     expect([0, 1, 2, 3, 6].map((t) => sendsIn(experiment, t))).toEqual([true, false, false, true, true])
@@ -148,7 +182,10 @@ describe('meshgd sim with run.target', () => {
     const resolved = resolveExperiment(input, '.')
     const reference = runReference(resolved)!.w
     const base = { ...resolved, reference, messageBytes: () => 0 }
-    const free = simulate({ ...base, experiment: { ...resolved.experiment, run: { ...resolved.experiment.run, target: null } } })
+    const free = simulate({
+      ...base,
+      experiment: { ...resolved.experiment, run: { ...resolved.experiment.run, target: null } },
+    })
     const scale = Math.sqrt(reference.reduce((s, x) => s + x * x, 0))
     const s = free.maxErrorHistory.findIndex((e) => e <= 1e-8 * scale)
     expect(s).toBeGreaterThan(10)

@@ -51,7 +51,12 @@ export function runMeshgd(args: readonly string[], options: RunOptions = {}): Ru
 
 /** `runMeshgd` with a test file's own folder, time limit and environment fixed; a call's options add to them. */
 export function meshgdRunner(fixed: RunOptions): (args: readonly string[], options?: RunOptions) => RunResult {
-  return (args, options = {}) => runMeshgd(args, { ...fixed, ...options, env: fixed.env || options.env ? { ...fixed.env, ...options.env } : undefined })
+  return (args, options = {}) =>
+    runMeshgd(args, {
+      ...fixed,
+      ...options,
+      env: fixed.env || options.env ? { ...fixed.env, ...options.env } : undefined,
+    })
 }
 
 /** `write(name, text)` writes the file `dir/name` and returns its path. */

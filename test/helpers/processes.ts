@@ -29,14 +29,23 @@ export interface Proc {
 export type Peer = Proc
 
 /** `meshgd ARGS` started with this process's Node (stdin closed, stdout and stderr collected), in `started`. */
-export function startMeshgd(args: readonly string[], options: { cwd?: string; env?: Record<string, string> } = {}): Proc {
-  const child = spawn(process.execPath, [bin, ...args], { stdio: ['ignore', 'pipe', 'pipe'], cwd: options.cwd, env: { ...process.env, ...options.env } })
+export function startMeshgd(
+  args: readonly string[],
+  options: { cwd?: string; env?: Record<string, string> } = {},
+): Proc {
+  const child = spawn(process.execPath, [bin, ...args], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    cwd: options.cwd,
+    env: { ...process.env, ...options.env },
+  })
   started.push(child)
   let out = ''
   let err = ''
   child.stdout!.on('data', (d: Buffer) => (out += d.toString()))
   child.stderr!.on('data', (d: Buffer) => (err += d.toString()))
-  const exit = new Promise<{ code: number | null; signal: string | null }>((r) => child.once('exit', (code, signal) => r({ code, signal })))
+  const exit = new Promise<{ code: number | null; signal: string | null }>((r) =>
+    child.once('exit', (code, signal) => r({ code, signal })),
+  )
   return { child, exit, stdout: () => out, stderr: () => err }
 }
 
@@ -56,15 +65,39 @@ export function firstLine(p: Proc, stream: 'stdout' | 'stderr' = 'stdout'): Prom
 }
 
 /** A `meshgd bootstrap` on loopback (port 0 unless `listen` says otherwise): its address, once it has printed it. */
-export async function startBootstrap(args: readonly string[] = [], listen = '/ip4/127.0.0.1/tcp/0'): Promise<{ addr: string; stop: () => void }> {
+export async function startBootstrap(
+  args: readonly string[] = [],
+  listen = '/ip4/127.0.0.1/tcp/0',
+): Promise<{ addr: string; stop: () => void }> {
   const boot = startMeshgd(['bootstrap', '--listen', listen, ...args])
   const addr = await firstLine(boot)
   return { addr, stop: () => boot.child.kill('SIGTERM') }
 }
 
 /** `meshgd node FILE --index i` on loopback (port 0), joining through the bootstrap `boot`, writing under `out`. */
-export function startPeer(file: string, i: number, out: string, boot: string, extra: { env?: Record<string, string>; args?: string[] } = {}): Peer {
-  return startMeshgd(['node', file, '--index', String(i), '--listen', '/ip4/127.0.0.1/tcp/0', '--bootstrap', boot, '--out', out, ...(extra.args ?? [])], extra.env ? { env: extra.env } : {})
+export function startPeer(
+  file: string,
+  i: number,
+  out: string,
+  boot: string,
+  extra: { env?: Record<string, string>; args?: string[] } = {},
+): Peer {
+  return startMeshgd(
+    [
+      'node',
+      file,
+      '--index',
+      String(i),
+      '--listen',
+      '/ip4/127.0.0.1/tcp/0',
+      '--bootstrap',
+      boot,
+      '--out',
+      out,
+      ...(extra.args ?? []),
+    ],
+    extra.env ? { env: extra.env } : {},
+  )
 }
 
 /** A TCP port nobody listens on right now (for peers that must listen on a known port). */
@@ -129,7 +162,8 @@ export function shardsOf(body: Record<string, unknown>, baseDir: string): readon
 /** w = X^T (X X^T)^{-1} y over the given shards: the minimum-norm interpolant, by a dense Gram solve. */
 export function minNormInterpolant(shards: readonly Shard[]): Float64Array {
   const rows: Array<{ x: Float64Array; y: number }> = []
-  for (const s of shards) for (let r = 0; r < s.rows; r++) rows.push({ x: s.features.subarray(r * s.dim, (r + 1) * s.dim), y: s.targets[r]! })
+  for (const s of shards)
+    for (let r = 0; r < s.rows; r++) rows.push({ x: s.features.subarray(r * s.dim, (r + 1) * s.dim), y: s.targets[r]! })
   const m = rows.length
   const dot = (a: Float64Array, b: Float64Array): number => a.reduce((acc, v, k) => acc + v * b[k]!, 0)
   const g = rows.map((a) => [...rows.map((b) => dot(a.x, b.x)), a.y])
@@ -153,7 +187,17 @@ export const params = (out: string, i: number): Float64Array => {
   const b = paramsBytes(out, i)
   return new Float64Array(b.buffer.slice(b.byteOffset, b.byteOffset + b.length))
 }
-export const distance = (a: Float64Array, b: Float64Array): number => Math.sqrt(a.reduce((s, v, k) => s + (v - b[k]!) ** 2, 0))
+export const distance = (a: Float64Array, b: Float64Array): number =>
+  Math.sqrt(a.reduce((s, v, k) => s + (v - b[k]!) ** 2, 0))
 export const norm = (a: Float64Array): number => Math.sqrt(a.reduce((s, v) => s + v * v, 0))
-export const info = (out: string, i: number): Record<string, unknown> & { resumed_from: number | null; rounds: number; jumped_rounds: number; rebound_neighbours: number; rejects: Record<string, number>; refused_streams: number } =>
-  JSON.parse(readFileSync(join(out, 'peers', String(i), 'info.json'), 'utf8'))
+export const info = (
+  out: string,
+  i: number,
+): Record<string, unknown> & {
+  resumed_from: number | null
+  rounds: number
+  jumped_rounds: number
+  rebound_neighbours: number
+  rejects: Record<string, number>
+  refused_streams: number
+} => JSON.parse(readFileSync(join(out, 'peers', String(i), 'info.json'), 'utf8'))

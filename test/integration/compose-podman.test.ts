@@ -23,7 +23,16 @@ import { mkdirSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { jsonWriter, meshgdRunner, paramsBytes, root, workDir } from '../helpers/meshgd.js'
-import { distance, info, minNormInterpolant, norm, params, recordedRound, shardsOf, sleep } from '../helpers/processes.js'
+import {
+  distance,
+  info,
+  minNormInterpolant,
+  norm,
+  params,
+  recordedRound,
+  shardsOf,
+  sleep,
+} from '../helpers/processes.js'
 
 const IMAGE = 'meshgd:latest'
 const PEERS = 6
@@ -35,7 +44,8 @@ function podmanMissing(): string | null {
   return null
 }
 const missing = podmanMissing()
-if (missing) console.warn(`compose-podman tests skipped: ${missing}; lab/containers.sh --engine podman installs and sets it up`)
+if (missing)
+  console.warn(`compose-podman tests skipped: ${missing}; lab/containers.sh --engine podman installs and sets it up`)
 
 const work = workDir('compose-podman')
 const meshgd = meshgdRunner({ cwd: work, timeout: 120_000 })
@@ -43,7 +53,11 @@ const writeExperiment = jsonWriter(work)
 /** every compose project a test brought up, so that afterAll takes down whatever a failed test left */
 const projects = new Map<string, { dir: string; file: string }>()
 
-function run(cmd: string, args: readonly string[], options: { cwd?: string; timeout?: number } = {}): SpawnSyncReturns<string> {
+function run(
+  cmd: string,
+  args: readonly string[],
+  options: { cwd?: string; timeout?: number } = {},
+): SpawnSyncReturns<string> {
   return spawnSync(cmd, args, { encoding: 'utf8', timeout: options.timeout ?? 120_000, cwd: options.cwd })
 }
 
@@ -69,7 +83,11 @@ function ensureImage(): void {
 }
 
 /** A 6-peer ring experiment and its compose file (`meshgd compose`), under work/NAME; returns the compose project. */
-function composeRing(name: string, rounds: number, neighbourTimeoutMs = 5000): { project: string; body: Record<string, unknown>; record: string } {
+function composeRing(
+  name: string,
+  rounds: number,
+  neighbourTimeoutMs = 5000,
+): { project: string; body: Record<string, unknown>; record: string } {
   const body = {
     swarm: { id: `${name}-${process.pid}`, peers: PEERS },
     topology: { kind: 'ring' },
@@ -96,7 +114,16 @@ const label = (project: string): string => `label=io.podman.compose.project=${pr
 
 /** The container of a compose service (found by podman-compose's labels, not by its naming scheme). */
 function container(project: string, service: string): string {
-  const name = podman('ps', '-a', '--filter', label(project), '--filter', `label=com.docker.compose.service=${service}`, '--format', '{{.Names}}')
+  const name = podman(
+    'ps',
+    '-a',
+    '--filter',
+    label(project),
+    '--filter',
+    `label=com.docker.compose.service=${service}`,
+    '--format',
+    '{{.Names}}',
+  )
   if (!name || name.includes('\n')) throw new Error(`no single container for ${project} ${service}: "${name}"`)
   return name
 }
@@ -113,7 +140,8 @@ function state(name: string): ContainerState {
 }
 
 /** Where a peer's volume lies on this machine (to follow its progress without entering the container). */
-const volumeRun = (project: string, i: number): string => join(podman('volume', 'inspect', '--format', '{{.Mountpoint}}', `${project}_peer-${i}`), 'run')
+const volumeRun = (project: string, i: number): string =>
+  join(podman('volume', 'inspect', '--format', '{{.Mountpoint}}', `${project}_peer-${i}`), 'run')
 
 /**
  * The container's health after `podman healthcheck run` (Podman runs the image's HEALTHCHECK on a systemd timer,
@@ -126,7 +154,8 @@ function healthcheck(name: string): string {
     if (check.status === 0) break
     failures.push(`${check.stdout}${check.stderr}`.trim())
   }
-  if (failures.length > 0) console.warn(`compose-podman: healthcheck of ${name} failed ${failures.length} time(s): ${failures.join('; ')}`)
+  if (failures.length > 0)
+    console.warn(`compose-podman: healthcheck of ${name} failed ${failures.length} time(s): ${failures.join('; ')}`)
   return podman('inspect', '--format', '{{.State.Health.Status}}', name)
 }
 
@@ -141,8 +170,14 @@ async function until(what: string, done: () => boolean, timeoutMs: number): Prom
 /** Every peer's container exited 0 (with `restart: on-failure`, any other exit is followed by a restart). */
 async function waitForPeers(project: string, timeoutMs = 300_000): Promise<void> {
   const names = Array.from({ length: PEERS }, (_, i) => container(project, `peer-${i}`))
-  await until(`${project}: every peer exits 0`, () => names.every((n) => ((s) => s.Status === 'exited' && s.ExitCode === 0)(state(n))), timeoutMs).catch((err: Error) => {
-    const tails = names.map((n) => `${n}: ${JSON.stringify(state(n))}\n${run('podman', ['logs', '--tail', '5', n]).stderr}`)
+  await until(
+    `${project}: every peer exits 0`,
+    () => names.every((n) => ((s) => s.Status === 'exited' && s.ExitCode === 0)(state(n))),
+    timeoutMs,
+  ).catch((err: Error) => {
+    const tails = names.map(
+      (n) => `${n}: ${JSON.stringify(state(n))}\n${run('podman', ['logs', '--tail', '5', n]).stderr}`,
+    )
     throw new Error(`${err.message}\n${tails.join('\n')}`)
   })
 }
@@ -155,7 +190,10 @@ function gather(project: string, out: string): void {
 
 /** What of the project is still there: containers, volumes and networks, by podman-compose's project label. */
 function leftovers(project: string): { containers: string[]; volumes: string[]; networks: string[] } {
-  const list = (...args: string[]): string[] => podman(...args).split('\n').filter(Boolean)
+  const list = (...args: string[]): string[] =>
+    podman(...args)
+      .split('\n')
+      .filter(Boolean)
   return {
     containers: list('ps', '-a', '--filter', label(project), '--format', '{{.Names}}'),
     volumes: list('volume', 'ls', '--filter', label(project), '--format', '{{.Name}}'),
@@ -193,65 +231,76 @@ afterAll(() => {
   }
 }, 300_000)
 
-describe.skipIf(missing !== null)('the compose swarm with Podman (meshgd compose, podman-compose, meshgd:latest)', () => {
-  it('6-peer ring: every peer exits 0, params/*.f64 bit-identical to meshgd sim, down -v leaves nothing', async () => {
-    const { project, record } = composeRing('exact', 300)
-    up(project)
-    await waitForPeers(project)
-    const out = join(work, 'exact', 'run')
-    gather(project, out)
-    const sim = join(work, 'exact', 'sim')
-    const r = meshgd(['sim', record, '--out', sim, '--quiet'])
-    expect(r.status, r.stderr).toBe(0)
-    for (let i = 0; i < PEERS; i++) expect(paramsBytes(out, i).equals(paramsBytes(sim, i)), `peer ${i}`).toBe(true)
-    const left = down(project)
-    expect(left.containers).toEqual([])
-    expect(left.volumes).toEqual([])
-    expect(leftovers(project)).toEqual({ containers: [], volumes: [], networks: [] })
-  }, 600_000)
+describe.skipIf(missing !== null)(
+  'the compose swarm with Podman (meshgd compose, podman-compose, meshgd:latest)',
+  () => {
+    it('6-peer ring: every peer exits 0, params/*.f64 bit-identical to meshgd sim, down -v leaves nothing', async () => {
+      const { project, record } = composeRing('exact', 300)
+      up(project)
+      await waitForPeers(project)
+      const out = join(work, 'exact', 'run')
+      gather(project, out)
+      const sim = join(work, 'exact', 'sim')
+      const r = meshgd(['sim', record, '--out', sim, '--quiet'])
+      expect(r.status, r.stderr).toBe(0)
+      for (let i = 0; i < PEERS; i++) expect(paramsBytes(out, i).equals(paramsBytes(sim, i)), `peer ${i}`).toBe(true)
+      const left = down(project)
+      expect(left.containers).toEqual([])
+      expect(left.volumes).toEqual([])
+      expect(leftovers(project)).toEqual({ containers: [], volumes: [], networks: [] })
+    }, 600_000)
 
-  it('a peer crashed mid-run (SIGKILL): healthy while running, restarted by on-failure, resumed from its checkpoint, exact answer', async () => {
-    const rounds = 1000
-    // neighbours wait up to 60 s for a silent peer: the ring holds at its barrier while a peer is paused or restarts
-    const { project, body } = composeRing('crash', rounds, 60_000)
-    up(project)
-    const victim = container(project, 'peer-2')
-    await until('peer 0 reaches round 100', () => recordedRound(volumeRun(project, 0), 0) >= 100, 240_000)
-    // the healthcheck (meshgd health: the heartbeat file is fresh) of a running peer and of the bootstrap, taken while
-    // peer 3 is paused and so the whole ring waits at its barrier: `meshgd health` is a Node start-up (about 1.5 s
-    // in an idle container), and on two cores saturated by six peers (and on a shared machine by more) it exceeds
-    // the 5 s timeout. The peers waiting are running: their event loops beat the heartbeat every 5 s.
-    const paused = container(project, 'peer-3')
-    podman('pause', paused)
-    try {
-      await sleep(2000)
-      for (const service of ['peer-0', 'bootstrap']) expect(healthcheck(container(project, service)), service).toBe('healthy')
-      expect(state(container(project, 'peer-0')).Status).toBe('running')
-    } finally {
-      podman('unpause', paused)
-    }
-    await until('peer 2 reaches round 400', () => recordedRound(volumeRun(project, 2), 2) >= 400, 240_000)
-    const before = state(victim)
-    expect(before.Status).toBe('running')
-    process.kill(before.Pid, 'SIGKILL')
-    await until('peer 2 restarted by its restart policy', () => ((s) => s.restarts > before.restarts && s.Status === 'running')(state(victim)), 60_000)
-    await waitForPeers(project)
-    const out = join(work, 'crash', 'run')
-    gather(project, out)
-    expect(state(victim).restarts).toBe(before.restarts + 1)
-    for (let i = 0; i < PEERS; i++) if (i !== 2) expect(state(container(project, `peer-${i}`)).restarts, `peer ${i}`).toBe(0)
-    const logs = run('podman', ['logs', victim])
-    expect(logs.stdout + logs.stderr).toMatch(/resuming from \/data\/run\/peers\/2\/state\/checkpoint-\d+\.bin \(round \d+\)/)
-    // killed at round 400 or later: checkpoint 400 on its volume, or 300 while 400 was still being written
-    expect(info(out, 2).resumed_from).toBeGreaterThanOrEqual(300)
-    const w = minNormInterpolant(shardsOf(body, work))
-    for (let i = 0; i < PEERS; i++) {
-      expect(info(out, i).rounds, `peer ${i}`).toBe(rounds)
-      expect(distance(params(out, i), w) / norm(w), `peer ${i}`).toBeLessThanOrEqual(1e-8)
-    }
-    const left = down(project)
-    expect(left.containers).toEqual([])
-    expect(left.volumes).toEqual([])
-    expect(leftovers(project)).toEqual({ containers: [], volumes: [], networks: [] })
-  }, 600_000)
-})
+    it('a peer crashed mid-run (SIGKILL): healthy while running, restarted by on-failure, resumed from its checkpoint, exact answer', async () => {
+      const rounds = 1000
+      // neighbours wait up to 60 s for a silent peer: the ring holds at its barrier while a peer is paused or restarts
+      const { project, body } = composeRing('crash', rounds, 60_000)
+      up(project)
+      const victim = container(project, 'peer-2')
+      await until('peer 0 reaches round 100', () => recordedRound(volumeRun(project, 0), 0) >= 100, 240_000)
+      // the healthcheck (meshgd health: the heartbeat file is fresh) of a running peer and of the bootstrap, taken while
+      // peer 3 is paused and so the whole ring waits at its barrier: `meshgd health` is a Node start-up (about 1.5 s
+      // in an idle container), and on two cores saturated by six peers (and on a shared machine by more) it exceeds
+      // the 5 s timeout. The peers waiting are running: their event loops beat the heartbeat every 5 s.
+      const paused = container(project, 'peer-3')
+      podman('pause', paused)
+      try {
+        await sleep(2000)
+        for (const service of ['peer-0', 'bootstrap'])
+          expect(healthcheck(container(project, service)), service).toBe('healthy')
+        expect(state(container(project, 'peer-0')).Status).toBe('running')
+      } finally {
+        podman('unpause', paused)
+      }
+      await until('peer 2 reaches round 400', () => recordedRound(volumeRun(project, 2), 2) >= 400, 240_000)
+      const before = state(victim)
+      expect(before.Status).toBe('running')
+      process.kill(before.Pid, 'SIGKILL')
+      await until(
+        'peer 2 restarted by its restart policy',
+        () => ((s) => s.restarts > before.restarts && s.Status === 'running')(state(victim)),
+        60_000,
+      )
+      await waitForPeers(project)
+      const out = join(work, 'crash', 'run')
+      gather(project, out)
+      expect(state(victim).restarts).toBe(before.restarts + 1)
+      for (let i = 0; i < PEERS; i++)
+        if (i !== 2) expect(state(container(project, `peer-${i}`)).restarts, `peer ${i}`).toBe(0)
+      const logs = run('podman', ['logs', victim])
+      expect(logs.stdout + logs.stderr).toMatch(
+        /resuming from \/data\/run\/peers\/2\/state\/checkpoint-\d+\.bin \(round \d+\)/,
+      )
+      // killed at round 400 or later: checkpoint 400 on its volume, or 300 while 400 was still being written
+      expect(info(out, 2).resumed_from).toBeGreaterThanOrEqual(300)
+      const w = minNormInterpolant(shardsOf(body, work))
+      for (let i = 0; i < PEERS; i++) {
+        expect(info(out, i).rounds, `peer ${i}`).toBe(rounds)
+        expect(distance(params(out, i), w) / norm(w), `peer ${i}`).toBeLessThanOrEqual(1e-8)
+      }
+      const left = down(project)
+      expect(left.containers).toEqual([])
+      expect(left.volumes).toEqual([])
+      expect(leftovers(project)).toEqual({ containers: [], volumes: [], networks: [] })
+    }, 600_000)
+  },
+)

@@ -11,12 +11,21 @@ import { inflateSync } from 'node:zlib'
 import { chromium, type Browser, type Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { jsonWriter, workDir } from '../helpers/meshgd.js'
-import { sleep, startBootstrap, startMeshgd, startPeer, stopStarted, waitForRound, type Proc } from '../helpers/processes.js'
+import {
+  sleep,
+  startBootstrap,
+  startMeshgd,
+  startPeer,
+  stopStarted,
+  waitForRound,
+  type Proc,
+} from '../helpers/processes.js'
 
 const CHROMIUM = process.env.MESHGD_CHROMIUM ?? '/usr/bin/chromium'
 const haveChromium = existsSync(CHROMIUM)
 if (!haveChromium) {
-  if (process.env.CI) throw new Error(`${CHROMIUM} is missing: .ci/run installs Debian's chromium for the dashboard test`)
+  if (process.env.CI)
+    throw new Error(`${CHROMIUM} is missing: .ci/run installs Debian's chromium for the dashboard test`)
   console.warn(`dashboard test skipped: no Chromium at ${CHROMIUM} (apt-get install chromium, or set MESHGD_CHROMIUM)`)
 }
 
@@ -27,7 +36,15 @@ let browser: Browser | null = null
 beforeAll(async () => {
   if (!haveChromium) return
   // as root, in a closed network: no sandbox, no GPU, none of Chromium's own background connections
-  const args = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync']
+  const args = [
+    '--no-sandbox',
+    '--disable-gpu',
+    '--disable-quic',
+    '--no-first-run',
+    '--disable-background-networking',
+    '--disable-component-update',
+    '--disable-sync',
+  ]
   browser = await chromium.launch({ executablePath: CHROMIUM, args, headless: true })
 })
 afterAll(async () => {
@@ -56,7 +73,8 @@ async function dashboardUrl(p: Proc): Promise<string> {
   throw new Error(`no dashboard address: ${p.stderr()}`)
 }
 
-const peerState = (page: Page, i: number): Promise<string | null> => page.locator(`#graph circle.peer[data-peer="${i}"]`).getAttribute('data-state')
+const peerState = (page: Page, i: number): Promise<string | null> =>
+  page.locator(`#graph circle.peer[data-peer="${i}"]`).getAttribute('data-state')
 
 async function waitForState(page: Page, i: number, state: string, timeoutMs: number): Promise<void> {
   await page.waitForSelector(`#graph circle.peer[data-peer="${i}"][data-state="${state}"]`, { timeout: timeoutMs })
@@ -68,7 +86,7 @@ function pngStats(png: Buffer): { width: number; height: number; distinct: numbe
   const idat: Buffer[] = []
   let width = 0
   let height = 0
-  for (let at = 8; at < png.length; ) {
+  for (let at = 8; at < png.length;) {
     const length = png.readUInt32BE(at)
     const type = png.toString('latin1', at + 4, at + 8)
     const body = png.subarray(at + 8, at + 8 + length)
@@ -85,12 +103,22 @@ function pixelsOf(page: Page, selector: string, rgb: readonly [number, number, n
   return page.evaluate(
     ([sel, [r, g, b]]) => {
       // runs in the page (this project's TypeScript has no DOM types): a canvas, read back
-      type Canvas = { width: number; height: number; getContext(kind: '2d'): { getImageData(x: number, y: number, w: number, h: number): { data: Uint8ClampedArray } } }
-      const canvas = (globalThis as unknown as { document: { querySelector(s: string): Canvas | null } }).document.querySelector(sel)
+      type Canvas = {
+        width: number
+        height: number
+        getContext(kind: '2d'): {
+          getImageData(x: number, y: number, w: number, h: number): { data: Uint8ClampedArray }
+        }
+      }
+      const canvas = (
+        globalThis as unknown as { document: { querySelector(s: string): Canvas | null } }
+      ).document.querySelector(sel)
       if (!canvas) return -1
       const data = canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height).data
       let count = 0
-      for (let k = 0; k < data.length; k += 4) if (Math.abs(data[k]! - r) + Math.abs(data[k + 1]! - g) + Math.abs(data[k + 2]! - b) < 40 && data[k + 3]! > 200) count++
+      for (let k = 0; k < data.length; k += 4)
+        if (Math.abs(data[k]! - r) + Math.abs(data[k + 1]! - g) + Math.abs(data[k + 2]! - b) < 40 && data[k + 3]! > 200)
+          count++
       return count
     },
     [selector, rgb] as const,
@@ -119,13 +147,27 @@ describe.skipIf(!haveChromium)('the live dashboard in Chromium', () => {
     const start = (i: number): Proc => startPeer(file, i, out, boot.addr, { args: ['--delay-ms', '15'] })
     const peers = Array.from({ length: 6 }, (_, i) => start(i))
     // the watcher's --set run.rounds is stale (issue 25 item 8): the page says the swarm's own, from its statuses
-    const watcher = startMeshgd(['watch', '--bootstrap', boot.addr, '--experiment', file, '--set', 'run.rounds=5000', '--dashboard', '0'])
+    const watcher = startMeshgd([
+      'watch',
+      '--bootstrap',
+      boot.addr,
+      '--experiment',
+      file,
+      '--set',
+      'run.rounds=5000',
+      '--dashboard',
+      '0',
+    ])
     const page = await browser!.newPage({ viewport: { width: 1280, height: 900 } })
     await page.goto(await dashboardUrl(watcher))
-    await expect.poll(() => page.locator('#graph circle.peer[data-state="live"]').count(), { timeout: 60_000, interval: 250 }).toBe(6)
+    await expect
+      .poll(() => page.locator('#graph circle.peer[data-state="live"]').count(), { timeout: 60_000, interval: 250 })
+      .toBe(6)
     expect(await page.locator('#graph circle.peer').count()).toBe(6)
     expect(await page.locator('#graph .edge').count()).toBe(6) // the ring's edges, from --experiment
-    await expect.poll(() => page.locator('#rounds').textContent(), { timeout: 30_000, interval: 250 }).toBe(' of 1000000')
+    await expect
+      .poll(() => page.locator('#rounds').textContent(), { timeout: 30_000, interval: 250 })
+      .toBe(' of 1000000')
     const first = Number(await page.locator('#round').textContent())
     await sleep(2500)
     const second = Number(await page.locator('#round').textContent())
@@ -176,7 +218,8 @@ describe.skipIf(!haveChromium)('the live dashboard in Chromium', () => {
       page.on('pageerror', (err) => errors.push(`${name} page error: ${err.message} ${err.stack ?? ''}`))
       // a resource the page could not load (the favicon; the event stream once the swarm has gone) is no error of it
       page.on('console', (msg) => {
-        if (msg.type() === 'error' && !msg.text().startsWith('Failed to load resource')) errors.push(`${name} console: ${msg.text()}`)
+        if (msg.type() === 'error' && !msg.text().startsWith('Failed to load resource'))
+          errors.push(`${name} console: ${msg.text()}`)
       })
       await page.goto(url)
       return page
@@ -200,16 +243,25 @@ describe.skipIf(!haveChromium)('the live dashboard in Chromium', () => {
     await late.close()
   }, 600_000)
 
-  it('meshgd swarm --dashboard: the launched swarm\'s page, with its graph and predicted rate', async () => {
+  it("meshgd swarm --dashboard: the launched swarm's page, with its graph and predicted rate", async () => {
     const file = experiment('dash-swarm', 4, 4000)
     const swarm = startMeshgd(['swarm', file, '--out', join(work, 'dash-swarm'), '--quiet', '--dashboard', '0'])
     const url = await dashboardUrl(swarm)
     const page = await browser!.newPage()
     await page.goto(url)
-    await expect.poll(() => page.locator('#graph circle.peer[data-state="live"], #graph circle.peer[data-state="done"]').count(), { timeout: 60_000, interval: 250 }).toBe(4)
+    await expect
+      .poll(
+        () => page.locator('#graph circle.peer[data-state="live"], #graph circle.peer[data-state="done"]').count(),
+        { timeout: 60_000, interval: 250 },
+      )
+      .toBe(4)
     expect(await page.locator('#graph .edge').count()).toBe(4)
-    await expect.poll(() => page.locator('#rate-predicted').textContent(), { timeout: 30_000, interval: 250 }).toMatch(/^0\.\d+$/)
-    const snapshot = (await (await fetch(new URL('api/snapshot', url))).json()) as { snapshot: { meta: { rate_predicted: number; peers: number } } }
+    await expect
+      .poll(() => page.locator('#rate-predicted').textContent(), { timeout: 30_000, interval: 250 })
+      .toMatch(/^0\.\d+$/)
+    const snapshot = (await (await fetch(new URL('api/snapshot', url))).json()) as {
+      snapshot: { meta: { rate_predicted: number; peers: number } }
+    }
     expect(snapshot.snapshot.meta.peers).toBe(4)
     expect(snapshot.snapshot.meta.rate_predicted).toBeGreaterThan(0)
     expect(snapshot.snapshot.meta.rate_predicted).toBeLessThan(1)

@@ -13,14 +13,31 @@ import { readFileSync, readdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
 import { jsonWriter, workDir } from '../helpers/meshgd.js'
-import { distance, info, minNormInterpolant, norm, params, shardsOf as shardsIn, sleep, startBootstrap, startPeer, stopStarted, waitForRound } from '../helpers/processes.js'
+import {
+  distance,
+  info,
+  minNormInterpolant,
+  norm,
+  params,
+  shardsOf as shardsIn,
+  sleep,
+  startBootstrap,
+  startPeer,
+  stopStarted,
+  waitForRound,
+} from '../helpers/processes.js'
 
 const work = workDir('faults')
 const writeExperiment = jsonWriter(work)
 
 afterAll(stopStarted)
 
-function experiment(name: string, dim: number, run: Record<string, unknown>, extra: Record<string, unknown> = {}): { file: string; body: Record<string, unknown> } {
+function experiment(
+  name: string,
+  dim: number,
+  run: Record<string, unknown>,
+  extra: Record<string, unknown> = {},
+): { file: string; body: Record<string, unknown> } {
   const body = {
     swarm: { id: name, peers: 6 },
     topology: { kind: 'ring' },
@@ -39,7 +56,10 @@ function expectExact(out: string, body: Record<string, unknown>, peers: readonly
   const w = minNormInterpolant(shardsOf(body))
   for (const i of peers) {
     expect(distance(params(out, i), w) / norm(w), `peer ${i}`).toBeLessThanOrEqual(tolerance)
-    const rounds = readFileSync(join(out, 'peers', String(i), 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => (JSON.parse(l) as { round: number }).round)
+    const rounds = readFileSync(join(out, 'peers', String(i), 'metrics.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => (JSON.parse(l) as { round: number }).round)
     for (let k = 1; k < rounds.length; k++) expect(rounds[k]!).toBeGreaterThan(rounds[k - 1]!)
   }
 }
@@ -94,12 +114,16 @@ describe('smaller runs (d = 5,000)', () => {
     const boot = await startBootstrap()
     const out = join(work, 'kill-in-checkpoint')
     // peer 3 SIGKILLs itself halfway through writing its round-600 checkpoint (a test hook)
-    const peers = Array.from({ length: 6 }, (_, i) => startPeer(file, i, out, boot.addr, i === 3 ? { env: { MESHGD_TEST_CRASH_IN_CHECKPOINT: '600' } } : {}))
+    const peers = Array.from({ length: 6 }, (_, i) =>
+      startPeer(file, i, out, boot.addr, i === 3 ? { env: { MESHGD_TEST_CRASH_IN_CHECKPOINT: '600' } } : {}),
+    )
     expect((await peers[3]!.exit).signal).toBe('SIGKILL')
     const files = readdirSync(join(out, 'peers', '3', 'state'))
     expect(files).toContain('checkpoint-0000000600.bin.tmp')
     // the newest complete one (500, or 400 if the 500 write was skipped while 400's was still syncing)
-    const previous = Math.max(...files.filter((f) => /^checkpoint-\d+\.bin$/.test(f)).map((f) => Number(/\d+/.exec(f)![0])))
+    const previous = Math.max(
+      ...files.filter((f) => /^checkpoint-\d+\.bin$/.test(f)).map((f) => Number(/\d+/.exec(f)![0])),
+    )
     expect(previous).toBeGreaterThanOrEqual(400)
     await sleep(1500)
     const again = startPeer(file, 3, out, boot.addr)
@@ -120,7 +144,9 @@ describe('smaller runs (d = 5,000)', () => {
     peers[0]!.child.kill('SIGKILL')
     await peers[0]!.exit
     const state = join(out, 'peers', '0', 'state')
-    const sound = readdirSync(state).filter((f) => /^checkpoint-\d+\.bin$/.test(f)).sort()
+    const sound = readdirSync(state)
+      .filter((f) => /^checkpoint-\d+\.bin$/.test(f))
+      .sort()
     const newest = sound.at(-1)!
     const previousRound = Number(/\d+/.exec(sound.at(-2)!)![0])
     const bytes = readFileSync(join(state, newest))
@@ -138,7 +164,7 @@ describe('smaller runs (d = 5,000)', () => {
     expectExact(out, body, [0, 1, 2, 3, 4, 5])
   }, 600_000)
 
-  it('a peer killed for good: the others finish, agree, and fit every remaining peer\'s data to 1e-8', async () => {
+  it("a peer killed for good: the others finish, agree, and fit every remaining peer's data to 1e-8", async () => {
     const { file, body } = experiment('kill-for-good', 5000, { rounds: 2000, neighbour_timeout_ms: 2000 })
     const boot = await startBootstrap()
     const out = join(work, 'kill-for-good')
@@ -150,7 +176,9 @@ describe('smaller runs (d = 5,000)', () => {
     boot.stop()
     expect(codes.map((c) => c.code)).toEqual([0, 0, 0, 0, 0])
     // its neighbours (4 and 0) went on without it
-    expect(peers[4]!.stderr() + peers[0]!.stderr()).toMatch(/neighbour\(s\) 5 silent for \d+ ms .* going on without them/)
+    expect(peers[4]!.stderr() + peers[0]!.stderr()).toMatch(
+      /neighbour\(s\) 5 silent for \d+ ms .* going on without them/,
+    )
     const shards = shardsOf(body)
     const ws = rest.map((i) => params(out, i))
     const scale = norm(ws[0]!)
@@ -164,25 +192,38 @@ describe('smaller runs (d = 5,000)', () => {
       }
     }
     // the records show the missing neighbour: one of two took part, to the end
-    const records = readFileSync(join(out, 'peers', '4', 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { neighbours: number })
+    const records = readFileSync(join(out, 'peers', '4', 'metrics.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { neighbours: number })
     expect(records.at(-2)!.neighbours).toBe(1)
     expect(records.at(-1)!.neighbours).toBe(1)
     expect(records[0]!.neighbours).toBe(2)
   }, 600_000)
 
   it('async mode with one peer slowed 5x reaches the same exact answer', async () => {
-    const { file, body } = experiment('async-straggler', 5000, { rounds: 600, mode: 'async', max_staleness: 4, record_every: 10 })
+    const { file, body } = experiment('async-straggler', 5000, {
+      rounds: 600,
+      mode: 'async',
+      max_staleness: 4,
+      record_every: 10,
+    })
     const boot = await startBootstrap()
     const out = join(work, 'async-straggler')
     // an unslowed round takes about 10 ms here (1,000 rounds in 10 s); 50 ms more makes peer 3 about 5x slower
-    const peers = Array.from({ length: 6 }, (_, i) => startPeer(file, i, out, boot.addr, i === 3 ? { args: ['--delay-ms', '50'] } : {}))
+    const peers = Array.from({ length: 6 }, (_, i) =>
+      startPeer(file, i, out, boot.addr, i === 3 ? { args: ['--delay-ms', '50'] } : {}),
+    )
     const codes = await Promise.all(peers.map((p) => p.exit))
     boot.stop()
     expect(codes.map((c) => c.code)).toEqual(new Array(6).fill(0))
     expectExact(out, body, [0, 1, 2, 3, 4, 5])
     // the fast peers did use stale vectors, within the bound
     const stale = [2, 4].flatMap((i) =>
-      readFileSync(join(out, 'peers', String(i), 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => (JSON.parse(l) as { staleness: number }).staleness),
+      readFileSync(join(out, 'peers', String(i), 'metrics.jsonl'), 'utf8')
+        .trim()
+        .split('\n')
+        .map((l) => (JSON.parse(l) as { staleness: number }).staleness),
     )
     expect(Math.max(...stale)).toBeGreaterThan(0)
     expect(Math.max(...stale)).toBeLessThanOrEqual(4)

@@ -9,7 +9,15 @@ import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
 import { jsonWriter, workDir } from '../helpers/meshgd.js'
-import { exitCode, sleep, startBootstrap, startMeshgd, startPeer, stopStarted, waitForRound } from '../helpers/processes.js'
+import {
+  exitCode,
+  sleep,
+  startBootstrap,
+  startMeshgd,
+  startPeer,
+  stopStarted,
+  waitForRound,
+} from '../helpers/processes.js'
 
 const work = workDir('afternoon')
 const experiment = jsonWriter(work)
@@ -30,7 +38,10 @@ describe("a researcher's first afternoon, with real processes", () => {
     const swarm = startMeshgd(['swarm', endless('watched', 4), '--out', out])
     let boot = ''
     for (let k = 0; k < 300 && !boot; k++) {
-      boot = /^meshgd: bootstrap (\/ip4\/\S+\/p2p\/\S+) \(follow the swarm from anywhere: meshgd watch --bootstrap \1\)$/m.exec(swarm.stderr())?.[1] ?? ''
+      boot =
+        /^meshgd: bootstrap (\/ip4\/\S+\/p2p\/\S+) \(follow the swarm from anywhere: meshgd watch --bootstrap \1\)$/m.exec(
+          swarm.stderr(),
+        )?.[1] ?? ''
       await sleep(100)
     }
     expect(boot, swarm.stderr()).toMatch(/^\/ip4\/127\.0\.0\.1\/tcp\/\d+\/p2p\/12D3KooW/)
@@ -39,7 +50,12 @@ describe("a researcher's first afternoon, with real processes", () => {
     let statuses: Array<{ swarm: string; peer: number; round: number }> = []
     for (let k = 0; k < 300 && new Set(statuses.map((s) => s.peer)).size < 4; k++) {
       await sleep(100)
-      statuses = watch.stdout().trim().split('\n').filter(Boolean).map((l) => JSON.parse(l) as { swarm: string; peer: number; round: number })
+      statuses = watch
+        .stdout()
+        .trim()
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => JSON.parse(l) as { swarm: string; peer: number; round: number })
     }
     expect(new Set(statuses.map((s) => s.peer))).toEqual(new Set([0, 1, 2, 3]))
     expect(statuses.every((s) => s.swarm === 'watched' && s.round > 0)).toBe(true)
@@ -84,7 +100,8 @@ describe("a researcher's first afternoon, with real processes", () => {
     const sim = startMeshgd(['sim', endless('piped', 8), '--out', join(work, 'piped'), '--no-theory'])
     const arrivals: Array<{ at: number; line: string }> = []
     sim.child.stderr!.on('data', (d: Buffer) => {
-      for (const line of d.toString().split('\n')) if (line.startsWith('sim: round')) arrivals.push({ at: performance.now(), line })
+      for (const line of d.toString().split('\n'))
+        if (line.startsWith('sim: round')) arrivals.push({ at: performance.now(), line })
     })
     const t0 = performance.now()
     await sleep(17_000)

@@ -27,8 +27,12 @@ const experiment = jsonWriter(work)
 
 /** What the lab may leave behind: its namespaces, and TUN devices in this namespace. */
 function leftovers(): string[] {
-  const ns = spawnSync('ip', ['netns', 'list'], { encoding: 'utf8' }).stdout.split('\n').filter((l) => /^mgd[0-9a-z]+-/.test(l))
-  const links = spawnSync('ip', ['-o', 'link', 'show'], { encoding: 'utf8' }).stdout.split('\n').filter((l) => /: mgd[0-9a-z]+tun/.test(l))
+  const ns = spawnSync('ip', ['netns', 'list'], { encoding: 'utf8' })
+    .stdout.split('\n')
+    .filter((l) => /^mgd[0-9a-z]+-/.test(l))
+  const links = spawnSync('ip', ['-o', 'link', 'show'], { encoding: 'utf8' })
+    .stdout.split('\n')
+    .filter((l) => /: mgd[0-9a-z]+tun/.test(l))
   return [...ns, ...links]
 }
 
@@ -45,9 +49,12 @@ describe.skipIf(missing !== null)('the network lab (meshgd swarm --netns)', () =
     })
     const net = meshgd(['swarm', file, '--netns', '--out', join(work, 'lab-sync-net')])
     expect(net.status, net.stderr).toBe(0)
-    expect(net.stderr).toMatch(/lab: 5 peers and a bootstrap, each in its own namespace on 10\.77\.\d+\.0\/24; links: 20 ms, 1\.00% loss/)
+    expect(net.stderr).toMatch(
+      /lab: 5 peers and a bootstrap, each in its own namespace on 10\.77\.\d+\.0\/24; links: 20 ms, 1\.00% loss/,
+    )
     expect(meshgd(['sim', file, '--out', join(work, 'lab-sync-sim'), '--quiet']).status).toBe(0)
-    for (let i = 0; i < 5; i++) expect(params(join(work, 'lab-sync-net'), i).equals(params(join(work, 'lab-sync-sim'), i))).toBe(true)
+    for (let i = 0; i < 5; i++)
+      expect(params(join(work, 'lab-sync-net'), i).equals(params(join(work, 'lab-sync-sim'), i))).toBe(true)
     const summary = JSON.parse(readFileSync(join(work, 'lab-sync-net', 'summary.json'), 'utf8'))
     const hosts = summary.peer_addrs.map((a: string) => /^\/ip4\/(10\.77\.\d+\.\d+)\/tcp\/4001\/p2p\//.exec(a)?.[1])
     expect(new Set(hosts).size).toBe(5) // an address of its own each
@@ -69,7 +76,19 @@ describe.skipIf(missing !== null)('the network lab (meshgd swarm --netns)', () =
       problem: { kind: 'planted', loss: 'squared', dim: 200, samples_per_peer: 1, seed: 7 },
       algorithm: { kind: 'elastic', eta: 1, mu: 0.3 },
       run: { rounds: 1500, record_every: 50, neighbour_timeout_ms: 1000 },
-      network: { latency_ms: 1, partition: [{ at_round: 150, heal_round: 450, groups: [[0, 1, 2], [3, 4, 5]] }] },
+      network: {
+        latency_ms: 1,
+        partition: [
+          {
+            at_round: 150,
+            heal_round: 450,
+            groups: [
+              [0, 1, 2],
+              [3, 4, 5],
+            ],
+          },
+        ],
+      },
     })
     const net = meshgd(['swarm', file, '--netns', '--out', join(work, 'lab-partition-net')])
     expect(net.status, net.stderr).toBe(0)
@@ -78,7 +97,11 @@ describe.skipIf(missing !== null)('the network lab (meshgd swarm --netns)', () =
     const summary = JSON.parse(readFileSync(join(work, 'lab-partition-net', 'summary.json'), 'utf8'))
     expect(summary.final.relative_max_error).toBeLessThanOrEqual(1e-8)
     // the peers at the cut went on without their neighbour across it
-    const downs = [0, 2, 3, 5].map((i) => JSON.parse(readFileSync(join(work, 'lab-partition-net', 'peers', String(i), 'info.json'), 'utf8')).neighbours_down as number)
+    const downs = [0, 2, 3, 5].map(
+      (i) =>
+        JSON.parse(readFileSync(join(work, 'lab-partition-net', 'peers', String(i), 'info.json'), 'utf8'))
+          .neighbours_down as number,
+    )
     expect(downs.every((d) => d >= 1)).toBe(true)
     expect(leftovers()).toEqual([])
   }, 300_000)
@@ -109,7 +132,10 @@ describe.skipIf(missing !== null)('the network lab (meshgd swarm --netns)', () =
   }, 120_000)
 
   it('refuses a partition naming a peer the swarm does not have, in one line', () => {
-    const file = experiment('lab-bad', { swarm: { id: 'lab-bad', peers: 3 }, network: { partition: [{ at_round: 1, heal_round: 2, cut: [[0, 7]] }] } })
+    const file = experiment('lab-bad', {
+      swarm: { id: 'lab-bad', peers: 3 },
+      network: { partition: [{ at_round: 1, heal_round: 2, cut: [[0, 7]] }] },
+    })
     const r = meshgd(['swarm', file, '--netns', '--out', join(work, 'lab-bad-net')])
     expect(r.status).toBe(2)
     expect(r.stderr).toMatch(/^meshgd: network\.partition\[0\]\.cut\[0\]: peer 7 is not in this swarm of 3\n$/)
@@ -121,7 +147,10 @@ const NOBODY = ['--reuid=65534', '--regid=65534', '--clear-groups']
 
 /** Whether user 65534 can run `NODE SCRIPT --version` (which loads the whole command's code) from `cwd`. */
 function nobodyRuns(node: string, script: string, cwd: string): boolean {
-  return spawnSync('setpriv', [...NOBODY, node, script, '--version'], { cwd, encoding: 'utf8', timeout: 60_000 }).status === 0
+  return (
+    spawnSync('setpriv', [...NOBODY, node, script, '--version'], { cwd, encoding: 'utf8', timeout: 60_000 }).status ===
+    0
+  )
 }
 
 /**
@@ -132,11 +161,13 @@ function nobodyRuns(node: string, script: string, cwd: string): boolean {
  * string says why neither works.
  */
 function meshgdForNobody(): { node: string; bin: string; cwd: string; remove: () => void } | string {
-  if (nobodyRuns(process.execPath, bin, work)) return { node: process.execPath, bin, cwd: work, remove: () => undefined }
+  if (nobodyRuns(process.execPath, bin, work))
+    return { node: process.execPath, bin, cwd: work, remove: () => undefined }
   const dir = workDir('lab-nobody', { mode: 0o755 })
   const remove = (): void => rmSync(dir, { recursive: true, force: true })
   const copies: Array<[string, string]> = [[process.execPath, join(dir, 'node')]]
-  for (const path of ['bin', 'dist', 'package.json', 'node_modules', 'vendor']) if (existsSync(join(root, path))) copies.push([join(root, path), join(dir, path)])
+  for (const path of ['bin', 'dist', 'package.json', 'node_modules', 'vendor'])
+    if (existsSync(join(root, path))) copies.push([join(root, path), join(dir, path)])
   for (const [from, to] of copies) {
     if (spawnSync('cp', ['-al', from, to]).status === 0) continue
     rmSync(to, { recursive: true, force: true })
@@ -161,7 +192,20 @@ describe.skipIf(process.getuid?.() !== 0 || spawnSync('setpriv', ['--version']).
       return skip(nobody)
     }
     try {
-      const r = spawnSync('setpriv', [...NOBODY, nobody.node, nobody.bin, 'swarm', file, '--netns', '--out', join(tmpdir(), `meshgd-lab-nonroot-${process.pid}`)], { cwd: nobody.cwd, encoding: 'utf8' })
+      const r = spawnSync(
+        'setpriv',
+        [
+          ...NOBODY,
+          nobody.node,
+          nobody.bin,
+          'swarm',
+          file,
+          '--netns',
+          '--out',
+          join(tmpdir(), `meshgd-lab-nonroot-${process.pid}`),
+        ],
+        { cwd: nobody.cwd, encoding: 'utf8' },
+      )
       expect(r.status).toBe(1)
       expect(r.stderr).toMatch(/^meshgd: meshgd swarm --netns needs root .*\n$/)
     } finally {

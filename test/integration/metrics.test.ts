@@ -63,10 +63,15 @@ describe('meshgd node --metrics', () => {
     const out = join(work, 'out')
     const boot = startMeshgd(['bootstrap', '--listen', '/ip4/127.0.0.1/tcp/0', '--metrics', '/ip4/127.0.0.1/tcp/0'])
     const bootAddr = await firstLine(boot)
-    const peers = [0, 1, 2, 3].map((i) => startPeer(file, i, out, bootAddr, { args: ['--metrics', '/ip4/127.0.0.1/tcp/0', '--delay-ms', '15'] }))
+    const peers = [0, 1, 2, 3].map((i) =>
+      startPeer(file, i, out, bootAddr, { args: ['--metrics', '/ip4/127.0.0.1/tcp/0', '--delay-ms', '15'] }),
+    )
     await waitForRound(out, 3, 150)
     const urls = peers.map((p) => /metrics at (http:\S+)/.exec(p.stderr())?.[1])
-    expect(urls.every((u) => u !== undefined), peers.map((p) => p.stderr()).join('\n')).toBe(true)
+    expect(
+      urls.every((u) => u !== undefined),
+      peers.map((p) => p.stderr()).join('\n'),
+    ).toBe(true)
     const scraped = await Promise.all(urls.map((u) => scrape(u!)))
     const bootUrl = /metrics at (http:\S+)/.exec(boot.stderr())?.[1]
     const bootSamples = await scrape(bootUrl!)
@@ -75,8 +80,12 @@ describe('meshgd node --metrics', () => {
     expect(codes.map((c) => c.code)).toEqual([0, 0, 0, 0])
     scraped.forEach((samples, i) => expectAgreesWithRecords(samples, out, i))
     // the Grafana dashboard in deploy/ asks only for metrics a peer serves
-    const dashboard = JSON.parse(readFileSync(join(root, 'deploy', 'grafana', 'meshgd.json'), 'utf8')) as { panels: Array<{ targets: Array<{ expr: string }> }> }
-    const asked = new Set(dashboard.panels.flatMap((p) => p.targets.flatMap((t) => t.expr.match(/meshgd_[a-z_]+/g) ?? [])))
+    const dashboard = JSON.parse(readFileSync(join(root, 'deploy', 'grafana', 'meshgd.json'), 'utf8')) as {
+      panels: Array<{ targets: Array<{ expr: string }> }>
+    }
+    const asked = new Set(
+      dashboard.panels.flatMap((p) => p.targets.flatMap((t) => t.expr.match(/meshgd_[a-z_]+/g) ?? [])),
+    )
     const served = scraped[0]!.declared
     expect(asked.size).toBeGreaterThan(5)
     for (const name of asked) expect(served.has(name), `${name} (deploy/grafana/meshgd.json)`).toBe(true)
@@ -94,7 +103,10 @@ describe('meshgd node --metrics', () => {
 function expectAgreesWithRecords(samples: Sample[], out: string, i: number): void {
   const round = one(samples, 'meshgd_round')
   const bytes = one(samples, 'meshgd_bytes_sent_total')
-  const recs = readFileSync(join(out, 'peers', String(i), 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { round: number; bytes_sent: number })
+  const recs = readFileSync(join(out, 'peers', String(i), 'metrics.jsonl'), 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as { round: number; bytes_sent: number })
   const at = (t: number): number => recs.find((r) => r.round === t)!.bytes_sent
   expect(round, `peer ${i}`).toBeGreaterThanOrEqual(100)
   expect(round).toBeLessThan(400)

@@ -16,13 +16,17 @@ describe('README.md: the swarm examples run as written', () => {
   const commands = readmeCommands().filter((c) => c.args[0] === 'swarm')
   it('has them', () => expect(commands.length).toBeGreaterThanOrEqual(2))
   for (const c of commands) {
-    it.skipIf(c.sudo && !isRoot)(c.text, () => {
-      const r = runMeshgd([...c.args, '--quiet'], { cwd: work, timeout: 240_000 })
-      expect(r.status, r.stderr).toBe(0)
-      expect(r.stdout).toMatch(/^rounds\s+\d+ \(target reached at round \d+; every peer knew it \d+ rounds later\)$/m)
-      // the run directory as the command reports it (an example without --out gets runs/<swarm id>-<time>)
-      const out = /^run directory\s+(\S+)$/m.exec(r.stdout)?.[1] ?? ''
-      expect(JSON.parse(readFileSync(resolve(work, out, 'summary.json'), 'utf8')).converged).toBe(true)
-    }, 300_000)
+    it.skipIf(c.sudo && !isRoot)(
+      c.text,
+      () => {
+        const r = runMeshgd([...c.args, '--quiet'], { cwd: work, timeout: 240_000 })
+        expect(r.status, r.stderr).toBe(0)
+        expect(r.stdout).toMatch(/^rounds\s+\d+ \(target reached at round \d+; every peer knew it \d+ rounds later\)$/m)
+        // the run directory as the command reports it (an example without --out gets runs/<swarm id>-<time>)
+        const out = /^run directory\s+(\S+)$/m.exec(r.stdout)?.[1] ?? ''
+        expect(JSON.parse(readFileSync(resolve(work, out, 'summary.json'), 'utf8')).converged).toBe(true)
+      },
+      300_000,
+    )
   }
 })

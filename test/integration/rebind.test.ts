@@ -9,14 +9,34 @@ import { readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
 import { jsonWriter, runMeshgd, workDir } from '../helpers/meshgd.js'
-import { distance, info, minNormInterpolant, norm, params, recordedRound, shardsOf, sleep, startBootstrap, startPeer, stopStarted, waitForRound, type Peer } from '../helpers/processes.js'
+import {
+  distance,
+  info,
+  minNormInterpolant,
+  norm,
+  params,
+  recordedRound,
+  shardsOf,
+  sleep,
+  startBootstrap,
+  startPeer,
+  stopStarted,
+  waitForRound,
+  type Peer,
+} from '../helpers/processes.js'
 
 const work = workDir('rebind')
 const writeExperiment = jsonWriter(work)
 afterAll(stopStarted)
 
 /** Elastic on a ring (`meshgd theory`: eta 1 with mu 0.2, or the given mu, is stable for each of these problems). */
-function experiment(name: string, peers: number, dim: number, run: Record<string, unknown>, mu = 0.2): { file: string; body: Record<string, unknown> } {
+function experiment(
+  name: string,
+  peers: number,
+  dim: number,
+  run: Record<string, unknown>,
+  mu = 0.2,
+): { file: string; body: Record<string, unknown> } {
   const body = {
     swarm: { id: name, peers },
     topology: { kind: 'ring' },
@@ -32,7 +52,8 @@ function expectExact(out: string, body: Record<string, unknown>, n: number, tole
   for (let i = 0; i < n; i++) expect(distance(params(out, i), w) / norm(w), `peer ${i}`).toBeLessThanOrEqual(tolerance)
 }
 
-const exitCodes = (peers: readonly Peer[]): Promise<Array<number | null>> => Promise.all(peers.map(async (p) => (await p.exit).code))
+const exitCodes = (peers: readonly Peer[]): Promise<Array<number | null>> =>
+  Promise.all(peers.map(async (p) => (await p.exit).code))
 
 describe('a peer that lost its disk', () => {
   it('4-peer ring, d = 2,000, peer 1 killed at round ~1,870 and started again without its state: all exit 0 at the exact answer', async () => {
@@ -54,11 +75,16 @@ describe('a peer that lost its disk', () => {
     // its neighbours took the new identity, in one line naming both; peer 3 (not a neighbour) did nothing
     for (const k of [0, 2]) {
       expect(info(out, k).rebound_neighbours).toBe(1)
-      expect(peers[k]!.stderr()).toMatch(/peer \d: index 1 now belongs to 12D3KooW\S+ \(its previous identity 12D3KooW\S+ is gone/)
+      expect(peers[k]!.stderr()).toMatch(
+        /peer \d: index 1 now belongs to 12D3KooW\S+ \(its previous identity 12D3KooW\S+ is gone/,
+      )
     }
     expect(info(out, 3).rebound_neighbours).toBe(0)
     // the new peer 1 started from w^0 and joined its neighbours' round: its records begin there
-    const rounds = readFileSync(join(out, 'peers', '1', 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => (JSON.parse(l) as { round: number }).round)
+    const rounds = readFileSync(join(out, 'peers', '1', 'metrics.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => (JSON.parse(l) as { round: number }).round)
     const rejoined = Number(/peer 1: rejoining at round (\d+) \(was at 0\)/.exec(again.stderr())?.[1])
     expect(rejoined).toBeGreaterThanOrEqual(killedAt)
     expect(rounds[0]).toBeGreaterThanOrEqual(rejoined)
@@ -69,7 +95,7 @@ describe('a peer that lost its disk', () => {
   }, 600_000)
 })
 
-describe('claims on a live peer\'s index change nothing', () => {
+describe("claims on a live peer's index change nothing", () => {
   it('a second meshgd node with a live index exits 2 in one line, and the swarm equals the simulator bit for bit', async () => {
     const { file } = experiment('duplicate', 4, 200, { rounds: 3000, neighbour_timeout_ms: 30_000 })
     const boot = await startBootstrap()
@@ -78,15 +104,25 @@ describe('claims on a live peer\'s index change nothing', () => {
     await waitForRound(out, 2, 100)
     const duplicate = startPeer(file, 2, join(work, 'duplicate-second'), boot.addr)
     expect((await duplicate.exit).code).toBe(2)
-    const lines = duplicate.stderr().trim().split('\n').filter((l) => l.startsWith('meshgd:'))
+    const lines = duplicate
+      .stderr()
+      .trim()
+      .split('\n')
+      .filter((l) => l.startsWith('meshgd:'))
     expect(lines).toHaveLength(1)
-    expect(lines[0]).toMatch(/^meshgd: peer 2: index 2 is held by the live peer 12D3KooW\S+ \(is another process running with --index 2\?\); this one does not join$/)
+    expect(lines[0]).toMatch(
+      /^meshgd: peer 2: index 2 is held by the live peer 12D3KooW\S+ \(is another process running with --index 2\?\); this one does not join$/,
+    )
     expect(await exitCodes(peers)).toEqual([0, 0, 0, 0])
     boot.stop()
     expect(lines[0]).toContain(info(out, 2).peer_id as string)
     const sim = runMeshgd(['sim', file, '--out', join(work, 'duplicate-sim'), '--quiet', '--no-theory'])
     expect(sim.status, sim.stderr).toBe(0)
-    for (let i = 0; i < 4; i++) expect(Buffer.from(params(out, i).buffer).equals(Buffer.from(params(join(work, 'duplicate-sim'), i).buffer)), `peer ${i}`).toBe(true)
+    for (let i = 0; i < 4; i++)
+      expect(
+        Buffer.from(params(out, i).buffer).equals(Buffer.from(params(join(work, 'duplicate-sim'), i).buffer)),
+        `peer ${i}`,
+      ).toBe(true)
   }, 300_000)
 
   it('a swarm-key holder claiming every index (roster topic, directory, streams) is refused and counted, and the swarm equals the simulator', async () => {
@@ -102,20 +138,41 @@ describe('claims on a live peer\'s index change nothing', () => {
     const boot = await startBootstrap(['--swarm-key', keyFile])
     const out = join(work, 'claims')
     // slowed (2 ms a round: the result of a sync run does not depend on it) so that the claims land mid-run
-    const peers = Array.from({ length: 4 }, (_, i) => startPeer(file, i, out, boot.addr, { args: ['--swarm-key', keyFile, '--delay-ms', '2'] }))
+    const peers = Array.from({ length: 4 }, (_, i) =>
+      startPeer(file, i, out, boot.addr, { args: ['--swarm-key', keyFile, '--delay-ms', '2'] }),
+    )
     await Promise.all(Array.from({ length: 4 }, (_, i) => waitForRound(out, i, 20)))
     // the key holder: a libp2p node of the swarm that claims every index everywhere it can
     const key = await generateKeyPair('Ed25519')
-    const intruder = await createMeshNode({ privateKey: key, listen: ['/ip4/127.0.0.1/tcp/0'], bootstrap: [boot.addr], swarmKey: readSwarmKey(keyFile) })
+    const intruder = await createMeshNode({
+      privateKey: key,
+      listen: ['/ip4/127.0.0.1/tcp/0'],
+      bootstrap: [boot.addr],
+      swarmKey: readSwarmKey(keyFile),
+    })
     await intruder.start()
     // parameters straight to each peer, as if it were its neighbour
     const refusedStreams: number[] = []
-    const directory = (await intruder.services.directory.lookup(multiaddr(boot.addr), { swarm: 'claims', want: [0, 1, 2, 3], self: null })).records
+    const directory = (
+      await intruder.services.directory.lookup(multiaddr(boot.addr), {
+        swarm: 'claims',
+        want: [0, 1, 2, 3],
+        self: null,
+      })
+    ).records
     for (const r of directory) {
       const entry = JSON.parse(new TextDecoder().decode(r.e)) as { peerId: string; addrs: string[] }
       try {
-        const stream = await intruder.dialProtocol(entry.addrs.map((a) => multiaddr(a)), '/meshgd/params/1.0.0')
-        stream.send(encodeFrame({ swarm: 'claims', round: 2000, from: 0, kind: 'params', codec: 'f64', dim: 200 }, new Uint8Array(1600)))
+        const stream = await intruder.dialProtocol(
+          entry.addrs.map((a) => multiaddr(a)),
+          '/meshgd/params/1.0.0',
+        )
+        stream.send(
+          encodeFrame(
+            { swarm: 'claims', round: 2000, from: 0, kind: 'params', codec: 'f64', dim: 200 },
+            new Uint8Array(1600),
+          ),
+        )
         await sleep(200)
       } catch {
         refusedStreams.push(1)
@@ -124,10 +181,21 @@ describe('claims on a live peer\'s index change nothing', () => {
     const heldBy: string[] = []
     for (let round = 0; round < 3; round++) {
       for (let j = 0; j < 4; j++) {
-        const entry = { swarm: 'claims', index: j, peerId: intruder.peerId.toString(), addrs: intruder.getMultiaddrs().map((a) => a.toString()) }
+        const entry = {
+          swarm: 'claims',
+          index: j,
+          peerId: intruder.peerId.toString(),
+          addrs: intruder.getMultiaddrs().map((a) => a.toString()),
+        }
         const record = await signRosterEntry(key, entry)
-        await intruder.services.pubsub.publish('meshgd/claims/roster', new TextEncoder().encode(JSON.stringify(entry))).catch(() => undefined)
-        const answer = await intruder.services.directory.lookup(multiaddr(boot.addr), { swarm: 'claims', want: [j], self: record })
+        await intruder.services.pubsub
+          .publish('meshgd/claims/roster', new TextEncoder().encode(JSON.stringify(entry)))
+          .catch(() => undefined)
+        const answer = await intruder.services.directory.lookup(multiaddr(boot.addr), {
+          swarm: 'claims',
+          want: [j],
+          self: record,
+        })
         if (answer.heldBy) heldBy.push(answer.heldBy)
       }
       await sleep(300)
@@ -138,12 +206,19 @@ describe('claims on a live peer\'s index change nothing', () => {
     expect(heldBy).toHaveLength(12) // the directory refused every claim, naming the live holder
     const infos = Array.from({ length: 4 }, (_, i) => info(out, i))
     expect(new Set(heldBy)).toEqual(new Set(infos.map((x) => x.peer_id)))
-    const counted = infos.reduce((s, x) => s + x.refused_streams + Object.values(x.rejects).reduce((a, b) => a + b, 0), 0)
+    const counted = infos.reduce(
+      (s, x) => s + x.refused_streams + Object.values(x.rejects).reduce((a, b) => a + b, 0),
+      0,
+    )
     expect(counted).toBeGreaterThanOrEqual(4) // every stream it opened was refused (and any claim heard counted)
     for (const x of infos) expect(x.rebound_neighbours).toBe(0)
     const sim = runMeshgd(['sim', file, '--out', join(work, 'claims-sim'), '--quiet', '--no-theory'])
     expect(sim.status, sim.stderr).toBe(0)
-    for (let i = 0; i < 4; i++) expect(Buffer.from(params(out, i).buffer).equals(Buffer.from(params(join(work, 'claims-sim'), i).buffer)), `peer ${i}`).toBe(true)
+    for (let i = 0; i < 4; i++)
+      expect(
+        Buffer.from(params(out, i).buffer).equals(Buffer.from(params(join(work, 'claims-sim'), i).buffer)),
+        `peer ${i}`,
+      ).toBe(true)
   }, 300_000)
 })
 
@@ -151,7 +226,13 @@ describe('chaos on a 16-peer ring', () => {
   it('4 peers SIGKILLed at random rounds and restarted, 2 of them without their state: every peer exits 0 at the exact answer', async () => {
     const n = 16
     // R = 0.99285 (meshgd theory): a peer back from w^0 at round 1,500 is within 1e-13 by round 6,000
-    const { file, body } = experiment('chaos', n, 400, { rounds: 6000, record_every: 50, neighbour_timeout_ms: 2000, checkpoint_every: 100 }, 0.3)
+    const { file, body } = experiment(
+      'chaos',
+      n,
+      400,
+      { rounds: 6000, record_every: 50, neighbour_timeout_ms: 2000, checkpoint_every: 100 },
+      0.3,
+    )
     // seeded choices (a 32-bit LCG): which peers, at which rounds, which lose their state
     let seed = 20261130
     const next = (): number => (seed = (Math.imul(seed, 1664525) + 1013904223) >>> 0) / 2 ** 32
@@ -177,7 +258,9 @@ describe('chaos on a 16-peer ring', () => {
     const codes = await exitCodes(running)
     boot.stop()
     running.forEach((peer, i) => writeFileSync(join(out, 'peers', String(i), 'stderr.log'), peer.stderr())) // for a failure's post-mortem
-    const failed = codes.map((c, i) => (c === 0 ? '' : `peer ${i} exit ${c}: ${running[i]!.stderr().trim().split('\n').at(-1)}`)).filter(Boolean)
+    const failed = codes
+      .map((c, i) => (c === 0 ? '' : `peer ${i} exit ${c}: ${running[i]!.stderr().trim().split('\n').at(-1)}`))
+      .filter(Boolean)
     expect(failed, `victims ${victims.join(', ')} at rounds ${atRound.join(', ')}`).toEqual([])
     for (let i = 0; i < n; i++) expect(info(out, i).rounds).toBe(6000)
     // the two restarted with their state resumed from a checkpoint; the two without rejoined under a new identity
@@ -205,7 +288,9 @@ describe('where a neighbour cannot be left out', () => {
     // Peer 1 may die between its two sends of a round: the neighbour it did not reach then stalls a round
     // behind, and the other misses that neighbour's vector too, so a message may name both; it always names 1.
     for (const k of [0, 2]) {
-      expect(peers[k]!.stderr()).toMatch(/meshgd: peer \d: no round-\d+ vector from neighbour\(s\) (?:[02], )?1(?:, [02])? within \d+ ms \(run\.neighbour_timeout_ms\): compression\.mode: difference keeps copies every neighbour must update, so a lost neighbour is fatal here; compression\.mode: direct goes on without it/)
+      expect(peers[k]!.stderr()).toMatch(
+        /meshgd: peer \d: no round-\d+ vector from neighbour\(s\) (?:[02], )?1(?:, [02])? within \d+ ms \(run\.neighbour_timeout_ms\): compression\.mode: difference keeps copies every neighbour must update, so a lost neighbour is fatal here; compression\.mode: direct goes on without it/,
+      )
     }
   }, 120_000)
 })

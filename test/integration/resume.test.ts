@@ -21,9 +21,20 @@ const PEERS = 8
 const ROUNDS = 3000
 const EVERY = 50
 
-const cases: Array<{ name: string; problem: Record<string, unknown>; algorithm: Record<string, unknown>; compression?: Record<string, unknown>; target?: number }> = [
+const cases: Array<{
+  name: string
+  problem: Record<string, unknown>
+  algorithm: Record<string, unknown>
+  compression?: Record<string, unknown>
+  target?: number
+}> = [
   // run.target stops it at round 1461 (every peer within at 1457): the stop window is resumed too
-  { name: 'ring-elastic', problem: { samples_per_peer: 1, seed: 1 }, algorithm: { kind: 'elastic', eta: 1.0, mu: 0.3 }, target: 1e-13 },
+  {
+    name: 'ring-elastic',
+    problem: { samples_per_peer: 1, seed: 1 },
+    algorithm: { kind: 'elastic', eta: 1.0, mu: 0.3 },
+    target: 1e-13,
+  },
   // random draws in every round (mini-batches, QSGD) and public copies: the round cut short must be replayed exactly
   {
     name: 'ring-quorum-batch-qsgd-difference',
@@ -39,14 +50,21 @@ const slowest = (out: string): number => Math.min(...Array.from({ length: PEERS 
 async function untilEveryPeerAt(out: string, round: number, limitS: number, run: Proc): Promise<number> {
   const t0 = performance.now()
   while (slowest(out) < round) {
-    if ((performance.now() - t0) / 1000 > limitS) throw new Error(`the swarm did not reach round ${round} within ${limitS} s (slowest peer at ${slowest(out)}): ${run.stderr()}`)
+    if ((performance.now() - t0) / 1000 > limitS)
+      throw new Error(
+        `the swarm did not reach round ${round} within ${limitS} s (slowest peer at ${slowest(out)}): ${run.stderr()}`,
+      )
     await sleep(100)
   }
   return (performance.now() - t0) / 1000
 }
 
 /** `meshgd swarm FILE --out OUT`, stopped with SIGINT once every peer is `more` rounds past where it started. */
-async function interruptAfter(file: string, out: string, more: number): Promise<{ resumedFrom: number | null; stoppedAt: number; advancedInS: number }> {
+async function interruptAfter(
+  file: string,
+  out: string,
+  more: number,
+): Promise<{ resumedFrom: number | null; stoppedAt: number; advancedInS: number }> {
   const from = Math.max(0, slowest(out))
   const run = startMeshgd(['swarm', file, '--out', out, '--quiet'])
   const resumedLine = from > 0 ? await firstLine(run, 'stderr') : null
@@ -55,7 +73,10 @@ async function interruptAfter(file: string, out: string, more: number): Promise<
   const advancedInS = await untilEveryPeerAt(out, from + more, 60, run)
   run.child.kill('SIGINT')
   expect(await exitCode(run), run.stderr()).toBe(130)
-  const summary = JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8')) as { rounds: number; interrupted: boolean }
+  const summary = JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8')) as {
+    rounds: number
+    interrupted: boolean
+  }
   expect(summary.interrupted).toBe(true)
   return { resumedFrom, stoppedAt: summary.rounds, advancedInS }
 }
@@ -87,7 +108,8 @@ describe('a whole swarm interrupted twice resumes to the same bits as meshgd sim
       const last = startMeshgd(['swarm', file, '--out', out, '--quiet'])
       expect(await firstLine(last, 'stderr')).toMatch(/^meshgd: resuming from round \d+ /)
       expect(await exitCode(last), last.stderr()).toBe(0)
-      const summaryOf = (dir: string): { rounds: number; interrupted: boolean; target_round: number | null } => JSON.parse(readFileSync(join(dir, 'summary.json'), 'utf8'))
+      const summaryOf = (dir: string): { rounds: number; interrupted: boolean; target_round: number | null } =>
+        JSON.parse(readFileSync(join(dir, 'summary.json'), 'utf8'))
       const [summary, simSummary] = [summaryOf(out), summaryOf(simOut)]
       expect(summary.rounds).toBe(c.target ? simSummary.rounds : ROUNDS)
       expect(summary.target_round).toBe(simSummary.target_round)
@@ -110,16 +132,23 @@ describe('a finished run given more rounds goes on from its checkpoints (issue 2
     expect(meshgd(['swarm', file, '--out', out, '--quiet']).status).toBe(0)
     const extended = meshgd(['swarm', file, '--out', out, '--quiet', '--set', 'run.rounds=1600'])
     expect(extended.status, extended.stderr).toBe(0)
-    expect(extended.stderr).toMatch(/^meshgd: extending the run in \S+ from run\.rounds 800 to 1600\nmeshgd: resuming from round 800 /)
+    expect(extended.stderr).toMatch(
+      /^meshgd: extending the run in \S+ from run\.rounds 800 to 1600\nmeshgd: resuming from round 800 /,
+    )
     const simOut = join(work, 'extended-sim')
     expect(meshgd(['sim', file, '--out', simOut, '--quiet', '--set', 'run.rounds=1600']).status).toBe(0)
     for (let i = 0; i < PEERS; i++) expect(paramsBytes(out, i).equals(paramsBytes(simOut, i)), `peer ${i}`).toBe(true)
-    const summary = JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8')) as { rounds: number; experiment: { run: { rounds: number } } }
+    const summary = JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8')) as {
+      rounds: number
+      experiment: { run: { rounds: number } }
+    }
     expect(summary.rounds).toBe(1600)
     expect(summary.experiment.run.rounds).toBe(1600)
     // fewer rounds than it ran is another experiment, refused naming the field
     const fewer = meshgd(['swarm', file, '--out', out, '--quiet', '--set', 'run.rounds=400'])
     expect(fewer.status).toBe(2)
-    expect(fewer.stderr.trim()).toMatch(/^meshgd: --out \S+: holds a run of another experiment \(run\.rounds: 1600 there, 400 here\); pass --force/)
+    expect(fewer.stderr.trim()).toMatch(
+      /^meshgd: --out \S+: holds a run of another experiment \(run\.rounds: 1600 there, 400 here\); pass --force/,
+    )
   }, 300_000)
 })

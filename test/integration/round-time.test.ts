@@ -25,11 +25,18 @@ interface Rec {
 const DELAY = 40
 
 function perRound(out: string, i: number, from: number, to: number): { compute: number; wait: number; send: number } {
-  const recs = readFileSync(join(out, 'peers', String(i), 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Rec)
+  const recs = readFileSync(join(out, 'peers', String(i), 'metrics.jsonl'), 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as Rec)
   const a = recs.find((r) => r.round === from)!
   const b = recs.find((r) => r.round === to)!
   const n = to - from
-  return { compute: (b.compute_ms - a.compute_ms) / n, wait: (b.wait_ms - a.wait_ms) / n, send: (b.send_ms - a.send_ms) / n }
+  return {
+    compute: (b.compute_ms - a.compute_ms) / n,
+    wait: (b.wait_ms - a.wait_ms) / n,
+    send: (b.send_ms - a.send_ms) / n,
+  }
 }
 
 describe('compute, wait and send time per round', () => {
@@ -44,7 +51,9 @@ describe('compute, wait and send time per round', () => {
     const file = writeExperiment('round-time', body)
     const out = join(work, 'out')
     const boot = await startBootstrap()
-    const peers = Array.from({ length: 6 }, (_, i) => startPeer(file, i, out, boot.addr, i === 3 ? { args: ['--delay-ms', String(DELAY)] } : {}))
+    const peers = Array.from({ length: 6 }, (_, i) =>
+      startPeer(file, i, out, boot.addr, i === 3 ? { args: ['--delay-ms', String(DELAY)] } : {}),
+    )
     const codes = await Promise.all(peers.map((p) => p.exit))
     boot.stop()
     expect(codes.map((c) => c.code)).toEqual(new Array(6).fill(0))
@@ -61,13 +70,21 @@ describe('compute, wait and send time per round', () => {
       expect(fast.send, `peer ${i} send per round`).toBeLessThan(0.3 * DELAY)
     }
     // info.json: totals over the process's rounds; the gathered summary: sums and means of them
-    const infos = [0, 1, 2, 3, 4, 5].map((i) => info(out, i) as unknown as { time: { compute_ms: number; wait_ms: number; send_ms: number; rounds: number } })
+    const infos = [0, 1, 2, 3, 4, 5].map(
+      (i) =>
+        info(out, i) as unknown as { time: { compute_ms: number; wait_ms: number; send_ms: number; rounds: number } },
+    )
     for (const x of infos) expect(x.time.rounds).toBe(200)
     const r = runMeshgd(['report', out])
     expect(r.status, r.stderr).toBe(0)
     expect(r.stdout).toMatch(/round time +compute [\d.]+ ms \(\d+%\), waiting [\d.]+ ms/)
-    const summary = JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8')) as { time: { total: { wait_ms: number }; per_peer: { compute_ms: number } } }
-    expect(summary.time.total.wait_ms).toBeCloseTo(infos.reduce((s, x) => s + x.time.wait_ms, 0), 2)
+    const summary = JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8')) as {
+      time: { total: { wait_ms: number }; per_peer: { compute_ms: number } }
+    }
+    expect(summary.time.total.wait_ms).toBeCloseTo(
+      infos.reduce((s, x) => s + x.time.wait_ms, 0),
+      2,
+    )
     expect(summary.time.per_peer.compute_ms).toBeCloseTo(infos.reduce((s, x) => s + x.time.compute_ms, 0) / 6, 2)
   }, 300_000)
 })

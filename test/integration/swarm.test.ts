@@ -9,7 +9,17 @@ import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
 import { wireBytesOfVector } from '../../src/codec/index.js'
 import { jsonWriter, meshgdRunner, paramsBytes, root, workDir } from '../helpers/meshgd.js'
-import { alive, childPids, exitCode, firstLine, freePort, startBootstrap, startMeshgd, startPeer, stopStarted } from '../helpers/processes.js'
+import {
+  alive,
+  childPids,
+  exitCode,
+  firstLine,
+  freePort,
+  startBootstrap,
+  startMeshgd,
+  startPeer,
+  stopStarted,
+} from '../helpers/processes.js'
 
 const work = workDir('net')
 afterAll(stopStarted)
@@ -29,22 +39,77 @@ function expectSameAsSim(file: string, simName: string, out: string, n: number):
 const problem = { kind: 'planted', loss: 'squared', dim: 12, samples_per_peer: 2, seed: 5 }
 const cases = [
   // ring-elastic: test/smoke/swarm.test.ts (npm test)
-  { name: 'ring-quorum', peers: 6, topology: 'ring', algorithm: { kind: 'quorum', eta: 0.6, k: 0.7, sampling: { kind: 'batch', size: 1 } } },
+  {
+    name: 'ring-quorum',
+    peers: 6,
+    topology: 'ring',
+    algorithm: { kind: 'quorum', eta: 0.6, k: 0.7, sampling: { kind: 'batch', size: 1 } },
+  },
   { name: 'ring-easgd', peers: 6, topology: 'ring', algorithm: { kind: 'easgd', eta: 0.6, alpha: 0.1, period: 2 } },
   // a neighbour can be a whole period ahead: with period 3 its vector of round t + 3 came before round t was read
-  { name: 'ring-easgd-period3', peers: 6, topology: 'ring', algorithm: { kind: 'easgd', eta: 0.6, alpha: 0.1, period: 3 } },
-  { name: 'ring-local', peers: 6, topology: 'ring', algorithm: { kind: 'local', eta: 0.6, local_steps: 3, sampling: { kind: 'bernoulli', size: 1 } } },
+  {
+    name: 'ring-easgd-period3',
+    peers: 6,
+    topology: 'ring',
+    algorithm: { kind: 'easgd', eta: 0.6, alpha: 0.1, period: 3 },
+  },
+  {
+    name: 'ring-local',
+    peers: 6,
+    topology: 'ring',
+    algorithm: { kind: 'local', eta: 0.6, local_steps: 3, sampling: { kind: 'bernoulli', size: 1 } },
+  },
   { name: 'complete-elastic', peers: 4, topology: 'complete', algorithm: { kind: 'elastic', eta: 0.8, mu: 0.1 } },
   { name: 'complete-quorum', peers: 4, topology: 'complete', algorithm: { kind: 'quorum', eta: 0.6, k: 0.5 } },
   { name: 'complete-easgd', peers: 4, topology: 'complete', algorithm: { kind: 'easgd', eta: 0.6, alpha: 0.1 } },
-  { name: 'complete-local', peers: 4, topology: 'complete', algorithm: { kind: 'local', eta: 0.6, local_steps: 'infinity', tol: 1e-16, max_steps: 50 } },
-  { name: 'complete-allreduce', peers: 4, topology: 'complete', algorithm: { kind: 'allreduce-sgd', eta: 0.6, sampling: { kind: 'batch', size: 1 } } },
+  {
+    name: 'complete-local',
+    peers: 4,
+    topology: 'complete',
+    algorithm: { kind: 'local', eta: 0.6, local_steps: 'infinity', tol: 1e-16, max_steps: 50 },
+  },
+  {
+    name: 'complete-allreduce',
+    peers: 4,
+    topology: 'complete',
+    algorithm: { kind: 'allreduce-sgd', eta: 0.6, sampling: { kind: 'batch', size: 1 } },
+  },
   // compressed: the quantizers draw from each peer's own stream, identically in both
-  { name: 'ring-elastic-uniform3-difference', peers: 6, topology: 'ring', algorithm: { kind: 'elastic', eta: 0.8, mu: 0.2 }, compression: { kind: 'uniform', bits: 3, mode: 'difference' } },
-  { name: 'ring-local-qsgd-difference', peers: 6, topology: 'ring', algorithm: { kind: 'local', eta: 0.6, local_steps: 2 }, compression: { kind: 'qsgd', levels: 8, mode: 'difference' } },
-  { name: 'complete-allreduce-qsgd-direct', peers: 4, topology: 'complete', algorithm: { kind: 'allreduce-sgd', eta: 0.6 }, compression: { kind: 'qsgd', levels: 16 } },
-  { name: 'complete-easgd-float32', peers: 4, topology: 'complete', algorithm: { kind: 'easgd', eta: 0.6, alpha: 0.1 }, compression: { kind: 'float32' } },
-] as Array<{ name: string; peers: number; topology: string; algorithm: Record<string, unknown>; compression?: Record<string, unknown> }>
+  {
+    name: 'ring-elastic-uniform3-difference',
+    peers: 6,
+    topology: 'ring',
+    algorithm: { kind: 'elastic', eta: 0.8, mu: 0.2 },
+    compression: { kind: 'uniform', bits: 3, mode: 'difference' },
+  },
+  {
+    name: 'ring-local-qsgd-difference',
+    peers: 6,
+    topology: 'ring',
+    algorithm: { kind: 'local', eta: 0.6, local_steps: 2 },
+    compression: { kind: 'qsgd', levels: 8, mode: 'difference' },
+  },
+  {
+    name: 'complete-allreduce-qsgd-direct',
+    peers: 4,
+    topology: 'complete',
+    algorithm: { kind: 'allreduce-sgd', eta: 0.6 },
+    compression: { kind: 'qsgd', levels: 16 },
+  },
+  {
+    name: 'complete-easgd-float32',
+    peers: 4,
+    topology: 'complete',
+    algorithm: { kind: 'easgd', eta: 0.6, alpha: 0.1 },
+    compression: { kind: 'float32' },
+  },
+] as Array<{
+  name: string
+  peers: number
+  topology: string
+  algorithm: Record<string, unknown>
+  compression?: Record<string, unknown>
+}>
 
 describe('meshgd swarm equals meshgd sim bit for bit (sync; float64 and compressed)', () => {
   for (const c of cases) {
@@ -70,7 +135,9 @@ describe('meshgd swarm equals meshgd sim bit for bit (sync; float64 and compress
       expect(summary.peer_addrs).toHaveLength(c.peers)
       for (const addr of summary.peer_addrs) expect(addr).toMatch(/^\/ip4\/127\.0\.0\.1\/tcp\/\d+\/p2p\/12D3KooW/)
       expect(summary.rejected_messages).toBe(0)
-      const merged = readFileSync(join(work, `${c.name}-net`, 'metrics.jsonl'), 'utf8').trim().split('\n')
+      const merged = readFileSync(join(work, `${c.name}-net`, 'metrics.jsonl'), 'utf8')
+        .trim()
+        .split('\n')
       expect(merged.length).toBe(c.peers * 7) // rounds 0, 10, ..., 50 and the final 60
     })
   }
@@ -86,14 +153,25 @@ describe('run.target stops the swarm on the round the simulator stops on, with t
       name: 'target-ring-easgd-period3',
       peers: 6,
       lag: 9,
-      body: { topology: { kind: 'ring' }, problem: targetProblem, algorithm: { kind: 'easgd', eta: 1.0, alpha: 0.3, period: 3 }, run: { rounds: 3000, target: 1e-4, record_every: 50 } },
+      body: {
+        topology: { kind: 'ring' },
+        problem: targetProblem,
+        algorithm: { kind: 'easgd', eta: 1.0, alpha: 0.3, period: 3 },
+        run: { rounds: 3000, target: 1e-4, record_every: 50 },
+      },
     },
     // difference mode: the window rides on compressed frames too
     {
       name: 'target-ring-uniform3-difference',
       peers: 6,
       lag: 3,
-      body: { topology: { kind: 'ring' }, problem: targetProblem, algorithm: { kind: 'elastic', eta: 0.8, mu: 0.2 }, compression: { kind: 'uniform', bits: 3, mode: 'difference' }, run: { rounds: 3000, target: 1e-8, record_every: 50 } },
+      body: {
+        topology: { kind: 'ring' },
+        problem: targetProblem,
+        algorithm: { kind: 'elastic', eta: 0.8, mu: 0.2 },
+        compression: { kind: 'uniform', bits: 3, mode: 'difference' },
+        run: { rounds: 3000, target: 1e-8, record_every: 50 },
+      },
     },
   ] as Array<{ name: string; peers: number; lag: number; file?: string; body?: Record<string, unknown> }>
   for (const c of targetCases) {
@@ -103,7 +181,9 @@ describe('run.target stops the swarm on the round the simulator stops on, with t
       expect(sim.status, sim.stderr).toBe(0)
       const net = meshgd(['swarm', file, '--out', join(work, `${c.name}-net`), '--quiet'])
       expect(net.status, net.stderr).toBe(0)
-      const summaryOf = (dir: string): { rounds: number; target_round: number; converged: boolean; experiment: { run: { rounds: number } } } =>
+      const summaryOf = (
+        dir: string,
+      ): { rounds: number; target_round: number; converged: boolean; experiment: { run: { rounds: number } } } =>
         JSON.parse(readFileSync(join(work, dir, 'summary.json'), 'utf8'))
       const [s, w] = [summaryOf(`${c.name}-sim`), summaryOf(`${c.name}-net`)]
       expect(s.converged && w.converged).toBe(true)
@@ -114,7 +194,12 @@ describe('run.target stops the swarm on the round the simulator stops on, with t
       const a = params(join(work, `${c.name}-sim`), c.peers)
       const b = params(join(work, `${c.name}-net`), c.peers)
       for (let i = 0; i < c.peers; i++) expect(b[i]!.equals(a[i]!), `peer ${i}`).toBe(true)
-      expect(net.stdout).toMatch(new RegExp(`^rounds +${s.rounds} \\(target reached at round ${s.target_round}; every peer knew it ${c.lag} rounds later\\)$`, 'm'))
+      expect(net.stdout).toMatch(
+        new RegExp(
+          `^rounds +${s.rounds} \\(target reached at round ${s.target_round}; every peer knew it ${c.lag} rounds later\\)$`,
+          'm',
+        ),
+      )
     })
   }
 })
@@ -145,7 +230,8 @@ describe('peers started one by one against a bootstrap, in shuffled order', () =
     // bytes on the wire: 40 round frames and one final frame (holding the final vector) to each of 2 neighbours
     const info = JSON.parse(readFileSync(join(out, 'peers', '0', 'info.json'), 'utf8'))
     let expected = 0
-    for (let t = 0; t < 40; t++) expected += 2 * wireBytesOfVector({ swarm: 'manual', round: t, from: 0, kind: 'params', codec: 'f64', dim: 12 })
+    for (let t = 0; t < 40; t++)
+      expected += 2 * wireBytesOfVector({ swarm: 'manual', round: t, from: 0, kind: 'params', codec: 'f64', dim: 12 })
     expected += 2 * wireBytesOfVector({ swarm: 'manual', round: 40, from: 0, kind: 'final', codec: 'f64', dim: 12 })
     expect(info.bytes_sent).toBe(expected)
     expect(info.bytes_sent).toBeGreaterThan(40 * 2 * 8 * 12) // at least the payload
@@ -173,7 +259,10 @@ describe('a stranger during a run', () => {
     const addr = boot.addr
     const out = join(work, 'stranger-net')
     const exits = Array.from({ length: n }, (_, i) => exitCode(startPeer(file, i, out, addr, { args: ['--quiet'] })))
-    const stranger = await createMeshNode({ privateKey: await generateKeyPair('Ed25519'), listen: ['/ip4/127.0.0.1/tcp/0'] })
+    const stranger = await createMeshNode({
+      privateKey: await generateKeyPair('Ed25519'),
+      listen: ['/ip4/127.0.0.1/tcp/0'],
+    })
     await stranger.start()
     let attempts = 0
     try {
@@ -185,7 +274,10 @@ describe('a stranger during a run', () => {
       const garbage = [
         Uint8Array.from({ length: 64 }, (_, k) => (k * 37) & 0xff), // random bytes
         Uint8Array.of(0xff, 0xff, 0xff, 0xff, 0x0f), // a huge length prefix
-        encodeFrame({ swarm: 'stranger', round: 0, from: 1, kind: 'params', codec: 'f64', dim: 12 }, encodeF64(new Float64Array(12).fill(NaN))),
+        encodeFrame(
+          { swarm: 'stranger', round: 0, from: 1, kind: 'params', codec: 'f64', dim: 12 },
+          encodeF64(new Float64Array(12).fill(NaN)),
+        ),
         encodeFrame({ swarm: 'stranger', round: 0, from: 1, kind: 'params', codec: 'f64', dim: 12 }, new Uint8Array(5)),
       ]
       for (const entry of roster.byIndex.values()) {
@@ -210,13 +302,19 @@ describe('a stranger during a run', () => {
     expect(await Promise.all(exits)).toEqual(new Array(n).fill(0))
     boot.stop()
     expectSameAsSim(file, 'stranger-sim', out, n)
-    const refused = Array.from({ length: n }, (_, i) => JSON.parse(readFileSync(join(out, 'peers', String(i), 'info.json'), 'utf8')).refused_streams as number)
+    const refused = Array.from(
+      { length: n },
+      (_, i) => JSON.parse(readFileSync(join(out, 'peers', String(i), 'info.json'), 'utf8')).refused_streams as number,
+    )
     expect(refused.reduce((s, x) => s + x, 0)).toBeGreaterThan(0)
   })
 })
 
 describe('the launcher stops what it started', () => {
-  async function startLongSwarm(name: string, extra: Record<string, unknown> = {}): Promise<{ launcher: ChildProcess; kids: number[]; stderr: () => string }> {
+  async function startLongSwarm(
+    name: string,
+    extra: Record<string, unknown> = {},
+  ): Promise<{ launcher: ChildProcess; kids: number[]; stderr: () => string }> {
     const file = experiment(name, {
       swarm: { id: name, peers: 4 },
       topology: { kind: 'ring' },
@@ -233,7 +331,9 @@ describe('the launcher stops what it started', () => {
     }
     expect(kids.length).toBe(5)
     // let the rounds start: every peer has recorded its round 0 (on a loaded machine that takes a while)
-    const recorded = (i: number): boolean => existsSync(join(work, `${name}-net`, 'peers', String(i), 'metrics.jsonl')) && readFileSync(join(work, `${name}-net`, 'peers', String(i), 'metrics.jsonl'), 'utf8').includes('"round":0')
+    const recorded = (i: number): boolean =>
+      existsSync(join(work, `${name}-net`, 'peers', String(i), 'metrics.jsonl')) &&
+      readFileSync(join(work, `${name}-net`, 'peers', String(i), 'metrics.jsonl'), 'utf8').includes('"round":0')
     for (let k = 0; k < 300 && ![0, 1, 2, 3].every(recorded); k++) await new Promise((r) => setTimeout(r, 200))
     await new Promise((r) => setTimeout(r, 1000))
     return { launcher, kids, stderr }
@@ -256,12 +356,16 @@ describe('the launcher stops what it started', () => {
     // a report of it says it is not finished (item 3), and exits 1
     const reported = meshgd(['report', out])
     expect(reported.status).toBe(1)
-    expect(reported.stderr).toMatch(/^meshgd: the run stopped at round \d+ of 10000000 \(interrupted\): it is not finished$/m)
+    expect(reported.stderr).toMatch(
+      /^meshgd: the run stopped at round \d+ of 10000000 \(interrupted\): it is not finished$/m,
+    )
     // the same command again resumes from the peers' checkpoints and says so in one line (item 7)
     const resuming = startMeshgd(['swarm', join(work, 'sigint.json'), '--out', out, '--quiet'])
     const resumed = resuming.child
     const line = await firstLine(resuming, 'stderr')
-    expect(line).toMatch(/^meshgd: resuming from round (\d+) \(this experiment's checkpoints in \S+sigint-net; --force starts over\)$/)
+    expect(line).toMatch(
+      /^meshgd: resuming from round (\d+) \(this experiment's checkpoints in \S+sigint-net; --force starts over\)$/,
+    )
     expect(Number(/round (\d+)/.exec(line)![1])).toBeGreaterThanOrEqual(summary.rounds)
     const stopped = new Promise<number>((r) => resumed.once('exit', (code) => r(code ?? -1)))
     // stop it once its peers run (a signal before the launcher has started them is not what this checks)
@@ -304,7 +408,11 @@ describe('a neighbour sending malformed frames over its real stream', () => {
       run: { rounds: 30, neighbour_timeout_ms: 30_000 },
     }
     const file = experiment('hostile', body)
-    const hub = await createMeshNode({ privateKey: await generateKeyPair('Ed25519'), listen: ['/ip4/127.0.0.1/tcp/0'], hub: true })
+    const hub = await createMeshNode({
+      privateKey: await generateKeyPair('Ed25519'),
+      listen: ['/ip4/127.0.0.1/tcp/0'],
+      hub: true,
+    })
     await hub.start()
     hub.services.pubsub.subscribe('meshgd/hostile/roster')
     hub.services.pubsub.subscribe('meshgd/hostile/status')
@@ -366,7 +474,21 @@ describe('a fixed deployment with a static peers list and no bootstrap', () => {
       peers: ports.map((p) => `/ip4/127.0.0.1/tcp/${p}`),
     })
     const out = join(work, 'static-net')
-    const exits = ports.map((port, i) => exitCode(startMeshgd(['node', file, '--index', String(i), '--listen', `/ip4/127.0.0.1/tcp/${port}`, '--out', out, '--quiet'])))
+    const exits = ports.map((port, i) =>
+      exitCode(
+        startMeshgd([
+          'node',
+          file,
+          '--index',
+          String(i),
+          '--listen',
+          `/ip4/127.0.0.1/tcp/${port}`,
+          '--out',
+          out,
+          '--quiet',
+        ]),
+      ),
+    )
     expect(await Promise.all(exits)).toEqual([0, 0, 0])
     expect(meshgd(['sim', file, '--out', join(work, 'static-sim'), '--quiet']).status).toBe(0)
     const a = params(join(work, 'static-sim'), 3)
@@ -391,17 +513,33 @@ describe('a deployment with pinned peer IDs (peers: [{index, peer_id, addr}])', 
       peers: ports.map((p, i) => ({ index: i, peer_id: ids[i], addr: `/ip4/127.0.0.1/tcp/${p}` })),
     })
     // a process with another identity claiming index 0 is refused before it touches the network
-    const impostor = meshgd(['node', file, '--index', '0', '--listen', '/ip4/127.0.0.1/tcp/0', '--out', join(work, 'pinned-impostor')])
+    const impostor = meshgd([
+      'node',
+      file,
+      '--index',
+      '0',
+      '--listen',
+      '/ip4/127.0.0.1/tcp/0',
+      '--out',
+      join(work, 'pinned-impostor'),
+    ])
     expect(impostor.status).toBe(1)
-    expect(impostor.stderr).toMatch(new RegExp(`index 0 is pinned to ${ids[0]}, but this peer's identity .* is 12D3KooW`))
+    expect(impostor.stderr).toMatch(
+      new RegExp(`index 0 is pinned to ${ids[0]}, but this peer's identity .* is 12D3KooW`),
+    )
     // no --listen: a pinned peer listens on its pinned address
-    const exits = [0, 1, 2].map((i) => exitCode(startMeshgd(['node', file, '--index', String(i), '--out', out, '--quiet'])))
+    const exits = [0, 1, 2].map((i) =>
+      exitCode(startMeshgd(['node', file, '--index', String(i), '--out', out, '--quiet'])),
+    )
     expect(await Promise.all(exits)).toEqual([0, 0, 0])
     expect(meshgd(['sim', file, '--out', join(work, 'pinned-sim'), '--quiet']).status).toBe(0)
     const a = params(join(work, 'pinned-sim'), 3)
     const b = params(out, 3)
     for (let i = 0; i < 3; i++) expect(b[i]!.equals(a[i]!)).toBe(true)
-    expect(meshgd(['sim', file, '--set', `peers=[{index: 5, peer_id: ${ids[0]}, addr: /ip4/127.0.0.1/tcp/1}]`, '--quiet']).stderr).toMatch(/^meshgd: peers\[0\]\.index: 5 is not a peer of this swarm/)
+    expect(
+      meshgd(['sim', file, '--set', `peers=[{index: 5, peer_id: ${ids[0]}, addr: /ip4/127.0.0.1/tcp/1}]`, '--quiet'])
+        .stderr,
+    ).toMatch(/^meshgd: peers\[0\]\.index: 5 is not a peer of this swarm/)
   })
 })
 
@@ -425,7 +563,10 @@ describe('a keyed swarm (libp2p private network)', () => {
     const addr = boot.addr
     const out = join(work, 'keyed-net')
     const exits = Array.from({ length: n }, (_, i) => exitCode(startPeer(file, i, out, addr, { args: ['--quiet'] })))
-    const stranger = await createMeshNode({ privateKey: await generateKeyPair('Ed25519'), listen: ['/ip4/127.0.0.1/tcp/0'] })
+    const stranger = await createMeshNode({
+      privateKey: await generateKeyPair('Ed25519'),
+      listen: ['/ip4/127.0.0.1/tcp/0'],
+    })
     await stranger.start()
     try {
       await expect(stranger.dial(multiaddr(addr), { signal: AbortSignal.timeout(10_000) })).rejects.toThrow()
@@ -451,7 +592,9 @@ describe('a keyed swarm (libp2p private network)', () => {
     })
     const boot = await startBootstrap(['--swarm-key', keyFile])
     const out = join(work, 'keyed-large-net')
-    const exits = Array.from({ length: n }, (_, i) => exitCode(startPeer(file, i, out, boot.addr, { args: ['--quiet'] })))
+    const exits = Array.from({ length: n }, (_, i) =>
+      exitCode(startPeer(file, i, out, boot.addr, { args: ['--quiet'] })),
+    )
     expect(await Promise.all(exits)).toEqual(new Array(n).fill(0))
     boot.stop()
     expectSameAsSim(file, 'keyed-large-sim', out, n)
@@ -473,7 +616,21 @@ describe('addressed as on a compose network (/dns4 names), then gathered with me
     const out = join(work, 'dns-net')
     const ports = [await freePort(), await freePort(), await freePort()]
     const exits = ports.map((port, i) => {
-      const args = ['node', file, '--index', String(i), '--listen', `/ip4/127.0.0.1/tcp/${port}`, '--announce', `/dns4/localhost/tcp/${port}`, '--bootstrap', `/dns4/localhost/tcp/${bootPort}`, '--out', out, '--quiet']
+      const args = [
+        'node',
+        file,
+        '--index',
+        String(i),
+        '--listen',
+        `/ip4/127.0.0.1/tcp/${port}`,
+        '--announce',
+        `/dns4/localhost/tcp/${port}`,
+        '--bootstrap',
+        `/dns4/localhost/tcp/${bootPort}`,
+        '--out',
+        out,
+        '--quiet',
+      ]
       return exitCode(startMeshgd(args))
     })
     expect(await Promise.all(exits)).toEqual([0, 0, 0])
@@ -488,7 +645,11 @@ describe('addressed as on a compose network (/dns4 names), then gathered with me
     expect(summary.rounds).toBe(40)
     expect(summary.final.max_error).toBe(simSummary.final.max_error)
     expect(summary.peer_addrs.every((x: string) => x.startsWith('/dns4/localhost/tcp/'))).toBe(true)
-    expect(readFileSync(join(out, 'metrics.jsonl'), 'utf8').trim().split('\n')).toHaveLength(readFileSync(join(work, 'dns-sim', 'metrics.jsonl'), 'utf8').trim().split('\n').length)
+    expect(readFileSync(join(out, 'metrics.jsonl'), 'utf8').trim().split('\n')).toHaveLength(
+      readFileSync(join(work, 'dns-sim', 'metrics.jsonl'), 'utf8')
+        .trim()
+        .split('\n').length,
+    )
     // a folder missing: one line naming it
     const partial = join(work, 'dns-partial')
     meshgd(['sim', file, '--out', partial, '--quiet'])
@@ -504,7 +665,9 @@ describe('addressed as on a compose network (/dns4 names), then gathered with me
     expect(again.stdout).toMatch(/rounds\s+40/)
     const demo = meshgd(['report', join(root, 'topology', 'demo.yaml'), out])
     expect(demo.status).toBe(2)
-    expect(demo.stderr.trim()).toMatch(/^meshgd: \S+dns-net: holds a run of another experiment \(\S+: .* there, .* here\); its summary is left as it was$/)
+    expect(demo.stderr.trim()).toMatch(
+      /^meshgd: \S+dns-net: holds a run of another experiment \(\S+: .* there, .* here\); its summary is left as it was$/,
+    )
     const mu = meshgd(['report', file, out, '--set', 'algorithm.mu=0.25'])
     expect(mu.status).toBe(2)
     expect(mu.stderr.trim()).toMatch(/\(algorithm\.mu: 0\.2 there, 0\.25 here\)/)

@@ -35,7 +35,10 @@ interface View {
 }
 
 /** Start a bootstrap and 4 peers (each round slowed to about 10 ms, so the run lasts a few seconds). */
-async function startSwarm(id: string, keyArgs: string[]): Promise<{ addr: string; out: string; peers: ReturnType<typeof startPeer>[]; stop: () => void }> {
+async function startSwarm(
+  id: string,
+  keyArgs: string[],
+): Promise<{ addr: string; out: string; peers: ReturnType<typeof startPeer>[]; stop: () => void }> {
   const boot = startMeshgd(['bootstrap', '--listen', '/ip4/127.0.0.1/tcp/0', ...keyArgs])
   const addr = await firstLine(boot)
   const out = join(work, id)
@@ -45,7 +48,10 @@ async function startSwarm(id: string, keyArgs: string[]): Promise<{ addr: string
 }
 
 function expectEveryPeerSeenToTheEnd(lines: string, out: string, swarm: string): void {
-  const views = lines.trim().split('\n').map((l) => JSON.parse(l) as View)
+  const views = lines
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as View)
   expect(new Set(views.map((v) => v.peer))).toEqual(new Set([0, 1, 2, 3]))
   expect(views.every((v) => v.swarm === swarm)).toBe(true)
   for (let i = 0; i < 4; i++) {
@@ -56,7 +62,7 @@ function expectEveryPeerSeenToTheEnd(lines: string, out: string, swarm: string):
 }
 
 describe('meshgd watch', () => {
-  it('an open swarm: --json prints every peer\'s status to the end; the table shows every peer done', async () => {
+  it("an open swarm: --json prints every peer's status to the end; the table shows every peer done", async () => {
     const swarm = await startSwarm('watch-open', [])
     const json = startMeshgd(['watch', '--bootstrap', swarm.addr, '--json', '--exit-when-done'])
     const table = startMeshgd(['watch', '--bootstrap', swarm.addr, '--exit-when-done'])
@@ -69,14 +75,23 @@ describe('meshgd watch', () => {
     const lastBlock = table.stdout().trim().split('\n\n').at(-1)!.split('\n')
     expect(lastBlock[0]).toMatch(/^swarm\s+peer\s+round\s+loss\s+rel\. error\s+state\s+rounds\/s$/)
     expect(lastBlock.slice(1)).toHaveLength(4)
-    for (const row of lastBlock.slice(1)) expect(row).toMatch(new RegExp(`^watch-open\\s+\\d\\s+${ROUNDS}\\s.*\\sdone\\s`))
+    for (const row of lastBlock.slice(1))
+      expect(row).toMatch(new RegExp(`^watch-open\\s+\\d\\s+${ROUNDS}\\s.*\\sdone\\s`))
   }, 180_000)
 
   it('a keyed swarm: with the key it sees every peer; without it, one line that it cannot connect', async () => {
     const keyFile = join(work, 'swarm.key')
     expect(runMeshgd(['keygen', '-o', keyFile]).status).toBe(0)
     const swarm = await startSwarm('watch-keyed', ['--swarm-key', keyFile])
-    const keyed = startMeshgd(['watch', '--bootstrap', swarm.addr, '--swarm-key', keyFile, '--json', '--exit-when-done'])
+    const keyed = startMeshgd([
+      'watch',
+      '--bootstrap',
+      swarm.addr,
+      '--swarm-key',
+      keyFile,
+      '--json',
+      '--exit-when-done',
+    ])
     const stranger = startMeshgd(['watch', '--bootstrap', swarm.addr, '--json', '--connect-timeout', '3'])
     const [k, s] = await Promise.all([keyed.exit, stranger.exit])
     await Promise.all(swarm.peers.map((p) => p.exit))
@@ -84,7 +99,9 @@ describe('meshgd watch', () => {
     expect(s.code).toBe(1)
     expect(stranger.stdout()).toBe('')
     expect(stranger.stderr().trim().split('\n')).toHaveLength(1)
-    expect(stranger.stderr()).toMatch(/^meshgd: cannot connect to .* within 3 s \(a keyed swarm refuses observers without its key: pass --swarm-key FILE\)/)
+    expect(stranger.stderr()).toMatch(
+      /^meshgd: cannot connect to .* within 3 s \(a keyed swarm refuses observers without its key: pass --swarm-key FILE\)/,
+    )
     expect(k.code, keyed.stderr()).toBe(0)
     expectEveryPeerSeenToTheEnd(keyed.stdout(), swarm.out, 'watch-keyed')
   }, 180_000)
@@ -99,6 +116,8 @@ describe('meshgd watch', () => {
     expect(code).toBe(1)
     expect(Date.now() - started).toBeGreaterThanOrEqual(15_000)
     expect(watcher.stdout()).toBe('')
-    expect(watcher.stderr().trim().split('\n')).toEqual(['meshgd: no status from any peer for 15 s: no swarm is running behind this bootstrap (or it has finished)'])
+    expect(watcher.stderr().trim().split('\n')).toEqual([
+      'meshgd: no status from any peer for 15 s: no swarm is running behind this bootstrap (or it has finished)',
+    ])
   }, 60_000)
 })

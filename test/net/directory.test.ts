@@ -38,7 +38,11 @@ function body(frame: Uint8Array): Uint8Array {
 }
 
 async function hubAndPeers(count: number): Promise<{ hub: MeshNode; addr: string; peers: MeshNode[] }> {
-  const hub = await createMeshNode({ privateKey: await generateKeyPair('Ed25519'), listen: ['/ip4/127.0.0.1/tcp/0'], hub: true })
+  const hub = await createMeshNode({
+    privateKey: await generateKeyPair('Ed25519'),
+    listen: ['/ip4/127.0.0.1/tcp/0'],
+    hub: true,
+  })
   nodes.push(hub)
   await hub.start()
   const addr = hub.getMultiaddrs()[0]!.toString()
@@ -69,8 +73,15 @@ describe('directory wire format', () => {
   it('round-trips requests and answers', () => {
     const request = { swarm: 's', want: [3, 1, 2], self: record }
     expect(decodeDirectoryRequest(body(encodeDirectoryRequest(request)))).toEqual(request)
-    expect(decodeDirectoryRequest(body(encodeDirectoryRequest({ swarm: 's', want: [], self: null })))).toEqual({ swarm: 's', want: [], self: null })
-    expect(decodeDirectoryAnswer(body(encodeDirectoryAnswer({ records: [record, record], registered: 5 })))).toEqual({ records: [record, record], registered: 5 })
+    expect(decodeDirectoryRequest(body(encodeDirectoryRequest({ swarm: 's', want: [], self: null })))).toEqual({
+      swarm: 's',
+      want: [],
+      self: null,
+    })
+    expect(decodeDirectoryAnswer(body(encodeDirectoryAnswer({ records: [record, record], registered: 5 })))).toEqual({
+      records: [record, record],
+      registered: 5,
+    })
   })
 
   it('refuses oversized and malformed requests with its own error', () => {
@@ -108,14 +119,22 @@ describe('signed roster records', () => {
   it('open only when signed by the peer they name, for this swarm and index range', async () => {
     const key = await generateKeyPair('Ed25519')
     const other = await generateKeyPair('Ed25519')
-    const entry = { swarm: 's', index: 2, peerId: peerIdFromPrivateKey(key).toString(), addrs: ['/ip4/127.0.0.1/tcp/9'] }
+    const entry = {
+      swarm: 's',
+      index: 2,
+      peerId: peerIdFromPrivateKey(key).toString(),
+      addrs: ['/ip4/127.0.0.1/tcp/9'],
+    }
     const record = await signRosterEntry(key, entry)
     expect(await openRosterRecord(record, 's', 4)).toEqual(entry)
     expect(await openRosterRecord(record, 'other', 4)).toBeNull()
     expect(await openRosterRecord(record, 's', 2)).toBeNull() // index 2 out of range for 2 peers
     const forged = await signRosterEntry(other, entry) // someone else's key, claiming key's peer ID
     expect(await openRosterRecord(forged, 's', 4)).toBeNull()
-    const tampered = { e: new TextEncoder().encode(new TextDecoder().decode(record.e).replace('tcp/9', 'tcp/8')), s: record.s }
+    const tampered = {
+      e: new TextEncoder().encode(new TextDecoder().decode(record.e).replace('tcp/9', 'tcp/8')),
+      s: record.s,
+    }
     expect(await openRosterRecord(tampered, 's', 4)).toBeNull()
   })
 })
@@ -127,16 +146,25 @@ describe('the bootstrap directory', () => {
     const ask = async (node: MeshNode, want: number[], index: number | null): Promise<RosterEntry[]> => {
       const self = index === null ? null : await signRosterEntry(keys.get(node)!, entryOf(node, 's', index))
       const { records } = await node.services.directory.lookup(multiaddr(addr), { swarm: 's', want, self })
-      return (await Promise.all(records.map((r) => openRosterRecord(r, 's', 8)))).filter((e): e is RosterEntry => e !== null)
+      return (await Promise.all(records.map((r) => openRosterRecord(r, 's', 8)))).filter(
+        (e): e is RosterEntry => e !== null,
+      )
     }
     expect(await ask(a, [0, 1], 0)).toEqual([entryOf(a, 's', 0)])
     expect(await ask(b, [0, 1], 1)).toEqual([entryOf(a, 's', 0), entryOf(b, 's', 1)])
     // c claims index 0, held by a, which is still connected: refused, c is told who holds it, a's entry stands
-    const refused = await c.services.directory.lookup(multiaddr(addr), { swarm: 's', want: [0], self: await signRosterEntry(keys.get(c)!, entryOf(c, 's', 0)) })
+    const refused = await c.services.directory.lookup(multiaddr(addr), {
+      swarm: 's',
+      want: [0],
+      self: await signRosterEntry(keys.get(c)!, entryOf(c, 's', 0)),
+    })
     expect(refused.heldBy).toBe(a.peerId.toString())
     expect(await ask(c, [0], null)).toEqual([entryOf(a, 's', 0)])
     // another swarm on the same bootstrap is kept apart
-    expect(await c.services.directory.lookup(multiaddr(addr), { swarm: 's', want: [], self: null })).toEqual({ records: [], registered: 2 })
+    expect(await c.services.directory.lookup(multiaddr(addr), { swarm: 's', want: [], self: null })).toEqual({
+      records: [],
+      registered: 2,
+    })
     const other = await c.services.directory.lookup(multiaddr(addr), { swarm: 'other', want: [0, 1], self: null })
     expect(other).toEqual({ records: [], registered: 0 })
     // a goes away (a peer that lost its disk): its index passes to the next claimant
@@ -150,7 +178,11 @@ describe('the bootstrap directory', () => {
     const [a, b, c] = peers as [MeshNode, MeshNode, MeshNode, MeshNode]
     const roster = new Roster(a, { swarm: 'w', peers: 4, self: null })
     const register = async (node: MeshNode, index: number): Promise<void> => {
-      await node.services.directory.lookup(multiaddr(addr), { swarm: 'w', want: [], self: await signRosterEntry(keys.get(node)!, entryOf(node, 'w', index)) })
+      await node.services.directory.lookup(multiaddr(addr), {
+        swarm: 'w',
+        want: [],
+        self: await signRosterEntry(keys.get(node)!, entryOf(node, 'w', index)),
+      })
     }
     // b at 0.6 s and c at 1.3 s: a fixed 1 s wait would fail; a wait reset by each arrival does not
     const late = (async () => {
@@ -187,10 +219,20 @@ describe('the roster topic past a dozen peers on one IP address', () => {
     const n = 16
     const { hub, peers } = await hubAndPeers(n)
     hub.services.pubsub.subscribe('meshgd/g/roster') // as meshgd bootstrap does for every swarm it sees
-    const rosters = peers.map((node, index) => new Roster(node, { swarm: 'g', peers: n, self: entryOf(node, 'g', index), announceEveryMs: 300, maxAnnounceEveryMs: 1200 }))
+    const rosters = peers.map(
+      (node, index) =>
+        new Roster(node, {
+          swarm: 'g',
+          peers: n,
+          self: entryOf(node, 'g', index),
+          announceEveryMs: 300,
+          maxAnnounceEveryMs: 1200,
+        }),
+    )
     for (const r of rosters) r.start()
     const deadline = performance.now() + 30_000
-    while (performance.now() < deadline && !rosters.every((r) => r.byIndex.size === n)) await new Promise((r) => setTimeout(r, 200))
+    while (performance.now() < deadline && !rosters.every((r) => r.byIndex.size === n))
+      await new Promise((r) => setTimeout(r, 200))
     expect(rosters.map((r) => r.byIndex.size)).toEqual(new Array(n).fill(n))
     for (const r of rosters) r.stop()
   }, 60_000)

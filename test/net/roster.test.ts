@@ -23,25 +23,53 @@ describe('roster messages', () => {
     expect(parseRosterEntry(enc({ ...ok, addrs: 'x' }), 's', 4)).toBeNull()
     expect(parseRosterEntry(new Uint8Array([0xff, 0x00]), 's', 4)).toBeNull()
     expect(parseRosterEntry(new Uint8Array(5000), 's', 4)).toBeNull()
-    expect(parseStatus(enc({ index: 1, round: 3, loss: 0.5, disagreement: 0.1 }), 4)).toEqual({ index: 1, round: 3, loss: 0.5, disagreement: 0.1, relative_error: null, done: false })
-    expect(parseStatus(enc({ index: 1, round: 3, loss: 0.5, disagreement: 0.1, relative_error: 2e-9 }), 4)?.relative_error).toBe(2e-9)
-    expect(parseStatus(enc({ index: 1, round: 3, loss: 0.5, disagreement: 0.1, relative_error: -1 }), 4)?.relative_error).toBeNull()
+    expect(parseStatus(enc({ index: 1, round: 3, loss: 0.5, disagreement: 0.1 }), 4)).toEqual({
+      index: 1,
+      round: 3,
+      loss: 0.5,
+      disagreement: 0.1,
+      relative_error: null,
+      done: false,
+    })
+    expect(
+      parseStatus(enc({ index: 1, round: 3, loss: 0.5, disagreement: 0.1, relative_error: 2e-9 }), 4)?.relative_error,
+    ).toBe(2e-9)
+    expect(
+      parseStatus(enc({ index: 1, round: 3, loss: 0.5, disagreement: 0.1, relative_error: -1 }), 4)?.relative_error,
+    ).toBeNull()
     expect(parseStatus(enc({ index: 9, round: 3, loss: 0.5, disagreement: 0.1 }), 4)).toBeNull()
     // the swarm's run.rounds rides along (issue 25 item 8); anything but a positive integer is dropped
-    expect(parseStatus(enc({ index: 1, round: 3, loss: 0.5, disagreement: 0.1, rounds: 20_000 }), 4)?.rounds).toBe(20_000)
-    expect(parseStatus(enc({ index: 1, round: 3, loss: 0.5, disagreement: 0.1, rounds: -1 }), 4)).not.toHaveProperty('rounds')
-    expect(parseStatus(enc({ index: 1, round: 3, loss: 0.5, disagreement: 0.1, rounds: 'x' }), 4)).not.toHaveProperty('rounds')
+    expect(parseStatus(enc({ index: 1, round: 3, loss: 0.5, disagreement: 0.1, rounds: 20_000 }), 4)?.rounds).toBe(
+      20_000,
+    )
+    expect(parseStatus(enc({ index: 1, round: 3, loss: 0.5, disagreement: 0.1, rounds: -1 }), 4)).not.toHaveProperty(
+      'rounds',
+    )
+    expect(parseStatus(enc({ index: 1, round: 3, loss: 0.5, disagreement: 0.1, rounds: 'x' }), 4)).not.toHaveProperty(
+      'rounds',
+    )
     // the counters the dashboard shows: kept when they are counts, dropped otherwise (the status itself stands)
-    const counted = parseStatus(enc({ index: 1, round: 3, loss: 0.5, disagreement: 0.1, bytes_sent: 800, bytes_received: 1600, rejected: 0 }), 4)
+    const counted = parseStatus(
+      enc({ index: 1, round: 3, loss: 0.5, disagreement: 0.1, bytes_sent: 800, bytes_received: 1600, rejected: 0 }),
+      4,
+    )
     expect(counted).toMatchObject({ bytes_sent: 800, bytes_received: 1600, rejected: 0 })
-    const hostile = parseStatus(enc({ index: 1, round: 3, loss: 0.5, disagreement: 0.1, bytes_sent: -5, bytes_received: 'x', rejected: null }), 4)
+    const hostile = parseStatus(
+      enc({ index: 1, round: 3, loss: 0.5, disagreement: 0.1, bytes_sent: -5, bytes_received: 'x', rejected: null }),
+      4,
+    )
     expect(hostile).toEqual({ index: 1, round: 3, loss: 0.5, disagreement: 0.1, relative_error: null, done: false })
   })
 
   it("recalls a restarted peer's cached entries as hints, not as news of this life", () => {
     // nothing here touches the node: recall, remember and isCurrent are bookkeeping
     const seen: string[] = []
-    const roster = new Roster({} as MeshNode, { swarm: 's', peers: 4, self: null, onEntry: (e) => seen.push(e.addrs.join(' ')) })
+    const roster = new Roster({} as MeshNode, {
+      swarm: 's',
+      peers: 4,
+      self: null,
+      onEntry: (e) => seen.push(e.addrs.join(' ')),
+    })
     const old = { swarm: 's', index: 1, peerId: '12D3KooWa', addrs: ['/ip4/127.0.0.1/tcp/1111'] }
     roster.recall(old)
     expect(roster.byIndex.get(1)).toEqual(old) // whom index 1 is: its streams are accepted at once
@@ -60,14 +88,21 @@ describe('roster messages', () => {
   })
 
   it('travel through a hub; an index claimed by a second peer ID is reported, not taken', async () => {
-    const hub = await createMeshNode({ privateKey: await generateKeyPair('Ed25519'), listen: ['/ip4/127.0.0.1/tcp/0'], hub: true })
+    const hub = await createMeshNode({
+      privateKey: await generateKeyPair('Ed25519'),
+      listen: ['/ip4/127.0.0.1/tcp/0'],
+      hub: true,
+    })
     nodes.push(hub)
     await hub.start()
     hub.services.pubsub.subscribe('meshgd/t/roster')
     hub.services.pubsub.subscribe('meshgd/t/status')
     const addr = hub.getMultiaddrs()[0]!.toString()
     const make = async (): Promise<MeshNode> => {
-      const node = await createMeshNode({ privateKey: await generateKeyPair('Ed25519'), listen: ['/ip4/127.0.0.1/tcp/0'] })
+      const node = await createMeshNode({
+        privateKey: await generateKeyPair('Ed25519'),
+        listen: ['/ip4/127.0.0.1/tcp/0'],
+      })
       nodes.push(node)
       await node.start()
       await connectBootstrap(node, [addr], 10_000, AbortSignal.timeout(10_000))
@@ -75,13 +110,28 @@ describe('roster messages', () => {
     }
     const [a, b, c] = [await make(), await make(), await make()]
     const conflicts: string[] = []
-    const watcher = new Roster(c, { swarm: 't', peers: 3, self: null, onConflict: (i, known, claimed) => conflicts.push(`${i}:${known}:${claimed.peerId}`) })
+    const watcher = new Roster(c, {
+      swarm: 't',
+      peers: 3,
+      self: null,
+      onConflict: (i, known, claimed) => conflicts.push(`${i}:${known}:${claimed.peerId}`),
+    })
     watcher.start()
-    const ra = new Roster(a, { swarm: 't', peers: 3, self: { swarm: 't', index: 0, peerId: a.peerId.toString(), addrs: [] }, announceEveryMs: 200 })
+    const ra = new Roster(a, {
+      swarm: 't',
+      peers: 3,
+      self: { swarm: 't', index: 0, peerId: a.peerId.toString(), addrs: [] },
+      announceEveryMs: 200,
+    })
     ra.start()
     for (let k = 0; k < 100 && !watcher.byIndex.has(0); k++) await new Promise((r) => setTimeout(r, 100))
     expect(watcher.byIndex.get(0)?.peerId).toBe(a.peerId.toString())
-    const rb = new Roster(b, { swarm: 't', peers: 3, self: { swarm: 't', index: 0, peerId: b.peerId.toString(), addrs: [] }, announceEveryMs: 200 })
+    const rb = new Roster(b, {
+      swarm: 't',
+      peers: 3,
+      self: { swarm: 't', index: 0, peerId: b.peerId.toString(), addrs: [] },
+      announceEveryMs: 200,
+    })
     rb.start()
     for (let k = 0; k < 100 && conflicts.length === 0; k++) await new Promise((r) => setTimeout(r, 100))
     expect(conflicts[0]).toBe(`0:${a.peerId.toString()}:${b.peerId.toString()}`)
@@ -92,14 +142,21 @@ describe('roster messages', () => {
 
 describe('pinned identities and the connection gater', () => {
   const hubAndNodes = async (count: number): Promise<{ hub: MeshNode; addr: string; peers: MeshNode[] }> => {
-    const hub = await createMeshNode({ privateKey: await generateKeyPair('Ed25519'), listen: ['/ip4/127.0.0.1/tcp/0'], hub: true })
+    const hub = await createMeshNode({
+      privateKey: await generateKeyPair('Ed25519'),
+      listen: ['/ip4/127.0.0.1/tcp/0'],
+      hub: true,
+    })
     nodes.push(hub)
     await hub.start()
     hub.services.pubsub.subscribe('meshgd/t/roster')
     const addr = hub.getMultiaddrs()[0]!.toString()
     const peers: MeshNode[] = []
     for (let k = 0; k < count; k++) {
-      const node = await createMeshNode({ privateKey: await generateKeyPair('Ed25519'), listen: ['/ip4/127.0.0.1/tcp/0'] })
+      const node = await createMeshNode({
+        privateKey: await generateKeyPair('Ed25519'),
+        listen: ['/ip4/127.0.0.1/tcp/0'],
+      })
       nodes.push(node)
       await node.start()
       await connectBootstrap(node, [addr], 10_000, AbortSignal.timeout(10_000))
@@ -121,12 +178,22 @@ describe('pinned identities and the connection gater', () => {
       onConflict: () => expect.unreachable('a pinned index never conflicts'),
     })
     watcher.start()
-    const bad = new Roster(impostor, { swarm: 't', peers: 3, self: { swarm: 't', index: 0, peerId: impostor.peerId.toString(), addrs: [] }, announceEveryMs: 200 })
+    const bad = new Roster(impostor, {
+      swarm: 't',
+      peers: 3,
+      self: { swarm: 't', index: 0, peerId: impostor.peerId.toString(), addrs: [] },
+      announceEveryMs: 200,
+    })
     bad.start()
     for (let k = 0; k < 100 && impostors.length === 0; k++) await new Promise((r) => setTimeout(r, 100))
     expect(impostors[0]).toBe(`0:${impostor.peerId.toString()}`)
     expect(watcher.byIndex.has(0)).toBe(false)
-    const good = new Roster(pinned, { swarm: 't', peers: 3, self: { swarm: 't', index: 0, peerId: pinned.peerId.toString(), addrs: [] }, announceEveryMs: 200 })
+    const good = new Roster(pinned, {
+      swarm: 't',
+      peers: 3,
+      self: { swarm: 't', index: 0, peerId: pinned.peerId.toString(), addrs: [] },
+      announceEveryMs: 200,
+    })
     good.start()
     for (let k = 0; k < 100 && !watcher.byIndex.has(0); k++) await new Promise((r) => setTimeout(r, 100))
     expect(watcher.byIndex.get(0)?.peerId).toBe(pinned.peerId.toString())
@@ -150,7 +217,8 @@ describe('pinned identities and the connection gater', () => {
     nodes.push(one)
     await one.start()
     // the same peer forcing new connections: the third and later are refused
-    for (let k = 0; k < 5; k++) await one.dial(target, { force: true, signal: AbortSignal.timeout(5000) }).catch(() => undefined)
+    for (let k = 0; k < 5; k++)
+      await one.dial(target, { force: true, signal: AbortSignal.timeout(5000) }).catch(() => undefined)
     await new Promise((r) => setTimeout(r, 300))
     expect(guarded.getConnections(one.peerId).length).toBeLessThanOrEqual(2)
     expect(refused).toContain('per-peer')

@@ -52,7 +52,12 @@ describe('DashboardFeed', () => {
   it('describe completes what is known of a swarm; refresh replaces views; unknown swarms have no snapshot', () => {
     const feed = new DashboardFeed()
     feed.describe({ swarm: 's', peers: 4, edges: [[0, 1]] })
-    expect(feed.describe({ swarm: 's', rate_predicted: 0.9 })).toMatchObject({ peers: 4, edges: [[0, 1]], rate_predicted: 0.9, topology: null })
+    expect(feed.describe({ swarm: 's', rate_predicted: 0.9 })).toMatchObject({
+      peers: 4,
+      edges: [[0, 1]],
+      rate_predicted: 0.9,
+      topology: null,
+    })
     feed.heard(view(1, 5))
     feed.refresh([{ ...view(1, 5), state: 'down' }])
     expect(feed.views('s').map((v) => v.state)).toEqual(['down'])
@@ -77,7 +82,8 @@ describe("the measured rate (issue 25 item 5: one definition, the summary's)", (
     expect(measured.rate_measured!).toBeCloseTo(0.97, 12)
     expect(measured.at_floor).toBe(false)
     // the curve runs into the floor: the window ends at the last point above 1e-13, as in the summary
-    for (let t = 1240; t <= 3000; t += 40) c.forEach((ci, i) => feed.heard(view(i, t + 7 * i, Math.max(ci * 0.97 ** (t + 7 * i), 3e-16))))
+    for (let t = 1240; t <= 3000; t += 40)
+      c.forEach((ci, i) => feed.heard(view(i, t + 7 * i, Math.max(ci * 0.97 ** (t + 7 * i), 3e-16))))
     expect(feed.measured('s').rate_measured!).toBeCloseTo(0.97, 9)
     // a watcher that joins once the swarm is at the floor: no rate, and it says why
     const late = new DashboardFeed()
@@ -95,7 +101,12 @@ describe('the error colours', () => {
     expect(Number(m![2])).toBe(ERROR_COLOURS.high)
     expect(m![3]!.split(',').map(Number)).toEqual([...ERROR_COLOURS.from])
     expect(m![4]!.split(',').map(Number)).toEqual([...ERROR_COLOURS.to])
-    expect(errorColourScale()).toMatchObject({ type: 'log', domain: [1e-12, 1], clamp: true, range: ['#38a169', '#e53e3e'] })
+    expect(errorColourScale()).toMatchObject({
+      type: 'log',
+      domain: [1e-12, 1],
+      clamp: true,
+      range: ['#38a169', '#e53e3e'],
+    })
   })
 })
 
@@ -105,7 +116,8 @@ describe('parseDashboardAddress', () => {
     expect(parseDashboardAddress('9000')).toEqual({ host: '127.0.0.1', port: 9000 })
     expect(parseDashboardAddress('0.0.0.0:9000')).toEqual({ host: '0.0.0.0', port: 9000 })
     expect(parseDashboardAddress('[::1]:9000')).toEqual({ host: '::1', port: 9000 })
-    for (const bad of ['70000', 'http://x:1', 'abc', '']) expect(() => parseDashboardAddress(bad)).toThrow(/^--dashboard .*: expected a port/)
+    for (const bad of ['70000', 'http://x:1', 'abc', ''])
+      expect(() => parseDashboardAddress(bad)).toThrow(/^--dashboard .*: expected a port/)
   })
 })
 
@@ -125,7 +137,10 @@ describe('the dashboard server', () => {
     expect((await fetch(new URL('vendor/uPlot.iife.min.js', server.url))).status).toBe(200)
     expect((await fetch(new URL('nowhere', server.url))).status).toBe(404)
     expect((await fetch(server.url, { method: 'POST' })).status).toBe(405)
-    const snap = (await (await fetch(new URL('api/snapshot', server.url))).json()) as { swarm: string; snapshot: { peers: DashboardPeer[]; history: Record<string, unknown> } }
+    const snap = (await (await fetch(new URL('api/snapshot', server.url))).json()) as {
+      swarm: string
+      snapshot: { peers: DashboardPeer[]; history: Record<string, unknown> }
+    }
     expect(snap.swarm).toBe('s')
     expect(snap.snapshot.peers.map((p) => p.round)).toEqual([7])
     expect(snap.snapshot.history['0']).toEqual([[7, 0.125, 0.25]])

@@ -9,7 +9,10 @@ import { createSweepProgress } from '../../src/observe/sweep-progress.js'
 
 function fakeStream(): { stream: NodeJS.WriteStream; lines: string[] } {
   const lines: string[] = []
-  return { stream: { isTTY: false, write: (s: string) => lines.push(s.trimEnd()) } as unknown as NodeJS.WriteStream, lines }
+  return {
+    stream: { isTTY: false, write: (s: string) => lines.push(s.trimEnd()) } as unknown as NodeJS.WriteStream,
+    lines,
+  }
 }
 
 afterEach(() => {
@@ -27,7 +30,9 @@ describe('createProgress without a terminal', () => {
       p.update(round, 1e-3)
     }
     const rounds = lines.map((l) => Number(/round (\d+)\//.exec(l)![1]))
-    expect(rounds.filter((r) => r % 20_000 === 0)).toEqual([20_000, 40_000, 60_000, 80_000, 100_000, 120_000, 140_000, 160_000, 180_000, 200_000])
+    expect(rounds.filter((r) => r % 20_000 === 0)).toEqual([
+      20_000, 40_000, 60_000, 80_000, 100_000, 120_000, 140_000, 160_000, 180_000, 200_000,
+    ])
     // between two lines, at most 5 s of rounds (5,000 here), and never closer than that except at a 10% mark
     for (let k = 1; k < rounds.length; k++) expect(rounds[k]! - rounds[k - 1]!).toBeLessThanOrEqual(LINE_EVERY_MS)
     expect(lines.length).toBeLessThanOrEqual(200_000 / 5000 + 10)

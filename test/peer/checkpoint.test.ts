@@ -57,7 +57,9 @@ describe('checkpoint file', () => {
     const back = decodeCheckpoint(encodeCheckpoint({ ...data(5), frame }), expect0)
     expect(Array.from(back.frame!)).toEqual(Array.from(frame))
     expect(decodeCheckpoint(encodeCheckpoint(data(5)), expect0).frame).toBeUndefined()
-    expect(() => decodeCheckpoint(encodeCheckpoint({ ...data(5), frame: new Uint8Array(8 * 3 + 100_000) }), expect0)).toThrow(/not bytes of a params frame/)
+    expect(() =>
+      decodeCheckpoint(encodeCheckpoint({ ...data(5), frame: new Uint8Array(8 * 3 + 100_000) }), expect0),
+    ).toThrow(/not bytes of a params frame/)
   })
 
   it('refuses a sound checkpoint of another experiment or peer as a mismatch (not as damage)', () => {
@@ -94,7 +96,9 @@ describe('checkpoint directory', () => {
     const dir = mkdtempSync(join(tmpdir(), 'meshgd-ck-'))
     for (const r of [10, 20, 30]) await saveCheckpointAsync(dir, data(r))
     expect(readdirSync(dir).sort()).toEqual(['checkpoint-0000000020.bin', 'checkpoint-0000000030.bin'])
-    expect(readFileSync(join(dir, 'checkpoint-0000000030.bin')).equals(Buffer.from(encodeCheckpoint(data(30))))).toBe(true)
+    expect(readFileSync(join(dir, 'checkpoint-0000000030.bin')).equals(Buffer.from(encodeCheckpoint(data(30))))).toBe(
+      true,
+    )
     expect(loadLatestCheckpoint(dir, expect0).checkpoint?.round).toBe(30)
   })
 
@@ -116,11 +120,18 @@ describe('a restored peer step', () => {
     algorithm: { ...algorithm, sampling: { kind: 'batch', size: 1 } },
     run: { init: { kind: 'gaussian', scale: 1 } },
   })
-  for (const algorithm of [{ kind: 'elastic', eta: 0.3, mu: 0.2 }, { kind: 'easgd', eta: 0.3, alpha: 0.1 }, { kind: 'local', eta: 0.2, local_steps: 3 }]) {
+  for (const algorithm of [
+    { kind: 'elastic', eta: 0.3, mu: 0.2 },
+    { kind: 'easgd', eta: 0.3, alpha: 0.1 },
+    { kind: 'local', eta: 0.2, local_steps: 3 },
+  ]) {
     it(`${algorithm.kind}: continues bit for bit from a snapshot (random stream and centre copy included)`, () => {
       const input = experimentFrom(body(algorithm))
       const { experiment, problem, graph } = resolveExperiment(input, '.')
-      const inbox = (t: number): Float64Array[] => [Float64Array.from({ length: 6 }, (_, k) => Math.sin(t + k)), Float64Array.from({ length: 6 }, (_, k) => Math.cos(t * k))]
+      const inbox = (t: number): Float64Array[] => [
+        Float64Array.from({ length: 6 }, (_, k) => Math.sin(t + k)),
+        Float64Array.from({ length: 6 }, (_, k) => Math.cos(t * k)),
+      ]
       const a = createPeerStep(experiment, problem, graph, 1)
       let snap = a.snapshot()
       for (let t = 0; t < 20; t++) {
@@ -130,7 +141,13 @@ describe('a restored peer step', () => {
       }
       // a fresh step (another process), restored through the file format
       const b = createPeerStep(experiment, problem, graph, 1)
-      const expect1 = { swarm: 'ck', index: 1, dim: 6, algorithm: algorithm.kind, fingerprint: stateFingerprint(experiment) }
+      const expect1 = {
+        swarm: 'ck',
+        index: 1,
+        dim: 6,
+        algorithm: algorithm.kind,
+        fingerprint: stateFingerprint(experiment),
+      }
       const back = decodeCheckpoint(encodeCheckpoint({ ...expect1, round: 8, ...snap }), expect1)
       b.restore(back)
       for (let t = 8; t < 20; t++) {
@@ -151,7 +168,10 @@ describe('a restored peer step', () => {
     it(`${algorithm.kind}: random states taken before prepare(t), with the vectors after it, are round t's start`, () => {
       // what a peer stopped while it waits on round t checkpoints (src/peer/recovery.ts, Checkpointer.beginRound)
       const { experiment, problem, graph } = resolveExperiment(experimentFrom(body(algorithm)), '.')
-      const inbox = (t: number): Float64Array[] => [Float64Array.from({ length: 6 }, (_, k) => Math.sin(t + k)), Float64Array.from({ length: 6 }, (_, k) => Math.cos(t * k))]
+      const inbox = (t: number): Float64Array[] => [
+        Float64Array.from({ length: 6 }, (_, k) => Math.sin(t + k)),
+        Float64Array.from({ length: 6 }, (_, k) => Math.cos(t * k)),
+      ]
       const a = createPeerStep(experiment, problem, graph, 1)
       for (let t = 0; t < 5; t++) {
         a.prepare(t)
@@ -161,7 +181,8 @@ describe('a restored peer step', () => {
       const rngs = a.randomStates()
       const sent = Float64Array.from(a.prepare(5) ?? [])
       const cut = { vectors: a.snapshot().vectors, rngs } // prepared, never combined: stopped here
-      for (const [name, v] of Object.entries(whole.vectors)) expect(Array.from(cut.vectors[name]!), name).toEqual(Array.from(v))
+      for (const [name, v] of Object.entries(whole.vectors))
+        expect(Array.from(cut.vectors[name]!), name).toEqual(Array.from(v))
       a.combine(5, inbox(5))
       const b = createPeerStep(experiment, problem, graph, 1)
       b.restore(cut)
@@ -172,13 +193,21 @@ describe('a restored peer step', () => {
   }
 
   it('refuses a snapshot of the wrong dimension', () => {
-    const { experiment, problem, graph } = resolveExperiment(experimentFrom(body({ kind: 'elastic', eta: 0.3, mu: 0.2 })), '.')
+    const { experiment, problem, graph } = resolveExperiment(
+      experimentFrom(body({ kind: 'elastic', eta: 0.3, mu: 0.2 })),
+      '.',
+    )
     const step = createPeerStep(experiment, problem, graph, 0)
-    expect(() => step.restore({ vectors: { params: new Float64Array(5) }, rngs: { sampling: Rng.derive(1, 0, 't').state() } })).toThrow(/params missing or of the wrong length/)
+    expect(() =>
+      step.restore({ vectors: { params: new Float64Array(5) }, rngs: { sampling: Rng.derive(1, 0, 't').state() } }),
+    ).toThrow(/params missing or of the wrong length/)
   })
 
   it('fingerprints ignore run.rounds and timings but not the seed or the algorithm', () => {
-    const fp = (sets: string[]): string => stateFingerprint(resolveExperiment(experimentFrom(body({ kind: 'elastic', eta: 0.3, mu: 0.2 }), sets), '.').experiment)
+    const fp = (sets: string[]): string =>
+      stateFingerprint(
+        resolveExperiment(experimentFrom(body({ kind: 'elastic', eta: 0.3, mu: 0.2 }), sets), '.').experiment,
+      )
     const base = fp([])
     expect(fp(['run.rounds=9999', 'run.neighbour_timeout_ms=10', 'run.checkpoint_every=7'])).toBe(base)
     expect(fp(['run.seed=2'])).not.toBe(base)

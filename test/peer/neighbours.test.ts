@@ -4,7 +4,7 @@ import { NeighbourBook } from '../../src/peer/neighbours.js'
 const v = (x: number): Float64Array => Float64Array.of(x)
 
 describe('NeighbourBook, sync mode', () => {
-  it('waits for each live neighbour\'s round-t vector and uses exactly it', () => {
+  it("waits for each live neighbour's round-t vector and uses exactly it", () => {
     const book = new NeighbourBook(2, { mode: 'sync', maxStaleness: 0 })
     expect(book.waitingOn(0)).toEqual([0, 1])
     book.receive(1, 0, v(10), 0, 0)
@@ -32,7 +32,7 @@ describe('NeighbourBook, sync mode', () => {
     expect(book.waitingOn(6)).toEqual([0, 1])
   })
 
-  it('keeps a neighbour\'s round-t vector when its final vector arrives before the peer reaches t', () => {
+  it("keeps a neighbour's round-t vector when its final vector arrives before the peer reaches t", () => {
     const book = new NeighbourBook(1, { mode: 'sync', maxStaleness: 0 })
     book.receive(0, 9, v(9), 9, 0)
     book.receive(0, 10, v(100), 9, 0, true)
@@ -88,7 +88,10 @@ describe('NeighbourBook, sync mode', () => {
   it('keeps a vector a whole period ahead (EASGD with period 3), so a later one cannot stand in for it', () => {
     // found by issue 25's target test: at round 3 (still waiting on another neighbour) neighbour 0's round-6 vector
     // came in 3 rounds ahead and was not kept; its round-9 vector (or its final one) then stood in for round 6
-    for (const later of [{ round: 9, final: false }, { round: 8, final: true }]) {
+    for (const later of [
+      { round: 9, final: false },
+      { round: 8, final: true },
+    ]) {
       const book = new NeighbourBook(2, { mode: 'sync', maxStaleness: 0, period: 3 })
       book.receive(0, 3, v(3), 3, 0)
       book.receive(0, 6, v(6), 3, 0)
@@ -166,10 +169,17 @@ describe('run.mode: async in the config', () => {
     const { experimentFrom } = await import('../../src/config/load.js')
     const { resolveExperiment } = await import('../../src/exchange/resolve.js')
     const resolve = (body: Record<string, unknown>): unknown =>
-      resolveExperiment(experimentFrom({ swarm: { peers: 4 }, problem: { kind: 'planted', dim: 4 }, run: { mode: 'async' }, ...body }), '.')
+      resolveExperiment(
+        experimentFrom({ swarm: { peers: 4 }, problem: { kind: 'planted', dim: 4 }, run: { mode: 'async' }, ...body }),
+        '.',
+      )
     expect(() => resolve({ algorithm: { kind: 'elastic' } })).not.toThrow()
-    expect(() => resolve({ topology: { kind: 'complete' }, algorithm: { kind: 'allreduce-sgd' } })).toThrow(/^run\.mode: async: allreduce-sgd averages/)
-    expect(() => resolve({ compression: { kind: 'qsgd', mode: 'difference' } })).toThrow(/^run\.mode: async: compression\.mode: difference/)
+    expect(() => resolve({ topology: { kind: 'complete' }, algorithm: { kind: 'allreduce-sgd' } })).toThrow(
+      /^run\.mode: async: allreduce-sgd averages/,
+    )
+    expect(() => resolve({ compression: { kind: 'qsgd', mode: 'difference' } })).toThrow(
+      /^run\.mode: async: compression\.mode: difference/,
+    )
     expect(() => experimentFrom({ run: { mode: 'eventual' } })).toThrow(/run\.mode/)
     expect(() => experimentFrom({ run: { max_staleness: -1 } })).toThrow(/run\.max_staleness/)
   })

@@ -34,15 +34,30 @@ describe('a claim on a neighbour index by another identity', () => {
     const taken: string[] = []
     const rejects: string[] = []
     const lines: string[] = []
-    const r = new Rebinder({ index: 0, hood: hood({ down: true }), rebind: (k, e, previous) => taken.push(`${k}:${previous}->${e.peerId}`), reject: (why) => rejects.push(why), log: (l) => lines.push(l) })
+    const r = new Rebinder({
+      index: 0,
+      hood: hood({ down: true }),
+      rebind: (k, e, previous) => taken.push(`${k}:${previous}->${e.peerId}`),
+      reject: (why) => rejects.push(why),
+      log: (l) => lines.push(l),
+    })
     r.claim(entry(1, 'NEW'))
     r.claim(entry(2, 'X'))
     r.claim(entry(2, 'X'))
     expect(taken).toEqual(['0:OLD->NEW'])
     expect(r.rebound).toBe(1)
-    expect(rejects).toEqual(['roster: claim on another index than a neighbour', 'roster: claim on another index than a neighbour'])
+    expect(rejects).toEqual([
+      'roster: claim on another index than a neighbour',
+      'roster: claim on another index than a neighbour',
+    ])
     expect(lines).toHaveLength(1)
-    const live = new Rebinder({ index: 0, hood: hood({ connected: true }), rebind: () => expect.unreachable(), reject: (why) => rejects.push(why), log: () => undefined })
+    const live = new Rebinder({
+      index: 0,
+      hood: hood({ connected: true }),
+      rebind: () => expect.unreachable(),
+      reject: (why) => rejects.push(why),
+      log: () => undefined,
+    })
     expect(live.claim(entry(3, 'NEW'))).toBe('refused-live')
     expect(rejects.at(-1)).toBe('roster: claim on live neighbour 3')
   })

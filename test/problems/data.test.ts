@@ -3,7 +3,9 @@ import { ProblemError, parseCsvProblem, plantedProblem, plantedShard, shardRows 
 import type { ProblemSpec } from '../../src/problems/types.js'
 import { thrownBy } from '../helpers/errors.js'
 
-const planted = (extra: Partial<Extract<ProblemSpec, { kind: 'planted' }>> = {}): Extract<ProblemSpec, { kind: 'planted' }> => ({
+const planted = (
+  extra: Partial<Extract<ProblemSpec, { kind: 'planted' }>> = {},
+): Extract<ProblemSpec, { kind: 'planted' }> => ({
   kind: 'planted',
   loss: 'squared',
   dim: 1000,
@@ -58,7 +60,9 @@ describe('planted problems', () => {
     for (const s of sm.shards) for (const y of s.targets) expect([0, 1, 2, 3]).toContain(y)
     const r = plantedProblem(planted({ loss: 'relu', dim: 10, feature_scale: 'standard' }), 4)
     for (const s of r.shards) for (const y of s.targets) expect(y).toBeGreaterThanOrEqual(0)
-    expect(errorOf(() => plantedProblem(planted({ loss: 'softmax', classes: 1 }), 2)).message).toMatch(/^problem.classes:/)
+    expect(errorOf(() => plantedProblem(planted({ loss: 'softmax', classes: 1 }), 2)).message).toMatch(
+      /^problem.classes:/,
+    )
   })
 })
 
@@ -66,8 +70,16 @@ describe('CSV problems', () => {
   const text = 'a,b,y\n' + Array.from({ length: 10 }, (_, r) => `${r},${2 * r},${3 * r}`).join('\n') + '\n'
 
   it('shards contiguous blocks of ceil(rows/peers) rows and round-robin rows', () => {
-    expect(shardRows(10, 3, 'contiguous')).toEqual([[0, 1, 2, 3], [4, 5, 6, 7], [8, 9]])
-    expect(shardRows(10, 3, 'round-robin')).toEqual([[0, 3, 6, 9], [1, 4, 7], [2, 5, 8]])
+    expect(shardRows(10, 3, 'contiguous')).toEqual([
+      [0, 1, 2, 3],
+      [4, 5, 6, 7],
+      [8, 9],
+    ])
+    expect(shardRows(10, 3, 'round-robin')).toEqual([
+      [0, 3, 6, 9],
+      [1, 4, 7],
+      [2, 5, 8],
+    ])
     const p = parseCsvProblem(text, 'data.csv', csv(), 3)
     expect(p.dim).toBe(2)
     expect(Array.from(p.shards[2]!.targets)).toEqual([24, 27])
@@ -106,6 +118,8 @@ describe('CSV problems', () => {
       'd.csv:3: column 2 ("y"): logistic target must be 0 or 1, got 2',
     )
     // contiguous blocks of ceil(5/4) = 2 rows leave the last peer empty
-    expect(errorOf(() => parseCsvProblem('a,y\n1,1\n2,2\n3,3\n4,4\n5,5\n', 'd.csv', csv(), 4)).message).toMatch(/leaves peer 3 with no rows/)
+    expect(errorOf(() => parseCsvProblem('a,y\n1,1\n2,2\n3,3\n4,4\n5,5\n', 'd.csv', csv(), 4)).message).toMatch(
+      /leaves peer 3 with no rows/,
+    )
   })
 })

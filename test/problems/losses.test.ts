@@ -37,7 +37,10 @@ describe('losses (docs/algorithms.md table)', () => {
     expect(sampleLoss('logistic', shardOf([x], [1]), 0, w, 1)).toBeCloseTo(Math.log(1 + Math.exp(1.5)) - 1.5, 14)
     // softmax, K = 2, W = [[1,0],[0,1],[0,0]]: logits [0.5, -1]; y = 0
     const W = Float64Array.from([1, 0, 0, 1, 0, 0])
-    expect(sampleLoss('softmax', shardOf([x], [0]), 0, W, 2)).toBeCloseTo(Math.log(Math.exp(0.5) + Math.exp(-1)) - 0.5, 14)
+    expect(sampleLoss('softmax', shardOf([x], [0]), 0, W, 2)).toBeCloseTo(
+      Math.log(Math.exp(0.5) + Math.exp(-1)) - 0.5,
+      14,
+    )
   })
 
   it('have gradients equal to central finite differences (seeded random points)', () => {
@@ -82,7 +85,14 @@ describe('losses (docs/algorithms.md table)', () => {
   })
 
   it('local loss and gradient are the means over the shard', () => {
-    const shard = shardOf([[1, 2], [3, -1], [0.5, 0.5]], [1, -2, 0])
+    const shard = shardOf(
+      [
+        [1, 2],
+        [3, -1],
+        [0.5, 0.5],
+      ],
+      [1, -2, 0],
+    )
     const w = Float64Array.from([0.3, -0.7])
     const g = localGradient('squared', shard, w, 1, new Float64Array(2))
     const manual = [0, 0]

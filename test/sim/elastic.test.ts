@@ -25,7 +25,15 @@ const GRAPHS = [
   { name: 'ring', topology: { kind: 'ring' }, peers: 8, dim: 24, seed: 2, eta: 0.5, mu: 0.3 },
   { name: 'star', topology: { kind: 'star' }, peers: 7, dim: 32, seed: 1, eta: 1, mu: 0.2 },
   { name: 'complete', topology: { kind: 'complete' }, peers: 6, dim: 24, seed: 1, eta: 0.5, mu: 0.1 },
-  { name: 'random-regular', topology: { kind: 'random-regular', degree: 3, seed: 5 }, peers: 10, dim: 40, seed: 3, eta: 0.5, mu: 0.2 },
+  {
+    name: 'random-regular',
+    topology: { kind: 'random-regular', degree: 3, seed: 5 },
+    peers: 10,
+    dim: 40,
+    seed: 3,
+    eta: 0.5,
+    mu: 0.2,
+  },
   {
     name: 'erdos-renyi (weighted)',
     topology: { kind: 'erdos-renyi', p: 0.5, seed: 2, weights: { kind: 'uniform', low: 0.5, high: 1.5 } },

@@ -30,12 +30,20 @@ describe('a real swarm', () => {
     // stderr holds the bootstrap's address first (issue 25 item 7), then progress and nothing else (no warnings),
     // and the bar shows the error (issue 18, item 6)
     const [first, ...lines] = net.stderr.trim().split('\n')
-    expect(first).toMatch(/^meshgd: bootstrap (\/ip4\/127\.0\.0\.1\/tcp\/\d+\/p2p\/12D3KooW\w+) \(follow the swarm from anywhere: meshgd watch --bootstrap \1\)$/)
-    expect(JSON.parse(readFileSync(join(work, 'net', 'summary.json'), 'utf8')).bootstrap).toBe(/bootstrap (\S+)/.exec(first!)![1])
-    for (const line of lines) expect(line).toMatch(/^swarm: (\d+\/6 peers joined( in [\d.]+ s)?|round \d+\/200, relative error (n\/a|\d\.\d\de[-+]\d+))$/)
+    expect(first).toMatch(
+      /^meshgd: bootstrap (\/ip4\/127\.0\.0\.1\/tcp\/\d+\/p2p\/12D3KooW\w+) \(follow the swarm from anywhere: meshgd watch --bootstrap \1\)$/,
+    )
+    expect(JSON.parse(readFileSync(join(work, 'net', 'summary.json'), 'utf8')).bootstrap).toBe(
+      /bootstrap (\S+)/.exec(first!)![1],
+    )
+    for (const line of lines)
+      expect(line).toMatch(
+        /^swarm: (\d+\/6 peers joined( in [\d.]+ s)?|round \d+\/200, relative error (n\/a|\d\.\d\de[-+]\d+))$/,
+      )
     expect(lines.some((l) => /relative error \d/.test(l))).toBe(true)
     expect(JSON.parse(readFileSync(join(work, 'net', 'experiment.json'), 'utf8')).run.rounds).toBe(200)
-    for (let i = 0; i < n; i++) expect(JSON.parse(readFileSync(join(work, 'net', 'peers', String(i), 'info.json'), 'utf8')).rounds).toBe(200)
+    for (let i = 0; i < n; i++)
+      expect(JSON.parse(readFileSync(join(work, 'net', 'peers', String(i), 'info.json'), 'utf8')).rounds).toBe(200)
     for (let i = 0; i < n; i++) {
       const a = paramsBytes(join(work, 'sim'), i)
       const b = paramsBytes(join(work, 'net'), i)
@@ -44,6 +52,10 @@ describe('a real swarm', () => {
     const summary = JSON.parse(readFileSync(join(work, 'net', 'summary.json'), 'utf8'))
     expect(summary.peer_addrs).toHaveLength(n)
     expect(summary.rejected_messages).toBe(0)
-    expect(readFileSync(join(work, 'net', 'metrics.jsonl'), 'utf8').trim().split('\n')).toHaveLength(n * 21) // rounds 0, 10, ..., 190, 200
+    expect(
+      readFileSync(join(work, 'net', 'metrics.jsonl'), 'utf8')
+        .trim()
+        .split('\n'),
+    ).toHaveLength(n * 21) // rounds 0, 10, ..., 190, 200
   })
 })

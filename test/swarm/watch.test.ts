@@ -5,7 +5,19 @@
 import { describe, expect, it } from 'vitest'
 import { SwarmWatch, watchTable } from '../../src/swarm/watch.js'
 
-const status = (index: number, round: number, done = false): { index: number; round: number; loss: number; disagreement: number; relative_error: number; done: boolean; peers: number } => ({
+const status = (
+  index: number,
+  round: number,
+  done = false,
+): {
+  index: number
+  round: number
+  loss: number
+  disagreement: number
+  relative_error: number
+  done: boolean
+  peers: number
+} => ({
   index,
   round,
   loss: 0.5,

@@ -28,13 +28,21 @@ const LANCZOS_TOL = 1e-8
 
 function shardOf(rows: number[][], index: number): Shard {
   const d = rows[0]!.length
-  return { rows: rows.length, dim: d, features: Float64Array.from(rows.flat()), targets: new Float64Array(rows.length), sourceRows: rows.map((_, s) => index * 100 + s) }
+  return {
+    rows: rows.length,
+    dim: d,
+    features: Float64Array.from(rows.flat()),
+    targets: new Float64Array(rows.length),
+    sourceRows: rows.map((_, s) => index * 100 + s),
+  }
 }
 
 /** counts[i] Gaussian samples of dimension d for peer i, scaled by 1/sqrt(d). */
 function randomRows(counts: readonly number[], d: number, seed: number): number[][][] {
   const rng = Rng.derive(seed, 0, 'elastic-exact')
-  return counts.map((m) => Array.from({ length: m }, () => Array.from({ length: d }, () => rng.gaussian() / Math.sqrt(d))))
+  return counts.map((m) =>
+    Array.from({ length: m }, () => Array.from({ length: d }, () => rng.gaussian() / Math.sqrt(d))),
+  )
 }
 
 function ring(n: number): Graph {
@@ -58,12 +66,21 @@ function expectClose(got: ElasticTheory, want: ElasticTheory, tol: { rate: numbe
 }
 
 /** Every reduced path gives the oracle's numbers; returns the oracle and the auto result. */
-function compareWithOracle(g: Graph, sh: Shard[], eta: number, mu: number): { oracle: ElasticTheory; auto: ElasticTheory } {
+function compareWithOracle(
+  g: Graph,
+  sh: Shard[],
+  eta: number,
+  mu: number,
+): { oracle: ElasticTheory; auto: ElasticTheory } {
   const oracle = elasticTheory(g, sh, eta, mu, { method: 'dense' })
   const auto = elasticTheory(g, sh, eta, mu)
   expectClose(auto, oracle, { rate: RATE_TOL, rel: REL_TOL })
-  for (const method of ['exact', 'sample-space'] as const) expectClose(elasticTheory(g, sh, eta, mu, { method }), oracle, { rate: RATE_TOL, rel: REL_TOL })
-  expectClose(elasticTheory(g, sh, eta, mu, { method: 'reduced-lanczos' }), oracle, { rate: LANCZOS_TOL, rel: LANCZOS_TOL })
+  for (const method of ['exact', 'sample-space'] as const)
+    expectClose(elasticTheory(g, sh, eta, mu, { method }), oracle, { rate: RATE_TOL, rel: REL_TOL })
+  expectClose(elasticTheory(g, sh, eta, mu, { method: 'reduced-lanczos' }), oracle, {
+    rate: LANCZOS_TOL,
+    rel: LANCZOS_TOL,
+  })
   return { oracle, auto }
 }
 
@@ -95,14 +112,22 @@ describe('elastic theory, reduced paths against the full dense eigen-solve', () 
     // N = n r = 8, so 'auto' takes the sample-space path; every peer holds nearly the same 2 samples in d = 2
     const shared = randomRows([2], 2, 4)[0]!
     const noise = randomRows([2, 2, 2, 2], 2, 5)
-    const sh = noise.map((rows, i) => shardOf(rows.map((x, s) => x.map((v, k) => shared[s]![k]! + 0.05 * v)), i))
+    const sh = noise.map((rows, i) =>
+      shardOf(
+        rows.map((x, s) => x.map((v, k) => shared[s]![k]! + 0.05 * v)),
+        i,
+      ),
+    )
     const { oracle, auto } = compareWithOracle(ring(4), sh, 0.5, 0.003)
     expect(auto.method).toBe<ElasticMethod>('exact')
     expect(oracle.rate).toBeLessThan(1)
   })
 
   it('peers with different numbers of samples, r < d and r = d, weighted edges', () => {
-    const g = buildGraph({ kind: 'random-regular', seed: 3, degree: 3, weights: { kind: 'uniform', low: 0.5, high: 2 } }, 6)
+    const g = buildGraph(
+      { kind: 'random-regular', seed: 3, degree: 3, weights: { kind: 'uniform', low: 0.5, high: 2 } },
+      6,
+    )
     compareWithOracle(g, randomRows([1, 2, 3, 1, 4, 2], 20, 5).map(shardOf), 0.9, 0.15)
     compareWithOracle(g, randomRows([1, 2, 3, 1, 4, 2], 6, 6).map(shardOf), 0.5, 0.1)
   })
@@ -162,7 +187,12 @@ describe('elastic theory, reduced paths against the full dense eigen-solve', () 
     const { oracle } = compareWithOracle(ring(3), zeros(3), 1, 0.3)
     expect(oracle.rate).toBeCloseTo(1 - 0.3 * 3, 12) // the 3-ring's Laplacian: 0, 3, 3
     expect(oracle.etaMax).toBe(Infinity)
-    const single = compareWithOracle(buildGraph({ kind: 'ring', seed: 1, weights: { kind: 'unit' } }, 1), zeros(1), 1, 0.3)
+    const single = compareWithOracle(
+      buildGraph({ kind: 'ring', seed: 1, weights: { kind: 'unit' } }, 1),
+      zeros(1),
+      1,
+      0.3,
+    )
     expect(single.oracle.rate).toBe(0)
   })
 
@@ -182,19 +212,28 @@ describe('elastic theory, reduced paths against the full dense eigen-solve', () 
       const n = 1 + rng.int(7)
       const kind = n < 3 ? 'path' : kinds[rng.int(kinds.length)]!
       const regular = kind === 'random-regular' && n >= 4 && n % 2 === 0
-      const weights = rng.uniform() < 0.5 ? ({ kind: 'unit' } as const) : ({ kind: 'uniform', low: 0.3, high: 2 } as const)
-      const g = buildGraph({ kind: kind === 'random-regular' && !regular ? 'ring' : kind, seed: c, degree: 3, weights }, n)
+      const weights =
+        rng.uniform() < 0.5 ? ({ kind: 'unit' } as const) : ({ kind: 'uniform', low: 0.3, high: 2 } as const)
+      const g = buildGraph(
+        { kind: kind === 'random-regular' && !regular ? 'ring' : kind, seed: c, degree: 3, weights },
+        n,
+      )
       const d = 1 + rng.int(12)
       // a third of the cases draw every sample from a random subspace of dimension <= d: rank-deficient Gram
-      const span = Array.from({ length: 1 + rng.int(d) }, () => Array.from({ length: d }, () => rng.gaussian() / Math.sqrt(d)))
+      const span = Array.from({ length: 1 + rng.int(d) }, () =>
+        Array.from({ length: d }, () => rng.gaussian() / Math.sqrt(d)),
+      )
       const lowRank = rng.uniform() < 0.33
       const sample = (): number[] =>
-        lowRank ? span.reduce((acc, b) => acc.map((v, k) => v + rng.gaussian() * b[k]!), new Array<number>(d).fill(0)) : Array.from({ length: d }, () => rng.gaussian() / Math.sqrt(d))
+        lowRank
+          ? span.reduce((acc, b) => acc.map((v, k) => v + rng.gaussian() * b[k]!), new Array<number>(d).fill(0))
+          : Array.from({ length: d }, () => rng.gaussian() / Math.sqrt(d))
       const sh = Array.from({ length: n }, (_, i) => shardOf(Array.from({ length: 1 + rng.int(3) }, sample), i))
       const eta = 0.05 + 1.5 * rng.uniform()
       const mu = 0.01 + 0.4 * rng.uniform()
       const oracle = elasticTheory(g, sh, eta, mu, { method: 'dense' })
-      for (const method of ['auto', 'exact', 'sample-space'] as const) expectClose(elasticTheory(g, sh, eta, mu, { method }), oracle, { rate: RATE_TOL, rel: REL_TOL })
+      for (const method of ['auto', 'exact', 'sample-space'] as const)
+        expectClose(elasticTheory(g, sh, eta, mu, { method }), oracle, { rate: RATE_TOL, rel: REL_TOL })
     }
   })
 
@@ -215,12 +254,14 @@ describe('linalg kernels of the reduced theory', () => {
     const X = new Matrix(rows.map((r) => Array.from(r)))
     const G = gramMatrix(rows, d)
     const ref = X.mmul(X.transpose())
-    for (let a = 0; a < 5; a++) for (let b = 0; b < 5; b++) expect(Math.abs(G[a * 5 + b]! - ref.get(a, b))).toBeLessThan(1e-10)
+    for (let a = 0; a < 5; a++)
+      for (let b = 0; b < 5; b++) expect(Math.abs(G[a * 5 + b]! - ref.get(a, b))).toBeLessThan(1e-10)
     const small = rows.map((r) => r.subarray(0, 4))
     const C = scatterMatrix(small, 4)
     const Xs = new Matrix(small.map((r) => Array.from(r)))
     const refC = Xs.transpose().mmul(Xs)
-    for (let a = 0; a < 4; a++) for (let b = 0; b < 4; b++) expect(Math.abs(C[a * 4 + b]! - refC.get(a, b))).toBeLessThan(1e-12)
+    for (let a = 0; a < 4; a++)
+      for (let b = 0; b < 4; b++) expect(Math.abs(C[a * 4 + b]! - refC.get(a, b))).toBeLessThan(1e-12)
     expect(() => gramMatrix(rows, d + 1)).toThrow(RangeError)
   })
 
@@ -259,7 +300,12 @@ describe('linalg kernels of the reduced theory', () => {
 })
 
 /** Extremes of mu L + eta c e_j e_j^T over every j, and mu lambda_k(L) for k >= 2: the decoupled spectrum. */
-function decoupledRate(g: Graph, norms: readonly number[], eta: number, mu: number): { rate: number; top: (eta: number) => number } {
+function decoupledRate(
+  g: Graph,
+  norms: readonly number[],
+  eta: number,
+  mu: number,
+): { rate: number; top: (eta: number) => number } {
   const L = laplacian(g)
   const lev = new EigenvalueDecomposition(L, { assumeSymmetric: true }).realEigenvalues.sort((a, b) => a - b)
   const extremes = (e: number): { min: number; max: number } => {
@@ -300,7 +346,9 @@ describe('the speed target: a 64-peer ring at d = 1,000,000, one sample per peer
     })
     const t0 = performance.now()
     const t = elasticTheory(g, shards, 1, 0.3)
-    console.log(`elasticTheory, 64-peer ring, d = 10^6, orthogonal samples: ${((performance.now() - t0) / 1000).toFixed(2)} s`)
+    console.log(
+      `elasticTheory, 64-peer ring, d = 10^6, orthogonal samples: ${((performance.now() - t0) / 1000).toFixed(2)} s`,
+    )
     const closed = decoupledRate(g, norms, 1, 0.3)
     expect(t.method).toBe<ElasticMethod>('sample-space')
     expect(Math.abs(t.rate - closed.rate)).toBeLessThan(1e-10)
@@ -309,11 +357,22 @@ describe('the speed target: a 64-peer ring at d = 1,000,000, one sample per peer
   })
 
   it('planted Gaussian samples (the ring.yaml problem at d = 10^6): timing, and the reduced dense path agrees on 16 peers', () => {
-    const spec = { kind: 'planted', loss: 'squared', dim: d, samples_per_peer: 1, seed: 1, noise: 0, classes: 1, feature_scale: 'unit-norm' } as const
+    const spec = {
+      kind: 'planted',
+      loss: 'squared',
+      dim: d,
+      samples_per_peer: 1,
+      seed: 1,
+      noise: 0,
+      classes: 1,
+      feature_scale: 'unit-norm',
+    } as const
     const problem = plantedProblem(spec, n)
     const t0 = performance.now()
     const t = elasticTheory(g, problem.shards, 1, 0.3)
-    console.log(`elasticTheory, 64-peer ring, d = 10^6, planted: ${((performance.now() - t0) / 1000).toFixed(2)} s, rate ${t.rate}`)
+    console.log(
+      `elasticTheory, 64-peer ring, d = 10^6, planted: ${((performance.now() - t0) / 1000).toFixed(2)} s, rate ${t.rate}`,
+    )
     expect(t.rate).toBeLessThan(1)
     expect(t.rate).toBeGreaterThanOrEqual(t.mitra.lowerBound)
     // 16 peers (n r = 256): the sample-space bisections against a dense eigen-solve of the reduced operator

@@ -28,7 +28,10 @@ const RATE_TOL = 1e-10
  */
 function randomShards(counts: readonly number[], d: number, seed: number, span?: number): Shard[] {
   const rng = Rng.derive(seed, 0, 'excited-rate')
-  const directions = span === undefined ? null : Array.from({ length: span }, () => Array.from({ length: d }, () => rng.gaussian() / Math.sqrt(d)))
+  const directions =
+    span === undefined
+      ? null
+      : Array.from({ length: span }, () => Array.from({ length: d }, () => rng.gaussian() / Math.sqrt(d)))
   const sample = (): number[] => {
     if (!directions) return Array.from({ length: d }, () => rng.gaussian() / Math.sqrt(d))
     const c = directions.map(() => rng.gaussian())
@@ -46,14 +49,17 @@ function randomShards(counts: readonly number[], d: number, seed: number, span?:
 /** Spectral radius of M on R^n kron U: Q = I_n kron U_basis, eigenvalues of Q^T M Q (symmetric). */
 function oracleExcitedRate(g: Graph, shards: readonly Shard[], eta: number, mu: number): number {
   const d = shards[0]!.dim
-  const rows = shards.flatMap((s) => Array.from({ length: s.rows }, (_, r) => Array.from(s.features.subarray(r * d, (r + 1) * d))))
+  const rows = shards.flatMap((s) =>
+    Array.from({ length: s.rows }, (_, r) => Array.from(s.features.subarray(r * d, (r + 1) * d))),
+  )
   const svd = new SVD(new Matrix(rows), { computeLeftSingularVectors: false })
   const sigma = svd.diagonal
   const rank = sigma.filter((v) => v > sigma[0]! * 1e-12).length
   const basis = svd.rightSingularVectors.subMatrix(0, d - 1, 0, rank - 1) // d x r
   const n = g.n
   const Q = new Matrix(n * d, n * rank)
-  for (let i = 0; i < n; i++) for (let a = 0; a < d; a++) for (let c = 0; c < rank; c++) Q.set(i * d + a, i * rank + c, basis.get(a, c))
+  for (let i = 0; i < n; i++)
+    for (let a = 0; a < d; a++) for (let c = 0; c < rank; c++) Q.set(i * d + a, i * rank + c, basis.get(a, c))
   const M = elasticIterationMatrix(g, shards, eta, mu)
   const restricted = Q.transpose().mmul(M).mmul(Q)
   const ev = new EigenvalueDecomposition(restricted, { assumeSymmetric: true }).realEigenvalues
@@ -78,12 +84,17 @@ describe('the rate of the modes a common start excites', () => {
         [0.9, 0.3],
         [0.3, 0.6],
       ] as const) {
-        const g = buildGraph({ kind: c.kind, seed, weights: c.weights, ...(c.kind === 'small-world' ? { k: 2, beta: 0.3 } : {}) }, c.n)
+        const g = buildGraph(
+          { kind: c.kind, seed, weights: c.weights, ...(c.kind === 'small-world' ? { k: 2, beta: 0.3 } : {}) },
+          c.n,
+        )
         const shards = randomShards(c.counts, c.d, seed++, 'span' in c ? c.span : undefined)
         const want = oracleExcitedRate(g, shards, eta, mu)
         for (const method of ['sample-space', 'exact'] as const) {
           const t = elasticTheory(g, shards, eta, mu, { method, ranges: false })
-          expect(Math.abs(t.rateExcited! - want), `${c.kind} eta ${eta} mu ${mu} ${method}`).toBeLessThanOrEqual(RATE_TOL)
+          expect(Math.abs(t.rateExcited! - want), `${c.kind} eta ${eta} mu ${mu} ${method}`).toBeLessThanOrEqual(
+            RATE_TOL,
+          )
           expect(t.rateExcited!).toBeLessThanOrEqual(t.rate + RATE_TOL)
         }
         if (want < elasticTheory(g, shards, eta, mu, { ranges: false }).rate - 1e-6) below++
@@ -95,18 +106,35 @@ describe('the rate of the modes a common start excites', () => {
   it('is what a simulated run from w^0 = 0 shows where the full rate is slower (low-rank CSV features on a path)', () => {
     const dir = mkdtempSync(join(tmpdir(), 'meshgd-excited-'))
     const [n, perPeer, d] = [8, 3, 12]
-    const shards = randomShards(Array.from({ length: n }, () => perPeer), d, 5, 3)
+    const shards = randomShards(
+      Array.from({ length: n }, () => perPeer),
+      d,
+      5,
+      3,
+    )
     const planted = Array.from({ length: d }, (_, a) => Math.cos(a + 1))
-    const lines = shards.flatMap((sh) => Array.from({ length: sh.rows }, (_, r) => {
-      const raw = Array.from(sh.features.subarray(r * d, (r + 1) * d))
-      const x = raw.map((v) => v / Math.hypot(...raw)) // unit-norm samples: each H_i has eigenvalues in [0, 1]
-      return [...x, x.reduce((z, v, a) => z + v * planted[a]!, 0)].join(',')
-    }))
-    writeFileSync(join(dir, 'low-rank.csv'), [[...Array.from({ length: d }, (_, a) => `f${a}`), 'y'].join(','), ...lines].join('\n') + '\n')
+    const lines = shards.flatMap((sh) =>
+      Array.from({ length: sh.rows }, (_, r) => {
+        const raw = Array.from(sh.features.subarray(r * d, (r + 1) * d))
+        const x = raw.map((v) => v / Math.hypot(...raw)) // unit-norm samples: each H_i has eigenvalues in [0, 1]
+        return [...x, x.reduce((z, v, a) => z + v * planted[a]!, 0)].join(',')
+      }),
+    )
+    writeFileSync(
+      join(dir, 'low-rank.csv'),
+      [[...Array.from({ length: d }, (_, a) => `f${a}`), 'y'].join(','), ...lines].join('\n') + '\n',
+    )
     const body = {
       swarm: { id: 'excited', peers: n },
       topology: { kind: 'path' },
-      problem: { kind: 'csv', path: join(dir, 'low-rank.csv'), loss: 'squared', target: 'y', header: true, shard: 'contiguous' },
+      problem: {
+        kind: 'csv',
+        path: join(dir, 'low-rank.csv'),
+        loss: 'squared',
+        target: 'y',
+        header: true,
+        shard: 'contiguous',
+      },
       algorithm: { kind: 'elastic', eta: 0.8, mu: 0.2 },
       run: { rounds: 300, record_every: 1, target: null },
     }
@@ -114,11 +142,14 @@ describe('the rate of the modes a common start excites', () => {
     expect(predicted.rate_excited!).toBeLessThan(predicted.rate - 1e-3)
     const { summary } = runSimulation(experimentFrom(body), { baseDir: dir, out: join(dir, 'run') })
     // the measured rate (a fit over the run's error curve) follows the excited modes, not the full spectrum
-    expect(Math.abs(summary.rate_measured! - predicted.rate_excited!), `measured ${summary.rate_measured}, excited ${predicted.rate_excited}, full ${predicted.rate}`).toBeLessThan(
-      0.1 * Math.abs(predicted.rate - predicted.rate_excited!),
-    )
+    expect(
+      Math.abs(summary.rate_measured! - predicted.rate_excited!),
+      `measured ${summary.rate_measured}, excited ${predicted.rate_excited}, full ${predicted.rate}`,
+    ).toBeLessThan(0.1 * Math.abs(predicted.rate - predicted.rate_excited!))
     // a per-peer random start excites every mode: the excited rate is the full rate
-    const random = predictRate(resolveExperiment(experimentFrom({ ...body, run: { ...body.run, init: { kind: 'gaussian' } } }), dir))!
+    const random = predictRate(
+      resolveExperiment(experimentFrom({ ...body, run: { ...body.run, init: { kind: 'gaussian' } } }), dir),
+    )!
     expect(random.rate_excited).toBe(random.rate)
   })
 })

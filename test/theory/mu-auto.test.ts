@@ -27,9 +27,13 @@ describe('algorithm.mu: auto', () => {
       const muMax = elasticTheory(graph, problem.shards, 1, best).muMax
       const rBest = at(best)
       expect(rBest).toBeLessThan(1)
-      for (let k = 1; k < 60; k++) expect(rBest, `mu ${(k * muMax) / 60}`).toBeLessThanOrEqual(at((k * muMax) / 60) + 1e-9)
+      for (let k = 1; k < 60; k++)
+        expect(rBest, `mu ${(k * muMax) / 60}`).toBeLessThanOrEqual(at((k * muMax) / 60) + 1e-9)
       // resolved into the experiment, as every run records it
-      expect(resolveExperiment(experimentFrom(body(kind, 'auto')), '.').experiment.algorithm).toMatchObject({ mu: best, eta: 1 })
+      expect(resolveExperiment(experimentFrom(body(kind, 'auto')), '.').experiment.algorithm).toMatchObject({
+        mu: best,
+        eta: 1,
+      })
     })
   }
 
@@ -52,15 +56,35 @@ describe('algorithm.mu: auto', () => {
   })
 
   it('refuses a loss the theory does not cover, in one line naming the field', () => {
-    expect(() => resolveExperiment(experimentFrom({ ...body('ring', 'auto'), problem: { kind: 'planted', loss: 'logistic', dim: 8 } }), '.')).toThrow(/^algorithm\.mu: auto needs squared loss/)
+    expect(() =>
+      resolveExperiment(
+        experimentFrom({ ...body('ring', 'auto'), problem: { kind: 'planted', loss: 'logistic', dim: 8 } }),
+        '.',
+      ),
+    ).toThrow(/^algorithm\.mu: auto needs squared loss/)
   })
 
   it('a sweep over graphs with mu: auto compares each at its best, recorded in every cell', () => {
     const work = workDir('mu-auto')
-    const file = fileWriter(work)('mu.yaml', 'swarm: { id: mu, peers: 8 }\nproblem: { dim: 32 }\nalgorithm: { kind: elastic, eta: 1, mu: auto }\nrun: { rounds: 3000, target: 1e-9 }\n')
-    const r = meshgdRunner({ cwd: work, timeout: 120_000 })(['sweep', file, '--grid', 'topology.kind=ring,complete,exponential', '--out', join(work, 'sweep'), '--quiet', '--no-plots'])
+    const file = fileWriter(work)(
+      'mu.yaml',
+      'swarm: { id: mu, peers: 8 }\nproblem: { dim: 32 }\nalgorithm: { kind: elastic, eta: 1, mu: auto }\nrun: { rounds: 3000, target: 1e-9 }\n',
+    )
+    const r = meshgdRunner({ cwd: work, timeout: 120_000 })([
+      'sweep',
+      file,
+      '--grid',
+      'topology.kind=ring,complete,exponential',
+      '--out',
+      join(work, 'sweep'),
+      '--quiet',
+      '--no-plots',
+    ])
     expect(r.status, r.stderr).toBe(0)
-    const rows = readFileSync(join(work, 'sweep', 'sweep.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { converged: boolean; rate_measured: number })
+    const rows = readFileSync(join(work, 'sweep', 'sweep.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { converged: boolean; rate_measured: number })
     expect(rows).toHaveLength(3)
     for (const row of rows) expect(row.converged).toBe(true) // complete and exponential diverge at mu = 0.2
   })

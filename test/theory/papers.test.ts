@@ -33,7 +33,10 @@ function run(input: Record<string, unknown>) {
  * One peer holding 30 samples in 60 dimensions is plain mini-batch SGD: the per-round contraction of
  * E|w_t - w*|^2 over 300 rounds at eta: auto, averaged over 20 seeds.
  */
-function meanSquaredContraction(sampling: Record<string, unknown>): { contraction: number; spectrum: ReturnType<typeof sampleSpectrum> } {
+function meanSquaredContraction(sampling: Record<string, unknown>): {
+  contraction: number
+  spectrum: ReturnType<typeof sampleSpectrum>
+} {
   const rounds = 300
   const seeds = 20
   const sum = new Float64Array(rounds + 1)
@@ -57,12 +60,29 @@ describe('Ma, Bassily & Belkin (Ma, Bassily & Belkin 2017): optimal step and cri
 
   it('meshgd theory --json reports eta*, g*, m* matching a dense eigen-solve (1e-9)', () => {
     const file = join(work, 'sgd.yaml')
-    writeFileSync(file, JSON.stringify({ swarm: { peers: 3 }, topology: { kind: 'complete' }, problem: { ...problem, samples_per_peer: 10 }, algorithm: { kind: 'elastic', eta: 0.5, mu: 0.1, sampling: { kind: 'batch', size: 4 } } }))
-    const out = spawnSync(process.execPath, [join(root, 'bin', 'meshgd.js'), 'theory', file, '--json'], { encoding: 'utf8' })
+    writeFileSync(
+      file,
+      JSON.stringify({
+        swarm: { peers: 3 },
+        topology: { kind: 'complete' },
+        problem: { ...problem, samples_per_peer: 10 },
+        algorithm: { kind: 'elastic', eta: 0.5, mu: 0.1, sampling: { kind: 'batch', size: 4 } },
+      }),
+    )
+    const out = spawnSync(process.execPath, [join(root, 'bin', 'meshgd.js'), 'theory', file, '--json'], {
+      encoding: 'utf8',
+    })
     expect(out.status).toBe(0)
     const sgd = JSON.parse(out.stdout).sgd
     // independent: H = (1/N) X^T X by ml-matrix, its eigenvalues, beta = max |x|^2
-    const { problem: p } = resolveExperiment(experimentFrom({ swarm: { peers: 3 }, topology: { kind: 'complete' }, problem: { ...problem, samples_per_peer: 10 } }), work)
+    const { problem: p } = resolveExperiment(
+      experimentFrom({
+        swarm: { peers: 3 },
+        topology: { kind: 'complete' },
+        problem: { ...problem, samples_per_peer: 10 },
+      }),
+      work,
+    )
     const { X, rows } = stackedFeatures(p)
     const M = new Matrix(rows, 60)
     for (let r = 0; r < rows; r++) for (let c = 0; c < 60; c++) M.set(r, c, X[r * 60 + c]!)
@@ -73,7 +93,10 @@ describe('Ma, Bassily & Belkin (Ma, Bassily & Belkin 2017): optimal step and cri
     const beta = Math.max(...Array.from({ length: rows }, (_, r) => M.getRow(r).reduce((s, x) => s + x * x, 0)))
     const m = 4
     const etaStar = m <= beta / (l1 - ln) + 1 ? m / (beta + (m - 1) * ln) : (2 * m) / (beta + (m - 1) * (l1 + ln))
-    const gStar = m <= beta / (l1 - ln) + 1 ? 1 - (m * ln) / (beta + (m - 1) * ln) : 1 - (4 * m * (m - 1) * l1 * ln) / (beta + (m - 1) * (l1 + ln)) ** 2
+    const gStar =
+      m <= beta / (l1 - ln) + 1
+        ? 1 - (m * ln) / (beta + (m - 1) * ln)
+        : 1 - (4 * m * (m - 1) * l1 * ln) / (beta + (m - 1) * (l1 + ln)) ** 2
     expect(Math.abs(sgd.eta_star - etaStar)).toBeLessThan(1e-9 * etaStar)
     expect(Math.abs(sgd.g_star - gStar)).toBeLessThan(1e-9)
     expect(Math.abs(sgd.m_star - beta / l1)).toBeLessThan(1e-9 * (beta / l1))
@@ -94,7 +117,11 @@ describe('Ma, Bassily & Belkin (Ma, Bassily & Belkin 2017): optimal step and cri
     const iterations = (sampling: Record<string, unknown>): number => {
       let total = 0
       for (let seed = 1; seed <= 5; seed++) {
-        const r = run({ ...base, algorithm: { kind: 'elastic', eta: 'auto', mu: 0, sampling }, run: { rounds: 200_000, target: 1e-6, seed } })
+        const r = run({
+          ...base,
+          algorithm: { kind: 'elastic', eta: 'auto', mu: 0, sampling },
+          run: { rounds: 200_000, target: 1e-6, seed },
+        })
         expect(r.result.converged).toBe(true)
         total += r.result.rounds
       }
@@ -167,7 +194,7 @@ describe('Zhang & Li (Zhang & Li 2022): local steps', () => {
     expect(Math.max(...late) / Math.min(...late)).toBeLessThan(1.5) // a plateau, not a decay
   })
 
-  it("T* solves e^u = 1 + b/r + u and matches the corrected asymptotics", () => {
+  it('T* solves e^u = 1 + b/r + u and matches the corrected asymptotics', () => {
     for (const [beta, r] of [
       [0.9, 1],
       [0.99, 0.01],
@@ -242,7 +269,12 @@ function simulateValues(resolved: ResolvedExperiment, rounds: number): number[][
   for (let t = 0; t < rounds; t++) {
     out.push(peers.map((p) => p.params[0]!))
     const messages = peers.map((p) => p.prepare(t))
-    peers.forEach((p, i) => p.combine(t, graph.neighbours[i]!.map((j) => messages[j]!)))
+    peers.forEach((p, i) =>
+      p.combine(
+        t,
+        graph.neighbours[i]!.map((j) => messages[j]!),
+      ),
+    )
   }
   return out
 }
@@ -257,7 +289,10 @@ describe('Kalan, Soltanolkotabi & Avestimehr (Kalan et al. 2019): planted ReLU',
   }
 
   it('SGD converges linearly to w*, and quantized gradient averaging (QSGD, 16 levels) matches it with fewer bytes', () => {
-    const plain = run({ ...base, algorithm: { kind: 'allreduce-sgd', eta: 0.8, sampling: { kind: 'batch', size: 10 } } })
+    const plain = run({
+      ...base,
+      algorithm: { kind: 'allreduce-sgd', eta: 0.8, sampling: { kind: 'batch', size: 10 } },
+    })
     expect(plain.ref?.kind).toBe('planted')
     expect(plain.result.converged).toBe(true)
     // linear: the error falls by a steady factor per round (log-error slopes over two windows agree within 30%)
@@ -266,7 +301,11 @@ describe('Kalan, Soltanolkotabi & Avestimehr (Kalan et al. 2019): planted ReLU',
     expect(slope(20, 70)).toBeLessThan(-0.05)
     expect(Math.abs(slope(70, 120) / slope(20, 70) - 1)).toBeLessThan(0.3)
     const quantized = resolveExperiment(
-      experimentFrom({ ...base, algorithm: { kind: 'allreduce-sgd', eta: 0.62, sampling: { kind: 'batch', size: 10 } }, compression: { kind: 'qsgd', levels: 16 } }),
+      experimentFrom({
+        ...base,
+        algorithm: { kind: 'allreduce-sgd', eta: 0.62, sampling: { kind: 'batch', size: 10 } },
+        compression: { kind: 'qsgd', levels: 16 },
+      }),
       work,
     )
     const ref = runReference(quantized)!
@@ -283,7 +322,7 @@ describe('Kalan, Soltanolkotabi & Avestimehr (Kalan et al. 2019): planted ReLU',
   })
 })
 
-describe("Mitra (Mitra 2018 Eqs. 10-12): Bernoulli sampling", () => {
+describe('Mitra (Mitra 2018 Eqs. 10-12): Bernoulli sampling', () => {
   it('the measured contraction of E|w - w*|^2 at Mitra eta* is within g*', () => {
     for (const m of [2, 8]) {
       const { contraction, spectrum } = meanSquaredContraction({ kind: 'bernoulli', size: m })
@@ -316,7 +355,10 @@ describe('the other losses in a run', () => {
           work,
         )
         const losses: number[] = []
-        simulate({ ...resolved, reference: null, messageBytes: () => 0 }, { onRecord: (recs) => losses.push(recs.reduce((s, r) => s + r.loss, 0) / recs.length) })
+        simulate(
+          { ...resolved, reference: null, messageBytes: () => 0 },
+          { onRecord: (recs) => losses.push(recs.reduce((s, r) => s + r.loss, 0) / recs.length) },
+        )
         expect(losses.every(Number.isFinite)).toBe(true)
         expect(losses[losses.length - 1]!).toBeLessThan(0.8 * losses[0]!)
       }

@@ -14,7 +14,16 @@ import { Rng } from '../../src/util/rng.js'
 type PlantedSpec = Extract<ProblemSpec, { kind: 'planted' }>
 
 const spec = (dim: number, m: number, scale: PlantedSpec['feature_scale'] = 'standard'): PlantedSpec =>
-  ({ kind: 'planted', loss: 'squared', dim, samples_per_peer: m, seed: 17, noise: 0, feature_scale: scale, classes: 0 }) as PlantedSpec
+  ({
+    kind: 'planted',
+    loss: 'squared',
+    dim,
+    samples_per_peer: m,
+    seed: 17,
+    noise: 0,
+    feature_scale: scale,
+    classes: 0,
+  }) as PlantedSpec
 
 function fromParts(s: PlantedSpec, peers: number): { G: Float64Array; regular: boolean } {
   const N = peers * s.samples_per_peer
@@ -30,7 +39,9 @@ function fromParts(s: PlantedSpec, peers: number): { G: Float64Array; regular: b
 }
 
 function fromShards(s: PlantedSpec, peers: number): Float64Array {
-  const rows = plantedProblem(s, peers).shards.flatMap((sh) => Array.from({ length: sh.rows }, (_, r) => sh.features.subarray(r * s.dim, (r + 1) * s.dim)))
+  const rows = plantedProblem(s, peers).shards.flatMap((sh) =>
+    Array.from({ length: sh.rows }, (_, r) => sh.features.subarray(r * s.dim, (r + 1) * s.dim)),
+  )
   return gramMatrix(rows, s.dim)
 }
 

@@ -31,7 +31,10 @@ describe('minimum-norm solution', () => {
     const y = gaussianMatrix(rows, 1, 2)
     const sol = minNormSolution(X, y, rows, cols)
     const M = new Matrix(Array.from({ length: rows }, (_, r) => Array.from(X.subarray(r * cols, (r + 1) * cols))))
-    const closed = M.transpose().mmul(inverse(M.mmul(M.transpose()))).mmul(Matrix.columnVector(Array.from(y))).getColumn(0)
+    const closed = M.transpose()
+      .mmul(inverse(M.mmul(M.transpose())))
+      .mmul(Matrix.columnVector(Array.from(y)))
+      .getColumn(0)
     closed.forEach((v, k) => expect(Math.abs(v - sol.w[k]!)).toBeLessThan(1e-12))
     expect(sol.interpolating).toBe(true)
     expect(sol.residualNorm).toBeLessThan(1e-12)
@@ -43,7 +46,9 @@ describe('minimum-norm solution', () => {
     const cols = 5
     const X = gaussianMatrix(rows, cols, 3)
     const wTrue = Float64Array.from([1, -2, 3, 0.5, 0])
-    const y = Float64Array.from({ length: rows }, (_, r) => X.subarray(r * cols, (r + 1) * cols).reduce((s, x, k) => s + x * wTrue[k]!, 0))
+    const y = Float64Array.from({ length: rows }, (_, r) =>
+      X.subarray(r * cols, (r + 1) * cols).reduce((s, x, k) => s + x * wTrue[k]!, 0),
+    )
     const sol = minNormSolution(X, y, rows, cols)
     sol.w.forEach((v, k) => expect(Math.abs(v - wTrue[k]!)).toBeLessThan(1e-13))
     y[0]! += 1
@@ -57,7 +62,9 @@ describe('Lanczos', () => {
     const R = new Matrix(Array.from({ length: N }, (_, r) => Array.from(gaussianMatrix(1, N, 10 + r))))
     const S = R.add(R.transpose())
     const ev = new EigenvalueDecomposition(S, { assumeSymmetric: true }).realEigenvalues
-    const res = lanczosExtremes(N, (x, out) => out.set(S.mmul(Matrix.columnVector(Array.from(x))).getColumn(0)), { maxIterations: N })
+    const res = lanczosExtremes(N, (x, out) => out.set(S.mmul(Matrix.columnVector(Array.from(x))).getColumn(0)), {
+      maxIterations: N,
+    })
     expect(Math.abs(res.min - Math.min(...ev))).toBeLessThan(1e-9)
     expect(Math.abs(res.max - Math.max(...ev))).toBeLessThan(1e-9)
   })
@@ -67,7 +74,13 @@ describe('elastic theory (Mitra 2018 Eq. 14)', () => {
   it('matches the hand-worked 2-peer, d = 1 case', () => {
     // x_0 = 1, x_1 = 2 (d = 1): H = diag(1, 4); L = [[1,-1],[-1,1]]; M = [[1 - eta - mu, mu], [mu, 1 - 4 eta - mu]]
     const g = buildGraph({ kind: 'path', seed: 1, weights: { kind: 'unit' } }, 2)
-    const sh: Shard[] = [1, 2].map((x, i) => ({ rows: 1, dim: 1, features: Float64Array.of(x), targets: Float64Array.of(0), sourceRows: [i] }))
+    const sh: Shard[] = [1, 2].map((x, i) => ({
+      rows: 1,
+      dim: 1,
+      features: Float64Array.of(x),
+      targets: Float64Array.of(0),
+      sourceRows: [i],
+    }))
     const eta = 0.3
     const mu = 0.2
     const a = 1 - eta - mu
@@ -81,7 +94,12 @@ describe('elastic theory (Mitra 2018 Eq. 14)', () => {
     expect(t.mitra.lowerBound).toBeCloseTo(1 - eta * 2.5, 14)
     expect(t.lambdaMaxHi).toBeCloseTo(4, 14)
     // stability edges: lambda_max(A) = 2 exactly there
-    const top = (e: number, m: number): number => Math.max(...new EigenvalueDecomposition(Matrix.eye(2).sub(elasticIterationMatrix(g, sh, e, m)), { assumeSymmetric: true }).realEigenvalues)
+    const top = (e: number, m: number): number =>
+      Math.max(
+        ...new EigenvalueDecomposition(Matrix.eye(2).sub(elasticIterationMatrix(g, sh, e, m)), {
+          assumeSymmetric: true,
+        }).realEigenvalues,
+      )
     expect(top(t.etaMax, mu)).toBeCloseTo(2, 8)
     expect(top(eta, t.muMax)).toBeCloseTo(2, 8)
   })
@@ -105,13 +123,20 @@ describe('elastic theory (Mitra 2018 Eq. 14)', () => {
       const rates = Array.from({ length: 40 }, (_, k) => elasticTheory(g, sh, 0.8, (t.muMax * (k + 1)) / 41).rate)
       for (const rate of rates) expect(t.muOptimal!.rate).toBeLessThanOrEqual(rate + 1e-9)
       // the search assumes R convex in mu (elastic.ts minimiseOver): second differences on the grid are >= 0
-      for (let k = 1; k + 1 < rates.length; k++) expect(rates[k - 1]! + rates[k + 1]! - 2 * rates[k]!).toBeGreaterThanOrEqual(-1e-12)
+      for (let k = 1; k + 1 < rates.length; k++)
+        expect(rates[k - 1]! + rates[k + 1]! - 2 * rates[k]!).toBeGreaterThanOrEqual(-1e-12)
     }
   })
 
   it('shows the sufficient condition is the sum, not each term (2 peers, both products 1.9 is unstable)', () => {
     const g = buildGraph({ kind: 'path', seed: 1, weights: { kind: 'unit' } }, 2)
-    const sh: Shard[] = [0, 1].map((i) => ({ rows: 1, dim: 1, features: Float64Array.of(1), targets: Float64Array.of(0), sourceRows: [i] }))
+    const sh: Shard[] = [0, 1].map((i) => ({
+      rows: 1,
+      dim: 1,
+      features: Float64Array.of(1),
+      targets: Float64Array.of(0),
+      sourceRows: [i],
+    }))
     const t = elasticTheory(g, sh, 1.9, 0.95) // eta * lambda_max(H) = 1.9, mu * lambda_max(L) = 1.9
     expect(t.stable).toBe(false)
     expect(t.rate).toBeCloseTo(2.8, 12)

@@ -22,11 +22,15 @@ describe('lattice topologies', () => {
   it('warn when a side is 1 or 2, saying what the graph is, as its degrees confirm', () => {
     // 7 peers: 1 x 7, every peer of degree 2, a ring
     expect(degreeStats(graphOf('torus', 7))).toMatchObject({ min: 2, max: 2 })
-    expect(latticeWarning({ kind: 'torus' }, 7)).toBe('topology: torus 1 x 7 is a ring: set topology.rows and topology.cols, or a number of peers that is not prime (7 is)')
+    expect(latticeWarning({ kind: 'torus' }, 7)).toBe(
+      'topology: torus 1 x 7 is a ring: set topology.rows and topology.cols, or a number of peers that is not prime (7 is)',
+    )
     expect(latticeWarning({ kind: 'grid' }, 7)).toMatch(/^topology: grid 1 x 7 is a path: /)
     // 8 peers: 2 x 4, degree 3 (the side of 2 wraps onto the same neighbour)
     expect(degreeStats(graphOf('torus', 8))).toMatchObject({ min: 3, max: 3 })
-    expect(latticeWarning({ kind: 'torus' }, 8)).toBe('topology: torus 2 x 4: a side of 2 wraps onto the same neighbour, so peers have degree 3, not 4; set topology.rows and topology.cols')
+    expect(latticeWarning({ kind: 'torus' }, 8)).toBe(
+      'topology: torus 2 x 4: a side of 2 wraps onto the same neighbour, so peers have degree 3, not 4; set topology.rows and topology.cols',
+    )
     expect(degreeStats(graphOf('torus', 4))).toMatchObject({ min: 2, max: 2 })
     expect(latticeWarning({ kind: 'torus' }, 4)).toMatch(/degree 2, not 4/)
     // sound lattices say nothing

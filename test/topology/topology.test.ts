@@ -14,7 +14,12 @@ import {
 } from '../../src/topology/index.js'
 import { thrownBy } from '../helpers/errors.js'
 
-const spec = (kind: TopologySpec['kind'], extra: Partial<TopologySpec> = {}): TopologySpec => ({ kind, seed: 1, weights: { kind: 'unit' }, ...extra })
+const spec = (kind: TopologySpec['kind'], extra: Partial<TopologySpec> = {}): TopologySpec => ({
+  kind,
+  seed: 1,
+  weights: { kind: 'unit' },
+  ...extra,
+})
 const sorted = (xs: number[]): number[] => [...xs].sort((a, b) => a - b)
 
 function expectSpectrum(g: Graph, expected: number[]): void {
@@ -29,8 +34,14 @@ const errorOf = (fn: () => unknown): TopologyError => thrownBy(fn, TopologyError
 describe('graph builders', () => {
   it('ring, path, complete, star, hypercube, grid and torus have their closed-form Laplacian spectra', () => {
     const n = 9
-    expectSpectrum(buildGraph(spec('ring'), n), Array.from({ length: n }, (_, k) => 2 - 2 * Math.cos((2 * Math.PI * k) / n)))
-    expectSpectrum(buildGraph(spec('path'), n), Array.from({ length: n }, (_, k) => 2 - 2 * Math.cos((Math.PI * k) / n)))
+    expectSpectrum(
+      buildGraph(spec('ring'), n),
+      Array.from({ length: n }, (_, k) => 2 - 2 * Math.cos((2 * Math.PI * k) / n)),
+    )
+    expectSpectrum(
+      buildGraph(spec('path'), n),
+      Array.from({ length: n }, (_, k) => 2 - 2 * Math.cos((Math.PI * k) / n)),
+    )
     expectSpectrum(buildGraph(spec('complete'), n), [0, ...new Array<number>(n - 1).fill(n)])
     expectSpectrum(buildGraph(spec('star'), n), [0, ...new Array<number>(n - 2).fill(1), n])
     // hypercube of dimension 4: eigenvalue 2k with multiplicity C(4, k)
@@ -57,7 +68,9 @@ describe('graph builders', () => {
     }
     expect(buildGraph(spec('random-regular', { degree: 3 }), 20).edges).toEqual(a.edges)
     expect(buildGraph(spec('random-regular', { degree: 3, seed: 2 }), 20).edges).not.toEqual(a.edges)
-    expect(errorOf(() => buildGraph(spec('random-regular', { degree: 3 }), 7)).message).toMatch(/^topology.degree: .*peers=7, degree=3/)
+    expect(errorOf(() => buildGraph(spec('random-regular', { degree: 3 }), 7)).message).toMatch(
+      /^topology.degree: .*peers=7, degree=3/,
+    )
   })
 
   it('small-world with beta = 0 is the ring lattice; barabasi-albert has the expected edge count', () => {
@@ -72,17 +85,63 @@ describe('graph builders', () => {
   })
 
   it('reports a disconnected graph with its components', () => {
-    const err = errorOf(() => buildGraph(spec('edges', { edges: [[0, 1], [1, 2], [3, 4]] }), 5))
+    const err = errorOf(() =>
+      buildGraph(
+        spec('edges', {
+          edges: [
+            [0, 1],
+            [1, 2],
+            [3, 4],
+          ],
+        }),
+        5,
+      ),
+    )
     expect(err.code).toBe('DISCONNECTED')
     expect(err.message).toBe('topology: graph is disconnected: 2 components {0,1,2} {3,4}')
-    expect(errorOf(() => buildGraph(spec('erdos-renyi', { p: 0.05 }), 12)).message).toMatch(/disconnected: \d+ components/)
+    expect(errorOf(() => buildGraph(spec('erdos-renyi', { p: 0.05 }), 12)).message).toMatch(
+      /disconnected: \d+ components/,
+    )
   })
 
   it('checks explicit edge lists: range, self-loops, duplicates, weights', () => {
-    expect(errorOf(() => buildGraph(spec('edges', { edges: [[0, 1], [1, 5]] }), 3)).message).toMatch(/^topology.edges.1: \[1, 5\] names a peer outside 0..2/)
+    expect(
+      errorOf(() =>
+        buildGraph(
+          spec('edges', {
+            edges: [
+              [0, 1],
+              [1, 5],
+            ],
+          }),
+          3,
+        ),
+      ).message,
+    ).toMatch(/^topology.edges.1: \[1, 5\] names a peer outside 0..2/)
     expect(errorOf(() => buildGraph(spec('edges', { edges: [[0, 0]] }), 2)).message).toMatch(/edges.0: .*self-loop/)
-    expect(errorOf(() => buildGraph(spec('edges', { edges: [[0, 1], [1, 0]] }), 2)).message).toMatch(/edges.1: \[1, 0\] duplicates/)
-    const g = buildGraph(spec('edges', { edges: [[2, 0, 3], [0, 1], [1, 2, 0.5]] }), 3)
+    expect(
+      errorOf(() =>
+        buildGraph(
+          spec('edges', {
+            edges: [
+              [0, 1],
+              [1, 0],
+            ],
+          }),
+          2,
+        ),
+      ).message,
+    ).toMatch(/edges.1: \[1, 0\] duplicates/)
+    const g = buildGraph(
+      spec('edges', {
+        edges: [
+          [2, 0, 3],
+          [0, 1],
+          [1, 2, 0.5],
+        ],
+      }),
+      3,
+    )
     expect(g.edges).toEqual([
       [0, 1, 1],
       [0, 2, 3],

@@ -28,7 +28,9 @@ describe('Rng.fillGaussian', () => {
 
   it('skips a uniform of 0 exactly as the scalar loop redraws it, even at a chunk edge', () => {
     // a scripted stream: zeros at the start, in the middle, and where a chunk ends
-    const script = Array.from({ length: 20_000 }, (_, k) => ([0, 5, 4095, 4096, 9001].includes(k) ? 0 : ((k * 0.6180339887) % 1) || 0.5))
+    const script = Array.from({ length: 20_000 }, (_, k) =>
+      [0, 5, 4095, 4096, 9001].includes(k) ? 0 : (k * 0.6180339887) % 1 || 0.5,
+    )
     const scripted = (): Rng => {
       const rng = Rng.derive(1, 0, 'scripted')
       let at = 0

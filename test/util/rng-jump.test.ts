@@ -15,7 +15,22 @@ function stepped(seed: number, steps: number): Rng {
 describe('Rng.advance', () => {
   it('equals nextUint32 called k times, for k from 0 to 300,007 (seeded choice of k)', () => {
     const pick = Rng.derive(5, 0, 'pick')
-    const counts = [0, 1, 2, 3, 4, 31, 32, 33, 127, 128, 129, 4096, 300_007, ...Array.from({ length: 8 }, () => pick.int(100_000))]
+    const counts = [
+      0,
+      1,
+      2,
+      3,
+      4,
+      31,
+      32,
+      33,
+      127,
+      128,
+      129,
+      4096,
+      300_007,
+      ...Array.from({ length: 8 }, () => pick.int(100_000)),
+    ]
     for (const k of counts) {
       const jumped = Rng.derive(k + 1, 3, 'jump')
       jumped.advance(k)

@@ -36,6 +36,6 @@ describe('Rng', () => {
     expect(Math.abs(su / n - 0.5)).toBeLessThan(5 * Math.sqrt(1 / 12 / n))
     expect(Math.abs(sg / n)).toBeLessThan(5 / Math.sqrt(n))
     expect(Math.abs(sg2 / n - 1)).toBeLessThan(5 * Math.sqrt(2 / n))
-    for (const c of counts) expect(Math.abs(c / n - 1 / 7)).toBeLessThan(5 * Math.sqrt((1 / 7) * (6 / 7) / n))
+    for (const c of counts) expect(Math.abs(c / n - 1 / 7)).toBeLessThan(5 * Math.sqrt(((1 / 7) * (6 / 7)) / n))
   })
 })

@@ -21,15 +21,18 @@ export interface SweepCell {
 
 /** `--grid path=v1,v2,...` each, in order; a path given twice, or no value, is refused. */
 export function parseGrid(specs: readonly string[]): GridAxis[] {
-  if (specs.length === 0) throw new ConfigError('CONFIG_INVALID', '--grid: give at least one, e.g. --grid algorithm.mu=0.1,0.2,0.3')
+  if (specs.length === 0)
+    throw new ConfigError('CONFIG_INVALID', '--grid: give at least one, e.g. --grid algorithm.mu=0.1,0.2,0.3')
   const axes: GridAxis[] = []
   for (const spec of specs) {
     const m = /^([a-z_][a-z0-9_]*(?:\.[a-z0-9_]+)*)=(.+)$/.exec(spec)
     const values = m ? m[2]!.split(',').map((v) => v.trim()) : []
     if (!m || values.some((v) => v === ''))
       throw new ConfigError('CONFIG_INVALID', `--grid ${spec}: expected path=v1,v2,... (e.g. topology.kind=ring,torus)`)
-    if (axes.some((a) => a.path === m[1])) throw new ConfigError('CONFIG_INVALID', `--grid ${spec}: ${m[1]} is swept twice`)
-    if (new Set(values).size !== values.length) throw new ConfigError('CONFIG_INVALID', `--grid ${spec}: a value is given twice`)
+    if (axes.some((a) => a.path === m[1]))
+      throw new ConfigError('CONFIG_INVALID', `--grid ${spec}: ${m[1]} is swept twice`)
+    if (new Set(values).size !== values.length)
+      throw new ConfigError('CONFIG_INVALID', `--grid ${spec}: a value is given twice`)
     axes.push({ path: m[1]!, values })
   }
   return axes
@@ -41,11 +44,15 @@ export function parsePlots(specs: readonly string[], axes: readonly GridAxis[]):
   return requests.map((spec) => {
     const [field, metric = 'rate_measured', extra] = spec.split(':')
     if (extra !== undefined || !axes.some((a) => a.path === field))
-      throw new ConfigError('CONFIG_INVALID', 
+      throw new ConfigError(
+        'CONFIG_INVALID',
         `--plot ${spec}: expected FIELD[:METRIC] with FIELD one of the grid's (${axes.map((a) => a.path).join(', ')})`,
       )
     if (!(SUMMARY_METRICS as readonly string[]).includes(metric))
-      throw new ConfigError('CONFIG_INVALID', `--plot ${spec}: unknown metric ${metric}; one of ${SUMMARY_METRICS.join(', ')}`)
+      throw new ConfigError(
+        'CONFIG_INVALID',
+        `--plot ${spec}: unknown metric ${metric}; one of ${SUMMARY_METRICS.join(', ')}`,
+      )
     return { field: field!, metric }
   })
 }
@@ -67,7 +74,8 @@ export function expandCells(axes: readonly GridAxis[], repeat: number, seed: num
   const keys = new Set<string>()
   for (const c of cells) {
     if (keys.has(c.key))
-      throw new ConfigError('CONFIG_INVALID', 
+      throw new ConfigError(
+        'CONFIG_INVALID',
         `--grid: two cells share the folder name ${c.key}; use values that differ in letters or digits`,
       )
     keys.add(c.key)
@@ -77,6 +85,7 @@ export function expandCells(axes: readonly GridAxis[], repeat: number, seed: num
 
 export function positiveInt(flag: string, text: string): number {
   const n = Number(text)
-  if (!Number.isInteger(n) || n < 1) throw new ConfigError('CONFIG_INVALID', `${flag} ${text}: expected a positive integer`)
+  if (!Number.isInteger(n) || n < 1)
+    throw new ConfigError('CONFIG_INVALID', `${flag} ${text}: expected a positive integer`)
   return n
 }

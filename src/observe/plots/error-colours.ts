@@ -10,5 +10,11 @@ const hex = (rgb: readonly number[]): string => `#${rgb.map((c) => c.toString(16
 
 /** The vega-lite colour scale of relative errors. */
 export function errorColourScale(): Record<string, unknown> {
-  return { type: 'log', domain: [ERROR_COLOURS.low, ERROR_COLOURS.high], clamp: true, range: [hex(ERROR_COLOURS.from), hex(ERROR_COLOURS.to)], interpolate: 'rgb' }
+  return {
+    type: 'log',
+    domain: [ERROR_COLOURS.low, ERROR_COLOURS.high],
+    clamp: true,
+    range: [hex(ERROR_COLOURS.from), hex(ERROR_COLOURS.to)],
+    interpolate: 'rgb',
+  }
 }

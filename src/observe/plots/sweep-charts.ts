@@ -34,11 +34,22 @@ function diagonal(
 /** 1 - R measured against 1 - R predicted, one dot per run, coloured and shaped by `colourBy`; null when no run has both. */
 export function ratesChart(rows: readonly SweepRow[], colourBy: string | null): TopLevelSpec | null {
   const gap = (r: number): number => 1 - r
-  const both = rows.filter((r) => typeof r.rate_measured === 'number' && typeof r.rate_predicted === 'number' && gap(r.rate_measured) > 0 && gap(r.rate_predicted) > 0)
+  const both = rows.filter(
+    (r) =>
+      typeof r.rate_measured === 'number' &&
+      typeof r.rate_predicted === 'number' &&
+      gap(r.rate_measured) > 0 &&
+      gap(r.rate_predicted) > 0,
+  )
   if (both.length === 0) return null
   const all = both.flatMap((r) => [gap(r.rate_measured as number), gap(r.rate_predicted as number)])
   const domain = [Math.min(...all) / 1.5, Math.max(...all) * 1.5]
-  const axis = (field: string, title: string): Record<string, unknown> => ({ field, type: 'quantitative', title, scale: { type: 'log', domain } })
+  const axis = (field: string, title: string): Record<string, unknown> => ({
+    field,
+    type: 'quantitative',
+    title,
+    scale: { type: 'log', domain },
+  })
   // fields copied out by name: a grid path's dot would read as a nested field in vega-lite
   const values = both.map((r) => ({
     cell: r.cell,
@@ -62,8 +73,15 @@ export function ratesChart(rows: readonly SweepRow[], colourBy: string | null): 
           y: axis('measured', '1 - R measured'),
           color: legend,
           shape: legend,
-          fill: { condition: { test: "datum.reached === 'yes'", field: 'label', type: 'nominal', legend: null }, value: 'transparent' },
-          tooltip: [{ field: 'cell' }, { field: 'measured', title: '1 - R measured', format: '.3e' }, { field: 'predicted', title: '1 - R predicted', format: '.3e' }],
+          fill: {
+            condition: { test: "datum.reached === 'yes'", field: 'label', type: 'nominal', legend: null },
+            value: 'transparent',
+          },
+          tooltip: [
+            { field: 'cell' },
+            { field: 'measured', title: '1 - R measured', format: '.3e' },
+            { field: 'predicted', title: '1 - R predicted', format: '.3e' },
+          ],
         },
       },
     ],
@@ -80,15 +98,30 @@ export function fieldChart(
 ): TopLevelSpec | null {
   const values = rows
     .filter((r) => typeof r[metric] === 'number' && Number.isFinite(r[metric]) && r[field] !== undefined)
-    .map((r) => ({ x: r[field], y: r[metric], colour: colourBy === null ? 'all' : String(r[colourBy]), cell: r.cell, repeat: String(r.repeat ?? 0), reached: missedTarget(r) ? 'no' : 'yes' }))
+    .map((r) => ({
+      x: r[field],
+      y: r[metric],
+      colour: colourBy === null ? 'all' : String(r[colourBy]),
+      cell: r.cell,
+      repeat: String(r.repeat ?? 0),
+      reached: missedTarget(r) ? 'no' : 'yes',
+    }))
   if (values.length === 0) return null
   const categories = typeOf(rows, field) === 'nominal'
-  const x = { field: 'x', type: categories ? 'nominal' : 'quantitative', title: field, ...(categories ? { sort: null, axis: { labelAngle: 0 } } : { scale: { zero: false } }) }
+  const x = {
+    field: 'x',
+    type: categories ? 'nominal' : 'quantitative',
+    title: field,
+    ...(categories ? { sort: null, axis: { labelAngle: 0 } } : { scale: { zero: false } }),
+  }
   const y = { field: 'y', type: 'quantitative', title: metric, scale: { zero: false } }
   const colour = { field: 'colour', type: 'nominal', title: colourBy ?? '', legend: colourBy === null ? null : {} }
   // categories: each colour and repeat its own slot within the category (no dot hides another), the mean a tick
   const offset = categories ? { xOffset: { field: colourBy === null ? 'repeat' : 'colour', type: 'nominal' } } : {}
-  const fill = { condition: { test: "datum.reached === 'yes'", field: 'colour', type: 'nominal', legend: null }, value: 'transparent' }
+  const fill = {
+    condition: { test: "datum.reached === 'yes'", field: 'colour', type: 'nominal', legend: null },
+    value: 'transparent',
+  }
   return chart(
     `${metric} against ${field}`,
     `a dot per run (open: run.target not reached), ${categories ? 'a tick at the mean of each group' : 'a line through the mean of the repeats'}${colourBy ? `; a colour and shape per ${colourBy}` : ''}`,
@@ -103,7 +136,12 @@ export function fieldChart(
         name: 'metric_means',
         data: { values },
         mark: categories ? { type: 'tick', thickness: 2 } : { type: 'line', point: false, strokeWidth: 2 },
-        encoding: { x, ...(categories && colourBy !== null ? { xOffset: { field: 'colour', type: 'nominal' } } : {}), y: { ...y, aggregate: 'mean' }, color: colour },
+        encoding: {
+          x,
+          ...(categories && colourBy !== null ? { xOffset: { field: 'colour', type: 'nominal' } } : {}),
+          y: { ...y, aggregate: 'mean' },
+          color: colour,
+        },
       },
     ],
   )

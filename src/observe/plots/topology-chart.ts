@@ -42,7 +42,11 @@ export function layoutPeers(graph: DrawnGraph): Array<{ x: number; y: number }> 
 }
 
 /** What colours the dots: each peer's last recorded relative error, or its last loss where no error is known. */
-function finalValues(records: readonly PlotRecord[], n: number, errorScale: number): { field: string; values: Array<number | null> } {
+function finalValues(
+  records: readonly PlotRecord[],
+  n: number,
+  errorScale: number,
+): { field: string; values: Array<number | null> } {
   const last = lastRecordOfEachPeer(records)
   const errors = Array.from({ length: n }, (_, i) => {
     const e = last.get(i)?.error
@@ -74,7 +78,12 @@ function edgeSegments(a: { x: number; y: number }, b: { x: number; y: number }):
   const dy = b.y - a.y
   const wraps = (Math.abs(dx) > 1 && dy === 0) || (Math.abs(dy) > 1 && dx === 0)
   if (!wraps) return [{ x: a.x, y: a.y, x2: b.x, y2: b.y }]
-  const out = (p: { x: number; y: number }, sx: number, sy: number): Segment => ({ x: p.x, y: p.y, x2: p.x + 0.45 * sx, y2: p.y + 0.45 * sy })
+  const out = (p: { x: number; y: number }, sx: number, sy: number): Segment => ({
+    x: p.x,
+    y: p.y,
+    x2: p.x + 0.45 * sx,
+    y2: p.y + 0.45 * sy,
+  })
   return [out(a, -Math.sign(dx), -Math.sign(dy)), out(b, Math.sign(dx), Math.sign(dy))]
 }
 
@@ -88,7 +97,8 @@ function peerLayers(
 ): Array<Record<string, unknown>> {
   const positive = known.every((p) => p.value! > 0)
   const outline = { size: dot, opacity: 1, stroke: '#333333', strokeWidth: 0.5 }
-  const scale = field === 'final relative error' ? errorColourScale() : { type: positive ? 'log' : 'linear', scheme: 'viridis' }
+  const scale =
+    field === 'final relative error' ? errorColourScale() : { type: positive ? 'log' : 'linear', scheme: 'viridis' }
   const colour = { field: 'value', type: 'quantitative', title: field, scale, legend: { format: '.0e' } }
   return [
     {
@@ -109,10 +119,20 @@ function peerLayers(
 /** `errorScale`: |w_ref|, which turns the records' errors into relative ones (1 where unknown). */
 export function topologyChart(graph: DrawnGraph, records: readonly PlotRecord[], errorScale = 1): TopLevelSpec {
   const at = layoutPeers(graph)
-  const { field, values } = finalValues(records, graph.n, errorScale > 0 && Number.isFinite(errorScale) ? errorScale : 1)
+  const { field, values } = finalValues(
+    records,
+    graph.n,
+    errorScale > 0 && Number.isFinite(errorScale) ? errorScale : 1,
+  )
   const nodes: Node[] = at.map((p, i) => ({ peer: i, x: p.x, y: p.y, value: values[i] }))
-  const lattice = graph.kind === 'torus' && graph.rows !== undefined && graph.cols !== undefined && graph.rows * graph.cols === graph.n
-  const edges = graph.edges.flatMap(([i, j]) => (lattice ? edgeSegments(at[i]!, at[j]!) : [{ x: at[i]!.x, y: at[i]!.y, x2: at[j]!.x, y2: at[j]!.y }]))
+  const lattice =
+    graph.kind === 'torus' &&
+    graph.rows !== undefined &&
+    graph.cols !== undefined &&
+    graph.rows * graph.cols === graph.n
+  const edges = graph.edges.flatMap(([i, j]) =>
+    lattice ? edgeSegments(at[i]!, at[j]!) : [{ x: at[i]!.x, y: at[i]!.y, x2: at[j]!.x, y2: at[j]!.y }],
+  )
   const known = nodes.filter((p) => p.value !== null && p.value !== undefined && Number.isFinite(p.value))
   const { xDomain, yDomain, unit } = frame(at)
   const x = { field: 'x', type: 'quantitative', axis: null, scale: { domain: xDomain } }
