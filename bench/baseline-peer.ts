@@ -28,6 +28,8 @@ import {
   frameCapForDim,
   type Envelope,
   BodyPool,
+  readsInPlace,
+  VectorPool,
   type VectorCodec,
 } from '../src/codec/index.js'
 import { experimentFrom } from '../src/config/load.js'
@@ -56,6 +58,9 @@ interface BaselinePeer {
   readonly delta: Float64Array
   /** spare bodies for received frames, given back once combined (as src/peer/neighbours.ts does) */
   readonly bodies: BodyPool
+  /** vectors for decoded quantized payloads, and the peer's own decoded message (as src/peer/context.ts keeps) */
+  readonly decoded: VectorPool
+  readonly ownDecoded: Float64Array
   /** sent frames every socket has written out, for the next round's frame */
   readonly spareFrames: Uint8Array[]
 }
@@ -83,6 +88,8 @@ function createBaselinePeer(i: number, file: string): BaselinePeer {
     neighbourCopies: neighbours.map(() => new Float64Array(difference ? d : 0)),
     delta: new Float64Array(difference ? d : 0),
     bodies: new BodyPool(),
+    decoded: new VectorPool(d),
+    ownDecoded: new Float64Array(codec.codec === 'f64' ? 0 : d),
     spareFrames: [],
   }
 }
@@ -140,7 +147,12 @@ function attach(
           if (k < 0) throw new RangeError(`peer ${peer.i}: hello from a peer that is not a neighbour`)
           onHello(k)
         } else if (k === undefined) throw new RangeError(`peer ${peer.i}: a vector before the hello`)
-        else inbox.put(envelope.round, k, decodeVector(peer.codec, payload, peer.d))
+        else {
+          // into a spare vector unless read in place, as src/peer/links.ts does; both go back after the combine
+          const into = peer.codec.codec === 'f64' && readsInPlace(payload) ? undefined : peer.decoded.take()
+          inbox.put(envelope.round, k, decodeVector(peer.codec, payload, peer.d, into))
+          if (into) peer.bodies.give(body)
+        }
       }
     } catch (err) {
       fail(err)
@@ -202,11 +214,11 @@ function sendRound(
   if (peer.difference) {
     for (let k = 0; k < d; k++) peer.delta[k] = message[k]! - peer.selfCopy[k]!
     encoded = encodeVectorFrame(envelopeOf(peer, 'params', t), codec, peer.delta, peer.quantRng, peer.spareFrames.pop())
-    applyDifference(peer.selfCopy, decodeVector(codec, encoded.payload, d), peer.diffScale)
+    applyDifference(peer.selfCopy, decodeVector(codec, encoded.payload, d, peer.ownDecoded), peer.diffScale)
     own = peer.selfCopy
   } else {
     encoded = encodeVectorFrame(envelopeOf(peer, 'params', t), codec, message, peer.quantRng, peer.spareFrames.pop())
-    if (codec.codec !== 'f64') own = decodeVector(codec, encoded.payload, d)
+    if (codec.codec !== 'f64') own = decodeVector(codec, encoded.payload, d, peer.ownDecoded)
   }
   const { frame } = encoded
   let writing = sockets.length
@@ -229,7 +241,11 @@ function combineRound(
       })
     : received
   peer.step.combine(t, inbox, own)
-  for (const q of received) if (q) peer.bodies.give(q)
+  for (const q of received) {
+    if (!q) continue
+    peer.bodies.give(q)
+    peer.decoded.give(q)
+  }
 }
 
 /** The synchronous rounds; returns the seconds from round 0's complete inbox to the last combine. */

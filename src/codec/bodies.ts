@@ -4,8 +4,9 @@
  * (wire.ts) reads such a payload in place instead of copying it. A frame of d = 100,000 is copied once on its way in.
  *
  * A `BodyPool` keeps a few spare buffers for the next bodies, so that a peer receiving the same large frame every
- * round does not allocate (and later collect) a new megabyte each time. Whoever holds the decoded vector gives its
- * buffer back when nothing refers to it any more (src/peer/neighbours.ts, when a vector leaves the book).
+ * round does not allocate (and later collect) a new megabyte each time; a `VectorPool` does the same for the
+ * vectors that quantized payloads are decoded into. Whoever holds a received vector gives it back when nothing
+ * refers to it any more (src/peer/neighbours.ts, when a vector leaves the book).
  */
 
 /** Buffers made here: their bodies are the only holders of their bytes. */
@@ -65,5 +66,35 @@ export class BodyPool {
     let count = 0
     for (const spares of this.spares.values()) count += spares.length
     return count
+  }
+}
+
+/** At most `keep` spare vectors of dimension `dim`, for decoded payloads; it takes back only vectors it made. */
+export class VectorPool {
+  private readonly made = new WeakSet<Float64Array>()
+  private readonly spares: Float64Array[] = []
+
+  constructor(
+    readonly dim: number,
+    readonly keep = 4,
+  ) {}
+
+  /** A vector of `dim` entries (a spare one's old values are still in it). */
+  take(): Float64Array {
+    const spare = this.spares.pop()
+    if (spare) return spare
+    const v = new Float64Array(this.dim)
+    this.made.add(v)
+    return v
+  }
+
+  /** Give back a vector nothing reads any more; vectors this pool did not make, or already holds, are ignored. */
+  give(v: Float64Array): void {
+    if (!this.made.has(v) || this.spares.length >= this.keep || this.spares.includes(v)) return
+    this.spares.push(v)
+  }
+
+  get spareCount(): number {
+    return this.spares.length
   }
 }

@@ -1,5 +1,5 @@
 export * from './wire.js'
 export * from './frame-decoder.js'
-export { BodyPool } from './bodies.js'
+export { BodyPool, VectorPool } from './bodies.js'
 export * from './quantize.js'
 export * from './vector.js'

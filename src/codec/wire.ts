@@ -173,7 +173,7 @@ export function decodeFloats(
     )
   }
   if (out && out.length !== dim) throw new RangeError(`decodeFloats: out has ${out.length} entries for dim ${dim}`)
-  if (!out && width === 8 && littleEndian && payload.byteOffset % 8 === 0 && isAssembled(payload.buffer)) {
+  if (!out && width === 8 && littleEndian && readsInPlace(payload)) {
     const inPlace = new Float64Array(payload.buffer, payload.byteOffset, dim)
     const at = firstNonFiniteOf(inPlace)
     if (at >= 0) throw new WireError('NON_FINITE', `${codec} payload: value ${inPlace[at]} at index ${at}`)
@@ -185,6 +185,11 @@ export function decodeFloats(
   if (bad >= 0)
     throw new WireError('NON_FINITE', `${codec} payload: value ${floatAt(payload, width, bad)} at index ${bad}`)
   return out
+}
+
+/** Whether decodeFloats reads this float64 payload in place (a body FrameDecoder assembled, 8-byte aligned). */
+export function readsInPlace(payload: Uint8Array): boolean {
+  return HOST_LITTLE_ENDIAN && payload.byteOffset % 8 === 0 && isAssembled(payload.buffer)
 }
 
 export interface EnvelopeLimits {

@@ -9,7 +9,7 @@ import { mkdirSync } from 'node:fs'
 import { join } from 'node:path'
 import { performance } from 'node:perf_hooks'
 import { createPeerStep, type PeerStep } from '../algorithms/peer-step.js'
-import { BodyPool, type VectorCodec } from '../codec/index.js'
+import { BodyPool, VectorPool, type VectorCodec } from '../codec/index.js'
 import { isDifferenceMode, type Experiment } from '../config/schema.js'
 import { differenceScale, vectorCodecOf } from '../exchange/codec-choice.js'
 import { runReference } from '../exchange/reference.js'
@@ -79,8 +79,11 @@ export interface PeerCore {
   readonly peerDir: string
   readonly stateDir: string
   readonly book: NeighbourBook
-  /** spare buffers for received frames: the book gives a vector's back when it lets go of it */
+  /** spare buffers for received frames, and vectors for decoded payloads: the book gives them back */
   readonly bodies: BodyPool
+  readonly decoded: VectorPool
+  /** what this peer's own quantized message decodes to, rewritten every round */
+  readonly ownDecoded: Float64Array
   readonly news: News
   readonly rejects: Record<string, number>
   readonly started: number
@@ -121,6 +124,7 @@ export function createCore(opts: PeerOptions): PeerCore {
     ? new TargetWatch(targetLag(experiment, graph), neighbours.length)
     : null
   const bodies = new BodyPool()
+  const decoded = new VectorPool(d)
   return {
     opts,
     experiment,
@@ -151,9 +155,14 @@ export function createCore(opts: PeerOptions): PeerCore {
       maxStaleness: experiment.run.max_staleness,
       standIns: !strict,
       period: experiment.algorithm.kind === 'easgd' ? experiment.algorithm.period : 1,
-      release: (vector) => bodies.give(vector),
+      release: (vector) => {
+        bodies.give(vector)
+        decoded.give(vector)
+      },
     }),
     bodies,
+    decoded,
+    ownDecoded: new Float64Array(codec.codec === 'f64' ? 0 : d),
     news: new News(),
     rejects,
     started,

@@ -8,7 +8,7 @@ import type { PeerId, PrivateKey } from '@libp2p/interface'
 import { peerIdFromString } from '@libp2p/peer-id'
 import { multiaddr } from '@multiformats/multiaddr'
 import type { Registry } from 'prom-client'
-import { decodeBody, decodeFloats, decodeVector, frameCapForDim, type Envelope } from '../codec/index.js'
+import { decodeBody, decodeFloats, decodeVector, frameCapForDim, readsInPlace, type Envelope } from '../codec/index.js'
 import type { Pin } from '../config/pins.js'
 import { createMeshNode, type MeshNode } from '../net/node.js'
 import type { Outbox, ParamsTransport } from '../net/params-protocol.js'
@@ -259,9 +259,12 @@ function onFrame(core: PeerCore, links: PeerLinks, from: number | undefined, rem
     return core.reject('unexpected kind or codec', remote)
   }
   let vector: Float64Array
+  // into a spare vector unless read in place; the book gives it back when it lets go of it
+  const into = isFinal || (codec.codec === 'f64' && readsInPlace(payload)) ? undefined : core.decoded.take()
   try {
-    vector = isFinal ? decodeFloats('f64', payload, d) : decodeVector(codec, payload, d)
+    vector = isFinal ? decodeFloats('f64', payload, d) : decodeVector(codec, payload, d, into)
   } catch (err) {
+    if (into) core.decoded.give(into)
     return core.reject((err as { code?: string }).code ?? 'bad payload', remote)
   }
   // a decoded copy (quantized codecs) leaves the body free at once; a vector read in place goes back via the book

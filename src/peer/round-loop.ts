@@ -141,11 +141,11 @@ function sendRound(core: PeerCore, links: PeerLinks, t: number, message: Float64
         throw new PeerError('DIVERGED', `peer ${core.i}: the run diverged at round ${t} (${err.message})`)
       throw err
     }
-    applyDifference(core.selfCopy, decodeVector(codec, encoded.payload, d), core.diffScale)
+    applyDifference(core.selfCopy, decodeVector(codec, encoded.payload, d, core.ownDecoded), core.diffScale)
     own = core.selfCopy
   } else {
     encoded = encodeVectorFrame(envelope, codec, message, quantRng)
-    if (codec.codec !== 'f64') own = decodeVector(codec, encoded.payload, d)
+    if (codec.codec !== 'f64') own = decodeVector(codec, encoded.payload, d, core.ownDecoded)
   }
   links.lastFrame = encoded.frame
   const frames = [...(core.opts.inject?.(t) ?? []), encoded.frame]

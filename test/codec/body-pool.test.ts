@@ -7,6 +7,7 @@ import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import {
   BodyPool,
+  VectorPool,
   decodeBody,
   decodeFloats,
   encodeVectorFrame,
@@ -102,5 +103,22 @@ describe('frame bodies', () => {
     expect(body!.buffer).toBe(frame.buffer)
     pool.give(body!)
     expect(pool.spareCount).toBe(0)
+  })
+
+  it('for decoded payloads: a VectorPool hands back what it was given, once, and only vectors it made', () => {
+    const pool = new VectorPool(10, 2)
+    const [a, b, c] = [pool.take(), pool.take(), pool.take()]
+    expect(new Set([a, b, c]).size).toBe(3)
+    expect(a.length).toBe(10)
+    pool.give(a)
+    pool.give(a)
+    pool.give(new Float64Array(10))
+    expect(pool.spareCount).toBe(1)
+    pool.give(b)
+    pool.give(c)
+    expect(pool.spareCount).toBe(2)
+    const again = [pool.take(), pool.take()]
+    expect(again.includes(a) && again.includes(b)).toBe(true)
+    expect(pool.take()).not.toBe(c)
   })
 })
