@@ -136,6 +136,7 @@ export async function joinSwarm(
   dialStaticPeers(node, staticAddrsOf(core.experiment), startupTimeout, opts.signal)
   await connectBootstrap(node, opts.bootstrap, startupTimeout, opts.signal)
   core.log(`peer ${core.i}: ${self.peerId} listening on ${self.addrs.join(' ')}`)
+  opts.onEvent?.({ event: 'listening', peer: core.i, peer_id: self.peerId, addrs: self.addrs })
   // learn every neighbour's peer ID and addresses (the bootstrap's directory and the roster topic)
   await findNeighbours({
     node,
@@ -153,7 +154,10 @@ export async function joinSwarm(
   })
   // observers that join later (a launcher's, `meshgd watch`) hear every peer within this
   roster.quiet(Math.max(2000, 150 * core.graph.n))
-  if (!opts.signal.aborted) core.log(`peer ${core.i}: found neighbours ${core.neighbours.join(', ')} in the roster`)
+  if (!opts.signal.aborted) {
+    core.log(`peer ${core.i}: found neighbours ${core.neighbours.join(', ')} in the roster`)
+    opts.onEvent?.({ event: 'joined', peer: core.i })
+  }
   saveNeighbours(core, await targetNeighbours(core, links))
   if (previousLife) sayHello(core, links)
   return startupTimeout

@@ -16,6 +16,8 @@ export interface PeerOptions {
   readonly signal: AbortSignal
   /** One line of progress or a warning, for the CLI to print. */
   readonly log?: (line: string) => void
+  /** Milestones of the start, for a launcher to follow without reading log text (`meshgd swarm`). */
+  readonly onEvent?: (event: PeerEvent) => void
   /** How long to wait for the neighbours' roster entries at start. */
   readonly startupTimeoutMs?: number
   /** How long a finished peer waits for its neighbours' `final`. */
@@ -30,6 +32,11 @@ export interface PeerOptions {
   /** Serve Prometheus metrics here (`--metrics`); called with the endpoint's URL once it listens. */
   readonly metrics?: { host: string; port: number; onListening?: (url: string) => void }
 }
+
+/** A milestone of a peer's start: listening (its address is known), joined (it has found its neighbours). */
+export type PeerEvent =
+  | { readonly event: 'listening'; readonly peer: number; readonly peer_id: string; readonly addrs: readonly string[] }
+  | { readonly event: 'joined'; readonly peer: number }
 
 export interface PeerInfo {
   index: number

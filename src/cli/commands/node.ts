@@ -18,6 +18,8 @@ import {
   setOption,
 } from '../options.js'
 import { MeshgdError } from '../../util/errors.js'
+import type { PeerEvent } from '../../peer/types.js'
+import { eventLine, EVENTS_ENV } from '../../swarm/peer-events.js'
 import { abortOnSignals, EXIT_INTERRUPTED, EXIT_OK, exitStatusOf, heartbeat, type Exit } from '../process.js'
 import { claimPeerDirectory } from '../run-claim.js'
 import { nodeIndexOf, type NodeIndexOptions } from './k8s.js'
@@ -63,6 +65,10 @@ export async function commandNode(file: string, opts: NodeCommandOptions): Promi
       swarmKey: keyFileOf(opts.swarmKey, loaded) ? readSwarmKey(keyFileOf(opts.swarmKey, loaded)!) : null,
       signal: controller.signal,
       log,
+      // a launcher (`meshgd swarm`) follows the start through these lines, not the log (src/swarm/peer-events.ts)
+      ...(process.env[EVENTS_ENV] === 'stdout'
+        ? { onEvent: (event: PeerEvent) => void process.stdout.write(eventLine(event)) }
+        : {}),
       ...(opts.delayMs !== undefined ? { delayMs: delayOf(opts.delayMs) } : {}),
       ...(metrics
         ? {
