@@ -14,6 +14,17 @@ export interface ErrorPoint {
   error: number
 }
 
+/**
+ * Per recorded round, the largest error over the peers (rounds where some finite error is known), in round order:
+ * the max-error curve of a run's records, for the measured rate and the plots alike.
+ */
+export function maxErrorByRound(records: ReadonlyArray<{ round: number; error: number | null }>): ErrorPoint[] {
+  const byRound = new Map<number, number>()
+  for (const r of records)
+    if (r.error !== null && Number.isFinite(r.error)) byRound.set(r.round, Math.max(byRound.get(r.round) ?? 0, r.error))
+  return [...byRound.entries()].sort((a, b) => a[0] - b[0]).map(([round, error]) => ({ round, error }))
+}
+
 /** The rate per round, or null: no reference, fewer than two points above the floor, or an empty window. */
 export function measuredRateFromPoints(points: readonly ErrorPoint[], scale: number): number | null {
   const floor = ERROR_FLOOR * (scale > 0 ? scale : 1)

@@ -10,7 +10,7 @@ import type { RoundRecord } from '../exchange/records.js'
 import { runReference } from '../exchange/reference.js'
 import { resolveExperiment } from '../exchange/resolve.js'
 import { distance, norm } from '../linalg/kernels.js'
-import { measuredRateFromPoints } from '../observe/measured-rate.js'
+import { maxErrorByRound, measuredRateFromPoints } from '../observe/measured-rate.js'
 import { readFloat64Le, RunDirectory } from '../observe/run-dir.js'
 import type { PeerInfo } from '../peer/runtime.js'
 import { wireAccounting, type RunSummary } from '../sim/run.js'
@@ -134,9 +134,7 @@ export function gather(
     dir.appendRecords(records)
     const reference = runReference(resolved)
     const refNorm = reference ? norm(reference.w) : 0
-    const byRound = new Map<number, number>()
-    for (const r of records) if (r.error !== null) byRound.set(r.round, Math.max(byRound.get(r.round) ?? 0, r.error))
-    const points = [...byRound.entries()].sort((a, b) => a[0] - b[0]).map(([round, error]) => ({ round, error }))
+    const points = maxErrorByRound(records)
     const rounds = Math.min(...infos.map((x) => x.rounds))
     const finals = records.filter((r) => r.round === rounds)
     const maxError = reference ? Math.max(...params.map((w) => distance(w, reference.w))) : null

@@ -71,11 +71,3 @@ export function lastRecordOfEachPeer(records: readonly PlotRecord[]): Map<number
   }
   return last
 }
-
-/** Per recorded round, the largest error over the peers (rounds where some error is known). */
-export function maxErrorByRound(records: readonly PlotRecord[]): Array<{ round: number; error: number }> {
-  const byRound = new Map<number, number>()
-  for (const r of records)
-    if (r.error !== null && Number.isFinite(r.error)) byRound.set(r.round, Math.max(byRound.get(r.round) ?? 0, r.error))
-  return [...byRound.entries()].sort((a, b) => a[0] - b[0]).map(([round, error]) => ({ round, error }))
-}
