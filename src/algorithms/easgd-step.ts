@@ -6,9 +6,9 @@ import type { Experiment } from '../config/schema.js'
 import type { Problem } from '../problems/types.js'
 import type { Graph } from '../topology/types.js'
 import { type MixingWeights } from '../topology/index.js'
-import { copyMixInto, easgdLocalUpdate, easgdMessage, mixInto } from './mixing.js'
+import { easgdLocalUpdate, easgdMessage } from './mixing.js'
 import { stochasticGradient } from './sampling.js'
-import { BaseStep, present, presentMixing, type Algorithm } from './step-base.js'
+import { BaseStep, type Algorithm } from './step-base.js'
 
 export class EasgdStep extends BaseStep {
   private readonly mixing: MixingWeights
@@ -58,21 +58,7 @@ export class EasgdStep extends BaseStep {
       return
     }
     easgdLocalUpdate(this.spare, this.params, this.gradient, this.centre, this.eta, this.alpha)
-    const inbox = this.screen(received, this.difference && own ? own : this.message)
-    if (this.aggregateInto(this.centreSpare, this.message, inbox)) {
-      // robust centre: trimmed mean / median of the messages
-    } else if (this.difference && own) {
-      const { vectors, weights } = present(inbox, Array.from(this.mixing.neighbour[this.index]!))
-      copyMixInto(this.centreSpare, this.message, own, vectors, weights)
-    } else {
-      const m = presentMixing(
-        inbox,
-        this.neighbourIndices,
-        this.mixing.neighbour[this.index]!,
-        this.mixing.self[this.index]!,
-      )
-      mixInto(this.centreSpare, this.index, this.message, m.ownWeight, m.indices, m.vectors, m.weights)
-    }
+    this.mixNeighbours(this.centreSpare, this.message, received, own, this.mixing)
     const old = this.centre
     this.centre = this.centreSpare
     this.centreSpare = old

@@ -8,9 +8,9 @@ import type { Graph } from '../topology/types.js'
 import { norm } from '../linalg/kernels.js'
 import { localGradient } from '../problems/losses.js'
 import { type MixingWeights } from '../topology/index.js'
-import { copyMixInto, gradientStep, mixInto } from './mixing.js'
+import { gradientStep } from './mixing.js'
 import { stochasticGradient } from './sampling.js'
-import { BaseStep, present, presentMixing, type Algorithm } from './step-base.js'
+import { BaseStep, type Algorithm } from './step-base.js'
 
 export class LocalStep extends BaseStep {
   private readonly mixing: MixingWeights
@@ -60,21 +60,7 @@ export class LocalStep extends BaseStep {
   }
 
   combine(_round: number, received: ReadonlyArray<Float64Array | null>, own?: Float64Array): void {
-    const inbox = this.screen(received, this.difference && own ? own : this.u)
-    if (this.aggregateInto(this.spare, this.u, inbox)) {
-      // robust mixing: trimmed mean / median of the local iterates
-    } else if (this.difference && own) {
-      const { vectors, weights } = present(inbox, Array.from(this.mixing.neighbour[this.index]!))
-      copyMixInto(this.spare, this.u, own, vectors, weights)
-    } else {
-      const m = presentMixing(
-        inbox,
-        this.neighbourIndices,
-        this.mixing.neighbour[this.index]!,
-        this.mixing.self[this.index]!,
-      )
-      mixInto(this.spare, this.index, this.u, m.ownWeight, m.indices, m.vectors, m.weights)
-    }
+    this.mixNeighbours(this.spare, this.u, received, own, this.mixing)
     this.swap()
   }
 }

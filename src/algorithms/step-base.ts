@@ -8,7 +8,8 @@ import type { Problem } from '../problems/types.js'
 import type { Graph } from '../topology/types.js'
 import { Rng, type RngState } from '../util/rng.js'
 import { clipNorm, clipTowards, robustAggregate } from './robust.js'
-import { gradientStep } from './mixing.js'
+import { copyMixInto, gradientStep, mixInto } from './mixing.js'
+import type { MixingWeights } from '../topology/index.js'
 import { stochasticGradient, type GradientContext } from './sampling.js'
 import { MeshgdError } from '../util/errors.js'
 
@@ -145,6 +146,31 @@ export abstract class BaseStep implements PeerStep {
     const trim = Math.min(this.robust.trim, Math.floor((vectors.length - 1) / 2))
     robustAggregate(out, vectors, kind, trim, this.aggregateScratch)
     return true
+  }
+
+  /**
+   * out = W's row i applied to `exact` (this peer's vector) and its neighbours' messages (`mixing`: Metropolis-
+   * Hastings weights; a missing neighbour's weight falls to W_ii); in difference mode through the public copies,
+   * `own` being this peer's; with `robust.aggregate`, the coordinate-wise trimmed mean or median instead. The
+   * combine of `easgd` (the centre) and `local` (the parameters).
+   */
+  protected mixNeighbours(
+    out: Float64Array,
+    exact: Float64Array,
+    received: ReadonlyArray<Float64Array | null>,
+    own: Float64Array | undefined,
+    mixing: MixingWeights,
+  ): void {
+    const inbox = this.screen(received, this.difference && own ? own : exact)
+    if (this.aggregateInto(out, exact, inbox)) return
+    const neighbourWeights = mixing.neighbour[this.index]!
+    if (this.difference && own) {
+      const { vectors, weights } = present(inbox, Array.from(neighbourWeights))
+      copyMixInto(out, exact, own, vectors, weights)
+      return
+    }
+    const m = presentMixing(inbox, this.neighbourIndices, neighbourWeights, mixing.self[this.index]!)
+    mixInto(out, this.index, exact, m.ownWeight, m.indices, m.vectors, m.weights)
   }
 
   /** The peer's own vector where the coupling uses it: `own` (its public copy) in difference mode, else `exact`. */
