@@ -34,10 +34,42 @@ function splitFields(line: string, delimiter: string): string[] {
 
 const NUMBER = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/
 
+interface CsvRecord {
+  /** 1-based line in the file */
+  line: number
+  fields: string[]
+}
+
+/** The table as read: data records, the header (when `problem.header`), and where the width comes from. */
+interface CsvTable {
+  file: string
+  records: CsvRecord[]
+  header: string[] | null
+  headerLine: number
+  width: number
+  widthFrom: string
+}
+
 export function parseCsvProblem(text: string, file: string, spec: CsvSpec, peers: number): Problem {
-  const lines = text.split(/\r?\n/)
-  const records: Array<{ line: number; fields: string[] }> = []
-  lines.forEach((raw, k) => {
+  const table = readTable(text, file, spec)
+  const target = targetColumn(table, spec)
+  const { features, targets } = readNumbers(table, target)
+  const classes = checkLabels(table, spec, target, targets)
+  const rows = table.records.length
+  const dim = table.width - 1
+  if (rows < peers) {
+    throw new ProblemError(
+      'CSV_TOO_FEW_ROWS',
+      `${file}: ${rows} data rows for ${peers} peers: each peer needs at least one row`,
+    )
+  }
+  const shards = shardsOf(table, shardRows(rows, peers, spec.shard), features, targets, peers)
+  return { loss: spec.loss, dim, classes, paramDim: dim * classes, shards, planted: null }
+}
+
+function readTable(text: string, file: string, spec: CsvSpec): CsvTable {
+  const records: CsvRecord[] = []
+  text.split(/\r?\n/).forEach((raw, k) => {
     if (raw.trim() === '') return
     records.push({ line: k + 1, fields: splitFields(raw, spec.delimiter) })
   })
@@ -58,31 +90,44 @@ export function parseCsvProblem(text: string, file: string, spec: CsvSpec, peers
       'CSV_TARGET',
       `${file}:${records[0]!.line}: need at least one feature column and a target column`,
     )
-  let target: number
+  return { file, records, header, headerLine, width, widthFrom }
+}
+
+/** The target column's index: `problem.target` by header name or by index (negative from the end). */
+function targetColumn(t: CsvTable, spec: CsvSpec): number {
+  const { file, header, headerLine, width } = t
   if (typeof spec.target === 'string') {
     if (!header)
       throw new ProblemError(
         'CSV_TARGET',
         `${file}: problem.target "${spec.target}" names a column but problem.header is false`,
       )
-    target = header.indexOf(spec.target)
+    const target = header.indexOf(spec.target)
     if (target < 0) {
       throw new ProblemError(
         'CSV_TARGET',
         `${file}:${headerLine}: target column "${spec.target}" not found in header (columns: ${header.join(', ')})`,
       )
     }
-  } else {
-    target = spec.target < 0 ? width + spec.target : spec.target
-    if (target < 0 || target >= width) {
-      throw new ProblemError('CSV_TARGET', `${file}: problem.target ${spec.target} is outside the ${width} columns`)
-    }
+    return target
   }
-  const columnName = (c: number): string => `column ${c + 1}${header ? ` ("${header[c]}")` : ''}`
+  const target = spec.target < 0 ? width + spec.target : spec.target
+  if (target < 0 || target >= width) {
+    throw new ProblemError('CSV_TARGET', `${file}: problem.target ${spec.target} is outside the ${width} columns`)
+  }
+  return target
+}
+
+function columnName(t: CsvTable, c: number): string {
+  return `column ${c + 1}${t.header ? ` ("${t.header[c]}")` : ''}`
+}
+
+/** Every field as a finite number: the features row by row (target column left out) and the targets. */
+function readNumbers(t: CsvTable, target: number): { features: Float64Array; targets: Float64Array } {
+  const { file, records, width, widthFrom } = t
   const dim = width - 1
-  const rows = records.length
-  const features = new Float64Array(rows * dim)
-  const targets = new Float64Array(rows)
+  const features = new Float64Array(records.length * dim)
+  const targets = new Float64Array(records.length)
   records.forEach(({ line, fields }, r) => {
     if (fields.length !== width) {
       throw new ProblemError(
@@ -93,64 +138,72 @@ export function parseCsvProblem(text: string, file: string, spec: CsvSpec, peers
     let k = 0
     fields.forEach((field, c) => {
       if (!NUMBER.test(field)) {
-        throw new ProblemError(
-          'CSV_NOT_A_NUMBER',
-          `${file}:${line}: ${columnName(c)}: not a number: "${field.length > 30 ? field.slice(0, 27) + '...' : field}"`,
-        )
+        const shown = field.length > 30 ? field.slice(0, 27) + '...' : field
+        throw new ProblemError('CSV_NOT_A_NUMBER', `${file}:${line}: ${columnName(t, c)}: not a number: "${shown}"`)
       }
       const value = Number(field)
       if (!Number.isFinite(value))
-        throw new ProblemError('CSV_NOT_A_NUMBER', `${file}:${line}: ${columnName(c)}: not a finite number: "${field}"`)
+        throw new ProblemError(
+          'CSV_NOT_A_NUMBER',
+          `${file}:${line}: ${columnName(t, c)}: not a finite number: "${field}"`,
+        )
       if (c === target) targets[r] = value
       else features[r * dim + k++] = value
     })
   })
-  let classes = 1
-  if (spec.loss === 'logistic' || spec.loss === 'softmax') {
-    let maxLabel = 0
-    records.forEach(({ line }, r) => {
-      const y = targets[r]!
-      const ok =
-        spec.loss === 'logistic'
-          ? y === 0 || y === 1
-          : Number.isInteger(y) && y >= 0 && (spec.classes === 0 || y < spec.classes)
-      if (!ok) {
-        const expected =
-          spec.loss === 'logistic' ? '0 or 1' : `an integer class 0..${spec.classes > 0 ? spec.classes - 1 : 'K-1'}`
-        throw new ProblemError(
-          'CSV_LABEL',
-          `${file}:${line}: ${columnName(target)}: ${spec.loss} target must be ${expected}, got ${y}`,
-        )
-      }
-      maxLabel = Math.max(maxLabel, y)
-    })
-    if (spec.loss === 'softmax') classes = spec.classes > 0 ? spec.classes : Math.max(2, maxLabel + 1)
-  }
-  if (rows < peers) {
-    throw new ProblemError(
-      'CSV_TOO_FEW_ROWS',
-      `${file}: ${rows} data rows for ${peers} peers: each peer needs at least one row`,
-    )
-  }
-  const assignment = shardRows(rows, peers, spec.shard)
+  return { features, targets }
+}
+
+/** Classification targets checked (0/1 for logistic, classes for softmax); returns the number of classes. */
+function checkLabels(t: CsvTable, spec: CsvSpec, target: number, targets: Float64Array): number {
+  if (spec.loss !== 'logistic' && spec.loss !== 'softmax') return 1
+  let maxLabel = 0
+  t.records.forEach(({ line }, r) => {
+    const y = targets[r]!
+    const ok =
+      spec.loss === 'logistic'
+        ? y === 0 || y === 1
+        : Number.isInteger(y) && y >= 0 && (spec.classes === 0 || y < spec.classes)
+    if (!ok) {
+      const expected =
+        spec.loss === 'logistic' ? '0 or 1' : `an integer class 0..${spec.classes > 0 ? spec.classes - 1 : 'K-1'}`
+      throw new ProblemError(
+        'CSV_LABEL',
+        `${t.file}:${line}: ${columnName(t, target)}: ${spec.loss} target must be ${expected}, got ${y}`,
+      )
+    }
+    maxLabel = Math.max(maxLabel, y)
+  })
+  return spec.loss === 'softmax' ? (spec.classes > 0 ? spec.classes : Math.max(2, maxLabel + 1)) : 1
+}
+
+/** Each peer's rows copied into its shard; a peer left without rows is refused. */
+function shardsOf(
+  t: CsvTable,
+  assignment: number[][],
+  features: Float64Array,
+  targets: Float64Array,
+  peers: number,
+): Shard[] {
+  const rows = t.records.length
+  const dim = t.width - 1
   assignment.forEach((list, i) => {
     if (list.length === 0) {
       throw new ProblemError(
         'CSV_TOO_FEW_ROWS',
-        `${file}: contiguous sharding of ${rows} rows into blocks of ${Math.ceil(rows / peers)} leaves peer ${i} with no rows; use problem.shard: round-robin or fewer peers`,
+        `${t.file}: contiguous sharding of ${rows} rows into blocks of ${Math.ceil(rows / peers)} leaves peer ${i} with no rows; use problem.shard: round-robin or fewer peers`,
       )
     }
   })
-  const shards: Shard[] = assignment.map((list) => {
+  return assignment.map((list) => {
     const f = new Float64Array(list.length * dim)
-    const t = new Float64Array(list.length)
+    const y = new Float64Array(list.length)
     list.forEach((r, s) => {
       f.set(features.subarray(r * dim, (r + 1) * dim), s * dim)
-      t[s] = targets[r]!
+      y[s] = targets[r]!
     })
-    return { rows: list.length, dim, features: f, targets: t, sourceRows: list.map((r) => records[r]!.line) }
+    return { rows: list.length, dim, features: f, targets: y, sourceRows: list.map((r) => t.records[r]!.line) }
   })
-  return { loss: spec.loss, dim, classes, paramDim: dim * classes, shards, planted: null }
 }
 
 /** Row indices (0-based data rows) of each peer. */
