@@ -69,104 +69,135 @@ export interface SimulationResult {
 export { initialParams } from '../algorithms/peer-step.js'
 
 export function simulate(input: SimulationInput, hooks: SimulationHooks = {}): SimulationResult {
-  const { experiment, graph, problem, reference } = input
-  const n = graph.n
-  const d = problem.paramDim
-  if (problem.shards.length !== n) {
-    throw new RangeError(`simulate: ${problem.shards.length} data shards for ${n} peers`)
+  const { problem, graph } = input
+  if (problem.shards.length !== graph.n) {
+    throw new RangeError(`simulate: ${problem.shards.length} data shards for ${graph.n} peers`)
   }
   const now = hooks.now ?? (() => 0)
   const start = now()
-  const rounds = experiment.run.rounds
-  const target = experiment.run.target
-  const every = recordInterval(experiment)
+  const engine = new Engine(input, hooks, start)
   const progressEvery = hooks.progressEvery ?? 100
-  const scratch = new Float64Array(d)
+  const stop = engine.run((t) => {
+    if (hooks.onProgress && t % progressEvery === 0) hooks.onProgress(t, engine.relativeError())
+  })
+  if (!stop.diverged && !engine.peers.every((p) => withinBounds(p.params))) stop.diverged = true
+  engine.record(stop.rounds, false)
+  hooks.onProgress?.(stop.rounds, engine.relativeError())
+  return {
+    ...stop,
+    params: engine.peers.map((p) => p.params),
+    maxErrorHistory: Float64Array.from(engine.maxErrors),
+    bytesSent: engine.bytesSent,
+    bytesReceived: engine.bytesReceived,
+    messagesSent: engine.messagesSent,
+    wallMs: now() - start,
+  }
+}
 
-  const peers = Array.from({ length: n }, (_, i) => createPeerStep(experiment, problem, graph, i))
-  const current = (i: number): Float64Array => peers[i]!.params
-  const outbox: Array<Float64Array | null> = new Array<Float64Array | null>(n).fill(null)
-  const inboxes: Array<Array<Float64Array | null>> = graph.neighbours.map((ns) => ns.map(() => null))
-  const bytesSent = new Float64Array(n)
-  const bytesReceived = new Float64Array(n)
-  const refNorm = reference ? norm(reference) : 0
-  const errorScale = refNorm > 0 ? refNorm : 1
-  const maxErrors: number[] = []
+/** How a simulation ended. */
+interface Ending {
+  rounds: number
+  converged: boolean
+  targetRound: number | null
+  interrupted: boolean
+  diverged: boolean
+}
 
-  const maxError = (): number => {
+/** The whole swarm's state, round after round. */
+class Engine {
+  readonly peers: PeerStep[]
+  readonly bytesSent: Float64Array
+  readonly bytesReceived: Float64Array
+  readonly maxErrors: number[] = []
+  messagesSent = 0
+  private readonly outbox: Array<Float64Array | null>
+  private readonly inboxes: Array<Array<Float64Array | null>>
+  private readonly errorScale: number
+  private readonly scratch: Float64Array
+  /** records every this many rounds (run.record_every) */
+  private readonly every: number
+
+  constructor(
+    private readonly input: SimulationInput,
+    private readonly hooks: SimulationHooks,
+    private readonly start: number,
+  ) {
+    const { experiment, problem, graph, reference } = input
+    const n = graph.n
+    this.peers = Array.from({ length: n }, (_, i) => createPeerStep(experiment, problem, graph, i))
+    this.outbox = new Array<Float64Array | null>(n).fill(null)
+    this.inboxes = graph.neighbours.map((ns) => ns.map(() => null))
+    this.bytesSent = new Float64Array(n)
+    this.bytesReceived = new Float64Array(n)
+    const refNorm = reference ? norm(reference) : 0
+    this.errorScale = refNorm > 0 ? refNorm : 1
+    this.scratch = new Float64Array(problem.paramDim)
+    this.every = recordInterval(experiment)
+  }
+
+  /** max_i |w_i - w_ref| now (NaN without a reference). */
+  maxError(): number {
+    const reference = this.input.reference
     if (!reference) return NaN
     let m = 0
-    for (let i = 0; i < n; i++) m = Math.max(m, distance(current(i), reference))
+    for (const p of this.peers) m = Math.max(m, distance(p.params, reference))
     return m
   }
 
-  const record = (t: number, gradsValid: boolean): void => {
-    if (hooks.onRecord)
-      hooks.onRecord(roundRecords({ input, peers, bytesSent, bytesReceived, scratch }, t, gradsValid, now() - start))
+  relativeError(): number | null {
+    return this.input.reference ? this.maxError() / this.errorScale : null
   }
 
-  let t = 0
-  let messagesSent = 0
-  let converged = false
-  let targetRound: number | null = null
-  let interrupted = false
-  let diverged = false
-  const lag = input.targetLag ?? 0
-  for (;;) {
-    const e = maxError()
-    if (reference) maxErrors.push(e)
-    const within = reference !== null && target !== null && e <= target * errorScale
-    if (within && targetRound === null) targetRound = t
-    if (targetRound !== null && t >= targetRound + lag) {
-      converged = true
-      break
-    }
-    if (t >= rounds) {
-      converged = within
-      break
-    }
-    if (hooks.shouldStop?.()) {
-      interrupted = true
-      break
-    }
-    if (t % 16 === 0 && !peers.every((p) => withinBounds(p.params))) {
-      diverged = true
-      break
-    }
-    // Round t: every peer prepares its message from its own round-t state, messages are delivered, and every
-    // peer combines the round-t messages of its neighbours (never a round-(t+1) value).
-    for (let i = 0; i < n; i++) outbox[i] = peers[i]!.prepare(t)
-    if (t % every === 0) record(t, true)
-    const delivered = deliver(input, t, outbox, bytesSent, bytesReceived)
-    messagesSent += delivered.messages
-    diverged = delivered.diverged
-    if (diverged) break
-    for (let i = 0; i < n; i++) {
-      const ns = graph.neighbours[i]!
-      const inbox = inboxes[i]!
-      for (let k = 0; k < ns.length; k++) inbox[k] = outbox[ns[k]!]!
-      peers[i]!.combine(t, inbox, outbox[i] ?? undefined)
-    }
-    t++
-    if (hooks.onProgress && t % progressEvery === 0) {
-      hooks.onProgress(t, reference ? maxError() / errorScale : null)
+  record(t: number, gradsValid: boolean): void {
+    const { onRecord, now } = this.hooks
+    if (!onRecord) return
+    const tMs = (now ?? (() => 0))() - this.start
+    const { input, peers, bytesSent, bytesReceived, scratch } = this
+    onRecord(roundRecords({ input, peers, bytesSent, bytesReceived, scratch }, t, gradsValid, tMs))
+  }
+
+  /** Rounds until the target (plus its lag), run.rounds, a stop or divergence; `after(t)` once each round is done. */
+  run(after: (t: number) => void): Ending {
+    const { experiment, reference, targetLag } = this.input
+    const { rounds, target } = experiment.run
+    const ending: Ending = { rounds: 0, converged: false, targetRound: null, interrupted: false, diverged: false }
+    for (let t = 0; ; t++) {
+      ending.rounds = t
+      const e = this.maxError()
+      if (reference) this.maxErrors.push(e)
+      const within = reference !== null && target !== null && e <= target * this.errorScale
+      if (within && ending.targetRound === null) ending.targetRound = t
+      if (ending.targetRound !== null && t >= ending.targetRound + (targetLag ?? 0)) {
+        ending.converged = true
+        return ending
+      }
+      if (t >= rounds) return { ...ending, converged: within }
+      if (this.hooks.shouldStop?.()) return { ...ending, interrupted: true }
+      if (t % 16 === 0 && !this.peers.every((p) => withinBounds(p.params))) return { ...ending, diverged: true }
+      if (!this.round(t)) return { ...ending, diverged: true }
+      after(t + 1)
     }
   }
-  if (!diverged && !peers.every((p) => withinBounds(p.params))) diverged = true
-  record(t, false)
-  hooks.onProgress?.(t, reference ? maxError() / errorScale : null)
-  return {
-    rounds: t,
-    converged,
-    targetRound,
-    interrupted,
-    params: peers.map((p) => p.params),
-    maxErrorHistory: Float64Array.from(maxErrors),
-    bytesSent,
-    bytesReceived,
-    messagesSent,
-    wallMs: now() - start,
-    diverged,
+
+  /**
+   * Round t: every peer prepares its message from its own round-t state, messages are delivered, and every peer
+   * combines the round-t messages of its neighbours (never a round-(t+1) value). False when a message diverged.
+   */
+  private round(t: number): boolean {
+    const { graph } = this.input
+    const n = graph.n
+    for (let i = 0; i < n; i++) this.outbox[i] = this.peers[i]!.prepare(t)
+    if (t % this.every === 0) this.record(t, true)
+    const delivered = deliver(this.input, t, this.outbox, this.bytesSent, this.bytesReceived)
+    this.messagesSent += delivered.messages
+    if (delivered.diverged) return false
+    for (let i = 0; i < n; i++) {
+      const ns = graph.neighbours[i]!
+      const inbox = this.inboxes[i]!
+      for (let k = 0; k < ns.length; k++) inbox[k] = this.outbox[ns[k]!]!
+      this.peers[i]!.combine(t, inbox, this.outbox[i] ?? undefined)
+    }
+    return true
   }
 }
 
