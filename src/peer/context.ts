@@ -109,22 +109,13 @@ export function createCore(opts: PeerOptions): PeerCore {
   // compute time (a ReLU problem's reference is w* itself and reads no shard before the rounds begin).
   void problem.shards[i]!.features
   const d = problem.paramDim
-  const codec = vectorCodecOf(experiment)
-  const compression = experiment.compression
-  const difference = isDifferenceMode(compression)
+  const exchange = exchangeState(experiment, i, d, neighbours.length)
+  const strict = exchange.difference || experiment.algorithm.kind === 'allreduce-sgd'
   const reference = runReference({ experiment, graph, problem })
-  const peerDir = join(opts.out, 'peers', String(i))
-  mkdirSync(join(peerDir, 'state'), { recursive: true })
-  mkdirSync(join(opts.out, 'params'), { recursive: true })
-  const log = opts.log ?? ((): void => undefined)
-  const rejects: Record<string, number> = {}
-  const rejectLog = new RejectLog(log)
-  const strict = difference || experiment.algorithm.kind === 'allreduce-sgd'
   const targetWatch = watchesTarget(experiment, reference !== null)
     ? new TargetWatch(targetLag(experiment, graph), neighbours.length)
     : null
-  const bodies = new BodyPool()
-  const decoded = new VectorPool(d)
+  const log = opts.log ?? ((): void => undefined)
   return {
     opts,
     experiment,
@@ -135,36 +126,15 @@ export function createCore(opts: PeerOptions): PeerCore {
     position: new Map(neighbours.map((j, k) => [j, k])),
     d,
     swarm: experiment.swarm.id,
-    codec,
-    quantRng: Rng.derive(experiment.run.seed, i, 'quantize'),
-    difference,
-    diffScale: differenceScale(codec, d),
-    selfCopy: new Float64Array(difference ? d : 0),
-    neighbourCopies: neighbours.map(() => new Float64Array(difference ? d : 0)),
-    delta: new Float64Array(difference ? d : 0),
+    ...exchange,
     strict,
     step: createPeerStep(experiment, problem, graph, i),
     reference,
     referenceScale: reference ? norm(reference.w) || 1 : 1,
     targetWatch,
     stopBytes: targetWatch ? windowBytes(targetWatch.lag) : 0,
-    peerDir,
-    stateDir: join(peerDir, 'state'),
-    book: new NeighbourBook(neighbours.length, {
-      mode: experiment.run.mode,
-      maxStaleness: experiment.run.max_staleness,
-      standIns: !strict,
-      period: experiment.algorithm.kind === 'easgd' ? experiment.algorithm.period : 1,
-      release: (vector) => {
-        bodies.give(vector)
-        decoded.give(vector)
-      },
-    }),
-    bodies,
-    decoded,
-    ownDecoded: new Float64Array(codec.codec === 'f64' ? 0 : d),
-    news: new News(),
-    rejects,
+    ...peerDirectories(opts.out, i),
+    ...receiving(experiment, neighbours.length, d, strict),
     started,
     times: new RoundTimes(),
     round: 0,
@@ -172,6 +142,58 @@ export function createCore(opts: PeerOptions): PeerCore {
     jumped: 0,
     downs: 0,
     log,
+    ...rejections(log, i),
+  }
+}
+
+/** What the codec needs: the codec, the quantizer's random stream, and CHOCO's public copies in difference mode. */
+function exchangeState(experiment: Experiment, i: number, d: number, degree: number) {
+  const codec = vectorCodecOf(experiment)
+  const difference = isDifferenceMode(experiment.compression)
+  const copies = difference ? d : 0
+  return {
+    codec,
+    quantRng: Rng.derive(experiment.run.seed, i, 'quantize'),
+    difference,
+    diffScale: differenceScale(codec, d),
+    selfCopy: new Float64Array(copies),
+    neighbourCopies: Array.from({ length: degree }, () => new Float64Array(copies)),
+    delta: new Float64Array(copies),
+    ownDecoded: new Float64Array(codec.codec === 'f64' ? 0 : d),
+  }
+}
+
+/** `<out>/peers/<i>` and its `state/` (checkpoints, identity), and `<out>/params`, made if missing. */
+function peerDirectories(out: string, i: number): { peerDir: string; stateDir: string } {
+  const peerDir = join(out, 'peers', String(i))
+  mkdirSync(join(peerDir, 'state'), { recursive: true })
+  mkdirSync(join(out, 'params'), { recursive: true })
+  return { peerDir, stateDir: join(peerDir, 'state') }
+}
+
+/** The neighbour book, and the pools it gives received vectors back to. */
+function receiving(experiment: Experiment, degree: number, d: number, strict: boolean) {
+  const bodies = new BodyPool()
+  const decoded = new VectorPool(d)
+  const book = new NeighbourBook(degree, {
+    mode: experiment.run.mode,
+    maxStaleness: experiment.run.max_staleness,
+    standIns: !strict,
+    period: experiment.algorithm.kind === 'easgd' ? experiment.algorithm.period : 1,
+    release: (vector) => {
+      bodies.give(vector)
+      decoded.give(vector)
+    },
+  })
+  return { book, bodies, decoded, news: new News() }
+}
+
+/** Counting rejected messages by reason, and logging them rate-limited. */
+function rejections(log: (line: string) => void, i: number): Pick<PeerCore, 'rejects' | 'reject'> {
+  const rejects: Record<string, number> = {}
+  const rejectLog = new RejectLog(log)
+  return {
+    rejects,
     reject: (reason, remote = 'a neighbour') => {
       rejectLog.note(remote, reason, performance.now(), `peer ${i}: `)
       rejects[reason] = (rejects[reason] ?? 0) + 1
