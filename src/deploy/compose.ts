@@ -80,38 +80,63 @@ function pathFrom(composeFile: string, target: string): string {
 }
 
 export function composeDocument(experiment: ExperimentInput, opts: ComposeOptions): ComposeDocument {
-  const peers = experiment.swarm.peers
-  const listen = `/ip4/0.0.0.0/tcp/${opts.port}`
-  const keyArgs = opts.swarmKeyFile ? ['--swarm-key', '/run/secrets/swarm_key'] : []
-  const secrets = opts.swarmKeyFile ? { secrets: ['swarm_key'] } : {}
-  const health = (role: string): ComposeService['healthcheck'] => ({
-    test: ['CMD', 'meshgd', 'health', '--max-age', '60'],
-    interval: '15s',
-    timeout: '5s',
-    retries: 3,
-    start_period: role === 'bootstrap' ? '10s' : '60s',
-  })
-  const services: Record<string, ComposeService> = {
-    bootstrap: {
-      image: opts.image,
-      command: [
-        'bootstrap',
-        '--listen',
-        listen,
-        '--key',
-        '/data/bootstrap.key',
-        '--metrics',
-        String(METRICS_PORT),
-        ...keyArgs,
-      ],
-      volumes: [{ type: 'volume', source: 'bootstrap', target: '/data' }],
-      networks: ['mesh'],
-      restart: 'unless-stopped',
-      ...secrets,
-      healthcheck: health('bootstrap'),
+  const services: Record<string, ComposeService> = { bootstrap: bootstrapService(opts) }
+  const volumes: Record<string, Record<string, never>> = { bootstrap: {} }
+  const mounts = inputMounts(opts)
+  for (let i = 0; i < experiment.swarm.peers; i++) {
+    services[`peer-${i}`] = peerService(i, mounts, opts)
+    volumes[`peer-${i}`] = {}
+  }
+  if (opts.prometheusConfig) services.prometheus = prometheusService(pathFrom(opts.composeFile, opts.prometheusConfig))
+  return {
+    name: projectName(experiment.swarm.id),
+    services,
+    networks: { mesh: {} },
+    volumes,
+    ...(opts.swarmKeyFile ? { secrets: { swarm_key: { file: pathFrom(opts.composeFile, opts.swarmKeyFile) } } } : {}),
+  }
+}
+
+/** What every service of the swarm shares: the listen address, the swarm key (a secret) and the health check. */
+function common(opts: ComposeOptions, role: 'bootstrap' | 'peer') {
+  return {
+    listen: `/ip4/0.0.0.0/tcp/${opts.port}`,
+    keyArgs: opts.swarmKeyFile ? ['--swarm-key', '/run/secrets/swarm_key'] : [],
+    secrets: opts.swarmKeyFile ? { secrets: ['swarm_key'] } : {},
+    healthcheck: {
+      test: ['CMD', 'meshgd', 'health', '--max-age', '60'],
+      interval: '15s',
+      timeout: '5s',
+      retries: 3,
+      start_period: role === 'bootstrap' ? '10s' : '60s',
     },
   }
-  const volumes: Record<string, Record<string, never>> = { bootstrap: {} }
+}
+
+function bootstrapService(opts: ComposeOptions): ComposeService {
+  const { listen, keyArgs, secrets, healthcheck } = common(opts, 'bootstrap')
+  return {
+    image: opts.image,
+    command: [
+      'bootstrap',
+      '--listen',
+      listen,
+      '--key',
+      '/data/bootstrap.key',
+      '--metrics',
+      String(METRICS_PORT),
+      ...keyArgs,
+    ],
+    volumes: [{ type: 'volume', source: 'bootstrap', target: '/data' }],
+    networks: ['mesh'],
+    restart: 'unless-stopped',
+    ...secrets,
+    healthcheck,
+  }
+}
+
+/** The experiment record and, for CSV problems, the data folder, mounted read-only into every peer. */
+function inputMounts(opts: ComposeOptions): ComposeService['volumes'] {
   const mounts: ComposeService['volumes'] = [
     {
       type: 'bind',
@@ -127,44 +152,38 @@ export function composeDocument(experiment: ExperimentInput, opts: ComposeOption
       target: CONTAINER_DATA_DIR,
       read_only: true,
     })
-  for (let i = 0; i < peers; i++) {
-    const name = `peer-${i}`
-    services[name] = {
-      image: opts.image,
-      command: [
-        'node',
-        CONTAINER_EXPERIMENT,
-        '--index',
-        String(i),
-        '--listen',
-        listen,
-        '--announce',
-        `/dns4/${name}/tcp/${opts.port}`,
-        '--bootstrap',
-        `/dns4/bootstrap/tcp/${opts.port}`,
-        '--out',
-        '/data/run',
-        '--log-json',
-        '--metrics',
-        String(METRICS_PORT),
-        ...keyArgs,
-      ],
-      volumes: [...mounts, { type: 'volume', source: name, target: '/data' }],
-      networks: ['mesh'],
-      restart: 'on-failure',
-      depends_on: ['bootstrap'],
-      ...secrets,
-      healthcheck: health('peer'),
-    }
-    volumes[name] = {}
-  }
-  if (opts.prometheusConfig) services.prometheus = prometheusService(pathFrom(opts.composeFile, opts.prometheusConfig))
+  return mounts
+}
+
+function peerService(i: number, mounts: ComposeService['volumes'], opts: ComposeOptions): ComposeService {
+  const name = `peer-${i}`
+  const { listen, keyArgs, secrets, healthcheck } = common(opts, 'peer')
   return {
-    name: projectName(experiment.swarm.id),
-    services,
-    networks: { mesh: {} },
-    volumes,
-    ...(opts.swarmKeyFile ? { secrets: { swarm_key: { file: pathFrom(opts.composeFile, opts.swarmKeyFile) } } } : {}),
+    image: opts.image,
+    command: [
+      'node',
+      CONTAINER_EXPERIMENT,
+      '--index',
+      String(i),
+      '--listen',
+      listen,
+      '--announce',
+      `/dns4/${name}/tcp/${opts.port}`,
+      '--bootstrap',
+      `/dns4/bootstrap/tcp/${opts.port}`,
+      '--out',
+      '/data/run',
+      '--log-json',
+      '--metrics',
+      String(METRICS_PORT),
+      ...keyArgs,
+    ],
+    volumes: [...mounts, { type: 'volume', source: name, target: '/data' }],
+    networks: ['mesh'],
+    restart: 'on-failure',
+    depends_on: ['bootstrap'],
+    ...secrets,
+    healthcheck,
   }
 }
 
