@@ -3,16 +3,19 @@
  */
 import { performance } from 'node:perf_hooks'
 import { wireBytesOfVector } from '../codec/index.js'
-import { resolveExperiment } from '../exchange/resolve.js'
+import { resolveExperiment, type ResolvedExperiment } from '../exchange/resolve.js'
 import { stopFieldFor, targetLag } from '../exchange/target-stop.js'
 import { topologyName } from '../topology/index.js'
 import type { RoundRecord } from '../exchange/records.js'
 import { runReference } from '../exchange/reference.js'
+
+/** The solution a run is measured against (exchange/reference.ts), or null. */
+type RunReference = NonNullable<ReturnType<typeof runReference>>
 import type { Experiment, ExperimentInput } from '../config/schema.js'
 import { RunDirectory } from '../observe/run-dir.js'
 import { predictRate, type RatePrediction } from '../theory/predict.js'
 import { createChannel } from './channel.js'
-import { measuredRate, simulate, type SimulationResult } from './engine.js'
+import { measuredRate, simulate, type SimulationInput, type SimulationResult } from './engine.js'
 
 export interface SimOptions {
   readonly out: string
@@ -80,81 +83,91 @@ export function runSimulation(
   options: SimOptions,
 ): { summary: RunSummary; result: SimulationResult } {
   const resolved = resolveExperiment(input, options.baseDir)
-  const { experiment, graph, problem } = resolved
+  const { experiment, graph } = resolved
   const reference = runReference(resolved)
   const theory = options.theory === false ? null : predictRate(resolved)
   const dir = new RunDirectory(options.out, graph.n)
   try {
     let lastRecords: readonly RoundRecord[] = []
-    const stop = stopFieldFor(experiment, graph, reference !== null)
-    const result = simulate(
-      {
-        experiment,
-        graph,
-        problem,
-        reference: reference?.w ?? null,
-        channel: createChannel(experiment, graph.n, problem.paramDim, stop),
-        messageBytes: (round, from) =>
-          wireBytesOfVector({
-            swarm: experiment.swarm.id,
-            round,
-            from,
-            kind: 'params',
-            codec: 'f64',
-            dim: problem.paramDim,
-            ...stop,
-          }),
-        // stop where a swarm of this experiment stops: the rounds that news of the target takes to cross the graph
-        targetLag: targetLag(experiment, graph),
+    const result = simulate(simulationInput(resolved, reference), {
+      now: () => performance.now(),
+      onRecord: (records) => {
+        dir.appendRecords(records)
+        lastRecords = records
       },
-      {
-        now: () => performance.now(),
-        onRecord: (records) => {
-          dir.appendRecords(records)
-          lastRecords = records
-        },
-        ...(options.onProgress ? { onProgress: options.onProgress } : {}),
-        ...(options.shouldStop ? { shouldStop: options.shouldStop } : {}),
-      },
-    )
+      ...(options.onProgress ? { onProgress: options.onProgress } : {}),
+      ...(options.shouldStop ? { shouldStop: options.shouldStop } : {}),
+    })
     if (experiment.output.params) result.params.forEach((w, i) => dir.writeParams(i, w))
-    const refNorm = reference ? Math.sqrt(reference.w.reduce((s, x) => s + x * x, 0)) : 0
-    const maxError = reference ? Math.max(...lastRecords.map((r) => r.error ?? 0)) : null
-    const summary: RunSummary = {
-      mode: 'sim',
-      swarm: experiment.swarm.id,
-      peers: graph.n,
-      topology: topologyName(experiment.topology, graph.n),
-      rounds: result.rounds,
-      converged: result.converged,
-      target_round: result.targetRound,
-      interrupted: result.interrupted,
-      diverged: result.diverged,
-      wall_s: result.wallMs / 1000,
-      bytes_sent: result.bytesSent.reduce((s, x) => s + x, 0),
-      bytes_received: result.bytesReceived.reduce((s, x) => s + x, 0),
-      ...wireAccounting(
-        result.bytesSent.reduce((s, x) => s + x, 0),
-        result.rounds,
-        result.messagesSent,
-        problem.paramDim,
-      ),
-      rate_measured: reference ? measuredRate(result.maxErrorHistory, refNorm) : null,
-      rate_predicted: theory?.rate ?? null,
-      theory,
-      reference: reference?.kind ?? null,
-      final: {
-        max_error: maxError,
-        relative_max_error: maxError === null ? null : maxError / (refNorm > 0 ? refNorm : 1),
-        disagreement: maxPairwiseDistance(result.params),
-        mean_loss: lastRecords.reduce((s, r) => s + r.loss, 0) / Math.max(1, lastRecords.length),
-      },
-      experiment,
-    }
+    const summary = simulationSummary(resolved, result, reference, theory, lastRecords)
     dir.writeSummary(summary)
     return { summary, result }
   } finally {
     dir.close()
+  }
+}
+
+/** The engine's input: the codec channel a swarm's frames go through, their sizes, and where a swarm stops. */
+function simulationInput(resolved: ResolvedExperiment, reference: RunReference | null): SimulationInput {
+  const { experiment, graph, problem } = resolved
+  const stop = stopFieldFor(experiment, graph, reference !== null)
+  return {
+    experiment,
+    graph,
+    problem,
+    reference: reference?.w ?? null,
+    channel: createChannel(experiment, graph.n, problem.paramDim, stop),
+    messageBytes: (round, from) =>
+      wireBytesOfVector({
+        swarm: experiment.swarm.id,
+        round,
+        from,
+        kind: 'params',
+        codec: 'f64',
+        dim: problem.paramDim,
+        ...stop,
+      }),
+    // stop where a swarm of this experiment stops: the rounds that news of the target takes to cross the graph
+    targetLag: targetLag(experiment, graph),
+  }
+}
+
+function simulationSummary(
+  resolved: ResolvedExperiment,
+  result: SimulationResult,
+  reference: RunReference | null,
+  theory: RatePrediction | null,
+  lastRecords: readonly RoundRecord[],
+): RunSummary {
+  const { experiment, graph, problem } = resolved
+  const refNorm = reference ? Math.sqrt(reference.w.reduce((s, x) => s + x * x, 0)) : 0
+  const maxError = reference ? Math.max(...lastRecords.map((r) => r.error ?? 0)) : null
+  const bytesSent = result.bytesSent.reduce((s, x) => s + x, 0)
+  return {
+    mode: 'sim',
+    swarm: experiment.swarm.id,
+    peers: graph.n,
+    topology: topologyName(experiment.topology, graph.n),
+    rounds: result.rounds,
+    converged: result.converged,
+    target_round: result.targetRound,
+    interrupted: result.interrupted,
+    diverged: result.diverged,
+    wall_s: result.wallMs / 1000,
+    bytes_sent: bytesSent,
+    bytes_received: result.bytesReceived.reduce((s, x) => s + x, 0),
+    ...wireAccounting(bytesSent, result.rounds, result.messagesSent, problem.paramDim),
+    rate_measured: reference ? measuredRate(result.maxErrorHistory, refNorm) : null,
+    rate_predicted: theory?.rate ?? null,
+    theory,
+    reference: reference?.kind ?? null,
+    final: {
+      max_error: maxError,
+      relative_max_error: maxError === null ? null : maxError / (refNorm > 0 ? refNorm : 1),
+      disagreement: maxPairwiseDistance(result.params),
+      mean_loss: lastRecords.reduce((s, r) => s + r.loss, 0) / Math.max(1, lastRecords.length),
+    },
+    experiment,
   }
 }
 
