@@ -8,6 +8,7 @@ import tseslint from 'typescript-eslint'
  */
 const LAYERS = [
   ['cli'],
+  ['report'],
   ['swarm', 'deploy'],
   ['lab'],
   ['sim', 'peer'],

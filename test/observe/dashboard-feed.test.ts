@@ -8,7 +8,7 @@ import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { DashboardFeed, maxErrorCurve, type DashboardPeer } from '../../src/observe/dashboard-feed.js'
 import { measuredRateFromPoints } from '../../src/observe/measured-rate.js'
-import { ERROR_COLOURS, errorColourScale } from '../../src/observe/plots/error-colours.js'
+import { ERROR_COLOURS, errorColourScale } from '../../src/report/plots/error-colours.js'
 import { root } from '../helpers/meshgd.js'
 import { parseDashboardAddress, startDashboard, type DashboardServer } from '../../src/observe/dashboard-server.js'
 

@@ -12,7 +12,7 @@ import { EXPERIMENT_FILE, portableExperiment, runDifference } from '../../config
 import type { ExperimentInput } from '../../config/schema.js'
 import { topologySpecOf } from '../../exchange/resolve.js'
 import { writeFileAtomic } from '../../observe/run-dir.js'
-import { summaryColumns, type SummaryFigures, type SweepRow } from '../../observe/sweep-rows.js'
+import { summaryColumns, type SummaryFigures, type SweepRow } from '../../report/sweep-rows.js'
 import type { RunSummary } from '../../sim/run.js'
 import { buildGraph, degreeStats, graphDiameter, spectralFacts } from '../../topology/index.js'
 import { loadForCommand } from '../options.js'

@@ -12,7 +12,7 @@ import { svgToPng, vegaLiteToSvg } from './plots/render.js'
 import { readRunRecords, thinRecords, type PlotRecord } from './plots/run-records.js'
 import { topologyChart, type DrawnGraph } from './plots/topology-chart.js'
 import { reportPageHtml, type PageFigure } from './report-page.js'
-import { writeFileAtomic } from './run-dir.js'
+import { writeFileAtomic } from '../observe/run-dir.js'
 import type { SummaryFigures } from './sweep-rows.js'
 
 /** What the report reads of a run's summary.json (sim, swarm and report summaries all have it). */

@@ -5,7 +5,7 @@
  */
 import { appendFileSync, existsSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { writeFileAtomic } from './run-dir.js'
+import { writeFileAtomic } from '../observe/run-dir.js'
 
 export type SweepValue = string | number | boolean | null
 export type SweepRow = Record<string, SweepValue>

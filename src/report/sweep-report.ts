@@ -8,7 +8,7 @@ import type { TopLevelSpec } from 'vega-lite'
 import { svgToPng, vegaLiteToSvg } from './plots/render.js'
 import { fieldChart, ratesChart } from './plots/sweep-charts.js'
 import { reportPageHtml, type PageFigure } from './report-page.js'
-import { writeFileAtomic } from './run-dir.js'
+import { writeFileAtomic } from '../observe/run-dir.js'
 import { columnsOf, type SweepRow } from './sweep-rows.js'
 
 export interface SweepPlotRequest {
