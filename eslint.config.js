@@ -10,7 +10,7 @@ const LAYERS = [
   ['cli'],
   ['report'],
   ['swarm', 'deploy'],
-  ['lab'],
+  ['lab', 'dashboard'],
   ['sim', 'peer'],
   ['net'],
   ['exchange'],

@@ -4,7 +4,7 @@
  * other point when full, so a long run costs bounded memory and a reload still draws the whole curve. Pure: the
  * server (dashboard-server.ts) turns it into JSON for a snapshot and events for a stream.
  */
-import { atFloor, measuredRateFromPoints, type ErrorPoint } from './measured-rate.js'
+import { atFloor, measuredRateFromPoints, type ErrorPoint } from '../observe/measured-rate.js'
 
 /** A peer as the dashboard draws it (the fields of `meshgd watch --json`, plus the counters a status carries). */
 export interface DashboardPeer {
