@@ -13,25 +13,11 @@ import { readRunRecords, thinRecords, type PlotRecord } from './plots/run-record
 import { topologyChart, type DrawnGraph } from './plots/topology-chart.js'
 import { reportPageHtml, type PageFigure } from './report-page.js'
 import { writeFileAtomic } from '../observe/run-dir.js'
-import type { SummaryFigures } from './sweep-rows.js'
-
-/** What the report reads of a run's summary.json (sim, swarm and report summaries all have it). */
-export interface ReportedSummary extends SummaryFigures {
-  mode: string
-  swarm: string
-  interrupted?: boolean
-  theory?: { method?: string } | null
-  experiment: {
-    topology: { kind: string }
-    algorithm: { kind: string }
-    problem: { kind: string; loss?: string; dim?: number }
-    run: { rounds: number; target: number | null }
-  }
-}
+import { timeSplitOf, type Summary } from './summary.js'
 
 export interface RunReportInput {
   dir: string
-  summary: ReportedSummary
+  summary: Summary
   graph: DrawnGraph
 }
 
@@ -48,7 +34,7 @@ function num(x: number | null | undefined, digits = 6): string {
 }
 
 /** The summary table of the page: the figures `meshgd sim/swarm/report` print. */
-export function summaryRows(s: ReportedSummary): Array<readonly [string, string]> {
+export function summaryRows(s: Summary): Array<readonly [string, string]> {
   const rows: Array<readonly [string, string]> = [
     ['peers', String(s.peers)],
     [
@@ -66,8 +52,9 @@ export function summaryRows(s: ReportedSummary): Array<readonly [string, string]
     ['disagreement', num(s.final.disagreement)],
     ['mean loss', num(s.final.mean_loss)],
   ]
-  if (s.time) {
-    const r = s.time.per_round
+  const time = timeSplitOf(s)
+  if (time) {
+    const r = time.per_round
     rows.splice(3, 0, [
       'round time (mean per peer)',
       `compute ${num(r.compute_ms, 3)} ms, waiting ${num(r.wait_ms, 3)} ms, sending ${num(r.send_ms, 3)} ms`,
@@ -139,7 +126,7 @@ export async function writeRunReport(input: RunReportInput): Promise<RunReportFi
   const html = reportPageHtml({
     title: `meshgd run ${s.swarm}`,
     lead: [
-      `${s.peers} peers, ${e.topology.kind}, ${e.algorithm.kind}, ${e.problem.kind}${e.problem.loss ? ` ${e.problem.loss}` : ''} problem${e.problem.dim ? `, d = ${e.problem.dim}` : ''}; ${s.mode === 'report' ? "gathered from the peers' folders" : `${s.mode} run`}`,
+      `${s.peers} peers, ${e.topology.kind}, ${e.algorithm.kind}, ${e.problem.kind}${e.problem.loss ? ` ${e.problem.loss}` : ''} problem${'dim' in e.problem ? `, d = ${e.problem.dim}` : ''}; ${s.mode === 'report' ? "gathered from the peers' folders" : `${s.mode} run`}`,
       input.dir,
     ],
     summary: summaryRows(s),
@@ -151,7 +138,7 @@ export async function writeRunReport(input: RunReportInput): Promise<RunReportFi
 }
 
 /** |w_ref| from the summary's final error and its relative form (1 where either is unknown). */
-function referenceNorm(s: ReportedSummary): number {
+function referenceNorm(s: Summary): number {
   const { max_error: e, relative_max_error: r } = s.final
   return e !== null && r !== null && r !== undefined && e > 0 && r > 0 ? e / r : 1
 }

@@ -12,7 +12,7 @@ import { ConfigError } from '../../config/errors.js'
 import { EXPERIMENT_FILE, experimentText, portableExperiment, runDifference } from '../../config/portable.js'
 import type { ExperimentInput } from '../../config/schema.js'
 import { topologySpecOf } from '../../exchange/resolve.js'
-import type { ReportedSummary } from '../../report/run-report.js'
+import type { Summary } from '../../report/summary.js'
 import type { RunSummary } from '../../sim/run.js'
 import { buildGraph } from '../../topology/index.js'
 import { loadForCommand, setOption } from '../options.js'
@@ -99,7 +99,7 @@ function notFinished(rounds: number, experiment: ExperimentInput, interrupted: b
 }
 
 /** The charts and report.html, into DIR; the graph is the experiment's (laid out on its lattice for grid/torus). */
-async function writePlots(dir: string, summary: ReportedSummary, experiment: ExperimentInput): Promise<void> {
+async function writePlots(dir: string, summary: Summary, experiment: ExperimentInput): Promise<void> {
   const { writeRunReport } = await import('../../report/run-report.js')
   const spec = topologySpecOf(experiment)
   const graph = buildGraph(spec, experiment.swarm.peers)

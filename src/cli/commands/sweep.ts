@@ -15,13 +15,8 @@ import { ConfigError } from '../../config/errors.js'
 import { isInputError, MeshgdError, prefixed } from '../../util/errors.js'
 import { portableExperiment } from '../../config/portable.js'
 import { createSweepProgress } from '../../report/sweep-progress.js'
-import {
-  appendSweepRow,
-  readSweepRows,
-  writeSweepTables,
-  type SummaryFigures,
-  type SweepRow,
-} from '../../report/sweep-rows.js'
+import type { Summary } from '../../report/summary.js'
+import { appendSweepRow, readSweepRows, writeSweepTables, type SweepRow } from '../../report/sweep-rows.js'
 import type { SweepPlotRequest } from '../../report/sweep-report.js'
 import { defaultOutDir, keyFileOf, loadForCommand, repeatableOption, setOption } from '../options.js'
 import { EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, type Exit } from '../process.js'
@@ -52,7 +47,7 @@ export interface SweepCommandOptions {
   plots: boolean
 }
 
-const rateNote = (s: SummaryFigures): string =>
+const rateNote = (s: Summary): string =>
   `rate measured ${s.rate_measured?.toFixed(6) ?? 'n/a'} (predicted ${s.rate_predicted?.toFixed(6) ?? 'n/a'})`
 
 interface SweepPlan {
