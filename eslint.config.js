@@ -8,8 +8,9 @@ import tseslint from 'typescript-eslint'
  */
 const LAYERS = [
   ['cli'],
+  ['report'],
   ['swarm', 'deploy'],
-  ['lab'],
+  ['lab', 'dashboard'],
   ['sim', 'peer'],
   ['net'],
   ['exchange'],
@@ -49,7 +50,10 @@ export default tseslint.config(
   {
     files: ['**/*.ts'],
     languageOptions: {
-      parserOptions: { projectService: { allowDefaultProject: ['vitest.config.ts'] }, tsconfigRootDir: import.meta.dirname },
+      parserOptions: {
+        projectService: { allowDefaultProject: ['vitest.config.ts'] },
+        tsconfigRootDir: import.meta.dirname,
+      },
     },
     rules: {
       'no-console': 'error',
@@ -75,7 +79,14 @@ export default tseslint.config(
     files: ['web/**/*.js'],
     languageOptions: {
       sourceType: 'script',
-      globals: { document: 'readonly', location: 'readonly', URLSearchParams: 'readonly', EventSource: 'readonly', Option: 'readonly', uPlot: 'readonly' },
+      globals: {
+        document: 'readonly',
+        location: 'readonly',
+        URLSearchParams: 'readonly',
+        EventSource: 'readonly',
+        Option: 'readonly',
+        uPlot: 'readonly',
+      },
     },
   },
 )

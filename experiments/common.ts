@@ -11,7 +11,7 @@ import type { TopLevelSpec } from 'vega-lite'
 import { loadExperiment } from '../src/config/load.js'
 import { runReference } from '../src/exchange/reference.js'
 import { resolveExperiment, type ResolvedExperiment } from '../src/exchange/resolve.js'
-import { svgToPng, vegaLiteToSvg } from '../src/observe/plots/render.js'
+import { svgToPng, vegaLiteToSvg } from '../src/report/plots/render.js'
 import { createChannel } from '../src/sim/channel.js'
 import { measuredRate, simulate } from '../src/sim/engine.js'
 

@@ -1,78 +1,22 @@
 /**
- * What the commands print and how a finished run is judged: number formatting, the run summary (sim, swarm,
- * report), the theory report, and the exit status of a run's outcome (diverged, target reached or not).
+ * What the commands print and how a finished run is judged: the run summary (sim, swarm, report), the theory
+ * report, and the exit status of a run's outcome (diverged, target reached or not).
  */
+import { fmt, summaryRows, type Summary } from '../report/summary.js'
 import type { RunSummary } from '../sim/run.js'
-import { timeSplitLine, type SwarmTimeSplit } from '../swarm/time-split.js'
 import type { TheoryReport } from '../theory/predict.js'
 import { EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK } from './process.js'
 
-export function fmt(x: number | null | undefined, digits = 6): string {
-  if (x === null || x === undefined || Number.isNaN(x)) return 'n/a'
-  return Math.abs(x) !== 0 && (Math.abs(x) < 1e-3 || Math.abs(x) >= 1e6) ? x.toExponential(3) : x.toFixed(digits)
-}
-
-export function printSummary(
-  summary: Omit<RunSummary, 'mode' | 'topology'> & {
-    mode: string
-    topology?: string
-    peer_addrs?: string[]
-    time?: SwarmTimeSplit | null
-  },
-  out: string,
-): void {
-  const lines = [
-    `run directory     ${out}`,
-    `peers             ${summary.peers}${summary.topology ? ` (${summary.topology})` : ''}`,
-    `rounds            ${summary.rounds}${summary.interrupted ? ` (interrupted at round ${summary.rounds} of ${summary.experiment.run.rounds})` : ''}${summary.converged ? targetNote(summary) : ''}${summary.diverged ? ' (diverged: the figures below are from the last round)' : ''}`,
-    `algorithm         ${algorithmLine(summary.experiment.algorithm)}`,
-    `wall time         ${summary.wall_s.toFixed(2)} s`,
-    `bytes sent        ${summary.bytes_sent}${summary.bits_per_coordinate === null ? '' : ` (${fmt(summary.bytes_per_round, 0)} per round, ${fmt(summary.bits_per_coordinate, 2)} bits per coordinate)`}`,
-    `rate measured     ${fmt(summary.rate_measured)}`,
-    `rate predicted    ${fmt(summary.rate_predicted)}${summary.theory ? ` (${summary.theory.method}; Mitra's corrected bound ${fmt(summary.theory.mitra_lower_bound)} <= R < 1)` : ''}${excitedNote(summary.theory)}`,
-    `max error         ${fmt(summary.final.max_error)} (relative ${fmt(summary.final.relative_max_error)})`,
-    `disagreement      ${fmt(summary.final.disagreement)}`,
-    `mean loss         ${fmt(summary.final.mean_loss)}`,
-  ]
-  if (summary.time) lines.splice(5, 0, `round time        ${timeSplitLine(summary.time)}`)
-  if (summary.peer_addrs)
-    lines.splice(2, 0, `peer addresses    ${summary.peer_addrs.length} peers, e.g. ${summary.peer_addrs[0]}`)
+/** The summary's rows (src/report/summary.ts, the table of report.html too) under the run directory, aligned. */
+export function printSummary(summary: Summary, out: string): void {
+  const lines = [['run directory', out] as const, ...summaryRows(summary)].map(
+    ([label, value]) => `${label.padEnd(17)} ${value}`,
+  )
   if (summary.rate_measured !== null && summary.rate_predicted !== null) {
     const gap = Math.abs(1 - summary.rate_measured - (1 - summary.rate_predicted)) / (1 - summary.rate_predicted)
     lines.push(`1-R measured vs predicted: ${(100 * gap).toFixed(2)}% apart`)
   }
   console.log(lines.join('\n'))
-}
-
-/** `elastic, eta = 1, mu = 0.3`: the values the run used (an `auto` one resolved: the theory's choice). */
-function algorithmLine(a: RunSummary['experiment']['algorithm']): string {
-  const short = (x: number): string => String(Number(x.toPrecision(6)))
-  const coupling =
-    a.kind === 'elastic'
-      ? `, mu = ${short(a.mu)}`
-      : a.kind === 'quorum'
-        ? `, k = ${short(a.k)}`
-        : a.kind === 'easgd'
-          ? `, alpha = ${short(a.alpha)}`
-          : ''
-  return `${a.kind}, eta = ${short(a.eta)}${coupling}`
-}
-
-/** ` (target reached at round 683: every peer knew it 4 rounds later)`, or ` (target reached)` for older summaries. */
-function targetNote(summary: { rounds: number; target_round?: number | null }): string {
-  const at = summary.target_round
-  if (at === undefined || at === null) return ' (target reached)'
-  return at === summary.rounds
-    ? ` (target reached at round ${at})`
-    : ` (target reached at round ${at}; every peer knew it ${summary.rounds - at} rounds later)`
-}
-
-/** `; the modes w^0 excites: 0.97` where that rate is below the full one (the run should show it). */
-function excitedNote(theory: { rate: number; rate_excited?: number | null } | null): string {
-  const excited = theory?.rate_excited
-  return excited === undefined || excited === null || !(excited < theory!.rate - 1e-9)
-    ? ''
-    : `; the modes w^0 excites: ${fmt(excited)}`
 }
 
 /** `eta < 1.32`, or in words where the range is empty or unbounded. */

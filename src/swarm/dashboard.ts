@@ -1,14 +1,14 @@
 /**
  * The live dashboard behind `meshgd swarm --dashboard` and `meshgd watch --dashboard`: statuses from the status
- * topic go through a `SwarmWatch` (pace, live/down/done) to the web server of src/observe/dashboard-server.ts, every
+ * topic go through a `SwarmWatch` (pace, live/down/done) to the web server of src/dashboard/dashboard-server.ts, every
  * peer's view is sent again each second (a killed peer turns `down` when it has been silent for `downAfterMs`), and
  * when the experiment is known its graph and predicted rate are drawn beside the measurement.
  */
 import { performance } from 'node:perf_hooks'
 import { topologySpecOf, type ResolvedExperiment } from '../exchange/resolve.js'
 import type { StatusMessage } from '../net/roster.js'
-import type { DashboardPeer } from '../observe/dashboard-feed.js'
-import { startDashboard, type DashboardAddress, type DashboardServer } from '../observe/dashboard-server.js'
+import type { DashboardPeer } from '../dashboard/dashboard-feed.js'
+import { startDashboard, type DashboardAddress, type DashboardServer } from '../dashboard/dashboard-server.js'
 import { predictRate } from '../theory/predict.js'
 import { SwarmWatch, type PeerView } from './watch.js'
 

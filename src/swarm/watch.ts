@@ -8,14 +8,14 @@
 import { generateKeyPair } from '@libp2p/crypto/keys'
 import { connectBootstrap, createMeshNode, type MeshNode } from '../net/node.js'
 import { Roster, type StatusMessage } from '../net/roster.js'
-import type { DashboardPeer } from '../observe/dashboard-feed.js'
+import type { DashboardPeer } from '../dashboard/dashboard-feed.js'
 
 /** The largest swarm a status may claim to be from (the experiment schema's limit). */
 const MAX_PEERS = 4096
 
 export type PeerState = 'live' | 'silent' | 'done'
 
-/** A peer as `meshgd watch --json` prints it: the dashboard's view (src/observe/dashboard-feed.ts), `silent` for down. */
+/** A peer as `meshgd watch --json` prints it: the dashboard's view (src/dashboard/dashboard-feed.ts), `silent` for down. */
 export type PeerView = Omit<DashboardPeer, 'state'> & { state: PeerState }
 
 interface Heard {

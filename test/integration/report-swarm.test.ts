@@ -6,7 +6,7 @@
 import { cpSync, existsSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
-import { readRunRecords } from '../../src/observe/plots/run-records.js'
+import { readRunRecords } from '../../src/report/plots/run-records.js'
 import { jsonWriter, meshgdRunner, workDir } from '../helpers/meshgd.js'
 import { checkSvgAndPng, externalReferences, markGroups, markItems } from '../helpers/file-checks.js'
 

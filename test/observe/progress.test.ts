@@ -5,7 +5,7 @@
  */
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import { createProgress, LINE_EVERY_MS } from '../../src/observe/progress.js'
-import { createSweepProgress } from '../../src/observe/sweep-progress.js'
+import { createSweepProgress } from '../../src/report/sweep-progress.js'
 
 function fakeStream(): { stream: NodeJS.WriteStream; lines: string[] } {
   const lines: string[] = []

@@ -173,7 +173,7 @@ function drawPeers(views) {
   }
 }
 
-// The error colours, the same as the report's topology picture (src/observe/plots/error-colours.ts): log10 of the
+// The error colours, the same as the report's topology picture (src/report/plots/error-colours.ts): log10 of the
 // relative error on a fixed scale, green at 1e-12 and below, red at 1 and above, so noise at the floor stays green.
 const ERROR_COLOURS = { low: 1e-12, high: 1, from: [56, 161, 105], to: [229, 62, 62] }
 

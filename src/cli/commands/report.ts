@@ -2,7 +2,7 @@
  * `meshgd report DIR` (the run's own experiment.json) or `meshgd report EXPERIMENT DIR` (checked against it): the
  * summary of a finished run, and its plots. A folder of peers' outputs gathered from elsewhere (peers/<i>/ with
  * info.json, params/) is summarised afresh; a simulator's run directory already holds its summary, which is read
- * back. Then the charts (SVG and PNG) and report.html are written into DIR (src/observe/run-report.ts), unless
+ * back. Then the charts (SVG and PNG) and report.html are written into DIR (src/report/run-report.ts), unless
  * `--no-plots`. A run of another experiment is refused and its summary left alone.
  */
 import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs'
@@ -12,7 +12,7 @@ import { ConfigError } from '../../config/errors.js'
 import { EXPERIMENT_FILE, experimentText, portableExperiment, runDifference } from '../../config/portable.js'
 import type { ExperimentInput } from '../../config/schema.js'
 import { topologySpecOf } from '../../exchange/resolve.js'
-import type { ReportedSummary } from '../../observe/run-report.js'
+import type { Summary } from '../../report/summary.js'
 import type { RunSummary } from '../../sim/run.js'
 import { buildGraph } from '../../topology/index.js'
 import { loadForCommand, setOption } from '../options.js'
@@ -99,8 +99,8 @@ function notFinished(rounds: number, experiment: ExperimentInput, interrupted: b
 }
 
 /** The charts and report.html, into DIR; the graph is the experiment's (laid out on its lattice for grid/torus). */
-async function writePlots(dir: string, summary: ReportedSummary, experiment: ExperimentInput): Promise<void> {
-  const { writeRunReport } = await import('../../observe/run-report.js')
+async function writePlots(dir: string, summary: Summary, experiment: ExperimentInput): Promise<void> {
+  const { writeRunReport } = await import('../../report/run-report.js')
   const spec = topologySpecOf(experiment)
   const graph = buildGraph(spec, experiment.swarm.peers)
   let files

@@ -8,7 +8,7 @@ import { join, resolve } from 'node:path'
 import type { Command } from 'commander'
 import { ConfigError } from '../../config/errors.js'
 import { EXPERIMENT_FILE, portableExperiment } from '../../config/portable.js'
-import { DASHBOARD_PORT } from '../../observe/dashboard-server.js'
+import { DASHBOARD_PORT } from '../../dashboard/dashboard-server.js'
 import {
   dashboardAddressOf,
   defaultOutDir,

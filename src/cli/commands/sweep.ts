@@ -2,7 +2,7 @@
  * `meshgd sweep EXPERIMENT --grid path=v1,v2 ... [--repeat K] [--jobs N] [--out DIR] [--swarm]`: every cell of the
  * grid (each combination of the values, times K repeats) run through the simulator in worker threads (or, with
  * `--swarm`, as a real local swarm, one at a time), a row per finished cell in DIR/sweep.jsonl and DIR/sweep.csv,
- * and the plots (src/observe/sweep-report.ts). Each cell runs in DIR/cells/<key>/, and its row is written the moment
+ * and the plots (src/report/sweep-report.ts). Each cell runs in DIR/cells/<key>/, and its row is written the moment
  * it finishes, so an interrupted sweep run again skips the cells it finished. Repeat r of a cell sets
  * `run.seed = S + r` (S: the experiment's run.seed): the same data, other random streams (sampling, init, QSGD);
  * to vary the data, sweep `problem.seed` as a grid field. Ctrl-C stops the running cells between rounds, keeps
@@ -14,15 +14,10 @@ import type { Command } from 'commander'
 import { ConfigError } from '../../config/errors.js'
 import { isInputError, MeshgdError, prefixed } from '../../util/errors.js'
 import { portableExperiment } from '../../config/portable.js'
-import { createSweepProgress } from '../../observe/sweep-progress.js'
-import {
-  appendSweepRow,
-  readSweepRows,
-  writeSweepTables,
-  type SummaryFigures,
-  type SweepRow,
-} from '../../observe/sweep-rows.js'
-import type { SweepPlotRequest } from '../../observe/sweep-report.js'
+import { createSweepProgress } from '../../report/sweep-progress.js'
+import type { Summary } from '../../report/summary.js'
+import { appendSweepRow, readSweepRows, writeSweepTables, type SweepRow } from '../../report/sweep-rows.js'
+import type { SweepPlotRequest } from '../../report/sweep-report.js'
 import { defaultOutDir, keyFileOf, loadForCommand, repeatableOption, setOption } from '../options.js'
 import { EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, type Exit } from '../process.js'
 import { claimRunDirectory } from '../run-claim.js'
@@ -52,7 +47,7 @@ export interface SweepCommandOptions {
   plots: boolean
 }
 
-const rateNote = (s: SummaryFigures): string =>
+const rateNote = (s: Summary): string =>
   `rate measured ${s.rate_measured?.toFixed(6) ?? 'n/a'} (predicted ${s.rate_predicted?.toFixed(6) ?? 'n/a'})`
 
 interface SweepPlan {
@@ -199,7 +194,7 @@ async function finishSweep(
   )
   console.log(`rows              ${join(plan.out, 'sweep.jsonl')}, ${join(plan.out, 'sweep.csv')}`)
   if (opts.plots) {
-    const { writeSweepReport } = await import('../../observe/sweep-report.js')
+    const { writeSweepReport } = await import('../../report/sweep-report.js')
     const lead = [
       `${describeExperiment(plan)}; ${opts.swarm ? 'each cell a local swarm' : 'each cell through the simulator'}`,
       plan.out,

@@ -12,8 +12,10 @@ import { EXPERIMENT_FILE, portableExperiment, runDifference } from '../../config
 import type { ExperimentInput } from '../../config/schema.js'
 import { topologySpecOf } from '../../exchange/resolve.js'
 import { writeFileAtomic } from '../../observe/run-dir.js'
-import { summaryColumns, type SummaryFigures, type SweepRow } from '../../observe/sweep-rows.js'
+import type { Summary } from '../../report/summary.js'
+import { summaryColumns, type SweepRow } from '../../report/sweep-rows.js'
 import type { RunSummary } from '../../sim/run.js'
+import type { SwarmSummary } from '../../swarm/gather.js'
 import { buildGraph, degreeStats, graphDiameter, spectralFacts } from '../../topology/index.js'
 import { loadForCommand } from '../options.js'
 import type { SimWorkerData } from '../sim-worker.js'
@@ -156,11 +158,7 @@ export function simulateCell(c: LoadedCell, stop: SharedArrayBuffer, theory: boo
 }
 
 /** One cell as a real local swarm (what `meshgd swarm` runs); interrupted, its summary says so (or it throws a SwarmError). */
-export async function swarmCell(
-  c: LoadedCell,
-  signal: AbortSignal,
-  keyFile: string | null,
-): Promise<SummaryFigures & { interrupted: boolean }> {
+export async function swarmCell(c: LoadedCell, signal: AbortSignal, keyFile: string | null): Promise<SwarmSummary> {
   const { runSwarm } = await import('../../swarm/local.js')
   return runSwarm({
     file: join(c.dir, EXPERIMENT_FILE),
@@ -199,7 +197,7 @@ export async function runLanes<T>(
 }
 
 /** The row of a finished cell: its key, the grid values as the cell ran them, the repeat and seed, the figures. */
-export function rowOf(c: LoadedCell, axes: readonly GridAxis[], summary: SummaryFigures): SweepRow {
+export function rowOf(c: LoadedCell, axes: readonly GridAxis[], summary: Summary): SweepRow {
   const row: SweepRow = { cell: c.cell.key }
   for (const a of axes) row[a.path] = valueAt(c.experiment, a.path)
   row.repeat = c.cell.repeat

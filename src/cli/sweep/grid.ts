@@ -3,8 +3,8 @@
  * combination of the values, the first field outermost, each repeated with its own run.seed), each with a folder name.
  */
 import { ConfigError } from '../../config/errors.js'
-import { SUMMARY_METRICS } from '../../observe/sweep-rows.js'
-import type { SweepPlotRequest } from '../../observe/sweep-report.js'
+import { SUMMARY_METRICS } from '../../report/sweep-rows.js'
+import type { SweepPlotRequest } from '../../report/sweep-report.js'
 
 export interface GridAxis {
   path: string

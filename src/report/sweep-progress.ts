@@ -4,7 +4,7 @@
  * 5 s while cells run (a long cell left the log silent for 45 s).
  */
 import cliProgress from 'cli-progress'
-import { LINE_EVERY_MS } from './progress.js'
+import { LINE_EVERY_MS } from '../observe/progress.js'
 
 export interface SweepProgress {
   /** a cell finished: its key and a short note (its rate) */

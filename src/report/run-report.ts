@@ -7,31 +7,17 @@
 import { existsSync, rmSync } from 'node:fs'
 import { join } from 'node:path'
 import type { TopLevelSpec } from 'vega-lite'
+import { writeFileAtomic } from '../observe/run-dir.js'
 import { bytesChart, disagreementChart, errorChart, timeChart, type RunChartContext } from './plots/run-charts.js'
 import { svgToPng, vegaLiteToSvg } from './plots/render.js'
 import { readRunRecords, thinRecords, type PlotRecord } from './plots/run-records.js'
 import { topologyChart, type DrawnGraph } from './plots/topology-chart.js'
 import { reportPageHtml, type PageFigure } from './report-page.js'
-import { writeFileAtomic } from './run-dir.js'
-import type { SummaryFigures } from './sweep-rows.js'
-
-/** What the report reads of a run's summary.json (sim, swarm and report summaries all have it). */
-export interface ReportedSummary extends SummaryFigures {
-  mode: string
-  swarm: string
-  interrupted?: boolean
-  theory?: { method?: string } | null
-  experiment: {
-    topology: { kind: string }
-    algorithm: { kind: string }
-    problem: { kind: string; loss?: string; dim?: number }
-    run: { rounds: number; target: number | null }
-  }
-}
+import { summaryRows, type Summary } from './summary.js'
 
 export interface RunReportInput {
   dir: string
-  summary: ReportedSummary
+  summary: Summary
   graph: DrawnGraph
 }
 
@@ -40,40 +26,6 @@ export interface RunReportFiles {
   written: string[]
   /** why a chart is missing, one line each */
   notes: string[]
-}
-
-function num(x: number | null | undefined, digits = 6): string {
-  if (x === null || x === undefined || Number.isNaN(x)) return 'n/a'
-  return Math.abs(x) !== 0 && (Math.abs(x) < 1e-3 || Math.abs(x) >= 1e6) ? x.toExponential(3) : x.toFixed(digits)
-}
-
-/** The summary table of the page: the figures `meshgd sim/swarm/report` print. */
-export function summaryRows(s: ReportedSummary): Array<readonly [string, string]> {
-  const rows: Array<readonly [string, string]> = [
-    ['peers', String(s.peers)],
-    [
-      'rounds',
-      `${s.rounds} of ${s.experiment.run.rounds}${s.converged ? ' (target reached)' : ''}${s.diverged ? ' (diverged)' : ''}${s.interrupted ? ' (interrupted)' : ''}`,
-    ],
-    ['wall time', `${s.wall_s.toFixed(2)} s`],
-    [
-      'bytes sent',
-      `${s.bytes_sent}${s.bits_per_coordinate ? ` (${num(s.bits_per_coordinate, 2)} bits per coordinate)` : ''}`,
-    ],
-    ['rate measured', num(s.rate_measured)],
-    ['rate predicted', `${num(s.rate_predicted)}${s.theory?.method ? ` (${s.theory.method})` : ''}`],
-    ['max error', `${num(s.final.max_error)} (relative ${num(s.final.relative_max_error)})`],
-    ['disagreement', num(s.final.disagreement)],
-    ['mean loss', num(s.final.mean_loss)],
-  ]
-  if (s.time) {
-    const r = s.time.per_round
-    rows.splice(3, 0, [
-      'round time (mean per peer)',
-      `compute ${num(r.compute_ms, 3)} ms, waiting ${num(r.wait_ms, 3)} ms, sending ${num(r.send_ms, 3)} ms`,
-    ])
-  }
-  return rows
 }
 
 /** The charts of the run, in page order, each with the note to print where it cannot be drawn. */
@@ -139,7 +91,7 @@ export async function writeRunReport(input: RunReportInput): Promise<RunReportFi
   const html = reportPageHtml({
     title: `meshgd run ${s.swarm}`,
     lead: [
-      `${s.peers} peers, ${e.topology.kind}, ${e.algorithm.kind}, ${e.problem.kind}${e.problem.loss ? ` ${e.problem.loss}` : ''} problem${e.problem.dim ? `, d = ${e.problem.dim}` : ''}; ${s.mode === 'report' ? "gathered from the peers' folders" : `${s.mode} run`}`,
+      `${s.peers} peers, ${e.topology.kind}, ${e.algorithm.kind}, ${e.problem.kind}${e.problem.loss ? ` ${e.problem.loss}` : ''} problem${'dim' in e.problem ? `, d = ${e.problem.dim}` : ''}; ${s.mode === 'report' ? "gathered from the peers' folders" : `${s.mode} run`}`,
       input.dir,
     ],
     summary: summaryRows(s),
@@ -151,7 +103,7 @@ export async function writeRunReport(input: RunReportInput): Promise<RunReportFi
 }
 
 /** |w_ref| from the summary's final error and its relative form (1 where either is unknown). */
-function referenceNorm(s: ReportedSummary): number {
+function referenceNorm(s: Summary): number {
   const { max_error: e, relative_max_error: r } = s.final
   return e !== null && r !== null && r !== undefined && e > 0 && r > 0 ? e / r : 1
 }

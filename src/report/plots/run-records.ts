@@ -5,20 +5,16 @@
  */
 import { existsSync, readdirSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
+import type { RoundRecord } from '../../exchange/records.js'
 
-/** One line of metrics.jsonl, as far as the charts read it (docs/design.md "The run directory"). */
-export interface PlotRecord {
-  round: number
-  peer: number
-  loss: number
-  disagreement: number
-  error: number | null
-  bytes_sent: number
-  /** networked runs: cumulative ms of the peer's own work, waiting on neighbours, frames queued (src/peer/round-times.ts) */
-  compute_ms?: number
-  wait_ms?: number
-  send_ms?: number
-}
+/**
+ * One line of metrics.jsonl (docs/design.md "The run directory"), as far as the charts read it; `compute_ms`,
+ * `wait_ms` and `send_ms` only in networked runs (src/peer/round-times.ts).
+ */
+export type PlotRecord = Pick<
+  RoundRecord,
+  'round' | 'peer' | 'loss' | 'disagreement' | 'error' | 'bytes_sent' | 'compute_ms' | 'wait_ms' | 'send_ms'
+>
 
 /** Rounds kept per series when a run recorded more. */
 const MAX_ROUNDS_PLOTTED = 400

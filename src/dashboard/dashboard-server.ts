@@ -11,10 +11,10 @@ import { createRequire } from 'node:module'
 import type { AddressInfo } from 'node:net'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { listenOn, type DashboardAddress } from './addresses.js'
+import { listenOn, type DashboardAddress } from '../observe/addresses.js'
 import { DashboardFeed, type DashboardPeer, type SwarmMeta } from './dashboard-feed.js'
 
-export { DASHBOARD_PORT, parseDashboardAddress, type DashboardAddress } from './addresses.js'
+export { DASHBOARD_PORT, parseDashboardAddress, type DashboardAddress } from '../observe/addresses.js'
 
 export interface DashboardServer {
   /** http://host:port/ as bound */
@@ -119,7 +119,7 @@ function staticFile(name: string): Buffer {
   return body
 }
 
-/** The package's web/dashboard/ folder, found upwards from this file (dist/src/observe or src/observe). */
+/** The package's web/dashboard/ folder, found upwards from this file (dist/src/dashboard or src/dashboard). */
 function webRoot(): string {
   let dir = dirname(fileURLToPath(import.meta.url))
   for (let up = 0; up < 5; up++, dir = dirname(dir)) {

@@ -5,32 +5,14 @@
  */
 import { appendFileSync, existsSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { writeFileAtomic } from './run-dir.js'
+import { writeFileAtomic } from '../observe/run-dir.js'
+import { timeSplitOf, type Summary } from './summary.js'
 
 export type SweepValue = string | number | boolean | null
 export type SweepRow = Record<string, SweepValue>
 
 export const SWEEP_JSONL = 'sweep.jsonl'
 export const SWEEP_CSV = 'sweep.csv'
-
-/** What a row takes from a run's summary.json (sim, swarm): the figures, flat; a swarm run adds its time split. */
-export interface SummaryFigures {
-  peers: number
-  rounds: number
-  converged: boolean
-  /** the first round every peer was within run.target (the run stopped the graph's diameter later) */
-  target_round?: number | null
-  diverged?: boolean
-  wall_s: number
-  bytes_sent: number
-  bits_per_coordinate?: number | null
-  rate_measured: number | null
-  rate_predicted: number | null
-  final: { max_error: number | null; relative_max_error?: number | null; disagreement: number; mean_loss: number }
-  time?: { per_round: { compute_ms: number; wait_ms: number; send_ms: number } } | null
-  /** the run's experiment: its run.target says whether `converged` was asked for */
-  experiment?: { run: { target: number | null } }
-}
 
 /** The numeric columns of a row that come from the summary (what `--plot field:metric` may name). */
 export const SUMMARY_METRICS = [
@@ -49,27 +31,32 @@ export const SUMMARY_METRICS = [
   'wait_ms_per_round',
 ] as const
 
-export function summaryColumns(s: SummaryFigures): SweepRow {
+/**
+ * What a row takes from a cell's run summary (sim or swarm): the figures, flat, with the run.target that says
+ * whether `converged` was asked for; a swarm run adds its time split.
+ */
+export function summaryColumns(s: Summary): SweepRow {
   const row: SweepRow = {
     peers: s.peers,
     rounds: s.rounds,
-    target_round: s.target_round ?? null,
+    target_round: s.target_round,
     converged: s.converged,
-    target: s.experiment?.run.target ?? null,
-    diverged: s.diverged ?? false,
+    target: s.experiment.run.target,
+    diverged: s.diverged,
     wall_s: s.wall_s,
     bytes_sent: s.bytes_sent,
-    bits_per_coordinate: s.bits_per_coordinate ?? null,
+    bits_per_coordinate: s.bits_per_coordinate,
     rate_measured: s.rate_measured,
     rate_predicted: s.rate_predicted,
     max_error: s.final.max_error,
-    relative_max_error: s.final.relative_max_error ?? null,
+    relative_max_error: s.final.relative_max_error,
     disagreement: s.final.disagreement,
     mean_loss: s.final.mean_loss,
   }
-  if (s.time) {
-    row.compute_ms_per_round = s.time.per_round.compute_ms
-    row.wait_ms_per_round = s.time.per_round.wait_ms
+  const time = timeSplitOf(s)
+  if (time) {
+    row.compute_ms_per_round = time.per_round.compute_ms
+    row.wait_ms_per_round = time.per_round.wait_ms
   }
   return row
 }

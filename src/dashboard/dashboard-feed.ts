@@ -4,28 +4,28 @@
  * other point when full, so a long run costs bounded memory and a reload still draws the whole curve. Pure: the
  * server (dashboard-server.ts) turns it into JSON for a snapshot and events for a stream.
  */
-import { atFloor, measuredRateFromPoints, type ErrorPoint } from './measured-rate.js'
+import type { StatusMessage } from '../net/roster.js'
+import { atFloor, measuredRateFromPoints, type ErrorPoint } from '../observe/measured-rate.js'
 
-/** A peer as the dashboard draws it (the fields of `meshgd watch --json`, plus the counters a status carries). */
-export interface DashboardPeer {
-  swarm: string
-  peer: number
-  round: number
-  loss: number
-  disagreement: number
-  relative_error: number | null
-  done: boolean
-  /** rounds per second between this peer's last two statuses (null until there are two) */
-  rounds_per_second: number | null
-  /** live, down (not heard for a while: killed, stopped, cut off) or done */
-  state: 'live' | 'down' | 'done'
-  /** ms since this peer's newest status */
-  age_ms: number
-  /** parameter bytes sent and received, messages rejected (null from peers that do not say) */
-  bytes_sent: number | null
-  bytes_received: number | null
-  rejected: number | null
-}
+/** Fields a status may leave out (older peers), always there as null where it did. */
+type NullWhereUnsaid<K extends keyof StatusMessage> = { [F in K]-?: NonNullable<StatusMessage[F]> | null }
+
+/**
+ * A peer as the dashboard draws it (the fields of `meshgd watch --json`): its newest status (the peer is the
+ * status's index; relative error, bytes sent and received, messages rejected null from peers that do not say), and
+ * what the observer derives from it.
+ */
+export type DashboardPeer = Pick<StatusMessage, 'round' | 'loss' | 'disagreement' | 'done'> &
+  NullWhereUnsaid<'relative_error' | 'bytes_sent' | 'bytes_received' | 'rejected'> & {
+    swarm: string
+    peer: StatusMessage['index']
+    /** rounds per second between this peer's last two statuses (null until there are two) */
+    rounds_per_second: number | null
+    /** live, down (not heard for a while: killed, stopped, cut off) or done */
+    state: 'live' | 'down' | 'done'
+    /** ms since this peer's newest status */
+    age_ms: number
+  }
 
 /** One point of a peer's curve: [round, relative error (null without a reference), disagreement]. */
 export type CurvePoint = [number, number | null, number]

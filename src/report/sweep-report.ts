@@ -5,10 +5,10 @@
  */
 import { join } from 'node:path'
 import type { TopLevelSpec } from 'vega-lite'
+import { writeFileAtomic } from '../observe/run-dir.js'
 import { svgToPng, vegaLiteToSvg } from './plots/render.js'
 import { fieldChart, ratesChart } from './plots/sweep-charts.js'
 import { reportPageHtml, type PageFigure } from './report-page.js'
-import { writeFileAtomic } from './run-dir.js'
 import { columnsOf, type SweepRow } from './sweep-rows.js'
 
 export interface SweepPlotRequest {

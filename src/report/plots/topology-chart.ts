@@ -5,19 +5,15 @@
  * clockwise), which is the picture of a ring and reads well enough for the rest.
  */
 import type { TopLevelSpec } from 'vega-lite'
+import type { Graph, TopologySpec } from '../../topology/types.js'
 import { errorColourScale } from './error-colours.js'
 import { lastRecordOfEachPeer, type PlotRecord } from './run-records.js'
 
-/** The graph as the report draws it: peers 0..n-1 and edges i < j (the topology module's `Graph` fits). */
-export interface DrawnGraph {
-  n: number
-  edges: ReadonlyArray<readonly [number, number, ...number[]]>
-  /** the topology kind, for the title and the layout */
-  kind: string
-  /** grid / torus: the lattice, rows x cols = n */
-  rows?: number
-  cols?: number
-}
+/**
+ * The graph as the report draws it: its peers and edges, and of its topology the kind (for the title and the
+ * layout) and, for a grid or torus, the lattice (rows x cols = n).
+ */
+export type DrawnGraph = Pick<Graph, 'n' | 'edges'> & Pick<TopologySpec, 'kind' | 'rows' | 'cols'>
 
 /** More peers than this and the dots carry no number. */
 const MAX_LABELLED = 64

@@ -5,7 +5,7 @@
  * run has nothing to draw (no reference solution, no time split), and the caller says so on the page.
  */
 import type { TopLevelSpec } from 'vega-lite'
-import { maxErrorByRound } from '../measured-rate.js'
+import { maxErrorByRound } from '../../observe/measured-rate.js'
 import { lastRecordOfEachPeer, type PlotRecord } from './run-records.js'
 
 const WIDTH = 640
