@@ -20,6 +20,7 @@ import { RejectLog } from '../observe/log.js'
 import type { Problem } from '../problems/types.js'
 import type { Graph } from '../topology/types.js'
 import { Rng } from '../util/rng.js'
+import { PeerCounters } from './counters.js'
 import { NeighbourBook } from './neighbours.js'
 import { RoundTimes } from './round-times.js'
 import type { PeerOptions } from './types.js'
@@ -89,11 +90,8 @@ export interface PeerCore {
   readonly started: number
   /** compute and wait time of the rounds so far (round-times.ts) */
   readonly times: RoundTimes
-  /** the round this peer is at (every round before it is done) */
-  round: number
-  messagesSent: number
-  jumped: number
-  downs: number
+  /** the round, and what the rounds did: changed only by the round loop and recovery (counters.ts) */
+  readonly counters: PeerCounters
   log(line: string): void
   /** count a rejected message or stream by reason, and log it (rate-limited) */
   reject(reason: string, remote?: string): void
@@ -137,10 +135,7 @@ export function createCore(opts: PeerOptions): PeerCore {
     ...receiving(experiment, neighbours.length, d, strict),
     started,
     times: new RoundTimes(),
-    round: 0,
-    messagesSent: 0,
-    jumped: 0,
-    downs: 0,
+    counters: new PeerCounters(),
     log,
     ...rejections(log, i),
   }

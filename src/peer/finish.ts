@@ -26,12 +26,12 @@ export async function finish(
   resumed: Resumed | null,
 ): Promise<PeerInfo> {
   const { step, problem, i, d } = core
-  await checkpointer.write(core.round, true) // on finishing, and on shutdown
+  await checkpointer.write(core.counters.round, true) // on finishing, and on shutdown
   const full = localGradient(problem.loss, problem.shards[i]!, step.params, problem.classes, new Float64Array(d))
-  recorder.record(core.round, core.book.newest(), full, 0)
+  recorder.record(core.counters.round, core.book.newest(), full, 0)
   recorder.flush()
   writeFileAtomic(join(core.opts.out, 'params', `${i}.f64`), float64LeBytes(step.params))
-  recorder.publishFinalStatus(core.round, !interrupted)
+  recorder.publishFinalStatus(core.counters.round, !interrupted)
   if (!interrupted) await linger(core, links)
   const info = peerInfo(core, links, interrupted, resumed)
   writeFileAtomic(join(core.peerDir, 'info.json'), JSON.stringify(info, null, 2) + '\n')
@@ -43,10 +43,10 @@ async function linger(core: PeerCore, links: PeerLinks): Promise<void> {
   const { opts, book, neighbours, i } = core
   const timeoutMs = core.experiment.run.neighbour_timeout_ms
   const finalFrame = encodeFrame(
-    { swarm: core.swarm, round: core.round, from: i, kind: 'final', codec: 'f64', dim: core.d },
+    { swarm: core.swarm, round: core.counters.round, from: i, kind: 'final', codec: 'f64', dim: core.d },
     encodeF64(core.step.params),
   )
-  links.finalFrame = finalFrame
+  links.frames.finished(finalFrame)
   neighbours.forEach((_, k) => links.sendTo(k, [finalFrame]))
   const finishedAt = performance.now()
   const grace = Math.max(timeoutMs, 2000)
@@ -85,17 +85,17 @@ function peerInfo(core: PeerCore, links: PeerLinks, interrupted: boolean, resume
     index: i,
     peer_id: links.node.peerId.toString(),
     addrs: links.node.getMultiaddrs().map((a) => a.toString()),
-    rounds: core.round,
+    rounds: core.counters.round,
     interrupted,
     bytes_sent: stats.bytesSent,
     bytes_received: stats.bytesReceived,
-    messages_sent: core.messagesSent,
+    messages_sent: core.counters.messagesSent,
     refused_streams: stats.refusedStreams,
     rejected_frames: stats.rejectedFrames,
     rejects: core.rejects,
     resumed_from: resumed?.round ?? null,
-    jumped_rounds: core.jumped,
-    neighbours_down: core.downs,
+    jumped_rounds: core.counters.jumped,
+    neighbours_down: core.counters.downs,
     rebound_neighbours: links.rebinder.rebound,
     target_round: core.targetWatch?.reached() ? core.targetWatch.metAt() : null,
     final: {

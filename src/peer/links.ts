@@ -11,11 +11,12 @@ import type { Registry } from 'prom-client'
 import { decodeBody, decodeFloats, decodeVector, frameCapForDim, readsInPlace, type Envelope } from '../codec/index.js'
 import type { Pin } from '../config/pins.js'
 import { createMeshNode, type MeshNode } from '../net/node.js'
-import type { Outbox, ParamsTransport } from '../net/params-protocol.js'
+import { Outbox, type ParamsTransport } from '../net/params-protocol.js'
 import { openRosterRecord } from '../net/roster-directory.js'
 import { Roster } from '../net/roster.js'
 import type { PeerCore } from './context.js'
 import { Rebinder } from './rebind.js'
+import { SentFrames } from './sent-frames.js'
 import { sleep } from './sleep.js'
 
 export class PeerLinks {
@@ -23,14 +24,9 @@ export class PeerLinks {
   readonly targets = new Map<number, PeerId>()
   /** stops the outbound queue when the peer stops */
   readonly controller = new AbortController()
-  outbox: Outbox | null = null
-  /**
-   * This peer's newest params frame, the frame of its newest completed round (the same, or the one before while a
-   * round waits) and, once done, its final frame: what a neighbour back from away needs.
-   */
-  lastFrame: Uint8Array | null = null
-  completedFrame: Uint8Array | null = null
-  finalFrame: Uint8Array | null = null
+  /** what this peer sent that a neighbour back from away needs (sent-frames.ts) */
+  readonly frames = new SentFrames()
+  private queue: Outbox | null = null
   readonly roster: Roster
   readonly rebinder: Rebinder
   readonly transport: ParamsTransport
@@ -69,16 +65,32 @@ export class PeerLinks {
 
   sendTo(k: number, frames: readonly Uint8Array[]): void {
     const target = this.targets.get(this.core.neighbours[k]!)
-    if (!target || !this.outbox) return
-    for (const f of frames) this.outbox.push(target.toString(), target, f)
+    if (!target || !this.queue) return
+    for (const f of frames) this.queue.push(target.toString(), target, f)
   }
 
   resend(k: number): void {
-    const frames = [this.completedFrame, this.lastFrame, this.finalFrame].filter((f): f is Uint8Array => f !== null)
-    this.sendTo(
-      k,
-      frames.filter((f, at) => frames.indexOf(f) === at),
-    )
+    this.sendTo(k, this.frames.forResend())
+  }
+
+  /** Listen for parameter streams (with the handlers given at creation), start the node and the outbound queue. */
+  async start(): Promise<void> {
+    await this.transport.listen()
+    await this.node.start()
+    this.queue = new Outbox(this.transport, this.controller.signal)
+  }
+
+  /** Stop sending, then the roster, the params protocol and the node (each once, none throwing). */
+  async stop(): Promise<void> {
+    this.controller.abort(new Error('meshgd: peer stopping'))
+    this.roster.stop()
+    await this.transport.stop().catch(() => undefined)
+    await Promise.resolve(this.node.stop()).catch(() => undefined)
+  }
+
+  /** The outbound queue, once open. */
+  get outbox(): Outbox | null {
+    return this.queue
   }
 
   /** Is there an open connection to the neighbour at position k? */
@@ -139,6 +151,31 @@ export class PeerLinks {
       (j, k) =>
         !this.pins.has(j) && !this.connected(k) && (!book.isUp(k) || performance.now() - book.lastHeard(k) > timeoutMs),
     )
+  }
+}
+
+/**
+ * While a neighbour may be gone, ask the bootstrap's directory now and then whether its index has a new identity
+ * (a peer that lost its disk): a room the runtime starts once the peer has joined.
+ */
+export class RebindWatch {
+  private timer: ReturnType<typeof setInterval> | undefined
+
+  constructor(
+    private readonly core: PeerCore,
+    private readonly links: PeerLinks,
+  ) {}
+
+  start(): void {
+    const everyMs = Math.max(1000, this.core.experiment.run.neighbour_timeout_ms)
+    this.timer = setInterval(() => {
+      const gone = this.links.suspectIndices()
+      if (gone.length > 0) void this.links.askWhoHolds(gone)
+    }, everyMs)
+  }
+
+  stop(): void {
+    clearInterval(this.timer)
   }
 }
 
@@ -269,7 +306,7 @@ function onFrame(core: PeerCore, links: PeerLinks, from: number | undefined, rem
   }
   // a decoded copy (quantized codecs) leaves the body free at once; a vector read in place goes back via the book
   if (vector.buffer !== body.buffer) core.bodies.give(body)
-  const { revived } = book.receive(k, envelope.round, vector, core.round, now, isFinal)
+  const { revived } = book.receive(k, envelope.round, vector, core.counters.round, now, isFinal)
   if (envelope.stop) core.targetWatch?.heard(k, envelope.round, envelope.stop)
   if (revived) {
     core.log(`peer ${i}: neighbour ${from} is back (round ${envelope.round})`)

@@ -5,6 +5,8 @@
  * (connections, streams, bytes per protocol) join the same registry through `@libp2p/prometheus-metrics`.
  */
 import { Counter, Gauge, type Registry } from 'prom-client'
+import { serveMetrics, type MetricsEndpoint } from '../observe/metrics-server.js'
+import type { PeerOptions } from './types.js'
 import type { PeerCore } from './context.js'
 import type { PeerLinks } from './links.js'
 import type { Recorder } from './recorder.js'
@@ -18,6 +20,29 @@ export interface PeerMetricSources {
 }
 
 type Read = () => number
+
+/** `--metrics`: the peer's Prometheus endpoint, a room the runtime starts before joining and stops at the end. */
+export class MetricsRoom {
+  private endpoint: MetricsEndpoint | null = null
+
+  constructor(
+    private readonly registry: Registry,
+    private readonly address: NonNullable<PeerOptions['metrics']>,
+    sources: PeerMetricSources,
+  ) {
+    registerPeerMetrics(registry, sources)
+  }
+
+  async start(): Promise<void> {
+    this.endpoint = await serveMetrics(this.registry, this.address)
+    this.address.onListening?.(this.endpoint.url)
+  }
+
+  async stop(): Promise<void> {
+    await this.endpoint?.close()
+    this.endpoint = null
+  }
+}
 
 /** A gauge whose value is read at scrape time. */
 function gauge(registry: Registry, name: string, help: string, read: Read): void {
@@ -49,7 +74,12 @@ export function registerPeerMetrics(registry: Registry, s: PeerMetricSources): v
   const stats = links.transport.stats
   const split = (): ReturnType<PeerCore['times']['split']> => core.times.split(links.outbox?.busyMs() ?? 0)
   registry.setDefaultLabels({ swarm: core.swarm, peer: String(core.i) })
-  gauge(registry, 'meshgd_round', 'the round this peer is at (every round before it is done)', () => core.round)
+  gauge(
+    registry,
+    'meshgd_round',
+    'the round this peer is at (every round before it is done)',
+    () => core.counters.round,
+  )
   gauge(
     registry,
     'meshgd_rounds_per_second',
@@ -137,7 +167,7 @@ function registerNeighbours(registry: Registry, core: PeerCore): void {
     registers: [registry],
     collect() {
       neighbours.forEach((j, k) =>
-        this.set({ neighbour: String(j) }, Math.max(0, core.round - 1 - book.latestRound(k))),
+        this.set({ neighbour: String(j) }, Math.max(0, core.counters.round - 1 - book.latestRound(k))),
       )
     },
   })

@@ -14,7 +14,8 @@ import type { PeerLinks } from './links.js'
 import { trimRecords, type Resumed } from './recovery.js'
 
 export class Recorder {
-  private readonly fd: number
+  /** metrics.jsonl while started, -1 otherwise */
+  private fd = -1
   private readonly pending: RoundRecord[] = []
   /** the newest record, for the status topic (status messages carry finite numbers only) */
   private newest: RoundRecord | null = null
@@ -29,12 +30,16 @@ export class Recorder {
   constructor(
     private readonly core: PeerCore,
     private readonly links: PeerLinks,
-    resumed: Resumed | null,
+    private readonly resumed: Resumed | null,
   ) {
-    const path = join(core.peerDir, 'metrics.jsonl')
-    if (resumed) trimRecords(path, resumed)
-    this.fd = openSync(path, resumed ? 'a' : 'w')
     this.statusEveryMs = Math.max(1000, 25 * core.graph.n)
+  }
+
+  /** Open metrics.jsonl: appended to after a resume (records past the checkpoint dropped), else new. */
+  start(): void {
+    const path = join(this.core.peerDir, 'metrics.jsonl')
+    if (this.resumed) trimRecords(path, this.resumed)
+    this.fd = openSync(path, this.resumed ? 'a' : 'w')
   }
 
   /** The record of round t: this peer's state and what it combined with (null: none, as after the last round). */
@@ -83,8 +88,10 @@ export class Recorder {
     this.pending.length = 0
   }
 
-  close(): void {
+  stop(): void {
+    if (this.fd < 0) return
     closeSync(this.fd)
+    this.fd = -1
   }
 
   /**

@@ -52,7 +52,7 @@ function checkpointExpect(
 
 /**
  * Load the newest sound checkpoint into the step and the copies, set the round, and take back the frame of the
- * round before (`PeerLinks.completedFrame`); null for a fresh start.
+ * round before (`SentFrames.completed`); null for a fresh start.
  */
 export function resumeFromCheckpoint(core: PeerCore, links: PeerLinks): Resumed | null {
   const { i, log } = core
@@ -86,8 +86,8 @@ export function resumeFromCheckpoint(core: PeerCore, links: PeerLinks): Resumed 
   } catch (err) {
     throw new PeerError('CHECKPOINT', `peer ${i}: ${resumed.file}: ${(err as Error).message}`)
   }
-  core.round = resumed.round
-  links.completedFrame = resumed.frame ?? null
+  core.counters.resumeAt(resumed.round)
+  links.frames.resumedWith(resumed.frame ?? null)
   if (resumed.target) core.targetWatch?.restore(resumed.target)
   log(`peer ${i}: resuming from ${resumed.file} (round ${resumed.round})`)
   return resumed
@@ -125,7 +125,7 @@ export class Checkpointer {
     this.selfAtStart = new Float64Array(core.difference ? core.d : 0)
   }
 
-  /** Round `core.round` begins: keep what it changes before its combine (a few words, and a copy in difference mode). */
+  /** Round `core.counters.round` begins: keep what it changes before its combine (a few words, and a copy in difference mode). */
   beginRound(): void {
     const { core } = this
     if (core.experiment.run.checkpoint_every === null) return // no checkpoints: nothing to keep
@@ -151,7 +151,7 @@ export class Checkpointer {
       core.neighbours.forEach((j, k) => (vectors[`public.${j}`] = Float64Array.from(core.neighbourCopies[k]!)))
     }
     const rngs = { ...(start ? start.rngs : state.rngs), quantize: start ? start.quantize : core.quantRng.state() }
-    const frame = this.links.completedFrame
+    const frame = this.links.frames.completed
     const target = core.targetWatch ? { target: core.targetWatch.state() } : {}
     const data = { ...checkpointExpect(core), round: done, vectors, rngs, ...(frame ? { frame } : {}), ...target }
     const started = performance.now()
@@ -219,9 +219,10 @@ export function saveNeighbours(core: PeerCore, entries: readonly RosterEntry[]):
  */
 export function sayHello(core: PeerCore, links: PeerLinks): void {
   const hello = encodeFrame(
-    { swarm: core.swarm, round: core.round, from: core.i, kind: 'hello', codec: 'f64', dim: core.d },
+    { swarm: core.swarm, round: core.counters.round, from: core.i, kind: 'hello', codec: 'f64', dim: core.d },
     new Uint8Array(0),
   )
-  const frames = links.completedFrame ? [hello, links.completedFrame] : [hello]
+  const completed = links.frames.completed
+  const frames = completed ? [hello, completed] : [hello]
   core.neighbours.forEach((_, k) => links.sendTo(k, frames))
 }

@@ -46,12 +46,12 @@ export async function runRounds(
     peers: core.graph.n,
     strict: core.strict,
   }
-  const wait = new WaitPolicy(settings, core.round, performance.now())
-  watchTarget(core, core.round)
-  while (core.round < rounds0) {
+  const wait = new WaitPolicy(settings, core.counters.round, performance.now())
+  watchTarget(core, core.counters.round)
+  while (core.counters.round < rounds0) {
     if (opts.signal.aborted) return true
     if (targetReached(core)) return false
-    const t = core.round
+    const t = core.counters.round
     core.times.beginRound()
     checkpointer.beginRound()
     const message = step.prepare(t)
@@ -68,31 +68,30 @@ export async function runRounds(
     if (jumpTo !== null) {
       // we were away (restarted, or cut off): every live neighbour is well ahead; join the slowest of them
       core.log(`peer ${core.i}: rejoining at round ${jumpTo} (was at ${t})`)
-      core.jumped += jumpTo - t
-      core.round = Math.min(jumpTo, rounds0)
+      core.counters.jump(t, jumpTo, rounds0)
       checkpointer.endRound()
-      watchTarget(core, core.round)
-      book.prune(core.round)
+      watchTarget(core, core.counters.round)
+      book.prune(core.counters.round)
       core.times.endRound()
       continue
     }
     combineRound(core, recorder, t, message !== null, own, t % every === 0)
-    if (message) links.completedFrame = links.lastFrame
-    core.round = t + 1
+    if (message) links.frames.roundCompleted()
+    core.counters.advanceTo(t + 1)
     checkpointer.endRound()
-    watchTarget(core, core.round)
-    book.prune(core.round)
-    if (core.round % 16 === 0 && !withinBounds(step.params)) {
+    watchTarget(core, core.counters.round)
+    book.prune(core.counters.round)
+    if (core.counters.round % 16 === 0 && !withinBounds(step.params)) {
       throw new PeerError(
         'DIVERGED',
-        `peer ${core.i}: the run diverged at round ${core.round}; lower algorithm.eta or the coupling`,
+        `peer ${core.i}: the run diverged at round ${core.counters.round}; lower algorithm.eta or the coupling`,
       )
     }
     if (t % every === 0) recorder.flush()
     const checkpointEvery = experiment.run.checkpoint_every
-    if (checkpointEvery !== null && core.round % checkpointEvery === 0 && core.round < rounds0)
-      void checkpointer.write(core.round)
-    recorder.maybePublishStatus(core.round)
+    if (checkpointEvery !== null && core.counters.round % checkpointEvery === 0 && core.counters.round < rounds0)
+      void checkpointer.write(core.counters.round)
+    recorder.maybePublishStatus(core.counters.round)
     if (opts.delayMs) await sleep(opts.delayMs, opts.signal)
     core.times.endRound()
   }
@@ -112,7 +111,7 @@ function targetReached(core: PeerCore): boolean {
   const watch = core.targetWatch
   if (!watch?.reached()) return false
   core.log(
-    `peer ${core.i}: every peer was within run.target at round ${watch.metAt()}; stopping at round ${core.round}, when every peer knows it`,
+    `peer ${core.i}: every peer was within run.target at round ${watch.metAt()}; stopping at round ${core.counters.round}, when every peer knows it`,
   )
   return true
 }
@@ -147,9 +146,9 @@ function sendRound(core: PeerCore, links: PeerLinks, t: number, message: Float64
     encoded = encodeVectorFrame(envelope, codec, message, quantRng)
     if (codec.codec !== 'f64') own = decodeVector(codec, encoded.payload, d, core.ownDecoded)
   }
-  links.lastFrame = encoded.frame
+  links.frames.sent(encoded.frame)
   const frames = [...(core.opts.inject?.(t) ?? []), encoded.frame]
-  core.messagesSent += core.neighbours.length
+  core.counters.sent(core.neighbours.length)
   core.neighbours.forEach((_, k) => links.sendTo(k, frames))
   return own
 }
@@ -212,7 +211,7 @@ function timeoutFailure(core: PeerCore, t: number, positions: readonly number[],
 function markDown(core: PeerCore, t: number, positions: readonly number[], patience: number): void {
   const silent = positions.map((k) => core.neighbours[k]!)
   for (const k of positions) core.book.markDown(k)
-  core.downs += positions.length
+  core.counters.markedDown(positions.length)
   core.log(
     `peer ${core.i}: neighbour(s) ${silent.join(', ')} silent for ${patience} ms at round ${t} (run.neighbour_timeout_ms): going on without them`,
   )

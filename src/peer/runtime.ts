@@ -2,19 +2,20 @@
  * One peer's runtime (docs/design.md "Layers and the import rule", `src/peer/`): the rooms in order. context.ts builds what they share; the
  * identity is checked against its pin; links.ts makes the node, roster and params transport; recovery.ts resumes a
  * previous life; startup.ts joins the swarm and finds the neighbours; round-loop.ts runs the rounds; finish.ts
- * writes the outputs, lingers for the neighbours and reports. Everything started here is stopped here.
+ * writes the outputs, lingers for the neighbours and reports. The rooms that hold resources (the recorder's file,
+ * the metrics server, the node and its streams, the rebind check's timer) are js-libp2p `Startable`s: started here
+ * in order, and all stopped here by one `stop` however the run ends.
  */
 import { join } from 'node:path'
-import type { PrivateKey } from '@libp2p/interface'
+import { start, stop, type PrivateKey } from '@libp2p/interface'
 import { Registry } from 'prom-client'
 import { pinsOf, type Pin } from '../config/pins.js'
 import { loadOrCreateIdentity } from '../net/identity.js'
-import { serveMetrics, type MetricsEndpoint } from '../observe/metrics-server.js'
 import { createCore, type PeerCore } from './context.js'
 import { PeerError } from './errors.js'
 import { finish } from './finish.js'
-import { PeerLinks } from './links.js'
-import { registerPeerMetrics } from './metrics.js'
+import { PeerLinks, RebindWatch } from './links.js'
+import { MetricsRoom } from './metrics.js'
 import { Recorder } from './recorder.js'
 import { Checkpointer, hadPreviousLife, resumeFromCheckpoint } from './recovery.js'
 import { runRounds } from './round-loop.js'
@@ -35,37 +36,24 @@ export async function runPeer(opts: PeerOptions): Promise<PeerInfo> {
   const resumed = resumeFromCheckpoint(core, links)
   const previousLife = hadPreviousLife(core, resumed)
   const checkpointer = new Checkpointer(core, links)
+  const recorder = new Recorder(core, links, resumed)
+  const metrics =
+    registry && opts.metrics ? new MetricsRoom(registry, opts.metrics, { core, links, recorder, checkpointer }) : null
+  const rebinds = new RebindWatch(core, links)
+  // the rooms that hold resources (a file, a server, the node and its streams, a timer): all stopped at the end
+  const rooms = [rebinds, metrics, recorder, links]
   const stopSending = (): void => links.controller.abort(new Error('meshgd: peer stopping'))
   opts.signal.addEventListener('abort', stopSending, { once: true })
-  const recorder = new Recorder(core, links, resumed)
-  let rebindCheck: ReturnType<typeof setInterval> | undefined
-  let endpoint: MetricsEndpoint | undefined
   try {
-    if (registry && opts.metrics) {
-      registerPeerMetrics(registry, { core, links, recorder, checkpointer })
-      endpoint = await serveMetrics(registry, opts.metrics)
-      opts.metrics.onListening?.(endpoint.url)
-    }
+    await start(recorder, metrics)
+    await start(links)
     const startupTimeout = await joinSwarm(core, links, privateKey, previousLife)
-    // while a neighbour may be gone, ask the directory now and then whether its index has a new identity (lost disk)
-    rebindCheck = setInterval(
-      () => {
-        const gone = links.suspectIndices()
-        if (gone.length > 0) void links.askWhoHolds(gone)
-      },
-      Math.max(1000, core.experiment.run.neighbour_timeout_ms),
-    )
+    await start(rebinds)
     const interrupted = await runRounds(core, links, recorder, checkpointer, { startupTimeout })
     return await finish(core, links, recorder, checkpointer, interrupted, resumed)
   } finally {
-    await endpoint?.close()
-    clearInterval(rebindCheck)
     opts.signal.removeEventListener('abort', stopSending)
-    links.controller.abort(new Error('meshgd: peer stopping'))
-    recorder.close()
-    links.roster.stop()
-    await links.transport.stop().catch(() => undefined)
-    await Promise.resolve(links.node.stop()).catch(() => undefined)
+    await stop(...rooms)
   }
 }
 

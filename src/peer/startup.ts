@@ -17,7 +17,6 @@ import { multiaddr } from '@multiformats/multiaddr'
 import { DIRECTORY_MAX_WANT, type SignedRecord } from '../codec/directory.js'
 import { staticAddrsOf } from '../config/pins.js'
 import { connectBootstrap, dialStaticPeers, type MeshNode } from '../net/node.js'
-import { Outbox } from '../net/params-protocol.js'
 import { openRosterRecord, signRosterEntry } from '../net/roster-directory.js'
 import type { Roster, RosterEntry } from '../net/roster.js'
 import type { PeerCore } from './context.js'
@@ -109,7 +108,7 @@ export async function findNeighbours(o: FindNeighboursInit): Promise<void> {
 }
 
 /**
- * Start the node and find the neighbours; returns the start-up timeout the first rounds wait with. Processes of a
+ * Announce this peer and find the neighbours (the node started: PeerLinks.start); returns the start-up timeout the first rounds wait with. Processes of a
  * large swarm start over a while on a few cores: a minute, or half a second a peer.
  */
 export async function joinSwarm(
@@ -120,9 +119,6 @@ export async function joinSwarm(
 ): Promise<number> {
   const { opts } = core
   const { node, roster } = links
-  await links.transport.listen() // the params protocol, with the handlers links.ts gave it
-  await node.start()
-  links.outbox = new Outbox(links.transport, links.controller.signal)
   const self = {
     swarm: core.swarm,
     index: core.i,
