@@ -37,7 +37,7 @@ export async function runRounds(
   checkpointer: Checkpointer,
   timing: LoopTiming,
 ): Promise<boolean> {
-  const { opts, experiment, step, book } = core
+  const { opts, experiment, step } = core
   const rounds0 = experiment.run.rounds
   const every = recordInterval(experiment)
   const settings = {
@@ -69,33 +69,48 @@ export async function runRounds(
       // we were away (restarted, or cut off): every live neighbour is well ahead; join the slowest of them
       core.log(`peer ${core.i}: rejoining at round ${jumpTo} (was at ${t})`)
       core.counters.jump(t, jumpTo, rounds0)
-      checkpointer.endRound()
-      watchTarget(core, core.counters.round)
-      book.prune(core.counters.round)
+      enterRound(core, checkpointer)
       core.times.endRound()
       continue
     }
     combineRound(core, recorder, t, message !== null, own, t % every === 0)
     if (message) links.frames.roundCompleted()
     core.counters.advanceTo(t + 1)
-    checkpointer.endRound()
-    watchTarget(core, core.counters.round)
-    book.prune(core.counters.round)
-    if (core.counters.round % 16 === 0 && !withinBounds(step.params)) {
-      throw new PeerError(
-        'DIVERGED',
-        `peer ${core.i}: the run diverged at round ${core.counters.round}; lower algorithm.eta or the coupling`,
-      )
-    }
-    if (t % every === 0) recorder.flush()
-    const checkpointEvery = experiment.run.checkpoint_every
-    if (checkpointEvery !== null && core.counters.round % checkpointEvery === 0 && core.counters.round < rounds0)
-      void checkpointer.write(core.counters.round)
-    recorder.maybePublishStatus(core.counters.round)
-    if (opts.delayMs) await sleep(opts.delayMs, opts.signal)
-    core.times.endRound()
+    enterRound(core, checkpointer)
+    await closeRound(core, recorder, checkpointer, t % every === 0)
   }
   return false
+}
+
+/** The peer is at a new round (the next, or one it jumped to): the checkpoint's round state, the target, the book. */
+function enterRound(core: PeerCore, checkpointer: Checkpointer): void {
+  checkpointer.endRound()
+  watchTarget(core, core.counters.round)
+  core.book.prune(core.counters.round)
+}
+
+/** After a combined round: the divergence check, records, a checkpoint when due, the status, and `--delay-ms`. */
+async function closeRound(
+  core: PeerCore,
+  recorder: Recorder,
+  checkpointer: Checkpointer,
+  recorded: boolean,
+): Promise<void> {
+  const { opts, experiment, step } = core
+  const round = core.counters.round
+  if (round % 16 === 0 && !withinBounds(step.params)) {
+    throw new PeerError(
+      'DIVERGED',
+      `peer ${core.i}: the run diverged at round ${round}; lower algorithm.eta or the coupling`,
+    )
+  }
+  if (recorded) recorder.flush()
+  const checkpointEvery = experiment.run.checkpoint_every
+  if (checkpointEvery !== null && round % checkpointEvery === 0 && round < experiment.run.rounds)
+    void checkpointer.write(round)
+  recorder.maybePublishStatus(round)
+  if (opts.delayMs) await sleep(opts.delayMs, opts.signal)
+  core.times.endRound()
 }
 
 /** Round t's window of "within run.target" bits (exchange/target-stop.ts): this peer's own, and its neighbours' of t - 1. */
