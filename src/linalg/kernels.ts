@@ -11,6 +11,14 @@ export function distance(a: Float64Array, b: Float64Array): number {
   return Math.sqrt(s)
 }
 
+/** max over pairs of |v_a - v_b| (the disagreement of a run's final parameters); 0 for fewer than two */
+export function maxPairwiseDistance(vectors: readonly Float64Array[]): number {
+  let largest = 0
+  for (let a = 0; a < vectors.length; a++)
+    for (let b = a + 1; b < vectors.length; b++) largest = Math.max(largest, distance(vectors[a]!, vectors[b]!))
+  return largest
+}
+
 /** |a|_2 */
 export function norm(a: Float64Array): number {
   let s = 0

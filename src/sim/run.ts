@@ -3,6 +3,7 @@
  */
 import { performance } from 'node:perf_hooks'
 import { wireBytesOfVector } from '../codec/index.js'
+import { maxPairwiseDistance } from '../linalg/kernels.js'
 import { resolveExperiment, type ResolvedExperiment } from '../exchange/resolve.js'
 import { stopFieldFor, targetLag } from '../exchange/target-stop.js'
 import { topologyName } from '../topology/index.js'
@@ -59,23 +60,6 @@ export interface RunSummary {
     mean_loss: number
   }
   experiment: Experiment
-}
-
-function maxPairwiseDistance(params: readonly Float64Array[]): number {
-  let m = 0
-  for (let i = 0; i < params.length; i++) {
-    for (let j = i + 1; j < params.length; j++) {
-      const a = params[i]!
-      const b = params[j]!
-      let s = 0
-      for (let k = 0; k < a.length; k++) {
-        const t = a[k]! - b[k]!
-        s += t * t
-      }
-      m = Math.max(m, Math.sqrt(s))
-    }
-  }
-  return m
 }
 
 export function runSimulation(

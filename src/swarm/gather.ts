@@ -9,7 +9,7 @@ import type { ExperimentInput } from '../config/schema.js'
 import type { RoundRecord } from '../exchange/records.js'
 import { runReference } from '../exchange/reference.js'
 import { resolveExperiment } from '../exchange/resolve.js'
-import { distance, norm } from '../linalg/kernels.js'
+import { distance, maxPairwiseDistance, norm } from '../linalg/kernels.js'
 import { maxErrorByRound, measuredRateFromPoints } from '../observe/measured-rate.js'
 import { readFloat64Le, RunDirectory } from '../observe/run-dir.js'
 import type { PeerInfo } from '../peer/runtime.js'
@@ -116,73 +116,88 @@ export function gather(
   stopped = false,
   bootstrap: string | null = null,
 ): SwarmSummary {
-  const { experiment, graph } = resolved
-  const n = graph.n
-  const infos: PeerInfo[] = []
-  const records: RoundRecord[] = []
-  const params: Float64Array[] = []
-  for (let i = 0; i < n; i++) {
-    const dir = join(out, 'peers', String(i))
-    infos.push(JSON.parse(readFileSync(join(dir, 'info.json'), 'utf8')) as PeerInfo)
-    const text = existsSync(join(dir, 'metrics.jsonl')) ? readFileSync(join(dir, 'metrics.jsonl'), 'utf8') : ''
-    for (const line of text.split('\n')) if (line.trim()) records.push(JSON.parse(line) as RoundRecord)
-    params.push(readFloat64Le(readFileSync(join(out, 'params', `${i}.f64`))))
-  }
-  records.sort((a, b) => a.round - b.round || a.peer - b.peer)
+  const outputs = readPeerOutputs(out, resolved.graph.n)
   const dir = new RunDirectory(out, 0)
   try {
-    dir.appendRecords(records)
-    const reference = runReference(resolved)
-    const refNorm = reference ? norm(reference.w) : 0
-    const points = maxErrorByRound(records)
-    const rounds = Math.min(...infos.map((x) => x.rounds))
-    const finals = records.filter((r) => r.round === rounds)
-    const maxError = reference ? Math.max(...params.map((w) => distance(w, reference.w))) : null
-    let disagreement = 0
-    for (let a = 0; a < n; a++)
-      for (let b = a + 1; b < n; b++) disagreement = Math.max(disagreement, distance(params[a]!, params[b]!))
-    const theory = predictRate(resolved)
-    const relative = maxError === null ? null : maxError / (refNorm > 0 ? refNorm : 1)
-    const summary: SwarmSummary = {
-      mode,
-      swarm: experiment.swarm.id,
-      peers: n,
-      topology: topologyName(experiment.topology, n),
-      rounds,
-      converged: experiment.run.target !== null && relative !== null && relative <= experiment.run.target,
-      target_round: infos.every((x) => typeof x.target_round === 'number')
-        ? Math.max(...infos.map((x) => x.target_round!))
-        : null,
-      interrupted: stopped || infos.some((x) => x.interrupted),
-      diverged: false,
-      wall_s: wallS,
-      bytes_sent: infos.reduce((s, x) => s + x.bytes_sent, 0),
-      bytes_received: infos.reduce((s, x) => s + x.bytes_received, 0),
-      ...wireAccounting(
-        infos.reduce((s, x) => s + x.bytes_sent, 0),
-        rounds,
-        infos.reduce((s, x) => s + x.messages_sent, 0),
-        resolved.problem.paramDim,
-      ),
-      rate_measured: reference ? measuredRateFromPoints(points, refNorm) : null,
-      rate_predicted: theory?.rate ?? null,
-      theory,
-      reference: reference?.kind ?? null,
-      final: {
-        max_error: maxError,
-        relative_max_error: relative,
-        disagreement,
-        mean_loss: finals.reduce((s, r) => s + r.loss, 0) / Math.max(1, finals.length),
-      },
-      experiment: resolved.experiment,
-      peer_addrs: infos.map((x) => x.addrs[0] ?? ''),
-      bootstrap,
-      rejected_messages: infos.reduce((s, x) => s + Object.values(x.rejects).reduce((a, b) => a + b, 0), 0),
-      time: summariseTimes(infos),
-    }
+    dir.appendRecords(outputs.records)
+    const summary = swarmSummary(resolved, outputs, { wallS, mode, stopped, bootstrap })
     dir.writeSummary(summary)
     return summary
   } finally {
     dir.close()
+  }
+}
+
+/** What every peer left in the run directory: its info.json, its records (merged in round order), its parameters. */
+interface PeerOutputs {
+  infos: PeerInfo[]
+  records: RoundRecord[]
+  params: Float64Array[]
+}
+
+function readPeerOutputs(out: string, n: number): PeerOutputs {
+  const outputs: PeerOutputs = { infos: [], records: [], params: [] }
+  for (let i = 0; i < n; i++) {
+    const dir = join(out, 'peers', String(i))
+    outputs.infos.push(JSON.parse(readFileSync(join(dir, 'info.json'), 'utf8')) as PeerInfo)
+    const text = existsSync(join(dir, 'metrics.jsonl')) ? readFileSync(join(dir, 'metrics.jsonl'), 'utf8') : ''
+    for (const line of text.split('\n')) if (line.trim()) outputs.records.push(JSON.parse(line) as RoundRecord)
+    outputs.params.push(readFloat64Le(readFileSync(join(out, 'params', `${i}.f64`))))
+  }
+  outputs.records.sort((a, b) => a.round - b.round || a.peer - b.peer)
+  return outputs
+}
+
+function swarmSummary(
+  resolved: ReturnType<typeof resolveExperiment>,
+  { infos, records, params }: PeerOutputs,
+  run: { wallS: number; mode: SwarmSummary['mode']; stopped: boolean; bootstrap: string | null },
+): SwarmSummary {
+  const { experiment, graph } = resolved
+  const n = graph.n
+  const reference = runReference(resolved)
+  const refNorm = reference ? norm(reference.w) : 0
+  const rounds = Math.min(...infos.map((x) => x.rounds))
+  const finals = records.filter((r) => r.round === rounds)
+  const maxError = reference ? Math.max(...params.map((w) => distance(w, reference.w))) : null
+  const relative = maxError === null ? null : maxError / (refNorm > 0 ? refNorm : 1)
+  const theory = predictRate(resolved)
+  const total = (of: (x: PeerInfo) => number): number => infos.reduce((s, x) => s + of(x), 0)
+  return {
+    mode: run.mode,
+    swarm: experiment.swarm.id,
+    peers: n,
+    topology: topologyName(experiment.topology, n),
+    rounds,
+    converged: experiment.run.target !== null && relative !== null && relative <= experiment.run.target,
+    target_round: infos.every((x) => typeof x.target_round === 'number')
+      ? Math.max(...infos.map((x) => x.target_round!))
+      : null,
+    interrupted: run.stopped || infos.some((x) => x.interrupted),
+    diverged: false,
+    wall_s: run.wallS,
+    bytes_sent: total((x) => x.bytes_sent),
+    bytes_received: total((x) => x.bytes_received),
+    ...wireAccounting(
+      total((x) => x.bytes_sent),
+      rounds,
+      total((x) => x.messages_sent),
+      resolved.problem.paramDim,
+    ),
+    rate_measured: reference ? measuredRateFromPoints(maxErrorByRound(records), refNorm) : null,
+    rate_predicted: theory?.rate ?? null,
+    theory,
+    reference: reference?.kind ?? null,
+    final: {
+      max_error: maxError,
+      relative_max_error: relative,
+      disagreement: maxPairwiseDistance(params),
+      mean_loss: finals.reduce((s, r) => s + r.loss, 0) / Math.max(1, finals.length),
+    },
+    experiment: resolved.experiment,
+    peer_addrs: infos.map((x) => x.addrs[0] ?? ''),
+    bootstrap: run.bootstrap,
+    rejected_messages: total((x) => Object.values(x.rejects).reduce((a, b) => a + b, 0)),
+    time: summariseTimes(infos),
   }
 }
