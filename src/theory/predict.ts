@@ -163,7 +163,6 @@ export function prepareGraphTheory(graph: Graph): void {
 export function theoryReport(resolved: Resolved, opts: { optimiseMu?: boolean } = {}): TheoryReport {
   const { experiment, graph, problem } = resolved
   const lap = laplacianEigen(graph)
-  const spectral = { algebraicConnectivity: graph.n > 1 ? lap.values[1]! : 0, lambdaMax: lap.values[graph.n - 1]! }
   const a = experiment.algorithm
   const note = whyNoPrediction(experiment, problem)
   const scan = muScan(problem, opts.optimiseMu ?? true)
@@ -175,51 +174,12 @@ export function theoryReport(resolved: Resolved, opts: { optimiseMu?: boolean } 
           ...elasticReport(elasticTheory(graph, problem.shards, a.eta, a.mu, { method: 'auto', optimiseMu: scan.run })),
         }
       : null
-  const squared = problem.loss === 'squared'
-  const spectrum = squared ? sampleSpectrum(problem.shards) : null
-  const m = a.sampling.kind === 'full' ? (spectrum?.samples ?? 1) : a.sampling.size
-  const sgd =
-    spectrum && a.sampling.kind !== 'full'
-      ? mbbTheory(spectrum, a.sampling.kind === 'batch' ? a.sampling.size : Math.max(1, Math.round(m)))
-      : null
-  const bernoulli = spectrum && a.sampling.kind === 'bernoulli' ? mitraBernoulli(spectrum, a.sampling.size) : null
-  let local: TheoryReport['local'] = null
-  if (squared && (a.kind === 'local' || ('local_steps' in a && a.local_steps !== 1))) {
-    const beta = localDecay(problem.shards, a.eta)
-    local =
-      beta > 0 && beta < 1
-        ? { beta, t_star: [0.01, 0.1, 1, 10].map((r) => ({ r, ...pick(optimalLocalSteps(beta, r)) })) }
-        : null
-  }
-  let quorum: TheoryReport['quorum'] = null
-  if (spectrum && (a.kind === 'quorum' || a.kind === 'easgd')) {
-    const b = a.sampling.kind === 'full' ? 1 : a.sampling.size
-    const k = a.kind === 'quorum' ? a.k : 0
-    const noise =
-      a.gradient_noise > 0
-        ? quorumStationaryNoise({ eta: a.eta, h: spectrum.lambda_1, k, sigma: a.gradient_noise, b: 1, p: graph.n })
-        : null
-    quorum = {
-      mean_loss: predictedMeanLoss(a.eta, spectrum.trace, b, graph.n),
-      agent_deviation_variance: noise?.agentDeviationVariance.discrete ?? null,
-      mean_variance: noise?.meanVariance.discrete ?? null,
-    }
-  }
-  const d = problem.paramDim
-  const qsgd =
-    a.kind === 'allreduce-sgd'
-      ? [2, 4, 16, 256].map((levels) => ({
-          levels,
-          variance_factor: 1 + qsgdOmega(d, levels),
-          bits_per_message: 32 + d * Math.ceil(Math.log2(2 * levels + 1)),
-        }))
-      : null
+  const spectrum = problem.loss === 'squared' ? sampleSpectrum(problem.shards) : null
   return {
-    sgd,
-    bernoulli,
-    local,
-    quorum,
-    qsgd,
+    ...samplingTheory(a, spectrum),
+    local: localTheory(a, problem),
+    quorum: quorumTheory(a, spectrum, graph.n),
+    qsgd: qsgdTheory(a, problem.paramDim),
     experiment: {
       swarm: experiment.swarm.id,
       peers: graph.n,
@@ -231,12 +191,60 @@ export function theoryReport(resolved: Resolved, opts: { optimiseMu?: boolean } 
     graph: {
       edges: graph.edges.length,
       degree: degreeStats(graph),
-      algebraic_connectivity: spectral.algebraicConnectivity,
-      laplacian_lambda_max: spectral.lambdaMax,
+      algebraic_connectivity: graph.n > 1 ? lap.values[1]! : 0,
+      laplacian_lambda_max: lap.values[graph.n - 1]!,
     },
     elastic,
     note: note ?? (elastic ? scan.note : null),
   }
+}
+
+type AlgorithmSpec = Resolved['experiment']['algorithm']
+type Spectrum = ReturnType<typeof sampleSpectrum>
+
+/** Sampled gradients: Ma, Bassily & Belkin 2017 for batches, Mitra 2018 for Bernoulli sampling (squared loss). */
+function samplingTheory(a: AlgorithmSpec, spectrum: Spectrum | null): Pick<TheoryReport, 'sgd' | 'bernoulli'> {
+  const m = a.sampling.kind === 'full' ? (spectrum?.samples ?? 1) : a.sampling.size
+  const sgd =
+    spectrum && a.sampling.kind !== 'full'
+      ? mbbTheory(spectrum, a.sampling.kind === 'batch' ? a.sampling.size : Math.max(1, Math.round(m)))
+      : null
+  const bernoulli = spectrum && a.sampling.kind === 'bernoulli' ? mitraBernoulli(spectrum, a.sampling.size) : null
+  return { sgd, bernoulli }
+}
+
+/** Local steps (Zhang & Li 2022): the decay and the best number of local steps per communication ratio. */
+function localTheory(a: AlgorithmSpec, problem: Problem): TheoryReport['local'] {
+  if (problem.loss !== 'squared' || !(a.kind === 'local' || ('local_steps' in a && a.local_steps !== 1))) return null
+  const beta = localDecay(problem.shards, a.eta)
+  if (!(beta > 0 && beta < 1)) return null
+  return { beta, t_star: [0.01, 0.1, 1, 10].map((r) => ({ r, ...pick(optimalLocalSteps(beta, r)) })) }
+}
+
+/** Quorum and EASGD (Boffi & Slotine 2020): the predicted mean loss, and the stationary noise with gradient noise. */
+function quorumTheory(a: AlgorithmSpec, spectrum: Spectrum | null, peers: number): TheoryReport['quorum'] {
+  if (!spectrum || (a.kind !== 'quorum' && a.kind !== 'easgd')) return null
+  const b = a.sampling.kind === 'full' ? 1 : a.sampling.size
+  const k = a.kind === 'quorum' ? a.k : 0
+  const noise =
+    a.gradient_noise > 0
+      ? quorumStationaryNoise({ eta: a.eta, h: spectrum.lambda_1, k, sigma: a.gradient_noise, b: 1, p: peers })
+      : null
+  return {
+    mean_loss: predictedMeanLoss(a.eta, spectrum.trace, b, peers),
+    agent_deviation_variance: noise?.agentDeviationVariance.discrete ?? null,
+    mean_variance: noise?.meanVariance.discrete ?? null,
+  }
+}
+
+/** QSGD (Kalan et al. 2019): the variance factor and message bits at a few numbers of levels. */
+function qsgdTheory(a: AlgorithmSpec, d: number): TheoryReport['qsgd'] {
+  if (a.kind !== 'allreduce-sgd') return null
+  return [2, 4, 16, 256].map((levels) => ({
+    levels,
+    variance_factor: 1 + qsgdOmega(d, levels),
+    bits_per_message: 32 + d * Math.ceil(Math.log2(2 * levels + 1)),
+  }))
 }
 
 /** Whether the best-mu scan (about 40 more rate evaluations) stays under THEORY_COST_LIMIT, and a note when not. */
