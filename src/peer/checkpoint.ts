@@ -95,24 +95,7 @@ function isRngState(x: unknown): x is RngState {
 
 /** Decode and check a checkpoint against what this peer expects; throws CheckpointError saying what is wrong. */
 export function decodeCheckpoint(bytes: Uint8Array, expect: Expect): CheckpointData {
-  const buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length)
-  if (buf.length < HEADER + DIGEST || !buf.subarray(0, 8).equals(MAGIC))
-    throw new CheckpointError('not a meshgd checkpoint (bad magic or too short)')
-  if (buf.readUInt32LE(8) !== VERSION)
-    throw new CheckpointError(`checkpoint version ${buf.readUInt32LE(8)}, expected ${VERSION}`)
-  const length = buf.readUInt32LE(12)
-  if (buf.length !== HEADER + length + DIGEST)
-    throw new CheckpointError(`truncated or padded: ${buf.length} bytes, expected ${HEADER + length + DIGEST}`)
-  const digest = createHash('sha256')
-    .update(buf.subarray(0, HEADER + length))
-    .digest()
-  if (!digest.equals(buf.subarray(HEADER + length))) throw new CheckpointError('checksum mismatch')
-  let body: Record<string, unknown>
-  try {
-    body = unpack(buf.subarray(HEADER, HEADER + length)) as Record<string, unknown>
-  } catch (err) {
-    throw new CheckpointError(`undecodable body: ${(err as Error).message}`)
-  }
+  const body = checkedBody(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length))
   for (const key of ['swarm', 'index', 'dim', 'algorithm', 'fingerprint'] as const) {
     if (body[key] !== expect[key]) {
       const what =
@@ -124,37 +107,76 @@ export function decodeCheckpoint(bytes: Uint8Array, expect: Expect): CheckpointD
   }
   const round = body.round
   if (typeof round !== 'number' || !Number.isInteger(round) || round < 0) throw new CheckpointError('bad round')
-  const vectors: Record<string, Float64Array> = {}
-  for (const [name, raw] of Object.entries((body.vectors ?? {}) as Record<string, unknown>)) {
-    if (!(raw instanceof Uint8Array) || raw.length % 8 !== 0)
-      throw new CheckpointError(`vector ${name} is not float64 bytes`)
-    const v = readFloat64Le(raw)
-    for (const x of v) if (!Number.isFinite(x)) throw new CheckpointError(`vector ${name} holds a non-finite value`)
-    vectors[name] = v
-  }
-  const rngs: Record<string, RngState> = {}
-  for (const [name, r] of Object.entries((body.rngs ?? {}) as Record<string, unknown>)) {
-    if (!isRngState(r)) throw new CheckpointError(`random stream ${name} is malformed`)
-    rngs[name] = r
-  }
+  const vectors = vectorsOf(body.vectors)
+  const rngs = rngsOf(body.rngs)
   const frame = body.frame
   if (frame !== undefined && !(frame instanceof Uint8Array && frame.length <= frameCap(expect.dim)))
     throw new CheckpointError('the last frame is not bytes of a params frame')
-  const target = body.target as { round?: unknown; bits?: unknown } | undefined
-  if (
-    target !== undefined &&
-    !(
-      typeof target === 'object' &&
-      target !== null &&
-      Number.isSafeInteger(target.round) &&
-      target.bits instanceof Uint8Array &&
-      target.bits.length <= 1 << 16
-    )
-  ) {
-    throw new CheckpointError('the target window is malformed')
+  const target = targetWindowOf(body.target)
+  return {
+    ...expect,
+    round,
+    vectors,
+    rngs,
+    ...(frame !== undefined ? { frame } : {}),
+    ...(target ? { target } : {}),
   }
-  const watched = target ? { target: { round: target.round as number, bits: target.bits as Uint8Array } } : {}
-  return { ...expect, round, vectors, rngs, ...(frame !== undefined ? { frame } : {}), ...watched }
+}
+
+/** The msgpack body of a checkpoint file whose magic, version, length and SHA-256 are right. */
+function checkedBody(buf: Buffer): Record<string, unknown> {
+  if (buf.length < HEADER + DIGEST || !buf.subarray(0, 8).equals(MAGIC))
+    throw new CheckpointError('not a meshgd checkpoint (bad magic or too short)')
+  if (buf.readUInt32LE(8) !== VERSION)
+    throw new CheckpointError(`checkpoint version ${buf.readUInt32LE(8)}, expected ${VERSION}`)
+  const length = buf.readUInt32LE(12)
+  if (buf.length !== HEADER + length + DIGEST)
+    throw new CheckpointError(`truncated or padded: ${buf.length} bytes, expected ${HEADER + length + DIGEST}`)
+  const digest = createHash('sha256')
+    .update(buf.subarray(0, HEADER + length))
+    .digest()
+  if (!digest.equals(buf.subarray(HEADER + length))) throw new CheckpointError('checksum mismatch')
+  try {
+    return unpack(buf.subarray(HEADER, HEADER + length)) as Record<string, unknown>
+  } catch (err) {
+    throw new CheckpointError(`undecodable body: ${(err as Error).message}`)
+  }
+}
+
+/** The state vectors: float64 bytes, every value finite. */
+function vectorsOf(raw: unknown): Record<string, Float64Array> {
+  const vectors: Record<string, Float64Array> = {}
+  for (const [name, bytes] of Object.entries((raw ?? {}) as Record<string, unknown>)) {
+    if (!(bytes instanceof Uint8Array) || bytes.length % 8 !== 0)
+      throw new CheckpointError(`vector ${name} is not float64 bytes`)
+    const v = readFloat64Le(bytes)
+    for (const x of v) if (!Number.isFinite(x)) throw new CheckpointError(`vector ${name} holds a non-finite value`)
+    vectors[name] = v
+  }
+  return vectors
+}
+
+function rngsOf(raw: unknown): Record<string, RngState> {
+  const rngs: Record<string, RngState> = {}
+  for (const [name, r] of Object.entries((raw ?? {}) as Record<string, unknown>)) {
+    if (!isRngState(r)) throw new CheckpointError(`random stream ${name} is malformed`)
+    rngs[name] = r
+  }
+  return rngs
+}
+
+/** The run.target window saved with the checkpoint (exchange/target-stop.ts), when there is one. */
+function targetWindowOf(raw: unknown): { round: number; bits: Uint8Array } | null {
+  if (raw === undefined) return null
+  const target = raw as { round?: unknown; bits?: unknown } | null
+  const sound =
+    typeof target === 'object' &&
+    target !== null &&
+    Number.isSafeInteger(target.round) &&
+    target.bits instanceof Uint8Array &&
+    target.bits.length <= 1 << 16
+  if (!sound) throw new CheckpointError('the target window is malformed')
+  return { round: target.round as number, bits: target.bits as Uint8Array }
 }
 
 /** Test hook (MESHGD_TEST_CRASH_IN_CHECKPOINT=<round>): SIGKILL this process halfway through that checkpoint's write. */
