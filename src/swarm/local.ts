@@ -89,6 +89,23 @@ async function openSwarmLab(opts: SwarmOptions, experiment: Experiment, pins: Re
 
 const hostListen = (ip: string | undefined, port: number): string => `/ip4/${ip ?? '127.0.0.1'}/tcp/${port}`
 
+const keyArgs = (opts: SwarmOptions): string[] => (opts.swarmKeyFile ? ['--swarm-key', opts.swarmKeyFile] : [])
+
+/** Peer i's `meshgd node` arguments: its pinned address or one on this host (in the lab: its namespace's). */
+function peerArgsFor(
+  opts: SwarmOptions,
+  pins: ReadonlyMap<number, Pin>,
+  lab: Lab | null,
+  bootAddr: string,
+): (i: number) => string[] {
+  const listen = (i: number): string =>
+    pins.get(i)?.addr.replace(/\/p2p\/[^/]+$/, '') ?? hostListen(lab?.peerIp(i), lab?.port ?? 0)
+  return (i) => {
+    const where = ['--index', String(i), '--listen', listen(i), '--bootstrap', bootAddr, '--out', opts.out]
+    return ['node', opts.file, ...where, ...keyArgs(opts)]
+  }
+}
+
 async function launch(
   opts: SwarmOptions,
   resolved: ResolvedExperiment,
@@ -100,9 +117,8 @@ async function launch(
   const children = new Children()
   const lab = opts.netns ? await openSwarmLab(opts, resolved.experiment, pins) : null
   const start = starterFor(lab)
-  const keyArgs = opts.swarmKeyFile ? ['--swarm-key', opts.swarmKeyFile] : []
   const bootListen = hostListen(lab?.bootstrapIp, lab?.port ?? 0)
-  const bootstrap = children.add(start('bootstrap', ['bootstrap', '--listen', bootListen, ...keyArgs], 'pipe'))
+  const bootstrap = children.add(start('bootstrap', ['bootstrap', '--listen', bootListen, ...keyArgs(opts)], 'pipe'))
   const onAbort = (): void => void children.stopAll()
   opts.signal.addEventListener('abort', onAbort, { once: true })
   const progress = opts.quiet ? null : createProgress('swarm', resolved.experiment.run.rounds)
@@ -114,21 +130,7 @@ async function launch(
         `meshgd: bootstrap ${bootAddr} (follow the swarm from anywhere: meshgd watch --bootstrap ${bootAddr})\n`,
       )
     }
-    const listen = (i: number): string =>
-      pins.get(i)?.addr.replace(/\/p2p\/[^/]+$/, '') ?? hostListen(lab?.peerIp(i), lab?.port ?? 0)
-    const peerArgs = (i: number): string[] => [
-      'node',
-      opts.file,
-      '--index',
-      String(i),
-      '--listen',
-      listen(i),
-      '--bootstrap',
-      bootAddr,
-      '--out',
-      opts.out,
-      ...keyArgs,
-    ]
+    const peerArgs = peerArgsFor(opts, pins, lab, bootAddr)
     const { peers, lastError } = await startInWaves(
       n,
       (i) => children.add(start(i, peerArgs(i), 'pipe')),
@@ -149,8 +151,9 @@ async function launch(
     if (!interrupted) progress?.update(resolved.experiment.run.rounds, feed.worstError())
     progress?.stop()
     const seconds = (performance.now() - started) / 1000
-    if (interrupted) return gatherInterrupted(opts.out, resolved, seconds, bootAddr)
-    return gather(opts.out, resolved, seconds, 'swarm', false, bootAddr)
+    return interrupted
+      ? gatherInterrupted(opts.out, resolved, seconds, bootAddr)
+      : gather(opts.out, resolved, seconds, 'swarm', false, bootAddr)
   } finally {
     progress?.stop()
     opts.signal.removeEventListener('abort', onAbort)
