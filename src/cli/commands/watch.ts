@@ -30,26 +30,10 @@ export interface WatchCommandOptions {
 }
 
 export async function commandWatch(opts: WatchCommandOptions): Promise<number> {
-  if (opts.bootstrap.length === 0)
-    throw new ConfigError(
-      'CONFIG_INVALID',
-      "meshgd watch: --bootstrap ADDR is required (the swarm bootstrap's multiaddr, as meshgd bootstrap prints it)",
-    )
-  await checkMultiaddrs('--bootstrap', opts.bootstrap)
-  const timeoutS = Number(opts.connectTimeout)
-  if (!(timeoutS > 0))
-    throw new ConfigError(
-      'CONFIG_INVALID',
-      `--connect-timeout ${opts.connectTimeout}: must be a positive number of seconds`,
-    )
+  const timeoutS = await checkWatchOptions(opts)
   const { readSwarmKey } = await import('../../net/identity.js')
   const { SwarmWatch, watchSwarms, watchTable } = await import('../../swarm/watch.js')
   const swarmKey = opts.swarmKey ? readSwarmKey(opts.swarmKey) : null
-  if (opts.set.length > 0 && opts.experiment === undefined)
-    throw new ConfigError(
-      'CONFIG_INVALID',
-      `--set ${opts.set[0]}: watch applies --set to --experiment FILE; give the file (the swarm's own run.rounds is learnt from its statuses)`,
-    )
   const resolved = opts.experiment === undefined ? undefined : await resolvedExperiment(opts.experiment, opts.set)
   const swarm = opts.swarm ?? resolved?.experiment.swarm.id
   const dashboard = opts.dashboard === undefined ? null : await openWatchDashboard(opts.dashboard, resolved)
@@ -76,32 +60,55 @@ export async function commandWatch(opts: WatchCommandOptions): Promise<number> {
   } catch (err) {
     release()
     await dashboard?.close()
-    if (controller.signal.aborted) return EXIT_OK
-    const hint = swarmKey ? '' : ' (a keyed swarm refuses observers without its key: pass --swarm-key FILE)'
-    console.error(
-      `meshgd: cannot connect to ${opts.bootstrap.join(', ')} within ${timeoutS} s${hint}: ${(err as Error).message}`,
-    )
-    return EXIT_FAILED
+    return controller.signal.aborted ? EXIT_OK : cannotConnect(opts, timeoutS, swarmKey !== null, err as Error)
   }
-  const redraw =
-    opts.json || dashboard
-      ? null
-      : setInterval(() => drawTable(watchTable(state.rows(performance.now()), (s) => state.unheard(s))), 1000)
+  const table = (): void => drawTable(watchTable(state.rows(performance.now()), (s) => state.unheard(s)))
+  const redraw = opts.json || dashboard ? null : setInterval(table, 1000)
   lastHeard = performance.now()
   const quiet = opts.exitWhenDone ? whenQuiet(() => lastHeard, 1000 * Math.max(QUIET_S, timeoutS), controller) : null
   await new Promise<void>((resolve) => controller.signal.addEventListener('abort', () => resolve(), { once: true }))
   if (redraw) clearInterval(redraw)
-  if (!opts.json) drawTable(watchTable(state.rows(performance.now()), (s) => state.unheard(s)))
+  if (!opts.json) table()
   release()
   await observer.stop()
   await dashboard?.close()
-  if (quiet?.stop()) {
-    console.error(
-      `meshgd: no status from any peer for ${Math.max(QUIET_S, timeoutS)} s${state.allDone() ? '' : state.rows(0).length === 0 ? ': no swarm is running behind this bootstrap (or it has finished)' : ': the swarm stopped before every peer was done'}`,
+  if (!quiet?.stop()) return EXIT_OK
+  const why = state.allDone()
+    ? ''
+    : state.rows(0).length === 0
+      ? ': no swarm is running behind this bootstrap (or it has finished)'
+      : ': the swarm stopped before every peer was done'
+  console.error(`meshgd: no status from any peer for ${Math.max(QUIET_S, timeoutS)} s${why}`)
+  return EXIT_FAILED
+}
+
+/** The flags that must hold before anything connects; returns --connect-timeout in seconds. */
+async function checkWatchOptions(opts: WatchCommandOptions): Promise<number> {
+  if (opts.bootstrap.length === 0)
+    throw new ConfigError(
+      'CONFIG_INVALID',
+      "meshgd watch: --bootstrap ADDR is required (the swarm bootstrap's multiaddr, as meshgd bootstrap prints it)",
     )
-    return EXIT_FAILED
-  }
-  return EXIT_OK
+  await checkMultiaddrs('--bootstrap', opts.bootstrap)
+  const timeoutS = Number(opts.connectTimeout)
+  if (!(timeoutS > 0))
+    throw new ConfigError(
+      'CONFIG_INVALID',
+      `--connect-timeout ${opts.connectTimeout}: must be a positive number of seconds`,
+    )
+  if (opts.set.length > 0 && opts.experiment === undefined)
+    throw new ConfigError(
+      'CONFIG_INVALID',
+      `--set ${opts.set[0]}: watch applies --set to --experiment FILE; give the file (the swarm's own run.rounds is learnt from its statuses)`,
+    )
+  return timeoutS
+}
+
+/** The bootstrap could not be reached: one line, with the swarm key hint when no key was given. */
+function cannotConnect(opts: WatchCommandOptions, timeoutS: number, keyed: boolean, err: Error): number {
+  const hint = keyed ? '' : ' (a keyed swarm refuses observers without its key: pass --swarm-key FILE)'
+  console.error(`meshgd: cannot connect to ${opts.bootstrap.join(', ')} within ${timeoutS} s${hint}: ${err.message}`)
+  return EXIT_FAILED
 }
 
 /**
