@@ -70,67 +70,71 @@ function total(registry: Registry, name: string, help: string, read: Read): void
 }
 
 export function registerPeerMetrics(registry: Registry, s: PeerMetricSources): void {
-  const { core, links } = s
-  const stats = links.transport.stats
-  const split = (): ReturnType<PeerCore['times']['split']> => core.times.split(links.outbox?.busyMs() ?? 0)
+  const { core } = s
   registry.setDefaultLabels({ swarm: core.swarm, peer: String(core.i) })
-  gauge(
-    registry,
-    'meshgd_round',
-    'the round this peer is at (every round before it is done)',
-    () => core.counters.round,
-  )
-  gauge(
-    registry,
-    'meshgd_rounds_per_second',
-    "rounds per second over this process's rounds (compute and waiting)",
-    () => {
-      const t = split()
-      return core.times.rounds / Math.max(1e-9, (t.compute_ms + t.wait_ms) / 1000)
-    },
-  )
-  gauge(registry, 'meshgd_loss', 'local loss at the newest record', () => s.recorder.latest()?.loss ?? Number.NaN)
-  gauge(
-    registry,
-    'meshgd_disagreement',
-    "max distance to a neighbour's vector at the newest record",
-    () => s.recorder.latest()?.disagreement ?? Number.NaN,
-  )
-  gauge(
-    registry,
-    'meshgd_error',
-    'distance to the reference solution at the newest record (NaN without one)',
-    () => s.recorder.latest()?.error ?? Number.NaN,
-  )
-  total(registry, 'meshgd_bytes_sent_total', 'bytes sent on parameter streams, framing included', () => stats.bytesSent)
-  total(
-    registry,
-    'meshgd_bytes_received_total',
-    'bytes received on parameter streams, framing included',
-    () => stats.bytesReceived,
-  )
-  total(
-    registry,
-    'meshgd_compute_seconds_total',
-    "time on the peer's own work in its rounds",
-    () => split().compute_ms / 1000,
-  )
-  total(registry, 'meshgd_wait_seconds_total', 'time blocked on neighbours in its rounds', () => split().wait_ms / 1000)
-  total(
-    registry,
-    'meshgd_send_seconds_total',
-    'time frames waited to leave or were being written',
-    () => split().send_ms / 1000,
-  )
-  total(registry, 'meshgd_checkpoint_writes_total', 'checkpoints written', () => s.checkpointer.written)
-  gauge(
-    registry,
-    'meshgd_checkpoint_seconds',
-    'how long the newest checkpoint took to write (0 before the first)',
-    () => s.checkpointer.lastSeconds,
-  )
+  for (const [kind, name, help, read] of peerReadings(s)) (kind === 'gauge' ? gauge : total)(registry, name, help, read)
   registerRejects(registry, core)
   registerNeighbours(registry, core)
+}
+
+/** Every reading of the peer as a gauge or a running total, with its name and help text. */
+function peerReadings(s: PeerMetricSources): Array<['gauge' | 'total', string, string, Read]> {
+  const { core, links, recorder, checkpointer } = s
+  const stats = links.transport.stats
+  const split = (): ReturnType<PeerCore['times']['split']> => core.times.split(links.outbox?.busyMs() ?? 0)
+  const perSecond = (): number => {
+    const t = split()
+    return core.times.rounds / Math.max(1e-9, (t.compute_ms + t.wait_ms) / 1000)
+  }
+  return [
+    ['gauge', 'meshgd_round', 'the round this peer is at (every round before it is done)', () => core.counters.round],
+    [
+      'gauge',
+      'meshgd_rounds_per_second',
+      "rounds per second over this process's rounds (compute and waiting)",
+      perSecond,
+    ],
+    ['gauge', 'meshgd_loss', 'local loss at the newest record', () => recorder.latest()?.loss ?? Number.NaN],
+    [
+      'gauge',
+      'meshgd_disagreement',
+      "max distance to a neighbour's vector at the newest record",
+      () => recorder.latest()?.disagreement ?? Number.NaN,
+    ],
+    [
+      'gauge',
+      'meshgd_error',
+      'distance to the reference solution at the newest record (NaN without one)',
+      () => recorder.latest()?.error ?? Number.NaN,
+    ],
+    ['total', 'meshgd_bytes_sent_total', 'bytes sent on parameter streams, framing included', () => stats.bytesSent],
+    [
+      'total',
+      'meshgd_bytes_received_total',
+      'bytes received on parameter streams, framing included',
+      () => stats.bytesReceived,
+    ],
+    [
+      'total',
+      'meshgd_compute_seconds_total',
+      "time on the peer's own work in its rounds",
+      () => split().compute_ms / 1000,
+    ],
+    ['total', 'meshgd_wait_seconds_total', 'time blocked on neighbours in its rounds', () => split().wait_ms / 1000],
+    [
+      'total',
+      'meshgd_send_seconds_total',
+      'time frames waited to leave or were being written',
+      () => split().send_ms / 1000,
+    ],
+    ['total', 'meshgd_checkpoint_writes_total', 'checkpoints written', () => checkpointer.written],
+    [
+      'gauge',
+      'meshgd_checkpoint_seconds',
+      'how long the newest checkpoint took to write (0 before the first)',
+      () => checkpointer.lastSeconds,
+    ],
+  ]
 }
 
 function registerRejects(registry: Registry, core: PeerCore): void {
