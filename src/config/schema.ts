@@ -1,6 +1,7 @@
 /**
  * The experiment file: one schema, every default in one place (defaults, then merge, then validate once).
- * README.md "Experiment files" documents each field; `test/config/readme-table.test.ts` checks that the two agree.
+ * docs/configuration.md documents each field, generated from this schema by src/config/reference.ts
+ * (`npm run docs:config`); `test/config/reference.test.ts` checks that the two agree.
  */
 import { z } from 'zod'
 import { multiaddrField } from './multiaddr.js'

@@ -9,7 +9,7 @@ import { describe, expect, it } from 'vitest'
 
 const ROOT = join(import.meta.dirname, '..', '..')
 
-/** The files whose text is read: sources, tests, benchmarks and every Markdown document of the repository. */
+/** The files whose text is read: sources, tests, benchmarks, scripts and every Markdown document of the repository. */
 function scannedFiles(): string[] {
   const walk = (dir: string, keep: (f: string) => boolean): string[] =>
     readdirSync(join(ROOT, dir), { recursive: true, encoding: 'utf8' })
@@ -21,6 +21,7 @@ function scannedFiles(): string[] {
     ...walk('test', code),
     ...walk('bench', code),
     ...walk('lab', code),
+    ...walk('scripts', code),
     ...walk('docs', (f) => f.endsWith('.md')),
     ...readdirSync(ROOT).filter((f) => f.endsWith('.md')),
   ]
