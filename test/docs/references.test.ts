@@ -4,7 +4,7 @@
  * year, and nothing cites notes kept outside the repository.
  */
 import { existsSync, readdirSync, readFileSync } from 'node:fs'
-import { join, relative } from 'node:path'
+import { dirname, join, relative } from 'node:path'
 import { describe, expect, it } from 'vitest'
 
 const ROOT = join(import.meta.dirname, '..', '..')
@@ -64,8 +64,17 @@ describe('references in comments and docs', () => {
   })
 
   it('name documents that exist', () => {
-    const dead = matches(/(?<![\w/.-])((?:docs\/)?[A-Za-z][\w-]*\.md)\b/)
+    // a Markdown link's target is read from the document's own folder, below
+    const dead = matches(/(?<![\w/.-]|\]\()((?:docs\/)?[A-Za-z][\w-]*\.md)\b/)
       .filter(([, , m]) => !existsSync(join(ROOT, m[1]!)))
+      .map(([f, l, m]) => `${f}:${l}: ${m[1]}`)
+    expect(dead).toEqual([])
+  })
+
+  it('link, in Markdown, to files that exist (from the folder of the document that links)', () => {
+    const dead = matches(/\]\(([^)\s#]+)(?:#[^)\s]*)?\)/)
+      .filter(([f, , m]) => f.endsWith('.md') && !/^[a-z]+:/.test(m[1]!))
+      .filter(([f, , m]) => !existsSync(join(ROOT, dirname(f), m[1]!)))
       .map(([f, l, m]) => `${f}:${l}: ${m[1]}`)
     expect(dead).toEqual([])
   })
