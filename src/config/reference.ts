@@ -98,7 +98,7 @@ const ROWS: readonly Row[] = [
   {
     field: '`run.mode`',
     meaning:
-      '`sync` (wait for every live neighbour\'s round-`t` vector) or `async` (freshest vectors, bounded staleness); see README "Faults and restarts"',
+      '`sync` (wait for every live neighbour\'s round-`t` vector) or `async` (freshest vectors, bounded staleness); see docs/faults.md "Faults and restarts"',
   },
   { field: '`run.max_staleness`', meaning: "async: how many rounds old a neighbour's vector may be" },
   {
@@ -126,17 +126,17 @@ const ROWS: readonly Row[] = [
   {
     field: '`peers`',
     meaning:
-      'networked runs: a static list of peer multiaddrs (`/ip4/10.0.0.5/tcp/4001`, with or without `/p2p/<id>`) that every peer dials at start, for fixed deployments without a bootstrap; or pinned entries `{index, peer_id, addr}` (see README "Pinned peers")',
+      'networked runs: a static list of peer multiaddrs (`/ip4/10.0.0.5/tcp/4001`, with or without `/p2p/<id>`) that every peer dials at start, for fixed deployments without a bootstrap; or pinned entries `{index, peer_id, addr}` (see docs/swarms.md "Pinned peers")',
   },
   {
     field: '`algorithm.robust`',
     default: '`{clip: null, aggregate: weighted, trim: 1}`',
-    meaning: 'opt-in defences against faulty neighbours, see README "Robust options"',
+    meaning: 'opt-in defences against faulty neighbours, see docs/faults.md "Robust options"',
   },
   {
     field: '`compression.kind` (and `levels`, `bits`, `mode`)',
     default: '`none`',
-    meaning: 'see README "Compression"',
+    meaning: 'see docs/experiments.md "Compression"',
   },
   {
     field: '`network.latency_ms`, `jitter_ms`, `loss`, `rate_mbit`',
@@ -152,13 +152,14 @@ const ROWS: readonly Row[] = [
     meaning:
       'the lab: `{at_round, heal_round, cut: [[a, b], ...]}` or `{at_round, heal_round, groups: [[...], [...]]}`',
   },
-  { field: '`algorithm.*` of the other algorithms', default: '', meaning: 'see README "Algorithms"' },
+  { field: '`algorithm.*` of the other algorithms', default: '', meaning: 'see docs/experiments.md "Algorithms"' },
 ]
 
 const HEADER = `# Configuration reference
 
 Every field of an experiment file, its default and what it means. An experiment is a YAML or JSON file; every
-field has a default, so an empty file is a valid experiment (README "Experiment files" has an example).
+field has a default, so an empty file is a valid experiment (docs/experiments.md "Experiment files" has an
+example).
 
 This page is generated from the schema (\`src/config/schema.ts\`) and the meanings kept beside its generator
 (\`src/config/reference.ts\`): edit those, then \`npm run docs:config\` writes it again. \`npm test\` fails while

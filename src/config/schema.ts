@@ -125,7 +125,10 @@ const common = {
   sampling: samplingSchema.prefault('full'),
   /** Agent-specific learning rates (Boffi & Slotine 2020 Sec. 3.3): peer i uses eta_per_peer[i] in place of eta. */
   eta_per_peer: z.array(positive()).nullable().default(null),
-  /** Opt-in defences against faulty neighbours (SECURITY.md); they cost exactness, see README "Robust options". */
+  /**
+   * Opt-in defences against faulty neighbours (SECURITY.md); they cost exactness, see docs/faults.md
+   * "Robust options".
+   */
   robust: z
     .strictObject({
       /** Clip each neighbour's contribution v_j - w_i (a gradient, for allreduce-sgd) to this Euclidean norm. */
@@ -254,7 +257,7 @@ const outputSchema = z.strictObject({
 })
 
 /**
- * A static list of peers for fixed deployments (README "Pinned peers"), dialled at start: plain multiaddrs, or
+ * A static list of peers for fixed deployments (docs/swarms.md "Pinned peers"), dialled at start: plain multiaddrs, or
  * pinned entries {index, peer_id, addr} so a peer trusts exactly these identities and not the roster.
  */
 const peersSchema = z

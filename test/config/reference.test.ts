@@ -3,8 +3,8 @@
  * cannot drift: run `npm run docs:config` after changing either. It documents every field of the schema and
  * nothing the schema lacks: each field path of the schema (read from its JSON Schema) is a row of the table, or
  * lies under a row that documents a whole object (`algorithm.robust`, `network.links`), or, for the algorithms'
- * own parameters, is named in README.md "Algorithms". Where a row's default is a single literal, it is the default
- * the schema fills in.
+ * own parameters, is named in docs/experiments.md "Algorithms". Where a row's default is a single literal, it is
+ * the default the schema fills in.
  */
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
@@ -14,14 +14,14 @@ import { configurationReference, rowPaths, schemaFields } from '../../src/config
 
 const ROOT = join(import.meta.dirname, '..', '..')
 const REFERENCE = readFileSync(join(ROOT, 'docs/configuration.md'), 'utf8')
-const README = readFileSync(join(ROOT, 'README.md'), 'utf8')
+const EXPERIMENTS = readFileSync(join(ROOT, 'docs/experiments.md'), 'utf8')
 
-/** The text of a `## ` section of the README, up to the next one. */
+/** The text of a `## ` section of docs/experiments.md, up to the next one. */
 function section(title: string): string {
-  const start = README.indexOf(`\n## ${title}\n`)
-  expect(start, `README.md has a section "${title}"`).toBeGreaterThanOrEqual(0)
-  const end = README.indexOf('\n## ', start + 1)
-  return README.slice(start, end < 0 ? undefined : end)
+  const start = EXPERIMENTS.indexOf(`\n## ${title}\n`)
+  expect(start, `docs/experiments.md has a section "${title}"`).toBeGreaterThanOrEqual(0)
+  const end = EXPERIMENTS.indexOf('\n## ', start + 1)
+  return EXPERIMENTS.slice(start, end < 0 ? undefined : end)
 }
 
 interface Row {

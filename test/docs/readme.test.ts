@@ -18,6 +18,15 @@ describe('README.md and docs/: the sim and theory examples run as written', () =
     ).toEqual(['theory', 'sim', 'sim', 'theory'])
   })
 
+  it('has the swarm examples that test/integration/readme-swarm.test.ts runs: a first swarm, the dashboard, the lab', () => {
+    const swarms = documentedCommands().filter((c) => c.args[0] === 'swarm')
+    expect(swarms.map((c) => `${c.file} "${c.section}"${c.sudo ? ' (sudo)' : ''}`)).toEqual([
+      'README.md "A first swarm"',
+      'docs/observability.md "The live dashboard"',
+      'docs/swarms.md "The network lab: hosts of their own on one machine" (sudo)',
+    ])
+  })
+
   for (const c of commands) {
     it(`${c.file}: ${c.text}`, () => {
       const r = runMeshgd(c.args, { cwd: work, timeout: 60_000 })
