@@ -21,7 +21,7 @@ RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund && rm -rf node_modul
 
 # --- run: compiled code, production dependencies, a non-root user -------------------------------------------
 FROM node:24-slim
-# NODE_OPTIONS: a small V8 young generation, about 50 MB less resident memory per peer (README "Memory")
+# NODE_OPTIONS: a small V8 young generation, about 50 MB less resident memory per peer (docs/swarms.md "Memory")
 ENV NODE_ENV=production \
     NODE_OPTIONS=--max-semi-space-size=1 \
     MESHGD_HEALTH_FILE=/tmp/meshgd-health

@@ -8,7 +8,7 @@
  * - `robustAggregate`: coordinate-wise trimmed mean (drop the `trim` largest and `trim` smallest values) or median
  *   over the peer's own vector and its neighbours' vectors, in place of the weighted mixing sum. Cost per round:
  *   O(d (k+1) log(k+1)) instead of O(d k), and the mixing is no longer a doubly stochastic average, so the exact
- *   minimum-norm answer of the plain algorithms is not guaranteed (README "Robust options").
+ *   minimum-norm answer of the plain algorithms is not guaranteed (docs/faults.md "Robust options").
  */
 
 /** out = self + (v - self) * min(1, tau / |v - self|); returns out (v itself, untouched, when within tau). */

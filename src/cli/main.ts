@@ -1,8 +1,8 @@
 /**
- * The meshgd command: argument parsing and output, nothing else (every command and option is in the README). This file only
- * wires the commands together (each with its options and handler in commands/<name>.ts) and maps errors to exit
- * statuses: 0 the run did what was asked; 1 it ran but did not (diverged, target not reached, a failure);
- * 2 bad configuration or input; 130 interrupted.
+ * The meshgd command: argument parsing and output, nothing else (every command and option is in the README and the
+ * guides in docs/). This file only wires the commands together (each with its options and handler in
+ * commands/<name>.ts) and maps errors to exit statuses: 0 the run did what was asked; 1 it ran but did not
+ * (diverged, target not reached, a failure); 2 bad configuration or input; 130 interrupted.
  */
 import { Command, CommanderError } from 'commander'
 import { MeshgdError } from '../util/errors.js'

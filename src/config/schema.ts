@@ -1,6 +1,7 @@
 /**
  * The experiment file: one schema, every default in one place (defaults, then merge, then validate once).
- * README.md "Experiment files" documents each field; `test/config/readme-table.test.ts` checks that the two agree.
+ * docs/configuration.md documents each field, generated from this schema by src/config/reference.ts
+ * (`npm run docs:config`); `test/config/reference.test.ts` checks that the two agree.
  */
 import { z } from 'zod'
 import { multiaddrField } from './multiaddr.js'
@@ -124,7 +125,10 @@ const common = {
   sampling: samplingSchema.prefault('full'),
   /** Agent-specific learning rates (Boffi & Slotine 2020 Sec. 3.3): peer i uses eta_per_peer[i] in place of eta. */
   eta_per_peer: z.array(positive()).nullable().default(null),
-  /** Opt-in defences against faulty neighbours (SECURITY.md); they cost exactness, see README "Robust options". */
+  /**
+   * Opt-in defences against faulty neighbours (SECURITY.md); they cost exactness, see docs/faults.md
+   * "Robust options".
+   */
   robust: z
     .strictObject({
       /** Clip each neighbour's contribution v_j - w_i (a gradient, for allreduce-sgd) to this Euclidean norm. */
@@ -253,7 +257,7 @@ const outputSchema = z.strictObject({
 })
 
 /**
- * A static list of peers for fixed deployments (README "Pinned peers"), dialled at start: plain multiaddrs, or
+ * A static list of peers for fixed deployments (docs/swarms.md "Pinned peers"), dialled at start: plain multiaddrs, or
  * pinned entries {index, peer_id, addr} so a peer trusts exactly these identities and not the roster.
  */
 const peersSchema = z

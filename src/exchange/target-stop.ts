@@ -1,6 +1,6 @@
 /**
- * Stopping at `run.target` on the same round everywhere (README "What a run writes"), shared by the simulator and
- * the peer.
+ * Stopping at `run.target` on the same round everywhere (docs/experiments.md "What a run writes"), shared by the
+ * simulator and the peer.
  *
  * The simulator sees every peer; a networked peer sees only its neighbours. So the rule is one that a peer can
  * follow from what its neighbours already send: a run stops at round `s + L`, where `s` is the first round at which

@@ -172,8 +172,8 @@ export async function connectBootstrap(
 }
 
 /**
- * Keep dialling a static list of peers (a fixed deployment's `peers:`, README "Pinned peers"), each until it answers or the
- * time is up; runs in the background and returns at once.
+ * Keep dialling a static list of peers (a fixed deployment's `peers:`, docs/swarms.md "Pinned peers"), each until it
+ * answers or the time is up; runs in the background and returns at once.
  */
 export function dialStaticPeers(
   node: MeshNode,

@@ -1,7 +1,7 @@
 /**
  * A peer's previous life (the same `--out`): resuming from its newest sound checkpoint, writing checkpoints as it
  * goes, remembering its neighbours' entries, and saying `hello` when it is back, so that it resumes where it was
- * and its neighbours do not lose it (README "Faults and restarts").
+ * and its neighbours do not lose it (docs/faults.md "Faults and restarts").
  */
 import { performance } from 'node:perf_hooks'
 import { createHash } from 'node:crypto'
@@ -108,7 +108,7 @@ interface RoundStart {
  * a peer stopped while it waited on round t (Ctrl-C) takes the random streams and the public self copy as round t
  * began (`beginRound`), so round t is run again from the same bits and sends the same frame. It also holds the
  * frame of the round before, which a neighbour stopped one round behind still needs: a whole swarm started again
- * resumes exactly where it was (README "Faults and restarts").
+ * resumes exactly where it was (docs/faults.md "Faults and restarts").
  */
 export class Checkpointer {
   private writing: Promise<void> | null = null

@@ -107,7 +107,8 @@ export interface TheoryReport {
 
 /**
  * The elastic theory as `meshgd theory --json` prints it: snake_case like every file and JSON output of meshgd
- * (README "What a run writes"). A stable range with no upper end (`eta_max`, `mu_max` Infinity) prints as null.
+ * (docs/experiments.md "What a run writes"). A stable range with no upper end (`eta_max`, `mu_max` Infinity) prints
+ * as null.
  */
 export interface ElasticReport {
   eta: number

@@ -1,5 +1,5 @@
 /**
- * The edges of every `topology.kind` of the experiment file (pure, seeded; README "Experiment files" lists the
+ * The edges of every `topology.kind` of the experiment file (pure, seeded; docs/configuration.md lists the
  * kinds): `edgesOf` draws a kind's edges in the order its random stream is used, which fixes every graph bit for
  * bit. Weights and assembly are graphs.ts's.
  */

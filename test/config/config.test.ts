@@ -47,11 +47,11 @@ describe('experiment files', () => {
     expect(e.output).toEqual({ params: true })
   })
 
-  it("reads the README's example experiment (## Experiment files) in YAML, and the same in JSON", () => {
-    const readme = readFileSync(join(import.meta.dirname, '..', '..', 'README.md'), 'utf8')
-    const section = readme.slice(readme.indexOf('## Experiment files'))
+  it('reads the example experiment of docs/experiments.md "Experiment files" in YAML, and the same in JSON', () => {
+    const guide = readFileSync(join(import.meta.dirname, '..', '..', 'docs/experiments.md'), 'utf8')
+    const section = guide.slice(guide.indexOf('## Experiment files'))
     const example = /```yaml\n([\s\S]*?)```/.exec(section)?.[1]
-    expect(example, 'a yaml block under ## Experiment files in README.md').toBeDefined()
+    expect(example, 'a yaml block under ## Experiment files in docs/experiments.md').toBeDefined()
     const a = loadExperiment(file('readme.yaml', example!)).experiment
     // what the example says, read back field by field (defaults fill the rest)
     expect(a.swarm).toMatchObject({ id: 'demo', peers: 16 })

@@ -4,12 +4,12 @@
  * year, and nothing cites notes kept outside the repository.
  */
 import { existsSync, readdirSync, readFileSync } from 'node:fs'
-import { join, relative } from 'node:path'
+import { dirname, join, relative } from 'node:path'
 import { describe, expect, it } from 'vitest'
 
 const ROOT = join(import.meta.dirname, '..', '..')
 
-/** The files whose text is read: sources, tests, benchmarks and every Markdown document of the repository. */
+/** The files whose text is read: sources, tests, benchmarks, scripts and every Markdown document of the repository. */
 function scannedFiles(): string[] {
   const walk = (dir: string, keep: (f: string) => boolean): string[] =>
     readdirSync(join(ROOT, dir), { recursive: true, encoding: 'utf8' })
@@ -21,6 +21,7 @@ function scannedFiles(): string[] {
     ...walk('test', code),
     ...walk('bench', code),
     ...walk('lab', code),
+    ...walk('scripts', code),
     ...walk('docs', (f) => f.endsWith('.md')),
     ...readdirSync(ROOT).filter((f) => f.endsWith('.md')),
   ]
@@ -63,8 +64,17 @@ describe('references in comments and docs', () => {
   })
 
   it('name documents that exist', () => {
-    const dead = matches(/(?<![\w/.-])((?:docs\/)?[A-Za-z][\w-]*\.md)\b/)
+    // a Markdown link's target is read from the document's own folder, below
+    const dead = matches(/(?<![\w/.-]|\]\()((?:docs\/)?[A-Za-z][\w-]*\.md)\b/)
       .filter(([, , m]) => !existsSync(join(ROOT, m[1]!)))
+      .map(([f, l, m]) => `${f}:${l}: ${m[1]}`)
+    expect(dead).toEqual([])
+  })
+
+  it('link, in Markdown, to files that exist (from the folder of the document that links)', () => {
+    const dead = matches(/\]\(([^)\s#]+)(?:#[^)\s]*)?\)/)
+      .filter(([f, , m]) => f.endsWith('.md') && !/^[a-z]+:/.test(m[1]!))
+      .filter(([f, , m]) => !existsSync(join(ROOT, dirname(f), m[1]!)))
       .map(([f, l, m]) => `${f}:${l}: ${m[1]}`)
     expect(dead).toEqual([])
   })

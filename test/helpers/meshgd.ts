@@ -13,7 +13,8 @@ export const bin = join(root, 'bin', 'meshgd.js')
 
 /**
  * A new folder `meshgd-NAME-XXXXXX` in the system's temporary folder. `mode`: its permissions (mkdtemp makes it
- * 0700); `links`: paths of the project linked into it under the same names (`topology`, for the README's examples).
+ * 0700); `links`: paths of the project linked into it under the same names (`topology`, for the examples of the
+ * README and docs/).
  */
 export function workDir(name: string, options: { mode?: number; links?: readonly string[] } = {}): string {
   const dir = mkdtempSync(join(tmpdir(), `meshgd-${name}-`))

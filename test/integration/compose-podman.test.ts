@@ -1,8 +1,8 @@
 /**
  * The compose swarm run for real: `meshgd compose` writes the file for a 6-peer ring, `podman-compose` brings it up
  * with the `meshgd:latest` image (built by `npm run image`, lab/containers.sh, which `.ci/run` calls first; built here
- * when it is missing), and the test reads what the README's users read: the peers' outputs copied out of their
- * volumes with `podman cp`.
+ * when it is missing), and the test reads what the readers of docs/swarms.md "Tested with Podman on Debian" read:
+ * the peers' outputs copied out of their volumes with `podman cp`.
  *
  * - A plain run: every peer exits 0 and `params/*.f64` are bit-identical to `meshgd sim` of the same resolved
  *   experiment.
@@ -13,7 +13,7 @@
  *   a crash or the OOM killer would: `podman kill` marks the container stopped by its user, and then (as with
  *   `docker stop`) no restart policy applies.
  * - `podman-compose down -v` leaves no container or volume of the project behind, and no network once the one that
- *   Debian's podman-compose 1.0.3 leaves (its `down` never removes networks) is removed as the README says.
+ *   Debian's podman-compose 1.0.3 leaves (its `down` never removes networks) is removed as docs/swarms.md says.
  *
  * Runs as root with rootful Podman (what lab/containers.sh prepares); skipped with a message only where podman
  * cannot run at all.
@@ -182,7 +182,7 @@ async function waitForPeers(project: string, timeoutMs = 300_000): Promise<void>
   })
 }
 
-/** The README's gathering route: each peer's /data/run copied into one run directory. */
+/** The gathering route of docs/swarms.md: each peer's /data/run copied into one run directory. */
 function gather(project: string, out: string): void {
   mkdirSync(out, { recursive: true })
   for (let i = 0; i < PEERS; i++) podman('cp', `${container(project, `peer-${i}`)}:/data/run/.`, out)

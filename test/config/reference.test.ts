@@ -1,42 +1,27 @@
 /**
- * README.md "Experiment files" documents every field of the schema (src/config/schema.ts), and nothing the schema
- * lacks: each field path of the schema (read from its JSON Schema) is a row of the table, or lies under a row that
- * documents a whole object (`algorithm.robust`, `network.links`), or, for the algorithms' own parameters, is named
- * in README.md "Algorithms". Where a row's default is a single literal, it is the default the schema fills in.
+ * docs/configuration.md is what src/config/reference.ts generates from the schema (src/config/schema.ts), so it
+ * cannot drift: run `npm run docs:config` after changing either. It documents every field of the schema and
+ * nothing the schema lacks: each field path of the schema (read from its JSON Schema) is a row of the table, or
+ * lies under a row that documents a whole object (`algorithm.robust`, `network.links`), or, for the algorithms'
+ * own parameters, is named in docs/experiments.md "Algorithms". Where a row's default is a single literal, it is
+ * the default the schema fills in.
  */
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
-import { z } from 'zod'
 import { experimentFrom } from '../../src/config/load.js'
-import { experimentSchema } from '../../src/config/schema.js'
+import { configurationReference, rowPaths, schemaFields } from '../../src/config/reference.js'
 
-const README = readFileSync(join(import.meta.dirname, '..', '..', 'README.md'), 'utf8')
+const ROOT = join(import.meta.dirname, '..', '..')
+const REFERENCE = readFileSync(join(ROOT, 'docs/configuration.md'), 'utf8')
+const EXPERIMENTS = readFileSync(join(ROOT, 'docs/experiments.md'), 'utf8')
 
-/** The text of a `## ` section of the README, up to the next one. */
+/** The text of a `## ` section of docs/experiments.md, up to the next one. */
 function section(title: string): string {
-  const start = README.indexOf(`\n## ${title}\n`)
-  expect(start, `README.md has a section "${title}"`).toBeGreaterThanOrEqual(0)
-  const end = README.indexOf('\n## ', start + 1)
-  return README.slice(start, end < 0 ? undefined : end)
-}
-
-/** Every field path of the schema: `a.b`, array items as `a[].b`. */
-function schemaPaths(): Set<string> {
-  const paths = new Set<string>()
-  type Node = { properties?: Record<string, Node>; items?: Node; anyOf?: Node[]; oneOf?: Node[]; allOf?: Node[] }
-  const walk = (node: Node | undefined, path: string): void => {
-    if (!node) return
-    for (const alt of [...(node.anyOf ?? []), ...(node.oneOf ?? []), ...(node.allOf ?? [])]) walk(alt, path)
-    for (const [key, child] of Object.entries(node.properties ?? {})) {
-      const p = path ? `${path}.${key}` : key
-      paths.add(p)
-      walk(child, p)
-    }
-    if (node.items) walk(node.items, `${path}[]`)
-  }
-  walk(z.toJSONSchema(experimentSchema, { io: 'input', unrepresentable: 'any' }) as Node, '')
-  return paths
+  const start = EXPERIMENTS.indexOf(`\n## ${title}\n`)
+  expect(start, `docs/experiments.md has a section "${title}"`).toBeGreaterThanOrEqual(0)
+  const end = EXPERIMENTS.indexOf('\n## ', start + 1)
+  return EXPERIMENTS.slice(start, end < 0 ? undefined : end)
 }
 
 interface Row {
@@ -47,21 +32,24 @@ interface Row {
 /** The rows of the field table: the first cell's backticked names, later ones siblings of the first. */
 function tableRows(): Row[] {
   const rows: Row[] = []
-  for (const line of section('Experiment files').split('\n')) {
+  for (const line of REFERENCE.split('\n')) {
     const cells = line.split(/(?<!\\)\|/).map((c) => c.trim())
     if (cells.length < 4 || !cells[1]!.startsWith('`')) continue
-    const names = [...cells[1]!.matchAll(/`([^`]+)`/g)].map((m) => m[1]!)
-    const first = names[0]!
-    const parent = first.includes('.') ? first.slice(0, first.lastIndexOf('.') + 1) : ''
-    rows.push({ paths: names.map((n, k) => (k === 0 ? n : parent + n)), defaultCell: cells[2]! })
+    rows.push({ paths: rowPaths(cells[1]!), defaultCell: cells[2]! })
   }
   return rows
 }
 
-describe('README.md "Experiment files" and the schema', () => {
-  const schema = schemaPaths()
+describe('docs/configuration.md and the schema', () => {
+  const schema = new Set(schemaFields().keys())
   const rows = tableRows()
   const documented = rows.flatMap((r) => r.paths)
+
+  it('is the generated reference (npm run docs:config writes it)', () => {
+    expect(REFERENCE, 'docs/configuration.md differs from the generator: run npm run docs:config').toBe(
+      configurationReference(),
+    )
+  })
 
   it('documents only fields the schema has', () => {
     expect(rows.length).toBeGreaterThan(30)
