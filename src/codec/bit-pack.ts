@@ -15,6 +15,7 @@
  * parameters are copied into locals of a fixed kind (`bits | 0`) before a loop, since V8 re-checks a parameter that
  * may be a small integer or a boxed double at every use inside it.
  */
+import { CODE_CHUNK } from './bit-unpack.js'
 
 /** The reused word buffer: the codecs are synchronous, so one call's words are dead before the next call starts. */
 let scratch = new Uint32Array(1024)
@@ -25,8 +26,6 @@ export function wordScratch(n: number): Uint32Array {
   return scratch
 }
 
-/** Codes quantized per chunk before packing: a multiple of 32, so every chunk but the last ends on a word boundary. */
-export const CODE_CHUNK = 1024
 /** The reused chunk of codes (same reasoning as the word scratch). */
 export const codeChunk = new Int32Array(CODE_CHUNK)
 
@@ -147,172 +146,14 @@ function pack8(c: Int32Array, n: number, words: Uint32Array, w: number): number 
   return k
 }
 
-/** What an unpack found: all codes within 0..2 maxLevel and zero padding, a code above, or nonzero padding. */
-export const UNPACK_OK = 0
-export const UNPACK_BAD_CODE = 1
-export const UNPACK_BAD_PADDING = 2
-
-/** levels[k] = code_k - maxLevel for k < count; returns UNPACK_OK, UNPACK_BAD_CODE or UNPACK_BAD_PADDING. */
-export function unpackCodes(
-  words: Uint32Array,
-  count: number,
-  bits: number,
-  maxLevel: number,
-  levels: Int32Array,
-): number {
-  for (let start = 0; start < count; start += CODE_CHUNK) {
-    const n = Math.min(CODE_CHUNK, count - start)
-    const status = unpackLevelChunk(words, (start / 32) * bits, n, bits, maxLevel, levels, start)
-    if (status !== UNPACK_OK) return status
-  }
-  return UNPACK_OK
-}
-
-/** out[k] = table[code_k] for k < count (table has 2^bits entries); returns the status as `unpackCodes` does. */
-export function unpackTable(
-  words: Uint32Array,
-  count: number,
-  bits: number,
-  maxCode: number,
-  table: Float64Array,
-  out: Float64Array,
-): number {
-  for (let start = 0; start < count; start += CODE_CHUNK) {
-    const n = Math.min(CODE_CHUNK, count - start)
-    const status = unpackTableChunk(words, (start / 32) * bits, n, bits, maxCode, table, out, start)
-    if (status !== UNPACK_OK) return status
-  }
-  return UNPACK_OK
-}
-
-/*
- * The two chunk loops below share one shape. A chunk starts on a word boundary (CODE_CHUNK codes fill whole words);
- * `acc` holds the accBits not yet used of the last word read (always below 2^31: a word shifted right by at least
- * one bit); a code that fits in them is cut off the bottom, else the next word supplies its high bits. A chunk reads
- * exactly ceil(n bits / 32) words, so what is left in `acc` at its end is padding (none but in the last chunk).
- * Out-of-range codes are OR-ed into `bad` (negative once any exceeds maxCode) instead of branching on each one.
- */
-
-function unpackLevelChunk(
-  words: Uint32Array,
-  first: number,
-  n: number,
-  width: number,
-  maxLevelIn: number,
-  levels: Int32Array,
-  at: number,
-): number {
-  const bits = width | 0 // fixed-kind copies of the numeric parameters (see the header)
-  const maxLevel = maxLevelIn | 0
-  const mask = (1 << bits) - 1
-  const maxCode = 2 * maxLevel
-  let acc = 0
-  let accBits = 0
-  let bad = 0
-  for (let k = 0, i = first; k < n; k++) {
-    let code: number
-    if (accBits >= bits) {
-      code = acc & mask
-      acc >>>= bits
-      accBits -= bits
-    } else {
-      const w = words[i++]!
-      code = (acc | (w << accBits)) & mask
-      acc = w >>> (bits - accBits)
-      accBits += 32 - bits
-    }
-    bad |= maxCode - code
-    levels[at + k] = code - maxLevel
-  }
-  return bad < 0 ? UNPACK_BAD_CODE : acc !== 0 ? UNPACK_BAD_PADDING : UNPACK_OK
-}
-
-function unpackTableChunk(
-  words: Uint32Array,
-  first: number,
-  n: number,
-  width: number,
-  maxCodeIn: number,
-  table: Float64Array,
-  out: Float64Array,
-  at: number,
-): number {
-  const bits = width | 0
-  const maxCode = maxCodeIn | 0
-  const mask = (1 << bits) - 1
-  let acc = 0
-  let accBits = 0
-  let bad = 0
-  for (let k = 0, i = first; k < n; k++) {
-    let code: number
-    if (accBits >= bits) {
-      code = acc & mask
-      acc >>>= bits
-      accBits -= bits
-    } else {
-      const w = words[i++]!
-      code = (acc | (w << accBits)) & mask
-      acc = w >>> (bits - accBits)
-      accBits += 32 - bits
-    }
-    bad |= maxCode - code
-    out[at + k] = table[code]!
-  }
-  return bad < 0 ? UNPACK_BAD_CODE : acc !== 0 ? UNPACK_BAD_PADDING : UNPACK_OK
-}
-
-/** Whether the word kernels take this shape (every codec's does; anything else goes through `unpackBytewise`). */
-export function wordKernelsFit(maxLevel: number, bits: number): boolean {
-  return (
-    Number.isInteger(bits) &&
-    bits >= 1 &&
-    bits <= 24 &&
-    Number.isInteger(maxLevel) &&
-    maxLevel >= 0 &&
-    maxLevel < 2 ** 29
-  )
-}
-
-/** The byte-at-a-time unpack (the original one), kept for shapes outside `wordKernelsFit`; same errors. */
-export function unpackBytewise(
-  bytes: Uint8Array,
-  count: number,
-  maxLevel: number,
-  bits: number,
-  levels: Int32Array,
-): Int32Array {
-  const mask = (1 << bits) - 1
-  let acc = 0
-  let accBits = 0
-  let pos = 0
-  for (let k = 0; k < count; k++) {
-    while (accBits < bits) {
-      acc |= bytes[pos++]! << accBits
-      accBits += 8
-    }
-    const raw = acc & mask
-    acc >>>= bits
-    accBits -= bits
-    if (raw > 2 * maxLevel) throw new RangeError(`unpackLevels: value ${raw} at ${k} exceeds ${2 * maxLevel}`)
-    levels[k] = raw - maxLevel
-  }
-  if (acc !== 0) throw new RangeError('unpackLevels: nonzero padding bits')
-  return levels
-}
-
-/** Throw the RangeError for a failed unpack, naming the first code above 2 maxLevel (the rare path: unpacks again). */
-export function throwUnpackError(
-  status: number,
-  words: Uint32Array,
-  count: number,
-  bits: number,
-  maxLevel: number,
-): never {
-  if (status === UNPACK_BAD_CODE) {
-    const levels = new Int32Array(count)
-    unpackCodes(words, count, bits, maxLevel, levels)
-    const k = levels.findIndex((level) => level > maxLevel)
-    throw new RangeError(`unpackLevels: value ${levels[k]! + maxLevel} at ${k} exceeds ${2 * maxLevel}`)
-  }
-  throw new RangeError('unpackLevels: nonzero padding bits')
-}
+export {
+  CODE_CHUNK,
+  throwUnpackError,
+  unpackBytewise,
+  unpackCodes,
+  UNPACK_BAD_CODE,
+  UNPACK_BAD_PADDING,
+  UNPACK_OK,
+  unpackTable,
+  wordKernelsFit,
+} from './bit-unpack.js'
