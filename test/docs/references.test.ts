@@ -23,7 +23,7 @@ function scannedFiles(): string[] {
     ...walk('lab', code),
     ...walk('scripts', code),
     ...walk('docs', (f) => f.endsWith('.md')),
-    ...readdirSync(ROOT).filter((f) => f.endsWith('.md')),
+    ...readdirSync(ROOT).filter((f) => f.endsWith('.md') || /^tsconfig.*\.json$|^Dockerfile$/.test(f)),
   ]
 }
 
