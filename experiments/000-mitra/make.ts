@@ -36,7 +36,7 @@ export interface MuSweep {
   eta: number
   muMax: number
   muOptimal: { mu: number; rate: number }
-  /** 1 - eta lambda_min^+(H), Sec. III's bound in its corrected form (ALGORITHMS.md) */
+  /** 1 - eta lambda_min^+(H), Sec. III's bound in its corrected form (docs/algorithms.md "Corrections to the papers") */
   lowerBound: number
   points: MuPoint[]
 }

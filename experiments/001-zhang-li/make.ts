@@ -4,7 +4,7 @@
  * Figure cost-vs-T: the total cost C_total = C_c m (1 + r T) n* (Sec. 4) against the local steps T for cost ratios
  * r = C_g / C_c: the paper's bound (1 + r T) / (1 - beta^T) for linear local decay h(t) = beta^t, and the cost
  * measured from the rounds n*(T) the simulator needs to reach 1e-6; both scaled to their minimum. T* is marked in
- * its corrected form (ALGORITHMS.md: T* = u / log(1/beta), e^u = 1 + log(1/beta)/r + u; the paper's printed
+ * its corrected form (docs/algorithms.md "Corrections to the papers": T* = u / log(1/beta), e^u = 1 + log(1/beta)/r + u; the paper's printed
  * asymptotics are wrong).
  * Figure lemma1-distance: d(x_n, S) against the communication round n for several T (Lemma 1: non-increasing, and
  * faster for larger T).

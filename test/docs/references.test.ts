@@ -22,6 +22,7 @@ function scannedFiles(): string[] {
     ...walk('bench', code),
     ...walk('lab', code),
     ...walk('scripts', code),
+    ...walk('experiments', (f) => code(f) || f.endsWith('.md')),
     ...walk('docs', (f) => f.endsWith('.md')),
     ...readdirSync(ROOT).filter((f) => f.endsWith('.md') || /^tsconfig.*\.json$|^Dockerfile$/.test(f)),
   ]
