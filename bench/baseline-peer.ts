@@ -34,7 +34,7 @@ import {
 } from '../src/codec/index.js'
 import { experimentFrom } from '../src/config/load.js'
 import { isDifferenceMode } from '../src/config/schema.js'
-import { applyDifference, differenceScale, vectorCodecOf } from '../src/exchange/codec-choice.js'
+import { applyDifference, differenceScale, intoPublicCopies, vectorCodecOf } from '../src/exchange/codec-choice.js'
 import { resolveExperiment } from '../src/exchange/resolve.js'
 import { Rng } from '../src/util/rng.js'
 
@@ -233,13 +233,7 @@ function combineRound(
   received: Array<Float64Array | null>,
   own: Float64Array | undefined,
 ): void {
-  const inbox = peer.difference
-    ? received.map((q, k) => {
-        if (!q) return null
-        applyDifference(peer.neighbourCopies[k]!, q, peer.diffScale)
-        return peer.neighbourCopies[k]!
-      })
-    : received
+  const inbox = peer.difference ? intoPublicCopies(received, peer.neighbourCopies, peer.diffScale) : received
   peer.step.combine(t, inbox, own)
   for (const q of received) {
     if (!q) continue

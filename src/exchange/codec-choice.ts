@@ -38,3 +38,19 @@ export function differenceScale(codec: VectorCodec, dim: number): number {
 export function applyDifference(copy: Float64Array, q: Float64Array, scale: number): void {
   for (let k = 0; k < copy.length; k++) copy[k] = copy[k]! + scale * q[k]!
 }
+
+/**
+ * A peer's round in difference mode: each neighbour's received difference added to that neighbour's public copy;
+ * the copies (null where nothing came) are what the round combines.
+ */
+export function intoPublicCopies(
+  received: ReadonlyArray<Float64Array | null>,
+  copies: readonly Float64Array[],
+  scale: number,
+): Array<Float64Array | null> {
+  return received.map((q, k) => {
+    if (!q) return null
+    applyDifference(copies[k]!, q, scale)
+    return copies[k]!
+  })
+}

@@ -12,7 +12,7 @@
 import { performance } from 'node:perf_hooks'
 import { AlgorithmError } from '../algorithms/peer-step.js'
 import { decodeVector, encodeVectorFrame } from '../codec/index.js'
-import { applyDifference } from '../exchange/codec-choice.js'
+import { applyDifference, intoPublicCopies } from '../exchange/codec-choice.js'
 import { recordInterval } from '../exchange/records.js'
 import { sendsIn } from '../exchange/target-stop.js'
 import { distance, withinBounds } from '../linalg/kernels.js'
@@ -243,14 +243,10 @@ function combineRound(
 ): void {
   const { book, step } = core
   const inbox = communicated ? book.inbox(t) : { vectors: core.neighbours.map(() => null), used: 0, staleness: 0 }
-  let received: Array<Float64Array | null> = inbox.vectors
-  if (core.difference && communicated) {
-    received = received.map((q, k) => {
-      if (!q) return null
-      applyDifference(core.neighbourCopies[k]!, q, core.diffScale)
-      return core.neighbourCopies[k]!
-    })
-  }
+  const received =
+    core.difference && communicated
+      ? intoPublicCopies(inbox.vectors, core.neighbourCopies, core.diffScale)
+      : inbox.vectors
   if (due) recorder.record(t, received, step.gradient, inbox.staleness)
   try {
     step.combine(t, received, own)
