@@ -23,14 +23,7 @@ import {
 
 const encoder = new TextEncoder()
 
-export {
-  parseRosterEntry,
-  parseStatus,
-  rosterTopic,
-  statusTopic,
-  type RosterEntry,
-  type StatusMessage,
-} from './roster-messages.js'
+export * from './roster-messages.js'
 
 export interface RosterInit {
   swarm: string
