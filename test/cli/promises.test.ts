@@ -46,9 +46,8 @@ describe('promises a new user tests first', () => {
 
   it("7: --out onto another experiment's run is refused in one line and left alone; --force replaces it", () => {
     const out = join(work, 'reuse')
-    expect(meshgd('sim', demo, '--set', 'run.rounds=10', '--out', out, '--quiet', '--no-theory').status).toBe(1) // target missed
-    expect(JSON.parse(readFileSync(join(out, 'experiment.json'), 'utf8')).run.rounds).toBe(10)
-    const refused = meshgd(
+    // the same experiment with 4 peers instead of 8: another experiment for the run directory
+    const smaller = [
       'sim',
       demo,
       '--set',
@@ -59,51 +58,25 @@ describe('promises a new user tests first', () => {
       out,
       '--quiet',
       '--no-theory',
-    )
+    ]
+    expect(meshgd('sim', demo, '--set', 'run.rounds=10', '--out', out, '--quiet', '--no-theory').status).toBe(1) // target missed
+    expect(JSON.parse(readFileSync(join(out, 'experiment.json'), 'utf8')).run.rounds).toBe(10)
+    const refused = meshgd(...smaller)
     expectRefusal(
       refused,
       /^meshgd: --out \S+reuse: holds a run of another experiment \(swarm\.peers: 8 there, 4 here\); pass --force to replace it, or choose another --out$/,
     )
     expect(readdirSync(join(out, 'params'))).toHaveLength(8)
-    const forced = meshgd(
-      'sim',
-      demo,
-      '--set',
-      'run.rounds=10',
-      '--set',
-      'swarm.peers=4',
-      '--out',
-      out,
-      '--quiet',
-      '--no-theory',
-      '--force',
-    )
+    const forced = meshgd(...smaller, '--force')
     expect(forced.status).toBe(1)
     expect(readdirSync(join(out, 'params')).sort()).toEqual(['0.f64', '1.f64', '2.f64', '3.f64']) // no params/4..7 left over
     expect(readdirSync(join(out, 'peers')).sort()).toEqual(['0', '1', '2', '3'])
     // --force on a run of the same experiment starts over too (it does not resume)
     writeFileSync(join(out, 'peers', '0', 'stray'), 'x')
-    expect(
-      meshgd(
-        'sim',
-        demo,
-        '--set',
-        'run.rounds=10',
-        '--set',
-        'swarm.peers=4',
-        '--out',
-        out,
-        '--quiet',
-        '--no-theory',
-        '--force',
-      ).status,
-    ).toBe(1)
+    expect(meshgd(...smaller, '--force').status).toBe(1)
     expect(existsSync(join(out, 'peers', '0', 'stray'))).toBe(false)
     // the same experiment again is no conflict; a folder of someone else's files is
-    expect(
-      meshgd('sim', demo, '--set', 'run.rounds=10', '--set', 'swarm.peers=4', '--out', out, '--quiet', '--no-theory')
-        .status,
-    ).toBe(1)
+    expect(meshgd(...smaller).status).toBe(1)
     const foreign = join(work, 'foreign')
     mkdirSync(join(foreign, 'params'), { recursive: true })
     expectRefusal(
