@@ -22,12 +22,18 @@ import { ElasticStep } from './elastic-step.js'
 import { LocalStep } from './local-step.js'
 import { QuorumStep } from './quorum-step.js'
 import { AlgorithmError, type PeerStep } from './step-base.js'
+import { DsgdStep } from './dsgd-step.js'
+import { TrackingStep } from './tracking-step.js'
+import { PushSumStep } from './push-sum-step.js'
+import { PushDigingStep } from './push-diging-step.js'
+import { checkGraphFit } from './graph-fit.js'
 
 export { AlgorithmError, gradientContext, initialParams, type PeerStep, type StepState } from './step-base.js'
 export { couplingAt } from './quorum-step.js'
 
 /** Checks an algorithm's requirements on the graph (one line naming the field). */
 export function checkAlgorithm(experiment: Experiment, graph: Graph): void {
+  checkGraphFit(experiment, graph)
   const a = experiment.algorithm
   if (a.kind === 'allreduce-sgd' && graph.edges.length !== (graph.n * (graph.n - 1)) / 2) {
     throw new AlgorithmError(
@@ -85,6 +91,20 @@ export function checkAlgorithm(experiment: Experiment, graph: Graph): void {
   }
 }
 
+/** Entries of one message of the algorithm for iterates of dimension d (what frames carry as `dim`). */
+export function messageLength(algorithm: Experiment['algorithm'], d: number): number {
+  switch (algorithm.kind) {
+    case 'gradient-tracking':
+      return 2 * d
+    case 'push-sum':
+      return d + 1
+    case 'push-diging':
+      return 2 * d + 1
+    default:
+      return d
+  }
+}
+
 export function createPeerStep(
   experiment: Experiment,
   problem: Problem,
@@ -104,5 +124,13 @@ export function createPeerStep(
       return new LocalStep(experiment, algorithm, problem, graph, index, mixing)
     case 'allreduce-sgd':
       return new AllreduceStep(experiment, problem, graph, index)
+    case 'dsgd':
+      return new DsgdStep(experiment, algorithm, problem, graph, index)
+    case 'gradient-tracking':
+      return new TrackingStep(experiment, problem, graph, index)
+    case 'push-sum':
+      return new PushSumStep(experiment, problem, graph, index)
+    case 'push-diging':
+      return new PushDigingStep(experiment, problem, graph, index)
   }
 }

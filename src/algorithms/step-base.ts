@@ -19,6 +19,8 @@ export interface PeerStep {
   readonly params: Float64Array
   /** The gradient used in the last prepared round (for metrics). */
   readonly gradient: Float64Array
+  /** Entries of a message: the dimension, or more where the message carries more than the iterate. */
+  readonly messageLength: number
   prepare(round: number): Float64Array | null
   /**
    * `inbox[k]` is the round-t message of neighbour `graph.neighbours[index][k]`, or null when that neighbour sent
@@ -34,6 +36,10 @@ export interface PeerStep {
   randomStates(): Record<string, RngState>
   /** Continue from a snapshot of the same algorithm, peer and dimension (throws RangeError otherwise). */
   restore(state: StepState): void
+  /** The iterate a neighbour's message stands for (the message itself, a part of it, or a ratio into `scratch`). */
+  iterateOf(message: Float64Array, scratch: Float64Array): Float64Array
+  /** What a finished peer leaves its neighbours: a message whose iterate is its final parameters. */
+  finalMessage(): Float64Array
 }
 
 export interface StepState {
@@ -176,6 +182,18 @@ export abstract class BaseStep implements PeerStep {
   /** The peer's own vector where the coupling uses it: `own` (its public copy) in difference mode, else `exact`. */
   protected selfFor(exact: Float64Array, own: Float64Array | undefined): Float64Array {
     return this.difference && own ? own : exact
+  }
+
+  get messageLength(): number {
+    return this.params.length
+  }
+
+  iterateOf(message: Float64Array, _scratch: Float64Array): Float64Array {
+    return message
+  }
+
+  finalMessage(): Float64Array {
+    return this.params
   }
 
   abstract prepare(round: number): Float64Array | null

@@ -93,7 +93,37 @@ const allreduceSchema = z.strictObject({
   ...common,
 })
 
+/** The step of the decentralized methods, where 0 is allowed: with eta 0, dsgd and push-sum are plain gossip averaging. */
+const gossipEta = z.union([z.number().min(0), z.literal('auto')]).default(0.5)
+
+const dsgdSchema = z.strictObject({
+  kind: z.literal('dsgd'),
+  ...common,
+  eta: gossipEta,
+  /** Send w_i - eta g_i(w_i) and average those (adapt then combine), rather than average, then step (Lian et al. 2017). */
+  adapt_then_combine: z.boolean().default(false),
+})
+
+/** DIGing (Nedic, Olshevsky & Shi 2017): w and the gradient tracker y travel together, one message a round. */
+const trackingSchema = z.strictObject({ kind: z.literal('gradient-tracking'), ...common })
+
+/** Stochastic gradient push (Assran et al. 2019) over column-stochastic weights: numerators and weights pushed. */
+const pushSumSchema = z.strictObject({ kind: z.literal('push-sum'), ...common, eta: gossipEta })
+
+/** Push-DIGing (Nedic, Olshevsky & Shi 2017): push-sum with gradient tracking, exact on directed graphs. */
+const pushDigingSchema = z.strictObject({ kind: z.literal('push-diging'), ...common })
+
 export const algorithmSchema = z.preprocess(
   (v) => (v !== null && typeof v === 'object' && !('kind' in v) ? { ...v, kind: 'elastic' } : v),
-  z.discriminatedUnion('kind', [elasticSchema, quorumSchema, easgdSchema, localSchema, allreduceSchema]),
+  z.discriminatedUnion('kind', [
+    elasticSchema,
+    quorumSchema,
+    easgdSchema,
+    localSchema,
+    allreduceSchema,
+    dsgdSchema,
+    trackingSchema,
+    pushSumSchema,
+    pushDigingSchema,
+  ]),
 )

@@ -47,12 +47,17 @@ const topologyKinds = [
   'small-world',
   'barabasi-albert',
   'edges',
+  'directed-ring',
+  'directed-exponential',
 ] as const
+
+/** Kinds whose graph changes from round to round (docs/algorithms.md "Graphs that change, graphs that point one way"). */
+const changingKinds = ['one-peer-exponential', 'random-matching', 'schedule'] as const
 
 const edgeSchema = z.union([z.tuple([int(0), int(0)]), z.tuple([int(0), int(0), positive()])])
 
-const topologySchema = z.strictObject({
-  kind: z.enum(topologyKinds).default('ring'),
+/** The fields of one graph, on their own or as one entry of a `schedule`. */
+const graphFields = {
   seed: int(0).default(1),
   weights: weightsSchema.prefault('unit'),
   /** grid/torus; when left out, the most nearly square factorisation of the number of peers. */
@@ -69,6 +74,20 @@ const topologySchema = z.strictObject({
   m: int(1).default(2),
   /** edges: explicit list [i, j] or [i, j, weight]. */
   edges: z.array(edgeSchema).optional(),
+  /** edges: each [i, j] is a one-way link, i sends to j (push-sum, push-diging, dsgd, gradient-tracking only). */
+  directed: z.boolean().default(false),
+}
+
+/** One graph of a `schedule` (a fixed kind; its own seed). */
+const scheduledGraphSchema = z.strictObject({ kind: z.enum(topologyKinds), ...graphFields })
+
+const topologySchema = z.strictObject({
+  kind: z.enum([...topologyKinds, ...changingKinds]).default('ring'),
+  ...graphFields,
+  /** schedule: the graphs, used in turn and cycled (each need not be connected; their union must be). */
+  graphs: z.array(scheduledGraphSchema).min(1).optional(),
+  /** schedule: rounds each graph of `graphs` is used for before the next. */
+  period: int(1).default(1),
 })
 
 const lossKinds = ['squared', 'relu', 'logistic', 'softmax', 'quartic'] as const

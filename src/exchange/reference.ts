@@ -13,17 +13,13 @@ import type { ResolvedExperiment } from './resolve.js'
  */
 export function runReference(resolved: ResolvedExperiment): { w: Float64Array; kind: string } | null {
   const { experiment, problem } = resolved
+  if (experiment.algorithm.eta === 0) return { w: meanStart(experiment, problem.paramDim), kind: 'mean of the starts' }
   const noiseFree = experiment.problem.kind === 'planted' && experiment.problem.noise === 0
   const reference = referenceSolution(problem, noiseFree)
   if (!reference) return null
   if (experiment.run.init.kind === 'zeros' || reference.kind !== 'min-norm-interpolant') return reference
-  const n = experiment.swarm.peers
   const d = problem.paramDim
-  const mean = new Float64Array(d)
-  for (let i = 0; i < n; i++) {
-    const w0 = initialParams(experiment, i, d)
-    for (let k = 0; k < d; k++) mean[k]! += w0[k]! / n
-  }
+  const mean = meanStart(experiment, d)
   const { X, rows } = stackedFeatures(problem)
   const Xm = new Float64Array(rows)
   for (let r = 0; r < rows; r++) {
@@ -35,4 +31,18 @@ export function runReference(resolved: ResolvedExperiment): { w: Float64Array; k
   const w = new Float64Array(d)
   for (let k = 0; k < d; k++) w[k] = reference.w[k]! + (mean[k]! - rowPart[k]!)
   return { w, kind: `${reference.kind} + null-space part of the mean start` }
+}
+
+/**
+ * The mean of the peers' starting points: what plain gossip (dsgd or push-sum with eta 0) averages to, and the part of
+ * the start that no update of an interpolating problem changes.
+ */
+function meanStart(experiment: ResolvedExperiment['experiment'], d: number): Float64Array {
+  const n = experiment.swarm.peers
+  const mean = new Float64Array(d)
+  for (let i = 0; i < n; i++) {
+    const w0 = initialParams(experiment, i, d)
+    for (let k = 0; k < d; k++) mean[k]! += w0[k]! / n
+  }
+  return mean
 }

@@ -19,9 +19,14 @@ import type { Experiment, ExperimentInput } from '../config/schema.js'
 export { nearSquare } from '../topology/index.js'
 
 export function topologySpecOf(experiment: ExperimentInput): TopologySpec {
-  const t = experiment.topology
-  const n = experiment.swarm.peers
-  const spec: TopologySpec = { kind: t.kind, seed: t.seed, weights: t.weights }
+  return specOf(experiment.topology, experiment.swarm.peers, 'topology')
+}
+
+type TopologySection = ExperimentInput['topology'] | NonNullable<ExperimentInput['topology']['graphs']>[number]
+
+/** One graph's spec, with the fields its kind reads (a schedule's graphs each in turn). */
+function specOf(t: TopologySection, n: number, field: string): TopologySpec {
+  const spec: TopologySpec = { kind: t.kind, seed: t.seed, weights: t.weights, directed: t.directed }
   switch (t.kind) {
     case 'grid':
     case 'torus': {
@@ -44,8 +49,14 @@ export function topologySpecOf(experiment: ExperimentInput): TopologySpec {
       spec.m = t.m
       break
     case 'edges':
-      if (!t.edges) throw new ConfigError('CONFIG_INVALID', 'required when topology.kind is "edges"', 'topology.edges')
+      if (!t.edges) throw new ConfigError('CONFIG_INVALID', 'required when topology.kind is "edges"', `${field}.edges`)
       spec.edges = t.edges
+      break
+    case 'schedule':
+      if (!('graphs' in t) || !t.graphs)
+        throw new ConfigError('CONFIG_INVALID', 'required when topology.kind is "schedule"', 'topology.graphs')
+      spec.graphs = t.graphs.map((g, at) => specOf(g, n, `topology.graphs.${at}`))
+      spec.period = t.period
       break
     default:
       break

@@ -16,13 +16,25 @@
  * of them stop on the same round, with the simulator's bits.
  */
 import type { Experiment } from '../config/schema.js'
-import { graphDiameter } from '../topology/index.js'
+import { disseminationRounds, graphDiameter, roundEdges } from '../topology/index.js'
 import type { Graph } from '../topology/types.js'
 
-/** Rounds after every peer is within the target until every peer can know it: the diameter, in communicating rounds. */
+/**
+ * Rounds after every peer is within the target until every peer can know it: the diameter, in communicating rounds;
+ * on a graph that changes or points one way, the rounds news takes to reach every peer along the round-by-round links.
+ */
 export function targetLag(experiment: Experiment, graph: Graph): number {
+  if (graph.dynamics) return disseminationRounds(graph)
   const period = experiment.algorithm.kind === 'easgd' ? experiment.algorithm.period : 1
   return graphDiameter(graph) * period
+}
+
+/** The neighbour positions whose round-`round` windows a peer reads: its senders of that round (none if it sent nothing). */
+export function windowSenders(experiment: Experiment, graph: Graph, index: number, round: number): readonly number[] {
+  if (!sendsIn(experiment, round)) return []
+  const neighbours = graph.neighbours[index]!
+  if (!graph.dynamics) return neighbours.map((_, k) => k)
+  return roundEdges(graph, round).in[index]!.map((j) => neighbours.indexOf(j))
 }
 
 /** Does round `round` send messages (EASGD with a period talks only every `period` rounds)? */
@@ -78,16 +90,18 @@ export class TargetWatch {
   }
 
   /**
-   * The window of round t, given whether this peer is within the target at round t and whether round t - 1 sent
-   * messages. Called once per round (again for the same round: nothing changes); after a gap (a jump, or the first
+   * The window of round t, given whether this peer is within the target at round t and which neighbour positions
+   * sent to it in round t - 1 (`true`: all; `false` or none: round t - 1 sent nothing). Called once per round (again for the same round: nothing changes); after a gap (a jump, or the first
    * round after a start without a saved window) the older bits are unknown and start from zero.
    */
-  advance(t: number, within: boolean, previousSent: boolean): Uint8Array {
+  advance(t: number, within: boolean, previousSenders: boolean | readonly number[]): Uint8Array {
     if (t === this.round) return this.bits
     const next = new Uint8Array(this.bits.length)
     setBit(next, 0, within)
     if (t === this.round + 1) {
-      const from = previousSent ? this.heardBits.map((map) => this.windowFrom(map, t - 1)) : []
+      const senders =
+        previousSenders === true ? this.heardBits.map((_, k) => k) : previousSenders === false ? [] : previousSenders
+      const from = senders.map((k) => this.windowFrom(this.heardBits[k]!, t - 1))
       for (let k = 1; k <= this.lag; k++) {
         setBit(
           next,

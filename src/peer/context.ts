@@ -18,6 +18,7 @@ import { targetLag, TargetWatch, watchesTarget, windowBytes } from '../exchange/
 import { norm } from '../linalg/kernels.js'
 import { RejectLog } from '../observe/log.js'
 import type { Problem } from '../problems/types.js'
+import { disseminationRounds, roundEdges } from '../topology/index.js'
 import type { Graph } from '../topology/types.js'
 import { Rng } from '../util/rng.js'
 import { PeerCounters } from './counters.js'
@@ -56,6 +57,8 @@ export interface PeerCore {
   readonly neighbours: readonly number[]
   readonly position: ReadonlyMap<number, number>
   readonly d: number
+  /** entries of one message on the wire (d, or more where the algorithm sends more than its iterate) */
+  readonly wireDim: number
   readonly swarm: string
   readonly codec: VectorCodec
   readonly quantRng: Rng
@@ -70,6 +73,11 @@ export interface PeerCore {
    * every gradient: neither can leave a neighbour out or use a stand-in, so a missing neighbour stays fatal there.
    */
   readonly strict: boolean
+  /**
+   * May a neighbour's vector of another round stand in for the one it did not send (no for `strict`, nor for
+   * push-sum, whose messages carry mass that a stand-in would count twice)?
+   */
+  readonly standIns: boolean
   readonly step: PeerStep
   readonly reference: { w: Float64Array; kind: string } | null
   readonly referenceScale: number
@@ -107,8 +115,11 @@ export function createCore(opts: PeerOptions): PeerCore {
   // compute time (a ReLU problem's reference is w* itself and reads no shard before the rounds begin).
   void problem.shards[i]!.features
   const d = problem.paramDim
-  const exchange = exchangeState(experiment, i, d, neighbours.length)
-  const strict = exchange.difference || experiment.algorithm.kind === 'allreduce-sgd'
+  const step = createPeerStep(experiment, problem, graph, i)
+  const wireDim = step.messageLength
+  const exchange = exchangeState(experiment, i, wireDim, neighbours.length)
+  const strict = exchange.difference || STRICT_ALGORITHMS.includes(experiment.algorithm.kind)
+  const standIns = !strict && experiment.algorithm.kind !== 'push-sum'
   const reference = runReference({ experiment, graph, problem })
   const targetWatch = watchesTarget(experiment, reference !== null)
     ? new TargetWatch(targetLag(experiment, graph), neighbours.length)
@@ -123,16 +134,18 @@ export function createCore(opts: PeerOptions): PeerCore {
     neighbours,
     position: new Map(neighbours.map((j, k) => [j, k])),
     d,
+    wireDim,
     swarm: experiment.swarm.id,
     ...exchange,
     strict,
-    step: createPeerStep(experiment, problem, graph, i),
+    standIns,
+    step,
     reference,
     referenceScale: reference ? norm(reference.w) || 1 : 1,
     targetWatch,
     stopBytes: targetWatch ? windowBytes(targetWatch.lag) : 0,
     ...peerDirectories(opts.out, i),
-    ...receiving(experiment, neighbours.length, d, strict),
+    ...receiving(experiment, graph, i, wireDim, standIns),
     started,
     times: new RoundTimes(),
     counters: new PeerCounters(),
@@ -166,21 +179,40 @@ function peerDirectories(out: string, i: number): { peerDir: string; stateDir: s
   return { peerDir, stateDir: join(peerDir, 'state') }
 }
 
-/** The neighbour book, and the pools it gives received vectors back to. */
-function receiving(experiment: Experiment, degree: number, d: number, strict: boolean) {
+/**
+ * Where no neighbour may be left out or stood in for: allreduce-sgd needs every gradient, and the trackers of
+ * gradient-tracking and push-diging stay exact only if every message arrives.
+ */
+const STRICT_ALGORITHMS: readonly string[] = ['allreduce-sgd', 'gradient-tracking', 'push-diging']
+
+/** The neighbour book (on a graph that changes, it waits only on the round's senders), and its buffer pools. */
+function receiving(experiment: Experiment, graph: Graph, i: number, wireDim: number, standIns: boolean) {
   const bodies = new BodyPool()
-  const decoded = new VectorPool(d)
-  const book = new NeighbourBook(degree, {
+  const decoded = new VectorPool(wireDim)
+  const neighbours = graph.neighbours[i]!
+  const book = new NeighbourBook(neighbours.length, {
     mode: experiment.run.mode,
     maxStaleness: experiment.run.max_staleness,
-    standIns: !strict,
+    standIns,
     period: experiment.algorithm.kind === 'easgd' ? experiment.algorithm.period : 1,
+    ...(graph.dynamics ? roundSenders(graph, i) : {}),
     release: (vector) => {
       bodies.give(vector)
       decoded.give(vector)
     },
   })
   return { book, bodies, decoded, news: new News() }
+}
+
+/** Whom the book hears in each round on a graph that changes or points one way, and how far ahead they can be. */
+function roundSenders(graph: Graph, i: number): { hears: (round: number, k: number) => boolean; lead: number } {
+  const neighbours = graph.neighbours[i]!
+  const lag = disseminationRounds(graph)
+  return {
+    hears: (round, k) => round >= 0 && roundEdges(graph, round).in[i]!.includes(neighbours[k]!),
+    // a graph that never repeats has no bound: keep as many rounds as a swarm of this size plausibly spreads over
+    lead: Number.isFinite(lag) ? lag : 4 * graph.n + 64,
+  }
 }
 
 /** Counting rejected messages by reason, and logging them rate-limited. */

@@ -43,8 +43,8 @@ async function linger(core: PeerCore, links: PeerLinks): Promise<void> {
   const { opts, book, neighbours, i } = core
   const timeoutMs = core.experiment.run.neighbour_timeout_ms
   const finalFrame = encodeFrame(
-    { swarm: core.swarm, round: core.counters.round, from: i, kind: 'final', codec: 'f64', dim: core.d },
-    encodeF64(core.step.params),
+    { swarm: core.swarm, round: core.counters.round, from: i, kind: 'final', codec: 'f64', dim: core.wireDim },
+    encodeF64(core.step.finalMessage()),
   )
   links.frames.finished(finalFrame)
   neighbours.forEach((_, k) => links.sendTo(k, [finalFrame]))

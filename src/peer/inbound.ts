@@ -17,7 +17,7 @@ export function createTransport(core: PeerCore, links: PeerLinks): ParamsTranspo
   const indexOf = (remote: string): number | undefined => pinnedIndex.get(remote) ?? links.roster.byPeer.get(remote)
   const transport = links.node.services.params
   transport.serve({
-    maxFrameBytes: frameCapForDim(core.d, core.stopBytes),
+    maxFrameBytes: frameCapForDim(core.wireDim, core.stopBytes),
     isAllowed: async (remote) => {
       // Before every neighbour is known a neighbour's stream may beat its roster entry: wait a little for it.
       // After that, anyone not in the roster is a stranger and is refused at once.
@@ -42,7 +42,7 @@ export function createTransport(core: PeerCore, links: PeerLinks): ParamsTranspo
 
 /** One inbound frame: checked (nothing malformed or foreign changes state), then into the book. */
 function onFrame(core: PeerCore, links: PeerLinks, from: number | undefined, remote: string, body: Uint8Array): void {
-  const { i, d, codec, book } = core
+  const { i, wireDim: d, codec, book } = core
   if (from === undefined || !core.position.has(from)) return core.reject('not a neighbour', remote)
   let envelope: Envelope
   let payload: Uint8Array

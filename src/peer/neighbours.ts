@@ -31,6 +31,16 @@ export interface BookOptions {
   /** Rounds between two that send (EASGD's period; default 1): how far ahead a neighbour that is with us can be. */
   period?: number
   /**
+   * On a graph that changes or points one way: whether neighbour k sends to this peer in `round` (default: always).
+   * A vector from a round it does not send in is ignored; a round waits only on its senders.
+   */
+  hears?: (round: number, k: number) => boolean
+  /**
+   * How far ahead a neighbour can be while it is with us when it does not hear from us every round (a graph that
+   * changes: the rounds news takes to cross it; default 0).
+   */
+  lead?: number
+  /**
    * Called with each vector the book lets go of (no slot and no `latest` holds it any more, and it was not handed
    * out for a round still being combined): its buffer may be reused for a later frame (src/codec/bodies.ts).
    */
@@ -53,7 +63,7 @@ interface Neighbour {
  * still wait on round c), and a vector not kept would be replaced as the neighbour's newest by a later one (or its
  * final vector) and stand in for the wrong round. Two for a period of 1, as before.
  */
-const slotsAhead = (period: number): number => Math.max(2, period + 1)
+const slotsAhead = (options: BookOptions): number => Math.max(2, (options.period ?? 1) + 1, (options.lead ?? 0) + 1)
 
 export interface Inbox {
   /** per neighbour position: the vector to use this round, or null (left out) */
@@ -98,6 +108,10 @@ export class NeighbourBook {
     const previous = n.latest
     n.up = true
     n.lastHeard = now
+    if (!final && this.options.hears && !this.options.hears(round, k)) {
+      this.letGo(n, vector) // not one of its rounds to send to us (a resend, or a hostile frame)
+      return { revived }
+    }
     if (final) {
       n.final = true
       n.latest = vector
@@ -114,7 +128,7 @@ export class NeighbourBook {
     if (
       (this.options.mode === 'sync' || this.options.standIns === false) &&
       round >= own &&
-      round <= own + slotsAhead(this.options.period ?? 1)
+      round <= own + slotsAhead(this.options)
     ) {
       replaced = n.slots.get(round)
       n.slots.set(round, vector)
@@ -167,8 +181,9 @@ export class NeighbourBook {
   /** Positions of the neighbours round t still waits for (live, unfinished, not yet satisfied). */
   waitingOn(t: number): number[] {
     const out: number[] = []
+    const hears = this.options.hears
     this.book.forEach((n, k) => {
-      if (n.up && !this.satisfied(n, t)) out.push(k)
+      if (n.up && !this.satisfied(n, t) && (!hears || hears(t, k))) out.push(k)
     })
     return out
   }
@@ -186,7 +201,9 @@ export class NeighbourBook {
    */
   jumpTarget(t: number): number | null {
     if (this.options.standIns === false) return null
-    const margin = (this.options.mode === 'sync' ? 0 : this.options.maxStaleness) + (this.options.period ?? 1)
+    const margin =
+      (this.options.mode === 'sync' ? 0 : this.options.maxStaleness) +
+      Math.max(this.options.period ?? 1, this.options.lead ?? 0)
     let target = Infinity
     let live = 0
     for (const n of this.book) {
@@ -203,7 +220,9 @@ export class NeighbourBook {
   inbox(t: number): Inbox {
     let used = 0
     let staleness = 0
-    const vectors = this.book.map((n) => {
+    const hears = this.options.hears
+    const vectors = this.book.map((n, k) => {
+      if (hears && !hears(t, k)) return null
       let v: Float64Array | null = null
       let round = t
       if (this.options.mode === 'sync' || this.options.standIns === false) {

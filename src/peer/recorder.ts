@@ -20,6 +20,8 @@ export class Recorder {
   /** the newest record, for the status topic (status messages carry finite numbers only) */
   private newest: RoundRecord | null = null
   private lastStatus = 0
+  /** where a neighbour's iterate is worked out of its message (push-sum's ratio) */
+  private readonly scratch: Float64Array
   /**
    * Every peer's status reaches every observer through the hub, so the interval grows with n; at least a second,
    * enough for a progress bar: each status is a signed gossipsub message (an Ed25519 signature and a send to the
@@ -33,6 +35,7 @@ export class Recorder {
     private readonly resumed: Resumed | null,
   ) {
     this.statusEveryMs = Math.max(1000, 25 * core.graph.n)
+    this.scratch = new Float64Array(core.d)
   }
 
   /** Open metrics.jsonl: appended to after a resume (records past the checkpoint dropped), else new. */
@@ -56,7 +59,7 @@ export class Recorder {
     for (const v of received ?? []) {
       if (!v) continue
       used++
-      disagreement = Math.max(disagreement, distance(w, v))
+      disagreement = Math.max(disagreement, distance(w, core.step.iterateOf(v, this.scratch)))
     }
     const entry: RoundRecord = {
       round: t,
@@ -115,7 +118,8 @@ export class Recorder {
     const { core } = this
     const w = core.step.params
     let disagreement = 0
-    for (const v of core.book.newest()) if (v) disagreement = Math.max(disagreement, distance(w, v))
+    for (const v of core.book.newest())
+      if (v) disagreement = Math.max(disagreement, distance(w, core.step.iterateOf(v, this.scratch)))
     const { stats } = this.links.transport
     return {
       index: core.i,

@@ -79,7 +79,8 @@ export function resumeFromCheckpoint(core: PeerCore, links: PeerLinks): Resumed 
       const names = ['public.self', ...core.neighbours.map((j) => `public.${j}`)]
       names.forEach((name, k) => {
         const v = resumed.vectors[name]
-        if (!v || v.length !== core.d) throw new RangeError(`checkpoint: vector ${name} missing or of the wrong length`)
+        if (!v || v.length !== core.wireDim)
+          throw new RangeError(`checkpoint: vector ${name} missing or of the wrong length`)
         copies[k]!.set(v)
       })
     }
@@ -122,7 +123,7 @@ export class Checkpointer {
     private readonly core: PeerCore,
     private readonly links: PeerLinks,
   ) {
-    this.selfAtStart = new Float64Array(core.difference ? core.d : 0)
+    this.selfAtStart = new Float64Array(core.difference ? core.wireDim : 0)
   }
 
   /** Round `core.counters.round` begins: keep what it changes before its combine (a few words, and a copy in difference mode). */
@@ -219,7 +220,7 @@ export function saveNeighbours(core: PeerCore, entries: readonly RosterEntry[]):
  */
 export function sayHello(core: PeerCore, links: PeerLinks): void {
   const hello = encodeFrame(
-    { swarm: core.swarm, round: core.counters.round, from: core.i, kind: 'hello', codec: 'f64', dim: core.d },
+    { swarm: core.swarm, round: core.counters.round, from: core.i, kind: 'hello', codec: 'f64', dim: core.wireDim },
     new Uint8Array(0),
   )
   const completed = links.frames.completed

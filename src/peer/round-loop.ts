@@ -14,8 +14,9 @@ import { AlgorithmError } from '../algorithms/peer-step.js'
 import { decodeVector, encodeVectorFrame } from '../codec/index.js'
 import { applyDifference, intoPublicCopies } from '../exchange/codec-choice.js'
 import { recordInterval } from '../exchange/records.js'
-import { sendsIn } from '../exchange/target-stop.js'
+import { windowSenders } from '../exchange/target-stop.js'
 import { distance, withinBounds } from '../linalg/kernels.js'
+import { roundEdges } from '../topology/index.js'
 import type { PeerCore } from './context.js'
 import { PeerError } from './errors.js'
 import type { PeerLinks } from './links.js'
@@ -118,7 +119,7 @@ function watchTarget(core: PeerCore, t: number): void {
   const { targetWatch, reference, experiment } = core
   if (!targetWatch || !reference || experiment.run.target === null) return
   const within = distance(core.step.params, reference.w) <= experiment.run.target * core.referenceScale
-  targetWatch.advance(t, within, sendsIn(experiment, t - 1))
+  targetWatch.advance(t, within, windowSenders(experiment, core.graph, core.i, t - 1))
 }
 
 /** Every peer was within run.target the lag ago: this round is where the simulator stops too. */
@@ -133,7 +134,7 @@ function targetReached(core: PeerCore): boolean {
 
 /** Encode and send this round's message to every neighbour; returns what the peer's own terms use (or undefined). */
 function sendRound(core: PeerCore, links: PeerLinks, t: number, message: Float64Array): Float64Array | undefined {
-  const { codec, d, quantRng } = core
+  const { codec, wireDim: d, quantRng } = core
   const stop = core.targetWatch ? { stop: core.targetWatch.current() } : {}
   const envelope = {
     swarm: core.swarm,
@@ -163,8 +164,9 @@ function sendRound(core: PeerCore, links: PeerLinks, t: number, message: Float64
   }
   links.frames.sent(encoded.frame)
   const frames = [...(core.opts.inject?.(t) ?? []), encoded.frame]
-  core.counters.sent(core.neighbours.length)
-  core.neighbours.forEach((_, k) => links.sendTo(k, frames))
+  const receivers = roundEdges(core.graph, t).out[core.i]!
+  core.counters.sent(receivers.length)
+  for (const j of receivers) links.sendTo(core.position.get(j)!, frames)
   return own
 }
 
@@ -213,9 +215,12 @@ async function awaitNeighbours(
 /** Where no neighbour may be left out (allreduce-sgd, difference mode), a silent one ends the run. */
 function timeoutFailure(core: PeerCore, t: number, positions: readonly number[], patience: number): PeerError {
   const silent = positions.map((k) => core.neighbours[k]!)
+  const kind = core.experiment.algorithm.kind
+  const needs =
+    kind === 'allreduce-sgd' ? 'needs every gradient' : 'keeps its gradient tracker exact only if every message arrives'
   const why = core.difference
     ? 'compression.mode: difference keeps copies every neighbour must update, so a lost neighbour is fatal here; compression.mode: direct goes on without it and takes it back'
-    : 'algorithm.kind: allreduce-sgd needs every gradient, so a lost neighbour is fatal here; elastic, quorum, easgd and local go on without it and take it back'
+    : `algorithm.kind: ${kind} ${needs}, so a lost neighbour is fatal here; elastic, quorum, easgd, local, dsgd and push-sum go on without it and take it back`
   return new PeerError(
     'NEIGHBOUR_TIMEOUT',
     `peer ${core.i}: no round-${t} vector from neighbour(s) ${silent.join(', ')} within ${patience} ms (run.neighbour_timeout_ms): ${why}`,

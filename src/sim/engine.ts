@@ -16,6 +16,7 @@ import { recordInterval, type RoundRecord } from '../exchange/records.js'
 import type { Experiment } from '../config/schema.js'
 import { localGradient, localLoss } from '../problems/losses.js'
 import type { Problem } from '../problems/types.js'
+import { roundEdges } from '../topology/index.js'
 import type { Graph } from '../topology/types.js'
 
 export interface SimulationInput {
@@ -191,10 +192,16 @@ class Engine {
     const delivered = deliver(this.input, t, this.outbox, this.bytesSent, this.bytesReceived)
     this.messagesSent += delivered.messages
     if (delivered.diverged) return false
+    const round = roundEdges(graph, t)
     for (let i = 0; i < n; i++) {
       const ns = graph.neighbours[i]!
       const inbox = this.inboxes[i]!
-      for (let k = 0; k < ns.length; k++) inbox[k] = this.outbox[ns[k]!]!
+      const from = round.in[i]!
+      // a neighbour that does not send to i this round (a graph that changes or points one way) leaves null
+      for (let k = 0, at = 0; k < ns.length; k++) {
+        while (at < from.length && from[at]! < ns[k]!) at++
+        inbox[k] = from[at] === ns[k] ? this.outbox[ns[k]!]! : null
+      }
       this.peers[i]!.combine(t, inbox, this.outbox[i] ?? undefined)
     }
     return true
@@ -276,7 +283,7 @@ function deliver(
         throw err
       }
     } else bytes = input.messageBytes(t, i)
-    const ns = input.graph.neighbours[i]!
+    const ns = roundEdges(input.graph, t).out[i]!
     bytesSent[i]! += bytes * ns.length
     messages += ns.length
     for (const j of ns) bytesReceived[j]! += bytes

@@ -3,6 +3,7 @@
  */
 import { performance } from 'node:perf_hooks'
 import { wireBytesOfVector } from '../codec/index.js'
+import { messageLength } from '../algorithms/peer-step.js'
 import { maxPairwiseDistance } from '../linalg/kernels.js'
 import { resolveExperiment, type ResolvedExperiment } from '../exchange/resolve.js'
 import { stopFieldFor, targetLag } from '../exchange/target-stop.js'
@@ -95,12 +96,13 @@ export function runSimulation(
 function simulationInput(resolved: ResolvedExperiment, reference: RunReference | null): SimulationInput {
   const { experiment, graph, problem } = resolved
   const stop = stopFieldFor(experiment, graph, reference !== null)
+  const dim = messageLength(experiment.algorithm, problem.paramDim)
   return {
     experiment,
     graph,
     problem,
     reference: reference?.w ?? null,
-    channel: createChannel(experiment, graph.n, problem.paramDim, stop),
+    channel: createChannel(experiment, graph.n, dim, stop),
     messageBytes: (round, from) =>
       wireBytesOfVector({
         swarm: experiment.swarm.id,
@@ -108,7 +110,7 @@ function simulationInput(resolved: ResolvedExperiment, reference: RunReference |
         from,
         kind: 'params',
         codec: 'f64',
-        dim: problem.paramDim,
+        dim,
         ...stop,
       }),
     // stop where a swarm of this experiment stops: the rounds that news of the target takes to cross the graph
@@ -140,7 +142,12 @@ function simulationSummary(
     wall_s: result.wallMs / 1000,
     bytes_sent: bytesSent,
     bytes_received: result.bytesReceived.reduce((s, x) => s + x, 0),
-    ...wireAccounting(bytesSent, result.rounds, result.messagesSent, problem.paramDim),
+    ...wireAccounting(
+      bytesSent,
+      result.rounds,
+      result.messagesSent,
+      messageLength(experiment.algorithm, problem.paramDim),
+    ),
     rate_measured: reference ? measuredRate(result.maxErrorHistory, refNorm) : null,
     rate_predicted: theory?.rate ?? null,
     theory,

@@ -79,3 +79,30 @@ export function assertConnected(g: Graph): void {
     )
   }
 }
+
+/** Throws TopologyError DISCONNECTED unless every peer reaches every other along the one-way links `arcs`. */
+export function assertStronglyConnected(n: number, arcs: ReadonlyArray<readonly [number, number]>): void {
+  const forward: number[][] = Array.from({ length: n }, () => [])
+  const backward: number[][] = Array.from({ length: n }, () => [])
+  for (const [from, to] of arcs) {
+    forward[from]!.push(to)
+    backward[to]!.push(from)
+  }
+  const unreached = (next: number[][]): number => {
+    const seen = new Uint8Array(n)
+    const stack = [0]
+    seen[0] = 1
+    while (stack.length > 0) for (const u of next[stack.pop()!]!) if (!seen[u]) (stack.push(u), (seen[u] = 1))
+    return seen.indexOf(0)
+  }
+  const cannotReach = unreached(forward)
+  const cannotBeReached = unreached(backward)
+  if (cannotReach >= 0 || cannotBeReached >= 0) {
+    const [a, b] = cannotReach >= 0 ? [0, cannotReach] : [cannotBeReached, 0]
+    throw new TopologyError(
+      'DISCONNECTED',
+      `one-way links leave peer ${b} out of reach of peer ${a} (a directed graph must be strongly connected)`,
+      'topology',
+    )
+  }
+}

@@ -6,7 +6,11 @@
 import type { Rng } from '../util/rng.js'
 import { components } from './connectivity.js'
 import { EdgeSet, invalid } from './edge-set.js'
-import type { TopologySpec } from './types.js'
+import type { Arc } from './dynamics.js'
+import type { StaticKind, TopologySpec } from './types.js'
+
+/** The spec of one fixed graph. */
+export type StaticSpec = TopologySpec & { kind: StaticKind }
 
 /** A kind's edges, and for kind `edges` the weights the file gives them (in the file's order). */
 export interface KindEdges {
@@ -14,7 +18,7 @@ export interface KindEdges {
   explicitWeights: number[] | null
 }
 
-export function edgesOf(spec: TopologySpec, n: number, rng: Rng): KindEdges {
+export function edgesOf(spec: StaticSpec, n: number, rng: Rng): KindEdges {
   const edges = new EdgeSet(n)
   const plain = (fill: (edges: EdgeSet) => void): KindEdges => {
     fill(edges)
@@ -22,6 +26,7 @@ export function edgesOf(spec: TopologySpec, n: number, rng: Rng): KindEdges {
   }
   switch (spec.kind) {
     case 'ring':
+    case 'directed-ring':
       return plain((e) => ringEdges(n, e))
     case 'path':
       return plain((e) => {
@@ -43,8 +48,9 @@ export function edgesOf(spec: TopologySpec, n: number, rng: Rng): KindEdges {
     case 'hypercube':
       return plain((e) => hypercube(n, e))
     case 'exponential':
+    case 'directed-exponential':
       return plain((e) => {
-        for (let i = 0; i < n; i++) for (let s = 1; s < n; s *= 2) e.add(i, (i + s) % n)
+        for (const [i, j] of exponentialArcs(n)) e.add(i, j)
       })
     case 'random-regular':
       return { edges: randomRegular(n, spec.degree ?? 3, rng, () => new EdgeSet(n)), explicitWeights: null }
@@ -55,8 +61,47 @@ export function edgesOf(spec: TopologySpec, n: number, rng: Rng): KindEdges {
     case 'barabasi-albert':
       return plain((e) => barabasiAlbert(n, spec.m ?? 2, rng, e))
     case 'edges':
+      if (spec.directed) return plain((e) => directedEdges(n, spec.edges ?? [], e))
       return { edges, explicitWeights: explicitEdges(n, spec.edges ?? [], edges) }
   }
+}
+
+/** The one-way links of a directed kind (each peer's sends, the same every round), or null for an undirected one. */
+export function directedArcsOf(spec: StaticSpec, n: number): Arc[] | null {
+  switch (spec.kind) {
+    case 'directed-ring':
+      return n < 2 ? [] : Array.from({ length: n }, (_, i): Arc => [i, (i + 1) % n])
+    case 'directed-exponential':
+      return exponentialArcs(n)
+    case 'edges':
+      return spec.directed ? (spec.edges ?? []).map(([i, j]): Arc => [i, j]) : null
+    default:
+      return null
+  }
+}
+
+/** i -> i + 2^k (mod n) for every 2^k < n. */
+function exponentialArcs(n: number): Arc[] {
+  const arcs: Arc[] = []
+  for (let i = 0; i < n; i++) for (let s = 1; s < n; s *= 2) arcs.push([i, (i + s) % n])
+  return arcs
+}
+
+/** Kind `edges` with `directed: true`: [i, j] sends from i to j; the link itself is held once. */
+function directedEdges(n: number, list: NonNullable<TopologySpec['edges']>, edges: EdgeSet): void {
+  const seen = new Set<string>()
+  list.forEach((edge, at) => {
+    const [i, j] = edge
+    if (!Number.isInteger(i) || !Number.isInteger(j) || i < 0 || j < 0 || i >= n || j >= n) {
+      throw invalid(`edges.${at}`, `[${edge.join(', ')}] names a peer outside 0..${n - 1}`)
+    }
+    if (i === j) throw invalid(`edges.${at}`, `[${edge.join(', ')}] is a self-loop`)
+    if (edge.length === 3)
+      throw invalid(`edges.${at}`, 'a one-way edge carries no weight (dsgd and push-sum weigh by degree)')
+    if (seen.has(`${i},${j}`)) throw invalid(`edges.${at}`, `[${edge.join(', ')}] duplicates an earlier edge`)
+    seen.add(`${i},${j}`)
+    edges.add(i, j)
+  })
 }
 
 function ringEdges(n: number, edges: EdgeSet): void {
