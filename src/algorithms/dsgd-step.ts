@@ -1,5 +1,5 @@
 /**
- * `dsgd`'s step: decentralized parallel SGD (D-PSGD, Lian et al. 2017; docs/algorithms.md "6. `dsgd`"):
+ * `dsgd`'s step: decentralized parallel SGD (D-PSGD, Lian et al. 2017; docs/algorithms.md "6. `dsgd`: decentralized SGD"):
  * w_i <- sum_j W_ij w_j - eta g_i(w_i), or with `adapt_then_combine` w_i <- sum_j W_ij (w_j - eta g_j(w_j)). W is
  * round t's mixing matrix (Metropolis-Hastings on a fixed undirected graph, where CHOCO difference mode and the
  * robust options apply through BaseStep). With eta 0 it is plain gossip averaging.

@@ -40,7 +40,7 @@ const ROWS: readonly Row[] = [
   {
     field: '`topology.kind`',
     meaning:
-      '`ring`, `path`, `star` (centre 0), `complete`, `grid`, `torus`, `hypercube` (n a power of 2), `exponential` (i joined to i + 2^k mod n), `random-regular`, `erdos-renyi`, `small-world`, `barabasi-albert`, `edges`',
+      '`ring`, `path`, `star` (centre 0), `complete`, `grid`, `torus`, `hypercube` (n a power of 2), `exponential` (i joined to i + 2^k mod n), `random-regular`, `erdos-renyi`, `small-world`, `barabasi-albert`, `edges`; one-way: `directed-ring`, `directed-exponential`; changing every round: `one-peer-exponential`, `random-matching`, `schedule` (docs/algorithms.md "Graphs that change, graphs that point one way")',
   },
   { field: '`topology.seed`', meaning: 'seed of random graphs and random weights' },
   {
@@ -60,6 +60,14 @@ const ROWS: readonly Row[] = [
   },
   { field: '`topology.m`', meaning: 'Barabási–Albert: edges per new node' },
   { field: '`topology.edges`', default: 'none', meaning: 'explicit edges `[i, j]` or `[i, j, weight]` (kind `edges`)' },
+  { field: '`topology.directed`', meaning: 'kind `edges`: each `[i, j]` is a one-way link, `i` sends to `j`' },
+  {
+    field: '`topology.graphs`, `graphs[].*`',
+    default: 'none',
+    meaning:
+      'kind `schedule`: the graphs used in turn and cycled, each a fixed kind with its own fields (`{kind: edges, edges: [...]}`, `{kind: ring}`, ...); only their union must be connected',
+  },
+  { field: '`topology.period`', meaning: 'kind `schedule`: rounds each graph is used for before the next' },
   { field: '`problem.kind`', meaning: '`planted` (generated) or `csv`' },
   {
     field: '`problem.loss`',
@@ -90,6 +98,10 @@ const ROWS: readonly Row[] = [
   { field: '`algorithm.eta`', meaning: 'gradient step `eta`' },
   { field: '`algorithm.mu`', meaning: 'per-round coupling gain `mu` of Eq. 14' },
   {
+    field: '`algorithm.adapt_then_combine`',
+    meaning: 'dsgd: send `w_i - eta g_i(w_i)` and average those, rather than average and then step',
+  },
+  {
     field: '`algorithm.sampling`',
     meaning:
       '`full`; `{kind: batch, size: m}` (uniform with replacement); `{kind: bernoulli, size: m}` (each sample with probability `m / m_i`, divided by `m`)',
@@ -110,7 +122,7 @@ const ROWS: readonly Row[] = [
   {
     field: '`run.target`',
     meaning:
-      "stop once `max_i \\|w_i - w_ref\\| <= target * \\|w_ref\\|`, plus the graph's diameter in rounds (so a swarm stops on the same round)",
+      'stop once `max_i \\|w_i - w_ref\\| <= target * \\|w_ref\\|`, plus the rounds news takes to cross the graph (its diameter on a fixed graph), so a swarm stops on the same round',
   },
   {
     field: '`run.neighbour_timeout_ms`',

@@ -71,6 +71,8 @@ describe('docs/configuration.md and the schema', () => {
     const defaults = experimentFrom({}) as unknown as Defaults
     // the CSV problem's own fields have their defaults where problem.kind is csv
     const csvDefaults = experimentFrom({ problem: { kind: 'csv', path: 'data.csv' } }) as unknown as Defaults
+    // and dsgd's where algorithm.kind is dsgd
+    const dsgdDefaults = experimentFrom({ algorithm: { kind: 'dsgd' } }) as unknown as Defaults
     const checked: string[] = []
     for (const { paths, defaultCell } of rows) {
       // a single word or number (`ring`, `16`, `null`), not a formula (`2 ln(n) / n`) or `none` (no value)
@@ -78,7 +80,7 @@ describe('docs/configuration.md and the schema', () => {
       if (literal === 'none') continue
       const [top, field, deeper] = paths[0]!.split('.')
       if (paths.length !== 1 || literal === undefined || field === undefined || deeper !== undefined) continue
-      const value = defaults[top!]?.[field] ?? csvDefaults[top!]?.[field]
+      const value = defaults[top!]?.[field] ?? csvDefaults[top!]?.[field] ?? dsgdDefaults[top!]?.[field]
       const shown = value !== null && typeof value === 'object' && 'kind' in value ? value.kind : value
       expect(String(shown), `${paths[0]} default`).toBe(literal)
       checked.push(paths[0]!)
