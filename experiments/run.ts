@@ -13,13 +13,14 @@ import * as mbb from './002-ma-bassily-belkin/make.js'
 import * as zhangLi from './001-zhang-li/make.js'
 import * as boffiSlotine from './004-boffi-slotine/make.js'
 import * as kalan from './003-kalan-relu-qsgd/make.js'
+import * as trackingBias from './006-tracking-bias/make.js'
 
 interface Paper {
   readonly PAPER: string
   make(outDir: string, progress: (line: string) => void): Promise<void>
 }
 
-const PAPERS: readonly Paper[] = [mitra, zhangLi, mbb, kalan, boffiSlotine]
+const PAPERS: readonly Paper[] = [mitra, zhangLi, mbb, kalan, boffiSlotine, trackingBias]
 
 async function main(args: readonly string[]): Promise<void> {
   const update = args.includes('--update')
