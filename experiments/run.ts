@@ -14,13 +14,14 @@ import * as zhangLi from './001-zhang-li/make.js'
 import * as boffiSlotine from './004-boffi-slotine/make.js'
 import * as kalan from './003-kalan-relu-qsgd/make.js'
 import * as trackingBias from './006-tracking-bias/make.js'
+import * as pushSum from './007-push-sum/make.js'
 
 interface Paper {
   readonly PAPER: string
   make(outDir: string, progress: (line: string) => void): Promise<void>
 }
 
-const PAPERS: readonly Paper[] = [mitra, zhangLi, mbb, kalan, boffiSlotine, trackingBias]
+const PAPERS: readonly Paper[] = [mitra, zhangLi, mbb, kalan, boffiSlotine, trackingBias, pushSum]
 
 async function main(args: readonly string[]): Promise<void> {
   const update = args.includes('--update')
