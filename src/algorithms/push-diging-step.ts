@@ -49,13 +49,17 @@ export class PushDigingStep extends BaseStep {
     }
   }
 
-  prepare(): Float64Array {
+  prepare(round: number, receivers?: readonly number[]): Float64Array {
     const d = this.params.length
     const m = this.message
+    const share = this.mixer.share(round, receivers)
     stochasticGradient(this.context, this.params, this.gradient)
-    for (let k = 0; k < d; k++) m[d + 1 + k] = this.trackerMix[k]! + this.gradient[k]! - this.previousGradient[k]!
-    for (let k = 0; k < d; k++) m[k] = this.numerator[k]! - this.eta * m[d + 1 + k]!
-    m[d] = this.weight[0]!
+    for (let k = 0; k < d; k++) {
+      const y = this.trackerMix[k]! + this.gradient[k]! - this.previousGradient[k]!
+      m[k] = share * (this.numerator[k]! - this.eta * y)
+      m[d + 1 + k] = share * y
+    }
+    m[d] = share * this.weight[0]!
     return m
   }
 

@@ -2,7 +2,8 @@
  * `push-sum`'s step: stochastic gradient push (SGP, Assran et al. 2019; docs/algorithms.md "8. `push-sum`"), for
  * graphs whose links go one way. Each peer holds a numerator x_i and a weight s_i (x_i^0 = w_i^0, s_i^0 = 1); its
  * iterate is the de-biased ratio z_i = x_i / s_i. A round: the gradient at z_i, the local step x_i - eta g_i(z_i),
- * then [x_i - eta g; s_i] pushed with column-stochastic shares (src/topology/round-weights.ts):
+ * then [x_i - eta g; s_i] pushed with column-stochastic shares (src/topology/round-weights.ts), each message scaled
+ * by its sender's share P_ji = 1 / (1 + receivers), so that a peer can leave out a receiver it knows is down:
  *
  *   x_i <- sum_j P_ij (x_j - eta g_j(z_j)),    s_i <- sum_j P_ij s_j,    z_i = x_i / s_i
  */
@@ -38,11 +39,12 @@ export class PushSumStep extends BaseStep {
     return { numerator: this.numerator, weight: this.weight }
   }
 
-  prepare(): Float64Array {
+  prepare(round: number, receivers?: readonly number[]): Float64Array {
     const d = this.params.length
+    const share = this.mixer.share(round, receivers)
     stochasticGradient(this.context, this.params, this.gradient)
-    for (let k = 0; k < d; k++) this.message[k] = this.numerator[k]! - this.eta * this.gradient[k]!
-    this.message[d] = this.weight[0]!
+    for (let k = 0; k < d; k++) this.message[k] = share * (this.numerator[k]! - this.eta * this.gradient[k]!)
+    this.message[d] = share * this.weight[0]!
     return this.message
   }
 

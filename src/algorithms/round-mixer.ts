@@ -40,21 +40,35 @@ export class RoundMixer {
   }
 
   /**
-   * out = sum over j in in_i(t) and j = i of v_j / (1 + |out_j(t)|) (column-stochastic: each sender's share). A
-   * missing message is left out, and the mass it carried is lost to the swarm (docs/faults.md).
+   * The share of its mass a pushing peer keeps and sends to each receiver in round t: 1 / (1 + receivers), the
+   * round's out-neighbours unless `receivers` says fewer (column-stochastic).
+   */
+  share(t: number, receivers?: readonly number[]): number {
+    return receivers ? 1 / (1 + receivers.length) : pushShare(this.graph, t, this.index)
+  }
+
+  /**
+   * out = sum over j in in_i(t) and j = i of the shares they sent (each message already scaled by its sender's
+   * share, `own` by this peer's). A missing message is left out, and the mass it carried is lost to the swarm.
    */
   push(out: Float64Array, t: number, own: Float64Array, inbox: ReadonlyArray<Float64Array | null>): Float64Array {
     const from = roundEdges(this.graph, t).in[this.index]!
     const indices: number[] = []
     const vectors: Float64Array[] = []
-    const weights: number[] = []
     for (const j of from) {
       const v = inbox[this.position.get(j)!]
       if (!v) continue
       indices.push(j)
       vectors.push(v)
-      weights.push(pushShare(this.graph, t, j))
     }
-    return mixInto(out, this.index, own, pushShare(this.graph, t, this.index), indices, vectors, weights)
+    return mixInto(
+      out,
+      this.index,
+      own,
+      1,
+      indices,
+      vectors,
+      vectors.map(() => 1),
+    )
   }
 }

@@ -21,7 +21,11 @@ export interface PeerStep {
   readonly gradient: Float64Array
   /** Entries of a message: the dimension, or more where the message carries more than the iterate. */
   readonly messageLength: number
-  prepare(round: number): Float64Array | null
+  /**
+   * `receivers`: the peers this round's message will reach, when fewer than the round's out-neighbours (a networked
+   * push-sum peer leaves out those it has marked down, so that no share of its mass goes to them).
+   */
+  prepare(round: number, receivers?: readonly number[]): Float64Array | null
   /**
    * `inbox[k]` is the round-t message of neighbour `graph.neighbours[index][k]`, or null when that neighbour sent
    * none (it is down, or the algorithm sends nothing this round): its terms are left out.
@@ -196,7 +200,7 @@ export abstract class BaseStep implements PeerStep {
     return this.params
   }
 
-  abstract prepare(round: number): Float64Array | null
+  abstract prepare(round: number, receivers?: readonly number[]): Float64Array | null
   abstract combine(round: number, inbox: ReadonlyArray<Float64Array | null>, own?: Float64Array): void
 
   /** Vectors beyond the parameters that carry state from round to round (easgd: the centre copy). */

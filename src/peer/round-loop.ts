@@ -55,11 +55,12 @@ export async function runRounds(
     const t = core.counters.round
     core.times.beginRound()
     checkpointer.beginRound()
-    const message = step.prepare(t)
+    const receivers = receiversOf(core, t)
+    const message = step.prepare(t, receivers.leftOut ? receivers.peers : undefined)
     let own: Float64Array | undefined
     let jumpTo: number | null = null
     if (message) {
-      own = sendRound(core, links, t, message)
+      own = sendRound(core, links, t, message, receivers.peers)
       core.times.beginWait()
       const waited = await awaitNeighbours(core, links, t, wait)
       core.times.endWait()
@@ -132,8 +133,25 @@ function targetReached(core: PeerCore): boolean {
   return true
 }
 
-/** Encode and send this round's message to every neighbour; returns what the peer's own terms use (or undefined). */
-function sendRound(core: PeerCore, links: PeerLinks, t: number, message: Float64Array): Float64Array | undefined {
+/**
+ * Whom round t's message goes to: the round's out-neighbours, less, for push-sum, those this peer has marked down
+ * (its share of the mass then goes to the live ones only: docs/algorithms.md "Neighbours that are missing").
+ */
+function receiversOf(core: PeerCore, t: number): { peers: readonly number[]; leftOut: boolean } {
+  const out = roundEdges(core.graph, t).out[core.i]!
+  if (core.experiment.algorithm.kind !== 'push-sum') return { peers: out, leftOut: false }
+  const live = out.filter((j) => core.book.isUp(core.position.get(j)!))
+  return { peers: live, leftOut: live.length < out.length }
+}
+
+/** Encode and send this round's message to its receivers; returns what the peer's own terms use (or undefined). */
+function sendRound(
+  core: PeerCore,
+  links: PeerLinks,
+  t: number,
+  message: Float64Array,
+  receivers: readonly number[],
+): Float64Array | undefined {
   const { codec, wireDim: d, quantRng } = core
   const stop = core.targetWatch ? { stop: core.targetWatch.current() } : {}
   const envelope = {
@@ -164,7 +182,6 @@ function sendRound(core: PeerCore, links: PeerLinks, t: number, message: Float64
   }
   links.frames.sent(encoded.frame)
   const frames = [...(core.opts.inject?.(t) ?? []), encoded.frame]
-  const receivers = roundEdges(core.graph, t).out[core.i]!
   core.counters.sent(receivers.length)
   for (const j of receivers) links.sendTo(core.position.get(j)!, frames)
   return own

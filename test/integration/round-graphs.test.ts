@@ -6,8 +6,18 @@
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
+import { initialParams } from '../../src/algorithms/peer-step.js'
+import { experimentFrom } from '../../src/config/load.js'
 import { jsonWriter, meshgdRunner, paramsBytes, workDir } from '../helpers/meshgd.js'
-import { stopStarted } from '../helpers/processes.js'
+import {
+  distance,
+  norm,
+  params as paramsOf,
+  startBootstrap,
+  startPeer,
+  stopStarted,
+  waitForRound,
+} from '../helpers/processes.js'
 
 const work = workDir('round-graphs')
 afterAll(stopStarted)
@@ -155,4 +165,60 @@ describe('run.target on a graph that changes every round', () => {
     const b = params(join(work, 'target-ope-net'), 8)
     for (let i = 0; i < 8; i++) expect(b[i]!.equals(a[i]!), `peer ${i}`).toBe(true)
   })
+})
+
+describe('faults, as far as each algorithm allows (docs/algorithms.md "Neighbours that are missing")', () => {
+  it('push-sum goes on without a peer killed for good: its neighbours stop pushing to it, and the rest agree', async () => {
+    const body = {
+      swarm: { id: 'push-sum-fault', peers: 6 },
+      topology: { kind: 'ring' },
+      problem: { kind: 'planted', dim: 8, seed: 5 },
+      algorithm: { kind: 'push-sum', eta: 0 },
+      run: { rounds: 3000, init: 'gaussian', record_every: 10, neighbour_timeout_ms: 1500 },
+    }
+    const file = experiment('push-sum-fault', body)
+    const boot = await startBootstrap()
+    const out = join(work, 'push-sum-fault')
+    const peers = Array.from({ length: 6 }, (_, i) => startPeer(file, i, out, boot.addr))
+    await waitForRound(out, 2, 20)
+    peers[5]!.child.kill('SIGKILL')
+    const rest = [0, 1, 2, 3, 4]
+    const codes = await Promise.all(rest.map(async (i) => (await peers[i]!.exit).code))
+    boot.stop()
+    expect(codes).toEqual([0, 0, 0, 0, 0])
+    expect(peers[4]!.stderr() + peers[0]!.stderr()).toMatch(
+      /neighbour\(s\) 5 silent for \d+ ms .* going on without them/,
+    )
+    const ws = rest.map((i) => paramsOf(out, i))
+    for (const w of ws) expect(distance(w, ws[0]!) / norm(ws[0]!)).toBeLessThan(1e-8) // consensus among the rest
+    const experimentOf = experimentFrom(body)
+    const mean = new Float64Array(8)
+    for (let i = 0; i < 6; i++) initialParams(experimentOf as never, i, 8).forEach((v, k) => (mean[k]! += v / 6))
+    // lost: the mass peer 5 held when it died and the shares sent to it that round; its neighbours then stop sending
+    // to it, so the rest keep their mass and agree near the mean (how near: how far the lost mass was from it)
+    expect(distance(ws[0]!, mean) / norm(mean)).toBeLessThan(1e-2)
+    expect(ws[0]!.every(Number.isFinite)).toBe(true)
+  }, 240_000)
+
+  it('gradient-tracking: a lost neighbour is fatal, and the message says why and what goes on without it', async () => {
+    const file = experiment('tracking-fault', {
+      swarm: { id: 'tracking-fault', peers: 4 },
+      topology: { kind: 'one-peer-exponential' },
+      problem: { kind: 'planted', dim: 8, samples_per_peer: 3, noise: 0.2, seed: 5 },
+      algorithm: { kind: 'gradient-tracking', eta: 0.1 },
+      run: { rounds: 1_000_000, record_every: 10, neighbour_timeout_ms: 800 },
+    })
+    const boot = await startBootstrap()
+    const out = join(work, 'tracking-fault')
+    const peers = Array.from({ length: 4 }, (_, i) => startPeer(file, i, out, boot.addr))
+    await waitForRound(out, 0, 50)
+    peers[1]!.child.kill('SIGKILL')
+    const codes = await Promise.all([0, 2, 3].map(async (i) => (await peers[i]!.exit).code))
+    boot.stop()
+    expect(codes).toEqual([1, 1, 1])
+    const said = [0, 2, 3].map((i) => peers[i]!.stderr()).join('\n')
+    expect(said).toMatch(
+      /no round-\d+ vector from neighbour\(s\) [\d, ]+ within \d+ ms \(run\.neighbour_timeout_ms\): algorithm\.kind: gradient-tracking keeps its gradient tracker exact only if every message arrives, so a lost neighbour is fatal here/,
+    )
+  }, 120_000)
 })
