@@ -5,6 +5,7 @@
  */
 import { existsSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
+import { messageLength } from '../algorithms/peer-step.js'
 import type { ExperimentInput } from '../config/schema.js'
 import type { RoundRecord } from '../exchange/records.js'
 import { runReference } from '../exchange/reference.js'
@@ -182,7 +183,7 @@ function swarmSummary(
       total((x) => x.bytes_sent),
       rounds,
       total((x) => x.messages_sent),
-      resolved.problem.paramDim,
+      messageLength(experiment.algorithm, resolved.problem.paramDim),
     ),
     rate_measured: reference ? measuredRateFromPoints(maxErrorByRound(records), refNorm) : null,
     rate_predicted: theory?.rate ?? null,
