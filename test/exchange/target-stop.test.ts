@@ -196,3 +196,19 @@ describe('meshgd sim with run.target', () => {
     expect(simulate(base).rounds).toBe(s) // no lag: the old stop, for callers that count rounds to the target
   })
 })
+
+describe('TargetWatch on a graph that changes every round', () => {
+  it("ANDs only the windows of the round's senders: a neighbour that did not send is not counted against it", () => {
+    const watch = new TargetWatch(1, 2)
+    watch.advance(0, true, [])
+    // round 0: only neighbour position 0 sent to this peer; position 1 sent nothing (not 'not within')
+    watch.heard(0, 0, Uint8Array.of(1))
+    watch.advance(1, true, [0])
+    expect(watch.reached()).toBe(true)
+    const strict = new TargetWatch(1, 2)
+    strict.advance(0, true, [])
+    strict.heard(0, 0, Uint8Array.of(1))
+    strict.advance(1, true, true) // both counted: position 1's window is missing, so not within
+    expect(strict.reached()).toBe(false)
+  })
+})

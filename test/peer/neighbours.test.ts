@@ -184,3 +184,44 @@ describe('run.mode: async in the config', () => {
     expect(() => experimentFrom({ run: { max_staleness: -1 } })).toThrow(/run\.max_staleness/)
   })
 })
+
+describe('on a graph that changes every round (hears)', () => {
+  // neighbour 0 sends to this peer on even rounds, neighbour 1 on odd ones
+  const hears = (round: number, k: number): boolean => round % 2 === k
+  const vector = (x: number): Float64Array => Float64Array.of(x)
+
+  it("waits only on the round's sender, and leaves the other out of the inbox", () => {
+    const book = new NeighbourBook(2, { mode: 'sync', maxStaleness: 0, standIns: false, hears, lead: 4 })
+    expect(book.waitingOn(0)).toEqual([0])
+    expect(book.waitingOn(1)).toEqual([1])
+    book.receive(0, 0, vector(1), 0, 0)
+    expect(book.waitingOn(0)).toEqual([])
+    expect(book.inbox(0).vectors).toEqual([vector(1), null])
+  })
+
+  it('ignores a vector from a round its neighbour does not send to this peer in (a resend, or a hostile frame)', () => {
+    const released: Float64Array[] = []
+    const book = new NeighbourBook(2, {
+      mode: 'sync',
+      maxStaleness: 0,
+      standIns: false,
+      hears,
+      lead: 4,
+      release: (v) => released.push(v),
+    })
+    const offSchedule = vector(9)
+    book.receive(1, 0, offSchedule, 0, 0)
+    expect(book.latestRound(1)).toBe(-1)
+    expect(book.inbox(0).vectors).toEqual([null, null])
+    expect(released).toEqual([offSchedule])
+  })
+
+  it('keeps a sender that is `lead` rounds ahead, where a fixed graph keeps two', () => {
+    const book = new NeighbourBook(2, { mode: 'sync', maxStaleness: 0, standIns: false, hears, lead: 5 })
+    book.receive(1, 5, vector(5), 0, 0)
+    expect(book.inbox(5).vectors).toEqual([null, vector(5)])
+    const fixed = new NeighbourBook(2, { mode: 'sync', maxStaleness: 0, standIns: false })
+    fixed.receive(1, 5, vector(5), 0, 0)
+    expect(fixed.inbox(5).vectors[1]).toBeNull()
+  })
+})
