@@ -6,10 +6,8 @@ import { describe, expect, it } from 'vitest'
 import { experimentFrom } from '../../src/config/load.js'
 import { resolveExperiment } from '../../src/exchange/resolve.js'
 import { simulate } from '../../src/sim/engine.js'
-import type { Problem } from '../../src/problems/types.js'
 import type { Graph } from '../../src/topology/types.js'
-
-type Vec = number[]
+import { expectClose, squaredGradient as grad, type Vec } from '../helpers/dense.js'
 
 function setup(topology: string, peers: number, algorithm: Record<string, unknown>, rounds: number) {
   const resolved = resolveExperiment(
@@ -24,18 +22,6 @@ function setup(topology: string, peers: number, algorithm: Record<string, unknow
   )
   const result = simulate({ ...resolved, reference: null, messageBytes: () => 0 })
   return { ...resolved, params: result.params.map((w) => Array.from(w)) }
-}
-
-/** grad l_i(w) = (1/m_i) sum_s (x_s . w - y_s) x_s */
-function grad(problem: Problem, i: number, w: Vec): Vec {
-  const s = problem.shards[i]!
-  const g = new Array<number>(s.dim).fill(0)
-  for (let r = 0; r < s.rows; r++) {
-    let z = 0
-    for (let k = 0; k < s.dim; k++) z += s.features[r * s.dim + k]! * w[k]!
-    for (let k = 0; k < s.dim; k++) g[k]! += ((z - s.targets[r]!) * s.features[r * s.dim + k]!) / s.rows
-  }
-  return g
 }
 
 /** Metropolis-Hastings W from docs/algorithms.md "Notation". */
@@ -57,19 +43,6 @@ function metropolis(graph: Graph): number[][] {
 const mix = (W: number[][], i: number, V: Vec[]): Vec =>
   V[0]!.map((_, k) => V.reduce((s, v, j) => s + W[i]![j]! * v[k]!, 0))
 const mean = (V: Vec[]): Vec => V[0]!.map((_, k) => V.reduce((s, v) => s + v[k]!, 0) / V.length)
-
-function expectClose(a: Vec[], b: Vec[], tol = 1e-12): void {
-  let worst = 0
-  let scale = 0
-  a.forEach((row, i) =>
-    row.forEach((v, k) => {
-      worst = Math.max(worst, Math.abs(v - b[i]![k]!))
-      scale = Math.max(scale, Math.abs(b[i]![k]!))
-    }),
-  )
-  expect(scale).toBeGreaterThan(1e-3)
-  expect(worst).toBeLessThan(tol * Math.max(1, scale))
-}
 
 const zeros = (n: number, d: number): Vec[] => Array.from({ length: n }, () => new Array<number>(d).fill(0))
 

@@ -10,8 +10,8 @@ import { resolveExperiment } from '../../src/exchange/resolve.js'
 import { simulate } from '../../src/sim/engine.js'
 import type { Problem } from '../../src/problems/types.js'
 import type { Graph } from '../../src/topology/types.js'
+import { expectClose, squaredGradient as grad, type Vec } from '../helpers/dense.js'
 
-type Vec = number[]
 type Mat = number[][]
 
 const CHORDS: Array<[number, number]> = [
@@ -159,34 +159,10 @@ function pushMatrix(name: string, graph: Graph, t: number): Mat {
   return P
 }
 
-function grad(problem: Problem, i: number, w: Vec): Vec {
-  const s = problem.shards[i]!
-  const g = new Array<number>(s.dim).fill(0)
-  for (let r = 0; r < s.rows; r++) {
-    let z = 0
-    for (let k = 0; k < s.dim; k++) z += s.features[r * s.dim + k]! * w[k]!
-    for (let k = 0; k < s.dim; k++) g[k]! += ((z - s.targets[r]!) * s.features[r * s.dim + k]!) / s.rows
-  }
-  return g
-}
-
 const apply = (M: Mat, V: Vec[]): Vec[] =>
   V.map((_, i) => V[0]!.map((_, k) => V.reduce((s, v, j) => s + M[i]![j]! * v[k]!, 0)))
 const axpy = (a: Vec, b: Vec, c: number): Vec => a.map((x, k) => x + c * b[k]!)
 const grads = (p: Problem, V: Vec[]): Vec[] => V.map((w, i) => grad(p, i, w))
-
-function expectClose(a: Vec[], b: Vec[], tol = 1e-12): void {
-  let worst = 0
-  let scale = 0
-  a.forEach((row, i) =>
-    row.forEach((v, k) => {
-      worst = Math.max(worst, Math.abs(v - b[i]![k]!))
-      scale = Math.max(scale, Math.abs(b[i]![k]!))
-    }),
-  )
-  expect(scale).toBeGreaterThan(1e-3)
-  expect(worst).toBeLessThan(tol * Math.max(1, scale))
-}
 
 const ROUNDS = 40
 const ETA = 0.05

@@ -6,8 +6,8 @@
  *   the floor over the three smallest steps is 1 within 0.1;
  * - elastic (Mitra 2018, Eq. 14) with a fixed coupling mu is a penalty method and keeps an O(eta) floor as well.
  */
-import { Matrix, solve } from 'ml-matrix'
 import { describe, expect, it } from 'vitest'
+import { leastSquaresMinimiser } from '../helpers/dense.js'
 import { biasRuns, floorSlope, PAPER } from '../../experiments/006-tracking-bias/make.js'
 import { loadResolved, simulateResolved } from '../../experiments/common.js'
 
@@ -19,20 +19,7 @@ describe('006: D-PSGD bias against gradient tracking', () => {
       'algorithm.kind=gradient-tracking',
       'algorithm.eta=0.4',
     ])
-    const d = resolved.problem.dim
-    // sum_i (1/m_i) X_i^T X_i w = sum_i (1/m_i) X_i^T y_i
-    const A = Matrix.zeros(d, d)
-    const b = Matrix.zeros(d, 1)
-    for (const s of resolved.problem.shards) {
-      for (let r = 0; r < s.rows; r++) {
-        for (let a = 0; a < d; a++) {
-          const xa = s.features[r * d + a]! / s.rows
-          b.set(a, 0, b.get(a, 0) + xa * s.targets[r]!)
-          for (let c = 0; c < d; c++) A.set(a, c, A.get(a, c) + xa * s.features[r * d + c]!)
-        }
-      }
-    }
-    const wls = solve(A, b).getColumn(0)
+    const wls = leastSquaresMinimiser(resolved.problem)
     const norm = Math.hypot(...wls)
     const { params } = simulateResolved(resolved)
     for (const w of params) expect(Math.hypot(...Array.from(w, (v, k) => v - wls[k]!)) / norm).toBeLessThan(1e-12)

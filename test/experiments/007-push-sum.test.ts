@@ -8,8 +8,8 @@
  * - with a gradient step, push-diging reaches the least-squares minimiser (normal equations, ml-matrix) to 1e-12,
  *   while push-sum SGD stalls at a floor that halves with eta.
  */
-import { Matrix, solve } from 'ml-matrix'
 import { describe, expect, it } from 'vitest'
+import { leastSquaresMinimiser } from '../helpers/dense.js'
 import { gossipRuns, optimiseRuns, PAPER, trajectory } from '../../experiments/007-push-sum/make.js'
 import { loadResolved } from '../../experiments/common.js'
 
@@ -64,19 +64,7 @@ describe('007: push-sum over one-way links', () => {
   it('with a gradient step push-diging is exact and push-sum SGD keeps a floor that halves with eta', () => {
     const [sgp1, sgp05, diging] = optimiseRuns()
     const resolved = loadResolved(PAPER, 'gossip.yaml', ['algorithm.kind=push-diging', 'algorithm.eta=0.1'])
-    const d = resolved.problem.dim
-    const A = Matrix.zeros(d, d)
-    const b = Matrix.zeros(d, 1)
-    for (const s of resolved.problem.shards) {
-      for (let r = 0; r < s.rows; r++) {
-        for (let a = 0; a < d; a++) {
-          const xa = s.features[r * d + a]! / s.rows
-          b.set(a, 0, b.get(a, 0) + xa * s.targets[r]!)
-          for (let c = 0; c < d; c++) A.set(a, c, A.get(a, c) + xa * s.features[r * d + c]!)
-        }
-      }
-    }
-    const wls = solve(A, b).getColumn(0)
+    const wls = leastSquaresMinimiser(resolved.problem)
     for (const w of diging!.params) expect(distance(w, wls) / Math.hypot(...wls)).toBeLessThan(1e-12)
     const floor = (x: typeof sgp1): number => x!.error[x!.error.length - 1]!
     expect(floor(sgp1)).toBeGreaterThan(1e-3)
