@@ -1,10 +1,17 @@
 /**
  * The mixing rate of src/theory/mixing.ts against independent computations: the closed-form spectra of circulant
  * round matrices (the Metropolis ring, the directed ring, the one-peer exponential graph), the left Perron vector
- * found by iterating gossip, and the mean-square contraction of random matchings measured over many rounds.
+ * found by iterating gossip, the mean-square contraction of random matchings measured over many rounds; and the rate
+ * a simulated plain-gossip run (dsgd or push-sum with eta 0) measures against the rate predicted for it.
  */
-import { describe, expect, it } from 'vitest'
+import { afterEach, describe, expect, it, vi } from 'vitest'
+import { printTheory } from '../../src/cli/output.js'
+import { experimentFrom } from '../../src/config/load.js'
+import { runReference } from '../../src/exchange/reference.js'
+import { resolveExperiment } from '../../src/exchange/resolve.js'
+import { measuredRate, simulate } from '../../src/sim/engine.js'
 import { mixingTheory } from '../../src/theory/mixing.js'
+import { predictRate, theoryReport, whyNoPrediction } from '../../src/theory/predict.js'
 import { buildGraph } from '../../src/topology/index.js'
 import type { TopologySpec } from '../../src/topology/types.js'
 
@@ -127,5 +134,74 @@ describe('random matching: the mean-square rate (Boyd, Ghosh, Prabhakar & Shah 2
     expect(m.period).toBeNull()
     expect(m.contraction).toBeNull()
     expect(Math.abs(m.mean_square_rate! ** 2 - sum / rounds)).toBeLessThan(0.02)
+  })
+})
+
+function plainGossip(peers: number, topology: Record<string, unknown>, kind: 'dsgd' | 'push-sum', rounds: number) {
+  const resolved = resolveExperiment(
+    experimentFrom({
+      swarm: { peers },
+      topology,
+      problem: { kind: 'planted', loss: 'squared', dim: 4, samples_per_peer: 2, seed: 3 },
+      algorithm: { kind, eta: 0 },
+      run: { rounds, init: 'gaussian' },
+    }),
+    '.',
+  )
+  const reference = runReference(resolved)!
+  const result = simulate({ ...resolved, reference: reference.w, messageBytes: () => 0 })
+  const refNorm = Math.hypot(...reference.w)
+  return { resolved, measured: measuredRate(result.maxErrorHistory, refNorm), predicted: predictRate(resolved) }
+}
+
+describe('plain gossip: the measured rate is the predicted mixing rate', () => {
+  const cases: Array<[string, number, Record<string, unknown>, 'dsgd' | 'push-sum', number]> = [
+    ['dsgd on a ring of 16', 16, { kind: 'ring' }, 'dsgd', 300],
+    ['dsgd on the exponential graph of 16', 16, { kind: 'exponential' }, 'dsgd', 40],
+    ['dsgd on the one-peer exponential graph of 12 (period 4)', 12, { kind: 'one-peer-exponential' }, 'dsgd', 64],
+    ['push-sum on directed chords', 6, { kind: 'edges', directed: true, edges: CHORDS }, 'push-sum', 150],
+  ]
+  // a changing graph's error is measured over whole periods (rounds / 2 to rounds, both multiples of the period):
+  // within a period it does not shrink by the same factor every round
+  for (const [name, peers, topology, kind, rounds] of cases) {
+    it(name, () => {
+      const { measured, predicted } = plainGossip(peers, topology, kind, rounds)
+      expect(predicted?.method).toBe('mixing')
+      const gap = Math.abs(1 - measured! - (1 - predicted!.rate)) / (1 - predicted!.rate)
+      expect(gap, `measured ${measured}, predicted ${predicted!.rate}`).toBeLessThan(0.03)
+    })
+  }
+
+  it('predicts nothing where gossip does not go to the mean, or steps', () => {
+    const chords = plainGossip(6, { kind: 'edges', directed: true, edges: CHORDS }, 'dsgd', 1)
+    expect(chords.predicted).toBeNull()
+    const { experiment, problem, graph: g } = chords.resolved
+    expect(whyNoPrediction(experiment, problem, g)).toMatch(/weighted mean/)
+    const stepping = { ...experiment, algorithm: { ...experiment.algorithm, eta: 0.1 } }
+    expect(whyNoPrediction(stepping, problem, g)).toMatch(/consensus part/)
+  })
+})
+
+describe('meshgd theory: the mixing section', () => {
+  afterEach(() => vi.restoreAllMocks())
+
+  it('is in the report and in the printed text', () => {
+    const resolved = resolveExperiment(
+      experimentFrom({
+        swarm: { peers: 8 },
+        topology: { kind: 'one-peer-exponential' },
+        problem: { kind: 'planted', loss: 'squared', dim: 4, samples_per_peer: 2, seed: 3 },
+        algorithm: { kind: 'gradient-tracking', eta: 0.1 },
+      }),
+      '.',
+    )
+    const report = theoryReport(resolved)
+    expect(report.mixing).toMatchObject({ weights: 'mixing', period: 3, exact_after: 3, doubly_stochastic: true })
+    expect(report.note).toMatch(/consensus part/)
+    const log = vi.spyOn(console, 'log').mockImplementation(() => undefined)
+    printTheory(report)
+    const text = log.mock.calls.map((c) => String(c[0])).join('\n')
+    expect(text).toMatch(/^mixing {12}W\(t\) row-stochastic, period 3 rounds: exact average after 3 rounds/m)
+    expect(text).toContain('doubly stochastic: yes')
   })
 })
