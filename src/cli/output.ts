@@ -4,6 +4,7 @@
  */
 import { fmt, summaryRows, type Summary } from '../report/summary.js'
 import type { RunSummary } from '../sim/run.js'
+import type { MixingTheory } from '../theory/mixing.js'
 import type { TheoryReport } from '../theory/predict.js'
 import { EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK } from './process.js'
 
@@ -12,7 +13,8 @@ export function printSummary(summary: Summary, out: string): void {
   const lines = [['run directory', out] as const, ...summaryRows(summary)].map(
     ([label, value]) => `${label.padEnd(17)} ${value}`,
   )
-  if (summary.rate_measured !== null && summary.rate_predicted !== null) {
+  // a predicted rate of 0 is exact averaging (plain gossip): the few rounds above the floor have no rate to compare
+  if (summary.rate_measured !== null && summary.rate_predicted !== null && summary.rate_predicted > 0) {
     const gap = Math.abs(1 - summary.rate_measured - (1 - summary.rate_predicted)) / (1 - summary.rate_predicted)
     lines.push(`1-R measured vs predicted: ${(100 * gap).toFixed(2)}% apart`)
   }
@@ -34,6 +36,7 @@ export function printTheory(report: TheoryReport): void {
     `graph             ${g.edges} edges, degree ${g.degree.min}..${g.degree.max} (mean ${fmt(g.degree.mean, 3)})`,
     `laplacian         algebraic connectivity ${fmt(g.algebraic_connectivity)}, lambda_max ${fmt(g.laplacian_lambda_max)}`,
   ]
+  if (report.mixing) lines.push(...mixingLines(report.mixing))
   const t = report.elastic
   if (t) {
     lines.push(
@@ -78,6 +81,39 @@ export function printTheory(report: TheoryReport): void {
     )
   if (report.note) lines.push(`note              ${report.note}`)
   console.log(lines.join('\n'))
+}
+
+/**
+ * The `mixing` section: the rate of one period's product of round matrices (docs/algorithms.md "Graphs that
+ * change, graphs that point one way"), whether it averages exactly, and to what.
+ */
+function mixingLines(m: MixingTheory): string[] {
+  const matrices = m.weights === 'mixing' ? 'W(t) row-stochastic' : 'push shares P(t) column-stochastic'
+  const period =
+    m.period === null ? 'never repeats' : m.period === 1 ? 'the same every round' : `period ${m.period} rounds`
+  const lines = [`mixing            ${matrices}, ${period}${mixingRate(m)}`]
+  if (m.doubly_stochastic !== null) lines.push(`                  doubly stochastic: ${stochasticNote(m)}`)
+  if (m.note && m.limit_weight_ratio === null) lines.push(`                  ${m.note}`)
+  return lines
+}
+
+/** `: second eigenvalue modulus ..., R = ... per round`, exact averaging, or a random matching's mean-square rate. */
+function mixingRate(m: MixingTheory): string {
+  if (m.exact_after !== null)
+    return `: exact average after ${m.exact_after} rounds, the product is 11^T / n (Ying et al. 2021); R = 0`
+  if (m.contraction !== null && m.rate_per_round !== null)
+    return `: second eigenvalue modulus ${fmt(m.contraction, 8)} (one period's product), R = ${fmt(m.rate_per_round, 8)} per round; 1 - R = ${fmt(1 - m.rate_per_round)}`
+  if (m.mean_square_rate !== null)
+    return `: root-mean-square rate ${fmt(m.mean_square_rate, 8)} per round (Boyd, Ghosh, Prabhakar & Shah 2006)`
+  return ''
+}
+
+/** Whether gossip by these weights averages to the mean, and to what when not. */
+function stochasticNote(m: MixingTheory): string {
+  if (m.doubly_stochastic) return 'yes, gossip keeps the mean'
+  if (m.weights === 'push') return 'no; push-sum and push-diging divide by their weights s_i and still reach the mean'
+  const ratio = m.limit_weight_ratio === null ? '' : ` (largest weight ${fmt(m.limit_weight_ratio, 3)} x the smallest)`
+  return `no; plain gossip (dsgd) goes to a weighted mean of the starts${ratio}, not the mean`
 }
 
 export function simExitCode(summary: RunSummary): number {

@@ -37,10 +37,7 @@ export function summaryRows(s: Summary): Array<readonly [string, string]> {
       `${s.bytes_sent}${s.bits_per_coordinate === null ? '' : ` (${fmt(s.bytes_per_round, 0)} per round, ${fmt(s.bits_per_coordinate, 2)} bits per coordinate)`}`,
     ],
     ['rate measured', fmt(s.rate_measured)],
-    [
-      'rate predicted',
-      `${fmt(s.rate_predicted)}${s.theory ? ` (${s.theory.method}; Mitra's corrected bound ${fmt(s.theory.mitra_lower_bound)} <= R < 1)` : ''}${excitedNote(s.theory)}`,
-    ],
+    ['rate predicted', `${fmt(s.rate_predicted)}${methodNote(s.theory)}${excitedNote(s.theory)}`],
     ['max error', `${fmt(s.final.max_error)} (relative ${fmt(s.final.relative_max_error)})`],
     ['disagreement', fmt(s.final.disagreement)],
     ['mean loss', fmt(s.final.mean_loss)],
@@ -73,6 +70,16 @@ function targetNote(summary: { rounds: number; target_round?: number | null }): 
   return at === summary.rounds
     ? ` (target reached at round ${at})`
     : ` (target reached at round ${at}; every peer knew it ${summary.rounds - at} rounds later)`
+}
+
+/** How the rate was predicted: the elastic theory with Mitra's bound beside it, or plain gossip's mixing rate. */
+function methodNote(theory: Summary['theory']): string {
+  if (!theory) return ''
+  if (theory.method === 'mixing')
+    return theory.rate === 0
+      ? ' (mixing: the average is exact after one period, the error then at the floor)'
+      : " (mixing: one period's second eigenvalue modulus, per round)"
+  return ` (${theory.method}; Mitra's corrected bound ${fmt(theory.mitra_lower_bound)} <= R < 1)`
 }
 
 /** `; the modes w^0 excites: 0.97` where that rate is below the full one (the run should show it). */

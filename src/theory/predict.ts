@@ -8,8 +8,10 @@ import { degreeStats, topologyName } from '../topology/index.js'
 import type { Graph } from '../topology/types.js'
 import { qsgdOmega } from '../codec/quantize.js'
 import { elasticTheory, elasticTheoryCost, type ElasticTheory } from './elastic.js'
+import { gossipRatePrediction, gossipWeightsOf, mixingReport, whyNoGossipPrediction } from './gossip-predict.js'
 import { laplacianEigen } from './elastic-engine.js'
 import { localDecay, optimalLocalSteps } from './local.js'
+import type { MixingTheory } from './mixing.js'
 import { predictedMeanLoss, quorumStationaryNoise } from './quorum.js'
 import { mbbTheory, mitraBernoulli, sampleSpectrum, type SgdTheory } from './sgd.js'
 
@@ -17,9 +19,10 @@ export interface RatePrediction {
   algorithm: string
   /** Predicted linear rate R (per round) of max_i |w_i - w_ref|. */
   rate: number
+  /** how: the elastic theory's 'dense' or 'lanczos' (elastic.ts), or 'mixing' for plain gossip (gossip-predict.ts) */
   method: string
-  /** Mitra 2018 Sec. III in its corrected form: R >= 1 - eta * lambda_min^+(H), H = (1/n) sum_i H_i. */
-  mitra_lower_bound: number
+  /** Mitra 2018 Sec. III in its corrected form: R >= 1 - eta * lambda_min^+(H), H = (1/n) sum_i H_i; null for gossip. */
+  mitra_lower_bound: number | null
   /**
    * The rate of the modes the run's start excites: with run.init zeros (every w_i^0 = 0) only R^n kron U, U the span
    * of the samples (elastic-engine.ts); with a per-peer random start every mode, so `rate`. Null where not computed.
@@ -33,9 +36,13 @@ interface Resolved {
   readonly problem: Problem
 }
 
-/** Why no rate is predicted for this experiment, or null when one is. */
-export function whyNoPrediction(experiment: Experiment, problem: Problem): string | null {
+/**
+ * Why no rate is predicted for this experiment, or null when one is. The graph, when given, adds the reasons of
+ * plain gossip that need it (gossip-predict.ts).
+ */
+export function whyNoPrediction(experiment: Experiment, problem: Problem, graph?: Graph): string | null {
   const a = experiment.algorithm
+  if (gossipWeightsOf(a.kind) !== null) return whyNoGossipPrediction(experiment, graph)
   if (a.kind !== 'elastic') return `no rate theory for algorithm ${a.kind}`
   if (problem.loss !== 'squared')
     return `the rate theory of Mitra 2018 holds for squared loss (this is ${problem.loss})`
@@ -69,6 +76,7 @@ function costOf(
 export function predictRate(resolved: Resolved): RatePrediction | null {
   const { experiment, graph, problem } = resolved
   const a = experiment.algorithm
+  if (gossipWeightsOf(a.kind) !== null) return gossipRatePrediction(experiment, graph)
   if (whyNoPrediction(experiment, problem) !== null || a.kind !== 'elastic') return null
   if (costOf(problem, { ranges: false }).multiplyAdds > PREDICTION_COST_LIMIT) return null
   const t = elasticTheory(graph, problem.shards, a.eta, a.mu, { method: 'auto', optimiseMu: false, ranges: false })
@@ -90,6 +98,8 @@ export interface TheoryReport {
     algebraic_connectivity: number
     laplacian_lambda_max: number
   }
+  /** dsgd, gradient-tracking, push-sum, push-diging: the rate of the graph's round matrices (mixing.ts). */
+  mixing: MixingTheory | null
   elastic: ElasticReport | null
   /** Ma, Bassily & Belkin 2017 Theorem 4 over the union of all samples (squared loss), for the configured batch size m. */
   sgd: SgdTheory | null
@@ -101,7 +111,7 @@ export interface TheoryReport {
   quorum: { mean_loss: number; agent_deviation_variance: number | null; mean_variance: number | null } | null
   /** QSGD (Kalan et al. 2019 Sec. 2.2): variance factor 1 + min(d/s^2, sqrt(d)/s) and bits per message for some levels s. */
   qsgd: Array<{ levels: number; variance_factor: number; bits_per_message: number }> | null
-  /** Why there is no elastic rate theory, or why part of it (the best-mu scan) was left out; null otherwise. */
+  /** Why there is no rate prediction (elastic, or plain gossip), or why part of it (the best-mu scan) was left out. */
   note: string | null
 }
 
@@ -165,7 +175,7 @@ export function theoryReport(resolved: Resolved, opts: { optimiseMu?: boolean } 
   const { experiment, graph, problem } = resolved
   const lap = laplacianEigen(graph)
   const a = experiment.algorithm
-  const note = whyNoPrediction(experiment, problem)
+  const note = whyNoPrediction(experiment, problem, graph)
   const scan = muScan(problem, opts.optimiseMu ?? true)
   const elastic =
     note === null && a.kind === 'elastic'
@@ -195,6 +205,7 @@ export function theoryReport(resolved: Resolved, opts: { optimiseMu?: boolean } 
       algebraic_connectivity: graph.n > 1 ? lap.values[1]! : 0,
       laplacian_lambda_max: lap.values[graph.n - 1]!,
     },
+    mixing: mixingReport(experiment, graph),
     elastic,
     note: note ?? (elastic ? scan.note : null),
   }
