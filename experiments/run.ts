@@ -13,6 +13,7 @@ import * as mbb from './002-ma-bassily-belkin/make.js'
 import * as zhangLi from './001-zhang-li/make.js'
 import * as boffiSlotine from './004-boffi-slotine/make.js'
 import * as kalan from './003-kalan-relu-qsgd/make.js'
+import * as yingExponential from './005-ying-exponential/make.js'
 import * as trackingBias from './006-tracking-bias/make.js'
 import * as pushSum from './007-push-sum/make.js'
 
@@ -21,7 +22,7 @@ interface Paper {
   make(outDir: string, progress: (line: string) => void): Promise<void>
 }
 
-const PAPERS: readonly Paper[] = [mitra, zhangLi, mbb, kalan, boffiSlotine, trackingBias, pushSum]
+const PAPERS: readonly Paper[] = [mitra, zhangLi, mbb, kalan, boffiSlotine, yingExponential, trackingBias, pushSum]
 
 async function main(args: readonly string[]): Promise<void> {
   const update = args.includes('--update')
