@@ -92,7 +92,12 @@ export function assertStronglyConnected(n: number, arcs: ReadonlyArray<readonly 
     const seen = new Uint8Array(n)
     const stack = [0]
     seen[0] = 1
-    while (stack.length > 0) for (const u of next[stack.pop()!]!) if (!seen[u]) (stack.push(u), (seen[u] = 1))
+    while (stack.length > 0)
+      for (const u of next[stack.pop()!]!)
+        if (!seen[u]) {
+          stack.push(u)
+          seen[u] = 1
+        }
     return seen.indexOf(0)
   }
   const cannotReach = unreached(forward)
