@@ -33,6 +33,7 @@ export interface DashboardServer {
 const STATIC: Record<string, { file: string; type: string }> = {
   '/': { file: 'index.html', type: 'text/html; charset=utf-8' },
   '/dashboard.js': { file: 'dashboard.js', type: 'text/javascript; charset=utf-8' },
+  '/graph.js': { file: 'graph.js', type: 'text/javascript; charset=utf-8' },
   '/dashboard.css': { file: 'dashboard.css', type: 'text/css; charset=utf-8' },
   '/vendor/uPlot.iife.min.js': { file: 'uplot:uPlot.iife.min.js', type: 'text/javascript; charset=utf-8' },
   '/vendor/uPlot.min.css': { file: 'uplot:uPlot.min.css', type: 'text/css; charset=utf-8' },

@@ -107,6 +107,7 @@ describe('a random matching on the dashboard', () => {
     server.describe({ swarm: 's', peers: 6, round_graphs: roundGraphsOf(dynamics) })
     server.followRounds('s', (t) => dynamics.at(t))
     server.heard(view(0, 40))
+    expect((await fetch(new URL('graph.js', server.url))).status).toBe(200)
     const events = await fetch(new URL('events', server.url))
     const reader = events.body!.getReader()
     let text = ''
