@@ -6,6 +6,8 @@
  */
 import type { StatusMessage } from '../net/roster.js'
 import { atFloor, measuredRateFromPoints, type ErrorPoint } from '../observe/measured-rate.js'
+import type { RoundEdges } from '../topology/types.js'
+import { currentRound, roundGraphNow, type RoundGraphNow, type RoundGraphs } from './round-graph.js'
 
 /** Fields a status may leave out (older peers), always there as null where it did. */
 type NullWhereUnsaid<K extends keyof StatusMessage> = { [F in K]-?: NonNullable<StatusMessage[F]> | null }
@@ -42,6 +44,8 @@ export interface SwarmMeta {
   rounds: number | null
   /** the theory's rate per round (meshgd theory), null where none applies or it is not known yet */
   rate_predicted: number | null
+  /** who sends to whom round by round (round-graph.ts); null: every edge both ways every round, or not known */
+  round_graphs: RoundGraphs | null
 }
 
 /** The measured rate as the summary defines it (measured-rate.ts), from the curves heard so far. */
@@ -56,12 +60,15 @@ export interface SwarmSnapshot {
   peers: DashboardPeer[]
   history: Record<number, CurvePoint[]>
   measured: MeasuredRate
+  /** the graph of the swarm's round (round-graph.ts), where the page cannot pick it from `meta.round_graphs` */
+  round_now: RoundGraphNow | null
 }
 
 export class DashboardFeed {
   private readonly metas = new Map<string, SwarmMeta>()
   private readonly peers = new Map<string, Map<number, DashboardPeer>>()
   private readonly curves = new Map<string, Map<number, CurvePoint[]>>()
+  private readonly roundSources = new Map<string, (t: number) => RoundEdges>()
 
   constructor(private readonly maxPoints = 1000) {
     if (!(maxPoints >= 2)) throw new RangeError(`DashboardFeed: maxPoints ${maxPoints} < 2`)
@@ -77,6 +84,7 @@ export class DashboardFeed {
       positions: null,
       rounds: null,
       rate_predicted: null,
+      round_graphs: null,
     }
     const next = { ...before, ...meta }
     this.metas.set(meta.swarm, next)
@@ -118,7 +126,22 @@ export class DashboardFeed {
     const peers = [...(this.peers.get(swarm)?.values() ?? [])].sort((a, b) => a.peer - b.peer)
     const history: Record<number, CurvePoint[]> = {}
     for (const [peer, curve] of this.curves.get(swarm) ?? []) history[peer] = [...curve]
-    return { meta, peers, history, measured: this.measured(swarm) }
+    return { meta, peers, history, measured: this.measured(swarm), round_now: this.roundNow(swarm) }
+  }
+
+  /**
+   * Round t's graph of a swarm whose meta cannot carry its rounds (they never repeat, or are too many to send):
+   * from now on `roundNow` gives the graph of the swarm's round.
+   */
+  followRounds(swarm: string, at: (t: number) => RoundEdges): void {
+    this.roundSources.set(swarm, at)
+  }
+
+  /** The graph of the swarm's round; null unless its rounds are followed and a peer is heard. */
+  roundNow(swarm: string): RoundGraphNow | null {
+    const at = this.roundSources.get(swarm)
+    const round = at ? currentRound(this.views(swarm)) : null
+    return at && round !== null ? roundGraphNow(at, round) : null
   }
 
   /** The summary's measured rate over the max-error curve heard (statuses come at each peer's own rounds). */

@@ -12,6 +12,7 @@ import type { AddressInfo } from 'node:net'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { listenOn, type DashboardAddress } from '../observe/addresses.js'
+import type { RoundEdges } from '../topology/types.js'
 import { DashboardFeed, type DashboardPeer, type SwarmMeta } from './dashboard-feed.js'
 
 export { DASHBOARD_PORT, parseDashboardAddress, type DashboardAddress } from '../observe/addresses.js'
@@ -22,14 +23,17 @@ export interface DashboardServer {
   describe(meta: Partial<SwarmMeta> & { swarm: string }): void
   /** A status heard: kept, and sent to every open page. */
   heard(view: DashboardPeer): void
-  /** Every peer's view again (ages and states move on between statuses). */
+  /** Every peer's view again (ages and states move on between statuses), with the current round's graph. */
   refresh(swarm: string, views: readonly DashboardPeer[]): void
+  /** Round t's graph, for a swarm whose meta cannot carry its rounds (DashboardFeed.followRounds). */
+  followRounds(swarm: string, at: (t: number) => RoundEdges): void
   close(): Promise<void>
 }
 
 const STATIC: Record<string, { file: string; type: string }> = {
   '/': { file: 'index.html', type: 'text/html; charset=utf-8' },
   '/dashboard.js': { file: 'dashboard.js', type: 'text/javascript; charset=utf-8' },
+  '/graph.js': { file: 'graph.js', type: 'text/javascript; charset=utf-8' },
   '/dashboard.css': { file: 'dashboard.css', type: 'text/css; charset=utf-8' },
   '/vendor/uPlot.iife.min.js': { file: 'uplot:uPlot.iife.min.js', type: 'text/javascript; charset=utf-8' },
   '/vendor/uPlot.min.css': { file: 'uplot:uPlot.min.css', type: 'text/css; charset=utf-8' },
@@ -42,6 +46,7 @@ export async function startDashboard(address: DashboardAddress, feed = new Dashb
     const text = `event: ${event}\ndata: ${JSON.stringify(data)}\n\n`
     for (const res of streams) res.write(text)
   }
+  const roundSent = new Map<string, number>()
   const server = createServer((req, res) => route(req, res, feed, streams))
   await listenOn(server, address, '--dashboard')
   const keepAlive = setInterval(() => {
@@ -55,12 +60,18 @@ export async function startDashboard(address: DashboardAddress, feed = new Dashb
     describe: (meta) => send('meta', feed.describe(meta)),
     heard: (view) => {
       const point = feed.heard(view)
-      send('status', { view, point })
+      // a followed swarm's round graph rides along whenever the swarm's round moves on, so the page's graph keeps
+      // up with its round counter between the views of each second
+      const now = feed.roundNow(view.swarm)
+      const moved = now !== null && roundSent.get(view.swarm) !== now.round
+      if (moved) roundSent.set(view.swarm, now.round)
+      send('status', moved ? { view, point, round_now: now } : { view, point })
     },
     refresh: (swarm, views) => {
       feed.refresh(views)
-      send('views', { swarm, peers: views, measured: feed.measured(swarm) })
+      send('views', { swarm, peers: views, measured: feed.measured(swarm), round_now: feed.roundNow(swarm) })
     },
+    followRounds: (swarm, at) => feed.followRounds(swarm, at),
     close: async () => {
       clearInterval(keepAlive)
       for (const res of streams) res.end()

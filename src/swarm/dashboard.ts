@@ -9,6 +9,7 @@ import { topologySpecOf, type ResolvedExperiment } from '../exchange/resolve.js'
 import type { StatusMessage } from '../net/roster.js'
 import type { DashboardPeer } from '../dashboard/dashboard-feed.js'
 import { startDashboard, type DashboardAddress, type DashboardServer } from '../dashboard/dashboard-server.js'
+import { roundGraphsOf } from '../dashboard/round-graph.js'
 import { predictRate } from '../theory/predict.js'
 import { SwarmWatch, type PeerView } from './watch.js'
 
@@ -34,7 +35,7 @@ export async function openDashboard(opts: DashboardOptions): Promise<LiveDashboa
   const n = opts.resolved?.graph.n ?? 0
   const watch = new SwarmWatch(opts.downAfterMs ?? Math.max(5000, 100 * n))
   const rounds = new Map<string, number>()
-  if (opts.resolved) describeSwarm(opts.resolved, (meta) => server.describe(meta))
+  if (opts.resolved) describeSwarm(opts.resolved, server)
   const tick = setInterval(() => {
     const now = performance.now()
     const rows = watch.rows(now)
@@ -62,21 +63,30 @@ export async function openDashboard(opts: DashboardOptions): Promise<LiveDashboa
   }
 }
 
-/** The graph now; the predicted rate once computed (after the page is up: it can take a moment at large d). */
-function describeSwarm(resolved: ResolvedExperiment, describe: DashboardServer['describe']): void {
+/**
+ * The graph now: its links and, where it changes or points one way, its rounds (one period of them, or round by
+ * round with the views); the predicted rate once computed (after the page is up: it can take a moment at large d).
+ */
+function describeSwarm(resolved: ResolvedExperiment, server: DashboardServer): void {
   const { experiment, graph } = resolved
-  const edges = graph.edges.length <= 20_000 ? graph.edges.map(([i, j]): [number, number] => [i, j]) : null
-  describe({
-    swarm: experiment.swarm.id,
+  const swarm = experiment.swarm.id
+  const roundGraphs = roundGraphsOf(graph.dynamics)
+  // a graph that never repeats holds every pair of peers as a link: the page draws each round's instead
+  const union = roundGraphs?.period !== null && graph.edges.length <= 20_000
+  server.describe({
+    swarm,
     peers: graph.n,
-    edges,
+    edges: union ? graph.edges.map(([i, j]): [number, number] => [i, j]) : null,
     topology: experiment.topology.kind,
     positions: gridPositions(experiment),
     rounds: experiment.run.rounds,
+    round_graphs: roundGraphs,
   })
+  const dynamics = graph.dynamics
+  if (dynamics && roundGraphs?.graphs === null) server.followRounds(swarm, (t) => dynamics.at(t))
   setImmediate(() => {
     const rate = predictRate(resolved)?.rate ?? null
-    describe({ swarm: experiment.swarm.id, rate_predicted: rate })
+    server.describe({ swarm, rate_predicted: rate })
   })
 }
 

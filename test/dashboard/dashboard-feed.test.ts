@@ -94,7 +94,7 @@ describe("the measured rate (issue 25 item 5: one definition, the summary's)", (
 
 describe('the error colours', () => {
   it('are the same fixed log scale in the report and in the page', () => {
-    const page = readFileSync(join(root, 'web', 'dashboard', 'dashboard.js'), 'utf8')
+    const page = readFileSync(join(root, 'web', 'dashboard', 'graph.js'), 'utf8')
     const m = /const ERROR_COLOURS = \{ low: ([^,]+), high: ([^,]+), from: \[([^\]]+)\], to: \[([^\]]+)\] \}/.exec(page)
     expect(m).not.toBeNull()
     expect(Number(m![1])).toBe(ERROR_COLOURS.low)

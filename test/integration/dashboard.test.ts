@@ -3,7 +3,8 @@
  * page of `meshgd watch --dashboard` following a 6-peer ring started by hand; it finds 6 peers in the drawing, the
  * round counter advancing, a peer killed with SIGKILL marked down and live again once restarted (it resumes from its
  * checkpoint), the curves again after a reload; its screenshot is not blank. And `meshgd swarm --dashboard` serves the
- * same page for the swarm it launches, with the experiment's graph and predicted rate.
+ * same page for the swarm it launches, with the experiment's graph and predicted rate; for a graph that changes from
+ * round to round, the graph of the swarm's round, with arrows on its one-way links.
  */
 import { existsSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
@@ -269,4 +270,76 @@ describe.skipIf(!haveChromium)('the live dashboard in Chromium', () => {
     expect((await swarm.exit).code).toBe(0)
     await expect(fetch(url)).rejects.toThrow() // the page goes with the swarm
   }, 180_000)
+
+  it('a graph that changes: the one-peer exponential graph of the round shown, arrows on its one-way links; a random matching round by round', async () => {
+    const start = async (id: string, peers: number, kind: string): Promise<{ swarm: Proc; page: Page }> => {
+      const file = writeExperiment(id, {
+        swarm: { id, peers },
+        topology: { kind },
+        problem: { kind: 'planted', loss: 'squared', dim: 8, samples_per_peer: 2, seed: 7 },
+        algorithm: { kind: 'dsgd', eta: 0.1 },
+        run: { rounds: 1_000_000, target: null, record_every: 1000 },
+      })
+      const swarm = startMeshgd(['swarm', file, '--out', join(work, id), '--quiet', '--dashboard', '0'])
+      const page = await browser!.newPage()
+      await page.goto(await dashboardUrl(swarm))
+      await expect
+        .poll(() => page.locator('#graph-round').textContent(), { timeout: 60_000, interval: 250 })
+        .toMatch(/^round/)
+      return { swarm, page }
+    }
+    type Shown = { caption: string; arcs: Array<{ from: number; to: number; oneWay: boolean }>; edgeShown: boolean }
+    // caption and arcs read at once: the page redraws both together
+    const shown = (page: Page): Promise<Shown> =>
+      page.evaluate(() => {
+        type El = { textContent: string; dataset: Record<string, string>; classList: { contains(c: string): boolean } }
+        const doc = (
+          globalThis as unknown as {
+            document: { querySelector(s: string): El | null; querySelectorAll(s: string): El[] }
+          }
+        ).document
+        const edge = doc.querySelector('#graph .edge') as unknown as {
+          getBoundingClientRect(): { width: number }
+        } | null
+        return {
+          caption: doc.querySelector('#graph-round')!.textContent,
+          arcs: [...doc.querySelectorAll('#graph .arc')].map((a) => ({
+            from: Number(a.dataset.from),
+            to: Number(a.dataset.to),
+            oneWay: a.classList.contains('one-way'),
+          })),
+          edgeShown: edge !== null && edge.getBoundingClientRect().width > 0,
+        }
+      })
+    const ope = await start('dash-ope', 8, 'one-peer-exponential')
+    for (let k = 0; k < 5; k++) {
+      const now = await shown(ope.page)
+      const [, round, t] = /^round (\d+), t mod 3 = (\d); arrows: one way$/.exec(now.caption)!.map(Number)
+      expect(round! % 3).toBe(t)
+      // Ying et al. 2021: in round t, i sends to i + 2^(t mod 3); with 8 peers i + 4 sends back to i
+      const hop = 2 ** t!
+      expect(now.arcs).toHaveLength(hop === 4 ? 4 : 8)
+      for (const a of now.arcs) {
+        expect((a.from + hop) % 8).toBe(a.to)
+        expect(a.oneWay).toBe(hop !== 4)
+      }
+      expect(now.edgeShown).toBe(false) // the period's union of links gives way to the round's
+      await sleep(700)
+    }
+    await ope.page.close()
+    ope.swarm.child.kill('SIGINT')
+    await ope.swarm.exit
+    const rm = await start('dash-rm', 6, 'random-matching')
+    for (let k = 0; k < 3; k++) {
+      const now = await shown(rm.page)
+      expect(now.caption).toMatch(/^round \d+, never repeating$/)
+      expect(now.arcs).toHaveLength(3) // a perfect matching of 6 peers
+      expect(new Set(now.arcs.flatMap((a) => [a.from, a.to])).size).toBe(6)
+      expect(now.arcs.every((a) => !a.oneWay && a.from < a.to)).toBe(true)
+      await sleep(700)
+    }
+    await rm.page.close()
+    rm.swarm.child.kill('SIGINT')
+    await rm.swarm.exit
+  }, 240_000)
 })

@@ -1,9 +1,11 @@
 // meshgd's live dashboard page: a snapshot then a stream of statuses over Server-Sent Events (/events), drawn as the
 // swarm's graph (each peer coloured by its error, marked live, down or done), convergence curves with uPlot, and a
-// table of every peer's counters. A reload, or a server that comes back, starts again from a fresh snapshot.
+// table of every peer's counters. A reload, or a server that comes back, starts again from a fresh snapshot. The
+// graph is drawn by graph.js, loaded before this file.
 'use strict'
+/* global drawGraphFrame, drawPeers */
 
-const state = { swarm: null, meta: null, peers: new Map(), history: new Map(), measured: null, charts: null, dirty: false }
+const state = { swarm: null, meta: null, peers: new Map(), history: new Map(), measured: null, roundNow: null, charts: null, dirty: false }
 const params = new URLSearchParams(location.search)
 const PER_PEER_SERIES = 32 // above this many peers the charts show the max and the median only
 
@@ -26,18 +28,20 @@ function connect() {
     }
   })
   source.addEventListener('status', (e) => {
-    const { view, point } = JSON.parse(e.data)
+    const { view, point, round_now: roundNow } = JSON.parse(e.data)
     if (state.swarm === null) return reconnect(source, view.swarm)
     if (view.swarm !== state.swarm) return listSwarm(view.swarm)
     state.peers.set(view.peer, view)
     if (point) addPoint(view.peer, point)
+    if (roundNow) state.roundNow = roundNow
     schedule()
   })
   source.addEventListener('views', (e) => {
-    const { swarm, peers, measured } = JSON.parse(e.data)
+    const { swarm, peers, measured, round_now: roundNow } = JSON.parse(e.data)
     if (swarm !== state.swarm) return
     for (const v of peers) state.peers.set(v.peer, v)
     if (measured) state.measured = measured
+    state.roundNow = roundNow ?? null
     schedule()
   })
 }
@@ -62,6 +66,7 @@ function loadSnapshot(body) {
   state.peers = new Map(body.snapshot.peers.map((v) => [v.peer, v]))
   state.history = new Map(Object.entries(body.snapshot.history).map(([peer, curve]) => [Number(peer), curve]))
   state.measured = body.snapshot.measured ?? null
+  state.roundNow = body.snapshot.round_now ?? null
   drawGraphFrame()
   schedule()
 }
@@ -110,80 +115,6 @@ function draw() {
     }
   }
   $('problem').textContent = failed.length ? `could not draw ${failed.join('; ')}` : ''
-}
-
-// ---- the graph ------------------------------------------------------------------------------------------------
-
-function peerCount() {
-  const heard = [...state.peers.keys()]
-  return Math.max(state.meta?.peers ?? 0, heard.length ? Math.max(...heard) + 1 : 0)
-}
-
-/** Peers on a circle, edges where the graph is known; redrawn when the number of peers changes. */
-function drawGraphFrame() {
-  const svg = $('graph')
-  const n = peerCount()
-  if (Number(svg.dataset.peers) === n) return
-  svg.dataset.peers = String(n)
-  svg.replaceChildren()
-  const grid = state.meta?.positions?.length === n ? state.meta.positions : null
-  const at = (i) => grid?.[i] ?? [Math.cos((2 * Math.PI * i) / n - Math.PI / 2), Math.sin((2 * Math.PI * i) / n - Math.PI / 2)]
-  const ns = 'http://www.w3.org/2000/svg'
-  const step = grid ? Math.min(...grid.slice(1).map((p, k) => Math.hypot(p[0] - grid[k][0], p[1] - grid[k][1])).filter((d) => d > 0), 2) : 0
-  for (const [i, j] of state.meta?.edges ?? []) svg.append(edge(ns, at(i), at(j), grid && Math.hypot(at(i)[0] - at(j)[0], at(i)[1] - at(j)[1]) > 1.5 * step))
-  const r = Math.min(0.12, grid ? 0.3 * step : 2.2 / Math.max(n, 1))
-  for (let i = 0; i < n; i++) {
-    const [x, y] = at(i)
-    const c = document.createElementNS(ns, 'circle')
-    c.setAttribute('class', 'peer'); c.setAttribute('cx', x); c.setAttribute('cy', y); c.setAttribute('r', r)
-    c.dataset.peer = String(i); c.dataset.state = 'unheard'; c.setAttribute('fill', '#edf2f7')
-    const title = document.createElementNS(ns, 'title')
-    c.append(title)
-    svg.append(c)
-    if (n <= 64) {
-      const label = document.createElementNS(ns, 'text')
-      label.setAttribute('x', x); label.setAttribute('y', y); label.textContent = String(i)
-      svg.append(label)
-    }
-  }
-}
-
-/** An edge: straight, or bowed outwards when it wraps around a torus (so it does not hide the grid's own edges). */
-function edge(ns, a, b, wraps) {
-  const path = document.createElementNS(ns, 'path')
-  path.setAttribute('class', 'edge')
-  const mid = [(a[0] + b[0]) / 2, (a[1] + b[1]) / 2]
-  const bow = wraps ? 0.25 : 0
-  const normal = [-(b[1] - a[1]), b[0] - a[0]]
-  const length = Math.hypot(normal[0], normal[1]) || 1
-  const control = [mid[0] + (bow * normal[0]) / length, mid[1] + (bow * normal[1]) / length]
-  path.setAttribute('d', `M ${a[0]} ${a[1]} Q ${control[0]} ${control[1]} ${b[0]} ${b[1]}`)
-  return path
-}
-
-function drawPeers(views) {
-  if (Number($('graph').dataset.peers) !== peerCount()) drawGraphFrame()
-  for (const v of views) {
-    const c = $('graph').querySelector(`circle.peer[data-peer="${v.peer}"]`)
-    if (!c) continue
-    c.dataset.state = v.state
-    c.dataset.round = String(v.round)
-    c.setAttribute('fill', errorColour(v.relative_error))
-    c.firstChild.textContent = `peer ${v.peer}: ${v.state}, round ${v.round}, relative error ${fmt(v.relative_error)}`
-  }
-}
-
-// The error colours, the same as the report's topology picture (src/report/plots/error-colours.ts): log10 of the
-// relative error on a fixed scale, green at 1e-12 and below, red at 1 and above, so noise at the floor stays green.
-const ERROR_COLOURS = { low: 1e-12, high: 1, from: [56, 161, 105], to: [229, 62, 62] }
-
-/** A relative error's colour; grey-blue without a reference. */
-function errorColour(e) {
-  if (e === null || e === undefined || !Number.isFinite(e)) return '#90cdf4'
-  const { low, high, from, to } = ERROR_COLOURS
-  const t = e <= low ? 0 : e >= high ? 1 : (Math.log10(e) - Math.log10(low)) / (Math.log10(high) - Math.log10(low))
-  const mix = (k) => Math.round(from[k] + (to[k] - from[k]) * t)
-  return `rgb(${mix(0)},${mix(1)},${mix(2)})`
 }
 
 function drawTable(views) {

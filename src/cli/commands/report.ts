@@ -108,7 +108,14 @@ async function writePlots(dir: string, summary: Summary, experiment: ExperimentI
     files = await writeRunReport({
       dir,
       summary,
-      graph: { n: graph.n, edges: graph.edges, kind: spec.kind, rows: spec.rows, cols: spec.cols },
+      graph: {
+        n: graph.n,
+        edges: graph.edges,
+        dynamics: graph.dynamics,
+        kind: spec.kind,
+        rows: spec.rows,
+        cols: spec.cols,
+      },
     })
   } catch (err) {
     if (err instanceof SyntaxError) throw new ConfigError('CONFIG_INVALID', `${dir}: ${err.message}`)

@@ -1,6 +1,6 @@
 /**
  * How a peer's error is coloured, the same in the report's topology picture and on the live dashboard
- * (web/dashboard/dashboard.js holds the same numbers, and a test checks they agree): log10 of the relative error
+ * (web/dashboard/graph.js holds the same numbers, and a test checks they agree): log10 of the relative error
  * on a fixed scale, green at 1e-12 and below, red at 1 and above, mixed in RGB between. A fixed scale keeps noise
  * at the floating-point floor (every peer at 2e-15) green, where a scale fitted to the values would paint it red.
  */

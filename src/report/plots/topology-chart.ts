@@ -1,19 +1,22 @@
 /**
  * The run's graph drawn as a vega-lite chart: peers as dots coloured by their final relative error on the fixed
- * scale of error-colours.ts (or by their final loss where the problem has no reference solution), edges as lines. The layout is deterministic, so two reports of one run look
- * the same: a grid or torus on its rows x cols lattice, every other graph on a circle in peer order (peer 0 on top,
- * clockwise), which is the picture of a ring and reads well enough for the rest.
+ * scale of error-colours.ts (or by their final loss where the problem has no reference solution), edges as lines. The
+ * layout is deterministic, so two reports of one run look the same: a grid or torus on its rows x cols lattice, every
+ * other graph on a circle in peer order (peer 0 on top, clockwise), which is the picture of a ring and reads well
+ * enough for the rest. A graph that changes from round to round or points one way is drawn by topology-rounds.ts:
+ * one period's links labelled by the rounds they are used in, arrows on links used one way.
  */
 import type { TopLevelSpec } from 'vega-lite'
 import type { Graph, TopologySpec } from '../../topology/types.js'
 import { errorColourScale } from './error-colours.js'
 import { lastRecordOfEachPeer, type PlotRecord } from './run-records.js'
+import { roundLayers } from './topology-rounds.js'
 
 /**
- * The graph as the report draws it: its peers and edges, and of its topology the kind (for the title and the
- * layout) and, for a grid or torus, the lattice (rows x cols = n).
+ * The graph as the report draws it: its peers and edges (and, where it changes or points one way, its dynamics), and
+ * of its topology the kind (for the title and the layout) and, for a grid or torus, the lattice (rows x cols = n).
  */
-export type DrawnGraph = Pick<Graph, 'n' | 'edges'> & Pick<TopologySpec, 'kind' | 'rows' | 'cols'>
+export type DrawnGraph = Pick<Graph, 'n' | 'edges' | 'dynamics'> & Pick<TopologySpec, 'kind' | 'rows' | 'cols'>
 
 /** More peers than this and the dots carry no number. */
 const MAX_LABELLED = 64
@@ -134,13 +137,18 @@ export function topologyChart(graph: DrawnGraph, records: readonly PlotRecord[],
   const x = { field: 'x', type: 'quantitative', axis: null, scale: { domain: xDomain } }
   const y = { field: 'y', type: 'quantitative', axis: null, scale: { domain: yDomain, reverse: true } }
   const dot = Math.max(40, Math.min(400, 6000 / graph.n))
+  const rounds = graph.dynamics
+    ? roundLayers({ ...graph, dynamics: graph.dynamics }, { at, unit, dot }, { x, y })
+    : null
   const layer: Array<Record<string, unknown>> = [
-    {
-      name: 'topology_edges',
-      data: { values: edges },
-      mark: { type: 'rule', color: '#9a9a9a', strokeWidth: 1 },
-      encoding: { x, y, x2: { field: 'x2' }, y2: { field: 'y2' } },
-    },
+    ...(rounds?.layers ?? [
+      {
+        name: 'topology_edges',
+        data: { values: edges },
+        mark: { type: 'rule', color: '#9a9a9a', strokeWidth: 1 },
+        encoding: { x, y, x2: { field: 'x2' }, y2: { field: 'y2' } },
+      },
+    ]),
     ...peerLayers(nodes, known, field, dot, { x, y }),
   ]
   if (graph.n <= MAX_LABELLED) {
@@ -152,12 +160,13 @@ export function topologyChart(graph: DrawnGraph, records: readonly PlotRecord[],
     })
   }
   const missing = graph.n - known.length
+  const colouring = `peers coloured by ${field}${missing > 0 ? `; grey: ${missing} without a finite value` : ''}`
   return {
     width: Math.max(160, Math.round(unit * (xDomain[1]! - xDomain[0]!))),
     height: Math.max(160, Math.round(unit * (yDomain[1]! - yDomain[0]!))),
     title: {
-      text: `Topology: ${graph.kind}, ${graph.n} peers, ${graph.edges.length} edges`,
-      subtitle: `peers coloured by ${field}${missing > 0 ? `; grey: ${missing} without a finite value` : ''}`,
+      text: rounds?.title ?? `Topology: ${graph.kind}, ${graph.n} peers, ${graph.edges.length} edges`,
+      subtitle: rounds?.note ? [colouring, rounds.note] : colouring,
     },
     view: { stroke: null },
     layer,
