@@ -65,7 +65,7 @@ function figure(runs: readonly GossipRun[]): TopLevelSpec {
     Array.from(x.error, (e, t) => [
       { t, e: Math.max(e, 1e-17), graph: x.topology, kind: 'measured' },
       ...(x.exactAfter === null
-        ? [{ t, e: x.error[0]! * x.predicted ** t, graph: x.topology, kind: 'predicted' }]
+        ? [{ t, e: x.error[ANCHOR]! * x.predicted ** (t - ANCHOR), graph: x.topology, kind: 'predicted' }]
         : []),
     ]).flat(),
   )
