@@ -11,20 +11,9 @@ import { simulate } from '../../src/sim/engine.js'
 import type { Problem } from '../../src/problems/types.js'
 import type { Graph } from '../../src/topology/types.js'
 import { expectClose, squaredGradient as grad, type Vec } from '../helpers/dense.js'
+import { DIRECTED_CHORDS } from '../helpers/graphs.js'
 
 type Mat = number[][]
-
-const CHORDS: Array<[number, number]> = [
-  [0, 1],
-  [1, 2],
-  [2, 3],
-  [3, 4],
-  [4, 5],
-  [5, 0],
-  [0, 3],
-  [2, 5],
-  [4, 1],
-]
 
 const GRAPHS: Record<string, { peers: number; topology: Record<string, unknown> }> = {
   ring: { peers: 6, topology: { kind: 'ring' } },
@@ -55,7 +44,7 @@ const GRAPHS: Record<string, { peers: number; topology: Record<string, unknown> 
       ],
     },
   },
-  'directed chords': { peers: 6, topology: { kind: 'edges', directed: true, edges: CHORDS } },
+  'directed chords': { peers: 6, topology: { kind: 'edges', directed: true, edges: DIRECTED_CHORDS } },
 }
 
 function setup(name: string, algorithm: Record<string, unknown>, rounds: number) {
@@ -123,7 +112,7 @@ function arcs(name: string, graph: Graph, t: number): Array<[number, number]> {
       return partner.map((j, i) => [i, j] as [number, number])
     }
     default:
-      return CHORDS
+      return [...DIRECTED_CHORDS]
   }
 }
 

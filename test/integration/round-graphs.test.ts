@@ -18,6 +18,7 @@ import {
   stopStarted,
   waitForRound,
 } from '../helpers/processes.js'
+import { DIRECTED_CHORDS } from '../helpers/graphs.js'
 
 const work = workDir('round-graphs')
 afterAll(stopStarted)
@@ -25,17 +26,6 @@ afterAll(stopStarted)
 const meshgd = meshgdRunner({ cwd: work, timeout: 180_000 })
 const experiment = jsonWriter(work)
 
-const CHORDS = [
-  [0, 1],
-  [1, 2],
-  [2, 3],
-  [3, 4],
-  [4, 5],
-  [5, 0],
-  [0, 3],
-  [2, 5],
-  [4, 1],
-]
 // more samples than dimensions and label noise: no common interpolant, so dsgd's bias and the trackers' exactness differ
 const problem = { kind: 'planted', loss: 'squared', dim: 12, samples_per_peer: 2, seed: 5, noise: 0.2 }
 
@@ -102,7 +92,7 @@ const cases: Array<{
   {
     name: 'directed-edges-push-diging',
     peers: 6,
-    topology: { kind: 'edges', directed: true, edges: CHORDS },
+    topology: { kind: 'edges', directed: true, edges: DIRECTED_CHORDS },
     algorithm: { kind: 'push-diging', eta: 0.05 },
   },
   {

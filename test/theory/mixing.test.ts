@@ -14,6 +14,7 @@ import { mixingTheory } from '../../src/theory/mixing.js'
 import { predictRate, theoryReport, whyNoPrediction } from '../../src/theory/predict.js'
 import { buildGraph } from '../../src/topology/index.js'
 import type { TopologySpec } from '../../src/topology/types.js'
+import { DIRECTED_CHORDS } from '../helpers/graphs.js'
 
 const graph = (n: number, spec: Partial<TopologySpec> & Pick<TopologySpec, 'kind'>) =>
   buildGraph({ seed: 1, weights: { kind: 'unit' }, ...spec }, n)
@@ -79,25 +80,12 @@ describe('mixing rate of one period (closed forms)', () => {
   })
 })
 
-/** One-way chords with unequal in-degrees: W(t) = 1 / (1 + |in_i|) is row-stochastic only. */
-const CHORDS: Array<[number, number]> = [
-  [0, 1],
-  [1, 2],
-  [2, 3],
-  [3, 4],
-  [4, 5],
-  [5, 0],
-  [0, 3],
-  [2, 5],
-  [4, 1],
-]
-
 describe('row-stochastic mixing: gossip goes to a weighted mean', () => {
   it('reports the left Perron vector max/min ratio that iterating the dense W finds', () => {
     const n = 6
-    const g = graph(n, { kind: 'edges', directed: true, edges: CHORDS })
+    const g = graph(n, { kind: 'edges', directed: true, edges: DIRECTED_CHORDS })
     const into = Array.from({ length: n }, () => [] as number[])
-    for (const [a, b] of CHORDS) into[b]!.push(a)
+    for (const [a, b] of DIRECTED_CHORDS) into[b]!.push(a)
     const W = into.map((from, i) =>
       Array.from({ length: n }, (_, j) => (j === i || from.includes(j) ? 1 / (1 + from.length) : 0)),
     )
@@ -159,7 +147,7 @@ describe('plain gossip: the measured rate is the predicted mixing rate', () => {
     ['dsgd on a ring of 16', 16, { kind: 'ring' }, 'dsgd', 300],
     ['dsgd on the exponential graph of 16', 16, { kind: 'exponential' }, 'dsgd', 40],
     ['dsgd on the one-peer exponential graph of 12 (period 4)', 12, { kind: 'one-peer-exponential' }, 'dsgd', 64],
-    ['push-sum on directed chords', 6, { kind: 'edges', directed: true, edges: CHORDS }, 'push-sum', 150],
+    ['push-sum on directed chords', 6, { kind: 'edges', directed: true, edges: DIRECTED_CHORDS }, 'push-sum', 150],
   ]
   // a changing graph's error is measured over whole periods (rounds / 2 to rounds, both multiples of the period):
   // within a period it does not shrink by the same factor every round
@@ -173,7 +161,7 @@ describe('plain gossip: the measured rate is the predicted mixing rate', () => {
   }
 
   it('predicts nothing where gossip does not go to the mean, or steps', () => {
-    const chords = plainGossip(6, { kind: 'edges', directed: true, edges: CHORDS }, 'dsgd', 1)
+    const chords = plainGossip(6, { kind: 'edges', directed: true, edges: DIRECTED_CHORDS }, 'dsgd', 1)
     expect(chords.predicted).toBeNull()
     const { experiment, problem, graph: g } = chords.resolved
     expect(whyNoPrediction(experiment, problem, g)).toMatch(/weighted mean/)
