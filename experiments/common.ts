@@ -97,3 +97,38 @@ export function lineFit(x: readonly number[], y: readonly number[]): { slope: nu
 
 /** Progress callback of a make: one line per figure written. */
 export type Progress = (line: string) => void
+
+/** One point of an error curve: round `t`, error `e`, the curve it belongs to, and optionally its kind (dashed). */
+export interface ErrorPoint {
+  t: number
+  e: number
+  run: string
+  kind?: string
+}
+
+/** Error against round on a log scale, a line per `run` (dashed by `kind` when the points have one). */
+export function errorChart(
+  title: { text: string; subtitle: string },
+  yTitle: string,
+  values: readonly ErrorPoint[],
+  yDomain?: readonly [number, number],
+): TopLevelSpec {
+  return {
+    title,
+    width: 460,
+    height: 280,
+    data: { values },
+    mark: { type: 'line', clip: true },
+    encoding: {
+      x: { field: 't', type: 'quantitative', title: 'round' },
+      y: {
+        field: 'e',
+        type: 'quantitative',
+        scale: { type: 'log', ...(yDomain ? { domain: yDomain } : {}) },
+        title: yTitle,
+      },
+      color: { field: 'run', type: 'nominal', title: null, legend: { labelLimit: 320 } },
+      ...(values.some((p) => p.kind) ? { strokeDash: { field: 'kind', type: 'nominal', title: null } } : {}),
+    },
+  } as unknown as TopLevelSpec
+}

@@ -8,7 +8,7 @@
  * the O(eta) floor.
  */
 import type { TopLevelSpec } from 'vega-lite'
-import { lineFit, loadResolved, simulateResolved, writeFigure, type Progress } from '../common.js'
+import { errorChart, lineFit, loadResolved, simulateResolved, writeFigure, type Progress } from '../common.js'
 
 export const PAPER = '006-tracking-bias'
 
@@ -76,22 +76,11 @@ function errorFigure(runs: readonly BiasRun[]): TopLevelSpec {
       .map((e, t) => ({ t, e: Math.max(e, 1e-16), run: x.label }))
       .filter((p) => p.t % 10 === 0),
   )
-  return {
-    title: {
-      text: 'D-PSGD stalls at an O(eta) floor; gradient tracking converges exactly',
-      subtitle:
-        '16 peers on a ring, least squares with no common interpolant (64 noisy samples, d = 10), full gradients',
-    },
-    width: 460,
-    height: 280,
-    data: { values },
-    mark: { type: 'line', clip: true },
-    encoding: {
-      x: { field: 't', type: 'quantitative', title: 'round' },
-      y: { field: 'e', type: 'quantitative', scale: { type: 'log' }, title: 'max_i |w_i - w_ls| / |w_ls|' },
-      color: { field: 'run', type: 'nominal', title: null, legend: { labelLimit: 320 } },
-    },
-  } as unknown as TopLevelSpec
+  const title = {
+    text: 'D-PSGD stalls at an O(eta) floor; gradient tracking converges exactly',
+    subtitle: '16 peers on a ring, least squares with no common interpolant (64 noisy samples, d = 10), full gradients',
+  }
+  return errorChart(title, 'max_i |w_i - w_ls| / |w_ls|', values)
 }
 
 function floorFigure(runs: readonly BiasRun[]): TopLevelSpec {

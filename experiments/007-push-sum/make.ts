@@ -10,7 +10,7 @@
  * push-diging reaches the least-squares minimiser.
  */
 import type { TopLevelSpec } from 'vega-lite'
-import { loadResolved, simulateResolved, writeFigure, type Progress } from '../common.js'
+import { errorChart, loadResolved, simulateResolved, writeFigure, type Progress } from '../common.js'
 
 export const PAPER = '007-push-sum'
 
@@ -50,20 +50,9 @@ export function optimiseRuns(rounds = 6000): Trajectory[] {
   ]
 }
 
-function errorFigure(runs: readonly Trajectory[], title: string, subtitle: string, yTitle: string): TopLevelSpec {
+function errorFigure(runs: readonly Trajectory[], text: string, subtitle: string, yTitle: string): TopLevelSpec {
   const values = runs.flatMap((x) => Array.from(x.error, (e, t) => ({ t, e: Math.max(e, 1e-17), run: x.label })))
-  return {
-    title: { text: title, subtitle },
-    width: 440,
-    height: 260,
-    data: { values },
-    mark: { type: 'line', clip: true },
-    encoding: {
-      x: { field: 't', type: 'quantitative', title: 'round' },
-      y: { field: 'e', type: 'quantitative', scale: { type: 'log' }, title: yTitle },
-      color: { field: 'run', type: 'nominal', title: null, legend: { labelLimit: 320 } },
-    },
-  } as unknown as TopLevelSpec
+  return errorChart({ text, subtitle }, yTitle, values)
 }
 
 /** Both figures into outDir. */
