@@ -60,19 +60,21 @@ export function onePeerExponential(n: number): Dynamics {
 
 /** A fresh perfect matching every round (n even), drawn from the topology's seed and the round. */
 export function randomMatching(n: number, seed: number): Dynamics {
-  let cachedRound = -1
-  let cached: RoundEdges | null = null
+  // a peer asks for the rounds around its own (a frame from a neighbour ahead, then its own round): keep a few
+  const recent = new Map<number, RoundEdges>()
   return {
     directed: false,
     period: null,
     at(t: number): RoundEdges {
-      if (t === cachedRound && cached) return cached
+      const kept = recent.get(t)
+      if (kept) return kept
       const order = Rng.derive(seed, t, 'topology:matching').shuffle(Array.from({ length: n }, (_, i) => i))
       const arcs: Arc[] = []
       for (let k = 0; k + 1 < n; k += 2) arcs.push([order[k]!, order[k + 1]!], [order[k + 1]!, order[k]!])
-      cached = roundFromArcs(n, arcs)
-      cachedRound = t
-      return cached
+      const round = roundFromArcs(n, arcs)
+      recent.set(t, round)
+      if (recent.size > 8) recent.delete(recent.keys().next().value!)
+      return round
     },
   }
 }

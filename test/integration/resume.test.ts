@@ -23,6 +23,7 @@ const EVERY = 50
 
 const cases: Array<{
   name: string
+  topology?: Record<string, unknown>
   problem: Record<string, unknown>
   algorithm: Record<string, unknown>
   compression?: Record<string, unknown>
@@ -41,6 +42,20 @@ const cases: Array<{
     problem: { samples_per_peer: 4, seed: 3 },
     algorithm: { kind: 'quorum', eta: 0.3, k: 0.5, sampling: { kind: 'batch', size: 2 } },
     compression: { kind: 'qsgd', levels: 8, mode: 'difference' },
+  },
+  // a graph that changes every round: a peer resumed at round r hears from whom round r says, and the tracker resumes
+  {
+    name: 'one-peer-exponential-tracking',
+    topology: { kind: 'one-peer-exponential' },
+    problem: { samples_per_peer: 4, noise: 0.3, seed: 3 },
+    algorithm: { kind: 'gradient-tracking', eta: 0.3 },
+  },
+  // one-way links and mass: numerator and weight resume, and no message stands in for one (it would count twice)
+  {
+    name: 'directed-ring-push-sum-batch',
+    topology: { kind: 'directed-ring' },
+    problem: { samples_per_peer: 4, seed: 3 },
+    algorithm: { kind: 'push-sum', eta: 0.3, sampling: { kind: 'batch', size: 2 } },
   },
 ]
 
@@ -86,7 +101,7 @@ describe('a whole swarm interrupted twice resumes to the same bits as meshgd sim
     it(`${c.name} (${PEERS} peers)`, async () => {
       const file = experiment(c.name, {
         swarm: { id: c.name, peers: PEERS },
-        topology: { kind: 'ring' },
+        topology: c.topology ?? { kind: 'ring' },
         problem: { kind: 'planted', loss: 'squared', dim: 64, ...c.problem },
         algorithm: c.algorithm,
         ...(c.compression ? { compression: c.compression } : {}),
