@@ -5,12 +5,28 @@
  */
 import { performance } from 'node:perf_hooks'
 import { decodeBody, decodeFloats, decodeVector, frameCapForDim, readsInPlace, type Envelope } from '../codec/index.js'
+import type { Pin } from '../config/pins.js'
+import type { MeshNode } from '../net/node.js'
 import type { ParamsTransport } from '../net/params-protocol.js'
+import type { Roster } from '../net/roster.js'
 import type { PeerCore } from './context.js'
-import type { PeerLinks } from './links.js'
+import type { LinkSender } from './link-sender.js'
+import type { NeighbourView } from './neighbour-view.js'
 import { sleep } from './sleep.js'
 
-export function createTransport(core: PeerCore, links: PeerLinks): ParamsTransport {
+/** The rooms of the links that inbound streams and frames read (links.ts builds them first). */
+export interface InboundParts {
+  readonly node: MeshNode
+  readonly pins: ReadonlyMap<number, Pin>
+  readonly roster: Roster
+  readonly view: NeighbourView
+  /** a neighbour back from away gets what it needs again */
+  readonly sender: Pick<LinkSender, 'resend'>
+  /** ask the bootstrap directory who holds these neighbour indices now */
+  askWhoHolds(indices: readonly number[]): Promise<void>
+}
+
+export function createTransport(core: PeerCore, links: InboundParts): ParamsTransport {
   const { position } = core
   const pinnedIndex = new Map([...links.pins].map(([j, pin]) => [pin.peerId, j]))
   /** The graph index of an authenticated remote peer: its pin, else its roster entry. */
@@ -24,11 +40,11 @@ export function createTransport(core: PeerCore, links: PeerLinks): ParamsTranspo
       for (let waited = 0; waited < 10_000 && !core.opts.signal.aborted; waited += 50) {
         const index = indexOf(remote)
         if (index !== undefined) return position.has(index)
-        if (core.neighbours.every((j) => links.known(j))) break
+        if (core.neighbours.every((j) => links.view.known(j))) break
         await sleep(50, core.opts.signal)
       }
       // a stranger while a neighbour is down may be that neighbour under a new identity: ask the directory
-      const suspects = links.suspectIndices()
+      const suspects = links.view.suspectIndices()
       if (indexOf(remote) === undefined && suspects.length > 0) await links.askWhoHolds(suspects)
       const index = indexOf(remote)
       return index !== undefined && position.has(index)
@@ -41,7 +57,13 @@ export function createTransport(core: PeerCore, links: PeerLinks): ParamsTranspo
 }
 
 /** One inbound frame: checked (nothing malformed or foreign changes state), then into the book. */
-function onFrame(core: PeerCore, links: PeerLinks, from: number | undefined, remote: string, body: Uint8Array): void {
+function onFrame(
+  core: PeerCore,
+  links: InboundParts,
+  from: number | undefined,
+  remote: string,
+  body: Uint8Array,
+): void {
   const { i, wireDim: d, codec, book } = core
   if (from === undefined || !core.position.has(from)) return core.reject('not a neighbour', remote)
   let envelope: Envelope
@@ -66,7 +88,7 @@ function onFrame(core: PeerCore, links: PeerLinks, from: number | undefined, rem
     // the neighbour (re)started at envelope.round: what it had of ours may be lost
     const { revived } = book.restarted(k, envelope.round, now)
     core.log(`peer ${i}: neighbour ${from} ${revived ? 'is back and ' : ''}restarted at round ${envelope.round}`)
-    links.resend(k)
+    links.sender.resend(k)
     return core.news.notify()
   }
   const isFinal = envelope.kind === 'final'
@@ -88,7 +110,7 @@ function onFrame(core: PeerCore, links: PeerLinks, from: number | undefined, rem
   if (envelope.stop) core.targetWatch?.heard(k, envelope.round, envelope.stop)
   if (revived) {
     core.log(`peer ${i}: neighbour ${from} is back (round ${envelope.round})`)
-    links.resend(k) // what we sent while it was away may be lost
+    links.sender.resend(k) // what we sent while it was away may be lost
   }
   core.news.notify()
 }

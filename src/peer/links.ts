@@ -1,32 +1,38 @@
 /**
- * A peer's links to the others: its libp2p node, the roster (who is index j), the rebinding of a neighbour's index
- * to a new identity (rebind.ts), the params transport with its outbound queue, and the inbound frame handler that
- * feeds the NeighbourBook. Nothing here decides a round; it only keeps the book and the targets current.
+ * A peer's links to the others: its libp2p node, where frames go (link-sender.ts), the roster (who is index j), what
+ * the peer knows of where its neighbours are (neighbour-view.ts), the rebinding of a neighbour's index to a new
+ * identity (rebind.ts), and the params transport whose inbound frames feed the NeighbourBook (inbound.ts). Nothing
+ * here decides a round; it only keeps the book and the targets current.
  */
 import { performance } from 'node:perf_hooks'
-import type { PeerId, PrivateKey } from '@libp2p/interface'
+import type { PrivateKey } from '@libp2p/interface'
 import { peerIdFromString } from '@libp2p/peer-id'
 import { multiaddr } from '@multiformats/multiaddr'
 import type { Registry } from 'prom-client'
 import type { Pin } from '../config/pins.js'
 import { createMeshNode, type MeshNode } from '../net/node.js'
-import { Outbox, type ParamsTransport } from '../net/params-protocol.js'
+import type { Outbox, ParamsTransport } from '../net/params-protocol.js'
 import { openRosterRecord } from '../net/roster-directory.js'
-import { Roster } from '../net/roster.js'
+import { Roster, type RosterEntry } from '../net/roster.js'
 import type { PeerCore } from './context.js'
-import { Rebinder } from './rebind.js'
 import { createTransport } from './inbound.js'
-import { SentFrames } from './sent-frames.js'
+import { LinkSender } from './link-sender.js'
+import { NeighbourView } from './neighbour-view.js'
+import { Rebinder } from './rebind.js'
+import type { SentFrames } from './sent-frames.js'
 
+/**
+ * The rooms of a peer's links, each built from the ones before it and nothing later: the sender (targets, queue,
+ * frames kept), the roster, the view of the neighbours the roster and the node give, the rebinder that judges claims
+ * against that view, and the params transport. The one loop, the roster meeting a claim that the rebinder judges, is
+ * closed through a relay once both exist.
+ */
 export class PeerLinks {
-  /** neighbour index -> the peer ID its frames go to */
-  readonly targets = new Map<number, PeerId>()
   /** stops the outbound queue when the peer stops */
   readonly controller = new AbortController()
-  /** what this peer sent that a neighbour back from away needs (sent-frames.ts) */
-  readonly frames = new SentFrames()
-  private queue: Outbox | null = null
+  readonly sender: LinkSender
   readonly roster: Roster
+  readonly view: NeighbourView
   readonly rebinder: Rebinder
   readonly transport: ParamsTransport
 
@@ -35,9 +41,23 @@ export class PeerLinks {
     readonly node: MeshNode,
     readonly pins: ReadonlyMap<number, Pin>,
   ) {
-    this.roster = createRoster(core, this)
-    this.rebinder = createRebinder(core, this)
-    this.transport = createTransport(core, this)
+    const claims = new ClaimRelay()
+    this.sender = new LinkSender(core.neighbours)
+    this.roster = createRoster(core, node, pins, claims)
+    this.view = new NeighbourView(core, node, pins, this.roster, this.sender.targets)
+    const rebinder = createRebinder(core, node, this.roster, this.view, this.sender)
+    claims.to((entry) => void rebinder.claim(entry))
+    this.rebinder = rebinder
+    const askWhoHolds = (indices: readonly number[]): Promise<void> =>
+      askDirectory(core, node, this.roster, rebinder, indices)
+    this.transport = createTransport(core, {
+      node,
+      pins,
+      roster: this.roster,
+      view: this.view,
+      sender: this.sender,
+      askWhoHolds,
+    })
   }
 
   static async create(
@@ -62,21 +82,29 @@ export class PeerLinks {
     return new PeerLinks(core, node, pins)
   }
 
+  /** neighbour index -> the peer ID its frames go to */
+  get targets(): LinkSender['targets'] {
+    return this.sender.targets
+  }
+
+  /** what this peer sent that a neighbour back from away needs (sent-frames.ts) */
+  get frames(): SentFrames {
+    return this.sender.frames
+  }
+
   sendTo(k: number, frames: readonly Uint8Array[]): void {
-    const target = this.targets.get(this.core.neighbours[k]!)
-    if (!target || !this.queue) return
-    for (const f of frames) this.queue.push(target.toString(), target, f)
+    this.sender.sendTo(k, frames)
   }
 
   resend(k: number): void {
-    this.sendTo(k, this.frames.forResend())
+    this.sender.resend(k)
   }
 
   /** Listen for parameter streams (with the handlers given at creation), start the node and the outbound queue. */
   async start(): Promise<void> {
     await this.transport.listen()
     await this.node.start()
-    this.queue = new Outbox(this.transport, this.controller.signal)
+    this.sender.open(this.transport, this.controller.signal)
   }
 
   /** Stop sending, then the roster, the params protocol and the node (each once, none throwing). */
@@ -89,67 +117,68 @@ export class PeerLinks {
 
   /** The outbound queue, once open. */
   get outbox(): Outbox | null {
-    return this.queue
+    return this.sender.outbox
   }
 
   /** Is there an open connection to the neighbour at position k? */
   connected(k: number): boolean {
-    const id = this.targets.get(this.core.neighbours[k]!)
-    return id !== undefined && this.node.getConnections(id).some((c) => c.status === 'open')
+    return this.view.connected(k)
   }
 
-  /** Is neighbour index j's peer ID known (pinned, or in the roster)? */
-  known(j: number): boolean {
-    return this.pins.has(j) || this.roster.byIndex.has(j)
-  }
-
-  /**
-   * Do we know where neighbour index j is now: pinned, its entry heard in this life, or an open connection to the
-   * peer ID remembered from the last life? (An entry recalled from `state/neighbours.json` alone names the peer, but
-   * its addresses may be of a process that is gone: a whole swarm started again listens on new ports.)
-   */
+  /** Do we know where neighbour index j is now (neighbour-view.ts)? */
   located(j: number): boolean {
-    if (this.pins.has(j) || this.roster.isCurrent(j)) return true
-    const entry = this.roster.byIndex.get(j)
-    return (
-      entry !== undefined && this.node.getConnections(peerIdFromString(entry.peerId)).some((c) => c.status === 'open')
-    )
+    return this.view.located(j)
   }
 
   /** Ask the bootstrap directory who holds these neighbour indices now, and judge each claim it returns. */
-  async askWhoHolds(indices: readonly number[]): Promise<void> {
-    const { opts, swarm, graph } = this.core
-    for (const b of opts.bootstrap) {
-      try {
-        const answer = await this.node.services.directory.lookup(
-          multiaddr(b),
-          { swarm, want: [...indices], self: null },
-          { signal: opts.signal },
-        )
-        for (const record of answer.records) {
-          const entry = await openRosterRecord(record, swarm, graph.n)
-          if (!entry || !indices.includes(entry.index)) continue
-          // the same identity at new addresses (restarted on another port) is news too: dial it there
-          if (this.rebinder.claim(entry) === 'same') this.roster.remember(entry)
-        }
-      } catch {
-        // a bootstrap away: the next check asks again
-      }
-    }
+  askWhoHolds(indices: readonly number[]): Promise<void> {
+    return askDirectory(this.core, this.node, this.roster, this.rebinder, indices)
   }
 
-  /**
-   * The unpinned neighbours that may be gone: no open connection, and marked down or silent past the neighbour
-   * timeout (a peer restarted from a checkpoint waits the start-up timeout before marking anyone down, and has not
-   * heard its neighbours in this life). Perhaps their index has a new identity: worth asking the directory.
-   */
+  /** The unpinned neighbours that may be gone (neighbour-view.ts). */
   suspectIndices(): number[] {
-    const { neighbours, book } = this.core
-    const timeoutMs = this.core.experiment.run.neighbour_timeout_ms
-    return neighbours.filter(
-      (j, k) =>
-        !this.pins.has(j) && !this.connected(k) && (!book.isUp(k) || performance.now() - book.lastHeard(k) > timeoutMs),
-    )
+    return this.view.suspectIndices()
+  }
+}
+
+/** Claims the roster meets, passed on to the rebinder once it exists (it is built from the roster). */
+class ClaimRelay {
+  private handler: ((entry: RosterEntry) => void) | null = null
+
+  to(handler: (entry: RosterEntry) => void): void {
+    this.handler = handler
+  }
+
+  send(entry: RosterEntry): void {
+    this.handler?.(entry)
+  }
+}
+
+/** Ask the bootstrap directory who holds these neighbour indices now, and judge each claim it returns. */
+async function askDirectory(
+  core: PeerCore,
+  node: MeshNode,
+  roster: Roster,
+  rebinder: Rebinder,
+  indices: readonly number[],
+): Promise<void> {
+  const { opts, swarm, graph } = core
+  for (const b of opts.bootstrap) {
+    try {
+      const answer = await node.services.directory.lookup(
+        multiaddr(b),
+        { swarm, want: [...indices], self: null },
+        { signal: opts.signal },
+      )
+      for (const record of answer.records) {
+        const entry = await openRosterRecord(record, swarm, graph.n)
+        if (!entry || !indices.includes(entry.index)) continue
+        // the same identity at new addresses (restarted on another port) is news too: dial it there
+        if (rebinder.claim(entry) === 'same') roster.remember(entry)
+      }
+    } catch {
+      // a bootstrap away: the next check asks again
+    }
   }
 }
 
@@ -178,8 +207,7 @@ export class RebindWatch {
   }
 }
 
-function createRoster(core: PeerCore, links: PeerLinks): Roster {
-  const { pins, node } = links
+function createRoster(core: PeerCore, node: MeshNode, pins: ReadonlyMap<number, Pin>, claims: ClaimRelay): Roster {
   return new Roster(node, {
     swarm: core.swarm,
     peers: core.graph.n,
@@ -188,7 +216,7 @@ function createRoster(core: PeerCore, links: PeerLinks): Roster {
     maxAnnounceEveryMs: 16_000,
     pinned: new Map([...pins].map(([j, pin]) => [j, pin.peerId])),
     onImpostor: (index, claimed) => core.reject(`roster: index ${index} claimed against its pin`, claimed),
-    onConflict: (_index, _known, claimed) => void links.rebinder.claim(claimed),
+    onConflict: (_index, _known, claimed) => claims.send(claimed),
     onEntry: (entry) => {
       // a neighbour (re)announced: where it says it is now replaces where it was (a restarted process listens on a
       // new port, and dialling the old one first only delays); the first round's send opens the connection
@@ -201,29 +229,28 @@ function createRoster(core: PeerCore, links: PeerLinks): Roster {
 }
 
 /** A neighbour's index claimed by a new identity (a peer that lost its disk): taken once the old one is gone. */
-function createRebinder(core: PeerCore, links: PeerLinks): Rebinder {
+function createRebinder(
+  core: PeerCore,
+  node: MeshNode,
+  roster: Roster,
+  view: NeighbourView,
+  sender: LinkSender,
+): Rebinder {
   const { i, neighbours, book } = core
   return new Rebinder({
     index: i,
-    hood: {
-      position: core.position,
-      holder: (j) => links.pins.get(j)?.peerId ?? links.roster.byIndex.get(j)?.peerId,
-      pinned: (j) => links.pins.has(j),
-      connected: (k) => links.connected(k),
-      silence: (k) => ({ ms: performance.now() - book.lastHeard(k), down: !book.isUp(k) }),
-      timeoutMs: core.experiment.run.neighbour_timeout_ms,
-    },
+    hood: view,
     rebind: (k, entry, previous) => {
       const j = neighbours[k]!
       core.log(
         `peer ${i}: index ${j} now belongs to ${entry.peerId} (its previous identity ${previous} is gone: no connection, silent past run.neighbour_timeout_ms)`,
       )
-      links.roster.rebind(entry)
+      roster.rebind(entry)
       const id = peerIdFromString(entry.peerId)
-      void links.node.peerStore.merge(id, { multiaddrs: entry.addrs.map((a) => multiaddr(a)) }).catch(() => undefined)
-      links.targets.set(j, id)
+      void node.peerStore.merge(id, { multiaddrs: entry.addrs.map((a) => multiaddr(a)) }).catch(() => undefined)
+      sender.targets.set(j, id)
       book.restarted(k, 0, performance.now()) // a new peer, from round 0 or wherever it joins us
-      links.resend(k) // our newest vector tells it which round we are at
+      sender.resend(k) // our newest vector tells it which round we are at
       core.news.notify()
     },
     reject: core.reject,
