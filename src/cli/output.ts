@@ -33,8 +33,8 @@ export function printTheory(report: TheoryReport): void {
   const g = report.graph
   const lines = [
     `experiment        ${e.swarm}: ${e.peers} peers, ${e.topology}, ${e.algorithm}, ${e.loss} loss, d = ${e.dim}`,
-    `graph             ${g.edges} edges, degree ${g.degree.min}..${g.degree.max} (mean ${fmt(g.degree.mean, 3)})`,
-    `laplacian         algebraic connectivity ${fmt(g.algebraic_connectivity)}, lambda_max ${fmt(g.laplacian_lambda_max)}`,
+    `graph             ${g.edges} ${g.changing ? 'links held (the union of its rounds)' : 'edges'}, degree ${g.degree.min}..${g.degree.max} (mean ${fmt(g.degree.mean, 3)})`,
+    `laplacian         ${g.changing ? 'of the union: ' : ''}algebraic connectivity ${fmt(g.algebraic_connectivity)}, lambda_max ${fmt(g.laplacian_lambda_max)}`,
   ]
   if (report.mixing) lines.push(...mixingLines(report.mixing))
   const t = report.elastic

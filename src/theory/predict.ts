@@ -94,6 +94,8 @@ export interface TheoryReport {
   experiment: { swarm: string; peers: number; topology: string; algorithm: string; loss: string; dim: number }
   graph: {
     edges: number
+    /** the edges are the links held over a period of a graph that changes or points one way, not a round's graph */
+    changing: boolean
     degree: { min: number; max: number; mean: number }
     algebraic_connectivity: number
     laplacian_lambda_max: number
@@ -201,6 +203,7 @@ export function theoryReport(resolved: Resolved, opts: { optimiseMu?: boolean } 
     },
     graph: {
       edges: graph.edges.length,
+      changing: graph.dynamics !== undefined,
       degree: degreeStats(graph),
       algebraic_connectivity: graph.n > 1 ? lap.values[1]! : 0,
       laplacian_lambda_max: lap.values[graph.n - 1]!,
