@@ -7,8 +7,9 @@
  *     "MESHGDCK" | u32le version (1) | u32le body length | body (msgpack) | sha256(everything before)
  *
  * body = {swarm, index, dim, algorithm, fingerprint, round, vectors: {name: little-endian float64 bytes}, rngs: {name: state},
- * frame?: bytes}: `frame` is the params frame this peer sent in its newest completed round, which a neighbour one
- * round behind still needs when the whole swarm is started again (src/peer/recovery.ts).
+ * frames?: [bytes]}: `frames` are the params frames this peer sent in its newest completed rounds, oldest first, which
+ * a neighbour behind it still needs when the whole swarm is started again (src/peer/recovery.ts; one on a fixed
+ * graph, where a neighbour is at most one round behind). Files of earlier versions hold one, as `frame`.
  * Writing: a temporary file, fsync, rename, fsync of the directory; the newest two checkpoints are kept, so a
  * checkpoint found corrupt (bad checksum, truncated, foreign) is reported and the previous one is used. Nothing is
  * ever loaded that does not pass the checksum and the field checks.
@@ -39,14 +40,16 @@ export interface CheckpointData {
   round: number
   vectors: Record<string, Float64Array>
   rngs: Record<string, RngState>
-  /** the frame sent in the newest completed round that sent one (absent before the first, and in older files) */
-  frame?: Uint8Array
+  /** the frames sent in the newest completed rounds that sent one, oldest first (absent before the first) */
+  frames?: Uint8Array[]
   /** the run.target window at `round` (src/exchange/target-stop.ts), where the run watches a target */
   target?: { round: number; bits: Uint8Array }
 }
 
 /** A checkpoint's frame is at most one params frame (its body's cap and the length prefix). */
 const frameCap = (dim: number): number => frameCapForDim(dim) + 8
+/** More frames than any peer keeps (src/peer/sent-frames.ts) is not a checkpoint meshgd wrote. */
+const MAX_FRAMES = 64
 
 export class CheckpointError extends MeshgdError<'CHECKPOINT_DAMAGED' | 'CHECKPOINT_MISMATCH'> {
   override readonly name: string = 'CheckpointError'
@@ -63,7 +66,10 @@ export class CheckpointMismatch extends CheckpointError {
   }
 }
 
-type Expect = Pick<CheckpointData, 'swarm' | 'index' | 'dim' | 'algorithm' | 'fingerprint'>
+type Expect = Pick<CheckpointData, 'swarm' | 'index' | 'dim' | 'algorithm' | 'fingerprint'> & {
+  /** entries of a params frame's vector (more than `dim` where the algorithm sends more than its iterate) */
+  frameDim?: number
+}
 
 export function encodeCheckpoint(data: CheckpointData): Uint8Array {
   const vectors: Record<string, Uint8Array> = {}
@@ -93,6 +99,19 @@ function isRngState(x: unknown): x is RngState {
   )
 }
 
+/** The kept frames: a list of at most MAX_FRAMES params frames of this peer's frame size. */
+function framesOf(value: unknown, expect: Expect): Uint8Array[] | undefined {
+  if (value === undefined) return undefined
+  const cap = frameCap(expect.frameDim ?? expect.dim)
+  if (
+    !Array.isArray(value) ||
+    value.length > MAX_FRAMES ||
+    !value.every((f) => f instanceof Uint8Array && f.length <= cap)
+  )
+    throw new CheckpointError('the kept frames are not bytes of params frames')
+  return value as Uint8Array[]
+}
+
 /** Decode and check a checkpoint against what this peer expects; throws CheckpointError saying what is wrong. */
 export function decodeCheckpoint(bytes: Uint8Array, expect: Expect): CheckpointData {
   const body = checkedBody(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length))
@@ -109,16 +128,15 @@ export function decodeCheckpoint(bytes: Uint8Array, expect: Expect): CheckpointD
   if (typeof round !== 'number' || !Number.isInteger(round) || round < 0) throw new CheckpointError('bad round')
   const vectors = vectorsOf(body.vectors)
   const rngs = rngsOf(body.rngs)
-  const frame = body.frame
-  if (frame !== undefined && !(frame instanceof Uint8Array && frame.length <= frameCap(expect.dim)))
-    throw new CheckpointError('the last frame is not bytes of a params frame')
+  const frames = framesOf(body.frames ?? (body.frame === undefined ? undefined : [body.frame]), expect)
   const target = targetWindowOf(body.target)
+  const { frameDim: _frameDim, ...expected } = expect
   return {
-    ...expect,
+    ...expected,
     round,
     vectors,
     rngs,
-    ...(frame !== undefined ? { frame } : {}),
+    ...(frames ? { frames } : {}),
     ...(target ? { target } : {}),
   }
 }

@@ -16,7 +16,7 @@ import { openRosterRecord } from '../net/roster-directory.js'
 import { Roster, type RosterEntry } from '../net/roster.js'
 import type { PeerCore } from './context.js'
 import { createTransport } from './inbound.js'
-import { LinkSender } from './link-sender.js'
+import { keptRounds, LinkSender } from './link-sender.js'
 import { NeighbourView } from './neighbour-view.js'
 import { Rebinder } from './rebind.js'
 import type { SentFrames } from './sent-frames.js'
@@ -42,7 +42,7 @@ export class PeerLinks {
     readonly pins: ReadonlyMap<number, Pin>,
   ) {
     const claims = new ClaimRelay()
-    this.sender = new LinkSender(core.neighbours)
+    this.sender = new LinkSender(core.neighbours, keptRounds(core.graph))
     this.roster = createRoster(core, node, pins, claims)
     this.view = new NeighbourView(core, node, pins, this.roster, this.sender.targets)
     const rebinder = createRebinder(core, node, this.roster, this.view, this.sender)

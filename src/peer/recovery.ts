@@ -40,11 +40,12 @@ export function stateFingerprint(experiment: Experiment): string {
 
 function checkpointExpect(
   core: PeerCore,
-): Pick<CheckpointData, 'swarm' | 'index' | 'dim' | 'algorithm' | 'fingerprint'> {
+): Pick<CheckpointData, 'swarm' | 'index' | 'dim' | 'algorithm' | 'fingerprint'> & { frameDim: number } {
   return {
     swarm: core.swarm,
     index: core.i,
     dim: core.d,
+    frameDim: core.wireDim,
     algorithm: core.experiment.algorithm.kind,
     fingerprint: stateFingerprint(core.experiment),
   }
@@ -88,7 +89,7 @@ export function resumeFromCheckpoint(core: PeerCore, links: PeerLinks): Resumed 
     throw new PeerError('CHECKPOINT', `peer ${i}: ${resumed.file}: ${(err as Error).message}`)
   }
   core.counters.resumeAt(resumed.round)
-  links.frames.resumedWith(resumed.frame ?? null)
+  links.frames.resumedWith(resumed.frames ?? [])
   if (resumed.target) core.targetWatch?.restore(resumed.target)
   log(`peer ${i}: resuming from ${resumed.file} (round ${resumed.round})`)
   return resumed
@@ -152,9 +153,10 @@ export class Checkpointer {
       core.neighbours.forEach((j, k) => (vectors[`public.${j}`] = Float64Array.from(core.neighbourCopies[k]!)))
     }
     const rngs = { ...(start ? start.rngs : state.rngs), quantize: start ? start.quantize : core.quantRng.state() }
-    const frame = this.links.frames.completed
+    const frames = [...this.links.frames.completed]
     const target = core.targetWatch ? { target: core.targetWatch.state() } : {}
-    const data = { ...checkpointExpect(core), round: done, vectors, rngs, ...(frame ? { frame } : {}), ...target }
+    const { frameDim: _frameDim, ...expect } = checkpointExpect(core)
+    const data = { ...expect, round: done, vectors, rngs, ...(frames.length > 0 ? { frames } : {}), ...target }
     const started = performance.now()
     const mine = saveCheckpointAsync(core.stateDir, data).then(
       () => {
@@ -223,7 +225,6 @@ export function sayHello(core: PeerCore, links: PeerLinks): void {
     { swarm: core.swarm, round: core.counters.round, from: core.i, kind: 'hello', codec: 'f64', dim: core.wireDim },
     new Uint8Array(0),
   )
-  const completed = links.frames.completed
-  const frames = completed ? [hello, completed] : [hello]
+  const frames = [hello, ...links.frames.completed]
   core.neighbours.forEach((_, k) => links.sendTo(k, frames))
 }

@@ -1,26 +1,36 @@
 /**
  * The frames a peer keeps of what it sent, for a neighbour back from away (`PeerLinks.resend`) and for its
- * checkpoints: its newest params frame, the frame of its newest completed round (the same, or the one before while
- * a round waits), and once done its final frame. Each is set by one named operation of the room that makes it.
+ * checkpoints: the frames of its newest completed rounds, the frame of the round it is in (sent, not yet combined),
+ * and once done its final frame. On a fixed graph a neighbour is at most one round behind, so one completed round is
+ * kept; where a neighbour can lag further (a graph that changes or points one way: a peer waits only on its senders),
+ * as many as it can lag. Each is set by one named operation of the room that makes it.
  */
 export class SentFrames {
-  private newest: Uint8Array | null = null
-  private ofCompleted: Uint8Array | null = null
+  /** frames of the newest completed rounds that sent one, oldest first */
+  private kept: Uint8Array[] = []
+  private pending: Uint8Array | null = null
   private final: Uint8Array | null = null
+
+  /** `keep`: how many completed rounds' frames to keep (at least 1) */
+  constructor(private readonly keep = 1) {}
 
   /** the round loop: this round's params frame is on its way */
   sent(frame: Uint8Array): void {
-    this.newest = frame
+    this.pending = frame
   }
 
   /** the round loop: the round whose frame was sent last is combined */
   roundCompleted(): void {
-    this.ofCompleted = this.newest
+    if (!this.pending) return
+    this.kept.push(this.pending)
+    this.pending = null
+    if (this.kept.length > this.keep) this.kept.splice(0, this.kept.length - this.keep)
   }
 
-  /** recovery: a checkpoint's frame of its round, or null for a fresh start */
-  resumedWith(frame: Uint8Array | null): void {
-    this.ofCompleted = frame
+  /** recovery: a checkpoint's frames of its newest completed rounds, oldest first (none for a fresh start) */
+  resumedWith(frames: readonly Uint8Array[]): void {
+    this.kept = frames.slice(-this.keep)
+    this.pending = null
   }
 
   /** finish: the final frame, sent to every neighbour and again to any that comes back */
@@ -28,14 +38,13 @@ export class SentFrames {
     this.final = frame
   }
 
-  /** the frame of the newest completed round (what a checkpoint stores), or null */
-  get completed(): Uint8Array | null {
-    return this.ofCompleted
+  /** the frames of the newest completed rounds, oldest first (what a checkpoint stores) */
+  get completed(): readonly Uint8Array[] {
+    return this.kept
   }
 
-  /** what a neighbour back from away needs, each frame once, oldest first */
+  /** what a neighbour back from away needs, oldest first */
   forResend(): Uint8Array[] {
-    const frames = [this.ofCompleted, this.newest, this.final].filter((f): f is Uint8Array => f !== null)
-    return frames.filter((f, at) => frames.indexOf(f) === at)
+    return [...this.kept, this.pending, this.final].filter((f): f is Uint8Array => f !== null)
   }
 }

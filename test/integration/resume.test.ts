@@ -10,7 +10,16 @@ import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
 import { jsonWriter, meshgdRunner, paramsBytes, workDir } from '../helpers/meshgd.js'
-import { exitCode, firstLine, recordedRound, sleep, startMeshgd, stopStarted, type Proc } from '../helpers/processes.js'
+import {
+  exitCode,
+  firstLine,
+  info,
+  recordedRound,
+  sleep,
+  startMeshgd,
+  stopStarted,
+  type Proc,
+} from '../helpers/processes.js'
 
 const work = workDir('resume')
 afterAll(stopStarted)
@@ -130,6 +139,9 @@ describe('a whole swarm interrupted twice resumes to the same bits as meshgd sim
       expect(summary.target_round).toBe(simSummary.target_round)
       expect(summary.interrupted).toBe(false)
       for (let i = 0; i < PEERS; i++) expect(paramsBytes(out, i).equals(paramsBytes(simOut, i)), `peer ${i}`).toBe(true)
+      // and every peer did resume from its checkpoint (a peer that refused its checkpoint would start over from
+      // round 0 and still end with the same bits)
+      for (let i = 0; i < PEERS; i++) expect(info(out, i).resumed_from, `peer ${i}`).toBeGreaterThan(0)
     }, 300_000)
   }
 })

@@ -52,14 +52,22 @@ describe('checkpoint file', () => {
     expect(() => decodeCheckpoint(Uint8Array.from([...bytes, 0]), expect0)).toThrow(/truncated or padded/)
   })
 
-  it("keeps the last frame's bytes, and refuses one larger than a params frame of this dimension", () => {
-    const frame = Uint8Array.from({ length: 40 }, (_, k) => k * 7)
-    const back = decodeCheckpoint(encodeCheckpoint({ ...data(5), frame }), expect0)
-    expect(Array.from(back.frame!)).toEqual(Array.from(frame))
-    expect(decodeCheckpoint(encodeCheckpoint(data(5)), expect0).frame).toBeUndefined()
-    expect(() =>
-      decodeCheckpoint(encodeCheckpoint({ ...data(5), frame: new Uint8Array(8 * 3 + 100_000) }), expect0),
-    ).toThrow(/not bytes of a params frame/)
+  it("keeps the last frames' bytes, reads an older file's single frame, and refuses frames larger than this peer's", () => {
+    const frames = [40, 44].map((length) => Uint8Array.from({ length }, (_, k) => k * 7))
+    const back = decodeCheckpoint(encodeCheckpoint({ ...data(5), frames }), expect0)
+    expect(back.frames!.map((f) => Array.from(f))).toEqual(frames.map((f) => Array.from(f)))
+    expect(decodeCheckpoint(encodeCheckpoint(data(5)), expect0).frames).toBeUndefined()
+    // a file of an earlier version: one frame, as `frame`
+    const older = decodeCheckpoint(encodeCheckpoint({ ...data(5), frame: frames[0] } as never), expect0)
+    expect(older.frames!.map((f) => Array.from(f))).toEqual([Array.from(frames[0]!)])
+    const big = new Uint8Array(8 * 3 + 1_000)
+    expect(() => decodeCheckpoint(encodeCheckpoint({ ...data(5), frames: [big] }), expect0)).toThrow(
+      /not bytes of params frames/,
+    )
+    // an algorithm that sends more than its iterate (gradient-tracking: 2d) has frames that large
+    expect(
+      decodeCheckpoint(encodeCheckpoint({ ...data(5), frames: [big] }), { ...expect0, frameDim: 200 }).frames,
+    ).toHaveLength(1)
   })
 
   it('refuses a sound checkpoint of another experiment or peer as a mismatch (not as damage)', () => {
