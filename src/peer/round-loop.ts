@@ -55,7 +55,7 @@ export async function runRounds(
     const t = core.counters.round
     core.times.beginRound()
     checkpointer.beginRound()
-    const receivers = receiversOf(core, t)
+    const receivers = receiversOf(core, links, t)
     const message = step.prepare(t, receivers.leftOut ? receivers.peers : undefined)
     let own: Float64Array | undefined
     let jumpTo: number | null = null
@@ -135,12 +135,17 @@ function targetReached(core: PeerCore): boolean {
 
 /**
  * Whom round t's message goes to: the round's out-neighbours, less, for push-sum, those this peer has marked down
- * (its share of the mass then goes to the live ones only: docs/algorithms.md "Neighbours that are missing").
+ * and has no connection to (gone: its share of the mass then goes to the live ones only; docs/algorithms.md
+ * "Neighbours that are missing"). One marked down but still connected is only slow (waiting on a neighbour of its
+ * own that is gone): it keeps getting its share, or the two would stop pushing to each other for good.
  */
-function receiversOf(core: PeerCore, t: number): { peers: readonly number[]; leftOut: boolean } {
+function receiversOf(core: PeerCore, links: PeerLinks, t: number): { peers: readonly number[]; leftOut: boolean } {
   const out = roundEdges(core.graph, t).out[core.i]!
   if (core.experiment.algorithm.kind !== 'push-sum') return { peers: out, leftOut: false }
-  const live = out.filter((j) => core.book.isUp(core.position.get(j)!))
+  const live = out.filter((j) => {
+    const k = core.position.get(j)!
+    return core.book.isUp(k) || links.connected(k)
+  })
   return { peers: live, leftOut: live.length < out.length }
 }
 

@@ -175,7 +175,8 @@ describe('faults, as far as each algorithm allows (docs/algorithms.md "Neighbour
     const rest = [0, 1, 2, 3, 4]
     const codes = await Promise.all(rest.map(async (i) => (await peers[i]!.exit).code))
     boot.stop()
-    expect(codes).toEqual([0, 0, 0, 0, 0])
+    const said = rest.map((i) => `peer ${i}: ${peers[i]!.stderr().trim().split('\n').at(-1)}`).join('\n')
+    expect(codes, said).toEqual([0, 0, 0, 0, 0])
     expect(peers[4]!.stderr() + peers[0]!.stderr()).toMatch(
       /neighbour\(s\) 5 silent for \d+ ms .* going on without them/,
     )
