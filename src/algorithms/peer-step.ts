@@ -28,7 +28,14 @@ import { PushSumStep } from './push-sum-step.js'
 import { PushDigingStep } from './push-diging-step.js'
 import { checkGraphFit } from './graph-fit.js'
 
-export { AlgorithmError, gradientContext, initialParams, type PeerStep, type StepState } from './step-base.js'
+export {
+  AlgorithmError,
+  gradientContext,
+  initialParams,
+  messageLength,
+  type PeerStep,
+  type StepState,
+} from './step-base.js'
 export { couplingAt } from './quorum-step.js'
 
 /** Checks an algorithm's requirements on the graph (one line naming the field). */
@@ -88,20 +95,6 @@ export function checkAlgorithm(experiment: Experiment, graph: Graph): void {
       `${a.eta_per_peer.length} values for ${graph.n} peers`,
       'algorithm.eta_per_peer',
     )
-  }
-}
-
-/** Entries of one message of the algorithm for iterates of dimension d (what frames carry as `dim`). */
-export function messageLength(algorithm: Experiment['algorithm'], d: number): number {
-  switch (algorithm.kind) {
-    case 'gradient-tracking':
-      return 2 * d
-    case 'push-sum':
-      return d + 1
-    case 'push-diging':
-      return 2 * d + 1
-    default:
-      return d
   }
 }
 

@@ -36,10 +36,6 @@ export class PushDigingStep extends BaseStep {
     this.mixed = new Float64Array(2 * d + 1)
   }
 
-  override get messageLength(): number {
-    return 2 * this.params.length + 1
-  }
-
   protected override extraState(): Record<string, Float64Array> {
     return {
       numerator: this.numerator,

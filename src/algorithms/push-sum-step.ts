@@ -31,10 +31,6 @@ export class PushSumStep extends BaseStep {
     this.mixed = new Float64Array(d + 1)
   }
 
-  override get messageLength(): number {
-    return this.params.length + 1
-  }
-
   protected override extraState(): Record<string, Float64Array> {
     return { numerator: this.numerator, weight: this.weight }
   }

@@ -92,6 +92,20 @@ export function present(
   return { vectors, weights: kept }
 }
 
+/** Entries of one message of the algorithm for iterates of dimension d (what frames carry as `dim`). */
+export function messageLength(algorithm: Experiment['algorithm'], d: number): number {
+  switch (algorithm.kind) {
+    case 'gradient-tracking':
+      return 2 * d
+    case 'push-sum':
+      return d + 1
+    case 'push-diging':
+      return 2 * d + 1
+    default:
+      return d
+  }
+}
+
 /** Step size of peer i: eta_per_peer[i] when given (Boffi & Slotine 2020 Sec. 3.3), else eta. */
 export function stepOf(experiment: Experiment, index: number): number {
   return experiment.algorithm.eta_per_peer?.[index] ?? experiment.algorithm.eta
@@ -110,6 +124,7 @@ export abstract class BaseStep implements PeerStep {
   /** CHOCO difference mode: combine gets public copies, and `own` is this peer's public copy. */
   protected readonly difference: boolean
   protected readonly robust: Experiment['algorithm']['robust']
+  private readonly wireLength: number
   private clipBuffers: Float64Array[] = []
   private aggregateScratch = new Float64Array(0)
 
@@ -128,6 +143,7 @@ export abstract class BaseStep implements PeerStep {
     this.neighbourIndices = graph.neighbours[index]!
     this.difference = isDifferenceMode(experiment.compression)
     this.robust = experiment.algorithm.robust
+    this.wireLength = messageLength(experiment.algorithm, d)
   }
 
   /**
@@ -189,7 +205,7 @@ export abstract class BaseStep implements PeerStep {
   }
 
   get messageLength(): number {
-    return this.params.length
+    return this.wireLength
   }
 
   iterateOf(message: Float64Array, _scratch: Float64Array): Float64Array {

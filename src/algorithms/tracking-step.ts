@@ -33,10 +33,6 @@ export class TrackingStep extends BaseStep {
     this.previousGradient = new Float64Array(d)
   }
 
-  override get messageLength(): number {
-    return 2 * this.params.length
-  }
-
   protected override extraState(): Record<string, Float64Array> {
     return { trackerMix: this.trackerMix, previousGradient: this.previousGradient }
   }

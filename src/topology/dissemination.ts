@@ -8,8 +8,22 @@ import { graphDiameter } from './connectivity.js'
 import { roundEdges } from './dynamics.js'
 import type { Graph } from './types.js'
 
-/** Rounds for news to cross the graph; Infinity when it never surely does (a graph that never repeats). */
+const computed = new WeakMap<Graph, number>()
+
+/**
+ * Rounds for news to cross the graph; Infinity when it never surely does (a graph that never repeats). Worked out
+ * once per graph: a peer asks for it for its target window, its book and the frames it keeps.
+ */
 export function disseminationRounds(graph: Graph): number {
+  let rounds = computed.get(graph)
+  if (rounds === undefined) {
+    rounds = roundsToCross(graph)
+    computed.set(graph, rounds)
+  }
+  return rounds
+}
+
+function roundsToCross(graph: Graph): number {
   const dynamics = graph.dynamics
   if (!dynamics) return graphDiameter(graph)
   if (dynamics.period === null) return Infinity
