@@ -4,6 +4,7 @@
  * and the 8-peer d = 1,024 compression case. Then, in this process, where the time goes: resolving the experiment,
  * the Gram matrix of the peers' samples (bit for bit what the peers draw), and the theory itself.
  */
+import { dataProblem } from '../src/problems/index.js'
 import { spawn } from 'node:child_process'
 import { mkdtempSync, writeFileSync } from 'node:fs'
 import { availableParallelism, tmpdir } from 'node:os'
@@ -69,7 +70,7 @@ async function split(
   const resolved = resolveExperiment(experimentFrom(body), '.')
   const t1 = performance.now()
   const threads = await seedPlantedGram(resolved, { whileDrawing: () => prepareGraphTheory(resolved.graph) })
-  if (!threads) sampleGram(resolved.problem.shards)
+  if (!threads) sampleGram(dataProblem(resolved.problem).shards)
   const t2 = performance.now()
   theoryReport(resolved)
   const seconds = (a: number, b: number): number => (b - a) / 1000

@@ -9,6 +9,7 @@
  * contraction of |w - w*|^2 measured against the bound g*(m) of Eq. 12, and the batch m that minimises the
  * computation m / log(1 / g*(m)) to a fixed error (Sec. II).
  */
+import { dataProblem } from '../../src/problems/index.js'
 import type { TopLevelSpec } from 'vega-lite'
 import { mitraBernoulli, sampleSpectrum } from '../../src/theory/sgd.js'
 import { elasticTheory } from '../../src/theory/elastic.js'
@@ -54,14 +55,14 @@ export function rateAgainstMu(file: string, count: number, maxRounds: number): M
   const base = loadResolved(PAPER, file)
   const a = base.experiment.algorithm
   if (a.kind !== 'elastic') throw new Error(`${file}: the mu sweep needs algorithm.kind: elastic`)
-  const theory = elasticTheory(base.graph, base.problem.shards, a.eta, a.mu, { optimiseMu: true })
+  const theory = elasticTheory(base.graph, dataProblem(base.problem).shards, a.eta, a.mu, { optimiseMu: true })
   if (!theory.muOptimal) throw new Error(`${file}: no optimal mu (muMax ${theory.muMax})`)
   const topology = base.experiment.topology.kind
   const mus = Array.from({ length: count }, (_, k) => theory.muMax * (1 - ((count - k - 0.5) / count) ** 2))
   mus.push(theory.muOptimal.mu)
   mus.sort((x, y) => x - y)
   const points = mus.map((mu) => {
-    const predicted = elasticTheory(base.graph, base.problem.shards, a.eta, mu, { ranges: false }).rate
+    const predicted = elasticTheory(base.graph, dataProblem(base.problem).shards, a.eta, mu, { ranges: false }).rate
     const run = loadResolved(PAPER, file, [`algorithm.mu=${mu}`, `run.rounds=${roundsFor(predicted, maxRounds)}`])
     return { topology, mu, predicted, measured: simulateResolved(run).rateMeasured }
   })
@@ -93,7 +94,7 @@ export function bernoulliAgainstM(
   maxRounds: number,
 ): { samples: number; mOptimal: number; points: BernoulliPoint[] } {
   const base = loadResolved(PAPER, 'bernoulli.yaml')
-  const spectrum = sampleSpectrum(base.problem.shards)
+  const spectrum = sampleSpectrum(dataProblem(base.problem).shards)
   const points = ms.map((m) => {
     const t = mitraBernoulli(spectrum, m)
     const rounds = roundsFor(Math.sqrt(t.g_star), maxRounds)

@@ -9,6 +9,7 @@
  * Figure lemma1-distance: d(x_n, S) against the communication round n for several T (Lemma 1: non-increasing, and
  * faster for larger T).
  */
+import { dataProblem } from '../../src/problems/index.js'
 import type { TopLevelSpec } from 'vega-lite'
 import { localDecay, optimalLocalSteps } from '../../src/theory/local.js'
 import { loadResolved, simulateResolved, writeFigure, type Progress } from '../common.js'
@@ -33,7 +34,7 @@ export interface LocalRun {
 /** Algorithm 1 for each T: the rounds to 1e-6 and the distance history. */
 export function roundsAgainstT(Ts: readonly number[]): { beta: number; runs: LocalRun[] } {
   const base = loadResolved(PAPER, 'local.yaml')
-  const beta = localDecay(base.problem.shards, base.experiment.algorithm.eta)
+  const beta = localDecay(dataProblem(base.problem).shards, base.experiment.algorithm.eta)
   const runs = Ts.map((T) => {
     const run = simulateResolved(
       loadResolved(PAPER, 'local.yaml', [`algorithm.local_steps=${Number.isFinite(T) ? T : 'infinity'}`]),

@@ -8,6 +8,7 @@
  * t(m) = log(1e8) / log(1 / g*(m)); linear scaling t(m) ~ t(1)/m up to m* = beta / lambda_1, saturation past it.
  * Figure eta-star-vs-m: eta*(m) of Eq. 9, linear in m up to m* and flat past it.
  */
+import { dataProblem } from '../../src/problems/index.js'
 import { makeDigits } from './mnist.js'
 import type { TopLevelSpec } from 'vega-lite'
 import { mbbTheory, sampleSpectrum } from '../../src/theory/sgd.js'
@@ -36,7 +37,7 @@ export interface BatchSweep {
 /** Iterations to 1e-4 against the batch size m, each m with its own eta*(m). */
 export function iterationsAgainstBatch(ms: readonly number[], seeds: number): BatchSweep {
   const base = loadResolved(PAPER, 'sgd.yaml')
-  const spectrum = sampleSpectrum(base.problem.shards)
+  const spectrum = sampleSpectrum(dataProblem(base.problem).shards)
   const points = ms.map((m) => {
     const t = mbbTheory(spectrum, m)
     let total = 0

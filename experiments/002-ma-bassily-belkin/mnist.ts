@@ -16,7 +16,7 @@ import type { Experiment } from '../../src/config/schema.js'
 import { runReference } from '../../src/exchange/reference.js'
 import { createChannel } from '../../src/sim/channel.js'
 import { simulate } from '../../src/sim/engine.js'
-import type { Problem, Shard } from '../../src/problems/types.js'
+import type { DataProblem, Shard } from '../../src/problems/types.js'
 import { mbbTheory, sampleSpectrum, type SampleSpectrum } from '../../src/theory/sgd.js'
 import { buildGraph } from '../../src/topology/index.js'
 import { Rng } from '../../src/util/rng.js'
@@ -67,7 +67,7 @@ export function randomFeatures(images: readonly Float64Array[], s: DigitsSetting
 }
 
 /** The digits as one machine's shard: features, and +1 / -1 for even / odd digits. */
-export function digitsProblem(s: DigitsSettings): Problem {
+export function digitsProblem(s: DigitsSettings): DataProblem {
   const { images, digits } = loadDigits(s.perDigit)
   const shard: Shard = {
     rows: images.length,
@@ -90,7 +90,7 @@ export interface DigitsCurve {
 }
 
 /** One run on the digits with batch m (m = N: gradient descent) at eta*(m), for `rounds` iterations. */
-function digitsRun(problem: Problem, spectrum: SampleSpectrum, m: number, rounds: number, label: string): DigitsCurve {
+function digitsRun(problem: DataProblem, spectrum: SampleSpectrum, m: number, rounds: number, label: string): DigitsCurve {
   const N = problem.shards[0]!.rows
   const eta = mbbTheory(spectrum, m).eta_star
   const sampling = m >= N ? 'full' : { kind: 'batch', size: m }

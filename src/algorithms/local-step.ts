@@ -6,7 +6,6 @@ import type { Experiment } from '../config/schema.js'
 import type { Problem } from '../problems/types.js'
 import type { Graph } from '../topology/types.js'
 import { norm } from '../linalg/kernels.js'
-import { localGradient } from '../problems/losses.js'
 import { type MixingWeights } from '../topology/index.js'
 import { gradientStep } from './mixing.js'
 import { stochasticGradient } from './sampling.js'
@@ -18,7 +17,6 @@ export class LocalStep extends BaseStep {
   private readonly u: Float64Array
   private readonly full: Float64Array
   private readonly work: Float64Array
-  private readonly problem: Problem
   /** Local steps taken in the last round (for metrics). */
   stepsTaken = 0
 
@@ -33,7 +31,6 @@ export class LocalStep extends BaseStep {
     super(experiment, problem, graph, index)
     this.mixing = mixing
     this.algorithm = algorithm
-    this.problem = problem
     this.u = new Float64Array(problem.paramDim)
     this.full = new Float64Array(problem.paramDim)
     this.work = new Float64Array(problem.paramDim)
@@ -48,7 +45,7 @@ export class LocalStep extends BaseStep {
     let steps = 0
     for (; steps < limit; steps++) {
       if (a.local_steps === 'infinity') {
-        localGradient(this.problem.loss, this.context.shard, u, this.problem.classes, this.full)
+        this.context.objective.gradient(u, this.full)
         if (norm(this.full) ** 2 <= a.tol) break
       }
       const g = stochasticGradient(this.context, u, steps === 0 ? this.gradient : this.work)

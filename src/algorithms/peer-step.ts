@@ -33,6 +33,7 @@ export {
   gradientContext,
   initialParams,
   messageLength,
+  startingPoint,
   type PeerStep,
   type StepState,
 } from './step-base.js'

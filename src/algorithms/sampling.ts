@@ -4,21 +4,28 @@
  * order, so a networked peer draws exactly what the simulator draws for it.
  */
 import type { SamplingSpec } from '../config/schema.js'
-import { addSampleGradient, localGradient } from '../problems/losses.js'
-import type { LossKind, Shard } from '../problems/types.js'
+import type { Objective } from '../problems/types.js'
 import type { Rng } from '../util/rng.js'
 
 export interface GradientContext {
-  readonly loss: LossKind
-  readonly shard: Shard
-  readonly classes: number
+  /** The peer's own f_i: a built-in loss over its shard, or a problem module's functions. */
+  readonly objective: Objective
   readonly sampling: SamplingSpec
   readonly rng: Rng
-  /** Scratch for kernels that need one (softmax: length >= classes). */
-  readonly scratch: Float64Array
   /** Standard deviation of Gaussian noise added to each coordinate (Boffi & Slotine 2020 Eq. 1), drawn from `noiseRng`. */
   readonly noise?: number
   readonly noiseRng?: Rng
+  /**
+   * The indices drawn this round, written in place: `batch` fixed at `sampling.size`; Bernoulli's variable length
+   * views of one buffer, made once per length (no allocation per round once seen).
+   */
+  readonly batch: Int32Array
+  readonly drawn: Int32Array[]
+}
+
+/** The reusable index buffers of a gradient context for a peer with `samples` samples. */
+export function batchBuffers(sampling: SamplingSpec, samples: number): Pick<GradientContext, 'batch' | 'drawn'> {
+  return { batch: new Int32Array(sampling.kind === 'full' ? 0 : Math.max(sampling.size, samples)), drawn: [] }
 }
 
 /** out = g_i(w) plus the configured Gaussian gradient noise. Returns out. */
@@ -33,28 +40,30 @@ export function stochasticGradient(ctx: GradientContext, w: Float64Array, out: F
 }
 
 function sampledGradient(ctx: GradientContext, w: Float64Array, out: Float64Array): Float64Array {
-  const { loss, shard, classes, sampling, rng, scratch } = ctx
+  const { objective, sampling, rng } = ctx
   switch (sampling.kind) {
     case 'full':
-      return localGradient(loss, shard, w, classes, out)
+      return objective.gradient(w, out)
     case 'batch': {
       // m indices uniform with replacement (Ma, Bassily & Belkin 2017 Sec. 2, Kalan et al. 2019 Alg. 1); g = (1/m) sum grad l_s, in draw order.
-      out.fill(0)
       const m = sampling.size
-      const scale = 1 / m
-      for (let b = 0; b < m; b++) addSampleGradient(loss, shard, rng.int(shard.rows), w, classes, scale, out, scratch)
-      return out
+      const batch = viewOf(ctx, m)
+      for (let b = 0; b < m; b++) batch[b] = rng.int(objective.samples)
+      return objective.batchGradient(w, batch, 1 / m, out)
     }
     case 'bernoulli': {
       // Each sample with probability p = m / m_i, divided by the expected batch m (Mitra 2018 Eq. 8: unbiased).
-      out.fill(0)
       const m = sampling.size
-      const p = m / shard.rows
-      const scale = p >= 1 ? 1 / shard.rows : 1 / m
-      for (let s = 0; s < shard.rows; s++) {
-        if (rng.uniform() < p) addSampleGradient(loss, shard, s, w, classes, scale, out, scratch)
-      }
-      return out
+      const rows = objective.samples
+      const p = m / rows
+      let count = 0
+      for (let s = 0; s < rows; s++) if (rng.uniform() < p) ctx.batch[count++] = s
+      return objective.batchGradient(w, viewOf(ctx, count), p >= 1 ? 1 / rows : 1 / m, out)
     }
   }
+}
+
+/** The first `length` entries of the context's index buffer, as a view kept for the next round of that length. */
+function viewOf(ctx: GradientContext, length: number): Int32Array {
+  return (ctx.drawn[length] ??= ctx.batch.subarray(0, length))
 }

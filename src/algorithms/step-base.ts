@@ -4,13 +4,14 @@
  * with the peer's parameters, random stream and the mixing of what neighbours sent.
  */
 import { isDifferenceMode, type Experiment } from '../config/schema.js'
+import { objectiveOf } from '../problems/objective.js'
 import type { Problem } from '../problems/types.js'
 import type { Graph } from '../topology/types.js'
 import { Rng, type RngState } from '../util/rng.js'
 import { clipNorm, clipTowards, robustAggregate } from './robust.js'
 import { copyMixInto, gradientStep, mixInto } from './mixing.js'
 import type { MixingWeights } from '../topology/index.js'
-import { stochasticGradient, type GradientContext } from './sampling.js'
+import { batchBuffers, stochasticGradient, type GradientContext } from './sampling.js'
 import { MeshgdError } from '../util/errors.js'
 
 export interface PeerStep {
@@ -62,16 +63,21 @@ export function initialParams(experiment: Experiment, index: number, paramDim: n
   return w
 }
 
+/** Peer i's starting point: the problem module's `init` where it has one, else `run.init`. */
+export function startingPoint(experiment: Experiment, problem: Problem, index: number): Float64Array {
+  return (problem.loss === 'module' ? problem.init(index) : null) ?? initialParams(experiment, index, problem.paramDim)
+}
+
 export function gradientContext(experiment: Experiment, problem: Problem, index: number): GradientContext {
+  const objective = objectiveOf(problem, index)
+  const sampling = experiment.algorithm.sampling
   return {
-    loss: problem.loss,
-    shard: problem.shards[index]!,
-    classes: problem.classes,
-    sampling: experiment.algorithm.sampling,
+    objective,
+    sampling,
     rng: Rng.derive(experiment.run.seed, index, 'sampling'),
-    scratch: new Float64Array(Math.max(problem.classes, 1)),
     noise: experiment.algorithm.gradient_noise,
     noiseRng: Rng.derive(experiment.run.seed, index, 'gradient-noise'),
+    ...batchBuffers(sampling, objective.samples),
   }
 }
 
@@ -135,7 +141,7 @@ export abstract class BaseStep implements PeerStep {
     readonly index: number,
   ) {
     const d = problem.paramDim
-    this.params = initialParams(experiment, index, d)
+    this.params = startingPoint(experiment, problem, index)
     this.spare = new Float64Array(d)
     this.gradient = new Float64Array(d)
     this.context = gradientContext(experiment, problem, index)

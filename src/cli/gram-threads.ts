@@ -25,13 +25,9 @@ interface PartMessage {
 export function threadedGramApplies(resolved: ResolvedExperiment): boolean {
   const spec = resolved.experiment.problem
   const { problem } = resolved
+  if (spec.kind !== 'planted' || problem.loss !== 'squared') return false
   const samples = problem.shards.reduce((sum, s) => sum + s.rows, 0)
-  return (
-    spec.kind === 'planted' &&
-    problem.loss === 'squared' &&
-    samples < problem.dim &&
-    samples * problem.dim >= THREADED_GRAM_MIN_ENTRIES
-  )
+  return samples < problem.dim && samples * problem.dim >= THREADED_GRAM_MIN_ENTRIES
 }
 
 /** Draw the parts on up to `threads` workers; resolves with every part's sum, or null when one is irregular. */
@@ -76,8 +72,8 @@ export async function seedPlantedGram(resolved: ResolvedExperiment, opts: SeedOp
   const threads = opts.threads ?? availableParallelism()
   if (!threadedGramApplies(resolved)) return false
   const spec = resolved.experiment.problem
-  if (spec.kind !== 'planted') return false
   const { problem } = resolved
+  if (spec.kind !== 'planted' || problem.loss === 'module') return false
   const N = problem.shards.reduce((sum, s) => sum + s.rows, 0)
   const parts = gramParts(problem.dim, N).length
   const drawing = drawParts({ spec, peers: problem.shards.length }, parts, threads)

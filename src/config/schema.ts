@@ -119,9 +119,18 @@ const csvSchema = z.strictObject({
   classes: int(0).default(0),
 })
 
+/** Your own problem: an ES module whose default export builds it (docs/problems.md "The module contract"). */
+const moduleSchema = z.strictObject({
+  kind: z.literal('module'),
+  /** The module file, relative to the experiment file. */
+  path: z.string().min(1),
+  /** Handed to the module's default export as its first argument. */
+  options: z.record(z.string(), z.unknown()).default({}),
+})
+
 const problemSchema = z.preprocess(
   (v) => (v !== null && typeof v === 'object' && !('kind' in v) ? { ...v, kind: 'planted' } : v),
-  z.discriminatedUnion('kind', [plantedSchema, csvSchema]),
+  z.discriminatedUnion('kind', [plantedSchema, csvSchema, moduleSchema]),
 )
 
 const compressionSchema = z.preprocess(

@@ -1,7 +1,7 @@
 /**
  * The solution every peer should reach, as the simulator and the peers both measure their error against it.
  */
-import { initialParams } from '../algorithms/peer-step.js'
+import { startingPoint } from '../algorithms/peer-step.js'
 import { minNormSolution } from '../linalg/min-norm.js'
 import { stackedFeatures } from '../problems/index.js'
 import { referenceSolution } from '../theory/reference.js'
@@ -13,13 +13,14 @@ import type { ResolvedExperiment } from './resolve.js'
  */
 export function runReference(resolved: ResolvedExperiment): { w: Float64Array; kind: string } | null {
   const { experiment, problem } = resolved
-  if (experiment.algorithm.eta === 0) return { w: meanStart(experiment, problem.paramDim), kind: 'mean of the starts' }
+  if (experiment.algorithm.eta === 0) return { w: meanStart(resolved), kind: 'mean of the starts' }
+  if (problem.loss === 'module') return null
   const noiseFree = experiment.problem.kind === 'planted' && experiment.problem.noise === 0
   const reference = referenceSolution(problem, noiseFree)
   if (!reference) return null
   if (experiment.run.init.kind === 'zeros' || reference.kind !== 'min-norm-interpolant') return reference
   const d = problem.paramDim
-  const mean = meanStart(experiment, d)
+  const mean = meanStart(resolved)
   const { X, rows } = stackedFeatures(problem)
   const Xm = new Float64Array(rows)
   for (let r = 0; r < rows; r++) {
@@ -37,12 +38,12 @@ export function runReference(resolved: ResolvedExperiment): { w: Float64Array; k
  * The mean of the peers' starting points: what plain gossip (dsgd or push-sum with eta 0) averages to, and the part of
  * the start that no update of an interpolating problem changes.
  */
-function meanStart(experiment: ResolvedExperiment['experiment'], d: number): Float64Array {
+function meanStart({ experiment, problem }: ResolvedExperiment): Float64Array {
   const n = experiment.swarm.peers
-  const mean = new Float64Array(d)
+  const mean = new Float64Array(problem.paramDim)
   for (let i = 0; i < n; i++) {
-    const w0 = initialParams(experiment, i, d)
-    for (let k = 0; k < d; k++) mean[k]! += w0[k]! / n
+    const w0 = startingPoint(experiment, problem, i)
+    for (let k = 0; k < mean.length; k++) mean[k]! += w0[k]! / n
   }
   return mean
 }

@@ -4,8 +4,9 @@
  * Cross-field checks that need more than one section live here, each naming its field.
  */
 import { readFileSync } from 'node:fs'
+import { createRequire } from 'node:module'
 import { isAbsolute, resolve } from 'node:path'
-import { buildProblem } from '../problems/index.js'
+import { buildProblem, objectiveOf } from '../problems/index.js'
 import type { Problem, ProblemSpec } from '../problems/types.js'
 import { buildGraph, latticeShape } from '../topology/index.js'
 import type { Graph, TopologySpec } from '../topology/types.js'
@@ -66,7 +67,8 @@ function specOf(t: TopologySection, n: number, field: string): TopologySpec {
 
 export function problemSpecOf(experiment: ExperimentInput, baseDir: string): ProblemSpec {
   const p = experiment.problem
-  if (p.kind === 'csv') return { ...p, path: isAbsolute(p.path) ? p.path : resolve(baseDir, p.path) }
+  if (p.kind === 'csv' || p.kind === 'module')
+    return { ...p, path: isAbsolute(p.path) ? p.path : resolve(baseDir, p.path) }
   return p
 }
 
@@ -86,6 +88,25 @@ function readData(path: string): string {
 }
 
 /**
+ * A problem module, imported synchronously (Node's `require` of an ES module: one without top-level await), so that
+ * resolving an experiment stays one synchronous step everywhere it happens. Imported once per process.
+ */
+function importModule(path: string): unknown {
+  try {
+    return createRequire(import.meta.url)(path)
+  } catch (err) {
+    const e = err as NodeJS.ErrnoException
+    const reason =
+      e.code === 'MODULE_NOT_FOUND' && e.message.includes(path)
+        ? 'no such file'
+        : e.code === 'ERR_REQUIRE_ASYNC_MODULE'
+          ? 'it uses top-level await, which a problem module may not (load data inside createProblem)'
+          : (e.message.split('\n')[0] ?? String(err))
+    throw new ConfigError('CONFIG_READ', `problem module ${path}: cannot load: ${reason}`, 'problem.path')
+  }
+}
+
+/**
  * `algorithm.eta: auto`: eta*(m) of Ma, Bassily & Belkin 2017 Theorem 4 for batch sampling, Mitra's eta* (Mitra 2018 Eq. 11) for
  * Bernoulli sampling, and for full gradients the step that minimises the predicted rate of `elastic` (or eta*(N),
  * the optimal full-batch step 2N / (beta + (N - 1)(lambda_1 + lambda_n)), for the other algorithms).
@@ -94,7 +115,7 @@ export function autoEta(experiment: ExperimentInput, graph: Graph, problem: Prob
   if (problem.loss !== 'squared') {
     throw new ConfigError(
       'CONFIG_INVALID',
-      `auto needs squared loss (the step theory of Ma, Bassily & Belkin 2017 is for it); give a number for ${problem.loss} loss`,
+      `auto needs squared loss (the step theory of Ma, Bassily & Belkin 2017 is for it); give a number for ${lossName(problem)}`,
       'algorithm.eta',
     )
   }
@@ -124,12 +145,16 @@ function autoCoupling(input: ExperimentInput, graph: Graph, problem: Problem): {
   return { eta: a.eta === 'auto' ? autoEta(withMu(mu), graph, problem) : eta0, mu }
 }
 
+function lossName(problem: Problem): string {
+  return problem.loss === 'module' ? 'a problem module' : `${problem.loss} loss`
+}
+
 /** `algorithm.mu: auto`: the theory's best mu at step eta (squared loss; a graph on which mu matters). */
 function autoMu(graph: Graph, problem: Problem, eta: number): number {
   if (problem.loss !== 'squared')
     throw new ConfigError(
       'CONFIG_INVALID',
-      `auto needs squared loss (the elastic theory is for it); give a number for ${problem.loss} loss`,
+      `auto needs squared loss (the elastic theory is for it); give a number for ${lossName(problem)}`,
       'algorithm.mu',
     )
   const mu = optimalMu(graph, problem.shards, eta)
@@ -142,22 +167,31 @@ function autoMu(graph: Graph, problem: Problem, eta: number): number {
   return mu
 }
 
-/** Build the graph and the problem and fix every value; errors from the pure layers keep their one-line messages. */
-export function resolveExperiment(input: ExperimentInput, baseDir: string): ResolvedExperiment {
+/**
+ * Build the graph and the problem and fix every value; errors from the pure layers keep their one-line messages.
+ * `peer`: the one peer this process computes for (a networked peer), which alone a problem module then loads.
+ */
+export function resolveExperiment(
+  input: ExperimentInput,
+  baseDir: string,
+  peer: number | null = null,
+): ResolvedExperiment {
   const n = input.swarm.peers
   const graph = buildGraph(topologySpecOf(input), n)
-  const problem = buildProblem(problemSpecOf(input, baseDir), n, readData)
+  const sources = { readText: readData, importModule, seed: input.run.seed, peer }
+  const problem = buildProblem(problemSpecOf(input, baseDir), n, sources)
   const sampling = input.algorithm.sampling
   if (sampling.kind === 'bernoulli') {
-    problem.shards.forEach((shard, i) => {
-      if (sampling.size > shard.rows) {
+    for (const i of peer === null ? graph.neighbours.keys() : [peer]) {
+      const rows = objectiveOf(problem, i).samples
+      if (sampling.size > rows) {
         throw new ConfigError(
           'CONFIG_INVALID',
-          `${sampling.size} is more than the ${shard.rows} samples of peer ${i} (Bernoulli sampling takes each sample with probability size / samples)`,
+          `${sampling.size} is more than the ${rows} samples of peer ${i} (Bernoulli sampling takes each sample with probability size / samples)`,
           'algorithm.sampling.size',
         )
       }
-    })
+    }
   }
   const experiment = {
     ...input,

@@ -107,13 +107,14 @@ export interface PeerCore {
 
 export function createCore(opts: PeerOptions): PeerCore {
   const started = performance.now()
-  const { experiment, graph, problem } = resolveExperiment(opts.experiment, opts.baseDir)
   const i = opts.index
-  if (!Number.isInteger(i) || i < 0 || i >= graph.n) throw new RangeError(`--index ${i}: must be 0..${graph.n - 1}`)
+  const n = opts.experiment.swarm.peers
+  if (!Number.isInteger(i) || i < 0 || i >= n) throw new RangeError(`--index ${i}: must be 0..${n - 1}`)
+  const { experiment, graph, problem } = resolveExperiment(opts.experiment, opts.baseDir, i)
   const neighbours = graph.neighbours[i]!
   // Planted shards are drawn when first read: draw this peer's own now, at start-up, not inside its first round's
   // compute time (a ReLU problem's reference is w* itself and reads no shard before the rounds begin).
-  void problem.shards[i]!.features
+  if (problem.loss !== 'module') void problem.shards[i]!.features
   const d = problem.paramDim
   const step = createPeerStep(experiment, problem, graph, i)
   const wireDim = step.messageLength

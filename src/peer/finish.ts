@@ -8,7 +8,8 @@ import { performance } from 'node:perf_hooks'
 import { encodeF64, encodeFrame } from '../codec/index.js'
 import { distance } from '../linalg/kernels.js'
 import { float64LeBytes, writeFileAtomic } from '../observe/run-dir.js'
-import { localGradient, localLoss } from '../problems/losses.js'
+import { evaluationOf } from '../exchange/records.js'
+import { objectiveOf } from '../problems/objective.js'
 import type { PeerCore } from './context.js'
 import type { PeerLinks } from './links.js'
 import type { Recorder } from './recorder.js'
@@ -27,7 +28,7 @@ export async function finish(
 ): Promise<PeerInfo> {
   const { step, problem, i, d } = core
   await checkpointer.write(core.counters.round, true) // on finishing, and on shutdown
-  const full = localGradient(problem.loss, problem.shards[i]!, step.params, problem.classes, new Float64Array(d))
+  const full = objectiveOf(problem, i).gradient(step.params, new Float64Array(d))
   recorder.record(core.counters.round, core.book.newest(), full, 0)
   recorder.flush()
   writeFileAtomic(join(core.opts.out, 'params', `${i}.f64`), float64LeBytes(step.params))
@@ -99,8 +100,9 @@ function peerInfo(core: PeerCore, links: PeerLinks, interrupted: boolean, resume
     rebound_neighbours: links.rebinder.rebound,
     target_round: core.targetWatch?.reached() ? core.targetWatch.metAt() : null,
     final: {
-      loss: localLoss(problem.loss, problem.shards[i]!, step.params, problem.classes),
+      loss: objectiveOf(problem, i).loss(step.params),
       error: reference ? distance(step.params, reference.w) : null,
+      ...evaluationOf(problem, step.params),
     },
     time: { ...core.times.split(links.outbox?.busyMs() ?? 0), rounds: core.times.rounds },
     wall_s: (performance.now() - core.started) / 1000,

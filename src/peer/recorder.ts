@@ -8,7 +8,7 @@ import { performance } from 'node:perf_hooks'
 import type { RoundRecord } from '../exchange/records.js'
 import type { StatusMessage } from '../net/roster.js'
 import { distance, norm } from '../linalg/kernels.js'
-import { localLoss } from '../problems/losses.js'
+import { objectiveOf } from '../problems/objective.js'
 import type { PeerCore } from './context.js'
 import type { PeerLinks } from './links.js'
 import { trimRecords, type Resumed } from './recovery.js'
@@ -64,7 +64,7 @@ export class Recorder {
     const entry: RoundRecord = {
       round: t,
       peer: core.i,
-      loss: localLoss(core.problem.loss, core.problem.shards[core.i]!, w, core.problem.classes),
+      loss: objectiveOf(core.problem, core.i).loss(w),
       grad_norm: norm(gradient),
       disagreement,
       error: core.reference ? distance(w, core.reference.w) : null,
@@ -124,7 +124,7 @@ export class Recorder {
     return {
       index: core.i,
       round,
-      loss: localLoss(core.problem.loss, core.problem.shards[core.i]!, w, core.problem.classes),
+      loss: objectiveOf(core.problem, core.i).loss(w),
       disagreement,
       relative_error: core.reference ? distance(w, core.reference.w) / core.referenceScale : null,
       done,

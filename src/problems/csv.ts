@@ -4,7 +4,7 @@
  * Every error is one line naming the file, the line (1-based, as an editor shows it) and the column.
  */
 import { ProblemError } from './errors.js'
-import type { Problem, ProblemSpec, Shard } from './types.js'
+import type { DataProblem, ProblemSpec, Shard } from './types.js'
 
 type CsvSpec = Extract<ProblemSpec, { kind: 'csv' }>
 
@@ -50,7 +50,7 @@ interface CsvTable {
   widthFrom: string
 }
 
-export function parseCsvProblem(text: string, file: string, spec: CsvSpec, peers: number): Problem {
+export function parseCsvProblem(text: string, file: string, spec: CsvSpec, peers: number): DataProblem {
   const table = readTable(text, file, spec)
   const target = targetColumn(table, spec)
   const { features, targets } = readNumbers(table, target)

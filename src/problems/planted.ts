@@ -5,7 +5,7 @@
  */
 import { Rng } from '../util/rng.js'
 import { ProblemError } from './errors.js'
-import type { Problem, ProblemSpec, Shard } from './types.js'
+import type { DataProblem, ProblemSpec, Shard } from './types.js'
 
 type PlantedSpec = Extract<ProblemSpec, { kind: 'planted' }>
 
@@ -102,7 +102,7 @@ function drawnOnRead(spec: PlantedSpec, index: number, wStar: () => Float64Array
 }
 
 /** The problem; w* and each shard are drawn when first read (`meshgd theory` at d = 10^6 reads neither). */
-export function plantedProblem(spec: PlantedSpec, peers: number): Problem {
+export function plantedProblem(spec: PlantedSpec, peers: number): DataProblem {
   validate(spec)
   let weights: Float64Array | null = null
   const wStar = (): Float64Array => (weights ??= plantedWeights(spec))

@@ -91,7 +91,7 @@ export async function writeRunReport(input: RunReportInput): Promise<RunReportFi
   const html = reportPageHtml({
     title: `meshgd run ${s.swarm}`,
     lead: [
-      `${s.peers} peers, ${e.topology.kind}, ${e.algorithm.kind}, ${e.problem.kind}${e.problem.loss ? ` ${e.problem.loss}` : ''} problem${'dim' in e.problem ? `, d = ${e.problem.dim}` : ''}; ${s.mode === 'report' ? "gathered from the peers' folders" : `${s.mode} run`}`,
+      `${s.peers} peers, ${e.topology.kind}, ${e.algorithm.kind}, ${e.problem.kind}${'loss' in e.problem ? ` ${e.problem.loss}` : ''} problem${'dim' in e.problem ? `, d = ${e.problem.dim}` : ''}; ${s.mode === 'report' ? "gathered from the peers' folders" : `${s.mode} run`}`,
       input.dir,
     ],
     summary: summaryRows(s),

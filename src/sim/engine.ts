@@ -12,9 +12,9 @@ import { createPeerStep, type PeerStep } from '../algorithms/peer-step.js'
 import { distance, norm, withinBounds } from '../linalg/kernels.js'
 import { measuredRateFromPoints } from '../observe/measured-rate.js'
 import type { Channel } from './channel.js'
-import { recordInterval, type RoundRecord } from '../exchange/records.js'
+import { evaluationOf, recordInterval, type RoundRecord } from '../exchange/records.js'
 import type { Experiment } from '../config/schema.js'
-import { localGradient, localLoss } from '../problems/losses.js'
+import { objectiveOf, peersOf } from '../problems/objective.js'
 import type { Problem } from '../problems/types.js'
 import { roundEdges } from '../topology/index.js'
 import type { Graph } from '../topology/types.js'
@@ -71,8 +71,8 @@ export { initialParams } from '../algorithms/peer-step.js'
 
 export function simulate(input: SimulationInput, hooks: SimulationHooks = {}): SimulationResult {
   const { problem, graph } = input
-  if (problem.shards.length !== graph.n) {
-    throw new RangeError(`simulate: ${problem.shards.length} data shards for ${graph.n} peers`)
+  if (peersOf(problem) !== graph.n) {
+    throw new RangeError(`simulate: a problem for ${peersOf(problem)} peers on a graph of ${graph.n}`)
   }
   const now = hooks.now ?? (() => 0)
   const start = now()
@@ -239,19 +239,19 @@ function roundRecords(
     for (const j of graph.neighbours[i]!) disagreement = Math.max(disagreement, distance(w, c.peers[j]!.params))
     // grad_norm is |g_i(w_i^t)|, the gradient used in round t; at the last state (no round follows) the full local
     // gradient stands in for it.
-    const g = gradsValid
-      ? peer.gradient
-      : localGradient(problem.loss, problem.shards[i]!, w, problem.classes, c.scratch)
+    const objective = objectiveOf(problem, i)
+    const g = gradsValid ? peer.gradient : objective.gradient(w, c.scratch)
     return {
       round: t,
       peer: i,
-      loss: localLoss(problem.loss, problem.shards[i]!, w, problem.classes),
+      loss: objective.loss(w),
       grad_norm: norm(g),
       disagreement,
       error: reference ? distance(w, reference) : null,
       bytes_sent: c.bytesSent[i]!,
       bytes_received: c.bytesReceived[i]!,
       t_ms: Math.round(tMs * 1000) / 1000,
+      ...evaluationOf(problem, w),
     }
   })
 }

@@ -8,7 +8,7 @@ import { maxPairwiseDistance } from '../linalg/kernels.js'
 import { resolveExperiment, type ResolvedExperiment } from '../exchange/resolve.js'
 import { stopFieldFor, targetLag } from '../exchange/target-stop.js'
 import { topologyName } from '../topology/index.js'
-import type { RoundRecord } from '../exchange/records.js'
+import { summaryEvaluation, type EvaluationSummary, type RoundRecord } from '../exchange/records.js'
 import { runReference } from '../exchange/reference.js'
 
 /** The solution a run is measured against (exchange/reference.ts), or null. */
@@ -59,6 +59,8 @@ export interface RunSummary {
     relative_max_error: number | null
     disagreement: number
     mean_loss: number
+    /** a problem module's `evaluate` figures (docs/problems.md) */
+    evaluation?: EvaluationSummary
   }
   experiment: Experiment
 }
@@ -157,6 +159,7 @@ function simulationSummary(
       relative_max_error: maxError === null ? null : maxError / (refNorm > 0 ? refNorm : 1),
       disagreement: maxPairwiseDistance(result.params),
       mean_loss: lastRecords.reduce((s, r) => s + r.loss, 0) / Math.max(1, lastRecords.length),
+      ...summaryEvaluation(problem, lastRecords, result.params),
     },
     experiment,
   }

@@ -7,7 +7,7 @@ import { existsSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { messageLength } from '../algorithms/peer-step.js'
 import type { ExperimentInput } from '../config/schema.js'
-import type { RoundRecord } from '../exchange/records.js'
+import { summaryEvaluation, type RoundRecord } from '../exchange/records.js'
 import { runReference } from '../exchange/reference.js'
 import { resolveExperiment } from '../exchange/resolve.js'
 import { distance, maxPairwiseDistance, norm } from '../linalg/kernels.js'
@@ -194,6 +194,7 @@ function swarmSummary(
       relative_max_error: relative,
       disagreement: maxPairwiseDistance(params),
       mean_loss: finals.reduce((s, r) => s + r.loss, 0) / Math.max(1, finals.length),
+      ...summaryEvaluation(resolved.problem, finals, params),
     },
     experiment: resolved.experiment,
     peer_addrs: infos.map((x) => x.addrs[0] ?? ''),

@@ -3,7 +3,8 @@
  * Pure: takes the resolved graph and problem.
  */
 import type { Experiment } from '../config/schema.js'
-import type { Problem } from '../problems/types.js'
+import type { DataProblem, Problem } from '../problems/types.js'
+import { theoryData } from './quadratic-module.js'
 import { degreeStats, topologyName } from '../topology/index.js'
 import type { Graph } from '../topology/types.js'
 import { qsgdOmega } from '../codec/quantize.js'
@@ -44,12 +45,13 @@ export function whyNoPrediction(experiment: Experiment, problem: Problem, graph?
   const a = experiment.algorithm
   if (gossipWeightsOf(a.kind) !== null) return whyNoGossipPrediction(experiment, graph)
   if (a.kind !== 'elastic') return `no rate theory for algorithm ${a.kind}`
-  if (problem.loss !== 'squared')
-    return `the rate theory of Mitra 2018 holds for squared loss (this is ${problem.loss})`
+  const data = theoryData(problem)
+  if (!data) return NOT_QUADRATIC
+  if (data.loss !== 'squared') return `the rate theory of Mitra 2018 holds for squared loss (this is ${data.loss})`
   if (a.sampling.kind !== 'full') return 'the linear-rate prediction needs full gradients (sampling: full)'
   if (a.local_steps !== 1) return 'the rate theory is for one gradient step per round (local_steps: 1)'
   if (a.eta_per_peer) return 'the rate theory is for one step size shared by all peers'
-  const cost = costOf(problem)
+  const cost = costOf(data)
   if (cost.multiplyAdds > THEORY_COST_LIMIT) {
     return `the rate theory would take about ${cost.multiplyAdds.toExponential(1)} multiply-adds (ten minutes or more), mostly ${cost.dominant}; its limit is ${THEORY_COST_LIMIT.toExponential(0)}`
   }
@@ -65,8 +67,12 @@ export function whyNoPrediction(experiment: Experiment, problem: Problem, graph?
 export const THEORY_COST_LIMIT = 1e12
 export const PREDICTION_COST_LIMIT = 1e10
 
+/** Why a problem module has no theory. */
+const NOT_QUADRATIC =
+  'not applicable: the theory is for quadratic losses, and this problem module does not declare itself quadratic (hessian(i))'
+
 function costOf(
-  problem: Problem,
+  problem: DataProblem,
   opts: { ranges?: boolean; optimiseMu?: boolean } = {},
 ): { multiplyAdds: number; dominant: string } {
   const samples = problem.shards.reduce((sum, shard) => sum + shard.rows, 0)
@@ -77,9 +83,10 @@ export function predictRate(resolved: Resolved): RatePrediction | null {
   const { experiment, graph, problem } = resolved
   const a = experiment.algorithm
   if (gossipWeightsOf(a.kind) !== null) return gossipRatePrediction(experiment, graph)
-  if (whyNoPrediction(experiment, problem) !== null || a.kind !== 'elastic') return null
-  if (costOf(problem, { ranges: false }).multiplyAdds > PREDICTION_COST_LIMIT) return null
-  const t = elasticTheory(graph, problem.shards, a.eta, a.mu, { method: 'auto', optimiseMu: false, ranges: false })
+  const data = theoryData(problem)
+  if (whyNoPrediction(experiment, problem) !== null || a.kind !== 'elastic' || !data) return null
+  if (costOf(data, { ranges: false }).multiplyAdds > PREDICTION_COST_LIMIT) return null
+  const t = elasticTheory(graph, data.shards, a.eta, a.mu, { method: 'auto', optimiseMu: false, ranges: false })
   const excited = experiment.run.init.kind === 'zeros' ? t.rateExcited : t.rate
   return {
     algorithm: 'elastic',
@@ -178,19 +185,21 @@ export function theoryReport(resolved: Resolved, opts: { optimiseMu?: boolean } 
   const lap = laplacianEigen(graph)
   const a = experiment.algorithm
   const note = whyNoPrediction(experiment, problem, graph)
-  const scan = muScan(problem, opts.optimiseMu ?? true)
+  const data = theoryData(problem)
+  const scan = data ? muScan(data, opts.optimiseMu ?? true) : { run: false, note: null }
   const elastic =
-    note === null && a.kind === 'elastic'
+    note === null && a.kind === 'elastic' && data
       ? {
           eta: a.eta,
           mu: a.mu,
-          ...elasticReport(elasticTheory(graph, problem.shards, a.eta, a.mu, { method: 'auto', optimiseMu: scan.run })),
+          ...elasticReport(elasticTheory(graph, data.shards, a.eta, a.mu, { method: 'auto', optimiseMu: scan.run })),
         }
       : null
+  // the sampling theories read single samples, which a module's Hessian does not give
   const spectrum = problem.loss === 'squared' ? sampleSpectrum(problem.shards) : null
   return {
     ...samplingTheory(a, spectrum),
-    local: localTheory(a, problem),
+    local: data ? localTheory(a, data) : null,
     quorum: quorumTheory(a, spectrum, graph.n),
     qsgd: qsgdTheory(a, problem.paramDim),
     experiment: {
@@ -210,7 +219,7 @@ export function theoryReport(resolved: Resolved, opts: { optimiseMu?: boolean } 
     },
     mixing: mixingReport(experiment, graph),
     elastic,
-    note: note ?? (elastic ? scan.note : null),
+    note: note ?? (elastic ? scan.note : data ? null : NOT_QUADRATIC),
   }
 }
 
@@ -229,7 +238,7 @@ function samplingTheory(a: AlgorithmSpec, spectrum: Spectrum | null): Pick<Theor
 }
 
 /** Local steps (Zhang & Li 2022): the decay and the best number of local steps per communication ratio. */
-function localTheory(a: AlgorithmSpec, problem: Problem): TheoryReport['local'] {
+function localTheory(a: AlgorithmSpec, problem: DataProblem): TheoryReport['local'] {
   if (problem.loss !== 'squared' || !(a.kind === 'local' || ('local_steps' in a && a.local_steps !== 1))) return null
   const beta = localDecay(problem.shards, a.eta)
   if (!(beta > 0 && beta < 1)) return null
@@ -263,7 +272,7 @@ function qsgdTheory(a: AlgorithmSpec, d: number): TheoryReport['qsgd'] {
 }
 
 /** Whether the best-mu scan (about 40 more rate evaluations) stays under THEORY_COST_LIMIT, and a note when not. */
-function muScan(problem: Problem, wanted: boolean): { run: boolean; note: string | null } {
+function muScan(problem: DataProblem, wanted: boolean): { run: boolean; note: string | null } {
   if (!wanted) return { run: false, note: null }
   const cost = costOf(problem, { optimiseMu: true })
   if (cost.multiplyAdds <= THEORY_COST_LIMIT) return { run: true, note: null }

@@ -11,14 +11,14 @@
  */
 import { minNormSolution } from '../linalg/min-norm.js'
 import { stackedFeatures } from '../problems/index.js'
-import type { Problem } from '../problems/types.js'
+import type { DataProblem } from '../problems/types.js'
 
 export interface Reference {
   readonly w: Float64Array
   readonly kind: 'min-norm-interpolant' | 'planted' | 'least-squares'
 }
 
-export function referenceSolution(problem: Problem, noiseFree: boolean): Reference | null {
+export function referenceSolution(problem: DataProblem, noiseFree: boolean): Reference | null {
   if (problem.loss === 'squared' || problem.loss === 'quartic') {
     const { X, y, rows } = stackedFeatures(problem)
     const solution = minNormSolution(X, y, rows, problem.dim)
@@ -30,7 +30,7 @@ export function referenceSolution(problem: Problem, noiseFree: boolean): Referen
 }
 
 /** argmin_w sum_i (1/m_i) sum_s 1/2 (x_s w - y_s)^2: rows of peer i scaled by 1/sqrt(m_i); null when not unique. */
-function leastSquares(problem: Problem): Reference | null {
+function leastSquares(problem: DataProblem): Reference | null {
   const { X, y, rows } = stackedFeatures(problem)
   const d = problem.dim
   let r = 0

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest'
-import { stochasticGradient } from '../../src/algorithms/sampling.js'
+import { batchBuffers, stochasticGradient } from '../../src/algorithms/sampling.js'
+import { objectiveOf } from '../../src/problems/objective.js'
 import type { SamplingSpec } from '../../src/config/schema.js'
 import type { Shard } from '../../src/problems/types.js'
 import { Rng } from '../../src/util/rng.js'
@@ -12,18 +13,17 @@ const shard: Shard = {
   targets: Float64Array.from([1, 2, 3, 4, 5]),
   sourceRows: [0, 1, 2, 3, 4],
 }
+const objective = objectiveOf({ loss: 'squared', dim: 3, classes: 1, paramDim: 3, shards: [shard], planted: null }, 0)
 const w = new Float64Array(3)
 // (1/5) sum_s -y_s x_s = -(1/5) [1 + 4, 4 + 4 + 5, 9 + 5] = [-1, -2.6, -2.8]
 const fullGradient = [-1, -2.6, -2.8]
 
 function meanOf(sampling: SamplingSpec, draws: number, seed: number): number[] {
   const ctx = {
-    loss: 'squared' as const,
-    shard,
-    classes: 1,
+    objective,
     sampling,
     rng: Rng.derive(seed, 0, 'sampling'),
-    scratch: new Float64Array(1),
+    ...batchBuffers(sampling, shard.rows),
   }
   const out = new Float64Array(3)
   const sum = [0, 0, 0]
@@ -53,12 +53,10 @@ describe('sampling (docs/algorithms.md)', () => {
     const rng = Rng.derive(9, 0, 'sampling')
     const twin = Rng.derive(9, 0, 'sampling')
     const ctx = {
-      loss: 'squared' as const,
-      shard,
-      classes: 1,
+      objective,
       sampling: { kind: 'batch', size: 3, replace: true } as const,
       rng,
-      scratch: new Float64Array(1),
+      ...batchBuffers({ kind: 'batch', size: 3, replace: true }, shard.rows),
     }
     const out = stochasticGradient(ctx, w, new Float64Array(3))
     const expected = [0, 0, 0]

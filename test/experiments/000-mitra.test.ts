@@ -8,6 +8,7 @@
  *   m, and at m = N equals gradient descent's ((lambda_1 - lambda_n)/(lambda_1 + lambda_n))^2 (Eq. 13).
  * Seeded: the planted data and the sampling use the seeds of the experiment files and run.seed = 1..3.
  */
+import { dataProblem } from '../../src/problems/index.js'
 import { describe, expect, it } from 'vitest'
 import { bernoulliAgainstM, rateAgainstMu } from '../../experiments/000-mitra/make.js'
 import { loadResolved } from '../../experiments/common.js'
@@ -25,7 +26,7 @@ describe('000 Mitra: elastic rate against mu (Eq. 14, Sec. III)', () => {
 
   it('every rate is above 1 - eta lambda_min^+(H), H computed independently', () => {
     const resolved = loadResolved('000-mitra', 'ring.yaml')
-    const lambdaMin = peerAveragedHessianEigenvalues(resolved.problem.shards)[0]!
+    const lambdaMin = peerAveragedHessianEigenvalues(dataProblem(resolved.problem).shards)[0]!
     for (const p of sweep.points) expect(p.measured!).toBeGreaterThanOrEqual(1 - sweep.eta * lambdaMin - 1e-9)
   })
 
@@ -46,7 +47,7 @@ describe('000 Mitra: Bernoulli SGD against m (Eqs. 10-13)', () => {
 
   it('at m = N it is gradient descent: ((lambda_1 - lambda_n) / (lambda_1 + lambda_n))^2 within 1%', () => {
     const resolved = loadResolved('000-mitra', 'bernoulli.yaml')
-    const ev = peerAveragedHessianEigenvalues(resolved.problem.shards)
+    const ev = peerAveragedHessianEigenvalues(dataProblem(resolved.problem).shards)
     const l1 = ev[ev.length - 1]!
     const ln = ev[0]!
     const gd = ((l1 - ln) / (l1 + ln)) ** 2

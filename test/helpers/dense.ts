@@ -5,13 +5,14 @@
  */
 import { Matrix, solve } from 'ml-matrix'
 import { expect } from 'vitest'
+import { dataProblem } from '../../src/problems/index.js'
 import type { Problem } from '../../src/problems/types.js'
 
 export type Vec = number[]
 
 /** grad l_i(w) = (1/m_i) sum_s (x_s . w - y_s) x_s */
 export function squaredGradient(problem: Problem, i: number, w: Vec): Vec {
-  const s = problem.shards[i]!
+  const s = dataProblem(problem).shards[i]!
   const g = new Array<number>(s.dim).fill(0)
   for (let r = 0; r < s.rows; r++) {
     let z = 0
@@ -37,10 +38,11 @@ export function expectClose(a: Vec[], b: Vec[], tol = 1e-12): void {
 
 /** argmin_w sum_i l_i(w) for squared loss: sum_i (1/m_i) X_i^T X_i w = sum_i (1/m_i) X_i^T y_i. */
 export function leastSquaresMinimiser(problem: Problem): Vec {
-  const d = problem.dim
+  const data = dataProblem(problem)
+  const d = data.dim
   const A = Matrix.zeros(d, d)
   const b = Matrix.zeros(d, 1)
-  for (const s of problem.shards) {
+  for (const s of data.shards) {
     for (let r = 0; r < s.rows; r++) {
       for (let a = 0; a < d; a++) {
         const xa = s.features[r * d + a]! / s.rows

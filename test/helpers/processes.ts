@@ -3,6 +3,7 @@
  * launchers; their progress read from their own metrics files, and the exact answer computed independently (a dense
  * solve of the Gram system). Every process started here is in `started`; a test file calls `stopStarted()` after all.
  */
+import { dataProblem } from '../../src/problems/index.js'
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
 import { existsSync, readFileSync } from 'node:fs'
 import { createServer } from 'node:net'
@@ -156,7 +157,7 @@ export async function waitForRound(out: string, i: number, round: number, timeou
 export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms))
 
 export function shardsOf(body: Record<string, unknown>, baseDir: string): readonly Shard[] {
-  return resolveExperiment(experimentFrom(body), baseDir).problem.shards
+  return dataProblem(resolveExperiment(experimentFrom(body), baseDir).problem).shards
 }
 
 /** w = X^T (X X^T)^{-1} y over the given shards: the minimum-norm interpolant, by a dense Gram solve. */

@@ -12,7 +12,8 @@ import { resolveExperiment } from '../../src/exchange/resolve.js'
 import type { ExperimentInput } from '../../src/config/schema.js'
 import { simulate } from '../../src/sim/engine.js'
 import { runSimulation } from '../../src/sim/run.js'
-import type { Problem } from '../../src/problems/types.js'
+import type { DataProblem as Problem } from '../../src/problems/types.js'
+import { dataProblem } from '../../src/problems/index.js'
 import type { Graph } from '../../src/topology/types.js'
 
 /**
@@ -113,7 +114,7 @@ describe('elastic simulator (Mitra 2018 Eq. 14)', () => {
         const result = simulate({ experiment: exp, graph, problem, reference: null, messageBytes: noBytes })
         expect(result.rounds).toBe(rounds)
         if (exp.algorithm.kind !== 'elastic') throw new Error('elastic expected')
-        const dense = denseRecursion(graph, problem, exp.algorithm.eta, exp.algorithm.mu, rounds)
+        const dense = denseRecursion(graph, dataProblem(problem), exp.algorithm.eta, exp.algorithm.mu, rounds)
         let worst = 0
         let scale = 0
         for (let i = 0; i < graph.n; i++) {
@@ -133,7 +134,7 @@ describe('elastic simulator (Mitra 2018 Eq. 14)', () => {
       const { summary, result } = runSimulation(exp, { out, baseDir: '.' })
       expect(summary.converged).toBe(true)
       const { problem } = resolveExperiment(exp, '.')
-      const wRef = minNormByNormalEquations(problem)
+      const wRef = minNormByNormalEquations(dataProblem(problem))
       const refNorm = Math.hypot(...wRef)
       for (const w of result.params) {
         const err = Math.hypot(...wRef.map((v, k) => v - w[k]!))

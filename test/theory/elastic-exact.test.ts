@@ -4,6 +4,7 @@
  * duplicate and collinear samples, a disconnected and a complete graph, n = 1, and an eta at which nothing is
  * stable. Then the speed target's size: a 64-peer ring at d = 1,000,000, against a closed form.
  */
+import { dataProblem } from '../../src/problems/index.js'
 import { EigenvalueDecomposition, Matrix } from 'ml-matrix'
 import { describe, expect, it } from 'vitest'
 import { experimentFrom } from '../../src/config/load.js'
@@ -400,15 +401,15 @@ describe('predictions at large d (src/theory/predict.ts)', () => {
     expect(whyNoPrediction(resolved.experiment, resolved.problem)).toBeNull()
     const prediction = predictRate(resolved)!
     expect(prediction.method).toBe('sample-space')
-    const exact = elasticTheory(resolved.graph, resolved.problem.shards, 1, 0.3, { method: 'exact', ranges: false })
+    const exact = elasticTheory(resolved.graph, dataProblem(resolved.problem).shards, 1, 0.3, { method: 'exact', ranges: false })
     expect(Math.abs(prediction.rate - exact.rate)).toBeLessThan(RATE_TOL)
   })
 
   it('refuses, and says why, where the Gram matrix alone is prohibitive', () => {
     const resolved = resolveExperiment(experimentFrom(input), '.')
     // 8 peers with 5000 samples each at d = 10^6: N^2 d / 2 = 8e14 multiply-adds (the shards are never read)
-    const shards = resolved.problem.shards.map((s) => ({ ...s, rows: 5000 }))
-    const note = whyNoPrediction(resolved.experiment, { ...resolved.problem, paramDim: 1_000_000, shards })
+    const shards = dataProblem(resolved.problem).shards.map((s) => ({ ...s, rows: 5000 }))
+    const note = whyNoPrediction(resolved.experiment, { ...dataProblem(resolved.problem), paramDim: 1_000_000, shards })
     expect(note).toMatch(/Gram matrix/)
     expect(note).toMatch(/N = 40000, d = 1000000/)
   })

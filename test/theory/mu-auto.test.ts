@@ -3,6 +3,7 @@
  * (dense eigen-solves through elasticTheory) on graphs where a fixed mu of 0.2 is unstable or slow; resolved into
  * the experiment every run records; and a sweep over graphs compares each at its own best mu.
  */
+import { dataProblem } from '../../src/problems/index.js'
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
@@ -21,7 +22,8 @@ const body = (kind: string, mu: number | 'auto', eta: number | 'auto' = 1): Reco
 describe('algorithm.mu: auto', () => {
   for (const kind of ['ring', 'complete', 'exponential', 'star']) {
     it(`${kind}: the best mu beats every mu of a 60-point grid over the stable range`, () => {
-      const { graph, problem } = resolveExperiment(experimentFrom(body(kind, 0.2)), '.')
+      const { graph, problem: resolvedProblem } = resolveExperiment(experimentFrom(body(kind, 0.2)), '.')
+      const problem = dataProblem(resolvedProblem)
       const best = optimalMu(graph, problem.shards, 1)!
       const at = (mu: number): number => elasticTheory(graph, problem.shards, 1, mu, { ranges: false }).rate
       const muMax = elasticTheory(graph, problem.shards, 1, best).muMax
@@ -39,10 +41,10 @@ describe('algorithm.mu: auto', () => {
 
   it('where mu = 0.2 is unstable (complete graph), auto is stable', () => {
     const fixed = resolveExperiment(experimentFrom(body('complete', 0.2)), '.')
-    expect(elasticTheory(fixed.graph, fixed.problem.shards, 1, 0.2, { ranges: false }).rate).toBeGreaterThan(1)
+    expect(elasticTheory(fixed.graph, dataProblem(fixed.problem).shards, 1, 0.2, { ranges: false }).rate).toBeGreaterThan(1)
     const auto = resolveExperiment(experimentFrom(body('complete', 'auto')), '.')
     const a = auto.experiment.algorithm as { mu: number }
-    expect(elasticTheory(auto.graph, auto.problem.shards, 1, a.mu, { ranges: false }).rate).toBeLessThan(1)
+    expect(elasticTheory(auto.graph, dataProblem(auto.problem).shards, 1, a.mu, { ranges: false }).rate).toBeLessThan(1)
   })
 
   it('with eta: auto too, both are numbers and the rate is no worse than eta: auto at mu = 0.2', () => {
@@ -50,7 +52,7 @@ describe('algorithm.mu: auto', () => {
     const etaOnly = resolveExperiment(experimentFrom(body('ring', 0.2, 'auto')), '.')
     const rate = (r: typeof both): number => {
       const a = r.experiment.algorithm as { eta: number; mu: number }
-      return elasticTheory(r.graph, r.problem.shards, a.eta, a.mu, { ranges: false }).rate
+      return elasticTheory(r.graph, dataProblem(r.problem).shards, a.eta, a.mu, { ranges: false }).rate
     }
     expect(rate(both)).toBeLessThanOrEqual(rate(etaOnly) + 1e-12)
   })

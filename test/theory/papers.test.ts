@@ -1,6 +1,7 @@
 /**
  * The papers' central claims at small scale, each against the paper's formula or an independent computation.
  */
+import { dataProblem } from '../../src/problems/index.js'
 import { spawnSync } from 'node:child_process'
 import { mkdtempSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -49,7 +50,7 @@ function meanSquaredContraction(sampling: Record<string, unknown>): {
       algorithm: { kind: 'elastic', eta: 'auto', mu: 0, sampling },
       run: { rounds, seed },
     })
-    spectrum ??= sampleSpectrum(r.problem.shards)
+    spectrum ??= sampleSpectrum(dataProblem(r.problem).shards)
     for (let t = 0; t <= rounds; t++) sum[t]! += r.result.maxErrorHistory[t]! ** 2 / seeds
   }
   return { contraction: (sum[rounds]! / sum[0]!) ** (1 / rounds), spectrum: spectrum! }
@@ -83,7 +84,7 @@ describe('Ma, Bassily & Belkin (Ma, Bassily & Belkin 2017): optimal step and cri
       }),
       work,
     )
-    const { X, rows } = stackedFeatures(p)
+    const { X, rows } = stackedFeatures(dataProblem(p))
     const M = new Matrix(rows, 60)
     for (let r = 0; r < rows; r++) for (let c = 0; c < 60; c++) M.set(r, c, X[r * 60 + c]!)
     const H = M.transpose().mmul(M).div(rows)
@@ -111,7 +112,7 @@ describe('Ma, Bassily & Belkin (Ma, Bassily & Belkin 2017): optimal step and cri
   it('iterations follow linear scaling below m* and saturate above it; the rate at eta*(m) is within g*(m) (5 seeds)', () => {
     // One peer holding every sample is plain mini-batch SGD with replacement.
     const base = { swarm: { peers: 1 }, topology: { kind: 'ring' }, problem }
-    const spectrum = sampleSpectrum(resolveExperiment(experimentFrom(base), work).problem.shards)
+    const spectrum = sampleSpectrum(dataProblem(resolveExperiment(experimentFrom(base), work).problem).shards)
     const mStar = spectrum.beta / spectrum.lambda_1
     expect(mStar).toBeGreaterThan(8) // the scaling regime is visible
     const iterations = (sampling: Record<string, unknown>): number => {
