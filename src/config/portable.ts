@@ -10,8 +10,9 @@ import type { ExperimentInput } from './schema.js'
 export const EXPERIMENT_FILE = 'experiment.json'
 
 /**
- * The experiment with its paths (CSV data, swarm key) made absolute against `baseDir`, so that it means the same
- * from any folder; `paths` maps each absolute path to the one the reading process sees (a container's mount).
+ * The experiment with its paths (CSV data, problem module, swarm key) made absolute against `baseDir`, so that it
+ * means the same from any folder; `paths` maps each absolute path to the one the reading process sees (a
+ * container's mount: `data` for a CSV file or a problem module).
  */
 export function portableExperiment(
   experiment: ExperimentInput,
@@ -24,7 +25,7 @@ export function portableExperiment(
       ? null
       : (paths.keyFile ?? ((p: string) => p))(absolute(experiment.swarm.key_file))
   const problem =
-    experiment.problem.kind === 'csv'
+    experiment.problem.kind === 'csv' || experiment.problem.kind === 'module'
       ? { ...experiment.problem, path: (paths.data ?? ((p: string) => p))(absolute(experiment.problem.path)) }
       : experiment.problem
   return { ...experiment, swarm: { ...experiment.swarm, key_file: keyFile }, problem }

@@ -68,7 +68,10 @@ const ROWS: readonly Row[] = [
       'kind `schedule`: the graphs used in turn and cycled, each a fixed kind with its own fields (`{kind: edges, edges: [...]}`, `{kind: ring}`, ...); only their union must be connected',
   },
   { field: '`topology.period`', meaning: 'kind `schedule`: rounds each graph is used for before the next' },
-  { field: '`problem.kind`', meaning: '`planted` (generated) or `csv`' },
+  {
+    field: '`problem.kind`',
+    meaning: '`planted` (generated), `csv`, or `module` (your own problem: docs/problems.md, "The module contract")',
+  },
   {
     field: '`problem.loss`',
     meaning: '`squared`, `relu`, `logistic`, `softmax`, `quartic` (docs/algorithms.md, "Losses and gradients")',
@@ -85,7 +88,15 @@ const ROWS: readonly Row[] = [
     field: '`problem.feature_scale`',
     meaning: 'planted: `unit-norm` (N(0, 1/d) entries, rows of norm about 1) or `standard` (N(0, 1))',
   },
-  { field: '`problem.path`', default: 'none', meaning: 'csv: the data file, relative to the experiment file' },
+  {
+    field: '`problem.path`',
+    default: 'none',
+    meaning: 'csv: the data file; module: the ES module file; relative to the experiment file',
+  },
+  {
+    field: '`problem.options`',
+    meaning: "module: any object, handed to the module's default export as its first argument",
+  },
   { field: '`problem.target`', meaning: 'csv: target column by header name or 0-based index (negative from the end)' },
   { field: '`problem.header`', meaning: 'csv: first line is a header' },
   {

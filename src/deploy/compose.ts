@@ -19,15 +19,21 @@
 import { dirname, isAbsolute, relative, resolve } from 'node:path'
 import type { ExperimentInput } from '../config/schema.js'
 
-/** Where the containers see the resolved experiment, and a CSV problem's data folder. */
+/**
+ * Where the containers see the resolved experiment, a CSV problem's data folder, and a problem module's folder:
+ * inside the app's folder, so that the module's own imports of packages find the image's node_modules.
+ */
 export const CONTAINER_EXPERIMENT = '/experiment/experiment.json'
 export const CONTAINER_DATA_DIR = '/experiment/data'
+export const CONTAINER_MODULE_DIR = '/app/problem'
 
 export interface ComposeOptions {
   /** the resolved experiment's file for the containers (written beside the compose file) */
   readonly experimentRecord: string
   /** the folder of a CSV problem's data file, or null */
   readonly dataDir: string | null
+  /** the folder of a problem module, or null */
+  readonly moduleDir?: string | null
   /** where the compose file will be written (relative paths in it are relative to its folder) */
   readonly composeFile: string
   readonly image: string
@@ -135,7 +141,7 @@ function bootstrapService(opts: ComposeOptions): ComposeService {
   }
 }
 
-/** The experiment record and, for CSV problems, the data folder, mounted read-only into every peer. */
+/** The experiment record and a CSV problem's data folder or a problem module's folder, mounted read-only into every peer. */
 function inputMounts(opts: ComposeOptions): ComposeService['volumes'] {
   const mounts: ComposeService['volumes'] = [
     {
@@ -150,6 +156,13 @@ function inputMounts(opts: ComposeOptions): ComposeService['volumes'] {
       type: 'bind',
       source: pathFrom(opts.composeFile, opts.dataDir),
       target: CONTAINER_DATA_DIR,
+      read_only: true,
+    })
+  if (opts.moduleDir)
+    mounts.push({
+      type: 'bind',
+      source: pathFrom(opts.composeFile, opts.moduleDir),
+      target: CONTAINER_MODULE_DIR,
       read_only: true,
     })
   return mounts

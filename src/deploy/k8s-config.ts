@@ -12,6 +12,8 @@ import {
   EXPERIMENT_DIR,
   EXPERIMENT_KEY,
   labelsOf,
+  MODULE_DIR,
+  MODULE_KEY_PREFIX,
   SWARM_KEY_DIR,
   SWARM_KEY_KEY,
   type K8sOptions,
@@ -24,7 +26,9 @@ function podExperiment(experiment: ExperimentInput, opts: K8sOptions): Experimen
   const problem =
     experiment.problem.kind === 'csv' && opts.data
       ? { ...experiment.problem, path: `${EXPERIMENT_DIR}/${dataKey(opts.data.name)}` }
-      : experiment.problem
+      : experiment.problem.kind === 'module' && opts.module
+        ? { ...experiment.problem, path: `${MODULE_DIR}/${opts.module.name}` }
+        : experiment.problem
   return { ...experiment, swarm: { ...experiment.swarm, key_file: keyFile }, problem }
 }
 
@@ -39,9 +43,14 @@ export function configMap(experiment: ExperimentInput, names: K8sNames, opts: K8
     [EXPERIMENT_KEY]: `${JSON.stringify(podExperiment(experiment, opts), null, 2)}\n`,
   }
   if (opts.data) data[dataKey(opts.data.name)] = opts.data.text
+  for (const [name, text] of Object.entries(opts.module?.files ?? {})) data[`${MODULE_KEY_PREFIX}${name}`] = text
   const bytes = Object.entries(data).reduce((sum, [k, v]) => sum + Buffer.byteLength(k) + Buffer.byteLength(v), 0)
   if (bytes > CONFIGMAP_MAX_BYTES) {
-    const what = opts.data ? `problem.path ${opts.data.name}: the data` : 'the experiment'
+    const what = opts.data
+      ? `problem.path ${opts.data.name}: the data`
+      : opts.module
+        ? `problem.path ${opts.module.name}: the module's folder`
+        : 'the experiment'
     throw new ConfigError(
       'CONFIG_INVALID',
       `${what} (${(bytes / CONFIGMAP_MAX_BYTES).toFixed(2)} MiB with the experiment) is above a ConfigMap's 1 MiB limit; put it in the image or on a volume`,

@@ -25,6 +25,12 @@ export const CONFIGMAP_MAX_BYTES = 1024 * 1024
 /** Where the pod sees what the generator puts in it. */
 export const EXPERIMENT_DIR = '/experiment'
 export const EXPERIMENT_KEY = 'experiment.json'
+/**
+ * Where a pod sees a problem module's files: inside the app's folder, so that the module's own imports of packages
+ * find the image's node_modules. In the ConfigMap their keys carry MODULE_KEY_PREFIX.
+ */
+export const MODULE_DIR = '/app/problem'
+export const MODULE_KEY_PREFIX = 'problem--'
 export const SWARM_KEY_DIR = '/etc/meshgd/swarm-key'
 export const SWARM_KEY_KEY = 'swarm.key'
 /** Written by the peer's wrapper once `meshgd node` has finished, so a restarted pod does not run it again. */
@@ -48,6 +54,8 @@ export interface K8sOptions {
   readonly swarmKeyText: string | null
   /** for a CSV problem: the data file's name and text */
   readonly data: { readonly name: string; readonly text: string } | null
+  /** for a problem module: its file's name, and the text of each file of its folder that travels with it */
+  readonly module?: { readonly name: string; readonly files: Readonly<Record<string, string>> } | null
 }
 
 export type K8sManifest = IStatefulSet | IService | IConfigMap | ISecret

@@ -6,6 +6,7 @@ import type { IStatefulSet } from 'kubernetes-models/apps/v1/StatefulSet'
 import type { IContainer } from 'kubernetes-models/v1/Container'
 import type { IPodSpec } from 'kubernetes-models/v1/PodSpec'
 import type { IProbe } from 'kubernetes-models/v1/Probe'
+import type { IVolume } from 'kubernetes-models/v1/Volume'
 import type { ExperimentInput } from '../config/schema.js'
 import { podHost, type K8sNames } from './k8s-names.js'
 import {
@@ -14,6 +15,8 @@ import {
   EXPERIMENT_KEY,
   HEALTH_FILE,
   labelsOf,
+  MODULE_DIR,
+  MODULE_KEY_PREFIX,
   PEER_CPU_REQUEST,
   PEER_MEMORY_LIMIT,
   PEER_MEMORY_REQUEST,
@@ -106,6 +109,12 @@ function containerBase(opts: K8sOptions): Omit<IContainer, 'name'> {
   }
 }
 
+/** A problem module's files out of the ConfigMap, under their own names. */
+function moduleVolume(names: K8sNames, files: Readonly<Record<string, string>>): IVolume {
+  const items = Object.keys(files).map((name) => ({ key: `${MODULE_KEY_PREFIX}${name}`, path: name }))
+  return { name: 'problem', configMap: { name: names.experiment, items } }
+}
+
 /** The pod spec around one container: the image's non-root `node` user (uid 1000), its volumes. */
 function podSpec(container: IContainer, names: K8sNames, opts: K8sOptions, withExperiment: boolean): IPodSpec {
   return {
@@ -123,6 +132,7 @@ function podSpec(container: IContainer, names: K8sNames, opts: K8sOptions, withE
     volumes: [
       { name: 'tmp', emptyDir: { sizeLimit: '16Mi' } },
       ...(withExperiment ? [{ name: 'experiment', configMap: { name: names.experiment } }] : []),
+      ...(withExperiment && opts.module ? [moduleVolume(names, opts.module.files)] : []),
       ...(opts.swarmKeyText === null
         ? []
         : [{ name: 'swarm-key', secret: { secretName: names.swarmKey, defaultMode: 0o440 } }]),
@@ -178,7 +188,11 @@ export function peerSet(experiment: ExperimentInput, names: K8sNames, opts: K8sO
     args: peerArgs(names, opts),
     env: [...(base.env ?? []), { name: 'MESHGD_DONE_FILE', value: DONE_FILE }],
     ports: [{ name: 'p2p', containerPort: opts.port, protocol: 'TCP' }, ...metricsPorts(opts)!],
-    volumeMounts: [...(base.volumeMounts ?? []), { name: 'experiment', mountPath: EXPERIMENT_DIR, readOnly: true }],
+    volumeMounts: [
+      ...(base.volumeMounts ?? []),
+      { name: 'experiment', mountPath: EXPERIMENT_DIR, readOnly: true },
+      ...(opts.module ? [{ name: 'problem', mountPath: MODULE_DIR, readOnly: true }] : []),
+    ],
     // compose's healthcheck: start_period 60 s, every 15 s, 3 retries
     livenessProbe: healthProbe(60, 60, 15),
     readinessProbe: healthProbe(30, 5, 10),

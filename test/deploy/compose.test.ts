@@ -12,6 +12,10 @@ import { parse } from 'yaml'
 import { projectName } from '../../src/deploy/compose.js'
 import { meshgdRunner, root, workDir } from '../helpers/meshgd.js'
 
+/** The smallest problem module that passes meshgd's checks: one parameter, one sample, zero loss. */
+const MINIMAL_MODULE =
+  'export default () => ({ dim: 1, samples: () => 1, loss: () => 0, gradient: (i, w, b, out) => { out[0] = 0 } })\n'
+
 const work = workDir('compose')
 const meshgd = meshgdRunner({ cwd: work, timeout: 60_000 })
 
@@ -165,6 +169,25 @@ describe('meshgd compose', () => {
     expect(targets).toEqual(['bootstrap:9464', ...Array.from({ length: 5 }, (_, i) => `peer-${i}:9464`)].sort())
     // every target is a service of the file that serves /metrics on that port
     for (const t of targets) expect(optionOf(doc.services[t.split(':')[0]!]!.command, '--metrics')).toBe('9464')
+  })
+
+  it('a problem module: its folder is mounted inside the app, where its imports find the image’s packages', () => {
+    const dir = join(work, 'module')
+    mkdirSync(join(dir, 'experiments', 'model'), { recursive: true })
+    writeFileSync(join(dir, 'experiments', 'model', 'problem.mjs'), MINIMAL_MODULE)
+    const { doc, dir: composeDir } = generate('module', {
+      swarm: { id: 'module', peers: 3 },
+      problem: { kind: 'module', path: 'model/problem.mjs', options: { hidden: 8 } },
+    })
+    expect(composeProblems(doc, composeDir)).toEqual([])
+    expectPeers(doc, 3)
+    for (let i = 0; i < 3; i++) {
+      const mount = doc.services[`peer-${i}`]!.volumes.find((v) => v.target === '/app/problem')
+      expect(mount).toMatchObject({ type: 'bind', read_only: true })
+      expect(resolve(composeDir, String(mount!.source))).toBe(join(dir, 'experiments', 'model'))
+    }
+    const inContainers = JSON.parse(readFileSync(join(composeDir, 'compose.experiment.json'), 'utf8'))
+    expect(inContainers.problem).toEqual({ kind: 'module', path: '/app/problem/problem.mjs', options: { hidden: 8 } })
   })
 
   it('a torus with another image and port', () => {

@@ -30,6 +30,10 @@ import { experimentFrom, loadExperiment } from '../../src/config/load.js'
 import { k8sManifests, k8sNames, PEER_WRAPPER, peerHost, peerIndexFromName } from '../../src/deploy/k8s.js'
 import { meshgdRunner, workDir } from '../helpers/meshgd.js'
 
+/** The smallest problem module that passes meshgd's checks: one parameter, one sample, zero loss. */
+const MINIMAL_MODULE =
+  'export default () => ({ dim: 1, samples: () => 1, loss: () => 0, gradient: (i, w, b, out) => { out[0] = 0 } })\n'
+
 const work = workDir('k8s')
 const meshgd = meshgdRunner({ cwd: work, timeout: 60_000 })
 
@@ -311,6 +315,40 @@ describe('meshgd k8s', () => {
     expect(inPod).toEqual(
       JSON.parse(JSON.stringify({ ...expected, problem: { ...expected.problem, path: '/experiment/points.csv' } })),
     )
+  })
+
+  it('a problem module: it and the text files beside it go into the ConfigMap, mounted inside the app', () => {
+    const dir = join(work, 'module')
+    mkdirSync(join(dir, 'model'), { recursive: true })
+    const code = MINIMAL_MODULE
+    writeFileSync(join(dir, 'model', 'problem.mjs'), code)
+    writeFileSync(join(dir, 'model', 'labels.json'), '[0, 1]\n')
+    writeFileSync(join(dir, 'model', 'figure.png'), Buffer.from([0x89, 0x50, 0x4e, 0x47]))
+    const g = generate(
+      'module',
+      'swarm: { id: module, peers: 2 }\nproblem: { kind: module, path: model/problem.mjs }\n',
+    )
+    expectSwarm(g, 'module', 2)
+    const cm = byKind(g, 'ConfigMap', 'meshgd-module-experiment')
+    expect(Object.keys(cm.data).sort()).toEqual(['experiment.json', 'problem--labels.json', 'problem--problem.mjs'])
+    expect(cm.data['problem--problem.mjs']).toBe(code)
+    expect(JSON.parse(cm.data['experiment.json']).problem.path).toBe('/app/problem/problem.mjs')
+    const pod = byKind(g, 'StatefulSet', k8sNames('module').peers).spec.template.spec
+    expect(pod.volumes).toContainEqual({
+      name: 'problem',
+      configMap: {
+        name: 'meshgd-module-experiment',
+        items: [
+          { key: 'problem--labels.json', path: 'labels.json' },
+          { key: 'problem--problem.mjs', path: 'problem.mjs' },
+        ],
+      },
+    })
+    expect(pod.containers[0].volumeMounts).toContainEqual({
+      name: 'problem',
+      mountPath: '/app/problem',
+      readOnly: true,
+    })
   })
 
   it('refuses in one line, exit 2: a bad experiment, a missing or invalid key, a bad namespace, data above 1 MiB, pinned peers', () => {

@@ -13,7 +13,7 @@ import { loadForCommand, setOption } from '../options.js'
 import type { ExperimentInput } from '../../config/schema.js'
 import { experimentText, portableExperiment } from '../../config/portable.js'
 import { resolveExperiment } from '../../exchange/resolve.js'
-import { composeDocument, CONTAINER_DATA_DIR, prometheusConfig } from '../../deploy/compose.js'
+import { composeDocument, CONTAINER_DATA_DIR, CONTAINER_MODULE_DIR, prometheusConfig } from '../../deploy/compose.js'
 
 export interface ComposeCommandOptions {
   out?: string
@@ -50,6 +50,7 @@ export async function commandCompose(file: string, opts: ComposeCommandOptions):
   const doc = composeDocument(loaded.experiment, {
     experimentRecord: record,
     dataDir: onHost.problem.kind === 'csv' ? dirname(onHost.problem.path) : null,
+    moduleDir: onHost.problem.kind === 'module' ? dirname(onHost.problem.path) : null,
     composeFile: target,
     image: opts.image,
     port,
@@ -78,7 +79,8 @@ function swarmKeyFileOf(opts: ComposeCommandOptions, loaded: ReturnType<typeof l
 /** The experiment as the containers see it: data under the image's data folder, the key as a compose secret. */
 function containerExperiment(loaded: ReturnType<typeof loadForCommand>, keyed: boolean): ExperimentInput {
   const inContainers = portableExperiment(loaded.experiment, loaded.baseDir, {
-    data: (p) => `${CONTAINER_DATA_DIR}/${basename(p)}`,
+    data: (p) =>
+      `${loaded.experiment.problem.kind === 'module' ? CONTAINER_MODULE_DIR : CONTAINER_DATA_DIR}/${basename(p)}`,
     keyFile: () => SECRET_PATH,
   })
   return keyed ? inContainers : { ...inContainers, swarm: { ...inContainers.swarm, key_file: null } }

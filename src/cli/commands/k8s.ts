@@ -6,9 +6,9 @@
  * Also how `meshgd node` finds its index on Kubernetes: `--index-from-hostname` (a StatefulSet pod's name) or
  * `--index-from-env VAR`.
  */
-import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { hostname } from 'node:os'
-import { basename, join, resolve } from 'node:path'
+import { basename, dirname, join, resolve } from 'node:path'
 import type { Command } from 'commander'
 import { EXIT_OK, type Exit } from '../process.js'
 import { ConfigError } from '../../config/errors.js'
@@ -110,8 +110,24 @@ async function k8sOptionsOf(opts: K8sCommandOptions, loaded: LoadedExperiment): 
     storage: opts.storage,
     swarmKeyText: await swarmKeyTextOf(opts.swarmKey, loaded),
     data: dataFile === null ? null : { name: basename(dataFile), text: readFileSync(dataFile, 'utf8') },
+    module: problem.kind === 'module' ? moduleFiles(resolve(loaded.baseDir, problem.path)) : null,
   }
 }
+
+/**
+ * A problem module and the text files beside it (scripts, JSON, CSV), which travel in the ConfigMap; data of its
+ * own elsewhere (a package of the image, a volume) it finds itself.
+ */
+function moduleFiles(path: string): { name: string; files: Record<string, string> } {
+  const dir = dirname(path)
+  const files: Record<string, string> = {}
+  for (const entry of readdirSync(dir, { withFileTypes: true }))
+    if (entry.isFile() && MODULE_FILES.test(entry.name)) files[entry.name] = readFileSync(join(dir, entry.name), 'utf8')
+  files[basename(path)] = readFileSync(path, 'utf8')
+  return { name: basename(path), files }
+}
+
+const MODULE_FILES = /\.(mjs|cjs|js|json|csv|tsv|txt)$/
 
 export async function commandK8s(file: string, opts: K8sCommandOptions): Promise<number> {
   const loaded = loadForCommand(file, opts.set)
