@@ -32,7 +32,7 @@ export function printTheory(report: TheoryReport): void {
   const e = report.experiment
   const g = report.graph
   const lines = [
-    `experiment        ${e.swarm}: ${e.peers} peers, ${e.topology}, ${e.algorithm}, ${e.loss} loss, d = ${e.dim}`,
+    `experiment        ${e.swarm}: ${e.peers} peers, ${e.topology}, ${e.algorithm}, ${e.loss === 'module' ? 'a problem module' : `${e.loss} loss`}, d = ${e.dim}`,
     `graph             ${g.edges} ${g.changing ? 'links held (the union of its rounds)' : 'edges'}, degree ${g.degree.min}..${g.degree.max} (mean ${fmt(g.degree.mean, 3)})`,
     `laplacian         ${g.changing ? 'of the union: ' : ''}algebraic connectivity ${fmt(g.algebraic_connectivity)}, lambda_max ${fmt(g.laplacian_lambda_max)}`,
   ]

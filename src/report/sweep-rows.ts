@@ -31,6 +31,9 @@ export const SUMMARY_METRICS = [
   'wait_ms_per_round',
 ] as const
 
+/** The columns of a problem module's `evaluate` figures, which `--plot field:metric` may also name. */
+export const EVAL_PREFIX = 'eval_'
+
 /**
  * What a row takes from a cell's run summary (sim or swarm): the figures, flat, with the run.target that says
  * whether `converged` was asked for; a swarm run adds its time split.
@@ -53,6 +56,8 @@ export function summaryColumns(s: Summary): SweepRow {
     disagreement: s.final.disagreement,
     mean_loss: s.final.mean_loss,
   }
+  // a problem module's figures at the mean of the peers' parameters: `eval_test_accuracy`, ...
+  for (const [name, v] of Object.entries(s.final.evaluation?.mean_params ?? {})) row[`${EVAL_PREFIX}${name}`] = v
   const time = timeSplitOf(s)
   if (time) {
     row.compute_ms_per_round = time.per_round.compute_ms

@@ -5,7 +5,7 @@
  * the peers' outputs copied out of their volumes with `podman cp`.
  *
  * - A plain run: every peer exits 0 and `params/*.f64` are bit-identical to `meshgd sim` of the same resolved
- *   experiment.
+ *   experiment. The same with a problem module that imports a package, mounted into the containers.
  * - A crash: while the swarm runs, the healthcheck reports healthy (a running peer's and the bootstrap's, read while
  *   the ring waits at its barrier; see the test); then one peer's process is SIGKILLed, the `restart: on-failure`
  *   policy brings its container back, it resumes from the checkpoint on its volume, and every peer ends at the exact
@@ -87,22 +87,24 @@ function composeRing(
   name: string,
   rounds: number,
   neighbourTimeoutMs = 5000,
-): { project: string; body: Record<string, unknown>; record: string } {
+  // stable at d = 50 with these steps (meshgd theory: R = 0.973 per round), exact to 1e-8 well before 1000 rounds
+  problem: Record<string, unknown> = { kind: 'planted', loss: 'squared', dim: 50, samples_per_peer: 1, seed: 7 },
+): { project: string; body: Record<string, unknown>; record: string; experiment: string } {
   const body = {
     swarm: { id: `${name}-${process.pid}`, peers: PEERS },
     topology: { kind: 'ring' },
-    // stable at d = 50 with these steps (meshgd theory: R = 0.973 per round), exact to 1e-8 well before 1000 rounds
-    problem: { kind: 'planted', loss: 'squared', dim: 50, samples_per_peer: 1, seed: 7 },
+    problem,
     algorithm: { kind: 'elastic', eta: 0.8, mu: 0.25 },
     run: { rounds, record_every: 50, checkpoint_every: 100, neighbour_timeout_ms: neighbourTimeoutMs },
   }
   const dir = join(work, name)
   const file = join(dir, 'compose.yaml')
-  const r = meshgd(['compose', writeExperiment(name, body), '-o', file, '--image', IMAGE])
+  const experiment = writeExperiment(name, body)
+  const r = meshgd(['compose', experiment, '-o', file, '--image', IMAGE])
   expect(r.status, r.stderr).toBe(0)
   const project = `meshgd-${body.swarm.id}`
   projects.set(project, { dir, file })
-  return { project, body, record: join(dir, 'compose.experiment.json') }
+  return { project, body, record: join(dir, 'compose.experiment.json'), experiment }
 }
 
 function up(project: string): void {
@@ -248,6 +250,20 @@ describe.skipIf(missing !== null)(
       expect(left.containers).toEqual([])
       expect(left.volumes).toEqual([])
       expect(leftovers(project)).toEqual({ containers: [], volumes: [], networks: [] })
+    }, 600_000)
+
+    it('a problem module that imports a package: mounted at /app/problem, every peer bit-identical to meshgd sim', async () => {
+      const module = { kind: 'module', path: join(root, 'test', 'fixtures', 'modules', 'with-package.mjs') }
+      const { project, experiment } = composeRing('module', 200, 5000, module)
+      up(project)
+      await waitForPeers(project)
+      const out = join(work, 'module', 'run')
+      gather(project, out)
+      const sim = join(work, 'module', 'sim')
+      const r = meshgd(['sim', experiment, '--out', sim, '--quiet', '--no-theory'])
+      expect(r.status, r.stderr).toBe(0)
+      for (let i = 0; i < PEERS; i++) expect(paramsBytes(out, i).equals(paramsBytes(sim, i)), `peer ${i}`).toBe(true)
+      down(project)
     }, 600_000)
 
     it('a peer crashed mid-run (SIGKILL): healthy while running, restarted by on-failure, resumed from its checkpoint, exact answer', async () => {

@@ -3,7 +3,7 @@
  * built-in squared loss's iterates in the simulator; its Hessian gives the built-in's theory; what a bad module
  * gets is one line naming it, before any round.
  */
-import { writeFileSync } from 'node:fs'
+import { readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { experimentFrom } from '../../src/config/load.js'
@@ -95,6 +95,44 @@ describe('a least-squares module against the built-in squared loss', () => {
     expect(expected).toBeLessThan(1)
     expect(Math.abs(got - expected)).toBeLessThan(1e-12)
     expect(predictRate(resolveExperiment(experiment(leastSquares(), algorithm), dir))).toBeNull()
+  })
+})
+
+describe('a problem module in a sweep', () => {
+  it('each cell builds the module with its own options; rows carry its figures at the mean parameters', () => {
+    const file = join(dir, 'sweep.json')
+    writeFileSync(
+      file,
+      JSON.stringify({
+        swarm: { peers: PEERS },
+        problem: leastSquares({ evaluate: true }),
+        algorithm: { eta: 0.1, mu: 0.3 },
+        run: { rounds: 30 },
+      }),
+    )
+    const out = join(dir, 'sweep')
+    const r = runMeshgd([
+      'sweep',
+      file,
+      '--grid',
+      'algorithm.eta=0.05,0.1',
+      '--out',
+      out,
+      '--plot',
+      'algorithm.eta:eval_norm',
+    ])
+    expect(r.status, r.stderr).toBe(0)
+    const rows = readFileSync(join(out, 'sweep.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l))
+    expect(rows).toHaveLength(2)
+    for (const row of rows) {
+      const summary = JSON.parse(readFileSync(join(out, 'cells', row.cell, 'summary.json'), 'utf8'))
+      expect(row.eval_norm).toBe(summary.final.evaluation.mean_params.norm)
+      expect(row.eval_norm).toBeGreaterThan(0)
+    }
+    expect(rows[0].eval_norm).not.toBe(rows[1].eval_norm)
   })
 })
 

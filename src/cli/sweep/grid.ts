@@ -3,7 +3,7 @@
  * combination of the values, the first field outermost, each repeated with its own run.seed), each with a folder name.
  */
 import { ConfigError } from '../../config/errors.js'
-import { SUMMARY_METRICS } from '../../report/sweep-rows.js'
+import { EVAL_PREFIX, SUMMARY_METRICS } from '../../report/sweep-rows.js'
 import type { SweepPlotRequest } from '../../report/sweep-report.js'
 
 export interface GridAxis {
@@ -48,10 +48,10 @@ export function parsePlots(specs: readonly string[], axes: readonly GridAxis[]):
         'CONFIG_INVALID',
         `--plot ${spec}: expected FIELD[:METRIC] with FIELD one of the grid's (${axes.map((a) => a.path).join(', ')})`,
       )
-    if (!(SUMMARY_METRICS as readonly string[]).includes(metric))
+    if (!(SUMMARY_METRICS as readonly string[]).includes(metric) && !metric.startsWith(EVAL_PREFIX))
       throw new ConfigError(
         'CONFIG_INVALID',
-        `--plot ${spec}: unknown metric ${metric}; one of ${SUMMARY_METRICS.join(', ')}`,
+        `--plot ${spec}: unknown metric ${metric}; one of ${SUMMARY_METRICS.join(', ')}, or ${EVAL_PREFIX}NAME for a problem module's evaluate figure NAME`,
       )
     return { field: field!, metric }
   })
