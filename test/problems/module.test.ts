@@ -223,7 +223,7 @@ describe('the contract as TypeScript types (meshgd/problem)', () => {
     samples: () => 1,
     loss: (i, w) => 0.5 * (w[0]! - (i + 1)) ** 2,
     gradient: (i, w, _batch, out) => void (out[0] = w[0]! - (i + 1)),
-    init: (i) => [Number(options.start ?? 0) + peers * 0],
+    init: (_i, rng) => [Number(options.start ?? 0) + peers * 0 * rng.uniform()],
     evaluate: (w) => ({ w: w[0]! }),
   })
 

@@ -401,7 +401,10 @@ describe('predictions at large d (src/theory/predict.ts)', () => {
     expect(whyNoPrediction(resolved.experiment, resolved.problem)).toBeNull()
     const prediction = predictRate(resolved)!
     expect(prediction.method).toBe('sample-space')
-    const exact = elasticTheory(resolved.graph, dataProblem(resolved.problem).shards, 1, 0.3, { method: 'exact', ranges: false })
+    const exact = elasticTheory(resolved.graph, dataProblem(resolved.problem).shards, 1, 0.3, {
+      method: 'exact',
+      ranges: false,
+    })
     expect(Math.abs(prediction.rate - exact.rate)).toBeLessThan(RATE_TOL)
   })
 

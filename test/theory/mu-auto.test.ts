@@ -41,7 +41,9 @@ describe('algorithm.mu: auto', () => {
 
   it('where mu = 0.2 is unstable (complete graph), auto is stable', () => {
     const fixed = resolveExperiment(experimentFrom(body('complete', 0.2)), '.')
-    expect(elasticTheory(fixed.graph, dataProblem(fixed.problem).shards, 1, 0.2, { ranges: false }).rate).toBeGreaterThan(1)
+    expect(
+      elasticTheory(fixed.graph, dataProblem(fixed.problem).shards, 1, 0.2, { ranges: false }).rate,
+    ).toBeGreaterThan(1)
     const auto = resolveExperiment(experimentFrom(body('complete', 'auto')), '.')
     const a = auto.experiment.algorithm as { mu: number }
     expect(elasticTheory(auto.graph, dataProblem(auto.problem).shards, 1, a.mu, { ranges: false }).rate).toBeLessThan(1)
