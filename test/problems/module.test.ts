@@ -218,12 +218,12 @@ describe('a bad problem module: one line naming it, before any round', () => {
 
 describe('the contract as TypeScript types (meshgd/problem)', () => {
   // f_i(w) = 1/2 (w - (i + 1))^2 for one sample: a typed module checks against CreateProblem at lint time
-  const create: CreateProblem = (options, { peers }) => ({
+  const create: CreateProblem = (options) => ({
     dim: 1,
     samples: () => 1,
     loss: (i, w) => 0.5 * (w[0]! - (i + 1)) ** 2,
     gradient: (i, w, _batch, out) => void (out[0] = w[0]! - (i + 1)),
-    init: (_i, rng) => [Number(options.start ?? 0) + peers * 0 * rng.uniform()],
+    init: () => [Number(options.start ?? 0)],
     evaluate: (w) => ({ w: w[0]! }),
   })
 
