@@ -71,6 +71,14 @@ export default tseslint.config(
   },
   ...layerRules(),
   {
+    // examples/: problem modules in plain JavaScript that meshgd loads at run time, held to the sources' rules
+    files: ['examples/**/*.mjs'],
+    rules: {
+      'no-console': 'error',
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+    },
+  },
+  {
     files: ['**/*.js'],
     languageOptions: { globals: { process: 'readonly', console: 'readonly', setTimeout: 'readonly' } },
   },

@@ -17,6 +17,7 @@ import { childProcesses, sampleMemory } from '../src/observe/proc-memory.js'
 import { meshgdRing, simulateRing, swarmVsBaseline, writeRingExperiment } from './swarm-bench.js'
 import { memoryOverTime } from './memory-bench.js'
 import { theoryBench } from './theory-bench.js'
+import { mlpBench } from './mlp-bench.js'
 
 const BIN = join(import.meta.dirname, '..', '..', 'bin', 'meshgd.js')
 
@@ -288,6 +289,7 @@ const ALL: Record<string, () => BenchResult | Promise<BenchResult>> = {
   readme: readmeFirst,
   theory: theoryBench,
   memory: memoryOverTime,
+  mlp: mlpBench,
 }
 /** Run only when named: they take many minutes by design. */
 const LONG = new Set(['memory'])
