@@ -95,6 +95,7 @@ const ROWS: readonly Row[] = [
   },
   {
     field: '`problem.options`',
+    default: '`{}`',
     meaning: "module: any object, handed to the module's default export as its first argument",
   },
   { field: '`problem.target`', meaning: 'csv: target column by header name or 0-based index (negative from the end)' },
