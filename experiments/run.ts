@@ -16,13 +16,14 @@ import * as kalan from './003-kalan-relu-qsgd/make.js'
 import * as yingExponential from './005-ying-exponential/make.js'
 import * as trackingBias from './006-tracking-bias/make.js'
 import * as pushSum from './007-push-sum/make.js'
+import * as mnistMlp from './008-mnist-mlp/make.js'
 
 interface Paper {
   readonly PAPER: string
   make(outDir: string, progress: (line: string) => void): Promise<void>
 }
 
-const PAPERS: readonly Paper[] = [mitra, zhangLi, mbb, kalan, boffiSlotine, yingExponential, trackingBias, pushSum]
+const PAPERS: readonly Paper[] = [mitra, zhangLi, mbb, kalan, boffiSlotine, yingExponential, trackingBias, pushSum, mnistMlp]
 
 async function main(args: readonly string[]): Promise<void> {
   const update = args.includes('--update')

@@ -28,9 +28,9 @@ import { PushSumStep } from './push-sum-step.js'
 import { PushDigingStep } from './push-diging-step.js'
 import { checkGraphFit } from './graph-fit.js'
 
+export { gradientContext } from './sampling.js'
 export {
   AlgorithmError,
-  gradientContext,
   initialParams,
   messageLength,
   startingPoint,

@@ -3,9 +3,10 @@
  * Randomness comes from the peer's own stream (`Rng.derive(run seed, peer index, 'sampling')`), drawn in a fixed
  * order, so a networked peer draws exactly what the simulator draws for it.
  */
-import type { SamplingSpec } from '../config/schema.js'
-import type { Objective } from '../problems/types.js'
-import type { Rng } from '../util/rng.js'
+import type { Experiment, SamplingSpec } from '../config/schema.js'
+import { objectiveOf } from '../problems/objective.js'
+import type { Objective, Problem } from '../problems/types.js'
+import { Rng } from '../util/rng.js'
 
 export interface GradientContext {
   /** The peer's own f_i: a built-in loss over its shard, or a problem module's functions. */
@@ -23,9 +24,24 @@ export interface GradientContext {
   readonly drawn: Int32Array[]
 }
 
+/** Peer i's gradient context: its objective, the sampling, and its own random streams. */
+export function gradientContext(experiment: Experiment, problem: Problem, index: number): GradientContext {
+  const objective = objectiveOf(problem, index)
+  const sampling = experiment.algorithm.sampling
+  return {
+    objective,
+    sampling,
+    rng: Rng.derive(experiment.run.seed, index, 'sampling'),
+    noise: experiment.algorithm.gradient_noise,
+    noiseRng: Rng.derive(experiment.run.seed, index, 'gradient-noise'),
+    ...batchBuffers(sampling, objective.samples),
+  }
+}
+
 /** The reusable index buffers of a gradient context for a peer with `samples` samples. */
 export function batchBuffers(sampling: SamplingSpec, samples: number): Pick<GradientContext, 'batch' | 'drawn'> {
-  return { batch: new Int32Array(sampling.kind === 'full' ? 0 : Math.max(sampling.size, samples)), drawn: [] }
+  const length = sampling.kind === 'batch' ? sampling.size : sampling.kind === 'bernoulli' ? samples : 0
+  return { batch: new Int32Array(length), drawn: [] }
 }
 
 /** out = g_i(w) plus the configured Gaussian gradient noise. Returns out. */

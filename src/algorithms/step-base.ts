@@ -4,14 +4,13 @@
  * with the peer's parameters, random stream and the mixing of what neighbours sent.
  */
 import { isDifferenceMode, type Experiment } from '../config/schema.js'
-import { objectiveOf } from '../problems/objective.js'
 import type { Problem } from '../problems/types.js'
 import type { Graph } from '../topology/types.js'
 import { Rng, type RngState } from '../util/rng.js'
 import { clipNorm, clipTowards, robustAggregate } from './robust.js'
 import { copyMixInto, gradientStep, mixInto } from './mixing.js'
 import type { MixingWeights } from '../topology/index.js'
-import { batchBuffers, stochasticGradient, type GradientContext } from './sampling.js'
+import { gradientContext, stochasticGradient, type GradientContext } from './sampling.js'
 import { MeshgdError } from '../util/errors.js'
 
 export interface PeerStep {
@@ -66,19 +65,6 @@ export function initialParams(experiment: Experiment, index: number, paramDim: n
 /** Peer i's starting point: the problem module's `init` where it has one, else `run.init`. */
 export function startingPoint(experiment: Experiment, problem: Problem, index: number): Float64Array {
   return (problem.loss === 'module' ? problem.init(index) : null) ?? initialParams(experiment, index, problem.paramDim)
-}
-
-export function gradientContext(experiment: Experiment, problem: Problem, index: number): GradientContext {
-  const objective = objectiveOf(problem, index)
-  const sampling = experiment.algorithm.sampling
-  return {
-    objective,
-    sampling,
-    rng: Rng.derive(experiment.run.seed, index, 'sampling'),
-    noise: experiment.algorithm.gradient_noise,
-    noiseRng: Rng.derive(experiment.run.seed, index, 'gradient-noise'),
-    ...batchBuffers(sampling, objective.samples),
-  }
 }
 
 /** The messages that arrived and their weights, in neighbour order (no copy when all arrived). */

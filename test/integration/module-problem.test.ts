@@ -1,11 +1,13 @@
 /**
  * Problem modules as real swarms (docs/problems.md): a least-squares module and the MNIST perceptron of
- * examples/mnist-mlp equal `meshgd sim` bit for bit, each peer process loading the module for itself; a module
- * that throws in the middle of a run stops that peer with the module's message, and the others finish.
+ * examples/mnist-mlp equal `meshgd sim` bit for bit, each peer process loading the module for itself; the
+ * perceptron reaches its target accuracy in the simulator (experiments/008-mnist-mlp); a module that throws in the
+ * middle of a run stops that peer with the module's message, and the others finish.
  */
 import { readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
+import { accuracyRun, roundsTo } from '../../experiments/008-mnist-mlp/make.js'
 import { Rng } from '../../src/util/rng.js'
 import { jsonWriter, meshgdRunner, paramsBytes, root, workDir } from '../helpers/meshgd.js'
 import { startBootstrap, startPeer, stopStarted } from '../helpers/processes.js'
@@ -53,6 +55,35 @@ describe('a problem module in a swarm equals meshgd sim bit for bit', () => {
     )
     const summary = JSON.parse(readFileSync(join(work, 'least-squares-net', 'summary.json'), 'utf8'))
     expect(summary.rejected_messages).toBe(0)
+  })
+})
+
+describe('the MNIST perceptron of examples/mnist-mlp (docs/problems.md "An example")', () => {
+  const mnist = { kind: 'module', path: join(root, 'examples', 'mnist-mlp', 'problem.mjs'), options: { shards: 'iid' } }
+
+  it('16 peers on a ring, 20 rounds: every peer process equals meshgd sim bit for bit', () => {
+    sameAsSim(
+      'mnist-mlp',
+      {
+        swarm: { id: 'mnist-mlp', peers: 16 },
+        topology: { kind: 'ring' },
+        problem: mnist,
+        algorithm: { kind: 'dsgd', eta: 0.5, adapt_then_combine: true, sampling: { kind: 'batch', size: 32 } },
+        run: { rounds: 20, record_every: 10, neighbour_timeout_ms: 60_000 },
+      },
+      16,
+    )
+    const summary = JSON.parse(readFileSync(join(work, 'mnist-mlp-net', 'summary.json'), 'utf8'))
+    expect(summary.final.evaluation.peers.test_accuracy.min).toBeGreaterThan(0.5) // 20 rounds already learn digits
+  })
+
+  it('in the simulator, the ring with IID shards reaches 95% within 1.5 times the rounds of the complete graph', () => {
+    const ring = accuracyRun('ring-iid.yaml', ['run.rounds=1500', 'run.record_every=100'])
+    const complete = accuracyRun('complete-iid.yaml', ['run.rounds=1500', 'run.record_every=100'])
+    const [r, c] = [roundsTo(ring, 0.95), roundsTo(complete, 0.95)]
+    expect(c, 'the complete graph reaches 95%').not.toBeNull()
+    expect(r, 'the ring reaches 95%').not.toBeNull()
+    expect(r!).toBeLessThanOrEqual(1.5 * c!)
   })
 })
 
