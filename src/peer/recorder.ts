@@ -5,7 +5,7 @@
 import { closeSync, openSync, writeSync } from 'node:fs'
 import { join } from 'node:path'
 import { performance } from 'node:perf_hooks'
-import type { RoundRecord } from '../exchange/records.js'
+import { evaluationOf, type RoundRecord } from '../exchange/records.js'
 import type { StatusMessage } from '../net/roster.js'
 import { distance, norm } from '../linalg/kernels.js'
 import { objectiveOf } from '../problems/objective.js'
@@ -75,6 +75,7 @@ export class Recorder {
       staleness,
       rejected: Object.values(core.rejects).reduce((a, b) => a + b, 0),
       ...core.times.split(links.outbox?.busyMs() ?? 0),
+      ...evaluationOf(core.problem, w),
     }
     this.newest = entry
     this.pending.push(entry)

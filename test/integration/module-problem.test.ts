@@ -84,7 +84,7 @@ describe('the MNIST perceptron of examples/mnist-mlp (docs/problems.md "An examp
     expect(c, 'the complete graph reaches 95%').not.toBeNull()
     expect(r, 'the ring reaches 95%').not.toBeNull()
     expect(r!).toBeLessThanOrEqual(1.5 * c!)
-  })
+  }, 600_000)
 })
 
 describe('a module that throws in the middle of a run', () => {
