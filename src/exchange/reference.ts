@@ -4,6 +4,7 @@
 import { startingPoint } from '../algorithms/peer-step.js'
 import { minNormSolution } from '../linalg/min-norm.js'
 import { stackedFeatures } from '../problems/index.js'
+import { quadraticReference } from '../theory/quadratic-module.js'
 import { referenceSolution } from '../theory/reference.js'
 import type { ResolvedExperiment } from './resolve.js'
 
@@ -14,7 +15,7 @@ import type { ResolvedExperiment } from './resolve.js'
 export function runReference(resolved: ResolvedExperiment): { w: Float64Array; kind: string } | null {
   const { experiment, problem } = resolved
   if (experiment.algorithm.eta === 0) return { w: meanStart(resolved), kind: 'mean of the starts' }
-  if (problem.loss === 'module') return null
+  if (problem.loss === 'module') return quadraticReference(problem)
   const noiseFree = experiment.problem.kind === 'planted' && experiment.problem.noise === 0
   const reference = referenceSolution(problem, noiseFree)
   if (!reference) return null

@@ -4,9 +4,12 @@
  * depend on the data only through each peer's Hessian (Mitra 2018), applies to it. A module without `hessian` has
  * no theory: null.
  */
+import { minNormSolution } from '../linalg/min-norm.js'
 import { symmetricEigen } from '../linalg/symmetric-eigen.js'
 import { ProblemError } from '../problems/errors.js'
+import { objectiveOf } from '../problems/objective.js'
 import type { DataProblem, ModuleProblem, Problem, Shard } from '../problems/types.js'
+import type { Reference } from './reference.js'
 
 const cache = new WeakMap<ModuleProblem, DataProblem>()
 
@@ -47,4 +50,25 @@ function hessianShard(problem: ModuleProblem, i: number): Shard {
 
 function notConvex(problem: ModuleProblem, i: number, what: string): ProblemError {
   return new ProblemError('MODULE_INVALID', `problem module ${problem.path}: hessian(${i}) ${what}`)
+}
+
+/**
+ * The minimiser of sum_i f_i for a module that declares itself quadratic: f_i(w) = 1/2 w^T H_i w - b_i^T w + c_i,
+ * so grad f_i(0) = -b_i and the minimiser solves (sum_i H_i) w = sum_i b_i; null where that has no unique solution.
+ */
+export function quadraticReference(problem: ModuleProblem): Reference | null {
+  if (!problem.hessian) return null
+  const d = problem.paramDim
+  const H = new Float64Array(d * d)
+  const b = new Float64Array(d)
+  const g = new Float64Array(d)
+  const zero = new Float64Array(d)
+  for (let i = 0; i < problem.peers; i++) {
+    const Hi = problem.hessian(i)
+    for (let k = 0; k < d * d; k++) H[k]! += Hi[k]!
+    objectiveOf(problem, i).gradient(zero, g)
+    for (let k = 0; k < d; k++) b[k]! -= g[k]!
+  }
+  const solution = minNormSolution(H, b, d, d)
+  return solution.rank === d ? { w: solution.w, kind: 'least-squares' } : null
 }

@@ -8,6 +8,7 @@ import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { experimentFrom } from '../../src/config/load.js'
 import type { RoundRecord } from '../../src/exchange/records.js'
+import { runReference } from '../../src/exchange/reference.js'
 import type { CreateProblem } from 'meshgd/problem'
 import { ProblemError } from '../../src/problems/index.js'
 import { moduleProblem } from '../../src/problems/module.js'
@@ -95,6 +96,27 @@ describe('a least-squares module against the built-in squared loss', () => {
     expect(expected).toBeLessThan(1)
     expect(Math.abs(got - expected)).toBeLessThan(1e-12)
     expect(predictRate(resolveExperiment(experiment(leastSquares(), algorithm), dir))).toBeNull()
+  })
+
+  it('a module that declares its Hessian has the built-in data’s reference solution, so its error is measured', () => {
+    // an interpolating problem (small integer features, targets from w* = [1, -2, 0.5, 3] exactly), where Eq. 14
+    // converges to w* itself at the predicted rate (without an interpolant it keeps an O(eta) floor: experiment 006)
+    const exact = join(dir, 'interpolating.csv')
+    const planted = [1, -2, 0.5, 3]
+    const draw = Rng.derive(8, 0, 'module-test')
+    const rows = Array.from({ length: 30 }, () => Array.from({ length: 4 }, () => draw.int(7) - 3))
+    writeFileSync(exact, rows.map((x) => [...x, x.reduce((s, v, k) => s + v * planted[k]!, 0)].join(',')).join('\n'))
+    const algorithm = { kind: 'elastic', eta: 0.05, mu: 0.3 }
+    const expected = runReference(resolveExperiment(experiment({ ...builtIn, path: exact }, algorithm), dir))!
+    const resolved = resolveExperiment(experiment(leastSquares({ quadratic: true, file: exact }), algorithm, 300), dir)
+    const got = runReference(resolved)!
+    got.w.forEach((v, k) => expect(Math.abs(v - expected.w[k]!)).toBeLessThan(1e-12))
+    const run = simulate({ ...resolved, reference: got.w, messageBytes: () => 0 })
+    const ratio = run.maxErrorHistory[300]! / run.maxErrorHistory[200]!
+    const predicted = predictRate(resolved)!.rate
+    // over 100 rounds the error shrinks by the predicted rate to the 100th power, to 1% in the exponent
+    expect(Math.abs(Math.log(ratio) / 100 - Math.log(predicted))).toBeLessThan(0.01 * Math.abs(Math.log(predicted)))
+    expect(runReference(resolveExperiment(experiment(leastSquares(), algorithm), dir))).toBeNull()
   })
 })
 
