@@ -38,7 +38,9 @@ export function accuracyRun(file: string, sets: readonly string[] = []): Accurac
     for (const r of records) {
       const accuracy = r.evaluation?.test_accuracy
       if (accuracy === undefined) throw new Error(`${file}: a record without evaluation.test_accuracy`)
-      byRound.set(r.round, [...(byRound.get(r.round) ?? []), accuracy])
+      const atRound = byRound.get(r.round) ?? []
+      atRound.push(accuracy)
+      byRound.set(r.round, atRound)
     }
   }
   simulate({ ...resolved, reference: null, messageBytes: () => 0 }, { onRecord })

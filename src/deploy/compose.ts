@@ -20,8 +20,9 @@ import { dirname, isAbsolute, relative, resolve } from 'node:path'
 import type { ExperimentInput } from '../config/schema.js'
 
 /**
- * Where the containers see the resolved experiment, a CSV problem's data folder, and a problem module's folder:
- * inside the app's folder, so that the module's own imports of packages find the image's node_modules.
+ * Where the containers see the resolved experiment, a CSV problem's data folder, and a problem module's folder. The
+ * module's is inside the image's app folder, so that its own imports of packages find the image's node_modules; the
+ * Kubernetes pods (k8s-workloads.ts) mount it there too.
  */
 export const CONTAINER_EXPERIMENT = '/experiment/experiment.json'
 export const CONTAINER_DATA_DIR = '/experiment/data'

@@ -12,12 +12,12 @@ import {
   EXPERIMENT_DIR,
   EXPERIMENT_KEY,
   labelsOf,
-  MODULE_DIR,
   MODULE_KEY_PREFIX,
   SWARM_KEY_DIR,
   SWARM_KEY_KEY,
   type K8sOptions,
 } from './k8s-options.js'
+import { CONTAINER_MODULE_DIR } from './compose.js'
 import type { K8sNames } from './k8s-names.js'
 
 /** The experiment as the pods read it: data and key paths pointing where they are mounted. */
@@ -27,7 +27,7 @@ function podExperiment(experiment: ExperimentInput, opts: K8sOptions): Experimen
     experiment.problem.kind === 'csv' && opts.data
       ? { ...experiment.problem, path: `${EXPERIMENT_DIR}/${dataKey(opts.data.name)}` }
       : experiment.problem.kind === 'module' && opts.module
-        ? { ...experiment.problem, path: `${MODULE_DIR}/${opts.module.name}` }
+        ? { ...experiment.problem, path: `${CONTAINER_MODULE_DIR}/${opts.module.name}` }
         : experiment.problem
   return { ...experiment, swarm: { ...experiment.swarm, key_file: keyFile }, problem }
 }

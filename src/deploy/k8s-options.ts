@@ -25,11 +25,7 @@ export const CONFIGMAP_MAX_BYTES = 1024 * 1024
 /** Where the pod sees what the generator puts in it. */
 export const EXPERIMENT_DIR = '/experiment'
 export const EXPERIMENT_KEY = 'experiment.json'
-/**
- * Where a pod sees a problem module's files: inside the app's folder, so that the module's own imports of packages
- * find the image's node_modules. In the ConfigMap their keys carry MODULE_KEY_PREFIX.
- */
-export const MODULE_DIR = '/app/problem'
+/** A problem module's files in the ConfigMap: keys with this prefix, mounted at compose.ts's CONTAINER_MODULE_DIR. */
 export const MODULE_KEY_PREFIX = 'problem--'
 export const SWARM_KEY_DIR = '/etc/meshgd/swarm-key'
 export const SWARM_KEY_KEY = 'swarm.key'

@@ -15,7 +15,6 @@ import {
   EXPERIMENT_KEY,
   HEALTH_FILE,
   labelsOf,
-  MODULE_DIR,
   MODULE_KEY_PREFIX,
   PEER_CPU_REQUEST,
   PEER_MEMORY_LIMIT,
@@ -25,6 +24,7 @@ import {
   SWARM_KEY_KEY,
   type K8sOptions,
 } from './k8s-options.js'
+import { CONTAINER_MODULE_DIR } from './compose.js'
 
 /** `meshgd health` as an exec probe (the process rewrites MESHGD_HEALTH_FILE every 5 s while its event loop runs). */
 function healthProbe(maxAge: number, initialDelaySeconds: number, periodSeconds: number): IProbe {
@@ -191,7 +191,7 @@ export function peerSet(experiment: ExperimentInput, names: K8sNames, opts: K8sO
     volumeMounts: [
       ...(base.volumeMounts ?? []),
       { name: 'experiment', mountPath: EXPERIMENT_DIR, readOnly: true },
-      ...(opts.module ? [{ name: 'problem', mountPath: MODULE_DIR, readOnly: true }] : []),
+      ...(opts.module ? [{ name: 'problem', mountPath: CONTAINER_MODULE_DIR, readOnly: true }] : []),
     ],
     // compose's healthcheck: start_period 60 s, every 15 s, 3 retries
     livenessProbe: healthProbe(60, 60, 15),
