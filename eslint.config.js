@@ -10,7 +10,7 @@ const LAYERS = [
   ['cli'],
   ['report'],
   ['swarm', 'deploy'],
-  ['lab', 'dashboard'],
+  ['lab', 'dashboard', 'peer-node', 'peer-web'],
   ['sim', 'peer'],
   ['net'],
   ['exchange'],
@@ -18,6 +18,19 @@ const LAYERS = [
   ['codec', 'problems', 'topology', 'linalg', 'config', 'observe'],
   ['util'],
 ]
+
+/**
+ * More that a folder may not import. The peer's rooms run in a browser tab as well as in Node (docs/design.md "The
+ * peer and its platform"): what differs reaches them only through src/peer/platform.ts, never a Node module.
+ */
+const PLATFORM_FREE = [
+  {
+    group: ['node:*', 'prom-client', '@libp2p/tcp', '@libp2p/prometheus-metrics', '**/net/node.js'],
+    message:
+      'src/peer runs in browsers too: reach files, clocks, transports and metrics through src/peer/platform.ts (src/peer-node, src/peer-web)',
+  },
+]
+const EXTRA_PATTERNS = { peer: PLATFORM_FREE }
 
 function layerRules() {
   return LAYERS.flatMap((layer, rank) =>
@@ -31,10 +44,13 @@ function layerRules() {
           'no-restricted-imports': [
             'error',
             {
-              patterns: forbidden.map((other) => ({
-                group: [`../${other}`, `../${other}/*`, `../../${other}/*`],
-                message: `src/${folder} may not import src/${other}: imports point inward (docs/design.md, the layer order in eslint.config.js)`,
-              })),
+              patterns: [
+                ...forbidden.map((other) => ({
+                  group: [`../${other}`, `../${other}/*`, `../../${other}/*`],
+                  message: `src/${folder} may not import src/${other}: imports point inward (docs/design.md, the layer order in eslint.config.js)`,
+                })),
+                ...(EXTRA_PATTERNS[folder] ?? []),
+              ],
             },
           ],
         },

@@ -11,19 +11,19 @@
  *   whose length decoder must throw a RangeError when fewer than 2 bytes are buffered: that happens once per chunk
  *   (the buffer is drained at the end of each), and building the error with its stack cost more than decrypting
  *   an 8 kB message. `quietLengthDecoder` says "not yet" without throwing (see there).
- * - The cipher's key object made once per session (noise-crypto.ts).
+ * - On Node, the cipher's key object made once per session (noise-crypto.ts, given by node.ts; a browser keeps
+ *   Noise's own pure-JavaScript cipher).
  */
-import { noise } from '@chainsafe/libp2p-noise'
+import { noise, type ICryptoInterface } from '@chainsafe/libp2p-noise'
 import type { ConnectionEncrypter, MessageStream, SecureConnectionOptions } from '@libp2p/interface'
-import { noiseCrypto } from './noise-crypto.js'
 
 type EncrypterFactory<C> = (components: C) => ConnectionEncrypter
 /** Noise's largest message, 65,535 bytes: a length its 2-byte prefix can say, and more than a 1-byte buffer holds. */
 const NOISE_MAX_MESSAGE = 0xffff
 
-/** Noise with the changes above. */
-export function tunedNoise(): EncrypterFactory<Parameters<ReturnType<typeof noise>>[0]> {
-  return tuned(noise({ crypto: noiseCrypto }))
+/** Noise with the changes above, on `crypto` (Noise's default when left out). */
+export function tunedNoise(crypto?: ICryptoInterface): EncrypterFactory<Parameters<ReturnType<typeof noise>>[0]> {
+  return tuned(noise(crypto ? { crypto } : {}))
 }
 
 /** `encrypter`, writing each message as one buffer, and splitting what it receives without exceptions. */

@@ -9,7 +9,6 @@
  * narrow components bag. Every node has it; only a peer gives it handlers (`serve`, then `listen`), so a bootstrap or
  * an observer never handles the protocol.
  */
-import { performance } from 'node:perf_hooks'
 import type { AbortOptions, Connection, PeerId, Startable, Stream, StreamHandler } from '@libp2p/interface'
 import type { Multiaddr } from '@multiformats/multiaddr'
 import { FrameDecoder, WireError, type BodyPool } from '../codec/index.js'

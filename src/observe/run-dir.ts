@@ -4,23 +4,7 @@
  */
 import { closeSync, mkdirSync, openSync, renameSync, writeFileSync, writeSync } from 'node:fs'
 import { join } from 'node:path'
-
-/** Little-endian float64 bytes of a vector (the host may be either endianness). */
-export function float64LeBytes(v: Float64Array): Uint8Array {
-  const bytes = new Uint8Array(v.length * 8)
-  const view = new DataView(bytes.buffer)
-  for (let k = 0; k < v.length; k++) view.setFloat64(k * 8, v[k]!, true)
-  return bytes
-}
-
-export function readFloat64Le(bytes: Uint8Array): Float64Array {
-  if (bytes.length % 8 !== 0)
-    throw new RangeError(`readFloat64Le: ${bytes.length} bytes is not a whole number of float64`)
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.length)
-  const out = new Float64Array(bytes.length / 8)
-  for (let k = 0; k < out.length; k++) out[k] = view.getFloat64(k * 8, true)
-  return out
-}
+import { float64LeBytes } from '../util/float-bytes.js'
 
 /** Write a file atomically: a temporary file in the same directory, then rename. */
 export function writeFileAtomic(path: string, data: string | Uint8Array): void {

@@ -10,25 +10,25 @@
  * frames?: [bytes]}: `frames` are the params frames this peer sent in its newest completed rounds, oldest first, which
  * a neighbour behind it still needs when the whole swarm is started again (src/peer/recovery.ts; one on a fixed
  * graph, where a neighbour is at most one round behind). Files of earlier versions hold one, as `frame`.
- * Writing: a temporary file, fsync, rename, fsync of the directory; the newest two checkpoints are kept, so a
+ * The platform's store (platform.ts) writes each checkpoint whole or not at all and keeps the newest two, so a
  * checkpoint found corrupt (bad checksum, truncated, foreign) is reported and the previous one is used. Nothing is
- * ever loaded that does not pass the checksum and the field checks.
+ * ever loaded that does not pass the checksum and the field checks. This file holds the format and the choice of
+ * the checkpoint to load; where the bytes live is the store's (src/peer-node: files; src/peer-web: IndexedDB).
  */
-import { createHash } from 'node:crypto'
-import { closeSync, fsyncSync, openSync, readdirSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs'
-import { open, rename } from 'node:fs/promises'
-import { join } from 'node:path'
 import { pack, unpack } from 'msgpackr'
 import { frameCapForDim } from '../codec/index.js'
 import type { RngState } from '../util/rng.js'
-import { float64LeBytes, readFloat64Le } from '../observe/run-dir.js'
+import { float64LeBytes, readFloat64Le } from '../util/float-bytes.js'
 import { MeshgdError } from '../util/errors.js'
+import type { CheckpointStore } from './platform.js'
 
-const MAGIC = Buffer.from('MESHGDCK', 'latin1')
+const MAGIC = new TextEncoder().encode('MESHGDCK')
 const VERSION = 1
 const HEADER = 16
 const DIGEST = 32
-const NAME = /^checkpoint-(\d{10})\.bin$/
+
+/** SHA-256, from the platform (platform.ts). */
+export type Sha256 = (bytes: Uint8Array) => Uint8Array
 
 export interface CheckpointData {
   swarm: string
@@ -71,19 +71,17 @@ type Expect = Pick<CheckpointData, 'swarm' | 'index' | 'dim' | 'algorithm' | 'fi
   frameDim?: number
 }
 
-export function encodeCheckpoint(data: CheckpointData): Uint8Array {
+export function encodeCheckpoint(data: CheckpointData, sha256: Sha256): Uint8Array {
   const vectors: Record<string, Uint8Array> = {}
   for (const [name, v] of Object.entries(data.vectors)) vectors[name] = float64LeBytes(v)
   const body = pack({ ...data, vectors }) as Uint8Array
-  const out = Buffer.alloc(HEADER + body.length + DIGEST)
-  MAGIC.copy(out, 0)
-  out.writeUInt32LE(VERSION, 8)
-  out.writeUInt32LE(body.length, 12)
+  const out = new Uint8Array(HEADER + body.length + DIGEST)
+  const view = new DataView(out.buffer)
+  out.set(MAGIC, 0)
+  view.setUint32(8, VERSION, true)
+  view.setUint32(12, body.length, true)
   out.set(body, HEADER)
-  createHash('sha256')
-    .update(out.subarray(0, HEADER + body.length))
-    .digest()
-    .copy(out, HEADER + body.length)
+  out.set(sha256(out.subarray(0, HEADER + body.length)), HEADER + body.length)
   return out
 }
 
@@ -113,8 +111,8 @@ function framesOf(value: unknown, expect: Expect): Uint8Array[] | undefined {
 }
 
 /** Decode and check a checkpoint against what this peer expects; throws CheckpointError saying what is wrong. */
-export function decodeCheckpoint(bytes: Uint8Array, expect: Expect): CheckpointData {
-  const body = checkedBody(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length))
+export function decodeCheckpoint(bytes: Uint8Array, expect: Expect, sha256: Sha256): CheckpointData {
+  const body = checkedBody(bytes, sha256)
   for (const key of ['swarm', 'index', 'dim', 'algorithm', 'fingerprint'] as const) {
     if (body[key] !== expect[key]) {
       const what =
@@ -142,23 +140,28 @@ export function decodeCheckpoint(bytes: Uint8Array, expect: Expect): CheckpointD
 }
 
 /** The msgpack body of a checkpoint file whose magic, version, length and SHA-256 are right. */
-function checkedBody(buf: Buffer): Record<string, unknown> {
-  if (buf.length < HEADER + DIGEST || !buf.subarray(0, 8).equals(MAGIC))
+function checkedBody(buf: Uint8Array, sha256: Sha256): Record<string, unknown> {
+  if (buf.length < HEADER + DIGEST || !sameBytes(buf.subarray(0, 8), MAGIC))
     throw new CheckpointError('not a meshgd checkpoint (bad magic or too short)')
-  if (buf.readUInt32LE(8) !== VERSION)
-    throw new CheckpointError(`checkpoint version ${buf.readUInt32LE(8)}, expected ${VERSION}`)
-  const length = buf.readUInt32LE(12)
+  const view = new DataView(buf.buffer, buf.byteOffset, buf.length)
+  if (view.getUint32(8, true) !== VERSION)
+    throw new CheckpointError(`checkpoint version ${view.getUint32(8, true)}, expected ${VERSION}`)
+  const length = view.getUint32(12, true)
   if (buf.length !== HEADER + length + DIGEST)
     throw new CheckpointError(`truncated or padded: ${buf.length} bytes, expected ${HEADER + length + DIGEST}`)
-  const digest = createHash('sha256')
-    .update(buf.subarray(0, HEADER + length))
-    .digest()
-  if (!digest.equals(buf.subarray(HEADER + length))) throw new CheckpointError('checksum mismatch')
+  if (!sameBytes(sha256(buf.subarray(0, HEADER + length)), buf.subarray(HEADER + length)))
+    throw new CheckpointError('checksum mismatch')
   try {
     return unpack(buf.subarray(HEADER, HEADER + length)) as Record<string, unknown>
   } catch (err) {
     throw new CheckpointError(`undecodable body: ${(err as Error).message}`)
   }
+}
+
+function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false
+  for (let k = 0; k < a.length; k++) if (a[k] !== b[k]) return false
+  return true
 }
 
 /** The state vectors: float64 bytes, every value finite. */
@@ -197,112 +200,23 @@ function targetWindowOf(raw: unknown): { round: number; bits: Uint8Array } | nul
   return { round: target.round as number, bits: target.bits as Uint8Array }
 }
 
-/** Test hook (MESHGD_TEST_CRASH_IN_CHECKPOINT=<round>): SIGKILL this process halfway through that checkpoint's write. */
-function crashHalfway(round: number, fd: number, bytes: Uint8Array): void {
-  if (process.env.MESHGD_TEST_CRASH_IN_CHECKPOINT !== String(round)) return
-  writeSync(fd, bytes, 0, bytes.length >> 1)
-  fsyncSync(fd)
-  process.kill(process.pid, 'SIGKILL')
-}
-
-const pathOf = (dir: string, round: number): string => join(dir, `checkpoint-${String(round).padStart(10, '0')}.bin`)
-
-/** After a checkpoint is in place: drop all but the newest `keep`, and the leftovers of writes cut short. */
-function prune(dir: string, keep: number): void {
-  for (const old of listCheckpoints(dir).slice(keep)) rmSync(join(dir, old.file), { force: true })
-  for (const f of readdirSync(dir)) if (f.endsWith('.bin.tmp')) rmSync(join(dir, f), { force: true })
-}
-
-/** Write a checkpoint atomically (temporary file, fsync, rename, fsync of the folder) and keep the newest `keep`. */
-export function saveCheckpoint(dir: string, data: CheckpointData, keep = 2): string {
-  const bytes = encodeCheckpoint(data)
-  const path = pathOf(dir, data.round)
-  const fd = openSync(`${path}.tmp`, 'w', 0o600)
-  try {
-    crashHalfway(data.round, fd, bytes)
-    writeSync(fd, bytes)
-    fsyncSync(fd)
-  } finally {
-    closeSync(fd)
-  }
-  renameSync(`${path}.tmp`, path)
-  const dirFd = openSync(dir, 'r')
-  try {
-    fsyncSync(dirFd)
-  } finally {
-    closeSync(dirFd)
-  }
-  prune(dir, keep)
-  return path
-}
-
 /**
- * The same, off the event loop (the round loop goes on while the disk syncs): `data` must not change meanwhile
- * (pass a snapshot). The crash test hook applies here too.
+ * The newest checkpoint of the store that passes every check, or null; `problems` lists each one skipped and why
+ * (a leftover of a write that was cut short included). A sound checkpoint of another experiment throws
+ * CheckpointMismatch: resuming from it would be wrong, and starting afresh would overwrite it.
  */
-export async function saveCheckpointAsync(dir: string, data: CheckpointData, keep = 2): Promise<string> {
-  const bytes = encodeCheckpoint(data)
-  const path = pathOf(dir, data.round)
-  const file = await open(`${path}.tmp`, 'w', 0o600)
-  try {
-    crashHalfway(data.round, file.fd, bytes)
-    await file.write(bytes)
-    await file.sync()
-  } finally {
-    await file.close()
-  }
-  await rename(`${path}.tmp`, path)
-  const folder = await open(dir, 'r')
-  try {
-    await folder.sync()
-  } finally {
-    await folder.close()
-  }
-  prune(dir, keep)
-  return path
-}
-
-/** Checkpoint files of `dir`, newest first. */
-function listCheckpoints(dir: string): Array<{ file: string; round: number }> {
-  let names: string[]
-  try {
-    names = readdirSync(dir)
-  } catch {
-    return []
-  }
-  return names
-    .map((file) => ({ file, m: NAME.exec(file) }))
-    .filter((x): x is { file: string; m: RegExpExecArray } => x.m !== null)
-    .map(({ file, m }) => ({ file, round: Number(m[1]) }))
-    .sort((a, b) => b.round - a.round)
-}
-
-/**
- * The newest checkpoint of `dir` that passes every check, or null; `problems` lists each file skipped and why
- * (a leftover temporary file from a write that was cut short included). A sound checkpoint of another experiment
- * throws CheckpointMismatch: resuming from it would be wrong, and starting afresh would overwrite it.
- */
-export function loadLatestCheckpoint(
-  dir: string,
+export async function loadLatestCheckpoint(
+  store: CheckpointStore,
   expect: Expect,
-): { checkpoint: (CheckpointData & { file: string }) | null; problems: string[] } {
-  const problems: string[] = []
-  let names: string[] = []
-  try {
-    names = readdirSync(dir)
-  } catch {
-    // no state directory yet
-  }
-  for (const f of names)
-    if (NAME.test(f.replace(/\.tmp$/, '')) && f.endsWith('.tmp'))
-      problems.push(`${join(dir, f)}: an unfinished write (ignored)`)
-  for (const { file } of listCheckpoints(dir)) {
-    const path = join(dir, file)
+  sha256: Sha256,
+): Promise<{ checkpoint: (CheckpointData & { file: string }) | null; problems: string[] }> {
+  const { entries, problems } = await store.list()
+  for (const entry of entries) {
     try {
-      return { checkpoint: { ...decodeCheckpoint(readFileSync(path), expect), file: path }, problems }
+      return { checkpoint: { ...decodeCheckpoint(await entry.read(), expect, sha256), file: entry.name }, problems }
     } catch (err) {
-      if (err instanceof CheckpointMismatch) throw new CheckpointMismatch(`${path}: ${err.message}`)
-      problems.push(`${path}: ${(err as Error).message}`)
+      if (err instanceof CheckpointMismatch) throw new CheckpointMismatch(`${entry.name}: ${err.message}`)
+      problems.push(`${entry.name}: ${(err as Error).message}`)
     }
   }
   return { checkpoint: null, problems }

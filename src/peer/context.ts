@@ -5,15 +5,11 @@
  * waits on. The rooms: links.ts (node, roster, params transport), startup.ts (joining), recovery.ts (checkpoints),
  * round-loop.ts, recorder.ts (records and status), finish.ts (final frame, lingering, info.json).
  */
-import { mkdirSync } from 'node:fs'
-import { join } from 'node:path'
-import { performance } from 'node:perf_hooks'
 import { createPeerStep, type PeerStep } from '../algorithms/peer-step.js'
 import { BodyPool, VectorPool, type VectorCodec } from '../codec/index.js'
 import { isDifferenceMode, type Experiment } from '../config/schema.js'
 import { differenceScale, vectorCodecOf } from '../exchange/codec-choice.js'
 import { runReference } from '../exchange/reference.js'
-import { resolveExperiment } from '../exchange/resolve.js'
 import { targetLag, TargetWatch, watchesTarget, windowBytes } from '../exchange/target-stop.js'
 import { norm } from '../linalg/kernels.js'
 import { RejectLog } from '../observe/log.js'
@@ -23,6 +19,7 @@ import type { Graph } from '../topology/types.js'
 import { Rng } from '../util/rng.js'
 import { PeerCounters } from './counters.js'
 import { NeighbourBook } from './neighbours.js'
+import type { PeerPlatform } from './platform.js'
 import { RoundTimes } from './round-times.js'
 import type { PeerOptions } from './types.js'
 
@@ -49,6 +46,8 @@ export class News {
 
 export interface PeerCore {
   readonly opts: PeerOptions
+  /** where the peer runs: its files or browser storage, its transports, its hash (platform.ts) */
+  readonly platform: PeerPlatform
   readonly experiment: Experiment
   readonly graph: Graph
   readonly problem: Problem
@@ -85,8 +84,6 @@ export interface PeerCore {
   readonly targetWatch: TargetWatch | null
   /** the size of the `stop` window params frames carry (0: none) */
   readonly stopBytes: number
-  readonly peerDir: string
-  readonly stateDir: string
   readonly book: NeighbourBook
   /** spare buffers for received frames, and vectors for decoded payloads: the book gives them back */
   readonly bodies: BodyPool
@@ -110,7 +107,7 @@ export function createCore(opts: PeerOptions): PeerCore {
   const i = opts.index
   const n = opts.experiment.swarm.peers
   if (!Number.isInteger(i) || i < 0 || i >= n) throw new RangeError(`--index ${i}: must be 0..${n - 1}`)
-  const { experiment, graph, problem } = resolveExperiment(opts.experiment, opts.baseDir, i)
+  const { experiment, graph, problem } = opts.platform.resolve(opts.experiment, i)
   const neighbours = graph.neighbours[i]!
   // Planted shards are drawn when first read: draw this peer's own now, at start-up, not inside its first round's
   // compute time (a ReLU problem's reference is w* itself and reads no shard before the rounds begin).
@@ -128,6 +125,7 @@ export function createCore(opts: PeerOptions): PeerCore {
   const log = opts.log ?? ((): void => undefined)
   return {
     opts,
+    platform: opts.platform,
     experiment,
     graph,
     problem,
@@ -145,7 +143,6 @@ export function createCore(opts: PeerOptions): PeerCore {
     referenceScale: reference ? norm(reference.w) || 1 : 1,
     targetWatch,
     stopBytes: targetWatch ? windowBytes(targetWatch.lag) : 0,
-    ...peerDirectories(opts.out, i),
     ...receiving(experiment, graph, i, wireDim, standIns),
     started,
     times: new RoundTimes(),
@@ -170,14 +167,6 @@ function exchangeState(experiment: Experiment, i: number, d: number, degree: num
     delta: new Float64Array(copies),
     ownDecoded: new Float64Array(codec.codec === 'f64' ? 0 : d),
   }
-}
-
-/** `<out>/peers/<i>` and its `state/` (checkpoints, identity), and `<out>/params`, made if missing. */
-function peerDirectories(out: string, i: number): { peerDir: string; stateDir: string } {
-  const peerDir = join(out, 'peers', String(i))
-  mkdirSync(join(peerDir, 'state'), { recursive: true })
-  mkdirSync(join(out, 'params'), { recursive: true })
-  return { peerDir, stateDir: join(peerDir, 'state') }
 }
 
 /**

@@ -1,13 +1,11 @@
 /**
  * Finishing (or stopping on Ctrl-C): the last checkpoint, record, parameters and status; then, when done, the
  * `final` frame with the final vector (it stands for every later round at a neighbour still running) and lingering
- * while a neighbour still runs, to answer it if it restarts; then `peers/<i>/info.json`.
+ * while a neighbour still runs, to answer it if it restarts; then the peer's report (`peers/<i>/info.json`).
  */
-import { join } from 'node:path'
-import { performance } from 'node:perf_hooks'
 import { encodeF64, encodeFrame } from '../codec/index.js'
 import { distance } from '../linalg/kernels.js'
-import { float64LeBytes, writeFileAtomic } from '../observe/run-dir.js'
+import { float64LeBytes } from '../util/float-bytes.js'
 import { evaluationOf } from '../exchange/records.js'
 import { objectiveOf } from '../problems/objective.js'
 import type { PeerCore } from './context.js'
@@ -31,11 +29,11 @@ export async function finish(
   const full = objectiveOf(problem, i).gradient(step.params, new Float64Array(d))
   recorder.record(core.counters.round, core.book.newest(), full, 0)
   recorder.flush()
-  writeFileAtomic(join(core.opts.out, 'params', `${i}.f64`), float64LeBytes(step.params))
+  await core.platform.store.writeParams(float64LeBytes(step.params))
   recorder.publishFinalStatus(core.counters.round, !interrupted)
   if (!interrupted) await linger(core, links)
   const info = peerInfo(core, links, interrupted, resumed)
-  writeFileAtomic(join(core.peerDir, 'info.json'), JSON.stringify(info, null, 2) + '\n')
+  await core.platform.store.writeInfo(info)
   return info
 }
 

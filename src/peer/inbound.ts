@@ -3,10 +3,9 @@
  * pools) and the inbound frame handler that checks each frame (nothing malformed or foreign changes state) and puts
  * its vector in the NeighbourBook.
  */
-import { performance } from 'node:perf_hooks'
 import { decodeBody, decodeFloats, decodeVector, frameCapForDim, readsInPlace, type Envelope } from '../codec/index.js'
 import type { Pin } from '../config/pins.js'
-import type { MeshNode } from '../net/node.js'
+import type { MeshNode } from '../net/mesh-node.js'
 import type { ParamsTransport } from '../net/params-protocol.js'
 import type { Roster } from '../net/roster.js'
 import type { PeerCore } from './context.js'

@@ -4,13 +4,11 @@
  * identity (rebind.ts), and the params transport whose inbound frames feed the NeighbourBook (inbound.ts). Nothing
  * here decides a round; it only keeps the book and the targets current.
  */
-import { performance } from 'node:perf_hooks'
 import type { PrivateKey } from '@libp2p/interface'
 import { peerIdFromString } from '@libp2p/peer-id'
 import { multiaddr } from '@multiformats/multiaddr'
-import type { Registry } from 'prom-client'
 import type { Pin } from '../config/pins.js'
-import { createMeshNode, type MeshNode } from '../net/node.js'
+import type { MeshNode } from '../net/mesh-node.js'
 import type { Outbox, ParamsTransport } from '../net/params-protocol.js'
 import { openRosterRecord } from '../net/roster-directory.js'
 import { Roster, type RosterEntry } from '../net/roster.js'
@@ -60,14 +58,9 @@ export class PeerLinks {
     })
   }
 
-  static async create(
-    core: PeerCore,
-    privateKey: PrivateKey,
-    pins: ReadonlyMap<number, Pin>,
-    metricsRegistry?: Registry,
-  ): Promise<PeerLinks> {
+  static async create(core: PeerCore, privateKey: PrivateKey, pins: ReadonlyMap<number, Pin>): Promise<PeerLinks> {
     const { opts, experiment, graph, neighbours } = core
-    const node = await createMeshNode({
+    const node = await core.platform.createNode({
       privateKey,
       listen: opts.listen,
       announce: opts.announce,
@@ -77,7 +70,6 @@ export class PeerLinks {
       maxConnectionsPerIp: experiment.swarm.max_connections_per_ip ?? 2 * graph.n + 16,
       maxConnectionsPerPeer: experiment.swarm.max_connections_per_peer,
       onGaterRefuse: (why, remote) => core.reject(`gater: ${why}`, remote),
-      ...(metricsRegistry ? { metricsRegistry } : {}),
     })
     return new PeerLinks(core, node, pins)
   }

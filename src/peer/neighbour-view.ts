@@ -3,11 +3,10 @@
  * the book), for the rebinder's decisions (rebind.ts `Neighbourhood`) and the inbound stream check: is a neighbour
  * connected, known, located, or perhaps gone under a new identity.
  */
-import { performance } from 'node:perf_hooks'
 import type { PeerId } from '@libp2p/interface'
 import { peerIdFromString } from '@libp2p/peer-id'
 import type { Pin } from '../config/pins.js'
-import type { MeshNode } from '../net/node.js'
+import type { MeshNode } from '../net/mesh-node.js'
 import type { Roster } from '../net/roster.js'
 import type { PeerCore } from './context.js'
 import type { Neighbourhood } from './rebind.js'

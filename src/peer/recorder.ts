@@ -1,21 +1,18 @@
 /**
- * What a peer writes about its rounds: its records (`peers/<i>/metrics.jsonl`, every `run.record_every` rounds,
- * the same fields as the simulator's) and its status for observers on the status topic.
+ * What a peer writes about its rounds: its records (`peers/<i>/metrics.jsonl` through the platform's record log,
+ * every `run.record_every` rounds, the same fields as the simulator's) and its status for observers on the status
+ * topic.
  */
-import { closeSync, openSync, writeSync } from 'node:fs'
-import { join } from 'node:path'
-import { performance } from 'node:perf_hooks'
 import { evaluationOf, type RoundRecord } from '../exchange/records.js'
 import type { StatusMessage } from '../net/roster.js'
 import { distance, norm } from '../linalg/kernels.js'
 import { objectiveOf } from '../problems/objective.js'
 import type { PeerCore } from './context.js'
 import type { PeerLinks } from './links.js'
-import { trimRecords, type Resumed } from './recovery.js'
+import type { Resumed } from './recovery.js'
 
 export class Recorder {
-  /** metrics.jsonl while started, -1 otherwise */
-  private fd = -1
+  private open = false
   private readonly pending: RoundRecord[] = []
   /** the newest record, for the status topic (status messages carry finite numbers only) */
   private newest: RoundRecord | null = null
@@ -38,11 +35,10 @@ export class Recorder {
     this.scratch = new Float64Array(core.d)
   }
 
-  /** Open metrics.jsonl: appended to after a resume (records past the checkpoint dropped), else new. */
-  start(): void {
-    const path = join(this.core.peerDir, 'metrics.jsonl')
-    if (this.resumed) trimRecords(path, this.resumed)
-    this.fd = openSync(path, this.resumed ? 'a' : 'w')
+  /** Open the records: appended to after a resume (records past the checkpoint dropped), else new. */
+  async start(): Promise<void> {
+    await this.core.platform.store.records.open(this.resumed?.round ?? null)
+    this.open = true
   }
 
   /** The record of round t: this peer's state and what it combined with (null: none, as after the last round). */
@@ -88,14 +84,14 @@ export class Recorder {
 
   flush(): void {
     if (this.pending.length === 0) return
-    writeSync(this.fd, this.pending.map((r) => JSON.stringify(r) + '\n').join(''))
+    this.core.platform.store.records.append(this.pending.map((r) => JSON.stringify(r) + '\n').join(''))
     this.pending.length = 0
   }
 
-  stop(): void {
-    if (this.fd < 0) return
-    closeSync(this.fd)
-    this.fd = -1
+  async stop(): Promise<void> {
+    if (!this.open) return
+    this.open = false
+    await this.core.platform.store.records.close()
   }
 
   /**
@@ -136,4 +132,22 @@ export class Recorder {
       rejected: Object.values(core.rejects).reduce((a, b) => a + b, 0),
     }
   }
+}
+
+/**
+ * The records of a log before round `round`, for a resume (the rounds from the checkpoint on are run again); a line
+ * cut short by a kill is dropped. For the platforms' record logs.
+ */
+export function recordsBefore(text: string, round: number): string {
+  return text
+    .split('\n')
+    .filter((line) => {
+      try {
+        return line.trim() !== '' && (JSON.parse(line) as RoundRecord).round < round
+      } catch {
+        return false
+      }
+    })
+    .map((line) => line + '\n')
+    .join('')
 }

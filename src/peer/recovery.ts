@@ -3,17 +3,17 @@
  * goes, remembering its neighbours' entries, and saying `hello` when it is back, so that it resumes where it was
  * and its neighbours do not lose it (docs/faults.md "Faults and restarts").
  */
-import { performance } from 'node:perf_hooks'
-import { createHash } from 'node:crypto'
-import { existsSync, readFileSync } from 'node:fs'
-import { join } from 'node:path'
 import { encodeFrame } from '../codec/index.js'
 import type { Experiment } from '../config/schema.js'
 import type { RngState } from '../util/rng.js'
-import type { RoundRecord } from '../exchange/records.js'
 import { parseRosterEntry, type RosterEntry } from '../net/roster.js'
-import { writeFileAtomic } from '../observe/run-dir.js'
-import { CheckpointMismatch, loadLatestCheckpoint, saveCheckpointAsync, type CheckpointData } from './checkpoint.js'
+import {
+  CheckpointMismatch,
+  encodeCheckpoint,
+  loadLatestCheckpoint,
+  type CheckpointData,
+  type Sha256,
+} from './checkpoint.js'
 import type { PeerCore } from './context.js'
 import { PeerError } from './errors.js'
 import type { PeerLinks } from './links.js'
@@ -24,7 +24,7 @@ export type Resumed = CheckpointData & { file: string }
  * What a peer's state depends on, hashed: a checkpoint is resumed only into the same experiment (run.rounds and the
  * timings may change, so a finished run can be continued with more rounds).
  */
-export function stateFingerprint(experiment: Experiment): string {
+export function stateFingerprint(experiment: Experiment, sha256: Sha256): string {
   const { swarm, topology, problem, algorithm, compression, run } = experiment
   const basis = {
     swarm: { id: swarm.id, peers: swarm.peers },
@@ -35,7 +35,8 @@ export function stateFingerprint(experiment: Experiment): string {
     seed: run.seed,
     init: run.init,
   }
-  return createHash('sha256').update(JSON.stringify(basis)).digest('hex').slice(0, 32)
+  const digest = sha256(new TextEncoder().encode(JSON.stringify(basis)))
+  return Array.from(digest.subarray(0, 16), (b) => b.toString(16).padStart(2, '0')).join('')
 }
 
 function checkpointExpect(
@@ -47,7 +48,7 @@ function checkpointExpect(
     dim: core.d,
     frameDim: core.wireDim,
     algorithm: core.experiment.algorithm.kind,
-    fingerprint: stateFingerprint(core.experiment),
+    fingerprint: stateFingerprint(core.experiment, core.platform.sha256),
   }
 }
 
@@ -55,11 +56,11 @@ function checkpointExpect(
  * Load the newest sound checkpoint into the step and the copies, set the round, and take back the frame of the
  * round before (`SentFrames.completed`); null for a fresh start.
  */
-export function resumeFromCheckpoint(core: PeerCore, links: PeerLinks): Resumed | null {
-  const { i, log } = core
+export async function resumeFromCheckpoint(core: PeerCore, links: PeerLinks): Promise<Resumed | null> {
+  const { i, log, platform } = core
   let resumed: Resumed | null
   try {
-    const found = loadLatestCheckpoint(core.stateDir, checkpointExpect(core))
+    const found = await loadLatestCheckpoint(platform.store.checkpoints, checkpointExpect(core), platform.sha256)
     for (const problem of found.problems) log(`peer ${i}: checkpoint skipped: ${problem}`)
     resumed = found.checkpoint
   } catch (err) {
@@ -158,7 +159,7 @@ export class Checkpointer {
     const { frameDim: _frameDim, ...expect } = checkpointExpect(core)
     const data = { ...expect, round: done, vectors, rngs, ...(frames.length > 0 ? { frames } : {}), ...target }
     const started = performance.now()
-    const mine = saveCheckpointAsync(core.stateDir, data).then(
+    const mine = core.platform.store.checkpoints.save(done, encodeCheckpoint(data, core.platform.sha256), 2).then(
       () => {
         this.written++
         this.lastSeconds = (performance.now() - started) / 1000
@@ -173,46 +174,31 @@ export class Checkpointer {
   }
 }
 
-/** Keep the records of the rounds before the checkpoint; the rounds after it are run again. */
-export function trimRecords(metricsPath: string, resumed: Resumed): void {
-  if (!existsSync(metricsPath)) return
-  const kept = readFileSync(metricsPath, 'utf8')
-    .split('\n')
-    .filter((line) => {
-      try {
-        return line.trim() !== '' && (JSON.parse(line) as RoundRecord).round < resumed.round
-      } catch {
-        return false // a line cut short by the kill
-      }
-    })
-  writeFileAtomic(metricsPath, kept.map((l) => l + '\n').join(''))
-}
-
-const neighboursFile = (core: PeerCore): string => join(core.stateDir, 'neighbours.json')
+const NEIGHBOURS = 'neighbours.json'
 
 /** Was this peer here before (a checkpoint, or the neighbours it knew)? */
-export function hadPreviousLife(core: PeerCore, resumed: Resumed | null): boolean {
-  return resumed !== null || existsSync(neighboursFile(core))
+export async function hadPreviousLife(core: PeerCore, resumed: Resumed | null): Promise<boolean> {
+  return resumed !== null || (await core.platform.store.readState(NEIGHBOURS)) !== null
 }
 
 /**
  * A restarted peer knows its neighbours from its last life: who holds each index (so their streams are accepted at
  * once) and addresses worth a first try. Whether they are still there, start-up finds out (`PeerLinks.located`).
  */
-export function rememberNeighbours(core: PeerCore, links: PeerLinks): void {
+export async function rememberNeighbours(core: PeerCore, links: PeerLinks): Promise<void> {
   try {
-    const cached = JSON.parse(readFileSync(neighboursFile(core), 'utf8')) as unknown[]
+    const cached = JSON.parse((await core.platform.store.readState(NEIGHBOURS)) ?? '[]') as unknown[]
     for (const raw of cached) {
       const entry = parseRosterEntry(new TextEncoder().encode(JSON.stringify(raw)), core.swarm, core.graph.n)
       if (entry && core.position.has(entry.index)) links.roster.recall(entry)
     }
   } catch {
-    // no cache or an unreadable one: the roster announcements will do
+    // an unreadable cache: the roster announcements will do
   }
 }
 
-export function saveNeighbours(core: PeerCore, entries: readonly RosterEntry[]): void {
-  writeFileAtomic(neighboursFile(core), JSON.stringify(entries) + '\n')
+export async function saveNeighbours(core: PeerCore, entries: readonly RosterEntry[]): Promise<void> {
+  await core.platform.store.writeState(NEIGHBOURS, JSON.stringify(entries) + '\n')
 }
 
 /**

@@ -9,7 +9,6 @@
  * peer goes on without it and takes it back when it is heard again; when every live neighbour is well ahead the
  * peer was away, and jumps to their round. A peer whose neighbours are all down waits a bounded time for one.
  */
-import { performance } from 'node:perf_hooks'
 import { AlgorithmError } from '../algorithms/peer-step.js'
 import { decodeVector, encodeVectorFrame } from '../codec/index.js'
 import { applyDifference, intoPublicCopies } from '../exchange/codec-choice.js'

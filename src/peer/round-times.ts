@@ -6,7 +6,6 @@
  *   wait_ms     blocked on neighbours (the sync barrier, the async staleness bound, a neighbour away)
  *   send_ms     time the outbox was not empty (frames queued or being written); overlaps the other two
  */
-import { performance } from 'node:perf_hooks'
 
 export interface TimeSplit {
   compute_ms: number

@@ -2,20 +2,17 @@
  * One peer's runtime (docs/design.md "Layers and the import rule", `src/peer/`): the rooms in order. context.ts builds what they share; the
  * identity is checked against its pin; links.ts makes the node, roster and params transport; recovery.ts resumes a
  * previous life; startup.ts joins the swarm and finds the neighbours; round-loop.ts runs the rounds; finish.ts
- * writes the outputs, lingers for the neighbours and reports. The rooms that hold resources (the recorder's file,
- * the metrics server, the node and its streams, the rebind check's timer) are js-libp2p `Startable`s: started here
- * in order, and all stopped here by one `stop` however the run ends.
+ * writes the outputs, lingers for the neighbours and reports. Where the peer runs (its files or browser storage, its
+ * transports) is the platform's (platform.ts). The rooms that hold resources (the recorder's log, the platform's
+ * extra rooms such as the metrics server, the node and its streams, the rebind check's timer) are js-libp2p
+ * `Startable`s: started here in order, and all stopped here by one `stop` however the run ends.
  */
-import { join } from 'node:path'
 import { start, stop, type PrivateKey } from '@libp2p/interface'
-import { Registry } from 'prom-client'
 import { pinsOf, type Pin } from '../config/pins.js'
-import { loadOrCreateIdentity } from '../net/identity.js'
 import { createCore, type PeerCore } from './context.js'
 import { PeerError } from './errors.js'
 import { finish } from './finish.js'
 import { PeerLinks, RebindWatch } from './links.js'
-import { MetricsRoom } from './metrics.js'
 import { Recorder } from './recorder.js'
 import { Checkpointer, hadPreviousLife, resumeFromCheckpoint } from './recovery.js'
 import { runRounds } from './round-loop.js'
@@ -25,27 +22,26 @@ import type { PeerInfo, PeerOptions } from './types.js'
 export { PeerError } from './errors.js'
 export { stateFingerprint } from './recovery.js'
 export type { PeerInfo, PeerOptions } from './types.js'
+export type { PeerPlatform } from './platform.js'
 
 export async function runPeer(opts: PeerOptions): Promise<PeerInfo> {
   const core = createCore(opts)
   // Pinned identities (peers: [{index, peer_id, addr}]) are trusted over the roster.
   const pins = pinsOf(opts.experiment)
   const privateKey = await pinnedIdentity(core, pins)
-  const registry = opts.metrics ? new Registry() : undefined
-  const links = await PeerLinks.create(core, privateKey, pins, registry)
-  const resumed = resumeFromCheckpoint(core, links)
-  const previousLife = hadPreviousLife(core, resumed)
+  const links = await PeerLinks.create(core, privateKey, pins)
+  const resumed = await resumeFromCheckpoint(core, links)
+  const previousLife = await hadPreviousLife(core, resumed)
   const checkpointer = new Checkpointer(core, links)
   const recorder = new Recorder(core, links, resumed)
-  const metrics =
-    registry && opts.metrics ? new MetricsRoom(registry, opts.metrics, { core, links, recorder, checkpointer }) : null
+  const extra = opts.platform.extraRooms?.({ core, links, recorder, checkpointer }) ?? []
   const rebinds = new RebindWatch(core, links)
-  // the rooms that hold resources (a file, a server, the node and its streams, a timer): all stopped at the end
-  const rooms = [rebinds, metrics, recorder, links]
+  // the rooms that hold resources (a log, a server, the node and its streams, a timer): all stopped at the end
+  const rooms = [rebinds, ...extra, recorder, links]
   const stopSending = (): void => links.controller.abort(new Error('meshgd: peer stopping'))
   opts.signal.addEventListener('abort', stopSending, { once: true })
   try {
-    await start(recorder, metrics)
+    await start(recorder, ...extra)
     await start(links)
     const startupTimeout = await joinSwarm(core, links, privateKey, previousLife)
     await start(rebinds)
@@ -57,9 +53,9 @@ export async function runPeer(opts: PeerOptions): Promise<PeerInfo> {
   }
 }
 
-/** This peer's key (created on first start under state/), checked against its pin when it has one. */
+/** This peer's key (created on first start and kept by the platform), checked against its pin when it has one. */
 async function pinnedIdentity(core: PeerCore, pins: ReadonlyMap<number, Pin>): Promise<PrivateKey> {
-  const privateKey = await loadOrCreateIdentity(core.stateDir)
+  const privateKey = await core.platform.store.identity()
   const ownPin = pins.get(core.i)
   if (ownPin) {
     const { peerIdFromPrivateKey } = await import('@libp2p/peer-id')
@@ -67,7 +63,7 @@ async function pinnedIdentity(core: PeerCore, pins: ReadonlyMap<number, Pin>): P
     if (own !== ownPin.peerId) {
       throw new PeerError(
         'PIN_MISMATCH',
-        `peers: index ${core.i} is pinned to ${ownPin.peerId}, but this peer's identity (${join(core.stateDir, 'identity.key')}) is ${own}`,
+        `peers: index ${core.i} is pinned to ${ownPin.peerId}, but this peer's identity (${core.platform.store.where}/state/identity.key) is ${own}`,
       )
     }
   }

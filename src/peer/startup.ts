@@ -10,13 +10,12 @@
  * `joinSwarm` is the whole start: the node up, the bootstrap reached, the neighbours found and their addresses
  * kept, and, for a peer back from a previous life, `hello` to them.
  */
-import { performance } from 'node:perf_hooks'
 import type { PrivateKey } from '@libp2p/interface'
 import { peerIdFromString } from '@libp2p/peer-id'
 import { multiaddr } from '@multiformats/multiaddr'
 import { DIRECTORY_MAX_WANT, type SignedRecord } from '../codec/directory.js'
 import { staticAddrsOf } from '../config/pins.js'
-import { connectBootstrap, dialStaticPeers, type MeshNode } from '../net/node.js'
+import { connectBootstrap, dialStaticPeers, type MeshNode } from '../net/mesh-node.js'
 import { openRosterRecord, signRosterEntry } from '../net/roster-directory.js'
 import type { Roster, RosterEntry } from '../net/roster.js'
 import type { PeerCore } from './context.js'
@@ -126,7 +125,7 @@ export async function joinSwarm(
     addrs: node.getMultiaddrs().map((a) => a.toString()),
   }
   roster.setSelf(self)
-  if (previousLife) rememberNeighbours(core, links)
+  if (previousLife) await rememberNeighbours(core, links)
   roster.start()
   const startupTimeout = opts.startupTimeoutMs ?? Math.max(60_000, 500 * core.graph.n)
   dialStaticPeers(node, staticAddrsOf(core.experiment), startupTimeout, opts.signal)
@@ -154,7 +153,7 @@ export async function joinSwarm(
     core.log(`peer ${core.i}: found neighbours ${core.neighbours.join(', ')} in the roster`)
     opts.onEvent?.({ event: 'joined', peer: core.i })
   }
-  saveNeighbours(core, await targetNeighbours(core, links))
+  await saveNeighbours(core, await targetNeighbours(core, links))
   if (previousLife) sayHello(core, links)
   return startupTimeout
 }

@@ -3,12 +3,13 @@
  * (`peers/<i>/info.json`).
  */
 import type { ExperimentInput } from '../config/schema.js'
+import type { PeerPlatform } from './platform.js'
 
 export interface PeerOptions {
   readonly experiment: ExperimentInput
-  readonly baseDir: string
   readonly index: number
-  readonly out: string
+  /** where the peer runs (platform.ts): a Node process (src/peer-node) or a browser tab (src/peer-web) */
+  readonly platform: PeerPlatform
   readonly listen: string[]
   readonly announce: string[]
   readonly bootstrap: string[]
@@ -29,8 +30,6 @@ export interface PeerOptions {
   readonly inject?: (round: number) => Uint8Array[]
   /** Sleep this long after every round (a deliberately slow peer, for straggler experiments). */
   readonly delayMs?: number
-  /** Serve Prometheus metrics here (`--metrics`); called with the endpoint's URL once it listens. */
-  readonly metrics?: { host: string; port: number; onListening?: (url: string) => void }
 }
 
 /** A milestone of a peer's start: listening (its address is known), joined (it has found its neighbours). */

@@ -3,7 +3,7 @@ import { execFileSync } from 'node:child_process'
 import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
-import { readFloat64Le } from '../../src/observe/run-dir.js'
+import { readFloat64Le } from '../../src/util/float-bytes.js'
 import { bin, fileWriter, meshgdRunner, root, workDir } from '../helpers/meshgd.js'
 
 const work = workDir('cli')

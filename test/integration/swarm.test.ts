@@ -395,6 +395,7 @@ describe('the launcher stops what it started', () => {
 describe('a neighbour sending malformed frames over its real stream', () => {
   it('has every bad frame rejected and counted by reason, and the run still equals the simulator', async () => {
     const { runPeer } = await import('../../src/peer/runtime.js')
+    const { nodePlatform } = await import('../../src/peer-node/platform.js')
     const { createMeshNode } = await import('../../src/net/node.js')
     const { encodeFrame, encodeF64 } = await import('../../src/codec/index.js')
     const { generateKeyPair } = await import('@libp2p/crypto/keys')
@@ -433,9 +434,8 @@ describe('a neighbour sending malformed frames over its real stream', () => {
         Array.from({ length: n }, (_, i) =>
           runPeer({
             experiment: experimentFrom(body),
-            baseDir: work,
             index: i,
-            out,
+            platform: nodePlatform({ baseDir: work, out, index: i }),
             listen: ['/ip4/127.0.0.1/tcp/0'],
             announce: [],
             bootstrap: [hub.getMultiaddrs()[0]!.toString()],

@@ -3,6 +3,7 @@
  * wins, a foreign one is refused, and a peer step restored from a snapshot continues bit for bit as if it had never
  * stopped.
  */
+import { createHash } from 'node:crypto'
 import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -10,18 +11,26 @@ import { describe, expect, it } from 'vitest'
 import { createPeerStep } from '../../src/algorithms/peer-step.js'
 import { experimentFrom } from '../../src/config/load.js'
 import { resolveExperiment } from '../../src/exchange/resolve.js'
+import { FileCheckpoints } from '../../src/peer-node/checkpoint-files.js'
 import {
   CheckpointError,
   CheckpointMismatch,
-  decodeCheckpoint,
-  encodeCheckpoint,
-  loadLatestCheckpoint,
-  saveCheckpoint,
-  saveCheckpointAsync,
+  decodeCheckpoint as decodeWith,
+  encodeCheckpoint as encodeWith,
+  loadLatestCheckpoint as loadWith,
   type CheckpointData,
 } from '../../src/peer/checkpoint.js'
 import { stateFingerprint } from '../../src/peer/runtime.js'
 import { Rng } from '../../src/util/rng.js'
+
+const sha256 = (bytes: Uint8Array): Uint8Array => createHash('sha256').update(bytes).digest()
+const encodeCheckpoint = (d: CheckpointData): Uint8Array => encodeWith(d, sha256)
+const decodeCheckpoint = (b: Uint8Array, e: Parameters<typeof decodeWith>[1]): CheckpointData =>
+  decodeWith(b, e, sha256)
+const saveCheckpoint = (dir: string, d: CheckpointData): Promise<string> =>
+  new FileCheckpoints(dir).save(d.round, encodeCheckpoint(d), 2)
+const loadLatestCheckpoint = (dir: string, e: Parameters<typeof decodeWith>[1]) =>
+  loadWith(new FileCheckpoints(dir), e, sha256)
 
 const expect0 = { swarm: 's', index: 2, dim: 3, algorithm: 'elastic', fingerprint: 'abc' }
 const data = (round: number): CheckpointData => ({
@@ -78,11 +87,11 @@ describe('checkpoint file', () => {
 })
 
 describe('checkpoint directory', () => {
-  it('keeps the newest two, loads the newest sound one, and reports what it skipped', () => {
+  it('keeps the newest two, loads the newest sound one, and reports what it skipped', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'meshgd-ck-'))
-    for (const r of [100, 200, 300]) saveCheckpoint(dir, data(r))
+    for (const r of [100, 200, 300]) await saveCheckpoint(dir, data(r))
     expect(readdirSync(dir).sort()).toEqual(['checkpoint-0000000200.bin', 'checkpoint-0000000300.bin'])
-    expect(loadLatestCheckpoint(dir, expect0).checkpoint?.round).toBe(300)
+    expect((await loadLatestCheckpoint(dir, expect0)).checkpoint?.round).toBe(300)
     // corrupt the newest: the previous one is used, and the damage is named
     const newest = join(dir, 'checkpoint-0000000300.bin')
     const bytes = readFileSync(newest)
@@ -90,33 +99,35 @@ describe('checkpoint directory', () => {
     writeFileSync(newest, bytes)
     // and a write cut short by a crash
     writeFileSync(join(dir, 'checkpoint-0000000400.bin.tmp'), bytes.subarray(0, 100))
-    const { checkpoint, problems } = loadLatestCheckpoint(dir, expect0)
+    const { checkpoint, problems } = await loadLatestCheckpoint(dir, expect0)
     expect(checkpoint?.round).toBe(200)
     expect(problems).toHaveLength(2)
     expect(problems.join('\n')).toMatch(/checkpoint-0000000300\.bin: checksum mismatch/)
     expect(problems.join('\n')).toMatch(/checkpoint-0000000400\.bin\.tmp: an unfinished write/)
     // the next save clears the unfinished write
-    saveCheckpoint(dir, data(400))
+    await saveCheckpoint(dir, data(400))
     expect(readdirSync(dir).some((f) => f.endsWith('.tmp'))).toBe(false)
   })
 
-  it('the background writer produces the same files and keeps the same two', async () => {
+  it('a file holds exactly the encoded bytes, whose last 32 are the SHA-256 of the rest', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'meshgd-ck-'))
-    for (const r of [10, 20, 30]) await saveCheckpointAsync(dir, data(r))
+    for (const r of [10, 20, 30]) await saveCheckpoint(dir, data(r))
     expect(readdirSync(dir).sort()).toEqual(['checkpoint-0000000020.bin', 'checkpoint-0000000030.bin'])
-    expect(readFileSync(join(dir, 'checkpoint-0000000030.bin')).equals(Buffer.from(encodeCheckpoint(data(30))))).toBe(
-      true,
-    )
-    expect(loadLatestCheckpoint(dir, expect0).checkpoint?.round).toBe(30)
+    const file = readFileSync(join(dir, 'checkpoint-0000000030.bin'))
+    expect(file.equals(Buffer.from(encodeCheckpoint(data(30))))).toBe(true)
+    expect(file.subarray(0, 8).toString('latin1')).toBe('MESHGDCK')
+    expect(file.readUInt32LE(12)).toBe(file.length - 48)
+    expect(file.subarray(-32).equals(createHash('sha256').update(file.subarray(0, -32)).digest())).toBe(true)
+    expect((await loadLatestCheckpoint(dir, expect0)).checkpoint?.round).toBe(30)
   })
 
-  it('with nothing sound, loads nothing; a foreign checkpoint is an error, never overwritten', () => {
+  it('with nothing sound, loads nothing; a foreign checkpoint is an error, never overwritten', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'meshgd-ck-'))
-    expect(loadLatestCheckpoint(join(dir, 'absent'), expect0)).toEqual({ checkpoint: null, problems: [] })
+    expect(await loadLatestCheckpoint(join(dir, 'absent'), expect0)).toEqual({ checkpoint: null, problems: [] })
     writeFileSync(join(dir, 'checkpoint-0000000001.bin'), 'garbage')
-    expect(loadLatestCheckpoint(dir, expect0).checkpoint).toBeNull()
-    saveCheckpoint(dir, data(5))
-    expect(() => loadLatestCheckpoint(dir, { ...expect0, fingerprint: 'x' })).toThrow(CheckpointMismatch)
+    expect((await loadLatestCheckpoint(dir, expect0)).checkpoint).toBeNull()
+    await saveCheckpoint(dir, data(5))
+    await expect(loadLatestCheckpoint(dir, { ...expect0, fingerprint: 'x' })).rejects.toThrow(CheckpointMismatch)
   })
 })
 
@@ -154,7 +165,7 @@ describe('a restored peer step', () => {
         index: 1,
         dim: 6,
         algorithm: algorithm.kind,
-        fingerprint: stateFingerprint(experiment),
+        fingerprint: stateFingerprint(experiment, sha256),
       }
       const back = decodeCheckpoint(encodeCheckpoint({ ...expect1, round: 8, ...snap }), expect1)
       b.restore(back)
@@ -215,10 +226,26 @@ describe('a restored peer step', () => {
     const fp = (sets: string[]): string =>
       stateFingerprint(
         resolveExperiment(experimentFrom(body({ kind: 'elastic', eta: 0.3, mu: 0.2 }), sets), '.').experiment,
+        sha256,
       )
     const base = fp([])
     expect(fp(['run.rounds=9999', 'run.neighbour_timeout_ms=10', 'run.checkpoint_every=7'])).toBe(base)
     expect(fp(['run.seed=2'])).not.toBe(base)
     expect(fp(['algorithm.mu=0.25'])).not.toBe(base)
+    // the first 16 bytes of the SHA-256 of the state's basis, in hex: the value checkpoints of earlier versions hold
+    const { swarm, topology, problem, algorithm, compression, run } = resolveExperiment(
+      experimentFrom(body({ kind: 'elastic', eta: 0.3, mu: 0.2 })),
+      '.',
+    ).experiment
+    const basis = {
+      swarm: { id: swarm.id, peers: swarm.peers },
+      topology,
+      problem,
+      algorithm,
+      compression,
+      seed: run.seed,
+      init: run.init,
+    }
+    expect(base).toBe(createHash('sha256').update(JSON.stringify(basis)).digest('hex').slice(0, 32))
   })
 })

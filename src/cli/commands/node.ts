@@ -48,17 +48,22 @@ export async function commandNode(file: string, opts: NodeCommandOptions): Promi
   const experiment = portableExperiment(loaded.experiment, loaded.baseDir)
   claimPeerDirectory(out, experiment, index)
   const { runPeer } = await import('../../peer/runtime.js')
+  const { nodePlatform } = await import('../../peer-node/platform.js')
   const { readSwarmKey } = await import('../../net/identity.js')
   const controller = new AbortController()
   const release = abortOnSignals(controller)
   const stopBeat = heartbeat(`peer ${index}`)
   const log = await peerLog(opts, index, loaded.experiment.swarm.id)
   try {
+    const metricsAt = metrics && {
+      ...metrics,
+      onListening: (url: string) => (log ?? console.error)(`peer ${index}: metrics at ${url}`),
+    }
+    const platform = nodePlatform({ baseDir: loaded.baseDir, out, index, ...(metricsAt ? { metrics: metricsAt } : {}) })
     const info = await runPeer({
       experiment,
-      baseDir: loaded.baseDir,
       index,
-      out,
+      platform,
       listen: opts.listen.length > 0 ? opts.listen : defaultListen(loaded.experiment, index),
       announce: opts.announce,
       bootstrap: opts.bootstrap,
@@ -70,14 +75,6 @@ export async function commandNode(file: string, opts: NodeCommandOptions): Promi
         ? { onEvent: (event: PeerEvent) => void process.stdout.write(eventLine(event)) }
         : {}),
       ...(opts.delayMs !== undefined ? { delayMs: delayOf(opts.delayMs) } : {}),
-      ...(metrics
-        ? {
-            metrics: {
-              ...metrics,
-              onListening: (url: string) => (log ?? console.error)(`peer ${index}: metrics at ${url}`),
-            },
-          }
-        : {}),
     })
     if (!opts.quiet) {
       const line = info.interrupted ? `interrupted at round ${info.rounds}` : `done after ${info.rounds} rounds`

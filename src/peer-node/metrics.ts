@@ -6,17 +6,17 @@
  */
 import { Counter, Gauge, type Registry } from 'prom-client'
 import { serveMetrics, type MetricsEndpoint } from '../observe/metrics-server.js'
-import type { PeerOptions } from './types.js'
-import type { PeerCore } from './context.js'
-import type { PeerLinks } from './links.js'
-import type { Recorder } from './recorder.js'
-import type { Checkpointer } from './recovery.js'
+import type { PeerCore } from '../peer/context.js'
+import type { PeerRooms } from '../peer/platform.js'
 
-export interface PeerMetricSources {
-  readonly core: PeerCore
-  readonly links: PeerLinks
-  readonly recorder: Recorder
-  readonly checkpointer: Checkpointer
+/** What the metrics read: the peer's rooms. */
+export type PeerMetricSources = PeerRooms
+
+/** Where `--metrics` serves; told the endpoint's URL once it listens. */
+export interface MetricsAddress {
+  readonly host: string
+  readonly port: number
+  readonly onListening?: (url: string) => void
 }
 
 type Read = () => number
@@ -27,7 +27,7 @@ export class MetricsRoom {
 
   constructor(
     private readonly registry: Registry,
-    private readonly address: NonNullable<PeerOptions['metrics']>,
+    private readonly address: MetricsAddress,
     sources: PeerMetricSources,
   ) {
     registerPeerMetrics(registry, sources)
