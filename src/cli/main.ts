@@ -32,6 +32,7 @@ const COMMANDS: ReadonlyArray<readonly [string, () => Promise<Register>]> = [
   ['identity', async () => (await import('./commands/identity.js')).registerIdentityCommand],
   ['keygen', async () => (await import('./commands/keygen.js')).registerKeygenCommand],
   ['bootstrap', async () => (await import('./commands/bootstrap.js')).registerBootstrapCommand],
+  ['web', async () => (await import('./commands/web.js')).registerWebCommand],
 ]
 
 /** What a command handler throws to end the program with an exit status (caught in main). */

@@ -2,7 +2,7 @@
  * A multiaddr in an experiment file (`peers:`): its shape, and an address and port in range, in one line naming
  * what is wrong (`999.0.0.1 is not an IPv4 address`).
  */
-import { isIPv4, isIPv6 } from 'node:net'
+import { isIPv4, isIPv6 } from '@chainsafe/is-ip'
 import { z } from 'zod'
 
 /** What is wrong with a multiaddr's address or port (an IPv4 address out of range, a port above 65535), or null. */

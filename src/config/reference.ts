@@ -38,6 +38,11 @@ const ROWS: readonly Row[] = [
     meaning: 'connection gater: open connections a peer accepts from one remote peer ID',
   },
   {
+    field: '`swarm.browser_peers`',
+    meaning:
+      'indices held by browser tabs (`meshgd web`): Node peers also listen on WebSockets, and `meshgd swarm` starts no process for them (docs/swarms.md "Peers in the browser")',
+  },
+  {
     field: '`topology.kind`',
     meaning:
       '`ring`, `path`, `star` (centre 0), `complete`, `grid`, `torus`, `hypercube` (n a power of 2), `exponential` (i joined to i + 2^k mod n), `random-regular`, `erdos-renyi`, `small-world`, `barabasi-albert`, `edges`; one-way: `directed-ring`, `directed-exponential`; changing every round: `one-peer-exponential`, `random-matching`, `schedule` (docs/algorithms.md "Graphs that change, graphs that point one way")',

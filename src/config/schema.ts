@@ -23,6 +23,15 @@ const swarmSchema = z.strictObject({
   max_connections_per_ip: int(1).nullable().default(null),
   /** Connection gater: open connections allowed from one remote peer ID. */
   max_connections_per_peer: int(1).default(4),
+  /**
+   * Indices held by browser tabs (`meshgd web`, docs/swarms.md "Peers in the browser"): Node peers also listen on
+   * WebSockets for them, and `meshgd swarm` starts no process for them.
+   */
+  browser_peers: z
+    .array(int(0))
+    .max(4096)
+    .refine((list) => new Set(list).size === list.length, 'an index is listed twice')
+    .default([]),
 })
 
 const weightsSchema = z.preprocess(

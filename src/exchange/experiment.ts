@@ -142,6 +142,9 @@ export function resolveWith(
   peer: number | null = null,
 ): ResolvedExperiment {
   const n = input.swarm.peers
+  const outside = input.swarm.browser_peers.find((i) => i >= n)
+  if (outside !== undefined)
+    throw new ConfigError('CONFIG_INVALID', `index ${outside} is not a peer (0..${n - 1})`, 'swarm.browser_peers')
   const graph = buildGraph(topologySpecOf(input), n)
   const problem = buildProblem(problemSpec, n, { ...sources, seed: input.run.seed, peer })
   const sampling = input.algorithm.sampling

@@ -6,7 +6,7 @@ import { minNormSolution } from '../linalg/min-norm.js'
 import { stackedFeatures } from '../problems/index.js'
 import { quadraticReference } from '../theory/quadratic-module.js'
 import { referenceSolution } from '../theory/reference.js'
-import type { ResolvedExperiment } from './resolve.js'
+import type { ResolvedExperiment } from './experiment.js'
 
 /**
  * The solution every peer should reach: the reference of src/theory/reference.ts, shifted by the part of the

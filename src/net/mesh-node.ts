@@ -47,6 +47,8 @@ export interface MeshNodeInit {
  */
 export type PlatformParts = Pick<Libp2pOptions<MeshServices>, 'transports' | 'connectionEncrypters' | 'metrics'> & {
   gater?: Partial<ConnectionGater>
+  /** services beside the mesh's own (the hub's circuit relay for browser peers) */
+  services?: Record<string, (components: never) => unknown>
 }
 
 export type MeshServices = {
@@ -125,6 +127,7 @@ export async function createMeshNodeWith(init: MeshNodeInit, parts: PlatformPart
       maxIncomingPendingConnections: 256,
     },
     services: {
+      ...(parts.services as object),
       identify: identify(),
       ping: ping(),
       // the hub (a bootstrap) answers "who is index j"; a peer asks

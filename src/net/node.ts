@@ -1,10 +1,15 @@
 /**
  * The libp2p node of a Node process (docs/protocol.md "Connections: libp2p, the swarm key, the gater"): the shared
- * node of mesh-node.ts over TCP, with Noise on Node's own ChaCha20-Poly1305 (noise-crypto.ts), libp2p's metrics in
- * Prometheus (`--metrics`), and the bounded writes a swarm key needs (pnet-chunks.ts).
+ * node of mesh-node.ts over TCP, and over WebSockets where a `/ws` address is listened on (browser peers reach Node
+ * peers there), with Noise on Node's own ChaCha20-Poly1305 (noise-crypto.ts), libp2p's metrics in Prometheus
+ * (`--metrics`), and the bounded writes a swarm key needs (pnet-chunks.ts). A hub (the bootstrap) that listens on
+ * WebSockets also relays the WebRTC signalling of browser peers: circuit relay v2 with its data limit, which no
+ * parameter stream may use (streams on a limited connection are refused unless a protocol allows them).
  */
+import { circuitRelayServer } from '@libp2p/circuit-relay-v2'
 import { prometheusMetrics } from '@libp2p/prometheus-metrics'
 import { tcp } from '@libp2p/tcp'
+import { webSockets } from '@libp2p/websockets'
 import { createMeshNodeWith, type MeshNode, type MeshNodeInit } from './mesh-node.js'
 import { noiseCrypto } from './noise-crypto.js'
 import { tunedNoise } from './noise-tuning.js'
@@ -22,8 +27,10 @@ export {
 
 export async function createMeshNode(init: MeshNodeInit): Promise<MeshNode> {
   if (init.swarmKey) boundedXorWrites()
+  const relays = init.hub === true && init.listen.some((a) => a.includes('/ws'))
   return createMeshNodeWith(init, {
-    transports: [tcp()],
+    transports: [tcp(), webSockets()],
+    ...(relays ? { services: { relay: circuitRelayServer({ reservations: { maxReservations: 4096 } }) } } : {}),
     connectionEncrypters: [tunedNoise(noiseCrypto)],
     ...(init.metricsRegistry ? { metrics: prometheusMetrics({ registry: init.metricsRegistry }) } : {}),
   })

@@ -11,7 +11,7 @@
  * dashboard).
  */
 import { TopicValidatorResult, type Message } from '@libp2p/gossipsub'
-import type { MeshNode } from './node.js'
+import type { MeshNode } from './mesh-node.js'
 import {
   parseRosterEntry,
   parseStatus,

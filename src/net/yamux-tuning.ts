@@ -33,7 +33,8 @@ export function halfWindowUpdates(): void {
   const proto = YamuxStream.prototype as unknown as WindowFields
   const original = proto.sendWindowUpdate
   if (typeof original !== 'function') {
-    process.emitWarning('meshgd: @chainsafe/libp2p-yamux changed shape; window updates stay one per data frame')
+    const host = globalThis as { process?: { emitWarning(message: string): void } }
+    host.process?.emitWarning('meshgd: @chainsafe/libp2p-yamux changed shape; window updates stay one per data frame')
     return
   }
   proto.sendWindowUpdate = function (this: WindowFields): void {

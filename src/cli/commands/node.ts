@@ -115,10 +115,14 @@ function delayOf(text: string): number {
   return ms
 }
 
-/** A pinned peer listens on its pinned address (without /p2p/...); others on any port of every interface. */
+/**
+ * A pinned peer listens on its pinned address (without /p2p/...); others on any port of every interface; and where
+ * browser tabs hold some indices (`swarm.browser_peers`), on WebSockets too, where tabs reach Node peers.
+ */
 function defaultListen(experiment: ExperimentInput, index: number): string[] {
   const pin = pinsOf(experiment).get(index)
-  return [pin ? pin.addr.replace(/\/p2p\/[^/]+$/, '') : '/ip4/0.0.0.0/tcp/0']
+  const browsers = experiment.swarm.browser_peers.length > 0 ? ['/ip4/0.0.0.0/tcp/0/ws'] : []
+  return [pin ? pin.addr.replace(/\/p2p\/[^/]+$/, '') : '/ip4/0.0.0.0/tcp/0', ...browsers]
 }
 
 /** Adds `meshgd node` to the program; `exit` turns the handler's exit status into what the program throws. */

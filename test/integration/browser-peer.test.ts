@@ -1,0 +1,288 @@
+/**
+ * Peers in the browser (docs/swarms.md "Peers in the browser"): headless Chromium tabs (Debian's `chromium`, driven
+ * by playwright-core) open the page of `meshgd web` and join a swarm as full peers, beside `meshgd node` processes;
+ * every peer finishes, and every parameter vector equals `meshgd sim`'s bit for bit.
+ */
+import { existsSync, readFileSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { jsonWriter, runMeshgd, workDir } from '../helpers/meshgd.js'
+import {
+  distance,
+  exitCode,
+  freePort,
+  minNormInterpolant,
+  norm,
+  params,
+  shardsOf,
+  startMeshgd,
+  startPeer,
+  stopStarted,
+  type Proc,
+} from '../helpers/processes.js'
+
+const CHROMIUM = process.env.MESHGD_CHROMIUM ?? '/usr/bin/chromium'
+const haveChromium = existsSync(CHROMIUM)
+if (!haveChromium) {
+  if (process.env.CI)
+    throw new Error(`${CHROMIUM} is missing: .ci/run installs Debian's chromium for the browser tests`)
+  console.warn(
+    `browser peer test skipped: no Chromium at ${CHROMIUM} (apt-get install chromium, or set MESHGD_CHROMIUM)`,
+  )
+}
+
+const work = workDir('browser-peer')
+const writeExperiment = jsonWriter(work)
+let browser: Browser | null = null
+
+beforeAll(async () => {
+  if (!haveChromium) return
+  browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox', '--disable-gpu'], headless: true })
+})
+afterAll(async () => {
+  stopStarted()
+  await browser?.close()
+})
+
+interface PageResult {
+  done: boolean
+  index: number
+  round: number
+  params: string
+  rejects?: Record<string, number>
+  error?: string
+}
+
+/** The lines a process prints on stdout, once it has printed `count` of them. */
+async function lines(p: Proc, count: number, timeoutMs = 30_000): Promise<string[]> {
+  const until = Date.now() + timeoutMs
+  while (p.stdout().split('\n').filter(Boolean).length < count) {
+    if (Date.now() > until) throw new Error(`waited for ${count} lines: ${p.stdout()} ${p.stderr()}`)
+    await new Promise((r) => setTimeout(r, 50))
+  }
+  return p.stdout().split('\n').filter(Boolean)
+}
+
+/** A bootstrap on loopback over TCP and WebSockets: its TCP and its WebSockets address. */
+async function startWebBootstrap(args: readonly string[] = []): Promise<{ tcp: string; ws: string }> {
+  const listen = ['--listen', '/ip4/127.0.0.1/tcp/0', '--listen', '/ip4/127.0.0.1/tcp/0/ws']
+  const boot = startMeshgd(['bootstrap', ...listen, ...args])
+  const addrs = await lines(boot, 2)
+  return { tcp: addrs.find((a) => !a.includes('/ws'))!, ws: addrs.find((a) => a.includes('/ws'))! }
+}
+
+/**
+ * Open `url` in a new tab and wait for its peer to finish (`window.meshgd`); the tab is of a browser context of its
+ * own (its own IndexedDB, as another browser would be) unless `context` is given.
+ */
+async function runTab(
+  url: string,
+  timeoutMs: number,
+  context?: BrowserContext,
+): Promise<{ page: Page; result: PageResult }> {
+  const page = await (context ?? browser!).newPage()
+  const console: string[] = []
+  page.on('console', (m) => console.push(m.text()))
+  await page.goto(url)
+  try {
+    await page.waitForFunction('window.meshgd !== undefined', null, {
+      timeout: timeoutMs,
+    })
+  } catch (err) {
+    const status = await page.locator('#status').textContent()
+    throw new Error(`${url}: no result (${status}); console: ${console.slice(-10).join(' | ')}`, { cause: err })
+  }
+  const result = (await page.evaluate('window.meshgd')) as PageResult
+  return { page, result }
+}
+
+/** A CSV file of `rows` rows of `d` features and a target, seeded, written beside the experiments. */
+function writeCsv(name: string, rows: number, d: number, seed: number): string {
+  let state = seed
+  const next = (): number => ((state = (state * 1103515245 + 12345) % 2 ** 31) / 2 ** 31) * 2 - 1
+  const header = Array.from({ length: d + 1 }, (_, k) => `c${k}`).join(',')
+  const body = Array.from({ length: rows }, () => Array.from({ length: d + 1 }, () => next().toFixed(6)).join(','))
+  writeFileSync(join(work, name), [header, ...body].join('\n'))
+  return name
+}
+
+const f64 = (bytes: Uint8Array): number[] =>
+  Array.from(new Float64Array(bytes.buffer, bytes.byteOffset, bytes.length / 8))
+const fromBase64 = (text: string): number[] => f64(new Uint8Array(Buffer.from(text, 'base64')))
+
+describe.skipIf(!haveChromium)('peers in browser tabs', () => {
+  it('a 4-peer ring, peers 1 and 3 in Chromium tabs, 0 and 2 meshgd node processes, equals meshgd sim bit for bit', async () => {
+    const file = writeExperiment('tabs-and-nodes', {
+      swarm: { id: 'tabs', peers: 4, browser_peers: [1, 3] },
+      topology: { kind: 'ring' },
+      problem: { kind: 'planted', loss: 'squared', dim: 24, samples_per_peer: 2, seed: 5 },
+      algorithm: { kind: 'elastic', eta: 0.2, mu: 0.3 },
+      run: { rounds: 80, seed: 3, record_every: 10 },
+    })
+    const sim = runMeshgd(['sim', file, '--out', join(work, 'sim-1'), '--quiet'])
+    expect(sim.status, sim.stderr).toBe(0)
+    const boot = await startWebBootstrap()
+    const out = join(work, 'swarm-1')
+    const nodes = [0, 2].map((i) =>
+      startPeer(file, i, out, boot.tcp, { args: ['--listen', '/ip4/127.0.0.1/tcp/0/ws', '--quiet'] }),
+    )
+    const web = startMeshgd(['web', file, '--bootstrap', boot.ws, '--port', '127.0.0.1:0'])
+    const urls = await lines(web, 2)
+    const tabs = await Promise.all(urls.map((url) => runTab(url, 120_000)))
+    for (const { result } of tabs) expect(result.error ?? '').toBe('')
+    for (const node of nodes) expect(await exitCode(node), node.stderr()).toBe(0)
+    const simParams = (i: number): number[] => f64(readFileSync(join(work, 'sim-1', 'params', `${i}.f64`)))
+    for (const i of [0, 2]) expect(f64(readFileSync(join(out, 'params', `${i}.f64`)))).toEqual(simParams(i))
+    for (const { result } of tabs) {
+      expect(result.done).toBe(true)
+      expect(result.round).toBe(80)
+      expect(fromBase64(result.params)).toEqual(simParams(result.index))
+    }
+    await Promise.all(tabs.map(({ page }) => page.close()))
+  }, 240_000)
+
+  it('four tabs, each neighbour reached over WebRTC with the bootstrap relaying only the signalling, equal meshgd sim', async () => {
+    // a CSV problem (the page fetches the file from meshgd web), d = 1,200: 60 rounds send each neighbour 580 kB
+    const d = 1200
+    writeCsv('wide.csv', 8, d, 17)
+    const file = writeExperiment('all-tabs', {
+      swarm: { id: 'all-tabs', peers: 4, browser_peers: [0, 1, 2, 3] },
+      topology: { kind: 'ring' },
+      problem: { kind: 'csv', path: 'wide.csv', shard: 'round-robin' },
+      algorithm: { kind: 'elastic', eta: 0.05, mu: 0.3 },
+      run: { rounds: 60, seed: 4, record_every: 10 },
+    })
+    const sim = runMeshgd(['sim', file, '--out', join(work, 'sim-2'), '--quiet'])
+    expect(sim.status, sim.stderr).toBe(0)
+    const metricsPort = await freePort()
+    const boot = await startWebBootstrap(['--metrics', `/ip4/127.0.0.1/tcp/${metricsPort}`])
+    const web = startMeshgd(['web', file, '--bootstrap', boot.ws, '--port', '127.0.0.1:0'])
+    const urls = await lines(web, 4)
+    const tabs = await Promise.all(urls.map((url) => runTab(url, 180_000)))
+    const simParams = (i: number): number[] => f64(readFileSync(join(work, 'sim-2', 'params', `${i}.f64`)))
+    for (const { result } of tabs) {
+      expect(result.error ?? '', `peer ${result.index}`).toBe('')
+      expect(result.done).toBe(true)
+      expect(fromBase64(result.params)).toEqual(simParams(result.index))
+    }
+    // the tabs sent 4 x 2 x 60 frames of 9.6 kB (4.6 MB) to each other; the relay carried the WebRTC signalling and
+    // the identify and gossipsub streams of the relayed connections, counted once in and once out (about 130 kB)
+    const paramBytes = 4 * 2 * 60 * d * 8
+    const scraped = await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text()
+    const relayed = [...scraped.matchAll(/libp2p_data_transfer_bytes_total\{protocol="([^"]*circuit[^"]*)"\} (\d+)/g)]
+    const relayedBytes = relayed.reduce((sum, m) => sum + Number(m[2]), 0)
+    expect(relayed.length, scraped).toBeGreaterThan(0)
+    expect(relayedBytes, relayed.map((m) => m[0]).join('\n')).toBeLessThan(0.05 * paramBytes)
+    expect(scraped).not.toContain('/meshgd/params')
+    await Promise.all(tabs.map(({ page }) => page.close()))
+  }, 300_000)
+
+  it('a tab closed mid-run and opened again resumes from its IndexedDB checkpoint; every peer reaches the exact answer', async () => {
+    // as a killed Node peer that restarts (faults.test.ts): the rounds it runs again stand in for what it missed,
+    // so the run ends at the minimum-norm interpolant, not on the simulator's bits
+    writeCsv('narrow.csv', 4, 16, 29)
+    const body = {
+      swarm: { id: 'reopened', peers: 4, browser_peers: [1, 3] },
+      topology: { kind: 'ring' },
+      problem: { kind: 'csv', path: 'narrow.csv', shard: 'round-robin' },
+      algorithm: { kind: 'elastic', eta: 0.15, mu: 0.25 },
+      run: { rounds: 1500, seed: 8, record_every: 50, checkpoint_every: 20, neighbour_timeout_ms: 60_000 },
+    }
+    const file = writeExperiment('reopened', body)
+    const boot = await startWebBootstrap()
+    const out = join(work, 'swarm-3')
+    const slow = ['--listen', '/ip4/127.0.0.1/tcp/0/ws', '--quiet', '--delay-ms', '10']
+    const nodes = [0, 2].map((i) => startPeer(file, i, out, boot.tcp, { args: slow }))
+    const web = startMeshgd(['web', file, '--bootstrap', boot.ws, '--port', '127.0.0.1:0'])
+    const [url1, url3] = await lines(web, 2)
+    const third = runTab(url3!, 240_000)
+    // peer 1's tab, closed once its page shows round 100 or later, then opened again in the same browser profile
+    const profile = await browser!.newContext()
+    const first = await profile.newPage()
+    await first.goto(url1!)
+    await first.waitForFunction(
+      "Number(/round (\\d+)/.exec(document.getElementById('status')?.textContent ?? '')?.[1] ?? 0) >= 100",
+      null,
+      { timeout: 60_000 },
+    )
+    await first.close()
+    const reopened = await runTab(url1!, 240_000, profile)
+    const { result: r3 } = await third
+    for (const node of nodes) expect(await exitCode(node), node.stderr()).toBe(0)
+    const resumed = await reopened.page.locator('#log').textContent()
+    expect(resumed).toMatch(/resuming from IndexedDB .*checkpoint\/\d{10} \(round [1-9]\d+\)/)
+    const w = minNormInterpolant(shardsOf(body, work))
+    const tabParams = new Map([reopened.result, r3].map((r) => [r.index, Float64Array.from(fromBase64(r.params))]))
+    for (const result of [reopened.result, r3]) {
+      expect(result.error ?? '', `peer ${result.index}`).toBe('')
+      expect(result.done).toBe(true)
+    }
+    for (const i of [0, 1, 2, 3]) {
+      const wi = tabParams.get(i) ?? params(out, i)
+      expect(distance(wi, w) / norm(w), `peer ${i}`).toBeLessThanOrEqual(1e-8)
+    }
+    await reopened.page.close()
+  }, 300_000)
+
+  it('hostile frames from a neighbour over its real stream are refused by a tab, counted, and change nothing', async () => {
+    const { runPeer } = await import('../../src/peer/runtime.js')
+    const { nodePlatform } = await import('../../src/peer-node/platform.js')
+    const { encodeFrame, encodeF64 } = await import('../../src/codec/index.js')
+    const { experimentFrom } = await import('../../src/config/load.js')
+    writeCsv('hostile.csv', 8, 12, 41)
+    const body = {
+      swarm: { id: 'tab-hostile', peers: 4, browser_peers: [0, 2] },
+      topology: { kind: 'ring' },
+      problem: { kind: 'csv', path: 'hostile.csv', shard: 'round-robin' },
+      algorithm: { kind: 'elastic', eta: 0.05, mu: 0.2 },
+      run: { rounds: 30, neighbour_timeout_ms: 30_000 },
+    }
+    const file = writeExperiment('tab-hostile', body)
+    const sim = runMeshgd(['sim', file, '--out', join(work, 'sim-4'), '--quiet'])
+    expect(sim.status, sim.stderr).toBe(0)
+    const boot = await startWebBootstrap()
+    const out = join(work, 'swarm-4')
+    const env = { swarm: 'tab-hostile', from: 1, kind: 'params', codec: 'f64', dim: 12 } as const
+    const bad = (t: number): Uint8Array[] =>
+      t % 5 === 0
+        ? [
+            encodeFrame({ ...env, round: t }, encodeF64(new Float64Array(12).fill(Infinity))), // non-finite
+            encodeFrame({ ...env, round: t }, new Uint8Array(13)), // wrong length
+            encodeFrame({ ...env, round: t, swarm: 'other' }, encodeF64(new Float64Array(12))), // foreign swarm
+            encodeFrame({ ...env, round: t + 100 }, encodeF64(new Float64Array(12))), // far outside the window
+            encodeFrame({ ...env, round: t, from: 3 }, encodeF64(new Float64Array(12))), // forged sender
+          ]
+        : []
+    // peer 1, in this process, sends its neighbours (the tabs 0 and 2) five bad frames every fifth round
+    const hostile = runPeer({
+      experiment: experimentFrom(body),
+      index: 1,
+      platform: nodePlatform({ baseDir: work, out, index: 1 }),
+      listen: ['/ip4/127.0.0.1/tcp/0', '/ip4/127.0.0.1/tcp/0/ws'],
+      announce: [],
+      bootstrap: [boot.tcp],
+      signal: AbortSignal.timeout(120_000),
+      inject: bad,
+    })
+    const node3 = startPeer(file, 3, out, boot.tcp, { args: ['--listen', '/ip4/127.0.0.1/tcp/0/ws', '--quiet'] })
+    const web = startMeshgd(['web', file, '--bootstrap', boot.ws, '--port', '127.0.0.1:0'])
+    const tabs = await Promise.all((await lines(web, 2)).map((url) => runTab(url, 120_000)))
+    await hostile
+    expect(await exitCode(node3), node3.stderr()).toBe(0)
+    const simParams = (i: number): number[] => f64(readFileSync(join(work, 'sim-4', 'params', `${i}.f64`)))
+    for (const i of [1, 3]) expect(f64(readFileSync(join(out, 'params', `${i}.f64`)))).toEqual(simParams(i))
+    for (const { result, page } of tabs) {
+      expect(fromBase64(result.params)).toEqual(simParams(result.index))
+      // six injection rounds (0, 5, ..., 25), one frame of each kind
+      expect(result.rejects).toEqual({
+        NON_FINITE: 6,
+        WRONG_LENGTH: 6,
+        WRONG_SWARM: 6,
+        ROUND_OUT_OF_WINDOW: 6,
+        'forged from': 6,
+      })
+      await page.close()
+    }
+  }, 240_000)
+})
