@@ -13,7 +13,7 @@
  * ====================================================
  */
 
-import { fromWords, highWord, lowWord, withHighWord } from './fdlibm-words.js'
+import { highWord, lowWord, pow2 } from './fdlibm-words.js'
 
 const LN2_HI = 6.9314718036912381649e-1 // 0x3FE62E42 FEE00000
 const LN2_LO = 1.90821492927058770002e-10 // 0x3DEA39EF 35793C76
@@ -40,11 +40,11 @@ export function log(x: number): number {
     hx = highWord(x)
   }
   if (hx >= 0x7ff00000) return x + x
-  k += (hx >> 20) - 1023
+  // normalize x or x/2 into [sqrt(2)/2, sqrt(2)): fdlibm sets the exponent word; scaling by 2^-e is the same, exactly
+  const e = (hx >> 20) - 1023 + (((hx & 0x000fffff) + 0x95f64) >> 20)
   hx &= 0x000fffff
-  const i = (hx + 0x95f64) & 0x100000
-  x = withHighWord(x, hx | (i ^ 0x3ff00000)) // normalize x or x/2 into [sqrt(2)/2, sqrt(2))
-  k += i >> 20
+  x *= pow2(-e)
+  k += e
   const f = x - 1.0
   if ((0x000fffff & (2 + hx)) < 3) return logNearOne(f, k) // -2^-20 <= f < 2^-20
   const s = f / (2.0 + f)
@@ -101,14 +101,12 @@ export function log1p(x: number): number {
   const hu0 = highWord(u)
   let k = (hu0 >> 20) - 1023
   let hu = hu0 & 0x000fffff
-  if (hu < 0x6a09e) {
-    u = withHighWord(u, hu | 0x3ff00000) // normalize u
-  } else {
+  // normalize u (or u/2) to [sqrt(2)/2, sqrt(2)): fdlibm sets the exponent word; scaling by 2^-k is the same, exactly
+  if (hu >= 0x6a09e) {
     k += 1
-    u = withHighWord(u, hu | 0x3fe00000) // normalize u/2
     hu = (0x00100000 - hu) >> 2
   }
-  return log1pReduced(u - 1.0, k, c, hu)
+  return log1pReduced(u * pow2(-k) - 1.0, k, c, hu)
 }
 
 /** log1p's common tail: log(1+x) = k ln2 + log(1+f) + c; `hu` is 0 exactly when |f| < 2^-20. */
@@ -184,7 +182,7 @@ export function exp(x: number): number {
   const y = 1 - (lo - (x * c) / (2.0 - c) - hi)
   if (k >= -1021) {
     if (k === 1024) return y * 2.0 * TWO1023
-    return y * fromWords(0x3ff00000 + (k << 20), 0)
+    return y * pow2(k)
   }
-  return y * fromWords(0x3ff00000 + ((k + 1000) << 20), 0) * TWOM1000
+  return y * pow2(k + 1000) * TWOM1000
 }

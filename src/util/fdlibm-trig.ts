@@ -14,7 +14,7 @@
  */
 
 import { remPio2, Y } from './fdlibm-rem-pio2.js'
-import { fromWords, highWord } from './fdlibm-words.js'
+import { highWord, pow2 } from './fdlibm-words.js'
 
 /** sin(x), bit-identical to fdlibm's sin (V8's ieee754::sin without V8_USE_LIBM_TRIG_FUNCTIONS). */
 export function sin(x: number): number {
@@ -86,8 +86,9 @@ function kernelCos(x: number, y: number): number {
   const z = x * x
   const r = z * (C1 + z * (C2 + z * (C3 + z * (C4 + z * (C5 + z * C6)))))
   if (ix < 0x3fd33333) return 1 - (0.5 * z - (z * r - x * y)) // |x| < 0.3
-  // 1 - qx and 0.5 z - qx are exact: qx = |x|/4 with its low word cleared, or 0.28125 past 0.78125
-  const qx = ix > 0x3fe90000 ? 0.28125 : fromWords(ix - 0x00200000, 0)
+  // 1 - qx and 0.5 z - qx are exact: qx = |x|/4 with its low word cleared (fdlibm's INSERT_WORDS(qx, ix - 2^21, 0),
+  // built here as 21-bit significand times a power of two), or 0.28125 past 0.78125
+  const qx = ix > 0x3fe90000 ? 0.28125 : (0x100000 | (ix & 0xfffff)) * pow2((ix >> 20) - 1023 - 22)
   const iz = 0.5 * z - qx
   const a = 1 - qx
   return a - (iz - (z * r - x * y))
