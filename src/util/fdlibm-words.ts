@@ -31,13 +31,6 @@ export function fromWords(hi: number, lo: number): number {
   return F64[0]
 }
 
-/** `x` with its high word replaced by `hi` (fdlibm's SET_HIGH_WORD). */
-export function withHighWord(x: number, hi: number): number {
-  F64[0] = x
-  I32[HI] = hi
-  return F64[0]
-}
-
 /**
  * POW2[n + 1074] = 2^n for n in -1074..1023 (below -1022 these are subnormal, still exact). Multiplying by a power of
  * two from this table replaces fdlibm's SET_HIGH_WORD / INSERT_WORDS on the hot paths: writing a word into the shared
