@@ -39,15 +39,24 @@ const STATIC: Record<string, { file: string; type: string }> = {
   '/vendor/uPlot.min.css': { file: 'uplot:uPlot.min.css', type: 'text/css; charset=utf-8' },
 }
 
-/** Serve the dashboard on `address`; resolves once listening. */
-export async function startDashboard(address: DashboardAddress, feed = new DashboardFeed()): Promise<DashboardServer> {
+/** A handler of more paths (the browser peer's page, peer-page.ts): true when it answered the request. */
+export type ExtraRoutes = (req: IncomingMessage, res: ServerResponse) => boolean
+
+/** Serve the dashboard on `address`, and `extra`'s paths before its own; resolves once listening. */
+export async function startDashboard(
+  address: DashboardAddress,
+  feed = new DashboardFeed(),
+  extra?: ExtraRoutes,
+): Promise<DashboardServer> {
   const streams = new Set<ServerResponse>()
   const send = (event: string, data: unknown): void => {
     const text = `event: ${event}\ndata: ${JSON.stringify(data)}\n\n`
     for (const res of streams) res.write(text)
   }
   const roundSent = new Map<string, number>()
-  const server = createServer((req, res) => route(req, res, feed, streams))
+  const server = createServer((req, res) => {
+    if (!extra?.(req, res)) route(req, res, feed, streams)
+  })
   await listenOn(server, address, '--dashboard')
   const keepAlive = setInterval(() => {
     for (const res of streams) res.write(': keep-alive\n\n')

@@ -21,6 +21,25 @@ export interface PeerPageInit {
   readonly bootstrap: readonly string[]
   /** hosts a tab may reach over plain WebSockets or at private addresses (the bootstrap's, the Node peers') */
   readonly hosts: readonly string[]
+  /** where the page is served: `/` (`meshgd web`) or `/peer/` (beside the dashboard of `meshgd swarm`) */
+  readonly prefix?: string
+  /** take the outputs a finished tab posts (`meshgd swarm` writes them into its run directory) */
+  readonly uploads?: Uploads
+}
+
+/** What a finished tab posts: its parameters (little-endian float64), its report and its records. */
+export interface TabOutputs {
+  readonly index: number
+  readonly params: Uint8Array
+  readonly info: Record<string, unknown>
+  readonly records: string
+}
+
+export interface Uploads {
+  /** the length of a parameter vector, and the indices tabs hold */
+  readonly dim: number
+  readonly indices: readonly number[]
+  receive(outputs: TabOutputs): void
 }
 
 interface Served {
@@ -28,7 +47,10 @@ interface Served {
   readonly body: string | Buffer
 }
 
-/** The page's files, built once: a request handler that answers the page's paths and returns false for others. */
+/**
+ * The page's files, built once: a request handler that answers the page's paths (and the outputs tabs post, where
+ * `uploads` takes them) and returns false for others.
+ */
 export async function peerPage(init: PeerPageInit): Promise<(req: IncomingMessage, res: ServerResponse) => boolean> {
   const files: Record<string, string> = {}
   const served = new Map<string, Served>()
@@ -44,17 +66,57 @@ export async function peerPage(init: PeerPageInit): Promise<(req: IncomingMessag
     module = 'problem.js'
     served.set('/problem.js', { type: 'text/javascript', body: await bundleModule(problem.path) })
   }
-  const setup = { experiment, bootstrap: init.bootstrap, hosts: init.hosts, files, module }
+  const upload = init.uploads ? 'outputs' : null
+  const setup = { experiment, bootstrap: init.bootstrap, hosts: init.hosts, files, module, upload }
   served.set('/setup.json', { type: 'application/json', body: JSON.stringify(setup) })
   served.set('/', { type: 'text/html; charset=utf-8', body: readFileSync(join(packageRoot(), 'web/peer/index.html')) })
   served.set('/peer.js', { type: 'text/javascript', body: readFileSync(bundlePath()) })
+  const prefix = init.prefix ?? '/'
   return (req, res) => {
-    const path = new URL(req.url ?? '/', 'http://page').pathname
+    const url = new URL(req.url ?? '/', 'http://page')
+    if (!url.pathname.startsWith(prefix)) return false
+    const path = `/${url.pathname.slice(prefix.length)}`
+    if (req.method === 'POST' && path === '/outputs' && init.uploads) return receiveOutputs(req, res, init.uploads)
     const file = served.get(path === '/index.html' ? '/' : path)
     if (!file || req.method !== 'GET') return false
     res.writeHead(200, { 'content-type': file.type, 'cache-control': 'no-cache' }).end(file.body)
     return true
   }
+}
+
+/** Read a tab's posted outputs (JSON, bounded), check them, and hand them on; 400 with one line when unsound. */
+function receiveOutputs(req: IncomingMessage, res: ServerResponse, uploads: Uploads): true {
+  const cap = 4 * uploads.dim * 8 + (64 << 20)
+  const chunks: Buffer[] = []
+  let size = 0
+  req.on('data', (chunk: Buffer) => {
+    size += chunk.length
+    if (size > cap) req.destroy()
+    else chunks.push(chunk)
+  })
+  req.on('end', () => {
+    const problem = outputsProblem(Buffer.concat(chunks).toString('utf8'), uploads)
+    if (typeof problem === 'string') return void res.writeHead(400, { 'content-type': 'text/plain' }).end(problem)
+    uploads.receive(problem)
+    res.writeHead(204).end()
+  })
+  return true
+}
+
+/** The outputs, or what is wrong with them. */
+function outputsProblem(text: string, uploads: Uploads): TabOutputs | string {
+  let body: { index?: unknown; params?: unknown; info?: unknown; records?: unknown }
+  try {
+    body = JSON.parse(text) as typeof body
+  } catch {
+    return 'outputs: not JSON\n'
+  }
+  const { index, params, info, records } = body
+  if (typeof index !== 'number' || !uploads.indices.includes(index)) return 'outputs: not an index tabs hold\n'
+  const bytes = typeof params === 'string' ? Buffer.from(params, 'base64') : Buffer.alloc(0)
+  if (bytes.length !== uploads.dim * 8) return `outputs: params are not ${uploads.dim} float64 values\n`
+  if (typeof info !== 'object' || info === null || typeof records !== 'string') return 'outputs: no info or records\n'
+  return { index, params: new Uint8Array(bytes), info: info as Record<string, unknown>, records }
 }
 
 /** A problem module and what it imports, as one ES module for browsers. */

@@ -14,6 +14,7 @@ import { checkAlgorithm } from '../algorithms/peer-step.js'
 import { optimalEta, optimalMu } from '../theory/elastic.js'
 import { mbbTheory, mitraBernoulli, sampleSpectrum } from '../theory/sgd.js'
 import type { Experiment, ExperimentInput } from '../config/schema.js'
+import { log } from '../util/fdlibm.js'
 
 export { nearSquare } from '../topology/index.js'
 
@@ -38,7 +39,7 @@ function specOf(t: TopologySection, n: number, field: string): TopologySpec {
       spec.degree = t.degree
       break
     case 'erdos-renyi':
-      spec.p = t.p ?? Math.min(1, (2 * Math.log(Math.max(n, 2))) / Math.max(n, 2))
+      spec.p = t.p ?? Math.min(1, (2 * log(Math.max(n, 2))) / Math.max(n, 2))
       break
     case 'small-world':
       spec.k = t.k

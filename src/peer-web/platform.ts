@@ -23,6 +23,8 @@ export interface PageSetup {
   readonly texts: Record<string, string>
   /** the problem module's namespace, imported by the page (a module problem) */
   readonly module?: unknown
+  /** where to post the outputs when the peer is done (a launcher that keeps them), or null */
+  readonly upload: string | null
 }
 
 export function browserPlatform(setup: PageSetup, store: TabStore, signal: AbortSignal, keyed: boolean): PeerPlatform {

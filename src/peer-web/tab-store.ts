@@ -127,6 +127,7 @@ class TabRecords implements RecordLog {
     if (kept) await tx.store.put(kept, `${this.prefix}${roundKey(0)}`)
     await tx.done
     this.next = kept ? 1 : 0
+    if (kept) this.outputs.onRecords?.(kept)
   }
 
   append(lines: string): void {

@@ -11,6 +11,7 @@
  * Summation order (fixed, so every implementation rounds alike): a dot product runs k = 0..d-1; a local gradient
  * adds whole per-sample contributions scale * r_s * x_s to `out` row by row in ascending row order.
  */
+import { exp, log, log1p } from '../util/fdlibm.js'
 import type { LossKind, Shard } from './types.js'
 
 function dotRow(shard: Shard, row: number, w: Float64Array): number {
@@ -24,12 +25,12 @@ function dotRow(shard: Shard, row: number, w: Float64Array): number {
 
 /** log(1 + e^z) without overflow. */
 function softplus(z: number): number {
-  return z > 0 ? z + Math.log1p(Math.exp(-z)) : Math.log1p(Math.exp(z))
+  return z > 0 ? z + log1p(exp(-z)) : log1p(exp(z))
 }
 
 function sigmoid(z: number): number {
-  if (z >= 0) return 1 / (1 + Math.exp(-z))
-  const e = Math.exp(z)
+  if (z >= 0) return 1 / (1 + exp(-z))
+  const e = exp(z)
   return e / (1 + e)
 }
 
@@ -46,8 +47,8 @@ function softmaxLogits(shard: Shard, row: number, w: Float64Array, classes: numb
   let max = -Infinity
   for (let c = 0; c < classes; c++) max = Math.max(max, scratch[c]!)
   let sum = 0
-  for (let c = 0; c < classes; c++) sum += Math.exp(scratch[c]! - max)
-  return max + Math.log(sum)
+  for (let c = 0; c < classes; c++) sum += exp(scratch[c]! - max)
+  return max + log(sum)
 }
 
 function checkSizes(op: string, shard: Shard, row: number, w: Float64Array, classes: number): void {
@@ -138,7 +139,7 @@ export function addSampleGradient(
     const s = scratchFor(classes, scratch)
     const lse = softmaxLogits(shard, row, w, classes, s)
     const y = shard.targets[row]!
-    for (let c = 0; c < classes; c++) s[c] = Math.exp(s[c]! - lse) - (c === y ? 1 : 0)
+    for (let c = 0; c < classes; c++) s[c] = exp(s[c]! - lse) - (c === y ? 1 : 0)
     for (let a = 0; a < d; a++) {
       const xa = scale * x[base + a]!
       const off = a * classes

@@ -9,8 +9,13 @@ import { SwarmError } from './gather.js'
 import { parseEvent } from './peer-events.js'
 
 /** The first line a child prints on stdout (the bootstrap's first multiaddr). */
-export function firstLine(child: ChildProcess, timeoutMs: number): Promise<string> {
-  return new Promise((resolveLine, reject) => {
+export async function firstLine(child: ChildProcess, timeoutMs: number): Promise<string> {
+  return (await firstLines(child, 1, timeoutMs))[0]!
+}
+
+/** The first `count` lines a child prints on stdout (the bootstrap's multiaddrs, one per address it listens on). */
+export function firstLines(child: ChildProcess, count: number, timeoutMs: number): Promise<string[]> {
+  return new Promise((resolveLines, reject) => {
     let buffer = ''
     let stderr = ''
     const timer = setTimeout(
@@ -26,10 +31,10 @@ export function firstLine(child: ChildProcess, timeoutMs: number): Promise<strin
     child.stderr?.on('data', (d: Buffer) => (stderr += d.toString()))
     child.stdout?.on('data', (d: Buffer) => {
       buffer += d.toString()
-      const nl = buffer.indexOf('\n')
-      if (nl >= 0) {
+      const lines = buffer.split('\n')
+      if (lines.length > count) {
         clearTimeout(timer)
-        resolveLine(buffer.slice(0, nl).trim())
+        resolveLines(lines.slice(0, count).map((l) => l.trim()))
       }
     })
     child.once('exit', (code) => {
@@ -83,13 +88,14 @@ export function startingWave(cores = availableParallelism()): number {
  * when it listens and `onJoined(count, seconds)` as each finds its neighbours.
  */
 export async function startInWaves(
-  n: number,
+  indices: readonly number[],
   spawnPeer: (i: number) => ChildProcess,
   signal: AbortSignal,
   onJoined: (joined: number, seconds: number) => void,
 ): Promise<{ peers: ChildProcess[]; lastError: string[] }> {
+  const n = indices.length === 0 ? 0 : Math.max(...indices) + 1
   const lastError = new Array<string>(n).fill('')
-  const listening = new Array<boolean>(n).fill(false)
+  const listening: boolean[] = []
   const peers: ChildProcess[] = []
   const waiting = new Set<() => void>()
   const wake = (): void => {
@@ -97,13 +103,15 @@ export async function startInWaves(
     waiting.clear()
   }
   const starting = (): number =>
-    peers.filter((c, j) => !listening[j] && c.exitCode === null && c.signalCode === null).length
+    peers.filter((c, k) => !listening[k] && c.exitCode === null && c.signalCode === null).length
   const startedAt = performance.now()
   let joined = 0
   signal.addEventListener('abort', wake, { once: true })
-  for (let i = 0; i < n && !signal.aborted; i++) {
+  for (const i of indices) {
     while (starting() >= startingWave() && !signal.aborted) await new Promise<void>((w) => waiting.add(w))
     if (signal.aborted) break
+    const k = peers.length
+    listening.push(false)
     const child = spawnPeer(i)
     eachLine(child.stderr, (line) => {
       if (line.startsWith('meshgd:')) lastError[i] = line
@@ -111,7 +119,7 @@ export async function startInWaves(
     eachLine(child.stdout, (line) => {
       const event = parseEvent(line)
       if (event?.event === 'listening') {
-        listening[i] = true
+        listening[k] = true
         wake()
       } else if (event?.event === 'joined') onJoined(++joined, (performance.now() - startedAt) / 1000)
     })

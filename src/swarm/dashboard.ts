@@ -8,7 +8,12 @@ import { performance } from 'node:perf_hooks'
 import { topologySpecOf, type ResolvedExperiment } from '../exchange/resolve.js'
 import type { StatusMessage } from '../net/roster.js'
 import type { DashboardPeer } from '../dashboard/dashboard-feed.js'
-import { startDashboard, type DashboardAddress, type DashboardServer } from '../dashboard/dashboard-server.js'
+import {
+  startDashboard,
+  type DashboardAddress,
+  type DashboardServer,
+  type ExtraRoutes,
+} from '../dashboard/dashboard-server.js'
 import { roundGraphsOf } from '../dashboard/round-graph.js'
 import { predictRate } from '../theory/predict.js'
 import { SwarmWatch, type PeerView } from './watch.js'
@@ -28,10 +33,12 @@ export interface DashboardOptions {
    * rounds go on, and a peer blocked on a lost neighbour is silent until run.neighbour_timeout_ms.
    */
   downAfterMs?: number
+  /** more paths to serve: the page of the swarm's browser peers (src/dashboard/peer-page.ts) */
+  routes?: ExtraRoutes
 }
 
 export async function openDashboard(opts: DashboardOptions): Promise<LiveDashboard> {
-  const server = await startDashboard(opts.address)
+  const server = await startDashboard(opts.address, undefined, opts.routes)
   const n = opts.resolved?.graph.n ?? 0
   const watch = new SwarmWatch(opts.downAfterMs ?? Math.max(5000, 100 * n))
   const rounds = new Map<string, number>()

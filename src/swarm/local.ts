@@ -14,7 +14,8 @@ import { resolveExperiment, type ResolvedExperiment } from '../exchange/resolve.
 import { openLab, type Lab } from '../lab/netns.js'
 import type { DashboardAddress } from '../dashboard/dashboard-server.js'
 import { createProgress, type Progress } from '../observe/progress.js'
-import { Children, exitOf, firstLine, startInWaves } from './children.js'
+import { BrowserTabs } from './browser-tabs.js'
+import { Children, exitOf, firstLines, startInWaves } from './children.js'
 import { openDashboard, type LiveDashboard } from './dashboard.js'
 import { gather, gatherInterrupted, SwarmError, type SwarmSummary } from './gather.js'
 import { PARENT_PIPE_ENV } from './parent-pipe.js'
@@ -51,10 +52,15 @@ export interface SwarmOptions {
 export async function runSwarm(opts: SwarmOptions): Promise<SwarmSummary> {
   const started = performance.now()
   const resolved = resolveExperiment(opts.experiment, opts.baseDir)
-  const dashboard = opts.dashboard ? await openDashboard({ address: opts.dashboard, resolved }) : null
+  const browser = resolved.experiment.swarm.browser_peers
+  BrowserTabs.check(browser, opts.dashboard !== undefined, opts.netns === true)
+  const tabs = new BrowserTabs(browser, opts.out, resolved.problem.paramDim)
+  const dashboard = opts.dashboard
+    ? await openDashboard({ address: opts.dashboard, resolved, routes: tabs.routes })
+    : null
   if (dashboard) process.stderr.write(`meshgd: dashboard at ${dashboard.url}\n`)
   try {
-    return await launch(opts, resolved, started, dashboard)
+    return await launch(opts, resolved, started, dashboard, tabs)
   } finally {
     await dashboard?.close()
   }
@@ -97,13 +103,45 @@ function peerArgsFor(
   pins: ReadonlyMap<number, Pin>,
   lab: Lab | null,
   bootAddr: string,
+  tabs: BrowserTabs,
 ): (i: number) => string[] {
   const listen = (i: number): string =>
     pins.get(i)?.addr.replace(/\/p2p\/[^/]+$/, '') ?? hostListen(lab?.peerIp(i), lab?.port ?? 0)
+  // browser tabs reach Node peers over WebSockets
+  const forTabs = tabs.indices.length > 0 ? ['--listen', WS_LISTEN] : []
   return (i) => {
-    const where = ['--index', String(i), '--listen', listen(i), '--bootstrap', bootAddr, '--out', opts.out]
+    const where = ['--index', String(i), '--listen', listen(i), ...forTabs, '--bootstrap', bootAddr, '--out', opts.out]
     return ['node', opts.file, ...where, ...keyArgs(opts)]
   }
+}
+
+const WS_LISTEN = '/ip4/127.0.0.1/tcp/0/ws'
+
+/** Start the bootstrap: its TCP address, and with browser tabs its WebSockets one too (their page is opened then). */
+async function startBootstrap(
+  opts: SwarmOptions,
+  children: Children,
+  start: Start,
+  lab: Lab | null,
+  tabs: BrowserTabs,
+  dashboard: LiveDashboard | null,
+): Promise<string> {
+  const listen = ['--listen', hostListen(lab?.bootstrapIp, lab?.port ?? 0)]
+  if (tabs.indices.length > 0) listen.push('--listen', WS_LISTEN)
+  const bootstrap = children.add(start('bootstrap', ['bootstrap', ...listen, ...keyArgs(opts)], 'pipe'))
+  const addrs = await firstLines(bootstrap, listen.length / 2, 30_000)
+  const bootAddr = addrs.find((a) => !a.includes('/ws'))!
+  if (!opts.quiet) {
+    process.stderr.write(
+      `meshgd: bootstrap ${bootAddr} (follow the swarm from anywhere: meshgd watch --bootstrap ${bootAddr})\n`,
+    )
+  }
+  if (tabs.indices.length > 0 && dashboard) {
+    const ws = addrs.find((a) => a.includes('/ws'))!
+    const urls = await tabs.open(opts.experiment, opts.baseDir, ws, dashboard.url)
+    urls.forEach((url, k) => process.stderr.write(`meshgd: peer ${tabs.indices[k]} is a browser tab: open ${url}\n`))
+  }
+  return bootAddr
 }
 
 async function launch(
@@ -111,31 +149,26 @@ async function launch(
   resolved: ResolvedExperiment,
   started: number,
   dashboard: LiveDashboard | null,
+  tabs: BrowserTabs,
 ): Promise<SwarmSummary> {
   const n = resolved.graph.n
   const pins = pinsOf(opts.experiment)
   const children = new Children()
   const lab = opts.netns ? await openSwarmLab(opts, resolved.experiment, pins) : null
   const start = starterFor(lab)
-  const bootListen = hostListen(lab?.bootstrapIp, lab?.port ?? 0)
-  const bootstrap = children.add(start('bootstrap', ['bootstrap', '--listen', bootListen, ...keyArgs(opts)], 'pipe'))
   const onAbort = (): void => void children.stopAll()
   opts.signal.addEventListener('abort', onAbort, { once: true })
   const progress = opts.quiet ? null : createProgress('swarm', resolved.experiment.run.rounds)
   let feed: ProgressFeed | null = null
   try {
-    const bootAddr = await firstLine(bootstrap, 30_000)
-    if (!opts.quiet) {
-      process.stderr.write(
-        `meshgd: bootstrap ${bootAddr} (follow the swarm from anywhere: meshgd watch --bootstrap ${bootAddr})\n`,
-      )
-    }
-    const peerArgs = peerArgsFor(opts, pins, lab, bootAddr)
+    const bootAddr = await startBootstrap(opts, children, start, lab, tabs, dashboard)
+    const peerArgs = peerArgsFor(opts, pins, lab, bootAddr, tabs)
+    const processes = Array.from({ length: n }, (_, i) => i).filter((i) => !tabs.indices.includes(i))
     const { peers, lastError } = await startInWaves(
-      n,
+      processes,
       (i) => children.add(start(i, peerArgs(i), 'pipe')),
       opts.signal,
-      joinedNote(n, progress),
+      joinedNote(processes.length, progress),
     )
     feed = await followProgress({
       ...opts,
@@ -146,7 +179,10 @@ async function launch(
       lab,
       dashboard,
     })
-    const codes = await exitCodes(peers, lastError, opts.signal, children)
+    const [codes] = await Promise.all([
+      exitCodes(peers, processes, lastError, opts.signal, children),
+      untilAborted(tabs.finished(), opts.signal),
+    ])
     const interrupted = opts.signal.aborted || codes.some((c) => c !== 0)
     if (!interrupted) progress?.update(resolved.experiment.run.rounds, feed.worstError())
     progress?.stop()
@@ -171,15 +207,22 @@ function joinedNote(n: number, progress: Progress | null): (joined: number, seco
   }
 }
 
+/** Resolves with `promise`, or when the swarm is stopped (Ctrl-C). */
+function untilAborted(promise: Promise<void>, signal: AbortSignal): Promise<void> {
+  return Promise.race([promise, new Promise<void>((r) => signal.addEventListener('abort', () => r(), { once: true }))])
+}
+
 /** Every peer's exit code; the first that fails (unless the swarm was stopped) stops the rest and throws. */
 function exitCodes(
   peers: readonly ChildProcess[],
+  indices: readonly number[],
   lastError: readonly string[],
   signal: AbortSignal,
   children: Children,
 ): Promise<number[]> {
   return Promise.all(
-    peers.map(async (child, i) => {
+    peers.map(async (child, k) => {
+      const i = indices[k]!
       const code = await exitOf(child)
       if (code !== 0 && !signal.aborted) {
         void children.stopAll()

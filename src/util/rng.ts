@@ -6,7 +6,7 @@
  * those three things and the simulator and a networked peer draw the same numbers. The state is four integers plus
  * the spare Gaussian, so it can be checkpointed exactly (`state()` / `Rng.fromState`). Pure: no clock, no I/O.
  */
-
+import { cos, log, sin } from './fdlibm.js'
 import { jumpState } from './rng-jump.js'
 
 export interface RngState {
@@ -183,10 +183,10 @@ export class Rng {
     let u = 0
     while (u === 0) u = this.uniform()
     const v = this.uniform()
-    const r = Math.sqrt(-2 * Math.log(u))
+    const r = Math.sqrt(-2 * log(u))
     const theta = 2 * Math.PI * v
-    this.spare = r * Math.sin(theta)
-    return r * Math.cos(theta)
+    this.spare = r * sin(theta)
+    return r * cos(theta)
   }
 
   /**
@@ -246,11 +246,11 @@ function boxMuller(uniforms: Float64Array, n: number, out: Float64Array, k: numb
     let u = uniforms[j++]!
     while (u === 0) u = j < n ? uniforms[j++]! : rng.uniform()
     const v = j < n ? uniforms[j++]! : rng.uniform()
-    const r = Math.sqrt(-2 * Math.log(u))
+    const r = Math.sqrt(-2 * log(u))
     const theta = 2 * Math.PI * v
-    out[k++] = r * Math.cos(theta)
-    if (k < count) out[k++] = r * Math.sin(theta)
-    else rng.setSpare(r * Math.sin(theta))
+    out[k++] = r * cos(theta)
+    if (k < count) out[k++] = r * sin(theta)
+    else rng.setSpare(r * sin(theta))
   }
   return k
 }

@@ -285,4 +285,49 @@ describe.skipIf(!haveChromium)('peers in browser tabs', () => {
       await page.close()
     }
   }, 240_000)
+
+  it('meshgd swarm --dashboard serves the page of an index no process holds; the dashboard shows the tab; the run dir holds every peer', async () => {
+    const file = writeExperiment('swarm-tab', {
+      swarm: { id: 'swarm-tab', peers: 4, browser_peers: [2] },
+      topology: { kind: 'ring' },
+      problem: { kind: 'planted', loss: 'squared', dim: 30, samples_per_peer: 2, seed: 9 },
+      algorithm: { kind: 'elastic', eta: 0.2, mu: 0.3 },
+      run: { rounds: 300, seed: 6, record_every: 20 },
+    })
+    const sim = runMeshgd(['sim', file, '--out', join(work, 'sim-5'), '--quiet'])
+    expect(sim.status, sim.stderr).toBe(0)
+    const out = join(work, 'swarm-5')
+    const swarm = startMeshgd(['swarm', file, '--out', out, '--dashboard', '127.0.0.1:0'])
+    const until = Date.now() + 60_000
+    let url: string | undefined
+    while (!(url = /peer 2 is a browser tab: open (\S+)/.exec(swarm.stderr())?.[1]) && Date.now() < until)
+      await new Promise((r) => setTimeout(r, 100))
+    expect(url, swarm.stderr()).toBeDefined()
+    const dashboard = url!.replace(/peer\/\?index=2$/, '')
+    const tab = runTab(url!, 120_000)
+    // the dashboard draws the tab as it draws the processes: a live (or done) peer 2 with its round
+    let seen: { peer: number; round: number; state: string } | undefined
+    while (!seen && Date.now() < until) {
+      const snap = (await (await fetch(`${dashboard}api/snapshot?swarm=swarm-tab`)).json()) as {
+        snapshot: { peers: Array<{ peer: number; round: number; state: string }> } | null
+      }
+      seen = snap.snapshot?.peers.find((p) => p.peer === 2 && p.round > 0)
+      await new Promise((r) => setTimeout(r, 200))
+    }
+    expect(seen?.state).toMatch(/live|done/)
+    const { result, page } = await tab
+    expect(result.done).toBe(true)
+    expect(await exitCode(swarm), swarm.stderr()).toBe(0)
+    for (const i of [0, 1, 2, 3])
+      expect(f64(readFileSync(join(out, 'params', `${i}.f64`))), `peer ${i}`).toEqual(
+        f64(readFileSync(join(work, 'sim-5', 'params', `${i}.f64`))),
+      )
+    expect(JSON.parse(readFileSync(join(out, 'peers', '2', 'info.json'), 'utf8')).rounds).toBe(300)
+    expect(
+      readFileSync(join(out, 'peers', '2', 'metrics.jsonl'), 'utf8')
+        .trim()
+        .split('\n').length,
+    ).toBeGreaterThan(10)
+    await page.close()
+  }, 240_000)
 })

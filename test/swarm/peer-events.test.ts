@@ -43,7 +43,8 @@ describe('peer events', () => {
     }
     try {
       const first = Date.now()
-      const { peers } = await startInWaves(n, fake, new AbortController().signal, (count) => joined.push(count))
+      const indices = Array.from({ length: n }, (_, i) => i)
+      const { peers } = await startInWaves(indices, fake, new AbortController().signal, (count) => joined.push(count))
       expect(peers).toHaveLength(n)
       // the first wave starts at once; the rest only after the first of it listened (400 ms in)
       const wave = startingWave()
