@@ -132,6 +132,24 @@ function autoMu(graph: Graph, problem: Problem, eta: number): number {
 }
 
 /**
+ * libp2p's WebRTC transports skip the private-network protector, so in a keyed swarm a browser tab takes no WebRTC
+ * connection, and two tabs cannot be neighbours (docs/swarms.md "Peers in the browser").
+ */
+function checkKeyedTabs(input: ExperimentInput, graph: Graph): void {
+  const tabs = new Set(input.swarm.browser_peers)
+  if (input.swarm.key_file === null || tabs.size < 2) return
+  for (const i of tabs) {
+    const j = graph.neighbours[i]!.find((k) => tabs.has(k))
+    if (j !== undefined)
+      throw new ConfigError(
+        'CONFIG_INVALID',
+        `peers ${i} and ${j} are neighbours and both browser tabs, but this swarm is keyed and WebRTC between tabs would skip the swarm key; make one of them a Node peer`,
+        'swarm.browser_peers',
+      )
+  }
+}
+
+/**
  * Build the graph and the problem and fix every value; errors from the pure layers keep their one-line messages.
  * `problemSpec`: the experiment's problem with its paths as `sources` reads them. `peer`: the one peer this process
  * computes for (a networked peer), which alone a problem module then loads.
@@ -147,6 +165,7 @@ export function resolveWith(
   if (outside !== undefined)
     throw new ConfigError('CONFIG_INVALID', `index ${outside} is not a peer (0..${n - 1})`, 'swarm.browser_peers')
   const graph = buildGraph(topologySpecOf(input), n)
+  checkKeyedTabs(input, graph)
   const problem = buildProblem(problemSpec, n, { ...sources, seed: input.run.seed, peer })
   const sampling = input.algorithm.sampling
   if (sampling.kind === 'bernoulli') {

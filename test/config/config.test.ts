@@ -3,7 +3,7 @@ import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { ConfigError } from '../../src/config/errors.js'
 import { applyOverrides, experimentFrom, loadExperiment } from '../../src/config/load.js'
-import { nearSquare, topologySpecOf } from '../../src/exchange/resolve.js'
+import { nearSquare, resolveExperiment, topologySpecOf } from '../../src/exchange/resolve.js'
 import { thrownBy } from '../helpers/errors.js'
 import { fileWriter, workDir } from '../helpers/meshgd.js'
 
@@ -20,6 +20,7 @@ describe('experiment files', () => {
       key_file: null,
       max_connections_per_ip: null,
       max_connections_per_peer: 4,
+      browser_peers: [],
     })
     expect(e.topology.kind).toBe('ring')
     expect(e.topology.weights).toEqual({ kind: 'unit' })
@@ -121,6 +122,23 @@ describe('experiment files', () => {
     )
     const dup = file('dup.yaml', 'swarm: { peers: 4 }\nswarm: { peers: 5 }\n')
     expect(errorOf(() => loadExperiment(dup)).message).toMatch(/dup.yaml:2:\d+: YAML syntax error/)
+  })
+
+  it('swarm.browser_peers: indices of the swarm, each once; in a keyed swarm no two tabs are neighbours', () => {
+    const resolve = (swarm: Record<string, unknown>): unknown =>
+      resolveExperiment(experimentFrom({ swarm: { peers: 4, ...swarm }, topology: { kind: 'ring' } }), dir)
+    expect(thrownBy(() => resolve({ browser_peers: [1, 4] }), ConfigError).message).toBe(
+      'swarm.browser_peers: index 4 is not a peer (0..3)',
+    )
+    expect(thrownBy(() => resolve({ browser_peers: [1, 1] }), ConfigError).message).toMatch(
+      /swarm.browser_peers: an index is listed twice/,
+    )
+    file('swarm.key', '/key/swarm/psk/1.0.0/\n/base16/\n' + '0'.repeat(64) + '\n')
+    expect(() => resolve({ browser_peers: [1, 3], key_file: 'swarm.key' })).not.toThrow() // 1 and 3: not neighbours
+    expect(thrownBy(() => resolve({ browser_peers: [1, 2], key_file: 'swarm.key' }), ConfigError).message).toBe(
+      'swarm.browser_peers: peers 1 and 2 are neighbours and both browser tabs, but this swarm is keyed and WebRTC between tabs would skip the swarm key; make one of them a Node peer',
+    )
+    expect(() => resolve({ browser_peers: [1, 2] })).not.toThrow() // an open swarm: tabs reach each other over WebRTC
   })
 
   it('resolves grid and torus shapes to the most nearly square factorisation', () => {

@@ -330,4 +330,35 @@ describe.skipIf(!haveChromium)('peers in browser tabs', () => {
     ).toBeGreaterThan(10)
     await page.close()
   }, 240_000)
+
+  it('a keyed swarm: a tab given the key in its fragment joins over WebSockets; a tab without one says so', async () => {
+    const keyFile = join(work, 'tabs.key')
+    const keygen = runMeshgd(['keygen', '-o', keyFile])
+    expect(keygen.status, keygen.stderr).toBe(0)
+    const hex = readFileSync(keyFile, 'utf8').trim().split('\n')[2]!
+    const file = writeExperiment('keyed-tab', {
+      swarm: { id: 'keyed-tab', peers: 3, browser_peers: [1], key_file: 'tabs.key' },
+      topology: { kind: 'ring' },
+      problem: { kind: 'planted', loss: 'squared', dim: 16, samples_per_peer: 2, seed: 2 },
+      algorithm: { kind: 'elastic', eta: 0.2, mu: 0.3 },
+      run: { rounds: 60, seed: 1 },
+    })
+    const sim = runMeshgd(['sim', file, '--out', join(work, 'sim-6'), '--quiet'])
+    expect(sim.status, sim.stderr).toBe(0)
+    const boot = await startWebBootstrap(['--swarm-key', keyFile])
+    const out = join(work, 'swarm-6')
+    const nodes = [0, 2].map((i) =>
+      startPeer(file, i, out, boot.tcp, { args: ['--listen', '/ip4/127.0.0.1/tcp/0/ws', '--quiet'] }),
+    )
+    const web = startMeshgd(['web', file, '--bootstrap', boot.ws, '--port', '127.0.0.1:0'])
+    const [url] = await lines(web, 1)
+    const keyless = await runTab(url!, 30_000)
+    expect(keyless.result.error).toBe('keyed swarm: no key given')
+    expect(await keyless.page.locator('#status').textContent()).toMatch(/this swarm is keyed; open the page with #key=/)
+    const { result, page } = await runTab(`${url}#key=${hex}`, 120_000)
+    for (const node of nodes) expect(await exitCode(node), node.stderr()).toBe(0)
+    expect(result.done).toBe(true)
+    expect(fromBase64(result.params)).toEqual(f64(readFileSync(join(work, 'sim-6', 'params', '1.f64'))))
+    await Promise.all([page.close(), keyless.page.close()])
+  }, 180_000)
 })
