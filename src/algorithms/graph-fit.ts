@@ -5,7 +5,8 @@
  * neighbour (CHOCO difference mode, robust aggregation, async staleness) needs links that carry a message every
  * round; and run.target needs a bound on the rounds news takes to cross the swarm.
  */
-import { isDifferenceMode, type Experiment } from '../config/schema.js'
+import { isDifferenceMode } from '../config/compression.js'
+import type { Experiment } from '../config/schema.js'
 import { disseminationRounds, isDoublyStochastic, periodRounds } from '../topology/index.js'
 import type { Graph } from '../topology/types.js'
 import { AlgorithmError } from './step-base.js'

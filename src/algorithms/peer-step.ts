@@ -12,7 +12,8 @@
  * (`*-step.ts`, on `BaseStep` of step-base.ts); this one checks an experiment's algorithm against its graph and
  * builds the step.
  */
-import { isDifferenceMode, type Experiment } from '../config/schema.js'
+import { isDifferenceMode } from '../config/compression.js'
+import type { Experiment } from '../config/schema.js'
 import type { Problem } from '../problems/types.js'
 import type { Graph } from '../topology/types.js'
 import { metropolisWeights, type MixingWeights } from '../topology/index.js'

@@ -3,7 +3,8 @@
  * that the simulator and the networked peer both drive, the starting point, the gradient context, and `BaseStep`
  * with the peer's parameters, random stream and the mixing of what neighbours sent.
  */
-import { isDifferenceMode, type Experiment } from '../config/schema.js'
+import { isDifferenceMode } from '../config/compression.js'
+import type { Experiment } from '../config/schema.js'
 import type { Problem } from '../problems/types.js'
 import type { Graph } from '../topology/types.js'
 import { Rng, type RngState } from '../util/rng.js'

@@ -265,7 +265,4 @@ export type RunSpec = Experiment['run']
 export type InitSpec = Experiment['run']['init']
 export type CompressionSpec = ExperimentInput['compression']
 
-/** Whether the experiment sends compressed differences against public copies (CHOCO), not the vectors themselves. */
-export function isDifferenceMode(compression: CompressionSpec): boolean {
-  return 'mode' in compression && compression.mode === 'difference'
-}
+export { isDifferenceMode } from './compression.js'

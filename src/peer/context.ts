@@ -7,7 +7,8 @@
  */
 import { createPeerStep, type PeerStep } from '../algorithms/peer-step.js'
 import { BodyPool, VectorPool, type VectorCodec } from '../codec/index.js'
-import { isDifferenceMode, type Experiment } from '../config/schema.js'
+import { isDifferenceMode } from '../config/compression.js'
+import type { Experiment } from '../config/schema.js'
 import { differenceScale, vectorCodecOf } from '../exchange/codec-choice.js'
 import { runReference } from '../exchange/reference.js'
 import { targetLag, TargetWatch, watchesTarget, windowBytes } from '../exchange/target-stop.js'

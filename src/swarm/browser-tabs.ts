@@ -37,7 +37,7 @@ export class BrowserTabs {
     if (!dashboard)
       throw new ConfigError(
         'CONFIG_INVALID',
-        `peers ${indices.join(', ')} are browser tabs: meshgd swarm serves their page beside its dashboard; add --dashboard (or start the Node peers yourself and serve the page with meshgd web)`,
+        `${indices.length === 1 ? 'peer' : 'peers'} ${indices.join(', ')} ${indices.length === 1 ? 'is a browser tab' : 'are browser tabs'}: meshgd swarm serves their page beside its dashboard; add --dashboard (or start the Node peers yourself and serve the page with meshgd web)`,
         'swarm.browser_peers',
       )
   }

@@ -142,3 +142,42 @@ describe('meshgd theory', () => {
     expect(report.graph.edges).toBe(8)
   })
 })
+
+describe('meshgd web and browser peers: bad input gets one line and exit 2', () => {
+  const file = fileWriter(work)(
+    'tabs.json',
+    JSON.stringify({ swarm: { id: 'tabs', peers: 4, browser_peers: [1] }, run: { rounds: 10 } }),
+  )
+
+  it('meshgd web needs the bootstrap WebSockets address', () => {
+    const r = run(['web', file, '--bootstrap', '/ip4/127.0.0.1/tcp/4001'])
+    expect(r.status).toBe(2)
+    expect(r.stderr.trim().split('\n')).toHaveLength(1)
+    expect(r.stderr).toMatch(/--bootstrap: a browser reaches the bootstrap over WebSockets; give its \/ws address/)
+  })
+
+  it('meshgd swarm with browser peers needs --dashboard to serve their page', () => {
+    const r = run(['swarm', file, '--out', join(work, 'tabs-run')])
+    expect(r.status).toBe(2)
+    expect(r.stderr.trim().split('\n')).toHaveLength(1)
+    expect(r.stderr).toMatch(
+      /swarm.browser_peers: peer 1 is a browser tab: meshgd swarm serves their page beside its dashboard; add --dashboard/,
+    )
+  })
+
+  it('meshgd web refuses a problem module that cannot run in a browser (it reads files with node:fs)', () => {
+    const module = join(root, 'test', 'fixtures', 'modules', 'least-squares.mjs')
+    const csv = fileWriter(work)('tabs-rows.csv', '1,2,3\n4,5,6\n7,8,9\n1,0,1\n')
+    const moduleFile = fileWriter(work)(
+      'tabs-module.json',
+      JSON.stringify({
+        swarm: { id: 'tabs', peers: 2 },
+        problem: { kind: 'module', path: module, options: { file: csv } },
+      }),
+    )
+    const r = run(['web', moduleFile, '--bootstrap', '/ip4/127.0.0.1/tcp/4002/ws'])
+    expect(r.status, r.stderr).toBe(2)
+    expect(r.stderr.trim().split('\n')).toHaveLength(1)
+    expect(r.stderr).toMatch(/problem module .*least-squares.mjs: cannot run in a browser: .*node:fs/)
+  })
+})

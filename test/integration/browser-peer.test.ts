@@ -361,4 +361,31 @@ describe.skipIf(!haveChromium)('peers in browser tabs', () => {
     expect(fromBase64(result.params)).toEqual(f64(readFileSync(join(work, 'sim-6', 'params', '1.f64'))))
     await Promise.all([page.close(), keyless.page.close()])
   }, 180_000)
+
+  it('a problem module that imports a package runs in a tab, bundled by meshgd web, and equals meshgd sim', async () => {
+    const module = join(import.meta.dirname, '..', 'fixtures', 'modules', 'with-package.mjs')
+    const file = writeExperiment('module-tab', {
+      swarm: { id: 'module-tab', peers: 3, browser_peers: [1] },
+      topology: { kind: 'ring' },
+      problem: { kind: 'module', path: module, options: { dim: 12, rows: 3 } },
+      algorithm: { kind: 'dsgd', eta: 0.3, sampling: { kind: 'batch', size: 2 } },
+      run: { rounds: 50, seed: 12 },
+    })
+    const sim = runMeshgd(['sim', file, '--out', join(work, 'sim-7'), '--quiet'])
+    expect(sim.status, sim.stderr).toBe(0)
+    const boot = await startWebBootstrap()
+    const out = join(work, 'swarm-7')
+    const nodes = [0, 2].map((i) =>
+      startPeer(file, i, out, boot.tcp, { args: ['--listen', '/ip4/127.0.0.1/tcp/0/ws', '--quiet'] }),
+    )
+    const web = startMeshgd(['web', file, '--bootstrap', boot.ws, '--port', '127.0.0.1:0'])
+    const [url] = await lines(web, 1)
+    const { result, page } = await runTab(url!, 120_000)
+    for (const node of nodes) expect(await exitCode(node), node.stderr()).toBe(0)
+    const simParams = (i: number): number[] => f64(readFileSync(join(work, 'sim-7', 'params', `${i}.f64`)))
+    expect(result.error ?? '').toBe('')
+    expect(fromBase64(result.params)).toEqual(simParams(1))
+    for (const i of [0, 2]) expect(f64(readFileSync(join(out, 'params', `${i}.f64`)))).toEqual(simParams(i))
+    await page.close()
+  }, 180_000)
 })
