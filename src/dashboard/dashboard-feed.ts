@@ -46,6 +46,8 @@ export interface SwarmMeta {
   rate_predicted: number | null
   /** who sends to whom round by round (round-graph.ts); null: every edge both ways every round, or not known */
   round_graphs: RoundGraphs | null
+  /** indices held by browser tabs, whose page this dashboard serves at `peer/?index=I` (`meshgd swarm`) */
+  browser_peers?: number[]
 }
 
 /** The measured rate as the summary defines it (measured-rate.ts), from the curves heard so far. */

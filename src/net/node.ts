@@ -6,10 +6,8 @@
  * WebSockets also relays the WebRTC signalling of browser peers: circuit relay v2 with its data limit, which no
  * parameter stream may use (streams on a limited connection are refused unless a protocol allows them).
  */
-import { circuitRelayServer } from '@libp2p/circuit-relay-v2'
 import { prometheusMetrics } from '@libp2p/prometheus-metrics'
 import { tcp } from '@libp2p/tcp'
-import { webSockets } from '@libp2p/websockets'
 import { createMeshNodeWith, type MeshNode, type MeshNodeInit } from './mesh-node.js'
 import { noiseCrypto } from './noise-crypto.js'
 import { tunedNoise } from './noise-tuning.js'
@@ -27,10 +25,13 @@ export {
 
 export async function createMeshNode(init: MeshNodeInit): Promise<MeshNode> {
   if (init.swarmKey) boundedXorWrites()
-  const relays = init.hub === true && init.listen.some((a) => a.includes('/ws'))
+  // loaded only where browser peers come in: a process that listens on WebSockets
+  const forBrowsers = init.listen.some((a) => /\/wss?(\/|$)/.test(a))
+  const ws = forBrowsers ? (await import('@libp2p/websockets')).webSockets : null
+  const relay = forBrowsers && init.hub ? (await import('@libp2p/circuit-relay-v2')).circuitRelayServer : null
   return createMeshNodeWith(init, {
-    transports: [tcp(), webSockets()],
-    ...(relays ? { services: { relay: circuitRelayServer({ reservations: { maxReservations: 4096 } }) } } : {}),
+    transports: ws ? [tcp(), ws()] : [tcp()],
+    ...(relay ? { services: { relay: relay({ reservations: { maxReservations: 4096 } }) } } : {}),
     connectionEncrypters: [tunedNoise(noiseCrypto)],
     ...(init.metricsRegistry ? { metrics: prometheusMetrics({ registry: init.metricsRegistry }) } : {}),
   })

@@ -85,6 +85,7 @@ function describeSwarm(resolved: ResolvedExperiment, server: DashboardServer): v
     peers: graph.n,
     edges: union ? graph.edges.map(([i, j]): [number, number] => [i, j]) : null,
     topology: experiment.topology.kind,
+    browser_peers: experiment.swarm.browser_peers,
     positions: gridPositions(experiment),
     rounds: experiment.run.rounds,
     round_graphs: roundGraphs,

@@ -291,6 +291,14 @@ describe.skipIf(!withChromium)('peers in browser tabs', () => {
       await new Promise((r) => setTimeout(r, 100))
     expect(url, swarm.stderr()).toBeDefined()
     const dashboard = url!.replace(/peer\/\?index=2$/, '')
+    // the dashboard's page offers the tab's page too
+    const board = await browser!.newPage()
+    await board.goto(dashboard)
+    const link = board.locator('#tabs a')
+    await link.waitFor({ timeout: 30_000 })
+    expect(await link.textContent()).toBe('open peer 2')
+    expect(new URL((await link.getAttribute('href'))!, dashboard).href).toBe(url)
+    await board.close()
     const tab = runTab(url!, 120_000)
     // the dashboard draws the tab as it draws the processes: a live (or done) peer 2 with its round
     let seen: { peer: number; round: number; state: string } | undefined
