@@ -5,31 +5,16 @@
 'use strict'
 /* global drawGraphFrame, drawPeers */
 
-const state = {
-  swarm: null,
-  meta: null,
-  peers: new Map(),
-  history: new Map(),
-  measured: null,
-  roundNow: null,
-  charts: null,
-  dirty: false,
-}
+const state = { swarm: null, meta: null, peers: new Map(), history: new Map(), measured: null, roundNow: null, charts: null, dirty: false }
 const params = new URLSearchParams(location.search)
 const PER_PEER_SERIES = 32 // above this many peers the charts show the max and the median only
 
 const $ = (id) => document.getElementById(id)
 const fmt = (x, digits = 3) =>
-  x === null || x === undefined || !Number.isFinite(x)
-    ? 'n/a'
-    : x !== 0 && (Math.abs(x) < 1e-3 || Math.abs(x) >= 1e6)
-      ? x.toExponential(2)
-      : x.toFixed(digits)
+  x === null || x === undefined || !Number.isFinite(x) ? 'n/a' : x !== 0 && (Math.abs(x) < 1e-3 || Math.abs(x) >= 1e6) ? x.toExponential(2) : x.toFixed(digits)
 
 function connect() {
-  const source = new EventSource(
-    `events${state.swarm ? `?swarm=${encodeURIComponent(state.swarm)}` : params.has('swarm') ? `?swarm=${encodeURIComponent(params.get('swarm'))}` : ''}`,
-  )
+  const source = new EventSource(`events${state.swarm ? `?swarm=${encodeURIComponent(state.swarm)}` : params.has('swarm') ? `?swarm=${encodeURIComponent(params.get('swarm'))}` : ''}`)
   source.addEventListener('open', () => setConnection('open'))
   source.addEventListener('error', () => setConnection('lost'))
   source.addEventListener('snapshot', (e) => loadSnapshot(JSON.parse(e.data)))
@@ -97,11 +82,7 @@ function addPoint(peer, point) {
   const curve = state.history.get(peer) ?? []
   while (curve.length > 0 && curve[curve.length - 1][0] > point[0]) curve.pop()
   curve.push(point)
-  if (curve.length > 2000)
-    state.history.set(
-      peer,
-      curve.filter((_, k) => k % 2 === 0 || k === curve.length - 1),
-    )
+  if (curve.length > 2000) state.history.set(peer, curve.filter((_, k) => k % 2 === 0 || k === curve.length - 1))
   else state.history.set(peer, curve)
 }
 
@@ -142,11 +123,7 @@ function draw() {
   drawTabs(state.meta?.browser_peers ?? [])
   // each part on its own: one that fails (a chart on data it cannot draw) leaves the others standing, and says so
   const failed = []
-  for (const [name, part] of [
-    ['graph', () => drawPeers(views)],
-    ['table', () => drawTable(views)],
-    ['charts', drawCharts],
-  ]) {
+  for (const [name, part] of [['graph', () => drawPeers(views)], ['table', () => drawTable(views)], ['charts', drawCharts]]) {
     try {
       part()
     } catch (err) {
@@ -161,17 +138,7 @@ function drawTable(views) {
   const rows = views.map((v) => {
     const tr = document.createElement('tr')
     tr.dataset.state = v.state
-    const cells = [
-      v.peer,
-      v.state,
-      v.round,
-      fmt(v.rounds_per_second, 1),
-      fmt(v.loss, 4),
-      fmt(v.relative_error, 4),
-      v.bytes_sent ?? 'n/a',
-      v.bytes_received ?? 'n/a',
-      v.rejected ?? 'n/a',
-    ]
+    const cells = [v.peer, v.state, v.round, fmt(v.rounds_per_second, 1), fmt(v.loss, 4), fmt(v.relative_error, 4), v.bytes_sent ?? 'n/a', v.bytes_received ?? 'n/a', v.rejected ?? 'n/a']
     for (const cell of cells) tr.append(Object.assign(document.createElement('td'), { textContent: String(cell) }))
     return tr
   })
@@ -187,23 +154,17 @@ function drawTable(views) {
  */
 function curves(column) {
   const peers = [...state.history.keys()].sort((a, b) => a - b)
-  const tables = peers
-    .map((p) => {
-      const curve = state.history
-        .get(p)
-        .filter((pt) => pt[column] !== null && pt[column] > 0 && Number.isFinite(pt[column]))
-      return [curve.map((pt) => pt[0]), curve.map((pt) => Math.log10(pt[column]))]
-    })
-    .filter((t) => t[0].length > 0)
+  const tables = peers.map((p) => {
+    const curve = state.history.get(p).filter((pt) => pt[column] !== null && pt[column] > 0 && Number.isFinite(pt[column]))
+    return [curve.map((pt) => pt[0]), curve.map((pt) => Math.log10(pt[column]))]
+  }).filter((t) => t[0].length > 0)
   if (tables.length === 0) return null
   const joined = uPlot.join(tables)
   const xs = joined[0]
   const last = tables.map(() => null)
-  const max = [],
-    median = []
+  const max = [], median = []
   for (let k = 0; k < xs.length; k++) {
-    for (let s = 0; s < tables.length; s++)
-      if (joined[s + 1][k] !== null && joined[s + 1][k] !== undefined) last[s] = joined[s + 1][k]
+    for (let s = 0; s < tables.length; s++) if (joined[s + 1][k] !== null && joined[s + 1][k] !== undefined) last[s] = joined[s + 1][k]
     const known = last.filter((v) => v !== null).sort((a, b) => a - b)
     max.push(known.length ? known[known.length - 1] : null)
     median.push(known.length ? known[Math.floor(known.length / 2)] : null)
@@ -229,17 +190,13 @@ function powerLabel(k) {
 
 /** Whole decades around the curves' exponents (never empty, never infinite), and ticks on at most 8 of them. */
 function decadeRange(series) {
-  let lo = Infinity,
-    hi = -Infinity
-  for (const s of series)
-    for (const v of s)
-      if (v !== null && Number.isFinite(v)) {
-        if (v < lo) lo = v
-        if (v > hi) hi = v
-      }
+  let lo = Infinity, hi = -Infinity
+  for (const s of series) for (const v of s) if (v !== null && Number.isFinite(v)) {
+    if (v < lo) lo = v
+    if (v > hi) hi = v
+  }
   if (!(hi >= lo)) return [-1, 0]
-  const a = Math.floor(lo),
-    b = Math.ceil(hi)
+  const a = Math.floor(lo), b = Math.ceil(hi)
   return b > a ? [a, b] : [a, a + 1]
 }
 
@@ -257,13 +214,10 @@ function plot(id, c, rate) {
   // the predicted line from the first max, in exponents (log10 R per round: no underflow however long the run), drawn
   // while it stays within the measured curves' decades
   const slope = rate && rate > 0 && rate < 1 ? Math.log10(rate) : null
-  const predicted =
-    slope !== null && first >= 0
-      ? c.xs.map((x) => {
-          const v = c.max[first] + slope * (x - c.xs[first])
-          return v >= range[0] ? v : null
-        })
-      : null
+  const predicted = slope !== null && first >= 0 ? c.xs.map((x) => {
+    const v = c.max[first] + slope * (x - c.xs[first])
+    return v >= range[0] ? v : null
+  }) : null
   // uPlot draws the series in order: each peer's thin grey line first, then the max, median and predicted on top
   const data = [c.xs, ...perPeer, c.max, c.median, ...(predicted ? [predicted] : [])]
   const series = [
@@ -283,22 +237,8 @@ function plot(id, c, rate) {
   }
   if (existing) existing.chart.destroy()
   for (const s of series.slice(1)) s.points = { show: false }
-  const axes = [
-    {},
-    {
-      size: 60,
-      splits: (u) => decadeTicks(u.scales.y.min, u.scales.y.max),
-      values: (_u, ticks) => ticks.map(powerLabel),
-    },
-  ]
-  const opts = {
-    width: Math.max(320, el.clientWidth || 640),
-    height: 230,
-    scales: { x: { time: false }, y: { range: () => state.charts[id].range } },
-    axes,
-    series,
-    legend: { live: false },
-  }
+  const axes = [{}, { size: 60, splits: (u) => decadeTicks(u.scales.y.min, u.scales.y.max), values: (_u, ticks) => ticks.map(powerLabel) }]
+  const opts = { width: Math.max(320, el.clientWidth || 640), height: 230, scales: { x: { time: false }, y: { range: () => state.charts[id].range } }, axes, series, legend: { live: false } }
   state.charts[id] = { key, range, chart: null }
   state.charts[id].chart = new uPlot(opts, data, el)
 }

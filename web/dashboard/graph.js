@@ -25,41 +25,24 @@ function drawGraphFrame() {
   svg.dataset.peers = String(n)
   svg.replaceChildren()
   const grid = state.meta?.positions?.length === n ? state.meta.positions : null
-  const at = (i) =>
-    grid?.[i] ?? [Math.cos((2 * Math.PI * i) / n - Math.PI / 2), Math.sin((2 * Math.PI * i) / n - Math.PI / 2)]
+  const at = (i) => grid?.[i] ?? [Math.cos((2 * Math.PI * i) / n - Math.PI / 2), Math.sin((2 * Math.PI * i) / n - Math.PI / 2)]
   const ns = SVG_NS
-  const step = grid
-    ? Math.min(
-        ...grid
-          .slice(1)
-          .map((p, k) => Math.hypot(p[0] - grid[k][0], p[1] - grid[k][1]))
-          .filter((d) => d > 0),
-        2,
-      )
-    : 0
-  for (const [i, j] of state.meta?.edges ?? [])
-    svg.append(edge(ns, at(i), at(j), grid && Math.hypot(at(i)[0] - at(j)[0], at(i)[1] - at(j)[1]) > 1.5 * step))
+  const step = grid ? Math.min(...grid.slice(1).map((p, k) => Math.hypot(p[0] - grid[k][0], p[1] - grid[k][1])).filter((d) => d > 0), 2) : 0
+  for (const [i, j] of state.meta?.edges ?? []) svg.append(edge(ns, at(i), at(j), grid && Math.hypot(at(i)[0] - at(j)[0], at(i)[1] - at(j)[1]) > 1.5 * step))
   const r = Math.min(0.12, grid ? 0.3 * step : 2.2 / Math.max(n, 1))
   Object.assign(frame, { at, r })
   svg.append(arrowHead(r), Object.assign(document.createElementNS(ns, 'g'), { id: 'round-arcs' }))
   for (let i = 0; i < n; i++) {
     const [x, y] = at(i)
     const c = document.createElementNS(ns, 'circle')
-    c.setAttribute('class', 'peer')
-    c.setAttribute('cx', x)
-    c.setAttribute('cy', y)
-    c.setAttribute('r', r)
-    c.dataset.peer = String(i)
-    c.dataset.state = 'unheard'
-    c.setAttribute('fill', '#edf2f7')
+    c.setAttribute('class', 'peer'); c.setAttribute('cx', x); c.setAttribute('cy', y); c.setAttribute('r', r)
+    c.dataset.peer = String(i); c.dataset.state = 'unheard'; c.setAttribute('fill', '#edf2f7')
     const title = document.createElementNS(ns, 'title')
     c.append(title)
     svg.append(c)
     if (n <= 64) {
       const label = document.createElementNS(ns, 'text')
-      label.setAttribute('x', x)
-      label.setAttribute('y', y)
-      label.textContent = String(i)
+      label.setAttribute('x', x); label.setAttribute('y', y); label.textContent = String(i)
       svg.append(label)
     }
   }
@@ -83,16 +66,7 @@ function arrowHead(r) {
   const defs = document.createElementNS(SVG_NS, 'defs')
   const marker = document.createElementNS(SVG_NS, 'marker')
   const side = Math.max(0.025, Math.min(0.06, 0.6 * r))
-  const attributes = {
-    id: 'arrow-head',
-    viewBox: '0 0 10 10',
-    refX: 10,
-    refY: 5,
-    markerUnits: 'userSpaceOnUse',
-    markerWidth: side,
-    markerHeight: side,
-    orient: 'auto',
-  }
+  const attributes = { id: 'arrow-head', viewBox: '0 0 10 10', refX: 10, refY: 5, markerUnits: 'userSpaceOnUse', markerWidth: side, markerHeight: side, orient: 'auto' }
   for (const [k, v] of Object.entries(attributes)) marker.setAttribute(k, v)
   const head = document.createElementNS(SVG_NS, 'path')
   head.setAttribute('d', 'M 0 0 L 10 5 L 0 10 z')
@@ -133,11 +107,7 @@ function roundGraph(views) {
   }
   const now = state.roundNow
   if (!now) return null
-  return {
-    key: `r${now.round}`,
-    out: now.out,
-    caption: `round ${now.round}${rg.period === null ? ', never repeating' : ''}${arrows}`,
-  }
+  return { key: `r${now.round}`, out: now.out, caption: `round ${now.round}${rg.period === null ? ', never repeating' : ''}${arrows}` }
 }
 
 /** The round's arcs in place of the edges, redrawn when the round's graph changes. */
@@ -165,8 +135,7 @@ function drawRound(views) {
 /** A link of the round from rim to rim, with a head at b where it is used one way. */
 function arc(a, b, oneWay) {
   const length = Math.hypot(b[0] - a[0], b[1] - a[1]) || 1
-  const ux = (b[0] - a[0]) / length,
-    uy = (b[1] - a[1]) / length
+  const ux = (b[0] - a[0]) / length, uy = (b[1] - a[1]) / length
   const line = document.createElementNS(SVG_NS, 'line')
   const ends = { x1: a[0] + ux * frame.r, y1: a[1] + uy * frame.r, x2: b[0] - ux * frame.r, y2: b[1] - uy * frame.r }
   for (const [k, v] of Object.entries(ends)) line.setAttribute(k, v)
