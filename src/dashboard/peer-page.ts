@@ -54,7 +54,6 @@ interface Served {
 export async function peerPage(init: PeerPageInit): Promise<(req: IncomingMessage, res: ServerResponse) => boolean> {
   const files: Record<string, string> = {}
   const served = new Map<string, Served>()
-  let module: string | null = null
   // paths made absolute: what the page's sources are keyed by
   const experiment = portableExperiment(init.experiment, init.baseDir)
   const problem = experiment.problem
@@ -62,10 +61,9 @@ export async function peerPage(init: PeerPageInit): Promise<(req: IncomingMessag
     files[problem.path] = `data/${basename(problem.path)}`
     served.set(`/${files[problem.path]}`, { type: 'text/plain; charset=utf-8', body: readFileSync(problem.path) })
   }
-  if (problem.kind === 'module') {
-    module = 'problem.js'
-    served.set('/problem.js', { type: 'text/javascript', body: await bundleModule(problem.path) })
-  }
+  const module = problem.kind === 'module' ? 'problem.js' : null
+  if (problem.kind === 'module')
+    served.set(`/${module}`, { type: 'text/javascript', body: await bundleModule(problem.path) })
   const upload = init.uploads ? 'outputs' : null
   const setup = { experiment, bootstrap: init.bootstrap, hosts: init.hosts, files, module, upload }
   served.set('/setup.json', { type: 'application/json', body: JSON.stringify(setup) })

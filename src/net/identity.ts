@@ -4,6 +4,7 @@ import { dirname, join } from 'node:path'
 import { generateKeyPair, privateKeyFromProtobuf, privateKeyToProtobuf } from '@libp2p/crypto/keys'
 import type { PrivateKey } from '@libp2p/interface'
 import { MeshgdError } from '../util/errors.js'
+import { toHex } from '../util/hex.js'
 
 export async function loadOrCreateIdentity(dir: string): Promise<PrivateKey> {
   return loadOrCreateKeyFile(join(dir, 'identity.key'))
@@ -63,5 +64,5 @@ export class SwarmKeyError extends MeshgdError<'BAD_SWARM_KEY'> {
 export function newSwarmKeyText(): string {
   const bytes = new Uint8Array(32)
   crypto.getRandomValues(bytes)
-  return `/key/swarm/psk/1.0.0/\n/base16/\n${Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('')}\n`
+  return `/key/swarm/psk/1.0.0/\n/base16/\n${toHex(bytes)}\n`
 }

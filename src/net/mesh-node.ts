@@ -2,8 +2,8 @@
  * The libp2p node every meshgd peer runs, wherever it runs (docs/protocol.md "Connections: libp2p, the swarm key, the
  * gater"): Noise (noise-tuning.ts), Yamux (yamux-tuning.ts), identify, ping, gossipsub for control traffic, bootstrap
  * discovery, an optional private-network key, and the gater. The transports, Noise's cipher and libp2p's metrics come
- * from the platform: a Node process (node.ts: TCP, and WebSockets and WebRTC-Direct for browser peers) or a browser
- * tab (src/peer-web). Nothing here imports a `node:*` module.
+ * from the platform: a Node process (node.ts: TCP, and WebSockets for browser peers) or a browser tab
+ * (src/peer-web). Nothing here imports a `node:*` module.
  */
 import { bootstrap } from '@libp2p/bootstrap'
 import { gossipsub, type GossipSub } from '@libp2p/gossipsub'
@@ -17,6 +17,7 @@ import type { Registry } from 'prom-client'
 import { paramsTransport, type ParamsTransport } from './params-protocol.js'
 import { rosterDirectory, type RosterDirectory } from './roster-directory.js'
 import { tunedYamux } from './yamux-tuning.js'
+import { toHex } from '../util/hex.js'
 
 export interface MeshNodeInit {
   privateKey: PrivateKey
@@ -60,17 +61,14 @@ export type MeshServices = {
 }
 export type MeshNode = Libp2p<MeshServices>
 
-const HEX = Array.from({ length: 256 }, (_, b) => b.toString(16).padStart(2, '0'))
-
-function hex(bytes: Uint8Array | undefined): string {
-  let text = ''
-  for (const b of bytes ?? []) text += HEX[b]
-  return text
-}
-
 /** A gossipsub message's author and sequence number, as one string. */
 export function fastMessageId(msg: { from?: Uint8Array; seqno?: Uint8Array }): string {
-  return `${hex(msg.from)}:${hex(msg.seqno)}`
+  return `${toHex(msg.from)}:${toHex(msg.seqno)}`
+}
+
+/** Is this multiaddr a WebSockets one (`/ws` or `/wss`), where browser tabs reach a Node process? */
+export function isWebSocketAddr(addr: string): boolean {
+  return /\/wss?(\/|$)/.test(addr)
 }
 
 /** The IP address (or DNS name) a multiaddr starts with, or '' when it has none. */

@@ -8,7 +8,7 @@
  */
 import { prometheusMetrics } from '@libp2p/prometheus-metrics'
 import { tcp } from '@libp2p/tcp'
-import { createMeshNodeWith, type MeshNode, type MeshNodeInit } from './mesh-node.js'
+import { createMeshNodeWith, isWebSocketAddr, type MeshNode, type MeshNodeInit } from './mesh-node.js'
 import { noiseCrypto } from './noise-crypto.js'
 import { tunedNoise } from './noise-tuning.js'
 import { boundedXorWrites } from './pnet-chunks.js'
@@ -26,7 +26,7 @@ export {
 export async function createMeshNode(init: MeshNodeInit): Promise<MeshNode> {
   if (init.swarmKey) boundedXorWrites()
   // loaded only where browser peers come in: a process that listens on WebSockets
-  const forBrowsers = init.listen.some((a) => /\/wss?(\/|$)/.test(a))
+  const forBrowsers = init.listen.some(isWebSocketAddr)
   const ws = forBrowsers ? (await import('@libp2p/websockets')).webSockets : null
   const relay = forBrowsers && init.hub ? (await import('@libp2p/circuit-relay-v2')).circuitRelayServer : null
   return createMeshNodeWith(init, {

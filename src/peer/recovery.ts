@@ -7,6 +7,7 @@ import { encodeFrame } from '../codec/index.js'
 import type { Experiment } from '../config/schema.js'
 import type { RngState } from '../util/rng.js'
 import { parseRosterEntry, type RosterEntry } from '../net/roster.js'
+import { toHex } from '../util/hex.js'
 import {
   CheckpointMismatch,
   encodeCheckpoint,
@@ -36,7 +37,7 @@ export function stateFingerprint(experiment: Experiment, sha256: Sha256): string
     init: run.init,
   }
   const digest = sha256(new TextEncoder().encode(JSON.stringify(basis)))
-  return Array.from(digest.subarray(0, 16), (b) => b.toString(16).padStart(2, '0')).join('')
+  return toHex(digest.subarray(0, 16))
 }
 
 function checkpointExpect(

@@ -12,6 +12,7 @@ import { pinsOf, type Pin } from '../config/pins.js'
 import type { Experiment, ExperimentInput } from '../config/schema.js'
 import { resolveExperiment, type ResolvedExperiment } from '../exchange/resolve.js'
 import { openLab, type Lab } from '../lab/netns.js'
+import { isWebSocketAddr } from '../net/mesh-node.js'
 import type { DashboardAddress } from '../dashboard/dashboard-server.js'
 import { createProgress, type Progress } from '../observe/progress.js'
 import { BrowserTabs } from './browser-tabs.js'
@@ -130,14 +131,14 @@ async function startBootstrap(
   if (tabs.indices.length > 0) listen.push('--listen', WS_LISTEN)
   const bootstrap = children.add(start('bootstrap', ['bootstrap', ...listen, ...keyArgs(opts)], 'pipe'))
   const addrs = await firstLines(bootstrap, listen.length / 2, 30_000)
-  const bootAddr = addrs.find((a) => !a.includes('/ws'))!
+  const bootAddr = addrs.find((a) => !isWebSocketAddr(a))!
   if (!opts.quiet) {
     process.stderr.write(
       `meshgd: bootstrap ${bootAddr} (follow the swarm from anywhere: meshgd watch --bootstrap ${bootAddr})\n`,
     )
   }
   if (tabs.indices.length > 0 && dashboard) {
-    const ws = addrs.find((a) => a.includes('/ws'))!
+    const ws = addrs.find(isWebSocketAddr)!
     const urls = await tabs.open(opts.experiment, opts.baseDir, ws, dashboard.url)
     urls.forEach((url, k) => process.stderr.write(`meshgd: peer ${tabs.indices[k]} is a browser tab: open ${url}\n`))
   }

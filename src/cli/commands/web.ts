@@ -11,7 +11,7 @@ import { ConfigError } from '../../config/errors.js'
 import { staticAddrsOf } from '../../config/pins.js'
 import { peerPage } from '../../dashboard/peer-page.js'
 import { resolveExperiment } from '../../exchange/resolve.js'
-import { hostOf } from '../../net/mesh-node.js'
+import { hostOf, isWebSocketAddr } from '../../net/mesh-node.js'
 import { listenOn, parseDashboardAddress } from '../../observe/addresses.js'
 import { checkMultiaddrs, loadForCommand, repeatableOption, setOption } from '../options.js'
 import { abortOnSignals, EXIT_OK, type Exit } from '../process.js'
@@ -57,7 +57,7 @@ export async function commandWeb(file: string, opts: WebCommandOptions): Promise
 
 /** A tab reaches the bootstrap over WebSockets only: its `/ws` addresses, or one line saying what to give. */
 function webSocketBootstrap(addrs: readonly string[]): string[] {
-  const ws = addrs.filter((a) => /\/(ws|wss)(\/|$)/.test(a))
+  const ws = addrs.filter(isWebSocketAddr)
   if (ws.length === 0)
     throw new ConfigError(
       'CONFIG_INVALID',
