@@ -6,7 +6,10 @@
  * 127.0.0.1 with TCP_NODELAY: no libp2p, no encryption, no timeouts, no recovery. What is left is what every meshgd
  * peer pays besides the network stack: compute, encoding and decoding, and the kernel's loopback.
  *
- *   node dist/bench/baseline-peer.js <index> <experiment.json> <params dir>
+ *   node dist/bench/baseline-peer.js <index> <experiment.json> <params dir> [--sealed]
+ *
+ * `--sealed` adds the cipher of a meshgd connection (bench/sealed-socket.ts: Noise's ChaCha20-Poly1305 and message
+ * sizes) and nothing else: the floor of any encrypted transport.
  *
  * With the parent (bench/swarm-bench.ts): prints `{"port"}` once listening on a port the OS picked, reads every
  * peer's port (a JSON array) from stdin until it ends, dials its higher-index neighbours and accepts the lower ones,
@@ -37,6 +40,7 @@ import { isDifferenceMode } from '../src/config/schema.js'
 import { applyDifference, differenceScale, intoPublicCopies, vectorCodecOf } from '../src/exchange/codec-choice.js'
 import { resolveExperiment } from '../src/exchange/resolve.js'
 import { Rng } from '../src/util/rng.js'
+import { Opener, Sealer } from './sealed-socket.js'
 
 const HOST = '127.0.0.1'
 
@@ -63,9 +67,11 @@ interface BaselinePeer {
   readonly ownDecoded: Float64Array
   /** sent frames every socket has written out, for the next round's frame */
   readonly spareFrames: Uint8Array[]
+  /** each socket's sealer (`--sealed`), none for plain sockets */
+  readonly sealers: WeakMap<Socket, Sealer> | null
 }
 
-function createBaselinePeer(i: number, file: string): BaselinePeer {
+function createBaselinePeer(i: number, file: string, sealed: boolean): BaselinePeer {
   const input = experimentFrom(JSON.parse(readFileSync(file, 'utf8')))
   const { experiment, graph, problem } = resolveExperiment(input, dirname(file))
   const d = problem.paramDim
@@ -91,7 +97,14 @@ function createBaselinePeer(i: number, file: string): BaselinePeer {
     decoded: new VectorPool(d),
     ownDecoded: new Float64Array(codec.codec === 'f64' ? 0 : d),
     spareFrames: [],
+    sealers: sealed ? new WeakMap() : null,
   }
+}
+
+/** Write a frame to a socket, sealed when the run is (`written` once the socket has taken it). */
+function write(peer: BaselinePeer, socket: Socket, frame: Uint8Array, written?: () => void): void {
+  const sealer = peer.sealers?.get(socket)
+  socket.write(sealer ? sealer.seal(frame) : frame, written)
 }
 
 /** Received vectors by round (a neighbour may be one round ahead), and a wake-up for the round being waited on. */
@@ -138,7 +151,7 @@ function attach(
   const limits = { swarm: peer.swarm, dim: peer.d, maxPeers: peer.n }
   let k = known
   socket.setNoDelay(true)
-  socket.on('data', (chunk: Buffer) => {
+  const frames = (chunk: Uint8Array): void => {
     try {
       for (const body of decoder.push(chunk)) {
         const { envelope, payload } = decodeBody(body, limits)
@@ -157,7 +170,12 @@ function attach(
     } catch (err) {
       fail(err)
     }
-  })
+  }
+  if (peer.sealers) {
+    peer.sealers.set(socket, new Sealer())
+    const opener = new Opener(frames)
+    socket.on('data', (chunk: Buffer) => opener.push(chunk))
+  } else socket.on('data', frames)
   socket.on('error', (err) => fail(err))
 }
 
@@ -190,7 +208,7 @@ async function dialNeighbours(
     const socket = createConnection({ host: HOST, port: ports[j]! })
     await once(socket, 'connect')
     attach(peer, socket, inbox, k, () => fail(new RangeError(`peer ${peer.i}: a hello on a dialled socket`)))
-    socket.write(encodeFrame(envelopeOf(peer, 'hello', 0), new Uint8Array(0)))
+    write(peer, socket, encodeFrame(envelopeOf(peer, 'hello', 0), new Uint8Array(0)))
     sockets[k] = socket
   })
   await Promise.all(dialled)
@@ -222,7 +240,7 @@ function sendRound(
   }
   const { frame } = encoded
   let writing = sockets.length
-  for (const socket of sockets) socket.write(frame, () => --writing === 0 && peer.spareFrames.push(frame))
+  for (const socket of sockets) write(peer, socket, frame, () => --writing === 0 && peer.spareFrames.push(frame))
   return own
 }
 
@@ -269,10 +287,10 @@ function fail(err: unknown): never {
 }
 
 async function main(): Promise<void> {
-  const [index, file, paramsDir] = process.argv.slice(2)
-  if (index === undefined || file === undefined || paramsDir === undefined)
-    throw new RangeError('usage: baseline-peer <index> <experiment.json> <params dir>')
-  const peer = createBaselinePeer(Number(index), file)
+  const [index, file, paramsDir, option] = process.argv.slice(2)
+  if (index === undefined || file === undefined || paramsDir === undefined || (option && option !== '--sealed'))
+    throw new RangeError('usage: baseline-peer <index> <experiment.json> <params dir> [--sealed]')
+  const peer = createBaselinePeer(Number(index), file, option === '--sealed')
   const inbox = new Inbox(peer.neighbours.length)
   const sockets = new Array<Socket>(peer.neighbours.length)
   const server = createServer()

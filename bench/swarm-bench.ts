@@ -127,11 +127,19 @@ async function plainRing(script: string, args: (i: number) => string[]): Promise
   }
 }
 
-/** The bare baseline (bench/baseline-peer.ts): meshgd's step and codec over plain TCP; parameters in `paramsDir`. */
-export async function baselineRing(ring: RingFiles): Promise<{ seconds: number; paramsDir: string }> {
-  const paramsDir = join(ring.dir, 'baseline')
-  mkdirSync(paramsDir)
-  const seconds = await plainRing(BASELINE_PEER, (i) => [String(i), ring.file, paramsDir])
+/**
+ * The bare baseline (bench/baseline-peer.ts): meshgd's step and codec over plain TCP, or with `sealed` over TCP and
+ * Noise's cipher (bench/sealed-socket.ts); parameters in `paramsDir`.
+ */
+export async function baselineRing(ring: RingFiles, sealed = false): Promise<{ seconds: number; paramsDir: string }> {
+  const paramsDir = join(ring.dir, sealed ? 'sealed' : 'baseline')
+  mkdirSync(paramsDir, { recursive: true })
+  const seconds = await plainRing(BASELINE_PEER, (i) => [
+    String(i),
+    ring.file,
+    paramsDir,
+    ...(sealed ? ['--sealed'] : []),
+  ])
   return { seconds, paramsDir }
 }
 
@@ -148,20 +156,17 @@ const MESHGD_TARGETS: Record<string, number> = {
 }
 const BASELINE_TARGET = 1 / 1.3
 
-function targetOf(who: 'meshgd' | 'baseline', d: number, codec: string): number | undefined {
+/** The programs of a row: meshgd, the bare baseline, and the baseline with Noise's cipher ('+cipher'). */
+type Who = 'meshgd' | 'baseline' | '+cipher'
+
+function targetOf(who: Who, d: number, codec: string): number | undefined {
+  if (who === '+cipher') return undefined
   if (who === 'baseline') return codec === 'float64' ? BASELINE_TARGET : undefined
   return MESHGD_TARGETS[`${d} ${codec}`]
 }
 
 /** One row: a rate, its ratio to the yardstick, the target ratio and whether it is met, and the check against sim. */
-function row(
-  d: number,
-  codec: string,
-  who: 'meshgd' | 'baseline',
-  rate: number,
-  yardstick: number,
-  same: boolean,
-): string {
+function row(d: number, codec: string, who: Who, rate: number, yardstick: number, same: boolean): string {
   const ratio = rate / yardstick
   const target = targetOf(who, d, codec)
   const verdict = target === undefined ? '' : `${target.toFixed(2)}x ${ratio >= target ? 'met' : 'MISSED'}`
@@ -179,14 +184,16 @@ function row(
 /** The rows of one d: meshgd and the baseline in both codecs, against the yardstick run before and after them. */
 async function compareAt(d: number, rounds: number): Promise<string[]> {
   const before = rounds / (await yardstickRing(d, rounds))
-  const rows: Array<[string, 'meshgd' | 'baseline', number, boolean]> = []
+  const rows: Array<[string, Who, number, boolean]> = []
   for (const compression of [undefined, UNIFORM3]) {
     const codec = compression ? 'uniform3-diff' : 'float64'
     const ring = writeRingExperiment({ d, rounds, compression, run: { checkpoint_every: null } })
     const meshgd = await meshgdRing(ring)
     const baseline = await baselineRing(ring)
+    const sealed = await baselineRing(ring, true)
     const sim = simulateRing(ring)
     rows.push([codec, 'meshgd', rounds / meshgd.seconds, sameAsSim(sim.params, meshgd.paramsDir)])
+    rows.push([codec, '+cipher', rounds / sealed.seconds, sameAsSim(sim.params, sealed.paramsDir)])
     rows.push([codec, 'baseline', rounds / baseline.seconds, sameAsSim(sim.params, baseline.paramsDir)])
   }
   const after = rounds / (await yardstickRing(d, rounds))
@@ -199,7 +206,8 @@ async function compareAt(d: number, rounds: number): Promise<string[]> {
 
 /**
  * `npm run bench swarm` (issue 26): on the same 8-peer ring, meshgd (libp2p), the bare baseline (meshgd's step and
- * codec over plain TCP) and the plain-Node yardstick (bench/yardstick-peer.ts), at d = 1e3 (3000 rounds) and
+ * codec over plain TCP), that baseline with Noise's cipher (`+cipher`: the floor of an encrypted transport) and the
+ * plain-Node yardstick (bench/yardstick-peer.ts), at d = 1e3 (3000 rounds) and
  * d = 1e5 (200 rounds), float64 and uniform 3-bit difference mode; each rate as a ratio to the yardstick's float64
  * rate at that d, with the issue's target. Checkpoints are off (the `checkpoints` bench prices them).
  */
