@@ -41,12 +41,57 @@ export function unpackTable(
   table: Float64Array,
   out: Float64Array,
 ): number {
-  for (let start = 0; start < count; start += CODE_CHUNK) {
+  // three bits (the uniform 3-bit codec): whole groups of 32 codes at fixed shifts, twice as fast; the rest as below
+  const first = bits === 3 ? (count >>> 5) << 5 : 0
+  if (first > 0 && unpackTable3(words, first, maxCode, table, out) !== UNPACK_OK) return UNPACK_BAD_CODE
+  for (let start = first; start < count; start += CODE_CHUNK) {
     const n = Math.min(CODE_CHUNK, count - start)
     const status = unpackTableChunk(words, (start / 32) * bits, n, bits, maxCode, table, out, start)
     if (status !== UNPACK_OK) return status
   }
   return UNPACK_OK
+}
+
+/**
+ * `unpackTable` for 3-bit codes and a multiple of 32 of them: 32 codes per 3 words, codes 10 and 21 straddling two
+ * words (the layout of bit-pack.ts's pack3). Returns UNPACK_OK or UNPACK_BAD_CODE.
+ */
+function unpackTable3(
+  words: Uint32Array,
+  count: number,
+  maxCodeIn: number,
+  table: Float64Array,
+  out: Float64Array,
+): number {
+  const maxCode = maxCodeIn | 0
+  let bad = 0
+  for (let k = 0, i = 0; k < count; k += 32, i += 3) {
+    const a = words[i]!
+    const b = words[i + 1]!
+    const c = words[i + 2]!
+    for (let j = 0; j < 10; j++) {
+      const code = (a >>> (3 * j)) & 7
+      bad |= maxCode - code
+      out[k + j] = table[code]!
+    }
+    const c10 = (a >>> 30) | ((b & 1) << 2)
+    bad |= maxCode - c10
+    out[k + 10] = table[c10]!
+    for (let j = 0; j < 10; j++) {
+      const code = (b >>> (1 + 3 * j)) & 7
+      bad |= maxCode - code
+      out[k + 11 + j] = table[code]!
+    }
+    const c21 = (b >>> 31) | ((c & 3) << 1)
+    bad |= maxCode - c21
+    out[k + 21] = table[c21]!
+    for (let j = 0; j < 10; j++) {
+      const code = (c >>> (2 + 3 * j)) & 7
+      bad |= maxCode - code
+      out[k + 22 + j] = table[code]!
+    }
+  }
+  return bad < 0 ? UNPACK_BAD_CODE : UNPACK_OK
 }
 
 /*
