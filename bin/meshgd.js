@@ -1,8 +1,5 @@
 #!/usr/bin/env node
 // The meshgd command. The TypeScript sources are compiled to dist/ by `npm run build` (run by `prepare`).
-import { existsSync } from 'node:fs'
-import { URL } from 'node:url'
-
 const major = Number(process.versions.node.split('.')[0])
 if (major < 22) {
   console.error(
@@ -17,12 +14,8 @@ if (process.argv[2] === 'health') {
   const code = quickHealth(process.argv.slice(3), process.env)
   if (code !== null) process.exit(code)
 }
-// A peer (`meshgd node`) runs from one bundled file when `npm run build` made it (scripts/build-node.ts): about 18 MB
-// less memory per peer process. MESHGD_UNBUNDLED=1 runs the separate modules instead (profiles, debugging).
-const peerBundle = new URL('../dist/meshgd-node.mjs', import.meta.url)
-const asPeer = process.argv[2] === 'node' && !process.env.MESHGD_UNBUNDLED && existsSync(peerBundle)
-const run = asPeer ? (await import(peerBundle.href)).nodeMain : (await import('../dist/src/cli/main.js')).main
-run(process.argv.slice(2)).then(
+const { main } = await import('../dist/src/cli/main.js')
+main(process.argv.slice(2)).then(
   (code) => {
     process.exitCode = code
     // A network process can be held open by a stray libp2p handle after a clean stop: exit anyway, after giving

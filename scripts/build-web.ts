@@ -10,7 +10,7 @@ import { dirname, join, relative } from 'node:path'
 import { fileURLToPath } from 'node:url'
 
 /** The package root, found from this file (scripts/ in the sources, dist/scripts/ once compiled). */
-export const root = join(dirname(fileURLToPath(import.meta.url)), import.meta.url.includes('/dist/') ? '../..' : '..')
+const root = join(dirname(fileURLToPath(import.meta.url)), import.meta.url.includes('/dist/') ? '../..' : '..')
 
 /** The package a resolved file belongs to: its folder and `name@version` (null outside one). */
 function packageOf(
@@ -37,7 +37,7 @@ const AGAIN = Symbol('resolving again')
  * `uint8arrays` 6.1.1, several of `protons-runtime` 7.1.2): each copy of the same name and version resolves to the
  * first one, so the bundle holds it once.
  */
-export const oneCopyPerVersion: Plugin = {
+const oneCopyPerVersion: Plugin = {
   name: 'one-copy-per-version',
   setup(b) {
     const cache = new Map<string, { dir: string; id: string } | null>()
