@@ -9,35 +9,41 @@
  * ciphertext and its 16-byte tag, one socket write per frame. No handshake and one fixed key: this is a clock, not a
  * protocol; what it measures is the cipher's work per byte and per message, which a real key would not change.
  */
-import { noiseCrypto } from '../src/net/noise-crypto.js'
+import { noiseCrypto, TAG_BYTES } from '../src/net/noise-crypto.js'
+import { NOISE_MAX_MESSAGE } from '../src/net/noise-tuning.js'
 
-/** Noise's largest plaintext per message: 65,535 bytes less the tag. */
-const MAX_PLAINTEXT = 65_519
-const TAG_BYTES = 16
+/** Noise's largest plaintext per message: its largest message less the tag (65,519 bytes). */
+const MAX_PLAINTEXT = NOISE_MAX_MESSAGE - TAG_BYTES
 const NO_AD = new Uint8Array(0)
 
 /** The one key of every connection (see the header). */
 const KEY = new Uint8Array(32).fill(7)
 
-/** The 12-byte nonce of message `n`: 4 zero bytes and the counter, little-endian (Noise's ChaCha20-Poly1305). */
-function nonceOf(n: number, into: Uint8Array): Uint8Array {
-  new DataView(into.buffer, into.byteOffset, 12).setBigUint64(4, BigInt(n), true)
-  return into
+/** One direction's nonces: 4 zero bytes and the message counter, little-endian (Noise's ChaCha20-Poly1305). */
+class Nonces {
+  private count = 0n
+  private readonly nonce = new Uint8Array(12)
+  private readonly view = new DataView(this.nonce.buffer)
+
+  /** The next message's nonce (the same buffer every time). */
+  next(): Uint8Array {
+    this.view.setBigUint64(4, this.count++, true)
+    return this.nonce
+  }
 }
 
 /** Seals frames for one socket. */
 export class Sealer {
-  private sent = 0
-  private readonly nonce = new Uint8Array(12)
+  private readonly nonces = new Nonces()
 
-  /** The frame as Noise transport messages, joined into one buffer. */
+  /** The frame as Noise transport messages (an empty frame: one empty message), joined into one buffer. */
   seal(frame: Uint8Array): Uint8Array {
     const messages = Math.max(1, Math.ceil(frame.byteLength / MAX_PLAINTEXT))
     const out = new Uint8Array(frame.byteLength + messages * (2 + TAG_BYTES))
     let at = 0
-    for (let from = 0; from < frame.byteLength || at === 0; from += MAX_PLAINTEXT) {
-      const part = frame.subarray(from, Math.min(frame.byteLength, from + MAX_PLAINTEXT))
-      const sealed = noiseCrypto.chaCha20Poly1305Encrypt(part, nonceOf(this.sent++, this.nonce), NO_AD, KEY)
+    for (let m = 0; m < messages; m++) {
+      const part = frame.subarray(m * MAX_PLAINTEXT, Math.min(frame.byteLength, (m + 1) * MAX_PLAINTEXT))
+      const sealed = noiseCrypto.chaCha20Poly1305Encrypt(part, this.nonces.next(), NO_AD, KEY)
       out[at] = sealed.byteLength >> 8
       out[at + 1] = sealed.byteLength & 0xff
       at += 2
@@ -52,8 +58,7 @@ export class Sealer {
 
 /** Opens what one socket receives and hands each message's plaintext on, in order. */
 export class Opener {
-  private received = 0
-  private readonly nonce = new Uint8Array(12)
+  private readonly nonces = new Nonces()
   /** a message not yet whole, its 2-byte length included */
   private readonly pending = new Uint8Array(2 + MAX_PLAINTEXT + TAG_BYTES)
   private pendingBytes = 0
@@ -83,8 +88,7 @@ export class Opener {
   }
 
   private open(message: Uint8Array): void {
-    const nonce = nonceOf(this.received++, this.nonce)
-    const opened = noiseCrypto.chaCha20Poly1305Decrypt(message, nonce, NO_AD, KEY)
+    const opened = noiseCrypto.chaCha20Poly1305Decrypt(message, this.nonces.next(), NO_AD, KEY)
     this.onPlaintext(opened instanceof Uint8Array ? opened : opened.subarray())
   }
 }

@@ -13,7 +13,7 @@ import { asCrypto, defaultCrypto } from '@chainsafe/libp2p-noise/crypto'
 import { Uint8ArrayList } from 'uint8arraylist'
 
 const CHACHA = 'chacha20-poly1305'
-const TAG_BYTES = 16
+export const TAG_BYTES = 16
 /** Below this many bytes the WebAssembly cipher is faster than Node's (the library's default threshold too). */
 export const NATIVE_FROM_BYTES = 1200
 

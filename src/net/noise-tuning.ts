@@ -19,7 +19,7 @@ import type { ConnectionEncrypter, MessageStream, SecureConnectionOptions } from
 
 type EncrypterFactory<C> = (components: C) => ConnectionEncrypter
 /** Noise's largest message, 65,535 bytes: a length its 2-byte prefix can say, and more than a 1-byte buffer holds. */
-const NOISE_MAX_MESSAGE = 0xffff
+export const NOISE_MAX_MESSAGE = 0xffff
 
 /** Noise with the changes above, on `crypto` (Noise's default when left out). */
 export function tunedNoise(crypto?: ICryptoInterface): EncrypterFactory<Parameters<ReturnType<typeof noise>>[0]> {
